@@ -1,0 +1,190 @@
+//! Arguments shared by several commands: identity, key, issuing CA, output format.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::Context as _;
+use clap::Args;
+use jiff::SignedDuration;
+use kcred::Identity;
+use kcred::keys::{KeyFormat, KeyType, PrivateKey};
+use kcred::pki::Issuer;
+
+/// Who the certificate names: `--cn`/`--group`, or a preset.
+#[derive(Debug, Args, Clone, Default)]
+pub struct IdentityArgs {
+    /// Subject CN: the Kubernetes username.
+    #[arg(long, value_name = "CN", conflicts_with_all = ["admin", "node", "profile"])]
+    pub cn: Option<String>,
+    /// A group (one subject O each, in the order given); repeatable.
+    #[arg(long = "group", value_name = "G")]
+    pub groups: Vec<String>,
+    /// CN admin, O system:masters: full cluster-admin power, bypassing RBAC.
+    #[arg(long, conflicts_with_all = ["node", "profile"])]
+    pub admin: bool,
+    /// CN system:node:NAME, O system:nodes: a kubelet (NAME is also a SAN for server/peer use).
+    #[arg(long, value_name = "NAME", conflicts_with = "profile")]
+    pub node: Option<String>,
+    /// A named identity from the profiles (templates/profiles.yaml, or --profiles).
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Extra identity profiles (YAML, same format as the embedded ones).
+    #[arg(long, value_name = "FILE", env = "KCRED_PROFILES")]
+    pub profiles: Option<PathBuf>,
+}
+
+impl IdentityArgs {
+    /// The identity asked for, or `None` if no identity flag was given.
+    pub fn identity(&self) -> anyhow::Result<Option<Identity>> {
+        let mut id = if self.admin {
+            Identity::admin()
+        } else if let Some(node) = &self.node {
+            validate_node_name(node)?;
+            Identity::node(node)
+        } else if let Some(name) = &self.profile {
+            kcred::identity::profile(name, self.profiles.as_deref())?
+        } else if let Some(cn) = &self.cn {
+            Identity::new(cn.clone(), Vec::<String>::new())
+        } else if self.groups.is_empty() {
+            return Ok(None);
+        } else {
+            return Err(kcred::Error::Usage(
+                "--group needs a username: give --cn (or --admin, --node, --profile)".into(),
+            )
+            .into());
+        };
+        for g in &self.groups {
+            if g.is_empty() {
+                return Err(kcred::Error::Usage("--group must not be empty".into()).into());
+            }
+            if !id.groups.contains(g) {
+                id.groups.push(g.clone());
+            }
+        }
+        Ok(Some(id))
+    }
+}
+
+fn validate_node_name(name: &str) -> anyhow::Result<()> {
+    // Node names are DNS-1123 subdomains (k8s.io/apimachinery validation).
+    let ok = !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|l| {
+            !l.is_empty()
+                && l.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(kcred::Error::Usage(format!(
+            "--node {name:?} is not a valid node name (lowercase letters, digits, '-' and '.')"
+        ))
+        .into())
+    }
+}
+
+/// Which key to certify: a new one of a type, or an existing file.
+#[derive(Debug, Args, Clone)]
+pub struct KeyArgs {
+    /// Key type: rsa2048, rsa3072, rsa4096, ecdsa-p256, ecdsa-p384, ed25519.
+    #[arg(
+        long,
+        value_name = "T",
+        default_value = "rsa2048",
+        conflicts_with = "key"
+    )]
+    pub key_type: KeyType,
+    /// Private key encoding: pkcs1 (RSA), sec1 (ECDSA) as kubeadm writes them, or pkcs8.
+    #[arg(long, value_name = "pkcs1|sec1|pkcs8")]
+    pub key_format: Option<KeyFormat>,
+    /// Certify this existing private key (PKCS#1, SEC1 or PKCS#8) instead of making one.
+    #[arg(long, value_name = "FILE")]
+    pub key: Option<PathBuf>,
+}
+
+impl KeyArgs {
+    /// The key's encoding for writing.
+    pub fn format_for(&self, key_type: KeyType) -> anyhow::Result<KeyFormat> {
+        let f = self.key_format.unwrap_or(key_type.default_format());
+        let ok = match f {
+            KeyFormat::Pkcs1 => matches!(
+                key_type,
+                KeyType::Rsa2048 | KeyType::Rsa3072 | KeyType::Rsa4096
+            ),
+            KeyFormat::Sec1 => matches!(key_type, KeyType::EcdsaP256 | KeyType::EcdsaP384),
+            KeyFormat::Pkcs8 => true,
+        };
+        if !ok {
+            return Err(kcred::Error::Usage(format!(
+                "--key-format {f:?} cannot hold a {key_type} key"
+            ))
+            .into());
+        }
+        Ok(f)
+    }
+
+    /// Load `--key`, if given.
+    pub fn load(&self) -> anyhow::Result<Option<PrivateKey>> {
+        match &self.key {
+            None => Ok(None),
+            Some(path) => Ok(Some(load_key(path)?)),
+        }
+    }
+}
+
+/// Read a private key file.
+pub fn load_key(path: &Path) -> anyhow::Result<PrivateKey> {
+    let bytes = kcred::fsio::read(path)?;
+    Ok(PrivateKey::from_pem(&kcred::fsio::display(path), &bytes)?)
+}
+
+/// The signing CA: `--ca PREFIX` or `--ca-cert FILE --ca-key FILE`.
+#[derive(Debug, Args, Clone)]
+pub struct CaArgs {
+    /// The CA as PREFIX.crt and PREFIX.key.
+    #[arg(long, value_name = "PREFIX", required_unless_present_all = ["ca_cert", "ca_key"], conflicts_with_all = ["ca_cert", "ca_key"])]
+    pub ca: Option<PathBuf>,
+    /// The CA certificate (with --ca-key).
+    #[arg(long, value_name = "FILE", requires = "ca_key")]
+    pub ca_cert: Option<PathBuf>,
+    /// The CA private key (with --ca-cert).
+    #[arg(long, value_name = "FILE", requires = "ca_cert")]
+    pub ca_key: Option<PathBuf>,
+}
+
+impl CaArgs {
+    /// The certificate and key paths.
+    pub fn paths(&self) -> (PathBuf, PathBuf) {
+        match (&self.ca, &self.ca_cert, &self.ca_key) {
+            (Some(prefix), _, _) => (with_ext(prefix, "crt"), with_ext(prefix, "key")),
+            (None, Some(c), Some(k)) => (c.clone(), k.clone()),
+            _ => unreachable!("clap requires --ca or --ca-cert with --ca-key"),
+        }
+    }
+
+    /// Load and check the CA.
+    pub fn load(&self) -> anyhow::Result<Issuer> {
+        let (c, k) = self.paths();
+        Issuer::load(&c, &k).context("cannot use the CA")
+    }
+}
+
+/// `PREFIX` + `.ext`, keeping any dots already in PREFIX (`ca.v2` → `ca.v2.crt`).
+pub fn with_ext(prefix: &Path, ext: &str) -> PathBuf {
+    let mut s = prefix.as_os_str().to_owned();
+    s.push(".");
+    s.push(ext);
+    PathBuf::from(s)
+}
+
+/// Parse a duration flag (`8760h`, `30d`, `1y`).
+pub fn parse_duration(s: &str) -> Result<SignedDuration, String> {
+    kcred::duration::parse(s)
+}
+
+/// Print a warning on stderr.
+pub fn warn(msg: &str) {
+    anstream::eprintln!("kcred: warning: {}", kcred::output::sanitize(msg));
+}

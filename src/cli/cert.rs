@@ -1,0 +1,263 @@
+//! `kcred cert issue` and `kcred cert inspect`.
+
+use std::path::PathBuf;
+
+use anyhow::Context as _;
+use clap::{Args, Subcommand};
+use jiff::{SignedDuration, Timestamp};
+use kcred::fsio::{self, Output};
+use kcred::keys::PrivateKey;
+use kcred::output::{self, Format, go_list, sanitize};
+use kcred::pki::{self, CertFacts, CertSpec, San, Usage};
+
+use super::args::{CaArgs, IdentityArgs, KeyArgs, parse_duration, warn, with_ext};
+use crate::exit_codes::ExitStatus;
+
+#[derive(Debug, Subcommand)]
+pub enum CertCommand {
+    /// Sign a client, server or peer certificate for an identity: PREFIX.crt and PREFIX.key.
+    Issue(Box<IssueArgs>),
+    /// Show a certificate (PEM or DER, single or bundle) as the API server would read it.
+    Inspect(InspectArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct IssueArgs {
+    #[command(flatten)]
+    ca: CaArgs,
+    /// Write PREFIX.crt and PREFIX.key (parent directories are created 0700).
+    #[arg(long, value_name = "PREFIX")]
+    out: PathBuf,
+    #[command(flatten)]
+    identity: IdentityArgs,
+    /// client (clientAuth), server (serverAuth, needs a SAN) or peer (both).
+    #[arg(long, value_name = "client|server|peer", default_value = "client")]
+    usage: Usage,
+    /// Subject alternative name: a DNS name or an IP address; repeatable.
+    #[arg(long = "san", value_name = "DNS-NAME-OR-IP")]
+    sans: Vec<San>,
+    #[command(flatten)]
+    key: KeyArgs,
+    /// Lifetime (Go style 8760h, or 365d, 1y); never beyond the CA's.
+    #[arg(long, value_name = "D", default_value = "1y", value_parser = parse_duration)]
+    validity: SignedDuration,
+    /// Replace existing files.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// Certificate file (PEM or DER; `-` for stdin).
+    #[arg(value_name = "FILE")]
+    file: PathBuf,
+    /// Output format: table, json or yaml.
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "table|json|yaml",
+        default_value = "table"
+    )]
+    output: Format,
+}
+
+pub fn run(cmd: CertCommand) -> anyhow::Result<ExitStatus> {
+    match cmd {
+        CertCommand::Issue(a) => issue(*a),
+        CertCommand::Inspect(a) => inspect(a),
+    }
+}
+
+/// The spec for `cert issue` (and later `csr create`, `kubeconfig --ca`): identity, usage, SANs.
+pub fn leaf_spec(
+    identity: &IdentityArgs,
+    usage: Usage,
+    sans: &[San],
+    validity: SignedDuration,
+) -> anyhow::Result<CertSpec> {
+    let id = identity.identity()?;
+    let mut sans = sans.to_vec();
+    if usage.server() {
+        if let Some(node) = &identity.node {
+            let san: San = node.parse().map_err(kcred::Error::Usage)?;
+            if !sans.contains(&san) {
+                sans.insert(0, san);
+            }
+        }
+        if sans.is_empty() {
+            return Err(kcred::Error::Usage(format!(
+                "--usage {usage} needs at least one --san (a DNS name or IP the server answers on)"
+            ))
+            .into());
+        }
+    }
+    let id = match id {
+        Some(id) => id,
+        // A server certificate may go without an identity: its first SAN names it.
+        None if usage == Usage::Server => {
+            kcred::Identity::new(sans[0].to_string(), Vec::<String>::new())
+        }
+        None => {
+            return Err(kcred::Error::Usage(
+                "say who the certificate is for: --cn NAME [--group G]..., --admin, --node NAME or --profile NAME"
+                    .into(),
+            )
+            .into());
+        }
+    };
+    let mut spec = CertSpec::leaf(&id, usage);
+    spec.sans = sans;
+    spec.validity = validity;
+    Ok(spec)
+}
+
+fn issue(a: IssueArgs) -> anyhow::Result<ExitStatus> {
+    let crt = with_ext(&a.out, "crt");
+    let key_path = with_ext(&a.out, "key");
+    let spec = leaf_spec(&a.identity, a.usage, &a.sans, a.validity)?;
+    let existing_key = a.key.load()?;
+    let writes_key = existing_key.is_none();
+    if writes_key {
+        fsio::check_writable(&[&crt, &key_path], a.force)?;
+    } else {
+        fsio::check_writable(&[&crt], a.force)?;
+    }
+    let issuer = a.ca.load()?;
+    let key = match existing_key {
+        Some(k) => k,
+        None => PrivateKey::generate(a.key.key_type)?,
+    };
+    let format = a.key.format_for(key.key_type())?;
+    let issued = issuer.sign(&spec, &key.public_key_der()?)?;
+    for w in &issued.warnings {
+        warn(w);
+    }
+    let facts = CertFacts::from_der(&issued.der).map_err(anyhow::Error::msg)?;
+    for w in facts.kubernetes.warnings() {
+        warn(&w);
+    }
+    let mut outputs = Vec::new();
+    if writes_key {
+        outputs.push(Output::secret(
+            &key_path,
+            key.to_pem(format)?.as_bytes().to_vec(),
+        ));
+    }
+    outputs.push(Output::public(&crt, issued.pem().into_bytes()));
+    fsio::write_all(&outputs, a.force)?;
+    eprintln!(
+        "issued {} certificate for {:?} {} (expires {}): {}",
+        spec.usage.unwrap_or_default(),
+        sanitize(&facts.kubernetes.user),
+        go_list(&facts.kubernetes.groups),
+        facts.not_after.strftime("%Y-%m-%d"),
+        crt.display()
+    );
+    Ok(ExitStatus::Success)
+}
+
+/// One certificate as `cert inspect -o json|yaml` shows it.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Inspected {
+    #[serde(flatten)]
+    facts: CertFacts,
+    time_left: String,
+    expired: bool,
+    warnings: Vec<String>,
+}
+
+fn inspect(a: InspectArgs) -> anyhow::Result<ExitStatus> {
+    let bytes = fsio::read(&a.file)?;
+    let certs = pki::read_certificates(&a.file, &bytes)?;
+    let now = Timestamp::now();
+    let mut shown = Vec::new();
+    for der in &certs {
+        let facts = CertFacts::from_der(der)
+            .map_err(|p| kcred::Error::input(fsio::display(&a.file), p))
+            .context("cannot inspect")?;
+        shown.push(Inspected {
+            time_left: kcred::duration::short_human(facts.time_left(now)),
+            expired: facts.not_after <= now,
+            warnings: facts.warnings(now),
+            facts,
+        });
+    }
+    // One certificate prints as an object, a bundle as a list of them.
+    let rendered = if shown.len() == 1 {
+        output::structured(a.output, &shown[0])?
+    } else {
+        output::structured(a.output, &shown)?
+    };
+    if let Some(text) = rendered {
+        print!("{text}");
+        return Ok(ExitStatus::Success);
+    }
+    for (i, c) in shown.iter().enumerate() {
+        if i > 0 {
+            println!();
+        }
+        print!("{}", table(c));
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn table(c: &Inspected) -> String {
+    let f = &c.facts;
+    let s = |v: &str| sanitize(v);
+    let mut rows: Vec<Vec<String>> = vec![
+        vec!["Subject:".into(), s(&f.subject)],
+        vec!["Issuer:".into(), s(&f.issuer)],
+        vec!["Serial:".into(), f.serial.clone()],
+        vec!["Not Before:".into(), f.not_before.to_string()],
+        vec![
+            "Not After:".into(),
+            format!(
+                "{} ({})",
+                f.not_after,
+                if c.expired {
+                    "expired".to_string()
+                } else {
+                    format!("{} left", c.time_left)
+                }
+            ),
+        ],
+        vec!["Public Key:".into(), f.public_key.clone()],
+        vec!["Signature:".into(), f.signature_algorithm.clone()],
+        vec!["CA:".into(), f.is_ca.to_string()],
+    ];
+    if !f.key_usage.is_empty() {
+        rows.push(vec!["Key Usage:".into(), f.key_usage.join(", ")]);
+    }
+    if !f.extended_key_usage.is_empty() {
+        rows.push(vec![
+            "Extended Key Usage:".into(),
+            f.extended_key_usage.join(", "),
+        ]);
+    }
+    if !f.subject_alt_names.is_empty() {
+        rows.push(vec!["SANs:".into(), s(&f.subject_alt_names.join(", "))]);
+    }
+    rows.push(vec![
+        "SHA-256 Fingerprint:".into(),
+        f.sha256_fingerprint.clone(),
+    ]);
+    let mut out = output::table(&rows);
+    out.push_str("\nKubernetes identity (x509 authenticator):\n");
+    let k = &f.kubernetes;
+    let mut krows = vec![vec!["ATTRIBUTE".to_string(), "VALUE".to_string()]];
+    if !k.user.is_empty() {
+        krows.push(vec!["Username".into(), s(&k.user)]);
+    }
+    if !k.groups.is_empty() {
+        krows.push(vec!["Groups".into(), s(&go_list(&k.groups))]);
+    }
+    for (key, values) in &k.extra {
+        krows.push(vec![format!("Extra: {key}"), go_list(values)]);
+    }
+    out.push_str(&output::table(&krows));
+    for w in &c.warnings {
+        out.push_str(&format!("warning: {}\n", s(w)));
+    }
+    out
+}

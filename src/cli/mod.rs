@@ -1,0 +1,53 @@
+//! The command line: clap definitions, one file per command group. Domain values (key
+//! types, durations, SANs, usages) are parsed here, at the boundary, into library types.
+
+mod args;
+mod ca;
+mod cert;
+mod docs;
+
+use clap::{Parser, Subcommand};
+
+use crate::exit_codes::ExitStatus;
+
+/// Mint and check Kubernetes credentials offline.
+#[derive(Debug, Parser)]
+#[command(name = "kcred", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Certificate authorities.
+    #[command(subcommand)]
+    Ca(ca::CaCommand),
+    /// Client, server and peer certificates.
+    #[command(subcommand)]
+    Cert(Box<cert::CertCommand>),
+    /// Print a shell completion script.
+    Completions(docs::CompletionsArgs),
+    /// Print the man page (roff).
+    Man,
+}
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
+    match cli.command {
+        Command::Ca(c) => ca::run(c),
+        Command::Cert(c) => cert::run(*c),
+        Command::Completions(a) => docs::completions(a),
+        Command::Man => docs::man(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn flag_definitions_are_consistent() {
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,216 @@
+//! Files in and out, safely: inputs are size-capped before parsing; outputs are written
+//! atomically (a temporary file in the same directory, fsync, rename), with their final mode
+//! set before the first byte, never through a symbolic link, and never over an existing file
+//! unless asked. A set of outputs is checked as a whole before any of it is written, so a
+//! refused command changes nothing at all (DESIGN.md §5).
+
+use std::fs;
+use std::io::{Read, Write};
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+
+/// Largest input kcred reads (certificates bundles, kubeconfigs, tokens): 8 MiB.
+pub const MAX_INPUT: u64 = 8 << 20;
+
+/// Mode for private keys and files that embed them (kubeconfigs).
+pub const SECRET: u32 = 0o600;
+/// Mode for certificates and public keys.
+pub const PUBLIC: u32 = 0o644;
+/// Mode for directories kcred creates.
+pub const DIR: u32 = 0o700;
+
+/// Read a whole file (or stdin for `-`), refusing anything over [`MAX_INPUT`].
+pub fn read(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
+    let mut buf = Zeroizing::new(Vec::new());
+    if path == Path::new("-") {
+        std::io::stdin()
+            .take(MAX_INPUT + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| Error::io("<stdin>", e))?;
+    } else {
+        let f = fs::File::open(path).map_err(|e| Error::io(path, e))?;
+        if f.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+            return Err(Error::input(path, "is a directory, not a file"));
+        }
+        f.take(MAX_INPUT + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| Error::io(path, e))?;
+    }
+    if buf.len() as u64 > MAX_INPUT {
+        return Err(Error::input(
+            display(path),
+            format!("larger than the {} MiB input limit", MAX_INPUT >> 20),
+        ));
+    }
+    Ok(buf)
+}
+
+/// How a path is shown in messages (`-` is stdin).
+pub fn display(path: &Path) -> String {
+    if path == Path::new("-") {
+        "<stdin>".into()
+    } else {
+        path.display().to_string()
+    }
+}
+
+/// One file to be written.
+pub struct Output {
+    /// Where it goes.
+    pub path: PathBuf,
+    /// Its bytes (zeroized on drop: it may be a key).
+    pub contents: Zeroizing<Vec<u8>>,
+    /// Its mode, applied whatever the umask.
+    pub mode: u32,
+}
+
+impl Output {
+    /// A private key or anything holding one: mode 0600.
+    pub fn secret(path: impl Into<PathBuf>, contents: impl Into<Vec<u8>>) -> Self {
+        Output {
+            path: path.into(),
+            contents: Zeroizing::new(contents.into()),
+            mode: SECRET,
+        }
+    }
+
+    /// A certificate or public key: mode 0644.
+    pub fn public(path: impl Into<PathBuf>, contents: impl Into<Vec<u8>>) -> Self {
+        Output {
+            path: path.into(),
+            contents: Zeroizing::new(contents.into()),
+            mode: PUBLIC,
+        }
+    }
+}
+
+/// Check that every output may be written: none is a symlink or a directory, and none
+/// exists unless `force`. Nothing is touched.
+pub fn check_writable(paths: &[&Path], force: bool) -> Result<()> {
+    for path in paths {
+        match fs::symlink_metadata(path) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(Error::Symlink {
+                    path: path.display().to_string(),
+                });
+            }
+            Ok(m) if m.is_dir() => {
+                return Err(Error::input(path, "is a directory; give a file path"));
+            }
+            Ok(_) if !force => {
+                return Err(Error::Exists {
+                    path: path.display().to_string(),
+                });
+            }
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(path, e)),
+        }
+    }
+    Ok(())
+}
+
+/// Write every output, after checking them all first (see [`check_writable`]).
+pub fn write_all(outputs: &[Output], force: bool) -> Result<()> {
+    let paths: Vec<&Path> = outputs.iter().map(|o| o.path.as_path()).collect();
+    check_writable(&paths, force)?;
+    for o in outputs {
+        write_atomic(&o.path, &o.contents, o.mode, force)?;
+    }
+    Ok(())
+}
+
+/// Create `dir` and its missing parents with mode 0700.
+pub fn create_dirs(dir: &Path) -> Result<()> {
+    if dir.as_os_str().is_empty() || dir.is_dir() {
+        return Ok(());
+    }
+    fs::DirBuilder::new()
+        .recursive(true)
+        .mode(DIR)
+        .create(dir)
+        .map_err(|e| Error::io(dir, e))
+}
+
+/// Write one file atomically with `mode`. Without `replace`, an existing file is never
+/// replaced, even one that appeared after [`check_writable`] (the final step is a
+/// no-clobber link).
+pub fn write_atomic(path: &Path, contents: &[u8], mode: u32, replace: bool) -> Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    create_dirs(&dir)?;
+    if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(Error::Symlink {
+            path: path.display().to_string(),
+        });
+    }
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    // tempfile creates the file 0600 with O_EXCL; the final mode is set before any byte is
+    // written, so a key is never readable by others, whatever the umask.
+    let mut tmp = tempfile::Builder::new()
+        .prefix(&format!(".{name}."))
+        .suffix(".tmp")
+        .tempfile_in(&dir)
+        .map_err(|e| Error::io(&dir, e))?;
+    tmp.as_file()
+        .set_permissions(fs::Permissions::from_mode(mode))
+        .map_err(|e| Error::io(tmp.path(), e))?;
+    tmp.write_all(contents).map_err(|e| Error::io(path, e))?;
+    tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
+    if replace {
+        tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
+    } else {
+        tmp.persist_noclobber(path).map_err(|e| {
+            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                Error::Exists {
+                    path: path.display().to_string(),
+                }
+            } else {
+                Error::io(path, e.error)
+            }
+        })?;
+    }
+    // Make the rename itself durable.
+    if let Ok(d) = fs::File::open(&dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn refuses_existing_and_symlink_and_writes_mode() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("sub/dir/a.key");
+        write_atomic(&p, b"k", SECRET, false).unwrap();
+        assert_eq!(
+            fs::metadata(&p).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        assert!(matches!(
+            write_all(&[Output::secret(&p, b"x".to_vec())], false),
+            Err(Error::Exists { .. })
+        ));
+        let link = d.path().join("link");
+        std::os::unix::fs::symlink(&p, &link).unwrap();
+        assert!(matches!(
+            write_all(&[Output::secret(&link, b"x".to_vec())], true),
+            Err(Error::Symlink { .. })
+        ));
+        assert_eq!(fs::read(&p).unwrap(), b"k");
+        let leftovers: Vec<_> = fs::read_dir(p.parent().unwrap()).unwrap().collect();
+        assert_eq!(leftovers.len(), 1, "no temporary files left behind");
+    }
+}

@@ -1,0 +1,503 @@
+//! Private keys: generation, PEM load and save, and the public-key facts other
+//! modules need (SPKI DER, signature algorithm, the ServiceAccount `kid`).
+//!
+//! aws-lc-rs is the one crypto backend (DESIGN.md §7). Keys are read by *content*, never
+//! by file name: a PEM block's label says whether it is PKCS#1 (`RSA PRIVATE KEY`), SEC1
+//! (`EC PRIVATE KEY`) or PKCS#8 (`PRIVATE KEY`), and the key itself says its algorithm.
+//! They are written as kubeadm writes them (`cmd/kubeadm/app/util/pkiutil`): PKCS#1 for
+//! RSA, SEC1 for ECDSA, and PKCS#8 for Ed25519 or on request.
+
+use std::fmt;
+use std::str::FromStr;
+
+use aws_lc_rs::encoding::{AsDer, EcPrivateKeyRfc5915Der, Pkcs8V1Der, PublicKeyX509Der};
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::rsa::{KeyPair as RsaKeyPair, KeySize};
+use aws_lc_rs::signature::{
+    ECDSA_P256_SHA256_ASN1_SIGNING, ECDSA_P384_SHA384_ASN1_SIGNING, EcdsaKeyPair,
+    EcdsaSigningAlgorithm, Ed25519KeyPair, KeyPair as _, RSA_PKCS1_SHA256,
+};
+use der::{Decode, asn1::OctetStringRef};
+use spki::{AlgorithmIdentifierOwned, ObjectIdentifier};
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+
+/// OIDs of the key and signature algorithms kcred handles (RFC 3279, 5480, 5758, 8410).
+pub(crate) mod oid {
+    use spki::ObjectIdentifier as Oid;
+    pub const RSA_ENCRYPTION: Oid = Oid::new_unwrap("1.2.840.113549.1.1.1");
+    pub const SHA256_WITH_RSA: Oid = Oid::new_unwrap("1.2.840.113549.1.1.11");
+    pub const EC_PUBLIC_KEY: Oid = Oid::new_unwrap("1.2.840.10045.2.1");
+    pub const ECDSA_WITH_SHA256: Oid = Oid::new_unwrap("1.2.840.10045.4.3.2");
+    pub const ECDSA_WITH_SHA384: Oid = Oid::new_unwrap("1.2.840.10045.4.3.3");
+    pub const SECP256R1: Oid = Oid::new_unwrap("1.2.840.10045.3.1.7");
+    pub const SECP384R1: Oid = Oid::new_unwrap("1.3.132.0.34");
+    pub const SECP521R1: Oid = Oid::new_unwrap("1.3.132.0.35");
+    pub const ED25519: Oid = Oid::new_unwrap("1.3.101.112");
+}
+
+/// The key types kcred generates. kubeadm's default is RSA-2048
+/// (`cmd/kubeadm/app/apis/kubeadm/types.go`, `EncryptionAlgorithmType`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
+pub enum KeyType {
+    /// RSA, 2048-bit modulus (kubeadm's default).
+    #[default]
+    Rsa2048,
+    /// RSA, 3072-bit modulus.
+    Rsa3072,
+    /// RSA, 4096-bit modulus.
+    Rsa4096,
+    /// ECDSA on NIST P-256.
+    EcdsaP256,
+    /// ECDSA on NIST P-384.
+    EcdsaP384,
+    /// Ed25519 (certificates only: the API server does not accept EdDSA tokens).
+    Ed25519,
+}
+
+impl KeyType {
+    /// Every key type, with the name used on the command line.
+    pub const ALL: [(KeyType, &'static str); 6] = [
+        (KeyType::Rsa2048, "rsa2048"),
+        (KeyType::Rsa3072, "rsa3072"),
+        (KeyType::Rsa4096, "rsa4096"),
+        (KeyType::EcdsaP256, "ecdsa-p256"),
+        (KeyType::EcdsaP384, "ecdsa-p384"),
+        (KeyType::Ed25519, "ed25519"),
+    ];
+
+    /// The command-line name (`rsa2048`, `ecdsa-p256`, …).
+    pub fn name(self) -> &'static str {
+        KeyType::ALL
+            .iter()
+            .find(|(t, _)| *t == self)
+            .map(|(_, n)| *n)
+            .unwrap_or("rsa2048")
+    }
+
+    /// The format kubeadm writes this key type in.
+    pub fn default_format(self) -> KeyFormat {
+        match self {
+            KeyType::Rsa2048 | KeyType::Rsa3072 | KeyType::Rsa4096 => KeyFormat::Pkcs1,
+            KeyType::EcdsaP256 | KeyType::EcdsaP384 => KeyFormat::Sec1,
+            KeyType::Ed25519 => KeyFormat::Pkcs8,
+        }
+    }
+}
+
+impl fmt::Display for KeyType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for KeyType {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        let wanted = s.to_ascii_lowercase().replace('_', "-");
+        KeyType::ALL
+            .iter()
+            .find(|(_, n)| *n == wanted)
+            .map(|(t, _)| *t)
+            .ok_or_else(|| {
+                let names: Vec<_> = KeyType::ALL.iter().map(|(_, n)| *n).collect();
+                format!(
+                    "unknown key type {s:?} (expected one of {})",
+                    names.join(", ")
+                )
+            })
+    }
+}
+
+/// How a private key is encoded in PEM.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyFormat {
+    /// `RSA PRIVATE KEY` (RFC 8017), RSA only.
+    Pkcs1,
+    /// `EC PRIVATE KEY` (RFC 5915), ECDSA only.
+    Sec1,
+    /// `PRIVATE KEY` (RFC 5208), any algorithm.
+    Pkcs8,
+}
+
+impl FromStr for KeyFormat {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "pkcs1" => Ok(KeyFormat::Pkcs1),
+            "sec1" => Ok(KeyFormat::Sec1),
+            "pkcs8" => Ok(KeyFormat::Pkcs8),
+            _ => Err(format!(
+                "unknown key format {s:?} (expected pkcs1, sec1 or pkcs8)"
+            )),
+        }
+    }
+}
+
+enum Inner {
+    Rsa(RsaKeyPair),
+    Ecdsa(EcdsaKeyPair),
+    Ed25519(Ed25519KeyPair),
+}
+
+/// A private key that can sign certificates, CSRs and tokens.
+pub struct PrivateKey {
+    inner: Inner,
+    key_type: KeyType,
+}
+
+impl fmt::Debug for PrivateKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never print key material, not even in debug output.
+        write!(f, "PrivateKey({})", self.key_type)
+    }
+}
+
+fn curve_alg(kt: KeyType) -> &'static EcdsaSigningAlgorithm {
+    match kt {
+        KeyType::EcdsaP384 => &ECDSA_P384_SHA384_ASN1_SIGNING,
+        _ => &ECDSA_P256_SHA256_ASN1_SIGNING,
+    }
+}
+
+fn rsa_key_type(bits: usize) -> Option<KeyType> {
+    match bits {
+        2048 => Some(KeyType::Rsa2048),
+        3072 => Some(KeyType::Rsa3072),
+        4096 => Some(KeyType::Rsa4096),
+        _ => None,
+    }
+}
+
+impl PrivateKey {
+    /// Generate a fresh key.
+    pub fn generate(key_type: KeyType) -> Result<Self> {
+        let failed = |_| Error::Crypto(format!("generating a {key_type} key failed"));
+        let inner = match key_type {
+            KeyType::Rsa2048 => Inner::Rsa(RsaKeyPair::generate(KeySize::Rsa2048).map_err(failed)?),
+            KeyType::Rsa3072 => Inner::Rsa(RsaKeyPair::generate(KeySize::Rsa3072).map_err(failed)?),
+            KeyType::Rsa4096 => Inner::Rsa(RsaKeyPair::generate(KeySize::Rsa4096).map_err(failed)?),
+            KeyType::EcdsaP256 | KeyType::EcdsaP384 => {
+                Inner::Ecdsa(EcdsaKeyPair::generate(curve_alg(key_type)).map_err(failed)?)
+            }
+            KeyType::Ed25519 => Inner::Ed25519(Ed25519KeyPair::generate().map_err(failed)?),
+        };
+        Ok(PrivateKey { inner, key_type })
+    }
+
+    /// The key's type.
+    pub fn key_type(&self) -> KeyType {
+        self.key_type
+    }
+
+    /// Read the first private key in a PEM document, by its label and content.
+    /// `source` names the file in errors.
+    pub fn from_pem(source: &str, pem_text: &[u8]) -> Result<Self> {
+        let bad = |problem: String| Error::Input {
+            path: source.to_string(),
+            problem,
+        };
+        let blocks = crate::pem::parse_all(source, pem_text)?;
+        let block = blocks
+            .iter()
+            .find(|b| b.tag().ends_with("PRIVATE KEY"))
+            .ok_or_else(|| {
+                let labels: Vec<_> = blocks.iter().map(|b| b.tag().to_string()).collect();
+                bad(if labels.is_empty() {
+                    "no PEM private key found".into()
+                } else {
+                    format!(
+                        "no private key here, found PEM {} instead",
+                        labels.join(", ")
+                    )
+                })
+            })?;
+        let der = Zeroizing::new(block.contents().to_vec());
+        match block.tag() {
+            "RSA PRIVATE KEY" => Self::from_pkcs1(&der).map_err(bad),
+            "EC PRIVATE KEY" => Self::from_sec1(&der).map_err(bad),
+            "PRIVATE KEY" => Self::from_pkcs8(&der).map_err(bad),
+            "ENCRYPTED PRIVATE KEY" => Err(bad(
+                "the private key is encrypted; decrypt it first (openssl pkey -in FILE -out PLAIN)"
+                    .into(),
+            )),
+            other => Err(bad(format!("unsupported private key type {other:?}"))),
+        }
+    }
+
+    fn from_pkcs1(der: &[u8]) -> std::result::Result<Self, String> {
+        let kp = RsaKeyPair::from_der(der).map_err(|e| format!("invalid PKCS#1 RSA key: {e}"))?;
+        Self::from_rsa(kp)
+    }
+
+    fn from_rsa(kp: RsaKeyPair) -> std::result::Result<Self, String> {
+        let bits = kp.public_modulus_len() * 8;
+        let key_type = rsa_key_type(bits).ok_or_else(|| {
+            format!("RSA-{bits} keys are not supported (use 2048, 3072 or 4096 bits)")
+        })?;
+        Ok(PrivateKey {
+            inner: Inner::Rsa(kp),
+            key_type,
+        })
+    }
+
+    fn from_sec1(der: &[u8]) -> std::result::Result<Self, String> {
+        let curve = sec1_curve(der)?;
+        let key_type = curve_key_type(&curve)?;
+        let kp = EcdsaKeyPair::from_private_key_der(curve_alg(key_type), der)
+            .map_err(|e| format!("invalid SEC1 EC key: {e}"))?;
+        Ok(PrivateKey {
+            inner: Inner::Ecdsa(kp),
+            key_type,
+        })
+    }
+
+    fn from_pkcs8(der: &[u8]) -> std::result::Result<Self, String> {
+        let (alg, params) = pkcs8_algorithm(der)?;
+        if alg == oid::RSA_ENCRYPTION {
+            let kp =
+                RsaKeyPair::from_pkcs8(der).map_err(|e| format!("invalid PKCS#8 RSA key: {e}"))?;
+            Self::from_rsa(kp)
+        } else if alg == oid::EC_PUBLIC_KEY {
+            let curve = params.ok_or("PKCS#8 EC key without a named curve")?;
+            let key_type = curve_key_type(&curve)?;
+            let kp = EcdsaKeyPair::from_pkcs8(curve_alg(key_type), der)
+                .map_err(|e| format!("invalid PKCS#8 EC key: {e}"))?;
+            Ok(PrivateKey {
+                inner: Inner::Ecdsa(kp),
+                key_type,
+            })
+        } else if alg == oid::ED25519 {
+            let kp = Ed25519KeyPair::from_pkcs8_maybe_unchecked(der)
+                .map_err(|e| format!("invalid PKCS#8 Ed25519 key: {e}"))?;
+            Ok(PrivateKey {
+                inner: Inner::Ed25519(kp),
+                key_type: KeyType::Ed25519,
+            })
+        } else {
+            Err(format!("unsupported private key algorithm {alg}"))
+        }
+    }
+
+    /// The key as PEM in the given format. PKCS#1 is RSA only and SEC1 ECDSA only.
+    pub fn to_pem(&self, format: KeyFormat) -> Result<Zeroizing<String>> {
+        let mismatch = || {
+            Error::Usage(format!(
+                "a {} key cannot be written as {format:?}",
+                self.key_type
+            ))
+        };
+        let failed = |_| Error::Crypto("encoding the private key failed".into());
+        let (label, der): (&str, Zeroizing<Vec<u8>>) = match (&self.inner, format) {
+            (Inner::Rsa(kp), KeyFormat::Pkcs1) => {
+                let p8: Pkcs8V1Der = kp.as_der().map_err(failed)?;
+                (
+                    "RSA PRIVATE KEY",
+                    Zeroizing::new(pkcs8_inner_key(p8.as_ref())?),
+                )
+            }
+            (Inner::Ecdsa(kp), KeyFormat::Sec1) => {
+                let d: EcPrivateKeyRfc5915Der = kp.private_key().as_der().map_err(failed)?;
+                ("EC PRIVATE KEY", Zeroizing::new(d.as_ref().to_vec()))
+            }
+            (_, KeyFormat::Pkcs8) => ("PRIVATE KEY", self.pkcs8_der()?),
+            _ => return Err(mismatch()),
+        };
+        // The `pem` crate's intermediate buffers are not zeroized; a known limit.
+        Ok(Zeroizing::new(crate::pem::encode(label, &der)))
+    }
+
+    /// The key as PKCS#8 DER (what jsonwebtoken and most tools want).
+    pub fn pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>> {
+        let failed = |_| Error::Crypto("encoding the private key failed".into());
+        let d: Vec<u8> = match &self.inner {
+            Inner::Rsa(kp) => AsDer::<Pkcs8V1Der>::as_der(kp)
+                .map_err(failed)?
+                .as_ref()
+                .to_vec(),
+            Inner::Ecdsa(kp) => kp.to_pkcs8v1().map_err(failed)?.as_ref().to_vec(),
+            Inner::Ed25519(kp) => AsDer::<Pkcs8V1Der>::as_der(kp)
+                .map_err(failed)?
+                .as_ref()
+                .to_vec(),
+        };
+        Ok(Zeroizing::new(d))
+    }
+
+    /// The public key as DER SubjectPublicKeyInfo (PKIX).
+    pub fn public_key_der(&self) -> Result<Vec<u8>> {
+        let failed = |_| Error::Crypto("encoding the public key failed".into());
+        let d: PublicKeyX509Der = match &self.inner {
+            Inner::Rsa(kp) => kp.public_key().as_der().map_err(failed)?,
+            Inner::Ecdsa(kp) => kp.public_key().as_der().map_err(failed)?,
+            Inner::Ed25519(kp) => kp.public_key().as_der().map_err(failed)?,
+        };
+        Ok(d.as_ref().to_vec())
+    }
+
+    /// The X.509 signature algorithm this key signs with: sha256WithRSAEncryption for RSA
+    /// (what Go's crypto/x509 picks for kubeadm's RSA CAs), ECDSA with the hash matching the
+    /// curve, Ed25519.
+    pub fn signature_algorithm(&self) -> AlgorithmIdentifierOwned {
+        let (oid, parameters) = match self.key_type {
+            KeyType::Rsa2048 | KeyType::Rsa3072 | KeyType::Rsa4096 => {
+                (oid::SHA256_WITH_RSA, Some(der::asn1::Null.into()))
+            }
+            KeyType::EcdsaP256 => (oid::ECDSA_WITH_SHA256, None),
+            KeyType::EcdsaP384 => (oid::ECDSA_WITH_SHA384, None),
+            KeyType::Ed25519 => (oid::ED25519, None),
+        };
+        AlgorithmIdentifierOwned { oid, parameters }
+    }
+
+    /// Sign `msg` with this key's signature algorithm (see [`Self::signature_algorithm`]).
+    /// ECDSA signatures are ASN.1 DER, as X.509 wants them.
+    pub fn sign(&self, msg: &[u8]) -> Result<Vec<u8>> {
+        let failed = |_| Error::Crypto("signing failed".into());
+        let rng = SystemRandom::new();
+        match &self.inner {
+            Inner::Rsa(kp) => {
+                let mut sig = vec![0; kp.public_modulus_len()];
+                kp.sign(&RSA_PKCS1_SHA256, &rng, msg, &mut sig)
+                    .map_err(failed)?;
+                Ok(sig)
+            }
+            Inner::Ecdsa(kp) => Ok(kp.sign(&rng, msg).map_err(failed)?.as_ref().to_vec()),
+            Inner::Ed25519(kp) => Ok(kp.sign(msg).as_ref().to_vec()),
+        }
+    }
+
+    /// RSA modulus length in bits, or the curve size.
+    pub fn bits(&self) -> usize {
+        match &self.inner {
+            Inner::Rsa(kp) => kp.public_modulus_len() * 8,
+            Inner::Ecdsa(_) if self.key_type == KeyType::EcdsaP384 => 384,
+            Inner::Ecdsa(_) => 256,
+            Inner::Ed25519(_) => 256,
+        }
+    }
+
+    /// Whether this key's public half is `spki_der` (DER SubjectPublicKeyInfo).
+    pub fn matches_public_key(&self, spki_der: &[u8]) -> Result<bool> {
+        Ok(self.public_key_der()? == spki_der)
+    }
+}
+
+/// The ServiceAccount token `kid` for a public key: base64url-unpadded SHA-256 of its PKIX DER
+/// (kubernetes `pkg/serviceaccount/jwt.go`, `keyIDFromPublicKey`).
+pub fn key_id(spki_der: &[u8]) -> String {
+    use base64::Engine as _;
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, spki_der);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest.as_ref())
+}
+
+fn curve_key_type(curve: &ObjectIdentifier) -> std::result::Result<KeyType, String> {
+    match *curve {
+        oid::SECP256R1 => Ok(KeyType::EcdsaP256),
+        oid::SECP384R1 => Ok(KeyType::EcdsaP384),
+        oid::SECP521R1 => Err("P-521 keys are not supported (use P-256 or P-384)".into()),
+        other => Err(format!("unsupported elliptic curve {other}")),
+    }
+}
+
+/// RFC 5915 ECPrivateKey, only as far as the curve.
+#[derive(der::Sequence)]
+struct EcPrivateKeyHead<'a> {
+    version: u8,
+    private_key: &'a OctetStringRef,
+    #[asn1(context_specific = "0", tag_mode = "EXPLICIT", optional = "true")]
+    parameters: Option<ObjectIdentifier>,
+    #[asn1(context_specific = "1", tag_mode = "EXPLICIT", optional = "true")]
+    public_key: Option<der::asn1::BitStringRef<'a>>,
+}
+
+fn sec1_curve(der_bytes: &[u8]) -> std::result::Result<ObjectIdentifier, String> {
+    let head =
+        EcPrivateKeyHead::from_der(der_bytes).map_err(|e| format!("invalid SEC1 EC key: {e}"))?;
+    head.parameters
+        .ok_or_else(|| "SEC1 EC key without a named curve".to_string())
+}
+
+/// RFC 5208 PrivateKeyInfo, enough to learn the algorithm and reach the inner key.
+#[derive(der::Sequence)]
+struct PrivateKeyInfoHead<'a> {
+    version: u8,
+    algorithm: spki::AlgorithmIdentifierRef<'a>,
+    private_key: &'a OctetStringRef,
+    // PKCS#8 v2 (RFC 5958 OneAsymmetricKey) trailing fields.
+    #[asn1(
+        context_specific = "0",
+        tag_mode = "IMPLICIT",
+        constructed = "true",
+        optional = "true"
+    )]
+    attributes: Option<der::asn1::SetOfVec<der::asn1::Any>>,
+    #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
+    public_key: Option<der::asn1::BitStringRef<'a>>,
+}
+
+fn pkcs8_algorithm(
+    der_bytes: &[u8],
+) -> std::result::Result<(ObjectIdentifier, Option<ObjectIdentifier>), String> {
+    let info =
+        PrivateKeyInfoHead::from_der(der_bytes).map_err(|e| format!("invalid PKCS#8 key: {e}"))?;
+    let curve = info
+        .algorithm
+        .parameters
+        .and_then(|p| p.decode_as::<ObjectIdentifier>().ok());
+    Ok((info.algorithm.oid, curve))
+}
+
+fn pkcs8_inner_key(der_bytes: &[u8]) -> Result<Vec<u8>> {
+    let info = PrivateKeyInfoHead::from_der(der_bytes)
+        .map_err(|e| Error::Crypto(format!("re-encoding the key as PKCS#1 failed: {e}")))?;
+    Ok(info.private_key.as_bytes().to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_type_round_trips_through_every_allowed_format() {
+        for (kt, _) in KeyType::ALL {
+            let key = PrivateKey::generate(kt).unwrap();
+            let spki = key.public_key_der().unwrap();
+            for format in [kt.default_format(), KeyFormat::Pkcs8] {
+                let text = key.to_pem(format).unwrap();
+                let back = PrivateKey::from_pem("test", text.as_bytes()).unwrap();
+                assert_eq!(back.key_type(), kt);
+                assert_eq!(back.public_key_der().unwrap(), spki, "{kt} {format:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn key_type_names_parse_back() {
+        for (kt, name) in KeyType::ALL {
+            assert_eq!(name.parse::<KeyType>().unwrap(), kt);
+        }
+        assert!("rsa1024".parse::<KeyType>().is_err());
+    }
+
+    #[test]
+    fn wrong_format_for_the_algorithm_is_refused() {
+        let key = PrivateKey::generate(KeyType::EcdsaP256).unwrap();
+        assert!(key.to_pem(KeyFormat::Pkcs1).is_err());
+    }
+
+    #[test]
+    fn a_certificate_is_not_a_key() {
+        let err = PrivateKey::from_pem(
+            "x.pem",
+            b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("x.pem") && err.contains("CERTIFICATE"),
+            "{err}"
+        );
+    }
+}

@@ -1,0 +1,127 @@
+//! Rendering for people and for scripts: kubectl-style aligned tables, JSON, YAML. Colour is
+//! decided once (a terminal, and `NO_COLOR` unset); text that came from outside (a CN, a
+//! claim) is sanitised before it reaches a terminal.
+
+use std::fmt::Write as _;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+/// `-o table|json|yaml`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Format {
+    /// Aligned columns for people.
+    #[default]
+    Table,
+    /// JSON, 4-space indented like kubectl.
+    Json,
+    /// YAML.
+    Yaml,
+}
+
+impl FromStr for Format {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "table" | "wide" => Ok(Format::Table),
+            "json" => Ok(Format::Json),
+            "yaml" => Ok(Format::Yaml),
+            _ => Err(format!(
+                "unknown output format {s:?} (expected table, json or yaml)"
+            )),
+        }
+    }
+}
+
+/// JSON as kubectl prints it: 4-space indent, trailing newline.
+pub fn json<T: Serialize>(value: &T) -> Result<String> {
+    let mut buf = Vec::new();
+    let fmt = serde_json::ser::PrettyFormatter::with_indent(b"    ");
+    let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
+    value
+        .serialize(&mut ser)
+        .map_err(|e| Error::Crypto(format!("encoding JSON: {e}")))?;
+    let mut s = String::from_utf8(buf).unwrap_or_default();
+    s.push('\n');
+    Ok(s)
+}
+
+/// YAML.
+pub fn yaml<T: Serialize>(value: &T) -> Result<String> {
+    crate::yaml::to_string(value)
+}
+
+/// JSON or YAML by `format`; `None` for table (the caller renders that itself).
+pub fn structured<T: Serialize>(format: Format, value: &T) -> Result<Option<String>> {
+    match format {
+        Format::Json => json(value).map(Some),
+        Format::Yaml => yaml(value).map(Some),
+        Format::Table => Ok(None),
+    }
+}
+
+/// Columns aligned the way kubectl's tabwriter aligns them (padding 3 spaces; the last
+/// column is not padded).
+pub fn table(rows: &[Vec<String>]) -> String {
+    let cols = rows.iter().map(Vec::len).max().unwrap_or(0);
+    let mut widths = vec![0; cols];
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    let mut out = String::new();
+    for row in rows {
+        let mut line = String::new();
+        for (i, cell) in row.iter().enumerate() {
+            if i + 1 == row.len() {
+                line.push_str(cell);
+            } else {
+                let _ = write!(line, "{cell:<w$}", w = widths[i] + 3);
+            }
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// Make outside text safe for a terminal: control characters (a certificate can carry
+/// escape sequences) become `\u{..}` escapes.
+pub fn sanitize(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_control() {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Go's `fmt` rendering of a string slice, `[a b c]`, as kubectl prints groups.
+pub fn go_list(items: &[String]) -> String {
+    format!("[{}]", items.join(" "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_pads_three_spaces_like_tabwriter() {
+        let t = table(&[
+            vec!["ATTRIBUTE".into(), "VALUE".into()],
+            vec!["Username".into(), "admin".into()],
+        ]);
+        assert_eq!(t, "ATTRIBUTE   VALUE\nUsername    admin\n");
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        assert_eq!(sanitize("a\u{1b}[31mb"), "a\\u{1b}[31mb");
+    }
+}

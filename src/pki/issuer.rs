@@ -1,0 +1,465 @@
+//! Signing: a [`CertSpec`] plus a subject public key, signed by an [`Issuer`] (a CA's
+//! certificate and key) or self-signed for a new CA.
+//!
+//! Certificates are assembled with the `x509-cert` builder and signed through aws-lc-rs.
+//! The extensions follow kubeadm's `pkiutil.NewSignedCert` / `NewSelfSignedCACert`
+//! (`cmd/kubeadm/app/util/pkiutil/pki_helpers.go`) with the choices the issue asks for:
+//! CA: BasicConstraints CA:TRUE and KeyUsage keyCertSign|cRLSign|digitalSignature, both
+//! critical, SubjectKeyIdentifier. Leaf: KeyUsage digitalSignature (+keyEncipherment for
+//! RSA, as kubeadm), critical; EKU from the usage; BasicConstraints CA:FALSE;
+//! AuthorityKeyIdentifier; SANs.
+
+use std::path::Path;
+
+use der::asn1::{BitString, Ia5String, OctetString};
+use der::{Decode, Encode};
+use jiff::{SignedDuration, Timestamp};
+use spki::{
+    AlgorithmIdentifierOwned, DynSignatureAlgorithmIdentifier, EncodePublicKey,
+    SignatureBitStringEncoding, SubjectPublicKeyInfoOwned, SubjectPublicKeyInfoRef,
+};
+use x509_cert::builder::profile::BuilderProfile;
+use x509_cert::builder::{Builder, CertificateBuilder};
+use x509_cert::certificate::{Certificate, TbsCertificate};
+use x509_cert::ext::Extension;
+use x509_cert::ext::pkix::name::GeneralName;
+use x509_cert::ext::pkix::{
+    AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages,
+    SubjectAltName, SubjectKeyIdentifier,
+};
+use x509_cert::name::Name;
+use x509_cert::serial_number::SerialNumber;
+use x509_cert::time::{Time, Validity};
+
+use super::spec::{BACKDATE, CertSpec, San};
+use crate::error::{Error, Result};
+use crate::keys::PrivateKey;
+
+const OID_CLIENT_AUTH: der::asn1::ObjectIdentifier =
+    der::asn1::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.2");
+const OID_SERVER_AUTH: der::asn1::ObjectIdentifier =
+    der::asn1::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.1");
+
+/// A signed certificate, with what was adjusted on the way.
+#[derive(Debug)]
+pub struct Issued {
+    /// The certificate, DER.
+    pub der: Vec<u8>,
+    /// Things the user should know (e.g. validity clamped to the CA's).
+    pub warnings: Vec<String>,
+}
+
+impl Issued {
+    /// The certificate as PEM.
+    pub fn pem(&self) -> String {
+        crate::pem::encode("CERTIFICATE", &self.der)
+    }
+}
+
+/// A CA able to sign: its certificate and its private key, checked to belong together.
+pub struct Issuer {
+    cert: Certificate,
+    cert_der: Vec<u8>,
+    key: PrivateKey,
+}
+
+impl std::fmt::Debug for Issuer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Issuer({})",
+            super::name::display_name(self.cert.tbs_certificate().subject())
+        )
+    }
+}
+
+impl Issuer {
+    /// Load `cert_path` and `key_path` and check that the certificate is a CA allowed to sign
+    /// certificates and that the key is its key.
+    pub fn load(cert_path: &Path, key_path: &Path) -> Result<Issuer> {
+        let cert_bytes = crate::fsio::read(cert_path)?;
+        let cert_der = super::read_certificates(cert_path, &cert_bytes)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::input(cert_path, "no certificate found"))?;
+        let key_bytes = crate::fsio::read(key_path)?;
+        let key = PrivateKey::from_pem(&key_path.display().to_string(), &key_bytes)?;
+        Issuer::new(cert_path, cert_der, key, key_path)
+    }
+
+    /// An issuer from a parsed certificate and key; the same checks as [`Issuer::load`].
+    pub fn new(
+        cert_path: &Path,
+        cert_der: Vec<u8>,
+        key: PrivateKey,
+        key_path: &Path,
+    ) -> Result<Issuer> {
+        let cert = Certificate::from_der(&cert_der)
+            .map_err(|e| Error::input(cert_path, format!("invalid certificate: {e}")))?;
+        let info = super::CertFacts::from_der(&cert_der).map_err(|p| Error::input(cert_path, p))?;
+        if !info.is_ca {
+            return Err(Error::input(
+                cert_path,
+                "is not a CA certificate (BasicConstraints CA:TRUE missing); it cannot sign",
+            ));
+        }
+        if info.key_usage_present && !info.key_cert_sign {
+            return Err(Error::input(
+                cert_path,
+                "CA certificate lacks the keyCertSign key usage; it cannot sign certificates",
+            ));
+        }
+        let spki = cert
+            .tbs_certificate()
+            .subject_public_key_info()
+            .to_der()
+            .map_err(|e| Error::input(cert_path, format!("invalid public key: {e}")))?;
+        if !key.matches_public_key(&spki)? {
+            return Err(Error::input(
+                key_path,
+                format!(
+                    "this key does not belong to the CA certificate {}",
+                    cert_path.display()
+                ),
+            ));
+        }
+        Ok(Issuer {
+            cert,
+            cert_der,
+            key,
+        })
+    }
+
+    /// The CA certificate, DER.
+    pub fn cert_der(&self) -> &[u8] {
+        &self.cert_der
+    }
+
+    /// The CA's private key.
+    pub fn key(&self) -> &PrivateKey {
+        &self.key
+    }
+
+    /// When the CA certificate expires.
+    pub fn not_after(&self) -> Timestamp {
+        to_timestamp(self.cert.tbs_certificate().validity().not_after)
+    }
+
+    /// Sign `spec` for the holder of `subject_spki` (DER SubjectPublicKeyInfo). A leaf never
+    /// outlives its CA: its NotAfter is clamped to the CA's, with a warning.
+    pub fn sign(&self, spec: &CertSpec, subject_spki: &[u8]) -> Result<Issued> {
+        let now = Timestamp::now();
+        let mut warnings = Vec::new();
+        let mut not_after = add(now, spec.validity)?;
+        let ca_end = self.not_after();
+        if not_after > ca_end {
+            warnings.push(format!(
+                "validity shortened to the CA's expiry ({}): a certificate cannot outlive its CA",
+                ca_end.strftime("%Y-%m-%dT%H:%M:%SZ")
+            ));
+            not_after = ca_end;
+        }
+        if ca_end <= now {
+            return Err(Error::Usage(format!(
+                "the CA expired at {}; renew the CA before signing with it",
+                ca_end.strftime("%Y-%m-%dT%H:%M:%SZ")
+            )));
+        }
+        let issuer_name = self.cert.tbs_certificate().subject().clone();
+        let issuer_ski = self
+            .cert
+            .tbs_certificate()
+            .get_extension::<SubjectKeyIdentifier>()
+            .ok()
+            .flatten()
+            .map(|(_, ski)| ski.0.as_bytes().to_vec());
+        let issuer_spki = self
+            .cert
+            .tbs_certificate()
+            .subject_public_key_info()
+            .to_der()
+            .unwrap_or_default();
+        let issuer_ski = match issuer_ski {
+            Some(s) => s,
+            None => key_identifier(&issuer_spki)?,
+        };
+        let der = build(
+            spec,
+            subject_spki,
+            issuer_name,
+            Some(issuer_ski),
+            &self.key,
+            now,
+            not_after,
+        )?;
+        Ok(Issued { der, warnings })
+    }
+}
+
+/// Create a self-signed CA certificate for `key`.
+pub fn self_signed(spec: &CertSpec, key: &PrivateKey) -> Result<Issued> {
+    let now = Timestamp::now();
+    let not_after = add(now, spec.validity)?;
+    let spki = key.public_key_der()?;
+    let der = build(
+        spec,
+        &spki,
+        spec.subject.to_name()?,
+        None,
+        key,
+        now,
+        not_after,
+    )?;
+    Ok(Issued {
+        der,
+        warnings: vec![],
+    })
+}
+
+fn add(t: Timestamp, d: SignedDuration) -> Result<Timestamp> {
+    t.checked_add(d)
+        .map_err(|_| Error::Usage(format!("validity {d:?} is out of range")))
+}
+
+fn to_timestamp(t: Time) -> Timestamp {
+    let d = t.to_unix_duration();
+    Timestamp::from_second(d.as_secs() as i64).unwrap_or(Timestamp::MAX)
+}
+
+fn x509_time(t: Timestamp) -> Result<Time> {
+    let secs = u64::try_from(t.as_second())
+        .map_err(|_| Error::Usage("certificate times before 1970 are not supported".into()))?;
+    // RFC 5280: UTCTime through 2049, GeneralizedTime from 2050.
+    let st = std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs);
+    // (The builder applies the UTCTime/GeneralizedTime rule itself.)
+    Time::try_from(st).map_err(|e| Error::Usage(format!("time out of range: {e}")))
+}
+
+/// RFC 5280 §4.2.1.2 method 1: SHA-1 of the subjectPublicKey bits. This is what Go's
+/// crypto/x509 and openssl compute, so kcred's identifiers match theirs.
+pub(crate) fn key_identifier(spki_der: &[u8]) -> Result<Vec<u8>> {
+    let spki = SubjectPublicKeyInfoRef::from_der(spki_der)
+        .map_err(|e| Error::Crypto(format!("invalid public key: {e}")))?;
+    let digest = aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY,
+        spki.subject_public_key.raw_bytes(),
+    );
+    Ok(digest.as_ref().to_vec())
+}
+
+fn random_serial() -> Result<SerialNumber> {
+    // 20 random octets, top bit clear and first octet non-zero: positive, exactly 20 octets,
+    // the RFC 5280 maximum.
+    let mut bytes = [0u8; 20];
+    aws_lc_rs::rand::fill(&mut bytes).map_err(|_| Error::Crypto("no randomness".into()))?;
+    bytes[0] &= 0x7f;
+    if bytes[0] == 0 {
+        bytes[0] = 1;
+    }
+    SerialNumber::new(&bytes).map_err(|e| Error::Crypto(format!("serial number: {e}")))
+}
+
+fn extension<T: Encode>(
+    oid: der::asn1::ObjectIdentifier,
+    critical: bool,
+    value: &T,
+) -> Result<Extension> {
+    let bytes = value
+        .to_der()
+        .map_err(|e| Error::Crypto(format!("encoding extension {oid}: {e}")))?;
+    Ok(Extension {
+        extn_id: oid,
+        critical,
+        extn_value: OctetString::new(bytes).map_err(|e| Error::Crypto(e.to_string()))?,
+    })
+}
+
+fn extensions(
+    spec: &CertSpec,
+    subject_spki: &[u8],
+    issuer_ski: Option<Vec<u8>>,
+    signer_is_rsa: bool,
+) -> Result<Vec<Extension>> {
+    use der::oid::AssociatedOid;
+    let mut out = Vec::new();
+    let ski = key_identifier(subject_spki)?;
+    match spec.usage {
+        None => {
+            let bc = BasicConstraints {
+                ca: true,
+                path_len_constraint: None,
+            };
+            out.push(extension(BasicConstraints::OID, true, &bc)?);
+            let ku =
+                KeyUsage(KeyUsages::KeyCertSign | KeyUsages::CRLSign | KeyUsages::DigitalSignature);
+            out.push(extension(KeyUsage::OID, true, &ku)?);
+        }
+        Some(usage) => {
+            let mut ku = KeyUsages::DigitalSignature.into();
+            if signer_is_rsa {
+                ku |= KeyUsages::KeyEncipherment;
+            }
+            out.push(extension(KeyUsage::OID, true, &KeyUsage(ku))?);
+            let mut eku = Vec::new();
+            if usage.server() {
+                eku.push(OID_SERVER_AUTH);
+            }
+            if usage.client() {
+                eku.push(OID_CLIENT_AUTH);
+            }
+            out.push(extension(
+                ExtendedKeyUsage::OID,
+                false,
+                &ExtendedKeyUsage(eku),
+            )?);
+            let bc = BasicConstraints {
+                ca: false,
+                path_len_constraint: None,
+            };
+            out.push(extension(BasicConstraints::OID, true, &bc)?);
+        }
+    }
+    out.push(extension(
+        SubjectKeyIdentifier::OID,
+        false,
+        &SubjectKeyIdentifier(OctetString::new(ski).map_err(|e| Error::Crypto(e.to_string()))?),
+    )?);
+    if let Some(aki) = issuer_ski {
+        let aki = AuthorityKeyIdentifier {
+            key_identifier: Some(OctetString::new(aki).map_err(|e| Error::Crypto(e.to_string()))?),
+            authority_cert_issuer: None,
+            authority_cert_serial_number: None,
+        };
+        out.push(extension(AuthorityKeyIdentifier::OID, false, &aki)?);
+    }
+    if !spec.sans.is_empty() {
+        let mut names = Vec::new();
+        for san in &spec.sans {
+            names.push(match san {
+                San::Dns(d) => GeneralName::DnsName(
+                    Ia5String::new(d).map_err(|e| Error::Usage(format!("SAN {d:?}: {e}")))?,
+                ),
+                San::Ip(ip) => GeneralName::from(*ip),
+            });
+        }
+        // RFC 5280: critical only when the subject is empty.
+        let critical = spec.subject.common_name.is_empty() && spec.subject.organizations.is_empty();
+        out.push(extension(
+            SubjectAltName::OID,
+            critical,
+            &SubjectAltName(names),
+        )?);
+    }
+    Ok(out)
+}
+
+/// The builder profile: everything is decided before building.
+struct Fixed {
+    subject: Name,
+    issuer: Name,
+    extensions: Vec<Extension>,
+}
+
+impl BuilderProfile for Fixed {
+    fn get_issuer(&self, _subject: &Name) -> Name {
+        self.issuer.clone()
+    }
+    fn get_subject(&self) -> Name {
+        self.subject.clone()
+    }
+    fn build_extensions(
+        &self,
+        _spk: SubjectPublicKeyInfoRef<'_>,
+        _issuer_spk: SubjectPublicKeyInfoRef<'_>,
+        _tbs: &TbsCertificate,
+    ) -> x509_cert::builder::Result<Vec<Extension>> {
+        Ok(self.extensions.clone())
+    }
+}
+
+fn build(
+    spec: &CertSpec,
+    subject_spki: &[u8],
+    issuer_name: Name,
+    issuer_ski: Option<Vec<u8>>,
+    signing_key: &PrivateKey,
+    now: Timestamp,
+    not_after: Timestamp,
+) -> Result<Vec<u8>> {
+    let validity = Validity::new(
+        x509_time(now.checked_sub(BACKDATE).unwrap_or(now))?,
+        x509_time(not_after)?,
+    );
+    let spki = SubjectPublicKeyInfoOwned::from_der(subject_spki)
+        .map_err(|e| Error::Crypto(format!("invalid public key: {e}")))?;
+    let subject_is_rsa = spki.algorithm.oid == crate::keys::oid::RSA_ENCRYPTION;
+    let profile = Fixed {
+        subject: spec.subject.to_name()?,
+        issuer: issuer_name,
+        extensions: extensions(spec, subject_spki, issuer_ski, subject_is_rsa)?,
+    };
+    let builder = CertificateBuilder::new(profile, random_serial()?, validity, spki)
+        .map_err(|e| Error::Crypto(format!("building the certificate: {e}")))?;
+    let signer = Signer::new(signing_key)?;
+    let cert = builder
+        .build::<_, RawSignature>(&signer)
+        .map_err(|e| Error::Crypto(format!("signing the certificate: {e}")))?;
+    cert.to_der()
+        .map_err(|e| Error::Crypto(format!("encoding the certificate: {e}")))
+}
+
+/// Adapts a [`PrivateKey`] to the RustCrypto signer traits the x509-cert builders use.
+pub(crate) struct Signer<'a> {
+    key: &'a PrivateKey,
+    public: SpkiDer,
+}
+
+impl<'a> Signer<'a> {
+    pub(crate) fn new(key: &'a PrivateKey) -> Result<Self> {
+        Ok(Signer {
+            key,
+            public: SpkiDer(key.public_key_der()?),
+        })
+    }
+}
+
+/// A public key already in DER SubjectPublicKeyInfo form.
+#[derive(Clone)]
+pub(crate) struct SpkiDer(Vec<u8>);
+
+impl EncodePublicKey for SpkiDer {
+    fn to_public_key_der(&self) -> spki::Result<der::Document> {
+        Ok(der::Document::try_from(self.0.as_slice())?)
+    }
+}
+
+impl signature::Keypair for Signer<'_> {
+    type VerifyingKey = SpkiDer;
+    fn verifying_key(&self) -> SpkiDer {
+        self.public.clone()
+    }
+}
+
+impl DynSignatureAlgorithmIdentifier for Signer<'_> {
+    fn signature_algorithm_identifier(&self) -> spki::Result<AlgorithmIdentifierOwned> {
+        Ok(self.key.signature_algorithm())
+    }
+}
+
+/// A signature as the bytes that go into the BIT STRING.
+pub(crate) struct RawSignature(Vec<u8>);
+
+impl SignatureBitStringEncoding for RawSignature {
+    fn to_bitstring(&self) -> der::Result<BitString> {
+        BitString::from_bytes(&self.0)
+    }
+}
+
+impl signature::Signer<RawSignature> for Signer<'_> {
+    fn try_sign(&self, msg: &[u8]) -> Result<RawSignature, signature::Error> {
+        self.key
+            .sign(msg)
+            .map(RawSignature)
+            .map_err(|_| signature::Error::new())
+    }
+}

@@ -1,0 +1,58 @@
+//! The PKI core: certificate specs, CAs that sign them, and reading certificates back.
+//!
+//! Minting goes [`CertSpec`] + public key → [`Issuer::sign`] (or [`self_signed`] for a CA)
+//! → DER; reading goes DER → [`CertFacts`].
+
+mod inspect;
+mod issuer;
+mod name;
+mod spec;
+
+pub use inspect::CertFacts;
+pub use issuer::{Issued, Issuer, self_signed};
+pub use name::{Subject, display_name};
+pub use spec::{BACKDATE, CA_VALIDITY, CertSpec, LEAF_VALIDITY, San, Usage};
+
+use std::path::Path;
+
+use crate::error::{Error, Result};
+
+/// Every certificate in `bytes`: PEM `CERTIFICATE` blocks in order, or one DER certificate.
+/// Other PEM blocks are an error naming `path` and what was found instead.
+pub fn read_certificates(path: &Path, bytes: &[u8]) -> Result<Vec<Vec<u8>>> {
+    let source = crate::fsio::display(path);
+    if !crate::pem::looks_like_pem(bytes) {
+        if bytes.first() == Some(&0x30) {
+            // DER: decode to check it is a certificate at all.
+            CertFacts::from_der(bytes).map_err(|p| Error::input(&source, p))?;
+            return Ok(vec![bytes.to_vec()]);
+        }
+        if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+            return Err(Error::input(&source, "the file is empty"));
+        }
+        return Err(Error::input(
+            &source,
+            "neither PEM nor DER certificate data",
+        ));
+    }
+    let blocks = crate::pem::parse_all(&source, bytes)?;
+    let certs: Vec<Vec<u8>> = blocks
+        .iter()
+        .filter(|b| b.tag() == "CERTIFICATE")
+        .map(|b| b.contents().to_vec())
+        .collect();
+    if certs.is_empty() {
+        let labels: Vec<_> = blocks.iter().map(|b| b.tag().to_string()).collect();
+        return Err(Error::input(
+            &source,
+            format!(
+                "no certificate here, found PEM {} instead",
+                labels.join(", ")
+            ),
+        ));
+    }
+    for der in &certs {
+        CertFacts::from_der(der).map_err(|p| Error::input(&source, p))?;
+    }
+    Ok(certs)
+}

@@ -1,0 +1,189 @@
+//! What a certificate should say, before it is signed: subject, role, SANs, lifetime.
+//! Inert data in the manner of rcgen's `CertificateParams`; [`super::Issuer`] signs it.
+
+use std::fmt;
+use std::net::IpAddr;
+use std::str::FromStr;
+
+use jiff::SignedDuration;
+
+use super::name::Subject;
+use crate::identity::Identity;
+
+/// What a leaf certificate is for, as its extended key usage says.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Default, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Usage {
+    /// clientAuth: authenticates to the API server (or etcd) as its subject.
+    #[default]
+    Client,
+    /// serverAuth: serves TLS; needs at least one SAN.
+    Server,
+    /// clientAuth and serverAuth: etcd peers, kubelets that also serve.
+    Peer,
+}
+
+impl Usage {
+    /// Whether the EKU includes clientAuth.
+    pub fn client(self) -> bool {
+        matches!(self, Usage::Client | Usage::Peer)
+    }
+    /// Whether the EKU includes serverAuth.
+    pub fn server(self) -> bool {
+        matches!(self, Usage::Server | Usage::Peer)
+    }
+}
+
+impl FromStr for Usage {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "client" => Ok(Usage::Client),
+            "server" => Ok(Usage::Server),
+            "peer" => Ok(Usage::Peer),
+            _ => Err(format!(
+                "unknown usage {s:?} (expected client, server or peer)"
+            )),
+        }
+    }
+}
+
+impl fmt::Display for Usage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Usage::Client => "client",
+            Usage::Server => "server",
+            Usage::Peer => "peer",
+        })
+    }
+}
+
+/// A subject alternative name: an IP address if it parses as one, else a DNS name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum San {
+    /// dNSName.
+    Dns(String),
+    /// iPAddress.
+    Ip(IpAddr),
+}
+
+impl FromStr for San {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        if let Ok(ip) = s.parse::<IpAddr>() {
+            return Ok(San::Ip(ip));
+        }
+        // DNS names as Go's crypto/x509 and kubeadm accept them: ASCII letters, digits,
+        // '-', '.', and a leading '*.' wildcard.
+        let name = s.strip_prefix("*.").unwrap_or(s);
+        let ok = !name.is_empty()
+            && name.len() <= 253
+            && name.split('.').all(|label| {
+                !label.is_empty()
+                    && label.len() <= 63
+                    && label
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+            });
+        if ok {
+            Ok(San::Dns(s.to_ascii_lowercase()))
+        } else {
+            Err(format!(
+                "{s:?} is neither an IP address nor a valid DNS name"
+            ))
+        }
+    }
+}
+
+impl fmt::Display for San {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            San::Dns(d) => f.write_str(d),
+            San::Ip(ip) => write!(f, "{ip}"),
+        }
+    }
+}
+
+/// kubeadm's CA lifetime: 10 years (`constants.CACertificateValidityPeriod`).
+pub const CA_VALIDITY: SignedDuration = SignedDuration::from_hours(10 * 365 * 24);
+/// kubeadm's leaf lifetime: 1 year (`constants.CertificateValidityPeriod`).
+pub const LEAF_VALIDITY: SignedDuration = SignedDuration::from_hours(365 * 24);
+/// NotBefore is set this far in the past to absorb clock skew
+/// (kubeadm `pkiutil`: `CertificateBackdate`).
+pub const BACKDATE: SignedDuration = SignedDuration::from_mins(5);
+
+/// A certificate to be signed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CertSpec {
+    /// Subject: CN and every O.
+    pub subject: Subject,
+    /// `None` for a CA, else the leaf's usage.
+    pub usage: Option<Usage>,
+    /// Subject alternative names.
+    pub sans: Vec<San>,
+    /// How long from now it is valid.
+    pub validity: SignedDuration,
+}
+
+impl CertSpec {
+    /// A CA with kubeadm's defaults.
+    pub fn ca(common_name: impl Into<String>) -> Self {
+        CertSpec {
+            subject: Subject {
+                common_name: common_name.into(),
+                organizations: vec![],
+            },
+            usage: None,
+            sans: vec![],
+            validity: CA_VALIDITY,
+        }
+    }
+
+    /// A leaf for `identity` (CN = user, O = groups) with kubeadm's defaults.
+    pub fn leaf(identity: &Identity, usage: Usage) -> Self {
+        CertSpec {
+            subject: Subject {
+                common_name: identity.user.clone(),
+                organizations: identity.groups.clone(),
+            },
+            usage: Some(usage),
+            sans: vec![],
+            validity: LEAF_VALIDITY,
+        }
+    }
+
+    /// Whether this is a CA certificate.
+    pub fn is_ca(&self) -> bool {
+        self.usage.is_none()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sans_are_ips_or_dns_names() {
+        assert_eq!(
+            "10.96.0.1".parse::<San>().unwrap(),
+            San::Ip("10.96.0.1".parse().unwrap())
+        );
+        assert_eq!(
+            "::1".parse::<San>().unwrap(),
+            San::Ip("::1".parse().unwrap())
+        );
+        assert_eq!(
+            "Kubernetes.Default".parse::<San>().unwrap(),
+            San::Dns("kubernetes.default".into())
+        );
+        assert!("*.apps.example.com".parse::<San>().is_ok());
+        for bad in ["", "a..b", "has space", "ünï.com", "-"] {
+            if bad == "-" {
+                continue;
+            }
+            assert!(bad.parse::<San>().is_err(), "{bad:?}");
+        }
+    }
+}
