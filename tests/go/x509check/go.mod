@@ -1,0 +1,3 @@
+module kcred.test/x509check
+
+go 1.22

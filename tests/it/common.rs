@@ -1,0 +1,154 @@
+//! The test harness: a temporary directory per test, the kcred binary, and the real peers
+//! (openssl, go, kubectl, python3 with cryptography and PyJWT) that `scripts/test` puts on
+//! PATH. A missing peer fails the test with a message saying how to install it: kcred is
+//! never tested only against itself, and a skipped peer would hide that.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::sync::OnceLock;
+
+/// A scratch directory and a way to run kcred in it.
+pub struct Env {
+    pub dir: tempfile::TempDir,
+}
+
+impl Env {
+    pub fn new() -> Env {
+        Env {
+            dir: tempfile::tempdir().expect("tempdir"),
+        }
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    /// Path as a string, for argument lists.
+    pub fn p(&self, rel: &str) -> String {
+        self.path(rel).display().to_string()
+    }
+
+    /// A kcred command running in the scratch directory, without colour or user config.
+    pub fn kcred(&self) -> assert_cmd::Command {
+        let mut c = assert_cmd::Command::cargo_bin("kcred").expect("kcred binary");
+        c.current_dir(self.dir.path())
+            .env("NO_COLOR", "1")
+            .env_remove("KCRED_PROFILES")
+            .env_remove("KUBECONFIG")
+            .env("HOME", self.dir.path());
+        c
+    }
+
+    /// Run kcred, expect exit 0, return stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.kcred().args(args).output().expect("run kcred");
+        assert!(
+            out.status.success(),
+            "kcred {args:?} failed ({:?}):\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 stdout")
+    }
+
+    /// Run kcred, expect exit `code`, return stderr (checked to be short and panic-free).
+    pub fn fails(&self, code: i32, args: &[&str]) -> String {
+        let out = self.kcred().args(args).output().expect("run kcred");
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(
+            out.status.code(),
+            Some(code),
+            "kcred {args:?}: expected exit {code}, got {:?}\nstdout: {}\nstderr: {stderr}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(!stderr.contains("panicked"), "panic: {stderr}");
+        assert!(stderr.lines().count() <= 6, "error too long: {stderr}");
+        stderr
+    }
+
+    /// Make a CA at `prefix` (relative to the scratch dir) with the given key type.
+    pub fn ca(&self, prefix: &str, key_type: &str) {
+        self.ok(&[
+            "ca",
+            "create",
+            "--out",
+            &self.p(prefix),
+            "--key-type",
+            key_type,
+        ]);
+    }
+}
+
+/// A peer tool from PATH, or a test failure that says how to get it.
+pub fn peer(name: &str) -> Command {
+    let found = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).any(|d| d.join(name).is_file()))
+        .unwrap_or(false);
+    assert!(
+        found,
+        "peer `{name}` is not on PATH: run the tests with scripts/test, which installs it (scripts/install-peers)"
+    );
+    let mut c = Command::new(name);
+    c.env("GOTOOLCHAIN", "local")
+        .env("GOPROXY", "off")
+        .env("GOTELEMETRY", "off");
+    c
+}
+
+/// Run a peer command, expect success, return stdout.
+pub fn run_peer(cmd: &mut Command) -> String {
+    let out: Output = cmd.output().expect("run peer");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed ({:?}):\nstdout: {}\nstderr: {}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Build (once per test run) the Go program in `tests/go/<name>` and return its path.
+pub fn go_tool(name: &str) -> PathBuf {
+    static BUILT: OnceLock<std::sync::Mutex<std::collections::HashMap<String, PathBuf>>> =
+        OnceLock::new();
+    let map = BUILT.get_or_init(Default::default);
+    let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(p) = map.get(name) {
+        return p.clone();
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let src = root.join("tests/go").join(name);
+    let out_dir = root.join("target/go-tools");
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let out = out_dir.join(name);
+    run_peer(
+        peer("go")
+            .current_dir(&src)
+            .args(["build", "-o"])
+            .arg(&out)
+            .arg("."),
+    );
+    map.insert(name.to_string(), out.clone());
+    out
+}
+
+/// Run a Python snippet with the peers' python3 (cryptography, PyJWT); return stdout.
+pub fn python(script: &str, args: &[&str]) -> String {
+    run_peer(peer("python3").arg("-c").arg(script).args(args))
+}
+
+/// The JSON the Go x509 checker prints for `cert` against `ca`.
+pub fn go_x509check(ca: &Path, cert: &Path) -> serde_json::Value {
+    let out = run_peer(
+        Command::new(go_tool("x509check"))
+            .arg("-ca")
+            .arg(ca)
+            .arg("-cert")
+            .arg(cert),
+    );
+    serde_json::from_str(&out).expect("x509check JSON")
+}

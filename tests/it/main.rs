@@ -1,0 +1,8 @@
+//! kcred's integration tests: one binary, one harness (`common`), a module per area.
+//! Interop modules check kcred's output with real peers (openssl, Go crypto/x509,
+//! Python cryptography and PyJWT, kubectl), never only with kcred itself.
+
+mod common;
+
+mod pki_cli;
+mod pki_interop;

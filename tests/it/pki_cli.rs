@@ -1,0 +1,610 @@
+//! `kcred ca create`, `cert issue`, `cert inspect` at the command line: defaults, safety
+//! (no clobber, modes, symlinks, atomic refusal) and bad input.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+
+use crate::common::Env;
+
+fn mode(path: &std::path::Path) -> u32 {
+    fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+fn inspect_json(env: &Env, file: &str) -> serde_json::Value {
+    serde_json::from_str(&env.ok(&["cert", "inspect", &env.p(file), "-o", "json"])).unwrap()
+}
+
+#[test]
+fn ca_create_uses_kubeadm_defaults() {
+    let env = Env::new();
+    env.ok(&["ca", "create", "--out", &env.p("pki/ca")]);
+    let j = inspect_json(&env, "pki/ca.crt");
+    assert_eq!(j["subject"], "CN=kubernetes");
+    assert_eq!(j["isCa"], true);
+    assert_eq!(j["publicKey"], "RSA 2048");
+    assert_eq!(
+        j["keyUsage"],
+        serde_json::json!(["Digital Signature", "Certificate Sign", "CRL Sign"])
+    );
+    assert_eq!(j["timeLeft"], "9y");
+    let nb: jiff::Timestamp = j["notBefore"].as_str().unwrap().parse().unwrap();
+    let backdate = jiff::Timestamp::now().duration_since(nb).as_secs();
+    assert!(
+        (295..=330).contains(&backdate),
+        "NotBefore backdated {backdate}s"
+    );
+    assert!(
+        fs::read_to_string(env.path("pki/ca.key"))
+            .unwrap()
+            .starts_with("-----BEGIN RSA PRIVATE KEY-----")
+    );
+    assert_eq!(mode(&env.path("pki/ca.key")), 0o600);
+    assert_eq!(mode(&env.path("pki/ca.crt")), 0o644);
+    assert_eq!(mode(&env.path("pki")), 0o700);
+}
+
+#[test]
+fn identity_presets_and_groups_in_order() {
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    env.ok(&[
+        "cert",
+        "issue",
+        "--ca",
+        "ca",
+        "--out",
+        "admin",
+        "--admin",
+        "--key-type",
+        "ecdsa-p256",
+    ]);
+    let j = inspect_json(&env, "admin.crt");
+    assert_eq!(j["kubernetes"]["user"], "admin");
+    assert_eq!(
+        j["kubernetes"]["groups"],
+        serde_json::json!(["system:masters"])
+    );
+    let fp = j["sha256Fingerprint"]
+        .as_str()
+        .unwrap()
+        .replace(':', "")
+        .to_lowercase();
+    assert_eq!(
+        j["kubernetes"]["extra"]["authentication.kubernetes.io/credential-id"][0],
+        format!("X509SHA256={fp}")
+    );
+
+    env.ok(&[
+        "cert",
+        "issue",
+        "--ca",
+        "ca",
+        "--out",
+        "n1",
+        "--node",
+        "worker-1",
+        "--usage",
+        "peer",
+        "--key-type",
+        "ecdsa-p256",
+    ]);
+    let j = inspect_json(&env, "n1.crt");
+    assert_eq!(j["kubernetes"]["user"], "system:node:worker-1");
+    assert_eq!(
+        j["kubernetes"]["groups"],
+        serde_json::json!(["system:nodes"])
+    );
+    assert_eq!(j["subjectAltNames"], serde_json::json!(["DNS:worker-1"]));
+    assert_eq!(
+        j["extendedKeyUsage"],
+        serde_json::json!([
+            "TLS Web Server Authentication",
+            "TLS Web Client Authentication"
+        ])
+    );
+
+    env.ok(&[
+        "cert",
+        "issue",
+        "--ca",
+        "ca",
+        "--out",
+        "jane",
+        "--cn",
+        "jane",
+        "--group",
+        "zeta",
+        "--group",
+        "a, b",
+        "--group",
+        "équipe",
+        "--key-type",
+        "ecdsa-p256",
+    ]);
+    let j = inspect_json(&env, "jane.crt");
+    assert_eq!(
+        j["kubernetes"]["groups"],
+        serde_json::json!(["zeta", "a, b", "équipe"])
+    );
+
+    env.ok(&[
+        "cert",
+        "issue",
+        "--ca",
+        "ca",
+        "--out",
+        "kp",
+        "--profile",
+        "kube-proxy",
+        "--key-type",
+        "ecdsa-p256",
+    ]);
+    let j = inspect_json(&env, "kp.crt");
+    assert_eq!(j["kubernetes"]["user"], "system:kube-proxy");
+    assert_eq!(
+        j["kubernetes"]["groups"],
+        serde_json::json!(["system:node-proxier"])
+    );
+}
+
+#[test]
+fn profiles_can_be_overridden_from_a_file() {
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    fs::write(
+        env.path("p.yaml"),
+        "ci-bot:\n  cn: ci-bot\n  groups: [ci, \"deployers\"]\n",
+    )
+    .unwrap();
+    env.ok(&[
+        "cert",
+        "issue",
+        "--ca",
+        "ca",
+        "--out",
+        "bot",
+        "--profile",
+        "ci-bot",
+        "--profiles",
+        "p.yaml",
+        "--key-type",
+        "ecdsa-p256",
+    ]);
+    let j = inspect_json(&env, "bot.crt");
+    assert_eq!(
+        j["kubernetes"]["groups"],
+        serde_json::json!(["ci", "deployers"])
+    );
+    let err = env.fails(
+        2,
+        &[
+            "cert",
+            "issue",
+            "--ca",
+            "ca",
+            "--out",
+            "x",
+            "--profile",
+            "nope",
+        ],
+    );
+    assert!(
+        err.contains("unknown profile \"nope\"") && err.contains("kube-proxy"),
+        "{err}"
+    );
+}
+
+#[test]
+fn leaf_validity_is_clamped_to_the_ca() {
+    let env = Env::new();
+    env.ok(&[
+        "ca",
+        "create",
+        "--out",
+        "ca",
+        "--key-type",
+        "ecdsa-p256",
+        "--validity",
+        "30d",
+    ]);
+    let out = env
+        .kcred()
+        .args([
+            "cert",
+            "issue",
+            "--ca",
+            "ca",
+            "--out",
+            "a",
+            "--cn",
+            "a",
+            "--key-type",
+            "ecdsa-p256",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot outlive its CA"));
+    let ca = inspect_json(&env, "ca.crt");
+    let leaf = inspect_json(&env, "a.crt");
+    assert_eq!(ca["notAfter"], leaf["notAfter"]);
+}
+
+#[test]
+fn server_usage_needs_a_san() {
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    let err = env.fails(
+        2,
+        &[
+            "cert",
+            "issue",
+            "--ca",
+            "ca",
+            "--out",
+            "s",
+            "--cn",
+            "kube-apiserver",
+            "--usage",
+            "server",
+        ],
+    );
+    assert!(err.contains("--san"), "{err}");
+    assert!(!env.path("s.key").exists() && !env.path("s.crt").exists());
+    env.ok(&[
+        "cert",
+        "issue",
+        "--ca",
+        "ca",
+        "--out",
+        "s",
+        "--usage",
+        "server",
+        "--san",
+        "10.96.0.1",
+        "--san",
+        "kubernetes.default",
+        "--key-type",
+        "ecdsa-p256",
+    ]);
+    let j = inspect_json(&env, "s.crt");
+    assert_eq!(
+        j["subjectAltNames"],
+        serde_json::json!(["IP:10.96.0.1", "DNS:kubernetes.default"])
+    );
+}
+
+#[test]
+fn existing_outputs_are_never_touched_without_force() {
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    let before = fs::read(env.path("ca.key")).unwrap();
+    let err = env.fails(3, &["ca", "create", "--out", "ca"]);
+    assert!(
+        err.contains("ca.crt already exists") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(fs::read(env.path("ca.key")).unwrap(), before);
+
+    // Only the key exists: the certificate must not be written either.
+    fs::write(env.path("leaf.key"), "keep me").unwrap();
+    env.fails(
+        3,
+        &["cert", "issue", "--ca", "ca", "--out", "leaf", "--cn", "x"],
+    );
+    assert_eq!(fs::read_to_string(env.path("leaf.key")).unwrap(), "keep me");
+    assert!(!env.path("leaf.crt").exists());
+
+    env.ok(&[
+        "ca",
+        "create",
+        "--out",
+        "ca",
+        "--force",
+        "--key-type",
+        "ecdsa-p256",
+    ]);
+    assert_ne!(fs::read(env.path("ca.key")).unwrap(), before);
+}
+
+#[test]
+fn keys_are_0600_under_umask_000() {
+    let env = Env::new();
+    let out = std::process::Command::new("sh")
+        .current_dir(env.dir.path())
+        .arg("-c")
+        .arg(format!(
+            "umask 000 && {} ca create --out new/dir/ca --key-type ecdsa-p256",
+            assert_cmd::cargo::cargo_bin("kcred").display()
+        ))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(mode(&env.path("new/dir/ca.key")), 0o600);
+    assert_eq!(mode(&env.path("new/dir/ca.crt")), 0o644);
+    assert_eq!(mode(&env.path("new/dir")), 0o700);
+}
+
+#[test]
+fn symlinks_at_outputs_are_refused_even_with_force() {
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    fs::write(env.path("victim"), "precious").unwrap();
+    std::os::unix::fs::symlink(env.path("victim"), env.path("evil.key")).unwrap();
+    let err = env.fails(
+        3,
+        &[
+            "cert", "issue", "--ca", "ca", "--out", "evil", "--cn", "x", "--force",
+        ],
+    );
+    assert!(err.contains("symbolic link"), "{err}");
+    assert_eq!(fs::read_to_string(env.path("victim")).unwrap(), "precious");
+    assert!(!env.path("evil.crt").exists());
+}
+
+#[test]
+fn a_ca_key_that_does_not_match_is_refused() {
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    env.ca("other", "ecdsa-p256");
+    let err = env.fails(
+        3,
+        &[
+            "cert",
+            "issue",
+            "--ca-cert",
+            "ca.crt",
+            "--ca-key",
+            "other.key",
+            "--out",
+            "x",
+            "--cn",
+            "x",
+        ],
+    );
+    assert!(
+        err.contains("other.key") && err.contains("does not belong"),
+        "{err}"
+    );
+    assert!(!env.path("x.key").exists());
+    // A leaf is not a CA.
+    env.ok(&[
+        "cert",
+        "issue",
+        "--ca",
+        "ca",
+        "--out",
+        "leaf",
+        "--cn",
+        "leaf",
+        "--key-type",
+        "ecdsa-p256",
+    ]);
+    let err = env.fails(
+        3,
+        &["cert", "issue", "--ca", "leaf", "--out", "y", "--cn", "y"],
+    );
+    assert!(
+        err.contains("leaf.crt") && err.contains("not a CA"),
+        "{err}"
+    );
+}
+
+#[test]
+fn existing_key_is_certified_and_not_rewritten() {
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    env.ok(&[
+        "cert",
+        "issue",
+        "--ca",
+        "ca",
+        "--out",
+        "a",
+        "--cn",
+        "a",
+        "--key-type",
+        "ecdsa-p384",
+        "--key-format",
+        "pkcs8",
+    ]);
+    let key = fs::read(env.path("a.key")).unwrap();
+    assert!(String::from_utf8_lossy(&key).starts_with("-----BEGIN PRIVATE KEY-----"));
+    env.ok(&[
+        "cert", "issue", "--ca", "ca", "--out", "b", "--cn", "b", "--key", "a.key",
+    ]);
+    assert!(!env.path("b.key").exists());
+    let a = inspect_json(&env, "a.crt");
+    let b = inspect_json(&env, "b.crt");
+    assert_eq!(a["publicKey"], "ECDSA P-384");
+    assert_eq!(b["publicKey"], "ECDSA P-384");
+}
+
+#[test]
+fn bad_inputs_get_one_line_errors_naming_the_file() {
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    let cert = fs::read_to_string(env.path("ca.crt")).unwrap();
+    let key = fs::read_to_string(env.path("ca.key")).unwrap();
+    let cases: Vec<(&str, String, &str)> = vec![
+        ("empty", String::new(), "empty"),
+        ("truncated", cert[..cert.len() / 2].to_string(), "PEM"),
+        (
+            "wronglabel",
+            cert.replace("CERTIFICATE", "PUBLIC KEY"),
+            "found PEM PUBLIC KEY",
+        ),
+        ("garbage", cert.replace("MII", "M!!"), "base64"),
+        ("keyascert", key.clone(), "found PEM EC PRIVATE KEY"),
+        (
+            "random",
+            "\u{1}\u{2}binary junk".into(),
+            "neither PEM nor DER",
+        ),
+        (
+            "bad-der",
+            "0\u{3}\u{1}\u{1}\u{1}".into(),
+            "invalid certificate",
+        ),
+    ];
+    for (name, content, expect) in &cases {
+        fs::write(env.path(name), content).unwrap();
+        let err = env.fails(3, &["cert", "inspect", name]);
+        assert!(err.contains(name) && err.contains(expect), "{name}: {err}");
+        assert_eq!(err.lines().count(), 1, "{name}: {err}");
+    }
+    // A certificate where the CA key belongs, and garbage keys.
+    let err = env.fails(
+        3,
+        &[
+            "cert",
+            "issue",
+            "--ca-cert",
+            "ca.crt",
+            "--ca-key",
+            "ca.crt",
+            "--out",
+            "x",
+            "--cn",
+            "x",
+        ],
+    );
+    assert!(
+        err.contains("ca.crt") && err.contains("no private key"),
+        "{err}"
+    );
+    fs::write(env.path("bad.key"), key.replace("MH", "M?")).unwrap();
+    let err = env.fails(
+        3,
+        &[
+            "cert",
+            "issue",
+            "--ca-cert",
+            "ca.crt",
+            "--ca-key",
+            "bad.key",
+            "--out",
+            "x",
+            "--cn",
+            "x",
+        ],
+    );
+    assert!(err.contains("bad.key"), "{err}");
+    assert!(
+        !err.contains(&key[40..80]),
+        "key material in the error: {err}"
+    );
+    let err = env.fails(3, &["cert", "inspect", "missing.crt"]);
+    assert!(
+        err.contains("missing.crt") && err.contains("No such file"),
+        "{err}"
+    );
+    assert!(!env.path("x.crt").exists() && !env.path("x.key").exists());
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let env = Env::new();
+    env.fails(2, &["cert", "issue", "--out", "x", "--cn", "x"]);
+    env.fails(2, &["ca", "create", "--out", "x", "--key-type", "rsa1024"]);
+    env.fails(2, &["ca", "create", "--out", "x", "--validity", "forever"]);
+    env.ca("ca", "ecdsa-p256");
+    env.fails(2, &["cert", "issue", "--ca", "ca", "--out", "x"]);
+    env.fails(
+        2,
+        &[
+            "cert", "issue", "--ca", "ca", "--out", "x", "--admin", "--node", "n",
+        ],
+    );
+    env.fails(
+        2,
+        &[
+            "cert", "issue", "--ca", "ca", "--out", "x", "--node", "Bad_Name",
+        ],
+    );
+    env.fails(
+        2,
+        &[
+            "cert",
+            "issue",
+            "--ca",
+            "ca",
+            "--out",
+            "x",
+            "--cn",
+            "x",
+            "--key-type",
+            "ecdsa-p256",
+            "--key-format",
+            "pkcs1",
+        ],
+    );
+}
+
+#[test]
+fn inspect_reads_der_bundles_and_stdin() {
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    env.ok(&[
+        "cert",
+        "issue",
+        "--ca",
+        "ca",
+        "--out",
+        "a",
+        "--cn",
+        "a",
+        "--key-type",
+        "ecdsa-p256",
+    ]);
+    let bundle = fs::read_to_string(env.path("a.crt")).unwrap()
+        + &fs::read_to_string(env.path("ca.crt")).unwrap();
+    fs::write(env.path("bundle.pem"), bundle).unwrap();
+    let j: serde_json::Value =
+        serde_json::from_str(&env.ok(&["cert", "inspect", "bundle.pem", "-o", "json"])).unwrap();
+    assert_eq!(j.as_array().unwrap().len(), 2);
+    let pem_text = fs::read_to_string(env.path("a.crt")).unwrap();
+    let der = pem::parse(pem_text).unwrap().into_contents();
+    fs::write(env.path("a.der"), der).unwrap();
+    let table = env.ok(&["cert", "inspect", "a.der"]);
+    assert!(table.contains("Username") && table.contains("a"), "{table}");
+    let out = env
+        .kcred()
+        .args(["cert", "inspect", "-", "-o", "yaml"])
+        .write_stdin(fs::read(env.path("a.crt")).unwrap())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("user: a"));
+}
+
+#[test]
+fn inspect_warns_about_node_without_group() {
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    env.ok(&[
+        "cert",
+        "issue",
+        "--ca",
+        "ca",
+        "--out",
+        "n",
+        "--cn",
+        "system:node:w1",
+        "--key-type",
+        "ecdsa-p256",
+    ]);
+    let t = env.ok(&["cert", "inspect", "n.crt"]);
+    assert!(t.contains("without group system:nodes"), "{t}");
+}
+
+#[test]
+fn completions_and_man_page() {
+    let env = Env::new();
+    assert!(env.ok(&["completions", "bash"]).contains("kcred"));
+    assert!(env.ok(&["man"]).contains(".TH kcred"));
+}
