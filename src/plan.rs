@@ -160,10 +160,8 @@ impl Plan {
             if !names.insert(&e.name) {
                 return Err(format!("entry {:?} appears twice", e.name));
             }
-            if let Some(f) = &e.for_each {
-                if f != "node" {
-                    return Err(format!("entry {:?}: for_each must be `node`", e.name));
-                }
+            if e.for_each.as_deref().is_some_and(|f| f != "node") {
+                return Err(format!("entry {:?}: for_each must be `node`", e.name));
             }
             for path in e.file.iter().chain(e.kubeconfig.iter()) {
                 if Path::new(path).is_absolute() || path.split('/').any(|c| c == "..") {
