@@ -136,6 +136,30 @@ pub fn create_dirs(dir: &Path) -> Result<()> {
         .map_err(|e| Error::io(dir, e))
 }
 
+/// Remove temporary files a killed writer left next to `path` (`.NAME.XXXXXX.tmp`, the
+/// pattern [`write_atomic`] uses). Nothing else is touched.
+pub fn remove_stale_temps(path: &Path) {
+    let (Some(dir), Some(name)) = (path.parent(), path.file_name()) else {
+        return;
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let prefix = format!(".{}.", name.to_string_lossy());
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let n = e.file_name().to_string_lossy().into_owned();
+        let ours = n.starts_with(&prefix) && n.ends_with(".tmp") && n.len() == prefix.len() + 6 + 4;
+        if ours && e.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = fs::remove_file(e.path());
+        }
+    }
+}
+
 /// Write one file atomically with `mode`. Without `replace`, an existing file is never
 /// replaced, even one that appeared after [`check_writable`] (the final step is a
 /// no-clobber link).
@@ -159,6 +183,7 @@ pub fn write_atomic(path: &Path, contents: &[u8], mode: u32, replace: bool) -> R
     let mut tmp = tempfile::Builder::new()
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
+        .rand_bytes(6)
         .tempfile_in(&dir)
         .map_err(|e| Error::io(&dir, e))?;
     tmp.as_file()

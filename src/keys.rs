@@ -378,6 +378,11 @@ impl PrivateKey {
         }
     }
 
+    /// A second handle on the same key (aws-lc-rs key pairs are not `Clone`).
+    pub fn try_clone(&self) -> Result<PrivateKey> {
+        Self::from_pkcs8(&self.pkcs8_der()?).map_err(Error::Crypto)
+    }
+
     /// Whether this key's public half is `spki_der` (DER SubjectPublicKeyInfo).
     pub fn matches_public_key(&self, spki_der: &[u8]) -> Result<bool> {
         Ok(self.public_key_der()? == spki_der)

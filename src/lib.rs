@@ -25,11 +25,14 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod audit;
+pub mod bootstrap;
 pub mod duration;
 mod error;
 pub mod fsio;
 pub mod identity;
 pub mod keys;
+pub mod kubeconfig;
 pub mod output;
 pub mod pem;
 pub mod pki;

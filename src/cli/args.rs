@@ -64,7 +64,7 @@ impl IdentityArgs {
     }
 }
 
-fn validate_node_name(name: &str) -> anyhow::Result<()> {
+pub fn validate_node_name(name: &str) -> anyhow::Result<()> {
     // Node names are DNS-1123 subdomains (k8s.io/apimachinery validation).
     let ok = !name.is_empty()
         && name.len() <= 253

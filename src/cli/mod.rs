@@ -2,6 +2,8 @@
 //! types, durations, SANs, usages) are parsed here, at the boundary, into library types.
 
 mod args;
+mod audit;
+mod bootstrap;
 mod ca;
 mod cert;
 mod docs;
@@ -26,6 +28,12 @@ enum Command {
     /// Client, server and peer certificates.
     #[command(subcommand)]
     Cert(Box<cert::CertCommand>),
+    /// The whole PKI of a scratch cluster from a plan, idempotently.
+    Bootstrap(Box<bootstrap::BootstrapArgs>),
+    /// Audit a PKI directory: expiry, key/certificate match, chains, usages, kubeconfig CAs.
+    Check(audit::CheckArgs),
+    /// Re-sign expiring leaves with their existing keys and update the kubeconfigs that embed them.
+    Renew(audit::RenewArgs),
     /// Print a shell completion script.
     Completions(docs::CompletionsArgs),
     /// Print the man page (roff).
@@ -37,6 +45,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Command::Ca(c) => ca::run(c),
         Command::Cert(c) => cert::run(*c),
+        Command::Bootstrap(a) => bootstrap::run(*a),
+        Command::Check(a) => audit::check(a),
+        Command::Renew(a) => audit::renew(a),
         Command::Completions(a) => docs::completions(a),
         Command::Man => docs::man(),
     }

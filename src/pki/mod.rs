@@ -56,3 +56,17 @@ pub fn read_certificates(path: &Path, bytes: &[u8]) -> Result<Vec<Vec<u8>>> {
     }
     Ok(certs)
 }
+
+/// Whether `cert_der` carries a valid signature by the key of `issuer_der` (and names it as
+/// issuer). Only the signature and names: validity and usage are the caller's business.
+pub fn signed_by(cert_der: &[u8], issuer_der: &[u8]) -> bool {
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    let (Ok((_, cert)), Ok((_, issuer))) = (
+        X509Certificate::from_der(cert_der),
+        X509Certificate::from_der(issuer_der),
+    ) else {
+        return false;
+    };
+    cert.issuer().as_raw() == issuer.subject().as_raw()
+        && cert.verify_signature(Some(issuer.public_key())).is_ok()
+}

@@ -1,0 +1,686 @@
+//! `kcred bootstrap`: apply a [`Plan`](crate::plan::Plan) to a directory, idempotently.
+//!
+//! The rules (issue 7, kubeadm's `createKubeConfigFileIfNotExists` habit):
+//! - an existing key is never changed;
+//! - an existing certificate that still fits the plan (subject, SANs, usage, signed by its CA,
+//!   matching its key) is kept; a missing one is issued, with the existing key if there is one;
+//!   one that no longer fits is reported and left alone unless `force`;
+//! - a CA key without its certificate gets its certificate back; a CA certificate without its
+//!   key is an error that says what to do;
+//! - keys are written before the certificates that certify them and every file is atomic, so a
+//!   run killed at any moment leaves whole files and the next run converges.
+//!
+//! Independent keys are generated first, in parallel on all cores (rayon); signing and
+//! writing then follow the plan's order.
+
+mod kubeconfigs;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::fsio;
+use crate::keys::{KeyType, PrivateKey};
+use crate::pki::{self, CertFacts, Issuer};
+use crate::plan::{Credential, Kind};
+
+/// How to apply a plan.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The output directory.
+    pub dir: PathBuf,
+    /// Type of every new key.
+    pub key_type: KeyType,
+    /// Re-issue certificates that no longer fit (existing keys are still kept).
+    pub force: bool,
+    /// Report what would be done; write nothing.
+    pub dry_run: bool,
+    /// Cluster name in kubeconfigs.
+    pub cluster: String,
+}
+
+/// What happened to one file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// It did not exist and was written.
+    Created,
+    /// It existed, fits the plan, and was left as it was.
+    Kept,
+    /// A certificate issued for a key that already existed.
+    Issued,
+    /// A CA certificate re-made from its existing key.
+    Restored,
+    /// Replaced because it no longer fit the plan (`--force`).
+    Reissued,
+    /// It no longer fits the plan and was left alone (pass `--force` to re-issue).
+    Mismatch,
+    /// It cannot be produced (see the note).
+    Error,
+}
+
+impl Action {
+    /// Whether this row is a problem the user must act on.
+    pub fn is_problem(self) -> bool {
+        matches!(self, Action::Mismatch | Action::Error)
+    }
+}
+
+/// One file in the result.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Row {
+    /// Path relative to the directory.
+    pub file: String,
+    /// The plan entry it belongs to.
+    pub credential: String,
+    /// What was (or, in a dry run, would be) done.
+    pub action: Action,
+    /// Username (CN) of the certificate, if any.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub user: String,
+    /// Groups (O) of the certificate.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub groups: Vec<String>,
+    /// When the certificate expires.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<Timestamp>,
+    /// Why, for mismatches and errors.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// The whole result.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    /// The plan's layout.
+    pub layout: String,
+    /// The directory.
+    pub dir: String,
+    /// Whether nothing was written.
+    pub dry_run: bool,
+    /// Every file.
+    pub files: Vec<Row>,
+}
+
+impl Report {
+    /// Whether any file needs the user's attention.
+    pub fn has_problems(&self) -> bool {
+        self.files.iter().any(|r| r.action.is_problem())
+    }
+}
+
+/// A key and certificate found on disk (or embedded in a kubeconfig).
+struct Found {
+    key: Option<PrivateKey>,
+    cert: Option<Vec<u8>>,
+    /// Why what exists could not be read, if so.
+    unreadable: Option<String>,
+}
+
+/// Apply `creds` (an expanded plan) under `opts.dir`. `progress(done, total)` is called as
+/// keys are generated.
+pub fn apply(
+    layout: &str,
+    creds: &[Credential],
+    opts: &Options,
+    progress: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Report> {
+    if !opts.dry_run {
+        // A run that was killed may have left temporary files; they are never read.
+        for c in creds {
+            let prefixes = c
+                .file
+                .iter()
+                .flat_map(|p| ["key", "crt", "pub"].map(|ext| format!("{p}.{ext}")));
+            for rel in prefixes.chain(c.kubeconfig.iter().cloned()) {
+                fsio::remove_stale_temps(&join(&opts.dir, &rel));
+            }
+        }
+    }
+    let found: Vec<Found> = creds
+        .iter()
+        .map(|c| survey(&opts.dir, c))
+        .collect::<Result<_>>()?;
+
+    // Every credential without a usable key gets a fresh one, generated in parallel.
+    let need: Vec<usize> = creds
+        .iter()
+        .zip(&found)
+        .enumerate()
+        .filter(|(_, (c, f))| {
+            f.key.is_none() && f.unreadable.is_none() && wants_new_key(c, f, opts)
+        })
+        // A dry run makes (and never writes) only the CA keys, so that it can walk the whole
+        // plan exactly as the real run will.
+        .filter(|(_, (c, _))| !opts.dry_run || c.kind == Kind::Ca)
+        .map(|(i, _)| i)
+        .collect();
+    let mut fresh: HashMap<usize, PrivateKey> = HashMap::new();
+    {
+        let total = need.len();
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let keys: Vec<(usize, Result<PrivateKey>)> = need
+            .par_iter()
+            .map(|&i| {
+                let kt = key_type_for(&creds[i], opts.key_type);
+                let k = PrivateKey::generate(kt);
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                progress(n, total);
+                (i, k)
+            })
+            .collect();
+        for (i, k) in keys {
+            fresh.insert(i, k?);
+        }
+    }
+
+    let mut ctx = Ctx {
+        opts,
+        issuers: HashMap::new(),
+        rows: Vec::new(),
+        now: Timestamp::now(),
+    };
+    for (i, (cred, found)) in creds.iter().zip(found).enumerate() {
+        let new_key = fresh.remove(&i);
+        match cred.kind {
+            Kind::Ca => ctx.ca(cred, found, new_key)?,
+            Kind::Cert => ctx.leaf(cred, found, new_key)?,
+            Kind::Keypair => ctx.keypair(cred, found, new_key)?,
+        }
+    }
+    Ok(Report {
+        layout: layout.to_string(),
+        dir: opts.dir.display().to_string(),
+        dry_run: opts.dry_run,
+        files: ctx.rows,
+    })
+}
+
+/// The API server refuses EdDSA ServiceAccount tokens, so a key pair never is Ed25519.
+fn key_type_for(cred: &Credential, wanted: KeyType) -> KeyType {
+    if cred.kind == Kind::Keypair && wanted == KeyType::Ed25519 {
+        KeyType::EcdsaP256
+    } else {
+        wanted
+    }
+}
+
+fn wants_new_key(cred: &Credential, found: &Found, opts: &Options) -> bool {
+    match cred.kind {
+        // A CA certificate without its key is an error, never a reason to re-key.
+        Kind::Ca => found.cert.is_none(),
+        Kind::Keypair => true,
+        // A leaf certificate without its key is re-keyed only with --force.
+        Kind::Cert => found.cert.is_none() || opts.force,
+    }
+}
+
+fn join(dir: &Path, rel: &str) -> PathBuf {
+    dir.join(rel)
+}
+
+fn read_if_exists(path: &Path) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>> {
+    match std::fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => Err(Error::Symlink {
+            path: path.display().to_string(),
+        }),
+        Ok(_) => fsio::read(path).map(Some),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(Error::io(path, e)),
+    }
+}
+
+fn survey(dir: &Path, cred: &Credential) -> Result<Found> {
+    let mut found = Found {
+        key: None,
+        cert: None,
+        unreadable: None,
+    };
+    let mut note = |m: String| {
+        found.unreadable.get_or_insert(m);
+    };
+    if let Some(prefix) = &cred.file {
+        let key_path = join(dir, &format!("{prefix}.key"));
+        if let Some(bytes) = read_if_exists(&key_path)? {
+            match PrivateKey::from_pem(&key_path.display().to_string(), &bytes) {
+                Ok(k) => found.key = Some(k),
+                Err(e) => note(format!(
+                    "{e}; kcred never replaces a key: move it away to re-key"
+                )),
+            }
+        }
+        if cred.kind != Kind::Keypair {
+            let crt_path = join(dir, &format!("{prefix}.crt"));
+            if let Some(bytes) = read_if_exists(&crt_path)? {
+                match pki::read_certificates(&crt_path, &bytes) {
+                    Ok(mut certs) => found.cert = Some(certs.remove(0)),
+                    Err(e) => note(e.to_string()),
+                }
+            }
+        }
+    } else if let Some(kc) = &cred.kubeconfig {
+        let path = join(dir, kc);
+        if let Some(bytes) = read_if_exists(&path)? {
+            match kubeconfigs::embedded_credential(&path, &bytes) {
+                Ok((key, cert)) => {
+                    found.key = Some(key);
+                    found.cert = Some(cert);
+                }
+                Err(e) => note(format!("{e}")),
+            }
+        }
+    }
+    Ok(found)
+}
+
+struct Ctx<'a> {
+    opts: &'a Options,
+    issuers: HashMap<String, Issuer>,
+    rows: Vec<Row>,
+    now: Timestamp,
+}
+
+impl Ctx<'_> {
+    fn row(
+        &mut self,
+        file: String,
+        cred: &Credential,
+        action: Action,
+        cert: Option<&[u8]>,
+        note: Option<String>,
+    ) {
+        let is_key = file.ends_with(".key") || file.ends_with(".pub");
+        let (user, groups, expires) = match cert.and_then(|d| CertFacts::from_der(d).ok()) {
+            Some(f) => (f.kubernetes.user, f.kubernetes.groups, Some(f.not_after)),
+            None if !is_key => (
+                cred.spec.subject.common_name.clone(),
+                cred.spec.subject.organizations.clone(),
+                self.now.checked_add(cred.spec.validity).ok(),
+            ),
+            None => (String::new(), vec![], None),
+        };
+        self.rows.push(Row {
+            file,
+            credential: cred.name.clone(),
+            action,
+            user,
+            groups,
+            expires,
+            note,
+        });
+    }
+
+    fn write(&self, rel: &str, contents: Vec<u8>, secret: bool, replace: bool) -> Result<()> {
+        if self.opts.dry_run {
+            return Ok(());
+        }
+        let path = join(&self.opts.dir, rel);
+        let mode = if secret { fsio::SECRET } else { fsio::PUBLIC };
+        fsio::write_atomic(&path, &contents, mode, replace)
+    }
+
+    fn ca(&mut self, cred: &Credential, found: Found, new_key: Option<PrivateKey>) -> Result<()> {
+        let prefix = cred.file.as_deref().unwrap_or(&cred.name);
+        let (key_rel, crt_rel) = (format!("{prefix}.key"), format!("{prefix}.crt"));
+        if let Some(why) = found.unreadable {
+            self.row(crt_rel, cred, Action::Error, None, Some(why));
+            return Ok(());
+        }
+        match (found.key, found.cert) {
+            (Some(key), Some(cert)) => {
+                self.row(key_rel.clone(), cred, Action::Kept, None, None);
+                let crt_path = join(&self.opts.dir, &crt_rel);
+                let key_path = join(&self.opts.dir, &key_rel);
+                match Issuer::new(&crt_path, cert.clone(), key, &key_path) {
+                    Ok(issuer) => {
+                        self.row(crt_rel, cred, Action::Kept, Some(&cert), None);
+                        self.issuers.insert(cred.name.clone(), issuer);
+                    }
+                    Err(e) => self.row(
+                        crt_rel,
+                        cred,
+                        Action::Error,
+                        Some(&cert),
+                        Some(e.to_string()),
+                    ),
+                }
+            }
+            (Some(key), None) => {
+                self.row(key_rel, cred, Action::Kept, None, None);
+                let cert = self.self_sign(cred, &crt_rel, key)?;
+                self.row(crt_rel, cred, Action::Restored, cert.as_deref(), None);
+            }
+            (None, Some(cert)) => {
+                let note = format!(
+                    "{crt_rel} exists without {key_rel}: restore the key, or move {crt_rel} away to make a new CA"
+                );
+                self.row(crt_rel, cred, Action::Error, Some(&cert), Some(note));
+            }
+            (None, None) => {
+                self.row(key_rel.clone(), cred, Action::Created, None, None);
+                if let Some(key) = new_key {
+                    self.write(&key_rel, pem_of(&key)?, true, false)?;
+                    let cert = self.self_sign(cred, &crt_rel, key)?;
+                    self.row(crt_rel, cred, Action::Created, cert.as_deref(), None);
+                } else {
+                    self.row(crt_rel, cred, Action::Created, None, None);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Self-sign a CA certificate for `key`, write it, and remember the issuer.
+    fn self_sign(
+        &mut self,
+        cred: &Credential,
+        crt_rel: &str,
+        key: PrivateKey,
+    ) -> Result<Option<Vec<u8>>> {
+        let cert = pki::self_signed(&cred.spec, &key)?;
+        self.write(crt_rel, cert.pem().into_bytes(), false, false)?;
+        let path = join(&self.opts.dir, crt_rel);
+        let issuer = Issuer::new(&path, cert.der.clone(), key, &path)?;
+        self.issuers.insert(cred.name.clone(), issuer);
+        Ok(Some(cert.der))
+    }
+
+    fn keypair(
+        &mut self,
+        cred: &Credential,
+        found: Found,
+        new_key: Option<PrivateKey>,
+    ) -> Result<()> {
+        let prefix = cred.file.as_deref().unwrap_or(&cred.name);
+        let (key_rel, pub_rel) = (format!("{prefix}.key"), format!("{prefix}.pub"));
+        if let Some(why) = found.unreadable {
+            self.row(key_rel, cred, Action::Error, None, Some(why));
+            return Ok(());
+        }
+        let (key, key_action) = match (found.key, new_key) {
+            (Some(k), _) => (Some(k), Action::Kept),
+            (None, Some(k)) => {
+                self.write(&key_rel, pem_of(&k)?, true, false)?;
+                (Some(k), Action::Created)
+            }
+            (None, None) => (None, Action::Created),
+        };
+        self.row(key_rel, cred, key_action, None, None);
+        let pub_path = join(&self.opts.dir, &pub_rel);
+        let want = match &key {
+            Some(k) => Some(crate::pem::encode("PUBLIC KEY", &k.public_key_der()?).into_bytes()),
+            None => None,
+        };
+        let existing = read_if_exists(&pub_path)?;
+        let action = match (existing, want) {
+            (Some(have), Some(want)) if *have == want => Action::Kept,
+            (Some(_), Some(want)) if self.opts.force => {
+                self.write(&pub_rel, want, false, true)?;
+                Action::Reissued
+            }
+            (Some(_), Some(_)) => {
+                let note = Some(format!("{pub_rel} is not the public half of {prefix}.key"));
+                self.row(pub_rel, cred, Action::Mismatch, None, note);
+                return Ok(());
+            }
+            (Some(_), None) => Action::Kept,
+            (None, Some(want)) => {
+                self.write(&pub_rel, want, false, false)?;
+                Action::Created
+            }
+            (None, None) => Action::Created,
+        };
+        self.row(pub_rel, cred, action, None, None);
+        Ok(())
+    }
+
+    fn leaf(&mut self, cred: &Credential, found: Found, new_key: Option<PrivateKey>) -> Result<()> {
+        let ca_name = cred.ca.clone().unwrap_or_default();
+        let main_rel = match (&cred.file, &cred.kubeconfig) {
+            (Some(p), _) => format!("{p}.crt"),
+            (None, Some(k)) => k.clone(),
+            (None, None) => cred.name.clone(),
+        };
+        if let Some(why) = found.unreadable {
+            self.row(main_rel, cred, Action::Error, None, Some(why));
+            return Ok(());
+        }
+        let Some(issuer) = self.issuers.get(&ca_name) else {
+            let note = format!("its CA {ca_name:?} is not usable (see above)");
+            self.row(
+                main_rel,
+                cred,
+                Action::Error,
+                found.cert.as_deref(),
+                Some(note),
+            );
+            return Ok(());
+        };
+        // Decide the key and whether a new certificate is needed.
+        let (key, key_action, cert_action, mut cert, note) = match (found.key, found.cert) {
+            (Some(key), Some(cert)) => match misfit(cred, &key, &cert, issuer) {
+                None => (Some(key), Action::Kept, Action::Kept, Some(cert), None),
+                Some(why) if self.opts.force => {
+                    (Some(key), Action::Kept, Action::Reissued, None, Some(why))
+                }
+                Some(why) => (
+                    Some(key),
+                    Action::Kept,
+                    Action::Mismatch,
+                    Some(cert),
+                    Some(why),
+                ),
+            },
+            (Some(key), None) => (Some(key), Action::Kept, Action::Issued, None, None),
+            (None, Some(cert)) if !self.opts.force => {
+                let why = "certificate without its key: pass --force to re-key it".to_string();
+                (None, Action::Error, Action::Mismatch, Some(cert), Some(why))
+            }
+            (None, _) => (new_key, Action::Created, Action::Created, None, None),
+        };
+        if cert.is_none()
+            && !self.opts.dry_run
+            && let Some(k) = &key
+        {
+            cert = Some(issuer.sign(&cred.spec, &k.public_key_der()?)?.der);
+        }
+        let Some(kc) = &cred.kubeconfig else {
+            return self.leaf_files(
+                cred,
+                key.as_ref(),
+                cert.as_deref(),
+                key_action,
+                cert_action,
+                note,
+            );
+        };
+        if cred.file.is_some() {
+            self.leaf_files(
+                cred,
+                key.as_ref(),
+                cert.as_deref(),
+                key_action,
+                cert_action,
+                note,
+            )?;
+            let (action, why) =
+                self.kubeconfig(cred, kc, key.as_ref(), cert.as_deref(), cert_action)?;
+            self.row(kc.clone(), cred, action, cert.as_deref(), why);
+        } else if cert_action.is_problem() {
+            self.row(kc.clone(), cred, cert_action, cert.as_deref(), note);
+        } else {
+            let (action, why) =
+                self.kubeconfig(cred, kc, key.as_ref(), cert.as_deref(), cert_action)?;
+            self.row(kc.clone(), cred, action, cert.as_deref(), why.or(note));
+        }
+        Ok(())
+    }
+
+    /// Write and report PREFIX.key and PREFIX.crt of a leaf.
+    fn leaf_files(
+        &mut self,
+        cred: &Credential,
+        key: Option<&PrivateKey>,
+        cert: Option<&[u8]>,
+        key_action: Action,
+        cert_action: Action,
+        note: Option<String>,
+    ) -> Result<()> {
+        let prefix = cred.file.as_deref().unwrap_or(&cred.name);
+        let (key_rel, crt_rel) = (format!("{prefix}.key"), format!("{prefix}.crt"));
+        if key_action == Action::Created
+            && let Some(k) = key
+        {
+            self.write(&key_rel, pem_of(k)?, true, false)?;
+        }
+        if key_action != Action::Error {
+            self.row(key_rel, cred, key_action, None, None);
+        }
+        if matches!(
+            cert_action,
+            Action::Created | Action::Issued | Action::Reissued
+        ) && let Some(c) = cert
+        {
+            let pem = crate::pem::encode("CERTIFICATE", c).into_bytes();
+            self.write(&crt_rel, pem, false, cert_action == Action::Reissued)?;
+        }
+        self.row(crt_rel, cred, cert_action, cert, note);
+        Ok(())
+    }
+
+    /// Bring the kubeconfig a leaf is embedded in up to date. Files (PREFIX.crt/.key), when
+    /// the plan has them, are the source of truth and the kubeconfig is derived from them;
+    /// otherwise the kubeconfig itself holds the credential.
+    fn kubeconfig(
+        &self,
+        cred: &Credential,
+        kc: &str,
+        key: Option<&PrivateKey>,
+        cert: Option<&[u8]>,
+        cert_action: Action,
+    ) -> Result<(Action, Option<String>)> {
+        if cert_action.is_problem() {
+            return Ok((
+                Action::Error,
+                Some("not written: its certificate is not usable".into()),
+            ));
+        }
+        let path = join(&self.opts.dir, kc);
+        let existing = read_if_exists(&path)?;
+        let fresh = matches!(
+            cert_action,
+            Action::Created | Action::Issued | Action::Reissued
+        );
+        let (Some(key), Some(cert)) = (key, cert) else {
+            // A dry run has no new key material to compare with.
+            let action = if existing.is_some() {
+                Action::Reissued
+            } else {
+                Action::Created
+            };
+            return Ok((action, None));
+        };
+        let issuer = self
+            .issuers
+            .get(cred.ca.as_deref().unwrap_or_default())
+            .ok_or_else(|| Error::Usage(format!("{}: no CA", cred.name)))?;
+        let ca_pem = crate::pem::encode("CERTIFICATE", issuer.cert_der());
+        let cert_pem = crate::pem::encode("CERTIFICATE", cert);
+        let key_pem = pem_of(key)?;
+        let spec = kubeconfigs::Spec {
+            cluster: &self.opts.cluster,
+            server: &cred.server,
+            ca_pem: &ca_pem,
+            user: &cred.spec.subject.common_name,
+            cert_pem: &cert_pem,
+            key_pem: &key_pem,
+        };
+        let verdict = existing.as_ref().map(|bytes| {
+            kubeconfigs::differs(&path, bytes, &spec).unwrap_or_else(|e| Some(e.to_string()))
+        });
+        let action = match verdict {
+            None => Action::Created,
+            Some(None) if !fresh => return Ok((Action::Kept, None)),
+            Some(_) if fresh || self.opts.force => Action::Reissued,
+            Some(None) => Action::Kept,
+            Some(Some(why)) => return Ok((Action::Mismatch, Some(why))),
+        };
+        if !self.opts.dry_run {
+            let text = kubeconfigs::render(&spec)?;
+            fsio::write_atomic(&path, text.as_bytes(), fsio::SECRET, existing.is_some())?;
+        }
+        let action = if action == Action::Created && cred.file.is_none() {
+            cert_action
+        } else {
+            action
+        };
+        Ok((action, None))
+    }
+}
+
+fn pem_of(key: &PrivateKey) -> Result<Vec<u8>> {
+    Ok(key
+        .to_pem(key.key_type().default_format())?
+        .as_bytes()
+        .to_vec())
+}
+
+/// Why an existing certificate no longer fits its plan entry, or `None` if it does.
+fn misfit(cred: &Credential, key: &PrivateKey, cert: &[u8], issuer: &Issuer) -> Option<String> {
+    let facts = match CertFacts::from_der(cert) {
+        Ok(f) => f,
+        Err(e) => return Some(e),
+    };
+    if !key.matches_public_key(&facts.spki_der).unwrap_or(false) {
+        return Some("the certificate does not match its key".into());
+    }
+    if !pki::signed_by(cert, issuer.cert_der()) {
+        return Some(format!(
+            "not signed by its CA {:?}",
+            cred.ca.as_deref().unwrap_or("")
+        ));
+    }
+    let want = &cred.spec.subject;
+    if facts.subject_fields != *want {
+        return Some(format!(
+            "subject is CN={:?} O={:?}, the plan says CN={:?} O={:?}",
+            facts.subject_fields.common_name,
+            facts.subject_fields.organizations,
+            want.common_name,
+            want.organizations
+        ));
+    }
+    let mut have: Vec<String> = facts
+        .subject_alt_names
+        .iter()
+        .map(|s| {
+            s.trim_start_matches("DNS:")
+                .trim_start_matches("IP:")
+                .to_string()
+        })
+        .collect();
+    let mut wanted: Vec<String> = cred.spec.sans.iter().map(|s| s.to_string()).collect();
+    have.sort();
+    wanted.sort();
+    if have != wanted {
+        return Some(format!(
+            "SANs are [{}], the plan says [{}]",
+            have.join(", "),
+            wanted.join(", ")
+        ));
+    }
+    let usage = cred.spec.usage.unwrap_or_default();
+    let has = |n: &str| facts.extended_key_usage.iter().any(|e| e == n);
+    if has("TLS Web Client Authentication") != usage.client()
+        || has("TLS Web Server Authentication") != usage.server()
+    {
+        return Some(format!("extended key usage is not {usage}"));
+    }
+    None
+}

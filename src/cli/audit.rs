@@ -1,0 +1,150 @@
+//! `kcred check` and `kcred renew`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use jiff::{SignedDuration, Timestamp};
+use kcred::audit::{self, CheckReport, CheckRow};
+use kcred::output::{self, Format, sanitize};
+
+use super::args::parse_duration;
+use crate::exit_codes::ExitStatus;
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// A kubeadm, hard-way or kcred PKI directory.
+    #[arg(long, value_name = "DIR")]
+    dir: PathBuf,
+    /// Flag certificates expiring within this span.
+    #[arg(long, value_name = "D", default_value = "30d", value_parser = parse_duration)]
+    expiring_within: SignedDuration,
+    /// Output format: table, json or yaml.
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "table|json|yaml",
+        default_value = "table"
+    )]
+    output: Format,
+}
+
+#[derive(Debug, Args)]
+pub struct RenewArgs {
+    /// A kubeadm, hard-way or kcred PKI directory.
+    #[arg(long, value_name = "DIR")]
+    dir: PathBuf,
+    /// Renew every leaf certificate (CAs are never renewed).
+    #[arg(long, conflicts_with = "names", required_unless_present = "names")]
+    all: bool,
+    /// Names as `kcred check` shows them (apiserver, admin.conf, etcd-server, …).
+    #[arg(value_name = "NAME")]
+    names: Vec<String>,
+    /// New lifetime (never beyond the CA's).
+    #[arg(long, value_name = "D", default_value = "1y", value_parser = parse_duration)]
+    validity: SignedDuration,
+    /// Output format: table, json or yaml.
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "table|json|yaml",
+        default_value = "table"
+    )]
+    output: Format,
+}
+
+pub fn check(a: CheckArgs) -> anyhow::Result<ExitStatus> {
+    let inv = audit::inventory(&a.dir)?;
+    let report = audit::check(&inv, a.expiring_within, Timestamp::now());
+    match output::structured(a.output, &report)? {
+        Some(text) => print!("{text}"),
+        None => print!("{}", table(&report)),
+    }
+    Ok(if report.has_problems() {
+        ExitStatus::CheckFailed
+    } else {
+        ExitStatus::Success
+    })
+}
+
+/// kubeadm's `check-expiration` tables with a PROBLEMS column.
+fn table(r: &CheckReport) -> String {
+    let expires = |row: &CheckRow| {
+        row.expiration_date
+            .strftime("%b %d, %Y %H:%M UTC")
+            .to_string()
+    };
+    let residual =
+        |row: &CheckRow| kcred::duration::short_human(SignedDuration::from_secs(row.residual_time));
+    let yes_no = |b: bool| if b { "yes" } else { "no" }.to_string();
+    let problems = |row: &CheckRow| sanitize(&row.problems.join("; "));
+    let mut certs = vec![vec![
+        "CERTIFICATE".to_string(),
+        "EXPIRES".into(),
+        "RESIDUAL TIME".into(),
+        "CERTIFICATE AUTHORITY".into(),
+        "PROBLEMS".into(),
+    ]];
+    for row in &r.certificates {
+        certs.push(vec![
+            sanitize(&row.name),
+            expires(row),
+            residual(row),
+            sanitize(&row.ca_name),
+            problems(row),
+        ]);
+    }
+    let mut cas = vec![vec![
+        "CERTIFICATE AUTHORITY".to_string(),
+        "EXPIRES".into(),
+        "RESIDUAL TIME".into(),
+        "EXTERNALLY MANAGED".into(),
+        "PROBLEMS".into(),
+    ]];
+    for row in &r.certificate_authorities {
+        cas.push(vec![
+            sanitize(&row.name),
+            expires(row),
+            residual(row),
+            yes_no(row.externally_managed),
+            problems(row),
+        ]);
+    }
+    let mut out = output::table(&certs);
+    out.push('\n');
+    out.push_str(&output::table(&cas));
+    for (file, why) in &r.unreadable {
+        out.push_str(&format!(
+            "\nunreadable: {}: {}",
+            sanitize(file),
+            sanitize(why)
+        ));
+    }
+    if !r.unreadable.is_empty() {
+        out.push('\n');
+    }
+    out
+}
+
+pub fn renew(a: RenewArgs) -> anyhow::Result<ExitStatus> {
+    let inv = audit::inventory(&a.dir)?;
+    let names = (!a.all).then_some(a.names.as_slice());
+    let done = audit::renew(&inv, names, a.validity)?;
+    if let Some(text) = output::structured(a.output, &done)? {
+        print!("{text}");
+        return Ok(ExitStatus::Success);
+    }
+    for r in &done {
+        println!(
+            "{} renewed (expires {}): {}",
+            sanitize(&r.name),
+            r.expires.strftime("%Y-%m-%d"),
+            sanitize(&r.files.join(", "))
+        );
+    }
+    if a.all {
+        println!(
+            "\nDone renewing certificates. CAs are not renewed by kcred renew. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates."
+        );
+    }
+    Ok(ExitStatus::Success)
+}

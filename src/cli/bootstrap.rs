@@ -1,0 +1,213 @@
+//! `kcred bootstrap`: a scratch cluster's whole PKI from a plan.
+
+use std::io::IsTerminal as _;
+use std::net::IpAddr;
+use std::path::PathBuf;
+
+use clap::Args;
+use kcred::bootstrap::{self, Options, Report};
+use kcred::keys::KeyType;
+use kcred::output::{self, Format, go_list, sanitize};
+use kcred::plan::{self, Params, Plan};
+
+use crate::exit_codes::ExitStatus;
+
+#[derive(Debug, Args)]
+pub struct BootstrapArgs {
+    /// Output directory (created 0700).
+    #[arg(long, value_name = "DIR")]
+    dir: PathBuf,
+    /// Embedded plan: kubeadm (/etc/kubernetes layout) or hard-way (Kubernetes The Hard Way).
+    #[arg(
+        long,
+        value_name = "kubeadm|hard-way",
+        default_value = "kubeadm",
+        conflicts_with = "plan"
+    )]
+    layout: String,
+    /// A plan file instead of an embedded layout (see templates/plans/).
+    #[arg(long, value_name = "FILE")]
+    plan: Option<PathBuf>,
+    /// A node name; repeatable. The first is the control-plane node. Default: node-1.
+    #[arg(long = "node", value_name = "NAME")]
+    nodes: Vec<String>,
+    /// The API server endpoint HOST[:PORT] (default: the first node, port 6443).
+    #[arg(long, value_name = "HOST[:PORT]")]
+    control_plane_endpoint: Option<String>,
+    /// The API server's advertise address (a SAN of apiserver and etcd).
+    #[arg(long, value_name = "IP")]
+    apiserver_advertise_address: Option<IpAddr>,
+    /// Extra API server SANs (DNS names or IPs), comma-separated.
+    #[arg(long, value_name = "S,...", value_delimiter = ',')]
+    apiserver_cert_extra_sans: Vec<String>,
+    /// Service CIDR; its first IP is an API server SAN.
+    #[arg(long, value_name = "CIDR", default_value = "10.96.0.0/12")]
+    service_cidr: String,
+    /// Cluster DNS domain.
+    #[arg(long, value_name = "DOMAIN", default_value = "cluster.local")]
+    service_dns_domain: String,
+    /// Cluster name in kubeconfigs.
+    #[arg(long, value_name = "NAME", default_value = "kubernetes")]
+    cluster_name: String,
+    /// Type of every new key (rsa2048, rsa3072, rsa4096, ecdsa-p256, ecdsa-p384, ed25519).
+    #[arg(long, value_name = "T", default_value = "rsa2048")]
+    key_type: KeyType,
+    /// Print what would be done; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Re-issue certificates that no longer fit the plan (existing keys are still kept).
+    #[arg(long)]
+    force: bool,
+    /// Output format: table, json or yaml.
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "table|json|yaml",
+        default_value = "table"
+    )]
+    output: Format,
+}
+
+fn usage(msg: String) -> anyhow::Error {
+    kcred::Error::Usage(msg).into()
+}
+
+/// Split `HOST[:PORT]` (IPv6 in brackets).
+fn endpoint(text: &str) -> anyhow::Result<(String, u16)> {
+    let bad = || {
+        usage(format!(
+            "--control-plane-endpoint {text:?} is not HOST[:PORT]"
+        ))
+    };
+    let (host, port) = if let Some(rest) = text.strip_prefix('[') {
+        let (h, after) = rest.split_once(']').ok_or_else(bad)?;
+        match after.strip_prefix(':') {
+            Some(p) => (h.to_string(), p.parse().map_err(|_| bad())?),
+            None if after.is_empty() => (h.to_string(), 6443),
+            None => return Err(bad()),
+        }
+    } else if text.matches(':').count() == 1 {
+        let (h, p) = text.split_once(':').ok_or_else(bad)?;
+        (h.to_string(), p.parse().map_err(|_| bad())?)
+    } else {
+        (text.to_string(), 6443)
+    };
+    if host.is_empty() {
+        return Err(bad());
+    }
+    Ok((host, port))
+}
+
+pub fn run(a: BootstrapArgs) -> anyhow::Result<ExitStatus> {
+    let plan = match &a.plan {
+        Some(path) => Plan::load(path)?,
+        None => Plan::embedded(&a.layout)?,
+    };
+    let nodes = if a.nodes.is_empty() {
+        vec!["node-1".to_string()]
+    } else {
+        a.nodes.clone()
+    };
+    for n in &nodes {
+        super::args::validate_node_name(n)?;
+    }
+    let (endpoint_host, endpoint_port) = match &a.control_plane_endpoint {
+        Some(e) => endpoint(e)?,
+        None => (nodes[0].clone(), 6443),
+    };
+    let params = Params {
+        nodes,
+        endpoint_host,
+        endpoint_port,
+        advertise_address: a.apiserver_advertise_address,
+        extra_sans: a
+            .apiserver_cert_extra_sans
+            .iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect(),
+        service_ip: plan::first_service_ip(&a.service_cidr).map_err(usage)?,
+        dns_domain: a.service_dns_domain.clone(),
+        cluster: a.cluster_name.clone(),
+    };
+    let creds = plan.expand(&params)?;
+    let opts = Options {
+        dir: a.dir.clone(),
+        key_type: a.key_type,
+        force: a.force,
+        dry_run: a.dry_run,
+        cluster: a.cluster_name.clone(),
+    };
+    let show_progress = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let progress = move |done: usize, total: usize| {
+        if show_progress {
+            eprint!("\rgenerating keys {done}/{total}");
+            if done == total {
+                eprint!("\r\x1b[K");
+            }
+        }
+    };
+    let report = bootstrap::apply(&plan.layout, &creds, &opts, &progress)?;
+    match output::structured(a.output, &report)? {
+        Some(text) => print!("{text}"),
+        None => print!("{}", table(&report)),
+    }
+    Ok(if report.has_problems() {
+        ExitStatus::CheckFailed
+    } else {
+        ExitStatus::Success
+    })
+}
+
+fn table(r: &Report) -> String {
+    let mut rows = vec![vec![
+        "FILE".to_string(),
+        "ACTION".into(),
+        "USER".into(),
+        "GROUPS".into(),
+        "EXPIRES".into(),
+        "NOTE".into(),
+    ]];
+    for f in &r.files {
+        let action = serde_json::to_value(f.action)
+            .ok()
+            .and_then(|v| v.as_str().map(String::from))
+            .unwrap_or_default();
+        rows.push(vec![
+            f.file.clone(),
+            if r.dry_run {
+                format!("{action} (dry run)")
+            } else {
+                action
+            },
+            sanitize(&f.user),
+            if f.groups.is_empty() {
+                String::new()
+            } else {
+                sanitize(&go_list(&f.groups))
+            },
+            f.expires
+                .map(|t| t.strftime("%Y-%m-%d").to_string())
+                .unwrap_or_default(),
+            sanitize(f.note.as_deref().unwrap_or("")),
+        ]);
+    }
+    let mut out = output::table(&rows);
+    let count = |a: bootstrap::Action| r.files.iter().filter(|f| f.action == a).count();
+    use bootstrap::Action::*;
+    out.push_str(&format!(
+        "\n{} files in {} ({} layout): {} created, {} kept, {} issued, {} restored, {} re-issued, {} mismatched, {} errors{}\n",
+        r.files.len(),
+        r.dir,
+        r.layout,
+        count(Created),
+        count(Kept),
+        count(Issued),
+        count(Restored),
+        count(Reissued),
+        count(Mismatch),
+        count(Error),
+        if r.dry_run { " — dry run, nothing written" } else { "" }
+    ));
+    out
+}

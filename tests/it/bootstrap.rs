@@ -1,0 +1,681 @@
+//! `kcred bootstrap`, `check` and `renew`: every file checked by real peers (openssl verifies
+//! each certificate against its CA with the right purpose, kubectl reads each kubeconfig, Go's
+//! crypto/x509 authenticates each kubeconfig's client certificate as the identity the plan
+//! names), idempotence, convergence after SIGKILL, and the audit's verdicts.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::Path;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+use crate::common::{Env, go_x509check, peer, run_peer};
+
+/// Every file under `dir` with its bytes.
+fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                stack.push(e.path());
+            } else {
+                let rel = e.path().strip_prefix(dir).unwrap().display().to_string();
+                out.insert(rel, fs::read(e.path()).unwrap());
+            }
+        }
+    }
+    out
+}
+
+fn bootstrap_json(env: &Env, args: &[&str]) -> Value {
+    let mut a = vec!["bootstrap", "-o", "json"];
+    a.extend_from_slice(args);
+    serde_json::from_str(&env.ok(&a)).unwrap()
+}
+
+fn actions(report: &Value) -> BTreeMap<String, String> {
+    report["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap().to_string(),
+                f["action"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn openssl_verify(dir: &Path, ca: &str, cert: &str, purpose: &str) {
+    let out = peer("openssl")
+        .current_dir(dir)
+        .args(["verify", "-CAfile", ca, "-purpose", purpose, cert])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "openssl verify {cert} ({purpose}) against {ca}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// kubectl's reading of a kubeconfig; writes the embedded client certificate and the CA to
+/// files for the other peers.
+fn kubectl_view(dir: &Path, kubeconfig: &str) -> Value {
+    let out = run_peer(
+        peer("kubectl")
+            .args(["config", "view", "--raw", "-o", "json", "--kubeconfig"])
+            .arg(dir.join(kubeconfig)),
+    );
+    serde_json::from_str(&out).unwrap()
+}
+
+fn b64(v: &Value) -> Vec<u8> {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD
+        .decode(v.as_str().unwrap())
+        .unwrap()
+}
+
+#[test]
+fn kubeadm_layout_is_verified_by_openssl_kubectl_and_go() {
+    let env = Env::new();
+    let report = bootstrap_json(
+        &env,
+        &[
+            "--dir",
+            "k",
+            "--node",
+            "cp-1",
+            "--node",
+            "worker-1",
+            "--key-type",
+            "ecdsa-p256",
+            "--apiserver-advertise-address",
+            "192.0.2.10",
+            "--control-plane-endpoint",
+            "api.lab:6443",
+            "--apiserver-cert-extra-sans",
+            "api.example.com,203.0.113.5",
+        ],
+    );
+    assert!(
+        actions(&report).values().all(|a| a == "created"),
+        "{report}"
+    );
+    let dir = env.path("k");
+    for (cert, ca, purpose) in [
+        ("pki/apiserver.crt", "pki/ca.crt", "sslserver"),
+        (
+            "pki/apiserver-kubelet-client.crt",
+            "pki/ca.crt",
+            "sslclient",
+        ),
+        (
+            "pki/front-proxy-client.crt",
+            "pki/front-proxy-ca.crt",
+            "sslclient",
+        ),
+        ("pki/etcd/server.crt", "pki/etcd/ca.crt", "sslserver"),
+        ("pki/etcd/server.crt", "pki/etcd/ca.crt", "sslclient"),
+        ("pki/etcd/peer.crt", "pki/etcd/ca.crt", "sslserver"),
+        ("pki/etcd/peer.crt", "pki/etcd/ca.crt", "sslclient"),
+        (
+            "pki/etcd/healthcheck-client.crt",
+            "pki/etcd/ca.crt",
+            "sslclient",
+        ),
+        (
+            "pki/apiserver-etcd-client.crt",
+            "pki/etcd/ca.crt",
+            "sslclient",
+        ),
+    ] {
+        openssl_verify(&dir, ca, cert, purpose);
+    }
+    let sans = run_peer(peer("openssl").current_dir(&dir).args([
+        "x509",
+        "-in",
+        "pki/apiserver.crt",
+        "-noout",
+        "-ext",
+        "subjectAltName",
+    ]));
+    for want in [
+        "DNS:cp-1",
+        "DNS:kubernetes",
+        "DNS:kubernetes.default",
+        "DNS:kubernetes.default.svc",
+        "DNS:kubernetes.default.svc.cluster.local",
+        "IP Address:10.96.0.1",
+        "IP Address:192.0.2.10",
+        "DNS:api.lab",
+        "DNS:api.example.com",
+        "IP Address:203.0.113.5",
+    ] {
+        assert!(sans.contains(want), "apiserver SANs lack {want}: {sans}");
+    }
+    for (kubeconfig, user, groups) in [
+        (
+            "admin.conf",
+            "kubernetes-admin",
+            json!(["kubeadm:cluster-admins"]),
+        ),
+        (
+            "super-admin.conf",
+            "kubernetes-super-admin",
+            json!(["system:masters"]),
+        ),
+        (
+            "controller-manager.conf",
+            "system:kube-controller-manager",
+            json!([]),
+        ),
+        ("scheduler.conf", "system:kube-scheduler", json!([])),
+        (
+            "nodes/cp-1/kubelet.conf",
+            "system:node:cp-1",
+            json!(["system:nodes"]),
+        ),
+        (
+            "nodes/worker-1/kubelet.conf",
+            "system:node:worker-1",
+            json!(["system:nodes"]),
+        ),
+    ] {
+        let mode = fs::metadata(dir.join(kubeconfig)).unwrap();
+        assert_eq!(
+            std::os::unix::fs::PermissionsExt::mode(&mode.permissions()) & 0o777,
+            0o600,
+            "{kubeconfig}"
+        );
+        let view = kubectl_view(&dir, kubeconfig);
+        assert_eq!(
+            view["current-context"],
+            format!("{user}@kubernetes"),
+            "{kubeconfig}"
+        );
+        assert_eq!(
+            view["clusters"][0]["cluster"]["server"], "https://api.lab:6443",
+            "{kubeconfig}"
+        );
+        assert_eq!(
+            b64(&view["clusters"][0]["cluster"]["certificate-authority-data"]),
+            fs::read(dir.join("pki/ca.crt")).unwrap()
+        );
+        let cert_file = env.path(&format!("{}.crt", kubeconfig.replace('/', "_")));
+        fs::write(
+            &cert_file,
+            b64(&view["users"][0]["user"]["client-certificate-data"]),
+        )
+        .unwrap();
+        let got = go_x509check(&dir.join("pki/ca.crt"), &cert_file);
+        assert_eq!(got["authenticated"], true, "{kubeconfig}: {got}");
+        assert_eq!(got["user"], user, "{kubeconfig}");
+        assert_eq!(got["groups"], groups, "{kubeconfig}");
+    }
+    // sa.key / sa.pub: PKCS#1-or-SEC1 private key, PKIX public key, a pair (openssl).
+    let sa_pub = fs::read_to_string(dir.join("pki/sa.pub")).unwrap();
+    assert!(sa_pub.starts_with("-----BEGIN PUBLIC KEY-----"));
+    let derived =
+        run_peer(
+            peer("openssl")
+                .current_dir(&dir)
+                .args(["pkey", "-in", "pki/sa.key", "-pubout"]),
+        );
+    assert_eq!(derived, sa_pub);
+
+    // Re-running changes no byte.
+    let before = snapshot(&dir);
+    let again = bootstrap_json(
+        &env,
+        &[
+            "--dir",
+            "k",
+            "--node",
+            "cp-1",
+            "--node",
+            "worker-1",
+            "--key-type",
+            "ecdsa-p256",
+            "--apiserver-advertise-address",
+            "192.0.2.10",
+            "--control-plane-endpoint",
+            "api.lab:6443",
+            "--apiserver-cert-extra-sans",
+            "api.example.com,203.0.113.5",
+        ],
+    );
+    assert!(actions(&again).values().all(|a| a == "kept"), "{again}");
+    assert_eq!(snapshot(&dir), before);
+    assert!(env.ok(&["check", "--dir", "k"]).contains("apiserver"));
+}
+
+#[test]
+fn hard_way_layout_writes_certs_and_kubeconfigs() {
+    let env = Env::new();
+    let report = bootstrap_json(
+        &env,
+        &[
+            "--dir",
+            "hw",
+            "--layout",
+            "hard-way",
+            "--node",
+            "node-0",
+            "--node",
+            "node-1",
+            "--key-type",
+            "ecdsa-p256",
+        ],
+    );
+    let files = actions(&report);
+    for f in [
+        "ca.crt",
+        "ca.key",
+        "admin.crt",
+        "admin.key",
+        "admin.kubeconfig",
+        "node-0.crt",
+        "node-1.kubeconfig",
+        "kube-proxy.kubeconfig",
+        "kube-scheduler.kubeconfig",
+        "kube-controller-manager.kubeconfig",
+        "kube-api-server.crt",
+        "service-accounts.crt",
+        "service-accounts.key",
+    ] {
+        assert_eq!(
+            files.get(f).map(String::as_str),
+            Some("created"),
+            "{f}: {report}"
+        );
+    }
+    let dir = env.path("hw");
+    openssl_verify(&dir, "ca.crt", "node-1.crt", "sslserver");
+    openssl_verify(&dir, "ca.crt", "node-1.crt", "sslclient");
+    openssl_verify(&dir, "ca.crt", "kube-api-server.crt", "sslserver");
+    let view = kubectl_view(&dir, "node-1.kubeconfig");
+    assert_eq!(
+        b64(&view["users"][0]["user"]["client-certificate-data"]),
+        fs::read(dir.join("node-1.crt")).unwrap()
+    );
+    let got = go_x509check(&dir.join("ca.crt"), &dir.join("kube-proxy.crt"));
+    assert_eq!(got["user"], "system:kube-proxy");
+    assert_eq!(got["groups"], json!(["system:node-proxier"]));
+}
+
+#[test]
+fn deleted_files_come_back_without_touching_other_keys() {
+    let env = Env::new();
+    let args = ["--dir", "k", "--key-type", "ecdsa-p256"];
+    bootstrap_json(&env, &args);
+    let dir = env.path("k");
+    let before = snapshot(&dir);
+    fs::remove_file(dir.join("pki/apiserver.crt")).unwrap(); // key stays: re-issued for it
+    fs::remove_file(dir.join("pki/front-proxy-client.key")).unwrap();
+    fs::remove_file(dir.join("pki/front-proxy-client.crt")).unwrap();
+    fs::remove_file(dir.join("pki/etcd/ca.crt")).unwrap(); // CA key stays: certificate restored
+    fs::remove_file(dir.join("admin.conf")).unwrap();
+    let report = bootstrap_json(&env, &args);
+    let a = actions(&report);
+    assert_eq!(a["pki/apiserver.crt"], "issued");
+    assert_eq!(a["pki/front-proxy-client.key"], "created");
+    assert_eq!(a["pki/etcd/ca.crt"], "restored");
+    assert_eq!(a["admin.conf"], "created");
+    let after = snapshot(&dir);
+    for (file, bytes) in &before {
+        if file.ends_with(".key") && file != "pki/front-proxy-client.key" {
+            assert_eq!(&after[file], bytes, "{file} must not change");
+        }
+    }
+    // The restored etcd CA has the same key, so the etcd leaves still verify against it.
+    openssl_verify(&dir, "pki/etcd/ca.crt", "pki/etcd/server.crt", "sslserver");
+    assert!(
+        actions(&bootstrap_json(&env, &args))
+            .values()
+            .all(|a| a == "kept")
+    );
+    env.ok(&["check", "--dir", "k"]);
+}
+
+#[test]
+fn a_ca_certificate_without_its_key_is_an_error_that_says_what_to_do() {
+    let env = Env::new();
+    bootstrap_json(&env, &["--dir", "k", "--key-type", "ecdsa-p256"]);
+    fs::remove_file(env.path("k/pki/front-proxy-ca.key")).unwrap();
+    let out = env
+        .kcred()
+        .args(["bootstrap", "--dir", "k", "--key-type", "ecdsa-p256"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("exists without pki/front-proxy-ca.key: restore the key"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_certificate_that_no_longer_fits_is_left_alone_unless_forced() {
+    let env = Env::new();
+    bootstrap_json(&env, &["--dir", "k", "--key-type", "ecdsa-p256"]);
+    let key_before = fs::read(env.path("k/pki/apiserver.key")).unwrap();
+    let crt_before = fs::read(env.path("k/pki/apiserver.crt")).unwrap();
+    // A new extra SAN: the existing apiserver certificate no longer fits.
+    let args = [
+        "bootstrap",
+        "--dir",
+        "k",
+        "--key-type",
+        "ecdsa-p256",
+        "--apiserver-cert-extra-sans",
+        "new.example.com",
+        "-o",
+        "json",
+    ];
+    let out = env.kcred().args(args).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(actions(&report)["pki/apiserver.crt"], "mismatch");
+    assert_eq!(
+        fs::read(env.path("k/pki/apiserver.crt")).unwrap(),
+        crt_before
+    );
+    let mut forced = args.to_vec();
+    forced.push("--force");
+    let report: Value = serde_json::from_str(&env.ok(&forced)).unwrap();
+    assert_eq!(actions(&report)["pki/apiserver.crt"], "reissued");
+    assert_eq!(
+        fs::read(env.path("k/pki/apiserver.key")).unwrap(),
+        key_before,
+        "the key is kept"
+    );
+    let sans = run_peer(peer("openssl").current_dir(env.path("k")).args([
+        "x509",
+        "-in",
+        "pki/apiserver.crt",
+        "-noout",
+        "-ext",
+        "subjectAltName",
+    ]));
+    assert!(sans.contains("DNS:new.example.com"), "{sans}");
+}
+
+#[test]
+fn dry_run_writes_nothing() {
+    let env = Env::new();
+    let report = bootstrap_json(&env, &["--dir", "k", "--dry-run"]);
+    assert_eq!(report["dryRun"], true);
+    assert!(actions(&report).values().all(|a| a == "created"));
+    assert!(!env.path("k").exists());
+}
+
+/// SIGKILL at random moments leaves only whole files; the next run converges.
+#[test]
+fn bootstrap_killed_at_random_points_converges() {
+    let env = Env::new();
+    let args = [
+        "bootstrap",
+        "--dir",
+        "k",
+        "--node",
+        "a",
+        "--node",
+        "b",
+        "--node",
+        "c",
+        "--key-type",
+        "rsa2048",
+    ];
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    let mut rng = seed | 1;
+    let mut next = || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let bin = assert_cmd::cargo::cargo_bin("kcred");
+    for round in 0..8 {
+        let delay = Duration::from_millis(next() % 700);
+        let mut child = std::process::Command::new(&bin)
+            .args(args)
+            .current_dir(env.dir.path())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(delay);
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        // Whatever exists is whole: every key, certificate and kubeconfig parses.
+        if env.path("k").exists() {
+            for (file, bytes) in snapshot(&env.path("k")) {
+                let text = String::from_utf8_lossy(&bytes);
+                let name = Path::new(&file)
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                if name.starts_with('.') {
+                    continue; // a temporary file of the killed writer: never read, removed next run
+                }
+                assert!(
+                    text.contains("-----END") || text.contains("current-context"),
+                    "seed {seed} round {round}: torn file {file}"
+                );
+            }
+        }
+    }
+    let out = env.kcred().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "seed {seed}: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let report: Value = serde_json::from_str(&env.ok(&[
+        "bootstrap",
+        "--dir",
+        "k",
+        "--node",
+        "a",
+        "--node",
+        "b",
+        "--node",
+        "c",
+        "-o",
+        "json",
+    ]))
+    .unwrap();
+    assert!(
+        actions(&report).values().all(|a| a == "kept"),
+        "seed {seed}: {report}"
+    );
+    env.ok(&["check", "--dir", "k"]);
+    let leftovers: Vec<_> = snapshot(&env.path("k"))
+        .into_keys()
+        .filter(|f| f.contains("/.") || f.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "temporary files left: {leftovers:?}");
+}
+
+#[test]
+fn check_names_expiring_mismatched_and_foreign_certificates() {
+    let env = Env::new();
+    bootstrap_json(&env, &["--dir", "k", "--key-type", "ecdsa-p256"]);
+    env.ok(&["check", "--dir", "k"]);
+    // Expiring: a front-proxy-client valid for 10 days, issued by the same CA with the same key.
+    env.ok(&[
+        "cert",
+        "issue",
+        "--ca",
+        "k/pki/front-proxy-ca",
+        "--out",
+        "k/pki/front-proxy-client",
+        "--cn",
+        "front-proxy-client",
+        "--key",
+        "k/pki/front-proxy-client.key",
+        "--validity",
+        "10d",
+        "--force",
+    ]);
+    // Mismatched: apiserver-etcd-client's key replaced by another key.
+    env.ok(&[
+        "cert",
+        "issue",
+        "--ca",
+        "k/pki/etcd/ca",
+        "--out",
+        "other",
+        "--cn",
+        "x",
+        "--key-type",
+        "ecdsa-p256",
+    ]);
+    fs::copy(
+        env.path("other.key"),
+        env.path("k/pki/apiserver-etcd-client.key"),
+    )
+    .unwrap();
+    // Foreign-signed: apiserver-kubelet-client signed by a CA outside the directory.
+    env.ca("foreign", "ecdsa-p256");
+    env.ok(&[
+        "cert",
+        "issue",
+        "--ca",
+        "foreign",
+        "--out",
+        "k/pki/apiserver-kubelet-client",
+        "--cn",
+        "kube-apiserver-kubelet-client",
+        "--key",
+        "k/pki/apiserver-kubelet-client.key",
+        "--force",
+    ]);
+    let out = env
+        .kcred()
+        .args(["check", "--dir", "k", "-o", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let problems = |name: &str| -> String {
+        report["certificates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap()["problems"]
+            .to_string()
+    };
+    assert!(
+        problems("front-proxy-client").contains("expires within"),
+        "{report}"
+    );
+    assert!(
+        problems("apiserver-etcd-client").contains("does not match"),
+        "{report}"
+    );
+    assert!(
+        problems("apiserver-kubelet-client").contains("not signed by any CA"),
+        "{report}"
+    );
+    assert_eq!(problems("apiserver"), "[]");
+    let table = String::from_utf8(
+        env.kcred()
+            .args(["check", "--dir", "k"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    assert!(table.contains("CERTIFICATE AUTHORITY   EXPIRES"), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("front-proxy-client") && l.contains("expires within 30d")),
+        "{table}"
+    );
+    // A window shorter than 10 days does not flag it.
+    let out = env
+        .kcred()
+        .args([
+            "check",
+            "--dir",
+            "k",
+            "--expiring-within",
+            "5d",
+            "-o",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let fp = report["certificates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "front-proxy-client")
+        .unwrap();
+    assert_eq!(fp["problems"], json!([]));
+}
+
+#[test]
+fn renew_keeps_keys_and_updates_kubeconfigs() {
+    let env = Env::new();
+    bootstrap_json(
+        &env,
+        &[
+            "--dir",
+            "hw",
+            "--layout",
+            "hard-way",
+            "--node",
+            "n1",
+            "--key-type",
+            "ecdsa-p256",
+        ],
+    );
+    let dir = env.path("hw");
+    let before = snapshot(&dir);
+    let out = env.ok(&["renew", "--dir", "hw", "--all", "--validity", "90d"]);
+    assert!(
+        out.contains("admin renewed") && out.contains("CAs are not renewed"),
+        "{out}"
+    );
+    let after = snapshot(&dir);
+    for (file, bytes) in &before {
+        if file.ends_with(".key") || file == "ca.crt" {
+            assert_eq!(&after[file], bytes, "{file} must not change");
+        } else if file.ends_with(".crt") || file.ends_with(".kubeconfig") {
+            assert_ne!(&after[file], bytes, "{file} must be renewed");
+        }
+    }
+    // The kubeconfig carries the renewed certificate, the file and kubeconfig agree, and
+    // both still verify and authenticate.
+    let view = kubectl_view(&dir, "admin.kubeconfig");
+    assert_eq!(
+        b64(&view["users"][0]["user"]["client-certificate-data"]),
+        fs::read(dir.join("admin.crt")).unwrap()
+    );
+    openssl_verify(&dir, "ca.crt", "admin.crt", "sslclient");
+    let got = go_x509check(&dir.join("ca.crt"), &dir.join("n1.crt"));
+    assert_eq!(got["user"], "system:node:n1");
+    let j: Value =
+        serde_json::from_str(&env.ok(&["cert", "inspect", "hw/admin.crt", "-o", "json"])).unwrap();
+    assert_eq!(j["timeLeft"], "89d");
+    env.ok(&["check", "--dir", "hw"]);
+    let err = env.fails(2, &["renew", "--dir", "hw", "ca"]);
+    assert!(err.contains("does not renew CAs"), "{err}");
+}
