@@ -30,6 +30,8 @@ pub mod bootstrap;
 pub mod duration;
 mod error;
 pub mod fsio;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod identity;
 pub mod keys;
 pub mod kubeconfig;

@@ -5,5 +5,6 @@
 mod common;
 
 mod bootstrap;
+mod fuzz_replay;
 mod pki_cli;
 mod pki_interop;

@@ -1,0 +1,57 @@
+//! Entry points for the fuzz targets in `fuzz/` and for the corpus replay test that runs on
+//! stable (`tests/it/fuzz_replay.rs`): one function per parser that reads outside input.
+//! Each must return (an error is fine) for any bytes: never panic, never hang.
+
+#![allow(missing_docs)]
+
+use std::path::Path;
+
+/// Bytes as text the way the CLI reads text inputs (invalid UTF-8 is an error there).
+fn text(data: &[u8]) -> Option<&str> {
+    std::str::from_utf8(data).ok()
+}
+
+/// PEM private keys: PKCS#1, SEC1, PKCS#8, by content.
+pub fn private_key(data: &[u8]) {
+    if let Ok(k) = crate::keys::PrivateKey::from_pem("fuzz", data) {
+        let _ = k.public_key_der();
+    }
+}
+
+/// Certificates (PEM bundle or DER) and their inspection.
+pub fn certificate(data: &[u8]) {
+    if let Ok(certs) = crate::pki::read_certificates(Path::new("fuzz"), data) {
+        for der in certs {
+            if let Ok(f) = crate::pki::CertFacts::from_der(&der) {
+                let _ = f.warnings(jiff::Timestamp::UNIX_EPOCH);
+            }
+        }
+    }
+}
+
+/// Plan templates, parsed and expanded.
+pub fn plan(data: &[u8]) {
+    let Some(t) = text(data) else { return };
+    if let Ok(plan) = crate::plan::Plan::parse("fuzz", t) {
+        let params = crate::plan::Params {
+            nodes: vec!["n1".into(), "n2".into()],
+            endpoint_host: "n1".into(),
+            endpoint_port: 6443,
+            advertise_address: None,
+            extra_sans: vec!["x.example".into()],
+            service_ip: "10.96.0.1"
+                .parse()
+                .unwrap_or(std::net::IpAddr::from([10, 96, 0, 1])),
+            dns_domain: "cluster.local".into(),
+            cluster: "kubernetes".into(),
+        };
+        let _ = plan.expand(&params);
+    }
+}
+
+/// Durations as flags take them.
+pub fn duration(data: &[u8]) {
+    if let Some(t) = text(data) {
+        let _ = crate::duration::parse(t);
+    }
+}
