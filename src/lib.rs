@@ -30,6 +30,7 @@ mod error;
 pub mod fsio;
 pub mod identity;
 pub mod keys;
+pub mod kubeconfig;
 pub mod output;
 pub mod pem;
 pub mod pki;

@@ -5,6 +5,7 @@ mod args;
 mod ca;
 mod cert;
 mod docs;
+mod kubeconfig;
 
 use clap::{Parser, Subcommand};
 
@@ -26,6 +27,8 @@ enum Command {
     /// Client, server and peer certificates.
     #[command(subcommand)]
     Cert(Box<cert::CertCommand>),
+    /// Write or merge a kubeconfig (cert or token user; embedded data by default).
+    Kubeconfig(Box<kubeconfig::KubeconfigArgs>),
     /// Print a shell completion script.
     Completions(docs::CompletionsArgs),
     /// Print the man page (roff).
@@ -37,6 +40,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Command::Ca(c) => ca::run(c),
         Command::Cert(c) => cert::run(*c),
+        Command::Kubeconfig(a) => kubeconfig::run(*a),
         Command::Completions(a) => docs::completions(a),
         Command::Man => docs::man(),
     }

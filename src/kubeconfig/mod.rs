@@ -1,0 +1,434 @@
+//! kubectl's kubeconfig: build one, load one file or a `KUBECONFIG` list, pick a context,
+//! read the user's credential, and write it back as kubectl writes it.
+//!
+//! The model ([`Kubeconfig`], after client-go `tools/clientcmd/api/v1/types.go`) is typed
+//! where kcred reads or writes and keeps everything else as written (`rest` maps), so a
+//! load + write loses nothing kcred does not understand: unknown fields, `extensions`,
+//! exec and auth-provider users, preferences. That is what `kcred kubeconfig --merge` needs,
+//! and what kubectl itself does not promise.
+//!
+//! Reading follows client-go `tools/clientcmd/loader.go`: a `KUBECONFIG` list is merged with
+//! the first file winning for each cluster, user and context name and for current-context;
+//! a relative path inside a file is relative to that file's directory (`ResolveLocalPaths`).
+//! Writing ([`Kubeconfig::to_yaml`]) follows kubectl's `clientcmd.Write`: JSON converted to
+//! YAML, so keys are sorted at every level (go-yaml's order), named lists are sorted by name,
+//! `current-context` and `preferences` are always present, and embedded data is standard
+//! padded base64 on one line. Strings that a YAML 1.1 reader (kubectl's go-yaml) would take
+//! for a bool, number, null or timestamp (`yes`, `on`, `~`, `1.0`, `0123`, …) are quoted.
+
+mod model;
+mod select;
+
+pub use model::{Cluster, Context, Kubeconfig, NamedCluster, NamedContext, NamedUser, User};
+pub use select::{ClusterInfo, Credential, Selected};
+
+use std::cmp::Ordering;
+use std::path::{Component, Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result};
+use crate::fsio;
+
+/// Where kubectl looks when `KUBECONFIG` is unset: `~/.kube/config`.
+pub fn default_path() -> Option<PathBuf> {
+    std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .map(|h| PathBuf::from(h).join(".kube").join("config"))
+}
+
+impl Kubeconfig {
+    /// An empty kubeconfig (`apiVersion: v1`, `kind: Config`).
+    pub fn new() -> Self {
+        let mut rest = Map::new();
+        rest.insert("apiVersion".into(), Value::from("v1"));
+        rest.insert("kind".into(), Value::from("Config"));
+        Kubeconfig {
+            rest,
+            ..Kubeconfig::default()
+        }
+    }
+
+    /// Parse kubeconfig YAML (or JSON). `source` names it in errors. Entries are not given an
+    /// origin: relative paths in them resolve against the current directory.
+    pub fn from_yaml(source: &str, text: &str) -> Result<Self> {
+        // kubectl reads with go-yaml (YAML 1.1): leading-zero numbers are octal there.
+        let options = serde_saphyr::options! { legacy_octal_numbers: true };
+        let value: Value = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
+            let msg = e.to_string();
+            Error::input(
+                source,
+                format!(
+                    "not valid YAML: {}",
+                    msg.lines().next().unwrap_or("invalid YAML")
+                ),
+            )
+        })?;
+        let value = match value {
+            // An empty file is an empty kubeconfig, as for kubectl.
+            Value::Null => return Ok(Kubeconfig::new()),
+            v @ Value::Object(_) => v,
+            _ => {
+                return Err(Error::input(
+                    source,
+                    "not a kubeconfig (not a YAML mapping)",
+                ));
+            }
+        };
+        serde_json::from_value(value)
+            .map_err(|e| Error::input(source, format!("not a valid kubeconfig: {e}")))
+    }
+
+    /// Read one kubeconfig file. Relative paths in it resolve against its directory.
+    pub fn load(path: &Path) -> Result<Self> {
+        let bytes = fsio::read(path)?;
+        let source = fsio::display(path);
+        let text = std::str::from_utf8(&bytes)
+            .map_err(|_| Error::input(&source, "not a kubeconfig (not UTF-8 text)"))?;
+        let mut kc = Kubeconfig::from_yaml(&source, text)?;
+        kc.set_origin(path);
+        Ok(kc)
+    }
+
+    /// The kubeconfig kubectl would use: the files in `KUBECONFIG` merged (see
+    /// [`Kubeconfig::load_merged`]), or `~/.kube/config` when it is unset or empty. A
+    /// missing default file is an empty kubeconfig.
+    pub fn load_env() -> Result<Self> {
+        match std::env::var_os("KUBECONFIG") {
+            Some(list) if !list.is_empty() => {
+                let paths: Vec<PathBuf> = std::env::split_paths(&list).collect();
+                Kubeconfig::load_merged(&paths)
+            }
+            _ => match default_path() {
+                Some(p) if p.exists() => Kubeconfig::load(&p),
+                _ => Ok(Kubeconfig::new()),
+            },
+        }
+    }
+
+    /// Merge several kubeconfig files with kubectl's rules (client-go `loader.go`): files
+    /// that do not exist and empty entries are skipped, a repeated file counts once, the
+    /// first file to define a cluster, user or context name wins, and the first non-empty
+    /// current-context wins (as do the first file's preferences and other top-level fields,
+    /// key by key).
+    pub fn load_merged(paths: &[PathBuf]) -> Result<Self> {
+        let mut merged = Kubeconfig::new();
+        let mut seen: Vec<&PathBuf> = Vec::new();
+        let mut first = true;
+        for path in paths {
+            if path.as_os_str().is_empty() || seen.contains(&path) {
+                continue;
+            }
+            seen.push(path);
+            if !path.exists() {
+                continue;
+            }
+            let kc = Kubeconfig::load(path)?;
+            merged.merge_from(kc, first);
+            first = false;
+        }
+        Ok(merged)
+    }
+
+    /// Add what `other` has and `self` lacks (`self` wins every conflict).
+    fn merge_from(&mut self, other: Kubeconfig, replace_top: bool) {
+        let Kubeconfig {
+            clusters,
+            users,
+            contexts,
+            current_context,
+            preferences,
+            rest,
+        } = other;
+        for c in clusters {
+            if self.cluster(&c.name).is_none() {
+                self.clusters.push(c);
+            }
+        }
+        for u in users {
+            if self.user(&u.name).is_none() {
+                self.users.push(u);
+            }
+        }
+        for c in contexts {
+            if self.context(&c.name).is_none() {
+                self.contexts.push(c);
+            }
+        }
+        if self.current_context.is_empty() {
+            self.current_context = current_context;
+        }
+        for (k, v) in preferences {
+            self.preferences.entry(k).or_insert(v);
+        }
+        for (k, v) in rest {
+            if replace_top || !self.rest.contains_key(&k) {
+                self.rest.insert(k, v);
+            }
+        }
+    }
+
+    /// Record that every entry came from `path` (for resolving relative paths).
+    pub fn set_origin(&mut self, path: &Path) {
+        let p = Some(path.to_path_buf());
+        self.clusters
+            .iter_mut()
+            .for_each(|c| c.origin.clone_from(&p));
+        self.users.iter_mut().for_each(|u| u.origin.clone_from(&p));
+        self.contexts
+            .iter_mut()
+            .for_each(|c| c.origin.clone_from(&p));
+    }
+
+    /// The cluster named `name`.
+    pub fn cluster(&self, name: &str) -> Option<&NamedCluster> {
+        self.clusters.iter().find(|c| c.name == name)
+    }
+
+    /// The user named `name`.
+    pub fn user(&self, name: &str) -> Option<&NamedUser> {
+        self.users.iter().find(|u| u.name == name)
+    }
+
+    /// The context named `name`.
+    pub fn context(&self, name: &str) -> Option<&NamedContext> {
+        self.contexts.iter().find(|c| c.name == name)
+    }
+
+    /// Add the cluster `name`, or replace the one of that name (in place).
+    pub fn set_cluster(&mut self, name: &str, cluster: Cluster) {
+        let entry = NamedCluster {
+            name: name.to_string(),
+            cluster,
+            ..NamedCluster::default()
+        };
+        match self.clusters.iter_mut().find(|c| c.name == name) {
+            Some(c) => *c = entry,
+            None => self.clusters.push(entry),
+        }
+    }
+
+    /// Add the user `name`, or replace the one of that name (in place).
+    pub fn set_user(&mut self, name: &str, user: User) {
+        let entry = NamedUser {
+            name: name.to_string(),
+            user,
+            ..NamedUser::default()
+        };
+        match self.users.iter_mut().find(|u| u.name == name) {
+            Some(u) => *u = entry,
+            None => self.users.push(entry),
+        }
+    }
+
+    /// Add the context `name`, or replace the one of that name (in place).
+    pub fn set_context(&mut self, name: &str, context: Context) {
+        let entry = NamedContext {
+            name: name.to_string(),
+            context,
+            ..NamedContext::default()
+        };
+        match self.contexts.iter_mut().find(|c| c.name == name) {
+            Some(c) => *c = entry,
+            None => self.contexts.push(entry),
+        }
+    }
+
+    /// The document as kubectl would marshal it to JSON before converting it to YAML: keys
+    /// sorted (go-yaml's order) at every level, `clusters`/`users`/`contexts` and every
+    /// `extensions` list sorted by name, `apiVersion`, `kind`, `current-context` and
+    /// `preferences` always present, and empty top-level lists as `null`.
+    pub fn to_value(&self) -> Result<Value> {
+        let mut v = serde_json::to_value(self)
+            .map_err(|e| Error::Crypto(format!("encoding the kubeconfig: {e}")))?;
+        if let Value::Object(top) = &mut v {
+            top.entry("apiVersion").or_insert_with(|| Value::from("v1"));
+            top.entry("kind").or_insert_with(|| Value::from("Config"));
+            for list in ["clusters", "users", "contexts"] {
+                if top
+                    .get(list)
+                    .and_then(Value::as_array)
+                    .is_some_and(Vec::is_empty)
+                {
+                    top.insert(list.into(), Value::Null);
+                }
+            }
+        }
+        Ok(kubectl_order(v, None))
+    }
+
+    /// The kubeconfig as kubectl writes it (see [`Kubeconfig::to_value`]).
+    pub fn to_yaml(&self) -> Result<String> {
+        let v = self.to_value()?;
+        let options = serde_saphyr::ser_options! {
+            // One line per value, like go-yaml: base64 data is never folded.
+            prefer_block_scalars: false,
+            // The default (YAML 1.1 compatibility) quotes `yes`, `on`, `~`, `0123`, `1e3`…,
+            // which kubectl's go-yaml would otherwise read as bools, nulls and numbers.
+            yaml_12: false,
+        };
+        serde_saphyr::to_string_with_options(&v, options)
+            .map_err(|e| Error::Crypto(format!("encoding the kubeconfig as YAML: {e}")))
+    }
+}
+
+impl NamedCluster {
+    /// A path from this entry, resolved as kubectl resolves it (see [`resolve_path`]).
+    pub fn resolve(&self, path: &str) -> PathBuf {
+        resolve_path(self.origin.as_deref(), path)
+    }
+}
+
+impl NamedUser {
+    /// A path from this entry, resolved as kubectl resolves it (see [`resolve_path`]).
+    pub fn resolve(&self, path: &str) -> PathBuf {
+        resolve_path(self.origin.as_deref(), path)
+    }
+}
+
+/// A path written in the kubeconfig `origin`: absolute as is, relative against the
+/// directory of `origin` (client-go `ResolveLocalPaths`), or against the current directory
+/// when the kubeconfig came from nowhere in particular.
+pub fn resolve_path(origin: Option<&Path>, path: &str) -> PathBuf {
+    let p = Path::new(path);
+    if p.is_absolute() {
+        return p.to_path_buf();
+    }
+    match origin.and_then(Path::parent) {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.join(p),
+        _ => p.to_path_buf(),
+    }
+}
+
+/// `target` written relative to directory `base` (both made absolute against the current
+/// directory and cleaned lexically, without following links), the way a kubeconfig in
+/// `base` should name it. Falls back to the absolute path if the current directory cannot
+/// be read.
+pub fn relative_to(target: &Path, base: &Path) -> PathBuf {
+    let Ok(cwd) = std::env::current_dir() else {
+        return target.to_path_buf();
+    };
+    let t = clean(&cwd.join(target));
+    let b = clean(&cwd.join(base));
+    let tc: Vec<_> = t.components().collect();
+    let bc: Vec<_> = b.components().collect();
+    let common = tc.iter().zip(&bc).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..bc.len() {
+        out.push("..");
+    }
+    for c in &tc[common..] {
+        out.push(c.as_os_str());
+    }
+    if out.as_os_str().is_empty() {
+        out.push(".");
+    }
+    out
+}
+
+/// Remove `.` and resolve `..` lexically (Go's `filepath.Clean`).
+fn clean(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// Sort as kubectl's output is sorted: map keys in go-yaml's order, and the named lists of a
+/// kubeconfig by name (client-go converts its maps to lists with `sort.Strings`).
+fn kubectl_order(v: Value, key: Option<&str>) -> Value {
+    match v {
+        Value::Object(map) => {
+            let mut entries: Vec<(String, Value)> = map.into_iter().collect();
+            entries.sort_by(|a, b| go_yaml_key_order(&a.0, &b.0));
+            let mut out = Map::new();
+            for (k, v) in entries {
+                let v = kubectl_order(v, Some(&k));
+                out.insert(k, v);
+            }
+            Value::Object(out)
+        }
+        Value::Array(items) => {
+            let mut items: Vec<Value> = items.into_iter().map(|i| kubectl_order(i, None)).collect();
+            let named = matches!(key, Some("clusters" | "users" | "contexts" | "extensions"))
+                && items
+                    .iter()
+                    .all(|i| i.get("name").is_some_and(Value::is_string));
+            if named {
+                items.sort_by(|a, b| {
+                    let n = |v: &Value| v["name"].as_str().unwrap_or_default().to_owned();
+                    n(a).cmp(&n(b))
+                });
+            }
+            Value::Array(items)
+        }
+        other => other,
+    }
+}
+
+/// go-yaml v2's map key order (`sorter.go` `keyList.Less`): letters compare as runes, a
+/// non-letter sorts before a letter, and runs of digits compare by value.
+fn go_yaml_key_order(a: &str, b: &str) -> Ordering {
+    let ar: Vec<char> = a.chars().collect();
+    let br: Vec<char> = b.chars().collect();
+    let less = |x: bool| if x { Ordering::Less } else { Ordering::Greater };
+    for i in 0..ar.len().min(br.len()) {
+        if ar[i] == br[i] {
+            continue;
+        }
+        let al = ar[i].is_alphabetic();
+        let bl = br[i].is_alphabetic();
+        if al && bl {
+            return ar[i].cmp(&br[i]);
+        }
+        if al || bl {
+            return less(bl);
+        }
+        let (mut an, mut bn) = (0i64, 0i64);
+        if ar[i] == '0' || br[i] == '0' {
+            let mut j = i;
+            while j > 0 && ar[j - 1].is_ascii_digit() {
+                j -= 1;
+                if ar[j] != '0' {
+                    an = 1;
+                    bn = 1;
+                    break;
+                }
+            }
+        }
+        let mut ai = i;
+        while ai < ar.len() && ar[ai].is_ascii_digit() {
+            an = an
+                .saturating_mul(10)
+                .saturating_add(i64::from(ar[ai] as u8 - b'0'));
+            ai += 1;
+        }
+        let mut bi = i;
+        while bi < br.len() && br[bi].is_ascii_digit() {
+            bn = bn
+                .saturating_mul(10)
+                .saturating_add(i64::from(br[bi] as u8 - b'0'));
+            bi += 1;
+        }
+        if an != bn {
+            return an.cmp(&bn);
+        }
+        if ai != bi {
+            return ai.cmp(&bi);
+        }
+        return ar[i].cmp(&br[i]);
+    }
+    ar.len().cmp(&br.len())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,318 @@
+use super::*;
+
+fn sample() -> Kubeconfig {
+    let mut kc = Kubeconfig::new();
+    kc.set_cluster(
+        "kubernetes",
+        Cluster::new("https://127.0.0.1:6443").with_ca_data(
+            b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".to_vec(),
+        ),
+    );
+    kc.set_user(
+        "admin",
+        User::client_cert_data(b"CERT".to_vec(), b"KEY".to_vec()),
+    );
+    kc.set_context("admin@kubernetes", Context::new("kubernetes", "admin"));
+    kc.current_context = "admin@kubernetes".into();
+    kc
+}
+
+#[test]
+fn writes_kubectls_layout() {
+    let y = sample().to_yaml().unwrap();
+    let want = "apiVersion: v1
+clusters:
+- cluster:
+    certificate-authority-data: LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCkFBQUEKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo=
+    server: https://127.0.0.1:6443
+  name: kubernetes
+contexts:
+- context:
+    cluster: kubernetes
+    user: admin
+  name: admin@kubernetes
+current-context: admin@kubernetes
+kind: Config
+preferences: {}
+users:
+- name: admin
+  user:
+    client-certificate-data: Q0VSVA==
+    client-key-data: S0VZ
+";
+    assert_eq!(y, want);
+}
+
+#[test]
+fn empty_config_looks_like_kubectls() {
+    let y = Kubeconfig::new().to_yaml().unwrap();
+    assert_eq!(
+        y,
+        "apiVersion: v1\nclusters: null\ncontexts: null\ncurrent-context: \"\"\nkind: Config\npreferences: {}\nusers: null\n"
+    );
+}
+
+#[test]
+fn yaml11_lookalikes_are_quoted_and_read_back() {
+    let tricky = [
+        "yes",
+        "no",
+        "on",
+        "off",
+        "y",
+        "n",
+        "Y",
+        "NO",
+        "true",
+        "False",
+        "null",
+        "Null",
+        "~",
+        "1.0",
+        "0123",
+        "1e3",
+        "0x1F",
+        "12:30",
+        "2024-01-01",
+        ".inf",
+        "-",
+        "",
+        "a: b",
+        "#x",
+        "@x",
+        "0",
+    ];
+    for name in tricky {
+        let mut kc = Kubeconfig::new();
+        kc.set_cluster(name, Cluster::new("https://h"));
+        kc.set_user(name, User::token("t"));
+        kc.set_context(name, Context::new(name, name).with_namespace(name));
+        kc.current_context = name.into();
+        let y = kc.to_yaml().unwrap();
+        let back = Kubeconfig::from_yaml("t", &y).unwrap();
+        assert_eq!(back.clusters[0].name, name, "{y}");
+        assert_eq!(back.contexts[0].context.namespace, name, "{y}");
+        assert_eq!(back.current_context, name, "{y}");
+        if !name.is_empty() && !["-", "a: b", "#x", "@x"].contains(&name) {
+            // Every one of these would be a non-string to a YAML 1.1 reader.
+            assert!(
+                !y.contains(&format!("name: {name}\n")),
+                "{name:?} unquoted:\n{y}"
+            );
+        }
+    }
+}
+
+#[test]
+fn unknown_fields_extensions_exec_and_preferences_survive() {
+    let text = r#"
+apiVersion: v1
+kind: Config
+x-top: {keep: me}
+preferences:
+  colors: true
+  extensions:
+  - name: p
+    extension: {z: 1, a: [3, 2]}
+clusters:
+- name: prod
+  x-entry: 7
+  cluster:
+    server: https://prod:6443
+    proxy-url: socks5://p:1080
+    extensions:
+    - name: b-ext
+      extension: {data: 1}
+    - name: a-ext
+      extension: {data: 2}
+users:
+- name: sso
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: kubelogin
+      args: [get-token, --x]
+      env: [{name: B, value: "2"}, {name: A, value: "1"}]
+      interactiveMode: IfAvailable
+- name: old
+  user:
+    auth-provider: {name: oidc, config: {idp-issuer-url: "https://i"}}
+contexts:
+- name: prod
+  context: {cluster: prod, user: sso, namespace: web, x-ctx: true}
+current-context: prod
+"#;
+    let kc = Kubeconfig::from_yaml("t", text).unwrap();
+    let again = Kubeconfig::from_yaml("t", &kc.to_yaml().unwrap()).unwrap();
+    let v = kc.to_value().unwrap();
+    assert_eq!(again.to_value().unwrap(), v);
+    for (ptr, want) in [
+        ("/x-top/keep", serde_json::json!("me")),
+        ("/preferences/colors", serde_json::json!(true)),
+        (
+            "/preferences/extensions/0/extension/a",
+            serde_json::json!([3, 2]),
+        ),
+        ("/clusters/0/x-entry", serde_json::json!(7)),
+        (
+            "/clusters/0/cluster/proxy-url",
+            serde_json::json!("socks5://p:1080"),
+        ),
+        ("/contexts/0/context/x-ctx", serde_json::json!(true)),
+        (
+            "/users/1/user/exec/interactiveMode",
+            serde_json::json!("IfAvailable"),
+        ),
+        (
+            "/users/0/user/auth-provider/config/idp-issuer-url",
+            serde_json::json!("https://i"),
+        ),
+    ] {
+        assert_eq!(v.pointer(ptr), Some(&want), "{ptr}");
+    }
+    // Extensions sorted by name, lists inside an exec config kept in order.
+    assert_eq!(
+        v["clusters"][0]["cluster"]["extensions"][0]["name"],
+        "a-ext"
+    );
+    assert_eq!(v["users"][1]["user"]["exec"]["env"][0]["name"], "B");
+    assert_eq!(v["users"][0]["name"], "old");
+    assert!(matches!(
+        kc.user("sso").unwrap().credential().unwrap(),
+        Credential::Exec { command } if command == "kubelogin"
+    ));
+    assert!(matches!(
+        kc.user("old").unwrap().credential().unwrap(),
+        Credential::AuthProvider { name } if name == "oidc"
+    ));
+}
+
+#[test]
+fn unquoted_scalars_in_string_fields_read_as_text() {
+    let kc = Kubeconfig::from_yaml(
+        "t",
+        "contexts:\n- name: 1.5\n  context: {cluster: yes, user: 42, namespace: ~}\ncurrent-context:\n",
+    )
+    .unwrap();
+    let c = &kc.contexts[0];
+    assert_eq!(c.name, "1.5");
+    assert_eq!(c.context.cluster, "true"); // as kubectl's YAML 1.1 reader sees it
+    assert_eq!(c.context.user, "42");
+    assert_eq!(c.context.namespace, "");
+}
+
+#[test]
+fn bad_input_names_the_source_in_one_line() {
+    for (text, want) in [
+        ("clusters: [1, 2", "not valid YAML"),
+        ("- a\n- b\n", "not a YAML mapping"),
+        ("users: {a: 1}", "not a valid kubeconfig"),
+        (
+            "users:\n- name: u\n  user: {client-key-data: '!!!'}\n",
+            "not valid base64",
+        ),
+    ] {
+        let e = Kubeconfig::from_yaml("f.yaml", text)
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("f.yaml: ") && e.contains(want), "{e}");
+        assert_eq!(e.lines().count(), 1, "{e}");
+    }
+}
+
+#[test]
+fn merge_first_file_wins_and_paths_resolve_per_file() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::create_dir(d.path().join("a")).unwrap();
+    std::fs::create_dir(d.path().join("b")).unwrap();
+    std::fs::write(d.path().join("a/tok"), "from-a\n").unwrap();
+    std::fs::write(d.path().join("b/tok"), "from-b\n").unwrap();
+    let a = d.path().join("a/config");
+    let b = d.path().join("b/config");
+    std::fs::write(
+        &a,
+        "users:\n- name: u\n  user: {tokenFile: tok}\ncontexts:\n- name: c\n  context: {cluster: k, user: u}\npreferences: {p: a}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &b,
+        "users:\n- name: u\n  user: {token: no}\n- name: v\n  user: {tokenFile: tok}\nclusters:\n- name: k\n  cluster: {server: https://b, certificate-authority: tok}\ncontexts:\n- name: c\n  context: {cluster: other, user: v}\ncurrent-context: c\npreferences: {p: b, q: b}\n",
+    )
+    .unwrap();
+    let missing = d.path().join("nope");
+    let kc = Kubeconfig::load_merged(&[missing, a.clone(), b.clone(), a.clone()]).unwrap();
+    assert_eq!(kc.current_context, "c");
+    assert_eq!(kc.users.len(), 2);
+    let sel = kc.select(None).unwrap();
+    assert_eq!(sel.cluster.server, "https://b");
+    assert_eq!(sel.cluster.ca_pem.as_deref(), Some(&b"from-b\n"[..]));
+    assert!(matches!(sel.credential, Credential::Token(ref t) if t == "from-a"));
+    assert!(
+        matches!(kc.user("v").unwrap().credential().unwrap(), Credential::Token(t) if t == "from-b")
+    );
+    assert_eq!(kc.preferences["p"], "a");
+    assert_eq!(kc.preferences["q"], "b");
+    assert!(matches!(kc.select(Some("zz")), Err(Error::Usage(_))));
+}
+
+#[test]
+fn set_replaces_by_name_in_place() {
+    let mut kc = sample();
+    kc.set_cluster("zz", Cluster::new("https://z"));
+    kc.set_cluster("kubernetes", Cluster::new("https://new"));
+    assert_eq!(kc.clusters.len(), 2);
+    assert_eq!(kc.clusters[0].cluster.server, "https://new");
+    assert!(kc.clusters[0].cluster.certificate_authority_data.is_none());
+}
+
+#[test]
+fn relative_paths() {
+    assert_eq!(
+        relative_to(Path::new("/a/b/c.crt"), Path::new("/a/d")),
+        PathBuf::from("../b/c.crt")
+    );
+    assert_eq!(
+        relative_to(Path::new("/a/./d/x"), Path::new("/a/d/")),
+        PathBuf::from("x")
+    );
+    assert_eq!(
+        resolve_path(Some(Path::new("/k/config")), "pki/ca.crt"),
+        PathBuf::from("/k/pki/ca.crt")
+    );
+    assert_eq!(
+        resolve_path(Some(Path::new("/k/config")), "/abs"),
+        PathBuf::from("/abs")
+    );
+}
+
+#[test]
+fn go_yaml_key_order_matches_sorter_go() {
+    let mut keys = vec![
+        "b",
+        "a10",
+        "a2",
+        "a-b",
+        "ab",
+        "A",
+        "token",
+        "tokenFile",
+        "a02",
+        "a1",
+    ];
+    keys.sort_by(|a, b| go_yaml_key_order(a, b));
+    assert_eq!(
+        keys,
+        [
+            "A",
+            "a-b",
+            "a1",
+            "a2",
+            "a02",
+            "a10",
+            "ab",
+            "b",
+            "token",
+            "tokenFile"
+        ]
+    );
+}
