@@ -17,6 +17,8 @@ use kcred::pki::{self, CertFacts, Issuer, Usage};
 use super::args::{IdentityArgs, KeyArgs, load_key, parse_duration, warn, with_ext};
 use crate::exit_codes::ExitStatus;
 
+const NO_CREDENTIAL: &str = "say how the user authenticates: --ca PREFIX with --cn/--admin/--node/--profile, --client-certificate with --client-key, --token or --token-file";
+
 /// Default user name for a token credential.
 const TOKEN_USER: &str = "token-user";
 
@@ -126,6 +128,9 @@ pub fn run(a: KubeconfigArgs) -> anyhow::Result<ExitStatus> {
         return Err(usage(
             "identity flags mint a client certificate: do not combine them with --client-certificate, --token or --token-file",
         ));
+    }
+    if !minting && a.client_certificate.is_none() && a.token.is_none() && a.token_file.is_none() {
+        return Err(usage(NO_CREDENTIAL));
     }
     if minting && a.ca.is_none() {
         return Err(usage(
@@ -293,10 +298,7 @@ fn credential(a: &KubeconfigArgs, place: &Place, minting: bool) -> anyhow::Resul
             files: Vec::new(),
         });
     }
-    Err(kcred::Error::Usage(
-        "say how the user authenticates: --ca PREFIX with --cn/--admin/--node/--profile, --client-certificate with --client-key, --token or --token-file".into(),
-    )
-    .into())
+    Err(kcred::Error::Usage(NO_CREDENTIAL.into()).into())
 }
 
 /// A bearer token must be one printable token: a pasted newline or space breaks the header.

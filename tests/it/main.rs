@@ -4,5 +4,6 @@
 
 mod common;
 
+mod kubeconfig;
 mod pki_cli;
 mod pki_interop;
