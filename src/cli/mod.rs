@@ -7,6 +7,7 @@ mod bootstrap;
 mod ca;
 mod cert;
 mod docs;
+mod kubeconfig;
 
 use clap::{Parser, Subcommand};
 
@@ -34,6 +35,8 @@ enum Command {
     Check(audit::CheckArgs),
     /// Re-sign expiring leaves with their existing keys and update the kubeconfigs that embed them.
     Renew(audit::RenewArgs),
+    /// Write or merge a kubeconfig (cert or token user; embedded data by default).
+    Kubeconfig(Box<kubeconfig::KubeconfigArgs>),
     /// Print a shell completion script.
     Completions(docs::CompletionsArgs),
     /// Print the man page (roff).
@@ -48,6 +51,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Bootstrap(a) => bootstrap::run(*a),
         Command::Check(a) => audit::check(a),
         Command::Renew(a) => audit::renew(a),
+        Command::Kubeconfig(a) => kubeconfig::run(*a),
         Command::Completions(a) => docs::completions(a),
         Command::Man => docs::man(),
     }

@@ -241,12 +241,12 @@ impl NamedUser {
                     .to_string(),
             });
         }
-        if let Some(username) = u.rest.get("username").and_then(Value::as_str) {
-            if !username.is_empty() {
-                return Ok(Credential::Basic {
-                    username: username.to_string(),
-                });
-            }
+        if let Some(username) = u.rest.get("username").and_then(Value::as_str)
+            && !username.is_empty()
+        {
+            return Ok(Credential::Basic {
+                username: username.to_string(),
+            });
         }
         Ok(Credential::None)
     }

@@ -143,10 +143,33 @@ contexts:
 current-context: prod
 "#;
     let kc = Kubeconfig::from_yaml("t", text).unwrap();
-    let before = serde_json::to_value(Kubeconfig::from_yaml("t", text).unwrap()).unwrap();
     let again = Kubeconfig::from_yaml("t", &kc.to_yaml().unwrap()).unwrap();
-    assert_eq!(serde_json::to_value(&again).unwrap(), before);
     let v = kc.to_value().unwrap();
+    assert_eq!(again.to_value().unwrap(), v);
+    for (ptr, want) in [
+        ("/x-top/keep", serde_json::json!("me")),
+        ("/preferences/colors", serde_json::json!(true)),
+        (
+            "/preferences/extensions/0/extension/a",
+            serde_json::json!([3, 2]),
+        ),
+        ("/clusters/0/x-entry", serde_json::json!(7)),
+        (
+            "/clusters/0/cluster/proxy-url",
+            serde_json::json!("socks5://p:1080"),
+        ),
+        ("/contexts/0/context/x-ctx", serde_json::json!(true)),
+        (
+            "/users/1/user/exec/interactiveMode",
+            serde_json::json!("IfAvailable"),
+        ),
+        (
+            "/users/0/user/auth-provider/config/idp-issuer-url",
+            serde_json::json!("https://i"),
+        ),
+    ] {
+        assert_eq!(v.pointer(ptr), Some(&want), "{ptr}");
+    }
     // Extensions sorted by name, lists inside an exec config kept in order.
     assert_eq!(
         v["clusters"][0]["cluster"]["extensions"][0]["name"],

@@ -6,5 +6,6 @@ mod common;
 
 mod bootstrap;
 mod fuzz_replay;
+mod kubeconfig;
 mod pki_cli;
 mod pki_interop;

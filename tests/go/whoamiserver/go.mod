@@ -1,0 +1,3 @@
+module kcred.test/whoamiserver
+
+go 1.22
