@@ -184,7 +184,9 @@ enum GoError {
 impl fmt::Display for GoError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            GoError::UnhandledCriticalExtension => f.write_str("x509: unhandled critical extension"),
+            GoError::UnhandledCriticalExtension => {
+                f.write_str("x509: unhandled critical extension")
+            }
             GoError::NameMismatch => {
                 f.write_str("x509: issuer name does not match subject from issuing certificate")
             }
@@ -356,8 +358,8 @@ mod oids {
 
 impl Cert {
     fn parse(der: &[u8]) -> Result<Cert, String> {
-        let (rest, x) =
-            X509Certificate::from_der(der).map_err(|e| format!("x509: malformed certificate: {e}"))?;
+        let (rest, x) = X509Certificate::from_der(der)
+            .map_err(|e| format!("x509: malformed certificate: {e}"))?;
         if !rest.is_empty() {
             return Err("x509: trailing data".into());
         }
@@ -371,12 +373,11 @@ impl Cert {
             return Err("x509: negative serial number".into());
         }
         if tbs.signature != x.signature_algorithm {
-            return Err(
-                "x509: inner and outer signature algorithm identifiers don't match".into(),
-            );
+            return Err("x509: inner and outer signature algorithm identifiers don't match".into());
         }
         let ts = |t: &x509_parser::time::ASN1Time| {
-            Timestamp::from_second(t.timestamp()).map_err(|_| "x509: malformed validity".to_string())
+            Timestamp::from_second(t.timestamp())
+                .map_err(|_| "x509: malformed validity".to_string())
         };
         let spki = tbs.public_key();
         let key_alg = match spki.algorithm.algorithm.to_id_string().as_str() {
@@ -533,7 +534,9 @@ impl Cert {
                 }
                 ParsedExtension::SubjectKeyIdentifier(skid) => {
                     if e.critical {
-                        return Err("x509: subject key identifier incorrectly marked critical".into());
+                        return Err(
+                            "x509: subject key identifier incorrectly marked critical".into()
+                        );
                     }
                     self.skid = skid.0.to_vec();
                 }
@@ -556,7 +559,9 @@ impl Cert {
                 | ParsedExtension::CRLDistributionPoints(_) => {}
                 ParsedExtension::AuthorityInfoAccess(_) => {
                     if e.critical {
-                        return Err("x509: authority info access incorrectly marked critical".into());
+                        return Err(
+                            "x509: authority info access incorrectly marked critical".into()
+                        );
                     }
                 }
                 _ => {
@@ -665,8 +670,9 @@ fn go_subject(x: &X509Certificate<'_>) -> Result<(String, Vec<String>), String> 
         for rdn in name.iter_rdn() {
             for atv in rdn.iter() {
                 let any = atv.attr_value();
-                let value = go_string(any.tag(), any.data)
-                    .map_err(|e| format!("x509: invalid RDNSequence: invalid attribute value: {e}"))?;
+                let value = go_string(any.tag(), any.data).map_err(|e| {
+                    format!("x509: invalid RDNSequence: invalid attribute value: {e}")
+                })?;
                 let (Some(value), true) = (value, is_subject) else {
                     continue;
                 };
@@ -686,9 +692,7 @@ fn go_string(tag: Tag, data: &[u8]) -> Result<Option<String>, String> {
     let s = match tag {
         Tag::T61String => data.iter().map(|&b| b as char).collect(),
         Tag::PrintableString => {
-            let printable = |b: u8| {
-                b.is_ascii_alphanumeric() || b" '()+,-./:=?*&".contains(&b)
-            };
+            let printable = |b: u8| b.is_ascii_alphanumeric() || b" '()+,-./:=?*&".contains(&b);
             if !data.iter().all(|&b| printable(b)) {
                 return Err("invalid PrintableString".into());
             }
@@ -696,7 +700,7 @@ fn go_string(tag: Tag, data: &[u8]) -> Result<Option<String>, String> {
         }
         Tag::Utf8String => String::from_utf8(data.to_vec()).map_err(|_| "invalid UTF-8 string")?,
         Tag::BmpString => {
-            if data.len() % 2 != 0 {
+            if !data.len().is_multiple_of(2) {
                 return Err("invalid BMPString".into());
             }
             let mut d = data;
@@ -706,7 +710,11 @@ fn go_string(tag: Tag, data: &[u8]) -> Result<Option<String>, String> {
             let mut units = Vec::with_capacity(d.len() / 2);
             for pair in d.chunks(2) {
                 let p = u16::from_be_bytes([pair[0], pair[1]]);
-                if p == 0xfffe || p == 0xffff || (0xfdd0..=0xfdef).contains(&p) || (0xd800..=0xdfff).contains(&p) {
+                if p == 0xfffe
+                    || p == 0xffff
+                    || (0xfdd0..=0xfdef).contains(&p)
+                    || (0xd800..=0xdfff).contains(&p)
+                {
                     return Err("invalid BMPString".into());
                 }
                 units.push(p);
@@ -772,7 +780,12 @@ fn pss_hash(ai: &x509_parser::x509::AlgorithmIdentifier<'_>) -> Option<Hash> {
 }
 
 /// `checkSignature` (x509.go), with Go's error texts.
-fn verify_signature(alg: SigAlg, tbs: &[u8], signature: &[u8], parent: &Cert) -> Result<(), GoError> {
+fn verify_signature(
+    alg: SigAlg,
+    tbs: &[u8],
+    signature: &[u8],
+    parent: &Cert,
+) -> Result<(), GoError> {
     let mismatch = |want: &str| {
         let have = match parent.key_alg {
             KeyAlg::Rsa => "*rsa.PublicKey",
@@ -1079,7 +1092,10 @@ fn check_chain_constraints(chain: &[&Cert]) -> Result<(), GoError> {
         if c.san_value.is_none() {
             continue;
         }
-        for nc in chain[i + 1..].iter().filter_map(|a| a.name_constraints.as_ref()) {
+        for nc in chain[i + 1..]
+            .iter()
+            .filter_map(|a| a.name_constraints.as_ref())
+        {
             if nc.other_types && c.has_email_or_uri {
                 return Err(GoError::Unsupported(
                     "email or URI name constraints over a certificate with email or URI SANs"
@@ -1104,7 +1120,10 @@ fn check_names(nc: &NameConstraints, c: &Cert) -> Result<(), String> {
         };
         let permitted: Vec<_> = nc.permitted_ip.iter().collect();
         if !permitted.is_empty() {
-            let same_family: Vec<_> = permitted.iter().filter(|(n, _)| n.len() == ip.len()).collect();
+            let same_family: Vec<_> = permitted
+                .iter()
+                .filter(|(n, _)| n.len() == ip.len())
+                .collect();
             if !same_family.iter().any(|p| matches(p)) {
                 return Err(format!(
                     "IP address {} is not permitted by any constraint",
@@ -1122,7 +1141,10 @@ fn check_names(nc: &NameConstraints, c: &Cert) -> Result<(), String> {
     }
     for d in &c.dns_names {
         if !nc.permitted_dns.is_empty()
-            && !nc.permitted_dns.iter().any(|p| p.is_empty() || dns_has_suffix(p, d))
+            && !nc
+                .permitted_dns
+                .iter()
+                .any(|p| p.is_empty() || dns_has_suffix(p, d))
         {
             return Err(format!(
                 "DNS name {} is not permitted by any constraint",

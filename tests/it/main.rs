@@ -4,5 +4,6 @@
 
 mod common;
 
+mod authn_x509;
 mod pki_cli;
 mod pki_interop;
