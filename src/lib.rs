@@ -27,6 +27,7 @@
 
 pub mod audit;
 pub mod bootstrap;
+pub mod authn;
 pub mod duration;
 mod error;
 pub mod fsio;

@@ -7,5 +7,6 @@ mod common;
 mod bootstrap;
 mod fuzz_replay;
 mod kubeconfig;
+mod authn_x509;
 mod pki_cli;
 mod pki_interop;

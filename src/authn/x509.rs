@@ -1,0 +1,1246 @@
+//! The client-certificate authenticator, as kube-apiserver runs it
+//! (`staging/src/k8s.io/apiserver/pkg/authentication/request/x509/x509.go`): Go's
+//! `Certificate.Verify` with Roots = the `--client-ca-file` bundle, Intermediates = the
+//! rest of the presented chain, KeyUsages = [ClientAuth]; then username = the subject CN
+//! (empty: not authenticated), groups = every subject O, extra `credential-id` =
+//! `X509SHA256=<hex sha256 of the leaf DER>`.
+//!
+//! Why kcred builds chains itself: rustls-webpki answers differently from Go on cases that
+//! matter here (it accepts an expired CA and a CA restricted to serverAuth; it rejects v1
+//! leaves, CA:TRUE leaves and RSA-1024 CAs), and a "why am I 401" tool that disagrees with
+//! the API server is worse than none. So this module is a port of Go's algorithm
+//! (`crypto/x509/verify.go`: `Verify`, `buildChains`, `isValid`, `checkChainForKeyUsage`;
+//! `cert_pool.go`: `findPotentialParents`; `x509.go`: `CheckSignatureFrom`;
+//! `constraints.go`: `checkChainConstraints`), including the order in which it tries
+//! candidates and the error it reports, with the certificates decoded by x509-parser and
+//! signatures checked by aws-lc-rs. Where kcred cannot evaluate something Go can (email
+//! and URI name constraints, certificate policy constraints), it rejects and says so
+//! rather than guess.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::Path;
+
+use aws_lc_rs::signature::{self as sig, UnparsedPublicKey, VerificationAlgorithm};
+use jiff::Timestamp;
+use x509_parser::der_parser::asn1_rs::Tag;
+use x509_parser::extensions::{GeneralName, ParsedExtension};
+use x509_parser::prelude::{FromDer, X509Certificate};
+
+use crate::error::{Error, Result};
+use crate::identity::{CREDENTIAL_ID, Identity};
+
+/// Why a client certificate does not authenticate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct X509Rejection {
+    /// What kind of refusal this is.
+    pub kind: RejectionKind,
+    /// The reason in Go's words (`x509: certificate signed by unknown authority`, …), or
+    /// kcred's where Go has none.
+    pub reason: String,
+    /// The leaf as the API server names it in its log: `SN=<decimal>, SKID=<AA:BB…>,
+    /// AKID=<AA:BB…>`; `None` when the leaf could not be decoded.
+    pub certificate: Option<String>,
+}
+
+/// The kinds of [`X509Rejection`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RejectionKind {
+    /// No certificate, or one that Go's parser would refuse.
+    Malformed,
+    /// Go's `Verify` fails: the API server answers 401 and logs the reason.
+    Verify,
+    /// The chain verifies but the CN is empty: the API server has no opinion (a plain 401).
+    EmptyCommonName,
+    /// The chain uses something kcred does not evaluate (said in `reason`); kcred refuses
+    /// rather than guess what the API server would do.
+    Unsupported,
+}
+
+impl fmt::Display for X509Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.kind, &self.certificate) {
+            // The wording of x509.go's AuthenticateRequest (Kubernetes ≥ 1.27).
+            (RejectionKind::Verify | RejectionKind::Unsupported, Some(id)) => {
+                write!(f, "verifying certificate {id} failed: {}", self.reason)
+            }
+            _ => f.write_str(&self.reason),
+        }
+    }
+}
+
+impl std::error::Error for X509Rejection {}
+
+/// Every `CERTIFICATE` block of a PEM file (other blocks are skipped, as client-go's
+/// `cert.ParseCertsPEM` does), or a single DER certificate; each must decode.
+pub fn load_certificates(path: &Path) -> Result<Vec<Vec<u8>>> {
+    let bytes = crate::fsio::read(path)?;
+    let source = crate::fsio::display(path);
+    let ders: Vec<Vec<u8>> = if crate::pem::looks_like_pem(&bytes) {
+        crate::pem::parse_all(&source, &bytes)?
+            .iter()
+            .filter(|b| b.tag() == "CERTIFICATE")
+            .map(|b| b.contents().to_vec())
+            .collect()
+    } else if bytes.first() == Some(&0x30) {
+        vec![bytes.to_vec()]
+    } else {
+        vec![]
+    };
+    if ders.is_empty() {
+        return Err(Error::input(&source, "no certificate found"));
+    }
+    for (i, der) in ders.iter().enumerate() {
+        Cert::parse(der)
+            .map_err(|e| Error::input(&source, format!("certificate {}: {e}", i + 1)))?;
+    }
+    Ok(ders)
+}
+
+/// The client CA bundle (`--client-ca-file`): every certificate in the file.
+pub fn load_ca_bundle(path: &Path) -> Result<Vec<Vec<u8>>> {
+    load_certificates(path)
+}
+
+/// What kube-apiserver's x509 authenticator makes of `chain_der` (the leaf first, then
+/// whatever else the client presents) given the client CA bundle, at time `now`.
+pub fn authenticate_client_cert(
+    chain_der: &[Vec<u8>],
+    client_cas_der: &[Vec<u8>],
+    now: Timestamp,
+) -> Result<Identity, X509Rejection> {
+    let malformed = |reason: String| X509Rejection {
+        kind: RejectionKind::Malformed,
+        reason,
+        certificate: None,
+    };
+    let Some((leaf_der, presented)) = chain_der.split_first() else {
+        return Err(malformed("no client certificate presented".into()));
+    };
+    let leaf = Cert::parse(leaf_der).map_err(malformed)?;
+    let id = leaf.identifier();
+    let fail = |kind, reason: String| X509Rejection {
+        kind,
+        reason,
+        certificate: Some(id.clone()),
+    };
+    let mut intermediates = Pool::default();
+    for der in presented {
+        intermediates.add(Cert::parse(der).map_err(malformed)?);
+    }
+    let mut roots = Pool::default();
+    for der in client_cas_der {
+        roots.add(Cert::parse(der).map_err(|e| malformed(format!("client CA bundle: {e}")))?);
+    }
+    let verifier = Verifier {
+        roots: &roots,
+        intermediates: &intermediates,
+        now,
+    };
+    if let Err(e) = verifier.verify(&leaf) {
+        let kind = match e {
+            GoError::Unsupported(_) => RejectionKind::Unsupported,
+            _ => RejectionKind::Verify,
+        };
+        return Err(fail(kind, e.to_string()));
+    }
+    // CommonNameUserConversion: an empty CN is "no opinion", not an error.
+    if leaf.common_name.is_empty() {
+        return Err(fail(
+            RejectionKind::EmptyCommonName,
+            "the certificate verifies but its subject has no CN: the API server does not authenticate it".into(),
+        ));
+    }
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &leaf.raw);
+    let mut identity = Identity::new(leaf.common_name.clone(), leaf.organizations.clone());
+    identity.extra.insert(
+        CREDENTIAL_ID.to_string(),
+        vec![format!("X509SHA256={}", hex::encode(digest.as_ref()))],
+    );
+    Ok(identity)
+}
+
+// ---------------------------------------------------------------------------------------
+// Go's errors, with Go's text.
+
+#[derive(Clone, Debug)]
+enum GoError {
+    UnhandledCriticalExtension,
+    NameMismatch,
+    Expired(String),
+    NotAuthorizedToSign,
+    TooManyIntermediates,
+    IncompatibleUsage,
+    NotAuthorizedForName(String),
+    NoValidChains(String),
+    UnknownAuthority(Option<(String, String)>),
+    ConstraintViolation,
+    Signature(String),
+    SignatureLimit,
+    /// kcred's own: something it does not evaluate.
+    Unsupported(String),
+}
+
+impl fmt::Display for GoError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            GoError::UnhandledCriticalExtension => {
+                f.write_str("x509: unhandled critical extension")
+            }
+            GoError::NameMismatch => {
+                f.write_str("x509: issuer name does not match subject from issuing certificate")
+            }
+            GoError::Expired(d) => {
+                write!(f, "x509: certificate has expired or is not yet valid: {d}")
+            }
+            GoError::NotAuthorizedToSign => {
+                f.write_str("x509: certificate is not authorized to sign other certificates")
+            }
+            GoError::TooManyIntermediates => {
+                f.write_str("x509: too many intermediates for path length constraint")
+            }
+            GoError::IncompatibleUsage => {
+                f.write_str("x509: certificate specifies an incompatible key usage")
+            }
+            GoError::NotAuthorizedForName(d) => write!(
+                f,
+                "x509: a root or intermediate certificate is not authorized to sign for this name: {d}"
+            ),
+            GoError::NoValidChains(d) if d.is_empty() => f.write_str("x509: no valid chains built"),
+            GoError::NoValidChains(d) => write!(f, "x509: no valid chains built: {d}"),
+            GoError::UnknownAuthority(None) => {
+                f.write_str("x509: certificate signed by unknown authority")
+            }
+            GoError::UnknownAuthority(Some((err, name))) => write!(
+                f,
+                "x509: certificate signed by unknown authority (possibly because of {} while trying to verify candidate authority certificate {})",
+                go_quote(err),
+                go_quote(name)
+            ),
+            GoError::ConstraintViolation => f.write_str(
+                "x509: invalid signature: parent certificate cannot sign this kind of certificate",
+            ),
+            GoError::Signature(s) => f.write_str(s),
+            GoError::SignatureLimit => f.write_str(
+                "x509: signature check attempts limit reached while verifying certificate chain",
+            ),
+            GoError::Unsupported(s) => write!(f, "kcred cannot evaluate {s}"),
+        }
+    }
+}
+
+/// Go's `%q` (strconv.Quote): double quotes, backslash escapes, printable Unicode kept.
+fn go_quote(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\x07' => out.push_str("\\a"),
+            '\x08' => out.push_str("\\b"),
+            '\x0c' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\x0b' => out.push_str("\\v"),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Go's `time.RFC3339` layout for a whole-second UTC time.
+fn rfc3339(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+// ---------------------------------------------------------------------------------------
+// A certificate, decoded into what Go's Certificate struct holds and Verify uses.
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum KeyAlg {
+    Rsa,
+    Ecdsa(Curve),
+    Ed25519,
+    Unknown,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Curve {
+    P256,
+    P384,
+    P521,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Hash {
+    Sha256,
+    Sha384,
+    Sha512,
+}
+
+/// Go's `SignatureAlgorithm`, reduced to what verification needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SigAlg {
+    RsaPkcs1(Hash),
+    RsaPss(Hash),
+    Ecdsa(Hash),
+    Ed25519,
+    /// MD5/SHA-1 family: Go refuses them in certificates (`InsecureAlgorithmError`).
+    Insecure(&'static str),
+    Unknown,
+}
+
+#[derive(Clone, Debug, Default)]
+struct NameConstraints {
+    permitted_dns: Vec<String>,
+    excluded_dns: Vec<String>,
+    permitted_ip: Vec<(Vec<u8>, Vec<u8>)>,
+    excluded_ip: Vec<(Vec<u8>, Vec<u8>)>,
+    /// Email or URI constraints, which kcred does not evaluate.
+    other_types: bool,
+}
+
+#[derive(Clone, Debug)]
+struct Cert {
+    raw: Vec<u8>,
+    raw_tbs: Vec<u8>,
+    raw_subject: Vec<u8>,
+    raw_issuer: Vec<u8>,
+    raw_spki: Vec<u8>,
+    version: u32,
+    serial: String,
+    not_before: Timestamp,
+    not_after: Timestamp,
+    key_alg: KeyAlg,
+    key_bits: Vec<u8>,
+    sig_alg: SigAlg,
+    signature: Vec<u8>,
+    unhandled_critical: bool,
+    bc_valid: bool,
+    is_ca: bool,
+    max_path_len: i64,
+    ku_nonzero: bool,
+    ku_cert_sign: bool,
+    /// ExtKeyUsage or UnknownExtKeyUsage is non-empty.
+    eku_listed: bool,
+    eku_any: bool,
+    eku_client: bool,
+    skid: Vec<u8>,
+    akid: Vec<u8>,
+    san_value: Option<Vec<u8>>,
+    dns_names: Vec<String>,
+    ip_addresses: Vec<Vec<u8>>,
+    has_email_or_uri: bool,
+    name_constraints: Option<NameConstraints>,
+    policy_controls: bool,
+    common_name: String,
+    organizations: Vec<String>,
+}
+
+mod oids {
+    pub const RSA: &str = "1.2.840.113549.1.1.1";
+    pub const EC: &str = "1.2.840.10045.2.1";
+    pub const ED25519: &str = "1.3.101.112";
+    pub const P256: &str = "1.2.840.10045.3.1.7";
+    pub const P384: &str = "1.3.132.0.34";
+    pub const P521: &str = "1.3.132.0.35";
+    pub const CN: &str = "2.5.4.3";
+    pub const O: &str = "2.5.4.10";
+    pub const AIA: &str = "1.3.6.1.5.5.7.1.1";
+}
+
+impl Cert {
+    fn parse(der: &[u8]) -> Result<Cert, String> {
+        let (rest, x) = X509Certificate::from_der(der)
+            .map_err(|e| format!("x509: malformed certificate: {e}"))?;
+        if !rest.is_empty() {
+            return Err("x509: trailing data".into());
+        }
+        let tbs = &x.tbs_certificate;
+        let version = tbs.version.0 + 1;
+        if version > 3 {
+            return Err("x509: invalid version".into());
+        }
+        let raw_serial = x.raw_serial();
+        if raw_serial.first().is_some_and(|b| b & 0x80 != 0) {
+            return Err("x509: negative serial number".into());
+        }
+        if tbs.signature != x.signature_algorithm {
+            return Err("x509: inner and outer signature algorithm identifiers don't match".into());
+        }
+        let ts = |t: &x509_parser::time::ASN1Time| {
+            Timestamp::from_second(t.timestamp())
+                .map_err(|_| "x509: malformed validity".to_string())
+        };
+        let spki = tbs.public_key();
+        let key_alg = match spki.algorithm.algorithm.to_id_string().as_str() {
+            oids::RSA => KeyAlg::Rsa,
+            oids::ED25519 => KeyAlg::Ed25519,
+            oids::EC => {
+                let curve = spki
+                    .algorithm
+                    .parameters
+                    .as_ref()
+                    .and_then(|p| p.as_oid().ok())
+                    .map(|o| o.to_id_string());
+                KeyAlg::Ecdsa(match curve.as_deref() {
+                    Some(oids::P256) => Curve::P256,
+                    Some(oids::P384) => Curve::P384,
+                    Some(oids::P521) => Curve::P521,
+                    _ => return Err("x509: unsupported elliptic curve".into()),
+                })
+            }
+            _ => KeyAlg::Unknown,
+        };
+        let (common_name, organizations) = go_subject(&x)?;
+        let mut c = Cert {
+            raw: der.to_vec(),
+            raw_tbs: tbs.as_ref().to_vec(),
+            raw_subject: tbs.subject.as_raw().to_vec(),
+            raw_issuer: tbs.issuer.as_raw().to_vec(),
+            raw_spki: spki.raw.to_vec(),
+            version,
+            serial: tbs.serial.to_string(),
+            not_before: ts(&tbs.validity.not_before)?,
+            not_after: ts(&tbs.validity.not_after)?,
+            key_alg,
+            key_bits: spki.subject_public_key.data.to_vec(),
+            sig_alg: sig_alg(&x),
+            signature: x.signature_value.data.to_vec(),
+            unhandled_critical: false,
+            bc_valid: false,
+            is_ca: false,
+            max_path_len: -1,
+            ku_nonzero: false,
+            ku_cert_sign: false,
+            eku_listed: false,
+            eku_any: false,
+            eku_client: false,
+            skid: vec![],
+            akid: vec![],
+            san_value: None,
+            dns_names: vec![],
+            ip_addresses: vec![],
+            has_email_or_uri: false,
+            name_constraints: None,
+            policy_controls: false,
+            common_name,
+            organizations,
+        };
+        // Go reads extensions of v3 certificates only (parser.go, parseCertificate).
+        if version == 3 {
+            c.read_extensions(&x)?;
+        }
+        Ok(c)
+    }
+
+    /// Go's `processExtensions` (parser.go): which extensions it understands, so which
+    /// critical ones are "unhandled".
+    fn read_extensions(&mut self, x: &X509Certificate<'_>) -> Result<(), String> {
+        for e in x.extensions() {
+            let oid = e.oid.to_id_string();
+            let mut unhandled = false;
+            let bad = |what: &str| format!("x509: invalid {what}");
+            match e.parsed_extension() {
+                ParsedExtension::ParseError { error } => {
+                    return Err(format!("x509: invalid extension {oid}: {error}"));
+                }
+                ParsedExtension::KeyUsage(ku) => {
+                    // Go reads the first 9 bits.
+                    self.ku_nonzero = ku.flags & 0x1ff != 0;
+                    self.ku_cert_sign = ku.key_cert_sign();
+                }
+                ParsedExtension::BasicConstraints(bc) => {
+                    self.bc_valid = true;
+                    self.is_ca = bc.ca;
+                    self.max_path_len = bc.path_len_constraint.map_or(-1, i64::from);
+                }
+                ParsedExtension::SubjectAlternativeName(san) => {
+                    self.san_value = Some(e.value.to_vec());
+                    let mut understood = 0;
+                    for g in &san.general_names {
+                        match g {
+                            GeneralName::DNSName(d) => {
+                                self.dns_names.push(d.to_string());
+                                understood += 1;
+                            }
+                            GeneralName::IPAddress(ip) => {
+                                if ip.len() != 4 && ip.len() != 16 {
+                                    return Err(bad("IP address in subject alternative name"));
+                                }
+                                self.ip_addresses.push(ip.to_vec());
+                                understood += 1;
+                            }
+                            GeneralName::RFC822Name(_) | GeneralName::URI(_) => {
+                                self.has_email_or_uri = true;
+                                understood += 1;
+                            }
+                            _ => {}
+                        }
+                    }
+                    unhandled = understood == 0;
+                }
+                ParsedExtension::NameConstraints(nc) => {
+                    let mut out = NameConstraints::default();
+                    let mut read = |subtrees: &Option<Vec<_>>, permitted: bool| {
+                        for st in subtrees.iter().flatten() {
+                            let st: &x509_parser::extensions::GeneralSubtree<'_> = st;
+                            match &st.base {
+                                GeneralName::DNSName(d) => {
+                                    if permitted {
+                                        out.permitted_dns.push(d.to_string())
+                                    } else {
+                                        out.excluded_dns.push(d.to_string())
+                                    }
+                                }
+                                GeneralName::IPAddress(b) if b.len() == 8 || b.len() == 32 => {
+                                    let (ip, mask) = b.split_at(b.len() / 2);
+                                    let v = (ip.to_vec(), mask.to_vec());
+                                    if permitted {
+                                        out.permitted_ip.push(v)
+                                    } else {
+                                        out.excluded_ip.push(v)
+                                    }
+                                }
+                                GeneralName::RFC822Name(_) | GeneralName::URI(_) => {
+                                    out.other_types = true
+                                }
+                                _ => unhandled = true,
+                            }
+                        }
+                    };
+                    read(&nc.permitted_subtrees, true);
+                    read(&nc.excluded_subtrees, false);
+                    self.name_constraints = Some(out);
+                }
+                ParsedExtension::AuthorityKeyIdentifier(akid) => {
+                    if e.critical {
+                        return Err(
+                            "x509: authority key identifier incorrectly marked critical".into()
+                        );
+                    }
+                    self.akid = akid
+                        .key_identifier
+                        .as_ref()
+                        .map(|k| k.0.to_vec())
+                        .unwrap_or_default();
+                }
+                ParsedExtension::SubjectKeyIdentifier(skid) => {
+                    if e.critical {
+                        return Err(
+                            "x509: subject key identifier incorrectly marked critical".into()
+                        );
+                    }
+                    self.skid = skid.0.to_vec();
+                }
+                ParsedExtension::ExtendedKeyUsage(eku) => {
+                    self.eku_any = eku.any;
+                    self.eku_client = eku.client_auth;
+                    self.eku_listed = eku.any
+                        || eku.server_auth
+                        || eku.client_auth
+                        || eku.code_signing
+                        || eku.email_protection
+                        || eku.time_stamping
+                        || eku.ocsp_signing
+                        || !eku.other.is_empty();
+                }
+                ParsedExtension::PolicyConstraints(_)
+                | ParsedExtension::PolicyMappings(_)
+                | ParsedExtension::InhibitAnyPolicy(_) => self.policy_controls = true,
+                ParsedExtension::CertificatePolicies(_)
+                | ParsedExtension::CRLDistributionPoints(_) => {}
+                ParsedExtension::AuthorityInfoAccess(_) => {
+                    if e.critical {
+                        return Err(
+                            "x509: authority info access incorrectly marked critical".into()
+                        );
+                    }
+                }
+                _ => {
+                    // Go handles every id-ce extension listed above and AIA; anything
+                    // else is unhandled (and matters when critical).
+                    unhandled = oid != oids::AIA;
+                }
+            }
+            if e.critical && unhandled {
+                self.unhandled_critical = true;
+            }
+        }
+        Ok(())
+    }
+
+    /// `certificateIdentifier` in x509.go.
+    fn identifier(&self) -> String {
+        format!(
+            "SN={}, SKID={}, AKID={}",
+            self.serial,
+            colon_hex(&self.skid),
+            colon_hex(&self.akid)
+        )
+    }
+
+    /// The name Go's UnknownAuthorityError shows for a candidate.
+    fn hint_name(&self) -> String {
+        if !self.common_name.is_empty() {
+            self.common_name.clone()
+        } else if let Some(o) = self.organizations.first() {
+            o.clone()
+        } else {
+            format!("serial:{}", self.serial)
+        }
+    }
+
+    /// `Certificate.isValid` (verify.go).
+    fn is_valid(&self, kind: CertType, chain: &[&Cert], now: Timestamp) -> Result<(), GoError> {
+        if self.unhandled_critical {
+            return Err(GoError::UnhandledCriticalExtension);
+        }
+        if let Some(child) = chain.last()
+            && child.raw_issuer != self.raw_subject
+        {
+            return Err(GoError::NameMismatch);
+        }
+        if now < self.not_before {
+            return Err(GoError::Expired(format!(
+                "current time {} is before {}",
+                rfc3339(now),
+                rfc3339(self.not_before)
+            )));
+        } else if now > self.not_after {
+            return Err(GoError::Expired(format!(
+                "current time {} is after {}",
+                rfc3339(now),
+                rfc3339(self.not_after)
+            )));
+        }
+        // KeyUsage is ignored here, as Go does (see the Gutmann quote in verify.go).
+        if kind == CertType::Intermediate && (!self.bc_valid || !self.is_ca) {
+            return Err(GoError::NotAuthorizedToSign);
+        }
+        if self.bc_valid && self.max_path_len >= 0 {
+            let intermediates = chain.len() as i64 - 1;
+            if intermediates > self.max_path_len {
+                return Err(GoError::TooManyIntermediates);
+            }
+        }
+        Ok(())
+    }
+
+    /// `Certificate.CheckSignatureFrom` (x509.go).
+    fn check_signature_from(&self, parent: &Cert) -> Result<(), GoError> {
+        if (parent.version == 3 && !parent.bc_valid) || (parent.bc_valid && !parent.is_ca) {
+            return Err(GoError::ConstraintViolation);
+        }
+        if parent.ku_nonzero && !parent.ku_cert_sign {
+            return Err(GoError::ConstraintViolation);
+        }
+        if parent.key_alg == KeyAlg::Unknown {
+            return Err(GoError::Signature(
+                "x509: cannot verify signature: algorithm unimplemented".into(),
+            ));
+        }
+        verify_signature(self.sig_alg, &self.raw_tbs, &self.signature, parent)
+    }
+}
+
+fn colon_hex(b: &[u8]) -> String {
+    b.iter()
+        .map(|x| format!("{x:02X}"))
+        .collect::<Vec<_>>()
+        .join(":")
+}
+
+/// Subject CN (the last string-valued one wins, as in `pkix.Name.FillFromRDNSequence`)
+/// and every O in order, with Go's string decoding (parser.go, `parseASN1String`).
+fn go_subject(x: &X509Certificate<'_>) -> Result<(String, Vec<String>), String> {
+    let mut cn = String::new();
+    let mut orgs = Vec::new();
+    for (name, is_subject) in [
+        (&x.tbs_certificate.issuer, false),
+        (&x.tbs_certificate.subject, true),
+    ] {
+        for rdn in name.iter_rdn() {
+            for atv in rdn.iter() {
+                let any = atv.attr_value();
+                let value = go_string(any.tag(), any.data).map_err(|e| {
+                    format!("x509: invalid RDNSequence: invalid attribute value: {e}")
+                })?;
+                let (Some(value), true) = (value, is_subject) else {
+                    continue;
+                };
+                match atv.attr_type().to_id_string().as_str() {
+                    oids::CN => cn = value,
+                    oids::O => orgs.push(value),
+                    _ => {}
+                }
+            }
+        }
+    }
+    Ok((cn, orgs))
+}
+
+/// `parseASN1String`: `Ok(None)` for values that are not strings.
+fn go_string(tag: Tag, data: &[u8]) -> Result<Option<String>, String> {
+    let s = match tag {
+        Tag::T61String => data.iter().map(|&b| b as char).collect(),
+        Tag::PrintableString => {
+            let printable = |b: u8| b.is_ascii_alphanumeric() || b" '()+,-./:=?*&".contains(&b);
+            if !data.iter().all(|&b| printable(b)) {
+                return Err("invalid PrintableString".into());
+            }
+            String::from_utf8_lossy(data).into_owned()
+        }
+        Tag::Utf8String => String::from_utf8(data.to_vec()).map_err(|_| "invalid UTF-8 string")?,
+        Tag::BmpString => {
+            if !data.len().is_multiple_of(2) {
+                return Err("invalid BMPString".into());
+            }
+            let mut d = data;
+            if d.len() >= 2 && d[d.len() - 1] == 0 && d[d.len() - 2] == 0 {
+                d = &d[..d.len() - 2];
+            }
+            let mut units = Vec::with_capacity(d.len() / 2);
+            for pair in d.chunks(2) {
+                let p = u16::from_be_bytes([pair[0], pair[1]]);
+                if p == 0xfffe
+                    || p == 0xffff
+                    || (0xfdd0..=0xfdef).contains(&p)
+                    || (0xd800..=0xdfff).contains(&p)
+                {
+                    return Err("invalid BMPString".into());
+                }
+                units.push(p);
+            }
+            String::from_utf16(&units).map_err(|_| "invalid BMPString")?
+        }
+        Tag::Ia5String => {
+            if !data.is_ascii() {
+                return Err("invalid IA5String".into());
+            }
+            String::from_utf8_lossy(data).into_owned()
+        }
+        Tag::NumericString => {
+            if !data.iter().all(|&b| b.is_ascii_digit() || b == b' ') {
+                return Err("invalid NumericString".into());
+            }
+            String::from_utf8_lossy(data).into_owned()
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(s))
+}
+
+/// Go's `getSignatureAlgorithmFromAI`, for the algorithms it knows.
+fn sig_alg(x: &X509Certificate<'_>) -> SigAlg {
+    let ai = &x.signature_algorithm;
+    match ai.algorithm.to_id_string().as_str() {
+        "1.2.840.113549.1.1.11" => SigAlg::RsaPkcs1(Hash::Sha256),
+        "1.2.840.113549.1.1.12" => SigAlg::RsaPkcs1(Hash::Sha384),
+        "1.2.840.113549.1.1.13" => SigAlg::RsaPkcs1(Hash::Sha512),
+        "1.2.840.10045.4.3.2" => SigAlg::Ecdsa(Hash::Sha256),
+        "1.2.840.10045.4.3.3" => SigAlg::Ecdsa(Hash::Sha384),
+        "1.2.840.10045.4.3.4" => SigAlg::Ecdsa(Hash::Sha512),
+        "1.3.101.112" => SigAlg::Ed25519,
+        "1.2.840.113549.1.1.5" => SigAlg::Insecure("SHA1-RSA"),
+        "1.2.840.113549.1.1.4" => SigAlg::Insecure("MD5-RSA"),
+        "1.2.840.113549.1.1.2" => SigAlg::Insecure("MD2-RSA"),
+        "1.2.840.10045.4.1" => SigAlg::Insecure("ECDSA-SHA1"),
+        "1.2.840.113549.1.1.10" => pss_hash(ai).map_or(SigAlg::Unknown, SigAlg::RsaPss),
+        _ => SigAlg::Unknown,
+    }
+}
+
+/// The hash of an RSASSA-PSS AlgorithmIdentifier that Go accepts: SHA-256/384/512 with
+/// MGF1 of the same hash and a salt as long as the hash (x509.go, `getSignatureAlgorithmFromAI`).
+fn pss_hash(ai: &x509_parser::x509::AlgorithmIdentifier<'_>) -> Option<Hash> {
+    use x509_parser::signature_algorithm::{RsaSsaPssParams, SignatureAlgorithm};
+    let SignatureAlgorithm::RSASSA_PSS(p) = SignatureAlgorithm::try_from(ai).ok()? else {
+        return None;
+    };
+    let p: &RsaSsaPssParams = &p;
+    let (hash, len) = match p.hash_algorithm_oid().to_id_string().as_str() {
+        "2.16.840.1.101.3.4.2.1" => (Hash::Sha256, 32),
+        "2.16.840.1.101.3.4.2.2" => (Hash::Sha384, 48),
+        "2.16.840.1.101.3.4.2.3" => (Hash::Sha512, 64),
+        _ => return None,
+    };
+    let mgf = p.mask_gen_algorithm().ok()?;
+    if mgf.hash.to_id_string() != p.hash_algorithm_oid().to_id_string() {
+        return None;
+    }
+    (p.salt_length() == len && p.trailer_field() == 1).then_some(hash)
+}
+
+/// `checkSignature` (x509.go), with Go's error texts.
+fn verify_signature(
+    alg: SigAlg,
+    tbs: &[u8],
+    signature: &[u8],
+    parent: &Cert,
+) -> Result<(), GoError> {
+    let mismatch = |want: &str| {
+        let have = match parent.key_alg {
+            KeyAlg::Rsa => "*rsa.PublicKey",
+            KeyAlg::Ecdsa(_) => "*ecdsa.PublicKey",
+            KeyAlg::Ed25519 => "ed25519.PublicKey",
+            KeyAlg::Unknown => "<nil>",
+        };
+        Err(GoError::Signature(format!(
+            "x509: signature algorithm specifies an {want} public key, but have public key of type {have}"
+        )))
+    };
+    let algorithm: &'static dyn VerificationAlgorithm = match (alg, parent.key_alg) {
+        (SigAlg::Insecure(name), _) => {
+            return Err(GoError::Signature(format!(
+                "x509: cannot verify signature: insecure algorithm {name}"
+            )));
+        }
+        (SigAlg::Unknown, _) => {
+            return Err(GoError::Signature(
+                "x509: cannot verify signature: algorithm unimplemented".into(),
+            ));
+        }
+        (SigAlg::RsaPkcs1(h), KeyAlg::Rsa) => {
+            // aws-lc-rs keeps RSA keys under 2048 bits behind "legacy" names; Go verifies
+            // them (it only refuses keys under 1024 bits).
+            match (h, rsa_modulus_bits(&parent.key_bits) < 2048) {
+                (Hash::Sha256, true) => &sig::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
+                (Hash::Sha512, true) => &sig::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY,
+                (Hash::Sha384, true) => {
+                    return Err(GoError::Unsupported(
+                        "an RSA key under 2048 bits signing with SHA-384".into(),
+                    ));
+                }
+                (Hash::Sha256, false) => &sig::RSA_PKCS1_2048_8192_SHA256,
+                (Hash::Sha384, false) => &sig::RSA_PKCS1_2048_8192_SHA384,
+                (Hash::Sha512, false) => &sig::RSA_PKCS1_2048_8192_SHA512,
+            }
+        }
+        (SigAlg::RsaPss(h), KeyAlg::Rsa) => {
+            if rsa_modulus_bits(&parent.key_bits) < 2048 {
+                return Err(GoError::Unsupported(
+                    "an RSA-PSS signature by a key under 2048 bits".into(),
+                ));
+            }
+            match h {
+                Hash::Sha256 => &sig::RSA_PSS_2048_8192_SHA256,
+                Hash::Sha384 => &sig::RSA_PSS_2048_8192_SHA384,
+                Hash::Sha512 => &sig::RSA_PSS_2048_8192_SHA512,
+            }
+        }
+        (SigAlg::RsaPkcs1(_) | SigAlg::RsaPss(_), _) => return mismatch("RSA"),
+        // Go lets any curve sign with any of the SHA-2 hashes.
+        (SigAlg::Ecdsa(h), KeyAlg::Ecdsa(curve)) => match (curve, h) {
+            (Curve::P256, Hash::Sha256) => &sig::ECDSA_P256_SHA256_ASN1,
+            (Curve::P256, Hash::Sha384) => &sig::ECDSA_P256_SHA384_ASN1,
+            (Curve::P256, Hash::Sha512) => &sig::ECDSA_P256_SHA512_ASN1,
+            (Curve::P384, Hash::Sha256) => &sig::ECDSA_P384_SHA256_ASN1,
+            (Curve::P384, Hash::Sha384) => &sig::ECDSA_P384_SHA384_ASN1,
+            (Curve::P384, Hash::Sha512) => &sig::ECDSA_P384_SHA512_ASN1,
+            (Curve::P521, Hash::Sha256) => &sig::ECDSA_P521_SHA256_ASN1,
+            (Curve::P521, Hash::Sha384) => &sig::ECDSA_P521_SHA384_ASN1,
+            (Curve::P521, Hash::Sha512) => &sig::ECDSA_P521_SHA512_ASN1,
+        },
+        (SigAlg::Ecdsa(_), _) => return mismatch("ECDSA"),
+        (SigAlg::Ed25519, KeyAlg::Ed25519) => &sig::ED25519,
+        (SigAlg::Ed25519, _) => return mismatch("Ed25519"),
+    };
+    UnparsedPublicKey::new(algorithm, &parent.key_bits)
+        .verify(tbs, signature)
+        .map_err(|_| {
+            GoError::Signature(
+                match parent.key_alg {
+                    KeyAlg::Rsa => "crypto/rsa: verification error",
+                    KeyAlg::Ecdsa(_) => "x509: ECDSA verification failure",
+                    _ => "x509: Ed25519 verification failure",
+                }
+                .into(),
+            )
+        })
+}
+
+/// Bits in the modulus of a PKCS#1 RSAPublicKey.
+fn rsa_modulus_bits(der: &[u8]) -> usize {
+    use x509_parser::public_key::PublicKey;
+    match x509_parser::public_key::RSAPublicKey::from_der(der) {
+        Ok((_, k)) => PublicKey::RSA(k).key_size(),
+        Err(_) => 0,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Pools and chain building.
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CertType {
+    Intermediate,
+    Root,
+}
+
+/// `CertPool`: certificates by subject, in the order added, without duplicates.
+#[derive(Default)]
+struct Pool {
+    certs: Vec<Cert>,
+    by_name: HashMap<Vec<u8>, Vec<usize>>,
+}
+
+impl Pool {
+    fn add(&mut self, c: Cert) {
+        if self.contains(&c) {
+            return;
+        }
+        self.by_name
+            .entry(c.raw_subject.clone())
+            .or_default()
+            .push(self.certs.len());
+        self.certs.push(c);
+    }
+
+    fn contains(&self, c: &Cert) -> bool {
+        self.certs.iter().any(|x| x.raw == c.raw)
+    }
+
+    /// `findPotentialParents`: same subject as `c`'s issuer; AKID/SKID matches first.
+    fn potential_parents(&self, c: &Cert) -> Vec<&Cert> {
+        let mut matching = vec![];
+        let mut one = vec![];
+        let mut mismatch = vec![];
+        for &i in self.by_name.get(&c.raw_issuer).into_iter().flatten() {
+            let cand = &self.certs[i];
+            if cand.skid == c.akid {
+                matching.push(cand);
+            } else if cand.skid.is_empty() != c.akid.is_empty() {
+                one.push(cand);
+            } else {
+                mismatch.push(cand);
+            }
+        }
+        matching.extend(one);
+        matching.extend(mismatch);
+        matching
+    }
+}
+
+struct Verifier<'a> {
+    roots: &'a Pool,
+    intermediates: &'a Pool,
+    now: Timestamp,
+}
+
+const MAX_SIGNATURE_CHECKS: usize = 100;
+
+impl<'a> Verifier<'a> {
+    /// `Certificate.Verify` with KeyUsages = [ClientAuth].
+    fn verify(&self, leaf: &'a Cert) -> Result<(), GoError> {
+        leaf.is_valid_leaf(self.now)?;
+        let candidates = if self.roots.contains(leaf) {
+            vec![vec![leaf]]
+        } else {
+            let mut checks = 0;
+            self.build_chains(&[leaf], &mut checks)?
+        };
+        let mut incompatible_usage = 0;
+        let mut constraints_err = None;
+        let mut unsupported = None;
+        let mut valid = 0;
+        for chain in &candidates {
+            if chain.len() > 1 && chain[..chain.len() - 1].iter().any(|c| c.policy_controls) {
+                unsupported.get_or_insert(GoError::Unsupported(
+                    "certificate policy constraints, mappings or inhibitAnyPolicy in the chain"
+                        .into(),
+                ));
+                continue;
+            }
+            if !chain_allows_client_auth(chain) {
+                incompatible_usage += 1;
+                continue;
+            }
+            if let Err(e) = check_chain_constraints(chain) {
+                if let GoError::Unsupported(_) = e {
+                    unsupported.get_or_insert(e);
+                } else {
+                    constraints_err.get_or_insert(e);
+                }
+                continue;
+            }
+            valid += 1;
+        }
+        if valid > 0 {
+            return Ok(());
+        }
+        if let Some(e) = unsupported {
+            return Err(e);
+        }
+        if let Some(e) = constraints_err {
+            return Err(e);
+        }
+        if incompatible_usage > 0 {
+            return Err(GoError::IncompatibleUsage);
+        }
+        Err(GoError::NoValidChains(String::new()))
+    }
+
+    /// `buildChains`, including its quirk: when the last candidate that got as far as
+    /// `isValid` failed there, that error (not "unknown authority") is what Go returns.
+    fn build_chains(
+        &self,
+        current: &[&'a Cert],
+        checks: &mut usize,
+    ) -> Result<Vec<Vec<&'a Cert>>, GoError> {
+        let Some(&c) = current.last() else {
+            return Ok(vec![]);
+        };
+        let mut chains = vec![];
+        let mut err: Option<GoError> = None;
+        let mut hint: Option<(GoError, &Cert)> = None;
+        'pools: for (kind, pool) in [
+            (CertType::Root, self.roots),
+            (CertType::Intermediate, self.intermediates),
+        ] {
+            for cand in pool.potential_parents(c) {
+                *checks += 1;
+                if *checks > MAX_SIGNATURE_CHECKS {
+                    err = Some(GoError::SignatureLimit);
+                    break 'pools;
+                }
+                // Go skips a candidate whose key it could not parse (PublicKey == nil).
+                if cand.key_alg == KeyAlg::Unknown || already_in_chain(cand, current) {
+                    continue;
+                }
+                if let Err(e) = c.check_signature_from(cand) {
+                    hint.get_or_insert((e, cand));
+                    continue;
+                }
+                match cand.is_valid(kind, current, self.now) {
+                    Err(e) => {
+                        hint.get_or_insert((e.clone(), cand));
+                        err = Some(e);
+                        continue;
+                    }
+                    Ok(()) => err = None,
+                }
+                let mut next = current.to_vec();
+                next.push(cand);
+                match kind {
+                    CertType::Root => chains.push(next),
+                    CertType::Intermediate => match self.build_chains(&next, checks) {
+                        Ok(found) => {
+                            err = None;
+                            chains.extend(found);
+                        }
+                        Err(e) => {
+                            let limit = matches!(e, GoError::SignatureLimit);
+                            err = Some(e);
+                            if limit {
+                                break 'pools;
+                            }
+                        }
+                    },
+                }
+            }
+        }
+        if !chains.is_empty() {
+            return Ok(chains);
+        }
+        Err(err.unwrap_or_else(|| {
+            GoError::UnknownAuthority(hint.map(|(e, cert)| (e.to_string(), cert.hint_name())))
+        }))
+    }
+}
+
+impl Cert {
+    fn is_valid_leaf(&self, now: Timestamp) -> Result<(), GoError> {
+        // A leaf is checked with an empty chain: neither the name nor the CA checks apply,
+        // and a path length cannot be exceeded.
+        self.is_valid(CertType::Root, &[], now)
+    }
+}
+
+/// `alreadyInChain`: same subject, same key and same SAN extension as a cert in the chain.
+fn already_in_chain(cand: &Cert, chain: &[&Cert]) -> bool {
+    chain.iter().any(|c| {
+        c.raw_subject == cand.raw_subject
+            && c.raw_spki == cand.raw_spki
+            && match (&cand.san_value, &c.san_value) {
+                (None, None) => true,
+                (Some(a), Some(b)) => a == b,
+                _ => false,
+            }
+    })
+}
+
+/// `checkChainForKeyUsage` with the one requested usage, ClientAuth: every certificate
+/// that lists extended key usages must list clientAuth or anyExtendedKeyUsage.
+fn chain_allows_client_auth(chain: &[&Cert]) -> bool {
+    chain
+        .iter()
+        .all(|c| !c.eku_listed || c.eku_any || c.eku_client)
+}
+
+/// `checkChainConstraints` (constraints.go): the name constraints of each CA apply to the
+/// SANs of every certificate below it.
+fn check_chain_constraints(chain: &[&Cert]) -> Result<(), GoError> {
+    for (i, c) in chain.iter().enumerate() {
+        if c.san_value.is_none() {
+            continue;
+        }
+        for nc in chain[i + 1..]
+            .iter()
+            .filter_map(|a| a.name_constraints.as_ref())
+        {
+            if nc.other_types && c.has_email_or_uri {
+                return Err(GoError::Unsupported(
+                    "email or URI name constraints over a certificate with email or URI SANs"
+                        .into(),
+                ));
+            }
+            check_names(nc, c).map_err(GoError::NotAuthorizedForName)?;
+        }
+    }
+    Ok(())
+}
+
+fn check_names(nc: &NameConstraints, c: &Cert) -> Result<(), String> {
+    for ip in &c.ip_addresses {
+        let shown = show_ip(ip);
+        let matches = |(net, mask): &(Vec<u8>, Vec<u8>)| {
+            net.len() == ip.len()
+                && ip
+                    .iter()
+                    .zip(net.iter().zip(mask))
+                    .all(|(a, (n, m))| a & m == n & m)
+        };
+        let permitted: Vec<_> = nc.permitted_ip.iter().collect();
+        if !permitted.is_empty() {
+            let same_family: Vec<_> = permitted
+                .iter()
+                .filter(|(n, _)| n.len() == ip.len())
+                .collect();
+            if !same_family.iter().any(|p| matches(p)) {
+                return Err(format!(
+                    "IP address {} is not permitted by any constraint",
+                    go_quote(&shown)
+                ));
+            }
+        }
+        if let Some((net, mask)) = nc.excluded_ip.iter().find(|p| matches(p)) {
+            return Err(format!(
+                "IP address {} is excluded by constraint {}",
+                go_quote(&shown),
+                go_quote(&show_ipnet(net, mask))
+            ));
+        }
+    }
+    for d in &c.dns_names {
+        if !nc.permitted_dns.is_empty()
+            && !nc
+                .permitted_dns
+                .iter()
+                .any(|p| p.is_empty() || dns_has_suffix(p, d))
+        {
+            return Err(format!(
+                "DNS name {} is not permitted by any constraint",
+                go_quote(d)
+            ));
+        }
+        if !nc.excluded_dns.is_empty() {
+            let hit = nc
+                .excluded_dns
+                .iter()
+                .find(|x| x.is_empty() || dns_has_suffix(x, d))
+                .cloned()
+                .or_else(|| {
+                    // A wildcard SAN is excluded when its parent is an excluded name's parent.
+                    let lower = d.to_ascii_lowercase();
+                    let trimmed = lower.starts_with('*').then(|| trim_first_label(&lower))?;
+                    nc.excluded_dns
+                        .iter()
+                        .find(|x| {
+                            let t = trim_first_label(&x.to_ascii_lowercase());
+                            !t.is_empty() && t == trimmed
+                        })
+                        .map(|x| x.to_ascii_lowercase())
+                });
+            if let Some(x) = hit {
+                return Err(format!(
+                    "DNS name {} is excluded by constraint {}",
+                    go_quote(d),
+                    go_quote(&x)
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn trim_first_label(s: &str) -> String {
+    s.find('.').map(|i| s[i..].to_string()).unwrap_or_default()
+}
+
+/// `dnsHasSuffix(constraint, name)`: the constraint is a label suffix of the name, ASCII
+/// case-insensitively; a leading dot matches subdomains only.
+fn dns_has_suffix(constraint: &str, name: &str) -> bool {
+    let (a, b) = (constraint.as_bytes(), name.as_bytes());
+    if a.len() > b.len() {
+        return false;
+    }
+    let tail = &b[b.len() - a.len()..];
+    if !a.eq_ignore_ascii_case(tail) {
+        return false;
+    }
+    !(a.first() != Some(&b'.') && b.len() > a.len() && b[b.len() - a.len() - 1] != b'.')
+}
+
+fn show_ip(ip: &[u8]) -> String {
+    match ip.len() {
+        4 => std::net::Ipv4Addr::new(ip[0], ip[1], ip[2], ip[3]).to_string(),
+        16 => {
+            let mut a = [0u8; 16];
+            a.copy_from_slice(ip);
+            std::net::Ipv6Addr::from(a).to_string()
+        }
+        _ => hex::encode(ip),
+    }
+}
+
+fn show_ipnet(net: &[u8], mask: &[u8]) -> String {
+    let ones: u32 = mask.iter().map(|m| m.count_ones()).sum();
+    format!("{}/{ones}", show_ip(net))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn go_quote_escapes_like_strconv_quote() {
+        assert_eq!(go_quote("a\"b\\c"), r#""a\"b\\c""#);
+        assert_eq!(go_quote("équipe\n\x01"), "\"équipe\\n\\x01\"");
+    }
+
+    #[test]
+    fn dns_suffix_follows_go() {
+        assert!(dns_has_suffix("example.com", "a.example.com"));
+        assert!(dns_has_suffix("example.com", "example.com"));
+        assert!(!dns_has_suffix("example.com", "testexample.com"));
+        assert!(dns_has_suffix(".example.com", "a.example.com"));
+        assert!(!dns_has_suffix(".example.com", "example.com"));
+        assert!(dns_has_suffix("EXAMPLE.com", "a.example.COM"));
+    }
+
+    #[test]
+    fn nothing_presented_is_malformed() {
+        let e = authenticate_client_cert(&[], &[], Timestamp::now()).unwrap_err();
+        assert_eq!(e.kind, RejectionKind::Malformed);
+        let e = authenticate_client_cert(&[vec![0x30, 0x00]], &[], Timestamp::now()).unwrap_err();
+        assert_eq!(e.kind, RejectionKind::Malformed);
+    }
+}
