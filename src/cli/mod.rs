@@ -4,6 +4,7 @@
 mod args;
 mod ca;
 mod cert;
+mod csr;
 mod docs;
 
 use clap::{Parser, Subcommand};
@@ -26,6 +27,9 @@ enum Command {
     /// Client, server and peer certificates.
     #[command(subcommand)]
     Cert(Box<cert::CertCommand>),
+    /// Certificate signing requests (PKCS#10, and Kubernetes CertificateSigningRequest objects).
+    #[command(subcommand)]
+    Csr(csr::CsrCommand),
     /// Print a shell completion script.
     Completions(docs::CompletionsArgs),
     /// Print the man page (roff).
@@ -37,6 +41,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Command::Ca(c) => ca::run(c),
         Command::Cert(c) => cert::run(*c),
+        Command::Csr(c) => csr::run(c),
         Command::Completions(a) => docs::completions(a),
         Command::Man => docs::man(),
     }
