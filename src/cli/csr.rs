@@ -10,7 +10,7 @@ use kcred::keys::PrivateKey;
 use kcred::output::{go_list, sanitize};
 use kcred::pki::{self, CertificateRequest, CertificateSigningRequest, LEAF_VALIDITY, San, Usage};
 
-use super::args::{IdentityArgs, KeyArgs, parse_duration, with_ext};
+use super::args::{IdentityArgs, KeyArgs, parse_duration, warn, with_ext};
 use super::cert::leaf_spec;
 use crate::exit_codes::ExitStatus;
 
@@ -112,6 +112,15 @@ fn create(a: CreateArgs) -> anyhow::Result<ExitStatus> {
             CertificateSigningRequest::new(name, &der, &signer_name, usages, a.expiration)?;
         outputs.push(Output::public(&yaml_path, object.to_yaml()?.into_bytes()));
         signer = Some(signer_name);
+    }
+    if a.usage.client() {
+        let id = kcred::Identity::new(
+            spec.subject.common_name.clone(),
+            spec.subject.organizations.clone(),
+        );
+        for w in id.warnings() {
+            warn(&w);
+        }
     }
     fsio::write_all(&outputs, a.force)?;
     let written: Vec<String> = outputs

@@ -797,6 +797,33 @@ fn sign_writes_exactly_out_and_checks_its_flags() {
         ],
     );
     assert!(err.contains("needs a DNS or IP SAN"), "{err}");
+    // Read from stdin; signed by a CA that expires in 2 days, the leaf stops with the CA.
+    env.ok(&["ca", "create", "--out", &env.p("short"), "--validity", "2d"]);
+    let out = env
+        .kcred()
+        .args([
+            "cert",
+            "sign",
+            "--ca",
+            &env.p("short"),
+            "--csr",
+            "-",
+            "--out",
+        ])
+        .arg(env.p("short-leaf.crt"))
+        .write_stdin(fs::read(env.path("j.csr")).unwrap())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("cannot outlive its CA"), "{stderr}");
+    assert_eq!(
+        openssl(
+            &env,
+            &["x509", "-in", "short-leaf.crt", "-noout", "-enddate"]
+        ),
+        openssl(&env, &["x509", "-in", "short.crt", "-noout", "-enddate"])
+    );
     // Not a CSR at all.
     let err = env.fails(
         3,
