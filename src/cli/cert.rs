@@ -1,4 +1,4 @@
-//! `kcred cert issue` and `kcred cert inspect`.
+//! `kcred cert issue`, `kcred cert sign` and `kcred cert inspect`.
 
 use std::path::PathBuf;
 
@@ -19,6 +19,32 @@ pub enum CertCommand {
     Issue(Box<IssueArgs>),
     /// Show a certificate (PEM or DER, single or bundle) as the API server would read it.
     Inspect(InspectArgs),
+    /// Sign a CSR (PEM or DER PKCS#10, or a CertificateSigningRequest in YAML or JSON).
+    Sign(Box<SignArgs>),
+}
+
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    #[command(flatten)]
+    ca: CaArgs,
+    /// The request: PEM or DER PKCS#10, or a certificates.k8s.io/v1 CertificateSigningRequest
+    /// (YAML or JSON); `-` for stdin.
+    #[arg(long, value_name = "FILE")]
+    csr: PathBuf,
+    /// Write the certificate (PEM) to exactly this file.
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// client, server (SANs from the CSR) or peer; default client, or what a
+    /// CertificateSigningRequest's usages say.
+    #[arg(long, value_name = "client|server|peer")]
+    usage: Option<Usage>,
+    /// Longest lifetime to give (a request's expirationSeconds may ask for less); never
+    /// beyond the CA's.
+    #[arg(long, value_name = "D", default_value = "1y", value_parser = parse_duration)]
+    validity: SignedDuration,
+    /// Replace an existing FILE.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Debug, Args)]
@@ -65,7 +91,45 @@ pub fn run(cmd: CertCommand) -> anyhow::Result<ExitStatus> {
     match cmd {
         CertCommand::Issue(a) => issue(*a),
         CertCommand::Inspect(a) => inspect(a),
+        CertCommand::Sign(a) => sign(*a),
     }
+}
+
+fn sign(a: SignArgs) -> anyhow::Result<ExitStatus> {
+    fsio::check_writable(&[&a.out], a.force)?;
+    let source = fsio::display(&a.csr);
+    let bytes = fsio::read(&a.csr)?;
+    // The CSR's own signature is verified here, before anything else is looked at.
+    let request = pki::read_signing_request(&a.csr, &bytes).context("refusing the CSR")?;
+    let issuer = a.ca.load()?;
+    let opts = pki::SignOptions {
+        usage: a.usage,
+        validity: a.validity,
+    };
+    let (spec, issued) =
+        pki::sign_request(&issuer, &source, &request, &opts).context("refusing the CSR")?;
+    for w in &issued.warnings {
+        warn(w);
+    }
+    let facts = CertFacts::from_der(&issued.der).map_err(anyhow::Error::msg)?;
+    if spec.usage.is_some_and(Usage::client) {
+        for w in facts.kubernetes.warnings() {
+            warn(&w);
+        }
+    }
+    fsio::write_all(
+        &[Output::public(&a.out, issued.pem().into_bytes())],
+        a.force,
+    )?;
+    eprintln!(
+        "signed {} certificate for {:?} {} (expires {}): {}",
+        spec.usage.unwrap_or_default(),
+        sanitize(&facts.kubernetes.user),
+        sanitize(&go_list(&facts.kubernetes.groups)),
+        facts.not_after.strftime("%Y-%m-%d"),
+        a.out.display()
+    );
+    Ok(ExitStatus::Success)
 }
 
 /// The spec for `cert issue` (and later `csr create`, `kubeconfig --ca`): identity, usage, SANs.

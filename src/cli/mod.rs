@@ -6,6 +6,7 @@ mod audit;
 mod bootstrap;
 mod ca;
 mod cert;
+mod csr;
 mod docs;
 mod kubeconfig;
 
@@ -37,6 +38,9 @@ enum Command {
     Renew(audit::RenewArgs),
     /// Write or merge a kubeconfig (cert or token user; embedded data by default).
     Kubeconfig(Box<kubeconfig::KubeconfigArgs>),
+    /// Certificate signing requests (PKCS#10, and Kubernetes CertificateSigningRequest objects).
+    #[command(subcommand)]
+    Csr(csr::CsrCommand),
     /// Print a shell completion script.
     Completions(docs::CompletionsArgs),
     /// Print the man page (roff).
@@ -52,6 +56,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Check(a) => audit::check(a),
         Command::Renew(a) => audit::renew(a),
         Command::Kubeconfig(a) => kubeconfig::run(*a),
+        Command::Csr(c) => csr::run(c),
         Command::Completions(a) => docs::completions(a),
         Command::Man => docs::man(),
     }

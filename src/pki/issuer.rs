@@ -148,6 +148,17 @@ impl Issuer {
     /// Sign `spec` for the holder of `subject_spki` (DER SubjectPublicKeyInfo). A leaf never
     /// outlives its CA: its NotAfter is clamped to the CA's, with a warning.
     pub fn sign(&self, spec: &CertSpec, subject_spki: &[u8]) -> Result<Issued> {
+        self.sign_as(spec, spec.subject.to_name()?, subject_spki)
+    }
+
+    /// [`Issuer::sign`] with the subject given as an exact X.509 Name (a CSR's, copied
+    /// attribute for attribute); `spec.subject` should hold its CN and O.
+    pub(crate) fn sign_as(
+        &self,
+        spec: &CertSpec,
+        subject: Name,
+        subject_spki: &[u8],
+    ) -> Result<Issued> {
         let now = Timestamp::now();
         let mut warnings = Vec::new();
         let mut not_after = add(now, spec.validity)?;
@@ -185,6 +196,7 @@ impl Issuer {
         };
         let der = build(
             spec,
+            subject,
             subject_spki,
             issuer_name,
             Some(issuer_ski),
@@ -203,6 +215,7 @@ pub fn self_signed(spec: &CertSpec, key: &PrivateKey) -> Result<Issued> {
     let spki = key.public_key_der()?;
     let der = build(
         spec,
+        spec.subject.to_name()?,
         &spki,
         spec.subject.to_name()?,
         None,
@@ -259,7 +272,7 @@ fn random_serial() -> Result<SerialNumber> {
     SerialNumber::new(&bytes).map_err(|e| Error::Crypto(format!("serial number: {e}")))
 }
 
-fn extension<T: Encode>(
+pub(super) fn extension<T: Encode>(
     oid: der::asn1::ObjectIdentifier,
     critical: bool,
     value: &T,
@@ -333,15 +346,7 @@ fn extensions(
         out.push(extension(AuthorityKeyIdentifier::OID, false, &aki)?);
     }
     if !spec.sans.is_empty() {
-        let mut names = Vec::new();
-        for san in &spec.sans {
-            names.push(match san {
-                San::Dns(d) => GeneralName::DnsName(
-                    Ia5String::new(d).map_err(|e| Error::Usage(format!("SAN {d:?}: {e}")))?,
-                ),
-                San::Ip(ip) => GeneralName::from(*ip),
-            });
-        }
+        let names = general_names(&spec.sans)?;
         // RFC 5280: critical only when the subject is empty.
         let critical = spec.subject.common_name.is_empty() && spec.subject.organizations.is_empty();
         out.push(extension(
@@ -351,6 +356,20 @@ fn extensions(
         )?);
     }
     Ok(out)
+}
+
+/// SANs as X.509 GeneralNames (dNSName, iPAddress), in order.
+pub(super) fn general_names(sans: &[San]) -> Result<Vec<GeneralName>> {
+    let mut names = Vec::new();
+    for san in sans {
+        names.push(match san {
+            San::Dns(d) => GeneralName::DnsName(
+                Ia5String::new(d).map_err(|e| Error::Usage(format!("SAN {d:?}: {e}")))?,
+            ),
+            San::Ip(ip) => GeneralName::from(*ip),
+        });
+    }
+    Ok(names)
 }
 
 /// The builder profile: everything is decided before building.
@@ -377,8 +396,10 @@ impl BuilderProfile for Fixed {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn build(
     spec: &CertSpec,
+    subject: Name,
     subject_spki: &[u8],
     issuer_name: Name,
     issuer_ski: Option<Vec<u8>>,
@@ -394,7 +415,7 @@ fn build(
         .map_err(|e| Error::Crypto(format!("invalid public key: {e}")))?;
     let subject_is_rsa = spki.algorithm.oid == crate::keys::oid::RSA_ENCRYPTION;
     let profile = Fixed {
-        subject: spec.subject.to_name()?,
+        subject,
         issuer: issuer_name,
         extensions: extensions(spec, subject_spki, issuer_ski, subject_is_rsa)?,
     };

@@ -1,16 +1,27 @@
 //! The PKI core: certificate specs, CAs that sign them, and reading certificates back.
 //!
 //! Minting goes [`CertSpec`] + public key → [`Issuer::sign`] (or [`self_signed`] for a CA)
-//! → DER; reading goes DER → [`CertFacts`].
+//! → DER; reading goes DER → [`CertFacts`]. CSRs: [`create_csr`] makes one, and
+//! [`read_signing_request`] + [`sign_request`] sign one (PKCS#10 or a Kubernetes
+//! CertificateSigningRequest object) under the rules of its signer.
 
+mod csr;
 mod inspect;
 mod issuer;
 mod name;
+mod signing_request;
 mod spec;
 
+pub use csr::{CSR_PEM_LABEL, CertificateRequest, create_csr, csr_pem};
 pub use inspect::CertFacts;
 pub use issuer::{Issued, Issuer, self_signed};
 pub use name::{Subject, display_name};
+pub use signing_request::{
+    CSR_API_VERSION, CSR_KIND, CertificateSigningRequest, CsrSpec, KUBE_APISERVER_CLIENT,
+    KUBE_APISERVER_CLIENT_KUBELET, KUBELET_SERVING, MIN_EXPIRATION_SECONDS, ObjectMeta,
+    SignOptions, SigningRequest, check_signer_rules, default_signer, plan_signing,
+    read_signing_request, sign_request, usages_for,
+};
 pub use spec::{BACKDATE, CA_VALIDITY, CertSpec, LEAF_VALIDITY, San, Usage};
 
 use std::path::Path;

@@ -10,3 +10,5 @@ mod kubeconfig;
 mod authn_x509;
 mod pki_cli;
 mod pki_interop;
+
+mod csr;

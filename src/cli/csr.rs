@@ -1,0 +1,142 @@
+//! `kcred csr create`: a key and a PKCS#10 CSR for an identity, and optionally the
+//! `certificates.k8s.io/v1` CertificateSigningRequest that carries it to a cluster.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use jiff::SignedDuration;
+use kcred::fsio::{self, Output};
+use kcred::keys::PrivateKey;
+use kcred::output::{go_list, sanitize};
+use kcred::pki::{self, CertificateRequest, CertificateSigningRequest, LEAF_VALIDITY, San, Usage};
+
+use super::args::{IdentityArgs, KeyArgs, parse_duration, warn, with_ext};
+use super::cert::leaf_spec;
+use crate::exit_codes::ExitStatus;
+
+#[derive(Debug, Subcommand)]
+pub enum CsrCommand {
+    /// Make PREFIX.key and PREFIX.csr (and with --k8s-name, PREFIX.yaml: a Kubernetes
+    /// CertificateSigningRequest ready for `kubectl apply -f`).
+    Create(Box<CreateArgs>),
+}
+
+#[derive(Debug, Args)]
+pub struct CreateArgs {
+    /// Write PREFIX.key (0600), PREFIX.csr and, with --k8s-name, PREFIX.yaml.
+    #[arg(long, value_name = "PREFIX")]
+    out: PathBuf,
+    #[command(flatten)]
+    identity: IdentityArgs,
+    /// client (clientAuth), server (serverAuth, needs a SAN) or peer (both).
+    #[arg(long, value_name = "client|server|peer", default_value = "client")]
+    usage: Usage,
+    /// Subject alternative name to request: a DNS name or an IP address; repeatable.
+    #[arg(long = "san", value_name = "DNS-NAME-OR-IP")]
+    sans: Vec<San>,
+    #[command(flatten)]
+    key: KeyArgs,
+    /// Also write PREFIX.yaml, a certificates.k8s.io/v1 CertificateSigningRequest named NAME.
+    #[arg(long, value_name = "NAME")]
+    k8s_name: Option<String>,
+    /// The object's spec.signerName (default: kube-apiserver-client, or the kubelet signers
+    /// for --node).
+    #[arg(long, value_name = "NAME", requires = "k8s_name")]
+    signer_name: Option<String>,
+    /// The object's spec.expirationSeconds (at least 10m; e.g. 24h, 30d).
+    #[arg(long, value_name = "D", requires = "k8s_name", value_parser = parse_duration)]
+    expiration: Option<SignedDuration>,
+    /// Replace existing files.
+    #[arg(long)]
+    force: bool,
+}
+
+pub fn run(cmd: CsrCommand) -> anyhow::Result<ExitStatus> {
+    match cmd {
+        CsrCommand::Create(a) => create(*a),
+    }
+}
+
+fn create(a: CreateArgs) -> anyhow::Result<ExitStatus> {
+    let key_path = with_ext(&a.out, "key");
+    let csr_path = with_ext(&a.out, "csr");
+    let yaml_path = with_ext(&a.out, "yaml");
+    let spec = leaf_spec(&a.identity, a.usage, &a.sans, LEAF_VALIDITY)?;
+    let existing_key = a.key.load()?;
+    let writes_key = existing_key.is_none();
+    let mut paths: Vec<&std::path::Path> = vec![&csr_path];
+    if writes_key {
+        paths.push(&key_path);
+    }
+    if a.k8s_name.is_some() {
+        paths.push(&yaml_path);
+    }
+    fsio::check_writable(&paths, a.force)?;
+    let key = match existing_key {
+        Some(k) => k,
+        None => PrivateKey::generate(a.key.key_type)?,
+    };
+    let format = a.key.format_for(key.key_type())?;
+    let der = pki::create_csr(&spec.subject, &spec.sans, &key)?;
+    let mut outputs = Vec::new();
+    if writes_key {
+        outputs.push(Output::secret(
+            &key_path,
+            key.to_pem(format)?.as_bytes().to_vec(),
+        ));
+    }
+    outputs.push(Output::public(&csr_path, pki::csr_pem(&der).into_bytes()));
+    let mut signer = None;
+    if let Some(name) = &a.k8s_name {
+        let request = CertificateRequest::from_der(&csr_path.display().to_string(), &der)?;
+        let signer_name = match &a.signer_name {
+            Some(s) => s.clone(),
+            None => pki::default_signer(a.usage, a.identity.node.is_some())
+                .ok_or_else(|| {
+                    kcred::Error::Usage(format!(
+                        "no Kubernetes signer issues {} certificates{}; pass --signer-name NAME",
+                        a.usage,
+                        if a.identity.node.is_some() {
+                            " for a node"
+                        } else {
+                            " for this identity"
+                        }
+                    ))
+                })?
+                .to_string(),
+        };
+        let usages = pki::usages_for(a.usage, request.is_rsa);
+        // Refuse here what the cluster's signer would refuse later.
+        pki::check_signer_rules(&signer_name, &request, &usages).map_err(kcred::Error::Usage)?;
+        let object =
+            CertificateSigningRequest::new(name, &der, &signer_name, usages, a.expiration)?;
+        outputs.push(Output::public(&yaml_path, object.to_yaml()?.into_bytes()));
+        signer = Some(signer_name);
+    }
+    if a.usage.client() {
+        let id = kcred::Identity::new(
+            spec.subject.common_name.clone(),
+            spec.subject.organizations.clone(),
+        );
+        for w in id.warnings() {
+            warn(&w);
+        }
+    }
+    fsio::write_all(&outputs, a.force)?;
+    let written: Vec<String> = outputs
+        .iter()
+        .map(|o| o.path.display().to_string())
+        .collect();
+    eprintln!(
+        "{}",
+        sanitize(&format!(
+            "created {} CSR for {:?} {}{}: {}",
+            a.usage,
+            spec.subject.common_name,
+            go_list(&spec.subject.organizations),
+            signer.map(|s| format!(" (signer {s})")).unwrap_or_default(),
+            written.join(", ")
+        ))
+    );
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,606 @@
+//! Kubernetes CertificateSigningRequest objects (`certificates.k8s.io/v1`) and the rules of
+//! the built-in signers, so that kcred can write a request `kubectl apply -f` accepts and sign
+//! one the way kube-controller-manager would.
+//!
+//! Sources (kubernetes/kubernetes):
+//! - `staging/src/k8s.io/api/certificates/v1/types.go`: the object and its `KeyUsage` strings;
+//!   `spec.request` is the PEM CSR (base64 in YAML/JSON, as any `[]byte`).
+//! - `pkg/apis/certificates/helpers.go`: `ParseCSR` (PEM type must be `CERTIFICATE REQUEST`),
+//!   `ValidateKubeletServingCSR`, `ValidateKubeletClientCSR` — the error texts below are
+//!   theirs.
+//! - `pkg/controller/certificates/signer/signer.go`: `validAPIServerClientUsages`, and the
+//!   `expirationSeconds` handling (never longer than the signer's TTL).
+//! - `pkg/apis/certificates/validation/validation.go`: `expirationSeconds` ≥ 600, usages
+//!   required, known and not repeated.
+//!
+//! A PKCS#10 request without an object has no signer: kcred signs it for the `--usage` asked.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use base64::Engine as _;
+use jiff::SignedDuration;
+use serde::{Deserialize, Serialize};
+
+use super::csr::{CSR_PEM_LABEL, CertificateRequest, csr_pem};
+use super::issuer::{Issued, Issuer};
+use super::spec::{CertSpec, San, Usage};
+use crate::error::{Error, Result};
+use crate::identity::{NODE_USER_PREFIX, SYSTEM_NODES};
+
+/// `apiVersion` of the objects kcred reads and writes.
+pub const CSR_API_VERSION: &str = "certificates.k8s.io/v1";
+/// `kind` of the object.
+pub const CSR_KIND: &str = "CertificateSigningRequest";
+/// Client certificates for the API server (any identity).
+pub const KUBE_APISERVER_CLIENT: &str = "kubernetes.io/kube-apiserver-client";
+/// Kubelet client certificates (`system:node:NAME` in `system:nodes`).
+pub const KUBE_APISERVER_CLIENT_KUBELET: &str = "kubernetes.io/kube-apiserver-client-kubelet";
+/// Kubelet serving certificates.
+pub const KUBELET_SERVING: &str = "kubernetes.io/kubelet-serving";
+/// The API server refuses shorter `spec.expirationSeconds` (10 minutes).
+pub const MIN_EXPIRATION_SECONDS: i64 = 600;
+
+const DIGITAL_SIGNATURE: &str = "digital signature";
+const KEY_ENCIPHERMENT: &str = "key encipherment";
+const CLIENT_AUTH: &str = "client auth";
+const SERVER_AUTH: &str = "server auth";
+
+/// Every `KeyUsage` value the API accepts (`k8s.io/api/certificates/v1/types.go`).
+const KNOWN_USAGES: [&str; 23] = [
+    "signing",
+    DIGITAL_SIGNATURE,
+    "content commitment",
+    KEY_ENCIPHERMENT,
+    "key agreement",
+    "data encipherment",
+    "cert sign",
+    "crl sign",
+    "encipher only",
+    "decipher only",
+    "any",
+    SERVER_AUTH,
+    CLIENT_AUTH,
+    "code signing",
+    "email protection",
+    "s/mime",
+    "ipsec end system",
+    "ipsec tunnel",
+    "ipsec user",
+    "timestamping",
+    "ocsp signing",
+    "microsoft sgc",
+    "netscape sgc",
+];
+
+/// A `certificates.k8s.io/v1` CertificateSigningRequest: the fields a client sets. Reading
+/// ignores everything else (status, server-set metadata, `spec.username`, …).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CertificateSigningRequest {
+    /// `certificates.k8s.io/v1`.
+    pub api_version: String,
+    /// `CertificateSigningRequest`.
+    pub kind: String,
+    /// The object's name.
+    #[serde(default)]
+    pub metadata: ObjectMeta,
+    /// What is requested.
+    pub spec: CsrSpec,
+}
+
+/// The part of ObjectMeta kcred writes.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ObjectMeta {
+    /// `metadata.name`.
+    #[serde(default)]
+    pub name: String,
+}
+
+/// `spec`, in the API's field order.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CsrSpec {
+    /// Standard base64 of the PEM CSR.
+    pub request: String,
+    /// Which signer should sign it.
+    #[serde(default)]
+    pub signer_name: String,
+    /// Requested lifetime in seconds (≥ 600).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expiration_seconds: Option<i64>,
+    /// Requested key usages, as the API spells them (`client auth`, …).
+    #[serde(default)]
+    pub usages: Vec<String>,
+}
+
+impl CertificateSigningRequest {
+    /// An object named `name` asking `signer_name` to sign the DER CSR `csr_der`.
+    pub fn new(
+        name: &str,
+        csr_der: &[u8],
+        signer_name: &str,
+        usages: Vec<String>,
+        expiration: Option<SignedDuration>,
+    ) -> Result<Self> {
+        validate_name(name)?;
+        let expiration_seconds = match expiration {
+            None => None,
+            Some(d) => {
+                let s = d.as_secs();
+                // spec.expirationSeconds is an int32.
+                if !(MIN_EXPIRATION_SECONDS..=i64::from(i32::MAX)).contains(&s) {
+                    return Err(Error::Usage(format!(
+                        "--expiration must be between 10m and {}s (the API's limits), not {s}s",
+                        i32::MAX
+                    )));
+                }
+                Some(s)
+            }
+        };
+        if !signer_name.contains('/') {
+            return Err(Error::Usage(format!(
+                "signer name {signer_name:?} must be a qualified name such as example.com/my-signer"
+            )));
+        }
+        Ok(CertificateSigningRequest {
+            api_version: CSR_API_VERSION.into(),
+            kind: CSR_KIND.into(),
+            metadata: ObjectMeta { name: name.into() },
+            spec: CsrSpec {
+                request: base64::engine::general_purpose::STANDARD.encode(csr_pem(csr_der)),
+                signer_name: signer_name.into(),
+                expiration_seconds,
+                usages,
+            },
+        })
+    }
+
+    /// The object as YAML for `kubectl apply -f`.
+    pub fn to_yaml(&self) -> Result<String> {
+        crate::yaml::to_string(self)
+    }
+}
+
+/// Names are path segments (apimachinery `IsValidPathSegmentName`); kcred also keeps them
+/// to the DNS-subdomain length.
+fn validate_name(name: &str) -> Result<()> {
+    if name.is_empty()
+        || name.len() > 253
+        || name == "."
+        || name == ".."
+        || name.contains(['/', '%'])
+        || name.chars().any(char::is_control)
+    {
+        return Err(Error::Usage(format!(
+            "{name:?} is not a valid object name (1-253 characters, no '/' or '%')"
+        )));
+    }
+    Ok(())
+}
+
+/// The usages a request for `usage` carries, as the kubelet asks for them
+/// (`k8s.io/client-go/util/certificate/csr`): `key encipherment` only for RSA keys.
+pub fn usages_for(usage: Usage, is_rsa: bool) -> Vec<String> {
+    let mut v = vec![DIGITAL_SIGNATURE.to_string()];
+    if is_rsa {
+        v.push(KEY_ENCIPHERMENT.into());
+    }
+    if usage.server() {
+        v.push(SERVER_AUTH.into());
+    }
+    if usage.client() {
+        v.push(CLIENT_AUTH.into());
+    }
+    v
+}
+
+/// The signer a request for `usage` goes to by default: the kubelet signers for a node
+/// identity, else `kube-apiserver-client`. `None` when no built-in signer issues it.
+pub fn default_signer(usage: Usage, is_node: bool) -> Option<&'static str> {
+    match (usage, is_node) {
+        (Usage::Client, true) => Some(KUBE_APISERVER_CLIENT_KUBELET),
+        (Usage::Server, true) => Some(KUBELET_SERVING),
+        (Usage::Client, false) => Some(KUBE_APISERVER_CLIENT),
+        _ => None,
+    }
+}
+
+/// Check a request against the rules of `signer_name`. The error is one line that says
+/// which rule failed. Signers outside `kubernetes.io/` get kcred's own rule: TLS client and
+/// server usages only.
+pub fn check_signer_rules(
+    signer_name: &str,
+    request: &CertificateRequest,
+    usages: &[String],
+) -> std::result::Result<(), String> {
+    let refuse = |why: String| Err(format!("signer {signer_name} refuses the request: {why}"));
+    if usages.is_empty() {
+        return refuse("usages must be provided".into());
+    }
+    let mut set = BTreeSet::new();
+    for u in usages {
+        if !KNOWN_USAGES.contains(&u.as_str()) {
+            return refuse(format!("unknown usage {u:?}"));
+        }
+        if !set.insert(u.as_str()) {
+            return refuse(format!("usage {u:?} is repeated"));
+        }
+    }
+    let subject = &request.subject;
+    let is_nodes = subject.organizations == [SYSTEM_NODES];
+    let node_cn = subject
+        .common_name
+        .strip_prefix(NODE_USER_PREFIX)
+        .is_some_and(|n| !n.is_empty());
+    let exactly = |required: &[&str]| {
+        let with_ke: BTreeSet<&str> = required.iter().copied().collect();
+        let mut without_ke = with_ke.clone();
+        without_ke.remove(KEY_ENCIPHERMENT);
+        set == with_ke || set == without_ke
+    };
+    match signer_name {
+        // helpers.go ValidateKubeletServingCSR
+        KUBELET_SERVING => {
+            if !is_nodes {
+                return refuse("subject organization is not system:nodes".into());
+            }
+            if request.sans.is_empty() {
+                return refuse("DNS or IP subjectAltName is required".into());
+            }
+            if let Some(other) = request.other_sans.first() {
+                return refuse(format!(
+                    "{other}: only DNS and IP subjectAltNames are allowed"
+                ));
+            }
+            let required = [DIGITAL_SIGNATURE, KEY_ENCIPHERMENT, SERVER_AUTH];
+            if !exactly(&required) {
+                return refuse(format!("usages did not match [{}]", required.join(" ")));
+            }
+            if !node_cn {
+                return refuse("subject common name does not begin with system:node:".into());
+            }
+        }
+        // helpers.go ValidateKubeletClientCSR
+        KUBE_APISERVER_CLIENT_KUBELET => {
+            if !is_nodes {
+                return refuse("subject organization is not system:nodes".into());
+            }
+            if !request.sans.is_empty() || !request.other_sans.is_empty() {
+                return refuse("subjectAltNames are not allowed".into());
+            }
+            if !node_cn {
+                return refuse("subject common name does not begin with system:node:".into());
+            }
+            let required = [CLIENT_AUTH, DIGITAL_SIGNATURE, KEY_ENCIPHERMENT];
+            if !exactly(&required) {
+                return refuse(format!("usages did not match [{}]", required.join(" ")));
+            }
+        }
+        // signer.go validAPIServerClientUsages
+        KUBE_APISERVER_CLIENT => {
+            for u in &set {
+                if ![DIGITAL_SIGNATURE, KEY_ENCIPHERMENT, CLIENT_AUTH].contains(u) {
+                    return refuse(format!("invalid usage for client certificate: {u}"));
+                }
+            }
+            if !set.contains(CLIENT_AUTH) {
+                return refuse("missing required usage for client certificate: client auth".into());
+            }
+        }
+        "kubernetes.io/legacy-unknown" => {
+            return refuse("it cannot be requested through certificates.k8s.io/v1".into());
+        }
+        other if other.starts_with("kubernetes.io/") => {
+            return Err(format!("unknown Kubernetes signer {other}"));
+        }
+        _ => {
+            for u in &set {
+                if ![
+                    DIGITAL_SIGNATURE,
+                    KEY_ENCIPHERMENT,
+                    CLIENT_AUTH,
+                    SERVER_AUTH,
+                ]
+                .contains(u)
+                {
+                    return refuse(format!(
+                        "usage {u:?}: kcred issues TLS client and server certificates only"
+                    ));
+                }
+            }
+            if !set.contains(CLIENT_AUTH) && !set.contains(SERVER_AUTH) {
+                return refuse("usages name neither client auth nor server auth".into());
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What `cert sign` was given: a verified PKCS#10 request, and the object around it if any.
+#[derive(Clone, Debug)]
+pub struct SigningRequest {
+    /// The CSR, signature verified.
+    pub request: CertificateRequest,
+    /// The CertificateSigningRequest object it came in, if it came in one.
+    pub object: Option<CertificateSigningRequest>,
+}
+
+/// Read a CSR: PEM (`CERTIFICATE REQUEST` or `NEW CERTIFICATE REQUEST`), DER, or a
+/// CertificateSigningRequest object in YAML or JSON. The CSR's signature is verified.
+pub fn read_signing_request(path: &Path, bytes: &[u8]) -> Result<SigningRequest> {
+    let source = crate::fsio::display(path);
+    if crate::pem::looks_like_pem(bytes) {
+        let der = csr_from_pem(&source, bytes, &["NEW CERTIFICATE REQUEST"])?;
+        return Ok(SigningRequest {
+            request: CertificateRequest::from_der(&source, &der)?,
+            object: None,
+        });
+    }
+    if bytes.first() == Some(&0x30) {
+        return Ok(SigningRequest {
+            request: CertificateRequest::from_der(&source, bytes)?,
+            object: None,
+        });
+    }
+    let text = std::str::from_utf8(bytes)
+        .map_err(|_| Error::input(&source, "neither a CSR (PEM or DER) nor a YAML/JSON object"))?;
+    if text.trim().is_empty() {
+        return Err(Error::input(&source, "the file is empty"));
+    }
+    let object: CertificateSigningRequest = if text.trim_start().starts_with('{') {
+        serde_json::from_str(text)
+            .map_err(|e| Error::input(&source, format!("not a CertificateSigningRequest: {e}")))?
+    } else {
+        crate::yaml::from_str(text)
+            .map_err(|e| Error::input(&source, format!("not a CertificateSigningRequest: {e}")))?
+    };
+    if object.api_version != CSR_API_VERSION || object.kind != CSR_KIND {
+        return Err(Error::input(
+            &source,
+            format!(
+                "expected apiVersion {CSR_API_VERSION}, kind {CSR_KIND}; found {:?}, {:?}",
+                object.api_version, object.kind
+            ),
+        ));
+    }
+    let pem = base64::engine::general_purpose::STANDARD
+        .decode(object.spec.request.trim())
+        .map_err(|_| Error::input(&source, "spec.request is not valid base64"))?;
+    let inner = format!("{source} (spec.request)");
+    // helpers.go ParseCSR: only `CERTIFICATE REQUEST`.
+    let der = csr_from_pem(&inner, &pem, &[])?;
+    Ok(SigningRequest {
+        request: CertificateRequest::from_der(&inner, &der)?,
+        object: Some(object),
+    })
+}
+
+fn csr_from_pem(source: &str, bytes: &[u8], also: &[&str]) -> Result<Vec<u8>> {
+    let blocks = crate::pem::parse_all(source, bytes)?;
+    let found = blocks
+        .iter()
+        .find(|b| b.tag() == CSR_PEM_LABEL || also.contains(&b.tag()));
+    match found {
+        Some(b) => Ok(b.contents().to_vec()),
+        None => {
+            let labels: Vec<_> = blocks.iter().map(|b| b.tag().to_string()).collect();
+            Err(Error::input(
+                source,
+                format!(
+                    "no certificate request here, found PEM {} instead",
+                    labels.join(", ")
+                ),
+            ))
+        }
+    }
+}
+
+/// The signer's side of `cert sign`.
+#[derive(Clone, Copy, Debug)]
+pub struct SignOptions {
+    /// `--usage`, if given; a bare CSR is then signed for it (default client), and an object's
+    /// usages must agree with it.
+    pub usage: Option<Usage>,
+    /// The longest lifetime this signer gives (`--validity`); a request may ask for less.
+    pub validity: SignedDuration,
+}
+
+/// Decide what certificate `req` gets, applying its signer's rules: the spec, and warnings.
+/// Refusals are [`Error::Input`] naming `source` with the reason.
+pub fn plan_signing(
+    source: &str,
+    req: &SigningRequest,
+    opts: &SignOptions,
+) -> Result<(CertSpec, Vec<String>)> {
+    let refuse = |why: String| Error::input(source, why);
+    let csr = &req.request;
+    let mut warnings = Vec::new();
+    let mut validity = opts.validity;
+    let usage = match &req.object {
+        None => opts.usage.unwrap_or_default(),
+        Some(obj) => {
+            check_signer_rules(&obj.spec.signer_name, csr, &obj.spec.usages).map_err(refuse)?;
+            let client = obj.spec.usages.iter().any(|u| u == CLIENT_AUTH);
+            let server = obj.spec.usages.iter().any(|u| u == SERVER_AUTH);
+            let asked = match (client, server) {
+                (true, true) => Usage::Peer,
+                (false, true) => Usage::Server,
+                _ => Usage::Client,
+            };
+            if let Some(u) = opts.usage.filter(|u| *u != asked) {
+                return Err(Error::Usage(format!(
+                    "--usage {u} contradicts the request's usages [{}]",
+                    obj.spec.usages.join(", ")
+                )));
+            }
+            if let Some(secs) = obj.spec.expiration_seconds {
+                // validation.go: the API server refuses less than 600 s.
+                if secs < MIN_EXPIRATION_SECONDS {
+                    return Err(refuse(format!(
+                        "spec.expirationSeconds {secs} is below the minimum of {MIN_EXPIRATION_SECONDS}"
+                    )));
+                }
+                let asked = SignedDuration::from_secs(secs);
+                // signer.go duration(): honoured when shorter than the signer's TTL.
+                if asked <= validity {
+                    validity = asked;
+                } else {
+                    warnings.push(format!(
+                        "spec.expirationSeconds {secs} is longer than --validity; the certificate gets {}s",
+                        validity.as_secs()
+                    ));
+                }
+            }
+            asked
+        }
+    };
+    let sans: Vec<San> = if usage.server() {
+        if let Some(other) = csr.other_sans.first() {
+            return Err(refuse(format!(
+                "the CSR asks for SAN {other}; kcred issues DNS and IP SANs only"
+            )));
+        }
+        if csr.sans.is_empty() {
+            return Err(refuse(format!(
+                "a {usage} certificate needs a DNS or IP SAN and the CSR asks for none"
+            )));
+        }
+        csr.sans.clone()
+    } else {
+        if !csr.sans.is_empty() || !csr.other_sans.is_empty() {
+            warnings.push(
+                "the CSR's subject alternative names are left out of a client certificate".into(),
+            );
+        }
+        vec![]
+    };
+    let spec = CertSpec {
+        subject: csr.subject.clone(),
+        usage: Some(usage),
+        sans,
+        validity,
+    };
+    Ok((spec, warnings))
+}
+
+/// Sign a verified request with `issuer` as planned by [`plan_signing`]: the certificate's
+/// subject is the CSR's Name, copied exactly; its key is the CSR's key.
+pub fn sign_request(
+    issuer: &Issuer,
+    source: &str,
+    req: &SigningRequest,
+    opts: &SignOptions,
+) -> Result<(CertSpec, Issued)> {
+    let (spec, mut warnings) = plan_signing(source, req, opts)?;
+    let mut issued = issuer.sign_as(
+        &spec,
+        req.request.subject_name.clone(),
+        &req.request.spki_der,
+    )?;
+    warnings.append(&mut issued.warnings);
+    issued.warnings = warnings;
+    Ok((spec, issued))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::{KeyType, PrivateKey};
+    use crate::pki::{Subject, create_csr};
+
+    fn request(cn: &str, groups: &[&str], sans: &[&str]) -> CertificateRequest {
+        let key = PrivateKey::generate(KeyType::EcdsaP256).unwrap();
+        let subject = Subject {
+            common_name: cn.into(),
+            organizations: groups.iter().map(|g| g.to_string()).collect(),
+        };
+        let sans: Vec<San> = sans.iter().map(|s| s.parse().unwrap()).collect();
+        CertificateRequest::from_der("t", &create_csr(&subject, &sans, &key).unwrap()).unwrap()
+    }
+
+    fn usages(u: &[&str]) -> Vec<String> {
+        u.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn kubelet_signers_want_exactly_a_node() {
+        let node = request("system:node:w1", &["system:nodes"], &[]);
+        let client = usages(&["digital signature", "client auth"]);
+        assert!(check_signer_rules(KUBE_APISERVER_CLIENT_KUBELET, &node, &client).is_ok());
+        let extra = request("system:node:w1", &["system:nodes", "x"], &[]);
+        let err = check_signer_rules(KUBE_APISERVER_CLIENT_KUBELET, &extra, &client).unwrap_err();
+        assert!(err.contains("not system:nodes"), "{err}");
+        let not_node = request("jane", &["system:nodes"], &[]);
+        assert!(check_signer_rules(KUBE_APISERVER_CLIENT_KUBELET, &not_node, &client).is_err());
+        let with_san = request("system:node:w1", &["system:nodes"], &["w1"]);
+        assert!(check_signer_rules(KUBE_APISERVER_CLIENT_KUBELET, &with_san, &client).is_err());
+        let serving = usages(&["digital signature", "key encipherment", "server auth"]);
+        assert!(check_signer_rules(KUBELET_SERVING, &with_san, &serving).is_ok());
+        assert!(check_signer_rules(KUBELET_SERVING, &node, &serving).is_err());
+        assert!(check_signer_rules(KUBELET_SERVING, &with_san, &client).is_err());
+    }
+
+    #[test]
+    fn apiserver_client_signer_wants_client_auth_only() {
+        let jane = request("jane", &["dev"], &[]);
+        assert!(
+            check_signer_rules(KUBE_APISERVER_CLIENT, &jane, &usages(&["client auth"])).is_ok()
+        );
+        assert!(
+            check_signer_rules(KUBE_APISERVER_CLIENT, &jane, &usages(&["server auth"])).is_err()
+        );
+        assert!(check_signer_rules(KUBE_APISERVER_CLIENT, &jane, &usages(&[])).is_err());
+        assert!(
+            check_signer_rules(
+                KUBE_APISERVER_CLIENT,
+                &jane,
+                &usages(&["client auth", "client auth"])
+            )
+            .is_err()
+        );
+        assert!(
+            check_signer_rules("kubernetes.io/nope", &jane, &usages(&["client auth"])).is_err()
+        );
+        assert!(check_signer_rules("example.com/x", &jane, &usages(&["server auth"])).is_ok());
+    }
+
+    #[test]
+    fn expiration_is_honoured_and_bounded() {
+        let jane = request("jane", &[], &[]);
+        let mut obj = CertificateSigningRequest::new(
+            "jane",
+            &jane.der,
+            KUBE_APISERVER_CLIENT,
+            usages(&["client auth"]),
+            Some(SignedDuration::from_hours(2)),
+        )
+        .unwrap();
+        let opts = SignOptions {
+            usage: None,
+            validity: SignedDuration::from_hours(24),
+        };
+        let req = SigningRequest {
+            request: jane,
+            object: Some(obj.clone()),
+        };
+        let (spec, _) = plan_signing("t", &req, &opts).unwrap();
+        assert_eq!(spec.validity, SignedDuration::from_hours(2));
+        obj.spec.expiration_seconds = Some(599);
+        let req = SigningRequest {
+            object: Some(obj),
+            ..req
+        };
+        assert!(plan_signing("t", &req, &opts).is_err());
+        assert!(
+            CertificateSigningRequest::new(
+                "x",
+                &req.request.der,
+                KUBE_APISERVER_CLIENT,
+                vec![],
+                Some(SignedDuration::from_secs(599))
+            )
+            .is_err()
+        );
+    }
+}

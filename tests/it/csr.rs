@@ -1,0 +1,843 @@
+//! CSRs both ways, checked by real peers: kcred signs requests made by `openssl req` and
+//! Python `cryptography`, and Go's crypto/x509 (tests/go/x509check, kube-apiserver's
+//! verifier) authenticates the results as the requests' identities; kcred's requests pass
+//! `openssl req -verify`; its CertificateSigningRequest YAML is read back by kubectl's own
+//! decoder (`kubectl label --local`, which needs no server). Altered requests and requests a
+//! Kubernetes signer would refuse are refused, and nothing is written.
+
+use std::fs;
+use std::process::Stdio;
+
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+use crate::common::{Env, go_x509check, peer, python, run_peer};
+
+fn openssl(env: &Env, args: &[&str]) -> String {
+    run_peer(peer("openssl").current_dir(env.dir.path()).args(args))
+}
+
+/// The object as kubectl decodes it (`kubectl label --local -f FILE -o json`, minus the
+/// label it was made to add).
+fn kubectl_reads(env: &Env, file: &str) -> Value {
+    let out = run_peer(
+        peer("kubectl")
+            .current_dir(env.dir.path())
+            .env("KUBECONFIG", env.path("no-such-kubeconfig"))
+            .args(["label", "--local", "-f", file, "kcred-test=1", "-o", "json"]),
+    );
+    let mut v: Value = serde_json::from_str(&out).expect("kubectl JSON");
+    let meta = v["metadata"].as_object_mut().expect("metadata");
+    assert_eq!(meta.remove("labels"), Some(json!({"kcred-test": "1"})));
+    v
+}
+
+fn openssl_subject(env: &Env, file: &str, what: &str) -> String {
+    openssl(
+        env,
+        &[
+            what, "-in", file, "-noout", "-subject", "-nameopt", "RFC2253",
+        ],
+    )
+}
+
+/// openssl-made requests (RSA, P-256, P-384, Ed25519; several O; DNS and IP SANs) signed by
+/// kcred as client certificates authenticate in Go as exactly the CSR's CN and groups, and
+/// as server certificates carry exactly the requested SANs.
+#[test]
+fn kcred_signs_openssl_requests_and_go_authenticates_them() {
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    let keys: [(&str, &[&str]); 4] = [
+        ("rsa", &["-newkey", "rsa:2048"]),
+        (
+            "p256",
+            &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+        ),
+        (
+            "p384",
+            &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
+        ),
+        ("ed25519", &["-newkey", "ed25519"]),
+    ];
+    for (name, newkey) in keys {
+        let csr = format!("{name}.csr");
+        let mut args = vec!["req", "-new", "-nodes", "-keyout"];
+        let key = format!("{name}.key");
+        args.push(&key);
+        args.extend_from_slice(newkey);
+        args.extend_from_slice(&[
+            "-subj",
+            "/O=team-b/O=ops, on-call/O=system:authenticated-extra/CN=jane@example.com",
+            "-addext",
+            "subjectAltName=DNS:jane.example.com,IP:10.0.0.7",
+            "-out",
+            &csr,
+        ]);
+        openssl(&env, &args);
+
+        let client = format!("{name}-client.crt");
+        env.ok(&[
+            "cert",
+            "sign",
+            "--ca",
+            &env.p("ca"),
+            "--csr",
+            &env.p(&csr),
+            "--out",
+            &env.p(&client),
+        ]);
+        let got = go_x509check(&env.path("ca.crt"), &env.path(&client));
+        assert_eq!(got["authenticated"], true, "{name}: {got}");
+        assert_eq!(got["user"], "jane@example.com", "{name}");
+        assert_eq!(
+            got["groups"],
+            json!(["team-b", "ops, on-call", "system:authenticated-extra"]),
+            "{name}"
+        );
+        // The subject is copied exactly, and the client certificate has no SANs.
+        assert_eq!(
+            openssl_subject(&env, &client, "x509"),
+            openssl_subject(&env, &csr, "req"),
+            "{name}"
+        );
+        let text = openssl(&env, &["x509", "-in", &client, "-noout", "-text"]);
+        assert!(!text.contains("Subject Alternative Name"), "{name}: {text}");
+
+        let server = format!("{name}-server.crt");
+        env.ok(&[
+            "cert",
+            "sign",
+            "--ca",
+            &env.p("ca"),
+            "--csr",
+            &env.p(&csr),
+            "--out",
+            &env.p(&server),
+            "--usage",
+            "server",
+        ]);
+        let text = openssl(
+            &env,
+            &[
+                "x509",
+                "-in",
+                &server,
+                "-noout",
+                "-ext",
+                "subjectAltName,extendedKeyUsage",
+            ],
+        );
+        assert!(
+            text.contains("DNS:jane.example.com, IP Address:10.0.0.7"),
+            "{name}: {text}"
+        );
+        assert!(
+            text.contains("TLS Web Server Authentication"),
+            "{name}: {text}"
+        );
+        assert!(!text.contains("Client Authentication"), "{name}: {text}");
+        let verify = peer("openssl")
+            .current_dir(env.dir.path())
+            .args([
+                "verify",
+                "-CAfile",
+                "ca.crt",
+                "-purpose",
+                "sslserver",
+                &server,
+            ])
+            .output()
+            .unwrap();
+        assert!(verify.status.success(), "{name}: {verify:?}");
+    }
+}
+
+/// Python `cryptography` requests (several O as separate RDNs, SANs), PEM and DER, signed by
+/// kcred; Go authenticates the identity and Python checks the certificate's issuer signature.
+#[test]
+fn kcred_signs_python_cryptography_requests() {
+    let env = Env::new();
+    env.ca("ca", "rsa2048");
+    python(
+        r#"
+import sys, os, ipaddress
+from cryptography import x509
+from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import hashes, serialization as s
+from cryptography.hazmat.primitives.asymmetric import rsa, ec, ed25519
+d = sys.argv[1]
+name = x509.Name([
+    x509.RelativeDistinguishedName([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "zeta")]),
+    x509.RelativeDistinguishedName([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "alpha")]),
+    x509.RelativeDistinguishedName([x509.NameAttribute(NameOID.ORGANIZATION_NAME, "équipe")]),
+    x509.RelativeDistinguishedName([x509.NameAttribute(NameOID.COMMON_NAME, "py-user")]),
+])
+san = x509.SubjectAlternativeName([x509.DNSName("py.example"), x509.IPAddress(ipaddress.ip_address("2001:db8::1"))])
+for label, key, h in [("rsa", rsa.generate_private_key(65537, 3072), hashes.SHA384()),
+                      ("p384", ec.generate_private_key(ec.SECP384R1()), hashes.SHA384()),
+                      ("p256", ec.generate_private_key(ec.SECP256R1()), hashes.SHA256()),
+                      ("ed25519", ed25519.Ed25519PrivateKey.generate(), None)]:
+    csr = x509.CertificateSigningRequestBuilder().subject_name(name).add_extension(san, False).sign(key, h)
+    open(os.path.join(d, label + ".csr"), "wb").write(csr.public_bytes(s.Encoding.PEM))
+    open(os.path.join(d, label + ".der"), "wb").write(csr.public_bytes(s.Encoding.DER))
+"#,
+        &[&env.p("")],
+    );
+    for name in ["rsa.csr", "p384.der", "p256.csr", "ed25519.der"] {
+        let out = format!("{name}.crt");
+        env.ok(&[
+            "cert",
+            "sign",
+            "--ca",
+            &env.p("ca"),
+            "--csr",
+            &env.p(name),
+            "--out",
+            &env.p(&out),
+            "--usage",
+            "peer",
+        ]);
+        let got = go_x509check(&env.path("ca.crt"), &env.path(&out));
+        assert_eq!(got["authenticated"], true, "{name}: {got}");
+        assert_eq!(got["user"], "py-user");
+        assert_eq!(got["groups"], json!(["zeta", "alpha", "équipe"]), "{name}");
+        let checked = python(
+            r#"
+import sys, json
+from cryptography import x509
+ca = x509.load_pem_x509_certificate(open(sys.argv[1], "rb").read())
+c = x509.load_pem_x509_certificate(open(sys.argv[2], "rb").read())
+c.verify_directly_issued_by(ca)
+san = c.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+print(json.dumps([str(v.value) for v in san]))
+"#,
+            &[&env.p("ca.crt"), &env.p(&out)],
+        );
+        assert_eq!(checked.trim(), r#"["py.example", "2001:db8::1"]"#, "{name}");
+    }
+}
+
+/// kcred's requests pass `openssl req -verify` for every key type and show every O in order,
+/// and the SANs are in the extensionRequest.
+#[test]
+fn kcred_requests_verify_in_openssl_with_every_group() {
+    let env = Env::new();
+    for kt in ["rsa2048", "ecdsa-p256", "ecdsa-p384", "ed25519"] {
+        env.ok(&[
+            "csr",
+            "create",
+            "--out",
+            &env.p(kt),
+            "--cn",
+            "jane",
+            "--group",
+            "zeta",
+            "--group",
+            "dev, ops",
+            "--group",
+            "alpha",
+            "--key-type",
+            kt,
+            "--usage",
+            "peer",
+            "--san",
+            "jane.example",
+            "--san",
+            "192.0.2.1",
+        ]);
+        let csr = format!("{kt}.csr");
+        let out = peer("openssl")
+            .current_dir(env.dir.path())
+            .args([
+                "req", "-in", &csr, "-verify", "-noout", "-text", "-nameopt", "RFC2253",
+            ])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{kt}: {text}");
+        assert!(text.contains("verify OK"), "{kt}: {text}");
+        assert!(
+            text.contains(r"Subject: CN=jane,O=alpha,O=dev\, ops,O=zeta"),
+            "{kt}: {text}"
+        );
+        assert!(
+            text.contains("DNS:jane.example, IP Address:192.0.2.1"),
+            "{kt}: {text}"
+        );
+        // The key written next to it is the CSR's key.
+        let from_csr = openssl(&env, &["req", "-in", &csr, "-noout", "-pubkey"]);
+        let from_key = openssl(&env, &["pkey", "-in", &format!("{kt}.key"), "-pubout"]);
+        assert_eq!(from_csr, from_key, "{kt}");
+        let mode = fs::metadata(env.path(&format!("{kt}.key")))
+            .unwrap()
+            .permissions();
+        assert_eq!(
+            std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777,
+            0o600
+        );
+    }
+}
+
+/// The CertificateSigningRequest YAML, decoded by kubectl, holds exactly the fields asked
+/// for, with spec.request the base64 of the .csr file; kcred signs the YAML and kubectl's JSON
+/// rendering of it alike, honouring expirationSeconds (checked with `openssl x509 -checkend`).
+#[test]
+fn certificate_signing_request_yaml_round_trips_through_kubectl() {
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    // (prefix, csr create flags, signerName, usages, expirationSeconds)
+    type Case<'a> = (&'a str, Vec<&'a str>, &'a str, Vec<&'a str>, Option<i64>);
+    let cases: [Case; 4] = [
+        (
+            "jane",
+            vec!["--cn", "jane", "--group", "dev", "--key-type", "ecdsa-p256"],
+            "kubernetes.io/kube-apiserver-client",
+            vec!["digital signature", "client auth"],
+            Some(7200),
+        ),
+        (
+            "kubelet",
+            vec!["--node", "worker-1"],
+            "kubernetes.io/kube-apiserver-client-kubelet",
+            vec!["digital signature", "key encipherment", "client auth"],
+            None,
+        ),
+        (
+            "serving",
+            vec![
+                "--node",
+                "worker-1",
+                "--usage",
+                "server",
+                "--san",
+                "10.0.0.5",
+                "--key-type",
+                "ecdsa-p384",
+            ],
+            "kubernetes.io/kubelet-serving",
+            vec!["digital signature", "server auth"],
+            Some(86400),
+        ),
+        (
+            "custom",
+            vec![
+                "--cn",
+                "etcd-0",
+                "--usage",
+                "peer",
+                "--san",
+                "etcd-0.local",
+                "--signer-name",
+                "example.com/etcd",
+            ],
+            "example.com/etcd",
+            vec![
+                "digital signature",
+                "key encipherment",
+                "server auth",
+                "client auth",
+            ],
+            None,
+        ),
+    ];
+    for (name, flags, signer, usages, expiration) in cases {
+        let mut args = vec!["csr", "create", "--out"];
+        let prefix = env.p(name);
+        args.push(&prefix);
+        args.extend_from_slice(&flags);
+        let k8s_name = format!("{name}-csr");
+        args.extend_from_slice(&["--k8s-name", &k8s_name]);
+        let exp = expiration.map(|s| format!("{s}s"));
+        if let Some(e) = &exp {
+            args.extend_from_slice(&["--expiration", e]);
+        }
+        env.ok(&args);
+
+        let csr_file = fs::read(env.path(&format!("{name}.csr"))).unwrap();
+        let mut spec = json!({
+            "request": base64::engine::general_purpose::STANDARD.encode(&csr_file),
+            "signerName": signer,
+            "usages": usages,
+        });
+        if let Some(s) = expiration {
+            spec["expirationSeconds"] = json!(s);
+        }
+        let expected = json!({
+            "apiVersion": "certificates.k8s.io/v1",
+            "kind": "CertificateSigningRequest",
+            "metadata": {"name": k8s_name},
+            "spec": spec,
+        });
+        let yaml = format!("{name}.yaml");
+        let decoded = kubectl_reads(&env, &yaml);
+        assert_eq!(decoded, expected, "{name}");
+
+        // kcred signs the object, as YAML and as kubectl's JSON.
+        let json_file = format!("{name}.json");
+        fs::write(
+            env.path(&json_file),
+            serde_json::to_string(&decoded).unwrap(),
+        )
+        .unwrap();
+        for input in [&yaml, &json_file] {
+            let out = format!("{input}.crt");
+            env.ok(&[
+                "cert",
+                "sign",
+                "--ca",
+                &env.p("ca"),
+                "--csr",
+                &env.p(input),
+                "--out",
+                &env.p(&out),
+            ]);
+            let eku = openssl(
+                &env,
+                &["x509", "-in", &out, "-noout", "-ext", "extendedKeyUsage"],
+            );
+            assert_eq!(
+                eku.contains("Client Authentication"),
+                usages.contains(&"client auth"),
+                "{name}"
+            );
+            assert_eq!(
+                eku.contains("Server Authentication"),
+                usages.contains(&"server auth"),
+                "{name}"
+            );
+            let lives = |secs: i64| {
+                peer("openssl")
+                    .current_dir(env.dir.path())
+                    .args([
+                        "x509",
+                        "-in",
+                        &out,
+                        "-noout",
+                        "-checkend",
+                        &secs.to_string(),
+                    ])
+                    .stdout(Stdio::null())
+                    .status()
+                    .unwrap()
+                    .success()
+            };
+            let expected_life = expiration.unwrap_or(365 * 86400);
+            assert!(lives(expected_life - 120), "{name}: expires too early");
+            assert!(!lives(expected_life + 120), "{name}: lives too long");
+        }
+    }
+}
+
+/// One changed byte in the subject of a request (openssl's or kcred's; DER, PEM or inside a
+/// CertificateSigningRequest) and kcred refuses it, writing nothing.
+#[test]
+fn altered_requests_are_refused_and_nothing_is_written() {
+    let env = Env::new();
+    env.ca("ca", "rsa2048");
+    openssl(
+        &env,
+        &[
+            "req",
+            "-new",
+            "-nodes",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-keyout",
+            "o.key",
+            "-subj",
+            "/O=dev/CN=mallory",
+            "-outform",
+            "DER",
+            "-out",
+            "o.der",
+        ],
+    );
+    env.ok(&[
+        "csr",
+        "create",
+        "--out",
+        &env.p("k"),
+        "--cn",
+        "mallory",
+        "--group",
+        "dev",
+        "--k8s-name",
+        "mallory",
+    ]);
+    let alter = |der: &[u8]| {
+        let at = der
+            .windows(7)
+            .position(|w| w == b"mallory")
+            .expect("CN in the DER");
+        let mut bad = der.to_vec();
+        bad[at] = b'n'; // "nallory": still a valid name, but not what was signed
+        bad
+    };
+    let openssl_der = fs::read(env.path("o.der")).unwrap();
+    fs::write(env.path("bad.der"), alter(&openssl_der)).unwrap();
+    let pem = |der: &[u8]| {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+        let lines: Vec<&str> = b64
+            .as_bytes()
+            .chunks(64)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect();
+        format!(
+            "-----BEGIN CERTIFICATE REQUEST-----\n{}\n-----END CERTIFICATE REQUEST-----\n",
+            lines.join("\n")
+        )
+    };
+    fs::write(env.path("bad.csr"), pem(&alter(&openssl_der))).unwrap();
+    // The control: unaltered, the same request is signed.
+    env.ok(&[
+        "cert",
+        "sign",
+        "--ca",
+        &env.p("ca"),
+        "--csr",
+        &env.p("o.der"),
+        "--out",
+        &env.p("ok.crt"),
+    ]);
+    // kcred's own request, altered inside its CertificateSigningRequest object.
+    let kcred_pem = fs::read_to_string(env.path("k.csr")).unwrap();
+    let kcred_der = base64::engine::general_purpose::STANDARD
+        .decode(
+            kcred_pem
+                .lines()
+                .filter(|l| !l.starts_with("-----"))
+                .collect::<String>(),
+        )
+        .unwrap();
+    let yaml = fs::read_to_string(env.path("k.yaml")).unwrap();
+    let good_b64 = base64::engine::general_purpose::STANDARD.encode(kcred_pem.as_bytes());
+    let bad_b64 = base64::engine::general_purpose::STANDARD.encode(pem(&alter(&kcred_der)));
+    assert!(yaml.contains(&good_b64));
+    fs::write(env.path("bad.yaml"), yaml.replace(&good_b64, &bad_b64)).unwrap();
+
+    for input in ["bad.der", "bad.csr", "bad.yaml"] {
+        let err = env.fails(
+            3,
+            &[
+                "cert",
+                "sign",
+                "--ca",
+                &env.p("ca"),
+                "--csr",
+                &env.p(input),
+                "--out",
+                &env.p("out.crt"),
+            ],
+        );
+        assert!(err.contains("signature does not verify"), "{input}: {err}");
+        assert!(err.contains(input), "the error names the file: {err}");
+        assert!(!env.path("out.crt").exists(), "{input}: nothing is written");
+    }
+}
+
+/// The kubelet signers want `CN=system:node:NAME` in exactly `O=system:nodes` and their own
+/// usages; kcred refuses otherwise, on both ends, with one line and no files.
+#[test]
+fn kubelet_signers_refuse_requests_without_system_nodes() {
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    // A request from openssl naming a node but not system:nodes, in a hand-written object.
+    openssl(
+        &env,
+        &[
+            "req",
+            "-new",
+            "-nodes",
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-256",
+            "-keyout",
+            "n.key",
+            "-subj",
+            "/O=system:masters/CN=system:node:worker-1",
+            "-out",
+            "n.csr",
+        ],
+    );
+    let request =
+        base64::engine::general_purpose::STANDARD.encode(fs::read(env.path("n.csr")).unwrap());
+    let object = |signer: &str, usages: &str| {
+        format!(
+            "apiVersion: certificates.k8s.io/v1\nkind: CertificateSigningRequest\nmetadata:\n  name: node-csr-x\nspec:\n  request: {request}\n  signerName: {signer}\n  usages: {usages}\n"
+        )
+    };
+    fs::write(
+        env.path("client.yaml"),
+        object(
+            "kubernetes.io/kube-apiserver-client-kubelet",
+            "[digital signature, client auth]",
+        ),
+    )
+    .unwrap();
+    fs::write(
+        env.path("serving.yaml"),
+        object(
+            "kubernetes.io/kubelet-serving",
+            "[digital signature, server auth]",
+        ),
+    )
+    .unwrap();
+    for input in ["client.yaml", "serving.yaml"] {
+        let err = env.fails(
+            3,
+            &[
+                "cert",
+                "sign",
+                "--ca",
+                &env.p("ca"),
+                "--csr",
+                &env.p(input),
+                "--out",
+                &env.p("n.crt"),
+            ],
+        );
+        assert!(
+            err.contains("subject organization is not system:nodes"),
+            "{err}"
+        );
+        assert!(!env.path("n.crt").exists());
+    }
+    // The same objects are accepted by kubectl's decoder: the refusal is kcred's signer rule.
+    kubectl_reads(&env, "client.yaml");
+
+    // kube-apiserver-client takes the same request (client usages only).
+    fs::write(
+        env.path("apiserver-client.yaml"),
+        object("kubernetes.io/kube-apiserver-client", "[client auth]"),
+    )
+    .unwrap();
+    env.ok(&[
+        "cert",
+        "sign",
+        "--ca",
+        &env.p("ca"),
+        "--csr",
+        &env.p("apiserver-client.yaml"),
+        "--out",
+        &env.p("ac.crt"),
+    ]);
+    fs::write(
+        env.path("wrong-usage.yaml"),
+        object(
+            "kubernetes.io/kube-apiserver-client",
+            "[client auth, server auth]",
+        ),
+    )
+    .unwrap();
+    let err = env.fails(
+        3,
+        &[
+            "cert",
+            "sign",
+            "--ca",
+            &env.p("ca"),
+            "--csr",
+            &env.p("wrong-usage.yaml"),
+            "--out",
+            &env.p("w.crt"),
+        ],
+    );
+    assert!(
+        err.contains("invalid usage for client certificate: server auth"),
+        "{err}"
+    );
+
+    // On the requesting side: a node with an extra group cannot ask a kubelet signer.
+    let err = env.fails(
+        2,
+        &[
+            "csr",
+            "create",
+            "--out",
+            &env.p("extra"),
+            "--node",
+            "worker-1",
+            "--group",
+            "ops",
+            "--k8s-name",
+            "x",
+        ],
+    );
+    assert!(
+        err.contains("subject organization is not system:nodes"),
+        "{err}"
+    );
+    for f in ["extra.key", "extra.csr", "extra.yaml"] {
+        assert!(!env.path(f).exists(), "{f} written");
+    }
+    // ...but may ask the general client signer for it.
+    env.ok(&[
+        "csr",
+        "create",
+        "--out",
+        &env.p("extra"),
+        "--node",
+        "worker-1",
+        "--group",
+        "ops",
+        "--k8s-name",
+        "x",
+        "--signer-name",
+        "kubernetes.io/kube-apiserver-client",
+    ]);
+}
+
+/// `--out FILE` is the file; usage and expiration errors are usage errors; an existing output
+/// needs --force.
+#[test]
+fn sign_writes_exactly_out_and_checks_its_flags() {
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    env.ok(&[
+        "csr",
+        "create",
+        "--out",
+        &env.p("j"),
+        "--cn",
+        "jane",
+        "--key-type",
+        "ecdsa-p256",
+        "--k8s-name",
+        "jane",
+    ]);
+    env.ok(&[
+        "cert",
+        "sign",
+        "--ca-cert",
+        &env.p("ca.crt"),
+        "--ca-key",
+        &env.p("ca.key"),
+        "--csr",
+        &env.p("j.yaml"),
+        "--out",
+        &env.p("signed.pem"),
+    ]);
+    assert!(env.path("signed.pem").is_file());
+    assert!(!env.path("signed.pem.crt").exists());
+    env.fails(
+        3,
+        &[
+            "cert",
+            "sign",
+            "--ca",
+            &env.p("ca"),
+            "--csr",
+            &env.p("j.csr"),
+            "--out",
+            &env.p("signed.pem"),
+        ],
+    );
+    env.ok(&[
+        "cert",
+        "sign",
+        "--ca",
+        &env.p("ca"),
+        "--csr",
+        &env.p("j.csr"),
+        "--out",
+        &env.p("signed.pem"),
+        "--force",
+    ]);
+    let err = env.fails(
+        2,
+        &[
+            "cert",
+            "sign",
+            "--ca",
+            &env.p("ca"),
+            "--csr",
+            &env.p("j.yaml"),
+            "--out",
+            &env.p("s.crt"),
+            "--usage",
+            "server",
+        ],
+    );
+    assert!(err.contains("contradicts"), "{err}");
+    let err = env.fails(
+        2,
+        &[
+            "csr",
+            "create",
+            "--out",
+            &env.p("e"),
+            "--cn",
+            "e",
+            "--k8s-name",
+            "e",
+            "--expiration",
+            "5m",
+        ],
+    );
+    assert!(err.contains("--expiration"), "{err}");
+    // A server CSR has nothing to put in a server certificate without SANs.
+    let err = env.fails(
+        3,
+        &[
+            "cert",
+            "sign",
+            "--ca",
+            &env.p("ca"),
+            "--csr",
+            &env.p("j.csr"),
+            "--out",
+            &env.p("s.crt"),
+            "--usage",
+            "server",
+        ],
+    );
+    assert!(err.contains("needs a DNS or IP SAN"), "{err}");
+    // Read from stdin; signed by a CA that expires in 2 days, the leaf stops with the CA.
+    env.ok(&["ca", "create", "--out", &env.p("short"), "--validity", "2d"]);
+    let out = env
+        .kcred()
+        .args([
+            "cert",
+            "sign",
+            "--ca",
+            &env.p("short"),
+            "--csr",
+            "-",
+            "--out",
+        ])
+        .arg(env.p("short-leaf.crt"))
+        .write_stdin(fs::read(env.path("j.csr")).unwrap())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("cannot outlive its CA"), "{stderr}");
+    assert_eq!(
+        openssl(
+            &env,
+            &["x509", "-in", "short-leaf.crt", "-noout", "-enddate"]
+        ),
+        openssl(&env, &["x509", "-in", "short.crt", "-noout", "-enddate"])
+    );
+    // Not a CSR at all.
+    let err = env.fails(
+        3,
+        &[
+            "cert",
+            "sign",
+            "--ca",
+            &env.p("ca"),
+            "--csr",
+            &env.p("ca.crt"),
+            "--out",
+            &env.p("s.crt"),
+        ],
+    );
+    assert!(err.contains("no certificate request here"), "{err}");
+    assert!(!env.path("s.crt").exists());
+}
