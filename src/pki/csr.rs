@@ -326,7 +326,10 @@ fn rsa_pss(
         _ => return Err(unsupported()),
     };
     if params.salt_length() != len {
-        return Err(unsupported());
+        return Err(format!(
+            "the CSR's RSA-PSS salt is {} bytes; only a salt as long as the hash ({len}) is accepted, as in Go's crypto/x509",
+            params.salt_length()
+        ));
     }
     Ok(alg)
 }

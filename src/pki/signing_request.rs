@@ -214,6 +214,9 @@ pub fn check_signer_rules(
     request: &CertificateRequest,
     usages: &[String],
 ) -> std::result::Result<(), String> {
+    if signer_name.is_empty() {
+        return Err("spec.signerName is required in certificates.k8s.io/v1".into());
+    }
     let refuse = |why: String| Err(format!("signer {signer_name} refuses the request: {why}"));
     if usages.is_empty() {
         return refuse("usages must be provided".into());
@@ -563,6 +566,7 @@ mod tests {
             check_signer_rules("kubernetes.io/nope", &jane, &usages(&["client auth"])).is_err()
         );
         assert!(check_signer_rules("example.com/x", &jane, &usages(&["server auth"])).is_ok());
+        assert!(check_signer_rules("", &jane, &usages(&["client auth"])).is_err());
     }
 
     #[test]

@@ -153,6 +153,93 @@ fn kcred_signs_openssl_requests_and_go_authenticates_them() {
     }
 }
 
+/// Signature variants from openssl: RSA-PSS (salt = hash length, as Go verifies it) and
+/// P-521 with SHA-512 are signed and authenticate in Go; SHA-1, RSA-1024 and a PSS salt
+/// Go would not accept are refused.
+#[test]
+fn openssl_signature_variants() {
+    let env = Env::new();
+    env.ca("ca", "rsa2048");
+    let req = |out: &str, extra: &[&str]| {
+        let mut args = vec!["req", "-new", "-nodes", "-keyout", "k.key", "-subj"];
+        let subj = format!("/O=g1/O=g2/CN={out}");
+        args.push(&subj);
+        args.extend_from_slice(extra);
+        args.extend_from_slice(&["-out", out]);
+        openssl(&env, &args);
+    };
+    req(
+        "pss",
+        &[
+            "-newkey",
+            "rsa:2048",
+            "-sha384",
+            "-sigopt",
+            "rsa_padding_mode:pss",
+            "-sigopt",
+            "rsa_pss_saltlen:digest",
+        ],
+    );
+    req(
+        "p521",
+        &[
+            "-newkey",
+            "ec",
+            "-pkeyopt",
+            "ec_paramgen_curve:P-521",
+            "-sha512",
+        ],
+    );
+    for ok in ["pss", "p521"] {
+        let crt = format!("{ok}.crt");
+        env.ok(&[
+            "cert",
+            "sign",
+            "--ca",
+            &env.p("ca"),
+            "--csr",
+            &env.p(ok),
+            "--out",
+            &env.p(&crt),
+        ]);
+        let got = go_x509check(&env.path("ca.crt"), &env.path(&crt));
+        assert_eq!(got["authenticated"], true, "{ok}: {got}");
+        assert_eq!(got["user"], ok);
+        assert_eq!(got["groups"], json!(["g1", "g2"]));
+    }
+    req("sha1", &["-newkey", "rsa:2048", "-sha1"]);
+    req("weak", &["-newkey", "rsa:1024"]);
+    req(
+        "pssmax",
+        &[
+            "-newkey",
+            "rsa:2048",
+            "-sha256",
+            "-sigopt",
+            "rsa_padding_mode:pss",
+            "-sigopt",
+            "rsa_pss_saltlen:max",
+        ],
+    );
+    for (bad, why) in [("sha1", "SHA-1"), ("weak", "RSA-1024"), ("pssmax", "salt")] {
+        let err = env.fails(
+            3,
+            &[
+                "cert",
+                "sign",
+                "--ca",
+                &env.p("ca"),
+                "--csr",
+                &env.p(bad),
+                "--out",
+                &env.p("x.crt"),
+            ],
+        );
+        assert!(err.contains(why), "{bad}: {err}");
+        assert!(!env.path("x.crt").exists());
+    }
+}
+
 /// Python `cryptography` requests (several O as separate RDNs, SANs), PEM and DER, signed by
 /// kcred; Go authenticates the identity and Python checks the certificate's issuer signature.
 #[test]
