@@ -55,3 +55,30 @@ pub fn duration(data: &[u8]) {
         let _ = crate::duration::parse(t);
     }
 }
+
+/// CSRs: PEM, DER, or a CertificateSigningRequest object in YAML or JSON.
+pub fn signing_request(data: &[u8]) {
+    let _ = crate::pki::read_signing_request(Path::new("fuzz"), data);
+}
+
+/// Kubeconfigs: parsed, a context selected, written back.
+pub fn kubeconfig(data: &[u8]) {
+    let Some(t) = text(data) else { return };
+    if let Ok(kc) = crate::kubeconfig::Kubeconfig::from_yaml("fuzz", t) {
+        let _ = kc.to_yaml();
+        let _ = kc.select(None);
+    }
+}
+
+/// Client certificate chains through the x509 authenticator, with the chain's own last
+/// certificate as the trusted root (so that path building, not just parsing, runs).
+pub fn client_chain(data: &[u8]) {
+    if let Ok(chain) = crate::pki::read_certificates(Path::new("fuzz"), data) {
+        let roots = chain.last().cloned().into_iter().collect::<Vec<_>>();
+        let _ = crate::authn::x509::authenticate_client_cert(
+            &chain,
+            &roots,
+            jiff::Timestamp::UNIX_EPOCH,
+        );
+    }
+}

@@ -27,6 +27,9 @@ fn saved_fuzz_inputs_do_not_crash() {
         ("certificate", kcred::fuzzing::certificate),
         ("plan", kcred::fuzzing::plan),
         ("duration", kcred::fuzzing::duration),
+        ("signing_request", kcred::fuzzing::signing_request),
+        ("kubeconfig", kcred::fuzzing::kubeconfig),
+        ("client_chain", kcred::fuzzing::client_chain),
     ];
     let mut total = 0;
     for (name, run) in targets {
