@@ -4,7 +4,10 @@
 
 use std::path::Path;
 
-fn replay(target: &str, run: fn(&[u8])) -> usize {
+/// A fuzz entry point.
+type Target = fn(&[u8]);
+
+fn replay(target: &str, run: Target) -> usize {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fuzz/corpus")
         .join(target);
@@ -22,7 +25,7 @@ fn replay(target: &str, run: fn(&[u8])) -> usize {
 
 #[test]
 fn saved_fuzz_inputs_do_not_crash() {
-    let targets: &[(&str, fn(&[u8]))] = &[
+    let targets: &[(&str, Target)] = &[
         ("private_key", kcred::fuzzing::private_key),
         ("certificate", kcred::fuzzing::certificate),
         ("plan", kcred::fuzzing::plan),
