@@ -253,12 +253,17 @@ fn kubectl_config_view_reads_what_kcred_writes() {
     env.ca("pki/ca", "ecdsa-p256");
     let ca_pem = fs::read(env.path("pki/ca.crt")).unwrap();
 
-    // Names and values a YAML 1.1 reader would misread come back as the same strings.
+    // Names and values a YAML 1.1 reader would misread, and YAML syntax characters, come back
+    // as the same strings.
     let tricky = [
         ("yes", "no", "on", "null"),
         ("off", "0123", "1.0", "~"),
         ("1e3", "y", "true", "0x1F"),
         ("2024-01-01", "Off", "NULL", "12:30"),
+        // YAML syntax characters.
+        ("*star", "a: b", "!bang", "[x]"),
+        ("'q'", "-", "x #y", "%p"),
+        ("@at", "{b}", "|", " lead"),
     ];
     for (i, (cluster, user, context, ns)) in tricky.iter().enumerate() {
         let out = env.p(&format!("tricky{i}.conf"));
