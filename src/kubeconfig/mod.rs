@@ -119,8 +119,12 @@ impl Kubeconfig {
                 ));
             }
         };
-        serde_json::from_value(value)
-            .map_err(|e| Error::input(source, format!("not a valid kubeconfig: {e}")))
+        serde_json::from_value(value).map_err(|e| {
+            Error::input(
+                source,
+                format!("not a valid kubeconfig: {}", redact(&e.to_string())),
+            )
+        })
     }
 
     /// Read one kubeconfig file. Relative paths in it resolve against its directory.
@@ -385,6 +389,17 @@ fn clean(p: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// serde's "invalid type: string \"…\", expected …" quotes the value, which may be a token or
+/// a key put in the wrong place: keep only what was expected.
+fn redact(msg: &str) -> String {
+    match msg.split_once(", expected ") {
+        Some((_, expected)) if msg.starts_with("invalid ") => {
+            format!("a value of the wrong type, expected {expected}")
+        }
+        _ => msg.to_string(),
+    }
 }
 
 /// Sort as kubectl's output is sorted: map keys in go-yaml's order, and the named lists of a
