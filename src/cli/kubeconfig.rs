@@ -173,7 +173,7 @@ pub fn run(a: KubeconfigArgs) -> anyhow::Result<ExitStatus> {
     let context = a
         .context
         .clone()
-        .unwrap_or_else(|| format!("{user}@{}", a.cluster));
+        .unwrap_or_else(|| kubeconfig::context_name(&user, &a.cluster));
     let mut ctx = Context::new(&a.cluster, &user);
     if let Some(ns) = &a.namespace {
         ctx = ctx.with_namespace(ns);

@@ -15,6 +15,27 @@
 //! `current-context` and `preferences` are always present, and embedded data is standard
 //! padded base64 on one line. Strings that a YAML 1.1 reader (kubectl's go-yaml) would take
 //! for a bool, number, null or timestamp (`yes`, `on`, `~`, `1.0`, `0123`, …) are quoted.
+//!
+//! ```
+//! use kcred::kubeconfig::{Cluster, Credential, Kubeconfig, User};
+//!
+//! let kc = Kubeconfig::single(
+//!     "kubernetes",
+//!     Cluster::new("https://10.0.0.1:6443"),
+//!     "yes", // a name YAML 1.1 would read as a bool
+//!     User::token("abc.def"),
+//! );
+//! let yaml = kc.to_yaml()?;
+//! assert!(yaml.contains("current-context: yes@kubernetes\n"));
+//! assert!(yaml.contains("- name: \"yes\"\n") || yaml.contains("- name: 'yes'\n"));
+//!
+//! let back = Kubeconfig::from_yaml("example", &yaml)?;
+//! let selected = back.select(None)?;
+//! assert_eq!(selected.user_name, "yes");
+//! assert_eq!(selected.cluster.server, "https://10.0.0.1:6443");
+//! assert!(matches!(selected.credential, Credential::Token(t) if t == "abc.def"));
+//! # Ok::<(), kcred::Error>(())
+//! ```
 
 mod model;
 mod select;
@@ -29,6 +50,11 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::fsio;
+
+/// The default context name for a user on a cluster: `USER@CLUSTER`, as kubeadm names them.
+pub fn context_name(user: &str, cluster: &str) -> String {
+    format!("{user}@{cluster}")
+}
 
 /// Where kubectl looks when `KUBECONFIG` is unset: `~/.kube/config`.
 pub fn default_path() -> Option<PathBuf> {
@@ -47,6 +73,24 @@ impl Kubeconfig {
             rest,
             ..Kubeconfig::default()
         }
+    }
+
+    /// A kubeconfig with one cluster, one user and the context `USER@CLUSTER` joining them,
+    /// made current (what kubeadm writes for each component).
+    pub fn single(cluster_name: &str, cluster: Cluster, user_name: &str, user: User) -> Self {
+        let mut kc = Kubeconfig::new();
+        let context = context_name(user_name, cluster_name);
+        kc.set_cluster(cluster_name, cluster);
+        kc.set_user(user_name, user);
+        kc.set_context(&context, Context::new(cluster_name, user_name));
+        kc.current_context = context;
+        kc
+    }
+
+    /// The kubeconfig as a file to write with [`fsio::write_all`]: mode 0600 (it may hold
+    /// keys and tokens), written atomically.
+    pub fn to_output(&self, path: impl Into<PathBuf>) -> Result<fsio::Output> {
+        Ok(fsio::Output::secret(path, self.to_yaml()?.into_bytes()))
     }
 
     /// Parse kubeconfig YAML (or JSON). `source` names it in errors. Entries are not given an
@@ -75,8 +119,12 @@ impl Kubeconfig {
                 ));
             }
         };
-        serde_json::from_value(value)
-            .map_err(|e| Error::input(source, format!("not a valid kubeconfig: {e}")))
+        serde_json::from_value(value).map_err(|e| {
+            Error::input(
+                source,
+                format!("not a valid kubeconfig: {}", redact(&e.to_string())),
+            )
+        })
     }
 
     /// Read one kubeconfig file. Relative paths in it resolve against its directory.
@@ -341,6 +389,17 @@ fn clean(p: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// serde's "invalid type: string \"…\", expected …" quotes the value, which may be a token or
+/// a key put in the wrong place: keep only what was expected.
+fn redact(msg: &str) -> String {
+    match msg.split_once(", expected ") {
+        Some((_, expected)) if msg.starts_with("invalid ") => {
+            format!("a value of the wrong type, expected {expected}")
+        }
+        _ => msg.to_string(),
+    }
 }
 
 /// Sort as kubectl's output is sorted: map keys in go-yaml's order, and the named lists of a

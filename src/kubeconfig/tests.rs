@@ -211,12 +211,14 @@ fn bad_input_names_the_source_in_one_line() {
             "users:\n- name: u\n  user: {client-key-data: '!!!'}\n",
             "not valid base64",
         ),
+        ("users: s3cr3t-t0ken", "wrong type, expected a sequence"),
     ] {
         let e = Kubeconfig::from_yaml("f.yaml", text)
             .unwrap_err()
             .to_string();
         assert!(e.starts_with("f.yaml: ") && e.contains(want), "{e}");
         assert_eq!(e.lines().count(), 1, "{e}");
+        assert!(!e.contains("s3cr3t"), "{e}");
     }
 }
 
@@ -315,4 +317,40 @@ fn go_yaml_key_order_matches_sorter_go() {
             "tokenFile"
         ]
     );
+}
+
+#[test]
+fn client_certificate_files_resolve_against_their_kubeconfig() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::create_dir(d.path().join("pki")).unwrap();
+    std::fs::write(d.path().join("pki/u.crt"), "CERT").unwrap();
+    std::fs::write(d.path().join("pki/u.key"), "KEY").unwrap();
+    let path = d.path().join("config");
+    std::fs::write(
+        &path,
+        "users:\n- name: u\n  user: {client-certificate: pki/u.crt, client-key: pki/u.key}\n- name: half\n  user: {client-certificate-data: Q0VSVA==}\n- name: none\n  user: {}\n",
+    )
+    .unwrap();
+    let kc = Kubeconfig::load(&path).unwrap();
+    match kc.user("u").unwrap().credential().unwrap() {
+        Credential::ClientCert { cert_pem, key_pem } => {
+            assert_eq!(cert_pem, b"CERT");
+            assert_eq!(key_pem.as_slice(), b"KEY");
+        }
+        other => panic!("{other:?}"),
+    }
+    let e = kc
+        .user("half")
+        .unwrap()
+        .credential()
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("no client-key"), "{e}");
+    assert!(matches!(
+        kc.user("none").unwrap().credential().unwrap(),
+        Credential::None
+    ));
+    // Debug output never shows key material or tokens.
+    let dbg = format!("{:?}", Credential::Token("s3cr3t".into()));
+    assert!(!dbg.contains("s3cr3t"), "{dbg}");
 }

@@ -253,12 +253,17 @@ fn kubectl_config_view_reads_what_kcred_writes() {
     env.ca("pki/ca", "ecdsa-p256");
     let ca_pem = fs::read(env.path("pki/ca.crt")).unwrap();
 
-    // Names and values a YAML 1.1 reader would misread come back as the same strings.
+    // Names and values a YAML 1.1 reader would misread, and YAML syntax characters, come back
+    // as the same strings.
     let tricky = [
         ("yes", "no", "on", "null"),
         ("off", "0123", "1.0", "~"),
         ("1e3", "y", "true", "0x1F"),
         ("2024-01-01", "Off", "NULL", "12:30"),
+        // YAML syntax characters.
+        ("*star", "a: b", "!bang", "[x]"),
+        ("'q'", "-", "x #y", "%p"),
+        ("@at", "{b}", "|", " lead"),
     ];
     for (i, (cluster, user, context, ns)) in tricky.iter().enumerate() {
         let out = env.p(&format!("tricky{i}.conf"));
@@ -665,4 +670,74 @@ fn refusals_are_one_line_and_change_nothing() {
     );
     assert!(e.contains("symbolic link"), "{e}");
     assert_eq!(fs::read(&out).unwrap(), before);
+}
+
+/// kcred's file is byte for byte what kubectl writes when it re-serialises it
+/// (`kubectl config view --raw`, YAML): same key order, list order, quoting of YAML 1.1
+/// look-alikes, base64 layout. One difference is deliberate: kcred always writes
+/// `preferences: {}` (as kubectl up to 1.33 did, and as the issue asks), while kubectl 1.35
+/// leaves an empty `preferences` out.
+#[test]
+fn kcred_writes_what_kubectl_writes() {
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    let cases: [&[&str]; 4] = [
+        &["--ca", "ca", "--admin", "--key-type", "ecdsa-p256"],
+        &[
+            "--ca",
+            "ca",
+            "--node",
+            "w-1",
+            "--no-embed",
+            "--namespace",
+            "kube-system",
+        ],
+        &[
+            "--token",
+            "abc",
+            "--cluster",
+            "yes",
+            "--user",
+            "0123",
+            "--context",
+            "~",
+            "--namespace",
+            "on",
+        ],
+        &[
+            "--token",
+            "abc",
+            "--cluster",
+            "1.0",
+            "--user",
+            "null",
+            "--namespace",
+            "1e3",
+        ],
+    ];
+    for (i, args) in cases.iter().enumerate() {
+        let out = format!("k{i}.conf");
+        let mut all = vec![
+            "kubeconfig",
+            "--server",
+            "https://10.0.0.1:6443",
+            "--out",
+            &out,
+        ];
+        all.extend_from_slice(args);
+        env.ok(&all);
+        let ours = fs::read_to_string(env.path(&out)).unwrap();
+        let theirs = run_peer(
+            peer("kubectl")
+                .current_dir(env.dir.path())
+                .env_remove("KUBECONFIG")
+                .args(["config", "view", "--raw", "--kubeconfig", &out]),
+        );
+        assert!(ours.contains("\npreferences: {}\n"), "{ours}");
+        assert_eq!(
+            ours.replace("preferences: {}\n", ""),
+            theirs,
+            "case {args:?}"
+        );
+    }
 }
