@@ -7,7 +7,7 @@ use std::path::Path;
 
 use crate::error::{Error, Result};
 use crate::keys::PrivateKey;
-use crate::kubeconfig::{Cluster, Context, Kubeconfig, User};
+use crate::kubeconfig::{Cluster, Kubeconfig, User};
 
 /// What one kubeconfig should hold.
 pub struct Spec<'a> {
@@ -27,19 +27,13 @@ pub struct Spec<'a> {
 
 /// The kubeconfig for `spec`, in kubectl's format.
 pub fn render(spec: &Spec<'_>) -> Result<String> {
-    let mut kc = Kubeconfig::new();
-    let context = format!("{}@{}", spec.user, spec.cluster);
-    kc.set_cluster(
+    Kubeconfig::single(
         spec.cluster,
         Cluster::new(spec.server).with_ca_data(spec.ca_pem.as_bytes().to_vec()),
-    );
-    kc.set_user(
         spec.user,
         User::client_cert_data(spec.cert_pem.as_bytes().to_vec(), spec.key_pem.to_vec()),
-    );
-    kc.set_context(&context, Context::new(spec.cluster, spec.user));
-    kc.current_context = context;
-    kc.to_yaml()
+    )
+    .to_yaml()
 }
 
 /// The current context's user of an existing kubeconfig, with its cluster: embedded key,
