@@ -26,8 +26,8 @@
 #![warn(missing_docs)]
 
 pub mod audit;
-pub mod bootstrap;
 pub mod authn;
+pub mod bootstrap;
 pub mod duration;
 mod error;
 pub mod fsio;

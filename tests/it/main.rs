@@ -4,10 +4,10 @@
 
 mod common;
 
+mod authn_x509;
 mod bootstrap;
 mod fuzz_replay;
 mod kubeconfig;
-mod authn_x509;
 mod pki_cli;
 mod pki_interop;
 
