@@ -33,6 +33,7 @@ pub mod keys;
 pub mod output;
 pub mod pem;
 pub mod pki;
+pub mod token;
 pub mod yaml;
 
 pub use error::{Error, Result};

@@ -5,6 +5,8 @@ mod args;
 mod ca;
 mod cert;
 mod docs;
+mod sa;
+mod token;
 
 use clap::{Parser, Subcommand};
 
@@ -26,6 +28,15 @@ enum Command {
     /// Client, server and peer certificates.
     #[command(subcommand)]
     Cert(Box<cert::CertCommand>),
+    /// ServiceAccount signing keys: keygen, JWKS and discovery documents.
+    #[command(subcommand)]
+    Sa(sa::SaCommand),
+    /// ServiceAccount tokens.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
+    /// Show a JWT's header and claims and its Kubernetes reading; verify it as the API
+    /// server does when --key or --jwks is given.
+    DecodeToken(Box<token::DecodeArgs>),
     /// Print a shell completion script.
     Completions(docs::CompletionsArgs),
     /// Print the man page (roff).
@@ -37,6 +48,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
         Command::Ca(c) => ca::run(c),
         Command::Cert(c) => cert::run(*c),
+        Command::Sa(c) => sa::run(c),
+        Command::Token(c) => token::run(c),
+        Command::DecodeToken(a) => token::decode(*a),
         Command::Completions(a) => docs::completions(a),
         Command::Man => docs::man(),
     }
