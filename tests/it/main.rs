@@ -6,3 +6,5 @@ mod common;
 
 mod pki_cli;
 mod pki_interop;
+mod token_cli;
+mod token_interop;
