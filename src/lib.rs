@@ -40,6 +40,7 @@ pub mod output;
 pub mod pem;
 pub mod pki;
 pub mod plan;
+pub mod token;
 pub mod yaml;
 
 pub use error::{Error, Result};

@@ -9,6 +9,8 @@ mod cert;
 mod csr;
 mod docs;
 mod kubeconfig;
+mod sa;
+mod token;
 
 use clap::{Parser, Subcommand};
 
@@ -41,6 +43,15 @@ enum Command {
     /// Certificate signing requests (PKCS#10, and Kubernetes CertificateSigningRequest objects).
     #[command(subcommand)]
     Csr(csr::CsrCommand),
+    /// ServiceAccount signing keys: keygen, JWKS and discovery documents.
+    #[command(subcommand)]
+    Sa(sa::SaCommand),
+    /// ServiceAccount tokens.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
+    /// Show a JWT's header and claims and its Kubernetes reading; verify it as the API
+    /// server does when --key or --jwks is given.
+    DecodeToken(Box<token::DecodeArgs>),
     /// Print a shell completion script.
     Completions(docs::CompletionsArgs),
     /// Print the man page (roff).
@@ -57,6 +68,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Renew(a) => audit::renew(a),
         Command::Kubeconfig(a) => kubeconfig::run(*a),
         Command::Csr(c) => csr::run(c),
+        Command::Sa(c) => sa::run(c),
+        Command::Token(c) => token::run(c),
+        Command::DecodeToken(a) => token::decode(*a),
         Command::Completions(a) => docs::completions(a),
         Command::Man => docs::man(),
     }

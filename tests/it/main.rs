@@ -12,3 +12,5 @@ mod pki_cli;
 mod pki_interop;
 
 mod csr;
+mod token_cli;
+mod token_interop;

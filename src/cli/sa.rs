@@ -1,0 +1,128 @@
+//! `kcred sa keygen` and `kcred sa jwks`: the ServiceAccount signing key pair and the
+//! documents that publish its public half.
+
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand};
+use kcred::fsio::{self, Output};
+use kcred::keys::{KeyType, PrivateKey};
+use kcred::token::{self, VerificationKey, jwks};
+
+use super::args::with_ext;
+use crate::exit_codes::ExitStatus;
+
+#[derive(Debug, Subcommand)]
+pub enum SaCommand {
+    /// Make the ServiceAccount signing key pair: PREFIX.key (0600, PKCS#1 or SEC1) and
+    /// PREFIX.pub (PKIX PUBLIC KEY), as kubeadm writes sa.key and sa.pub.
+    Keygen(KeygenArgs),
+    /// Print the JWKS the API server serves at /openid/v1/jwks for these keys; with
+    /// --out-dir also write the discovery documents, ready to publish.
+    Jwks(JwksArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Write PREFIX.key and PREFIX.pub.
+    #[arg(long, value_name = "PREFIX")]
+    out: PathBuf,
+    /// Key type: rsa2048, rsa3072, rsa4096, ecdsa-p256, ecdsa-p384.
+    #[arg(long, value_name = "T", default_value = "rsa2048")]
+    key_type: KeyType,
+    /// Replace existing files.
+    #[arg(long)]
+    force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct JwksArgs {
+    /// Key files as --service-account-key-file takes them (PUBLIC KEY, private keys,
+    /// certificates; several blocks per file); repeatable.
+    #[arg(long, value_name = "FILE", required = true, num_args = 1..)]
+    key: Vec<PathBuf>,
+    /// The issuer, for the discovery document.
+    #[arg(long, value_name = "URL", default_value = token::DEFAULT_ISSUER)]
+    issuer: String,
+    /// Also write DIR/.well-known/openid-configuration and DIR/openid/v1/jwks.
+    #[arg(long, value_name = "DIR")]
+    out_dir: Option<PathBuf>,
+    /// Replace existing files in --out-dir.
+    #[arg(long)]
+    force: bool,
+}
+
+pub fn run(cmd: SaCommand) -> anyhow::Result<ExitStatus> {
+    match cmd {
+        SaCommand::Keygen(a) => keygen(a),
+        SaCommand::Jwks(a) => jwks_cmd(a),
+    }
+}
+
+fn keygen(a: KeygenArgs) -> anyhow::Result<ExitStatus> {
+    token::SigningAlg::for_key_type(a.key_type)?;
+    let key_path = with_ext(&a.out, "key");
+    let pub_path = with_ext(&a.out, "pub");
+    fsio::check_writable(&[&key_path, &pub_path], a.force)?;
+    let key = PrivateKey::generate(a.key_type)?;
+    let key_pem = key.to_pem(a.key_type.default_format())?;
+    let pub_pem = kcred::pem::encode("PUBLIC KEY", &key.public_key_der()?);
+    fsio::write_all(
+        &[
+            Output::secret(&key_path, key_pem.as_bytes().to_vec()),
+            Output::public(&pub_path, pub_pem.into_bytes()),
+        ],
+        a.force,
+    )?;
+    eprintln!(
+        "created ServiceAccount key pair ({}, kid {}): {} {}",
+        a.key_type,
+        kcred::keys::key_id(&key.public_key_der()?),
+        key_path.display(),
+        pub_path.display()
+    );
+    Ok(ExitStatus::Success)
+}
+
+fn jwks_cmd(a: JwksArgs) -> anyhow::Result<ExitStatus> {
+    let mut keys: Vec<VerificationKey> = Vec::new();
+    for path in &a.key {
+        keys.extend(token::load_verification_keys(path)?);
+    }
+    // The API server serves compact JSON (openidmetadata.go, json.Marshal).
+    let set = serde_json::to_string(&jwks::jwk_set(&keys))?;
+    if let Some(dir) = &a.out_dir {
+        if a.issuer.is_empty() {
+            return Err(kcred::Error::Usage("--issuer must not be empty".into()).into());
+        }
+        let config = serde_json::to_string(&jwks::openid_configuration(&a.issuer, &keys))?;
+        let config_path = dir.join(".well-known/openid-configuration");
+        let jwks_path = dir.join("openid/v1/jwks");
+        fsio::check_writable(&[&config_path, &jwks_path], a.force)?;
+        // Published documents: directories readable by the web server (0755), unlike the
+        // 0700 directories kcred makes for keys.
+        for p in [&config_path, &jwks_path] {
+            if let Some(parent) = p.parent() {
+                use std::os::unix::fs::DirBuilderExt as _;
+                std::fs::DirBuilder::new()
+                    .recursive(true)
+                    .mode(0o755)
+                    .create(parent)
+                    .map_err(|e| kcred::Error::io(parent, e))?;
+            }
+        }
+        fsio::write_all(
+            &[
+                Output::public(&config_path, config.into_bytes()),
+                Output::public(&jwks_path, set.clone().into_bytes()),
+            ],
+            a.force,
+        )?;
+        eprintln!(
+            "wrote {} and {}",
+            config_path.display(),
+            jwks_path.display()
+        );
+    }
+    println!("{set}");
+    Ok(ExitStatus::Success)
+}

@@ -1,0 +1,396 @@
+//! `kcred token issue` and `kcred decode-token`: glue between the command line and
+//! `kcred::token`.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use clap::{Args, Subcommand, ValueEnum};
+use jiff::{SignedDuration, Timestamp};
+use kcred::output::{self, Format, go_list, sanitize};
+use kcred::token::claims::ObjectRef;
+use kcred::token::mint::{self, Binding, BoundRequest, TokenSigner};
+use kcred::token::verify::{self, DecodedToken, KubernetesReading};
+use kcred::token::{self, TokenTrust, jwks};
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::args::{load_key, parse_duration};
+use crate::exit_codes::ExitStatus;
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Mint a ServiceAccount token exactly as kube-apiserver's TokenRequest would (or, with
+    /// --legacy, an old secret-based token). Prints the bare token.
+    Issue(Box<IssueArgs>),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+#[value(rename_all = "PascalCase")]
+enum BoundKind {
+    Pod,
+    Secret,
+    Node,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum IssueOutput {
+    Raw,
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct IssueArgs {
+    /// The ServiceAccount's name.
+    #[arg(value_name = "SERVICEACCOUNT")]
+    service_account: String,
+    /// The ServiceAccount's namespace.
+    #[arg(short = 'n', long, value_name = "NAMESPACE", default_value = "default")]
+    namespace: String,
+    /// The signing key (sa.key: PKCS#1, SEC1 or PKCS#8; RSA or ECDSA).
+    #[arg(long, value_name = "FILE")]
+    key: PathBuf,
+    /// The ServiceAccount's UID (default: a random UUID).
+    #[arg(long, value_name = "UID")]
+    uid: Option<String>,
+    /// The issuer (kube-apiserver's first --service-account-issuer).
+    #[arg(long, value_name = "URL", default_value = token::DEFAULT_ISSUER)]
+    issuer: String,
+    /// An audience; repeatable (default: the issuer).
+    #[arg(long = "audience", value_name = "A")]
+    audiences: Vec<String>,
+    /// Lifetime, at least 10m (Go style 1h, or 30d). A Pod-bound 3607s token for the
+    /// default audience gets the API server's kubelet extension (1 year, warnafter).
+    #[arg(long, value_name = "D", default_value = "1h", value_parser = parse_duration)]
+    duration: SignedDuration,
+    /// Bind the token to an object.
+    #[arg(long, value_name = "Pod|Secret|Node", requires_all = ["bound_object_name", "bound_object_uid"])]
+    bound_object_kind: Option<BoundKind>,
+    /// The bound object's name.
+    #[arg(long, value_name = "NAME", requires = "bound_object_kind")]
+    bound_object_name: Option<String>,
+    /// The bound object's UID.
+    #[arg(long, value_name = "UID", requires = "bound_object_kind")]
+    bound_object_uid: Option<String>,
+    /// The bound pod's node (with --bound-object-kind Pod).
+    #[arg(long, value_name = "NAME", requires = "node_uid")]
+    node_name: Option<String>,
+    /// The bound pod's node UID.
+    #[arg(long, value_name = "UID", requires = "node_name")]
+    node_uid: Option<String>,
+    /// Mint a legacy secret-based token (iss kubernetes/serviceaccount, no exp, no aud).
+    #[arg(long, conflicts_with_all = ["audiences", "bound_object_kind", "node_name", "issuer", "duration"])]
+    legacy: bool,
+    /// The legacy token's secret (default: SERVICEACCOUNT-token-xxxxx).
+    #[arg(long, value_name = "NAME", requires = "legacy")]
+    secret_name: Option<String>,
+    /// raw: the token and a newline; json: the token with its header and claims.
+    #[arg(short = 'o', long, value_name = "raw|json", default_value = "raw")]
+    output: IssueOutput,
+}
+
+pub fn run(cmd: TokenCommand) -> anyhow::Result<ExitStatus> {
+    match cmd {
+        TokenCommand::Issue(a) => issue(*a),
+    }
+}
+
+#[derive(Serialize)]
+struct Issued<'a> {
+    token: &'a str,
+    header: Value,
+    claims: Value,
+}
+
+fn issue(a: IssueArgs) -> anyhow::Result<ExitStatus> {
+    let uid = match a.uid {
+        Some(u) => u,
+        None => mint::uuid_v4()?,
+    };
+    // Validate names before reading the key, so usage errors come first.
+    let claims: Value = if a.legacy {
+        let secret = match a.secret_name {
+            Some(s) => s,
+            None => mint::legacy_secret_name(&a.service_account)?,
+        };
+        serde_json::to_value(mint::legacy_claims(
+            &a.namespace,
+            &a.service_account,
+            &uid,
+            &secret,
+        )?)?
+    } else {
+        let r = |n: Option<String>, u: Option<String>| {
+            ObjectRef::new(n.unwrap_or_default(), u.unwrap_or_default())
+        };
+        let binding = a.bound_object_kind.map(|k| {
+            let o = r(a.bound_object_name.clone(), a.bound_object_uid.clone());
+            match k {
+                BoundKind::Pod => Binding::Pod(o),
+                BoundKind::Secret => Binding::Secret(o),
+                BoundKind::Node => Binding::Node(o),
+            }
+        });
+        let req = BoundRequest {
+            namespace: a.namespace,
+            name: a.service_account,
+            uid,
+            issuer: a.issuer,
+            audiences: a.audiences,
+            lifetime: a.duration,
+            binding,
+            node: a.node_name.map(|n| r(Some(n), a.node_uid)),
+        };
+        req.validate()?;
+        serde_json::to_value(req.claims(Timestamp::now(), mint::uuid_v4()?))?
+    };
+    let key = load_key(&a.key)?;
+    let signer = TokenSigner::new(&key).map_err(|e| match e {
+        kcred::Error::Usage(m) => kcred::Error::input(kcred::fsio::display(&a.key), m),
+        other => other,
+    })?;
+    let token = signer.sign(&claims)?;
+    match a.output {
+        IssueOutput::Raw => println!("{token}"),
+        IssueOutput::Json => {
+            let header = serde_json::json!({"alg": signer.alg().name(), "kid": signer.kid()});
+            print!(
+                "{}",
+                output::json(&Issued {
+                    token: &token,
+                    header,
+                    claims
+                })?
+            );
+        }
+    }
+    Ok(ExitStatus::Success)
+}
+
+#[derive(Debug, Args)]
+pub struct DecodeArgs {
+    /// The token (a `Bearer ` prefix and whitespace are accepted), or - for stdin.
+    #[arg(value_name = "TOKEN", conflicts_with = "token_file")]
+    token: Option<String>,
+    /// Read the token from a file.
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<PathBuf>,
+    /// Verify with these keys (as --service-account-key-file: PUBLIC KEY, private keys,
+    /// certificates); repeatable.
+    #[arg(long, value_name = "FILE")]
+    key: Vec<PathBuf>,
+    /// Verify with the keys of a JWKS document (/openid/v1/jwks).
+    #[arg(long, value_name = "FILE")]
+    jwks: Option<PathBuf>,
+    /// Trusted issuer; repeatable (default: the standard issuer; legacy tokens'
+    /// kubernetes/serviceaccount is always accepted).
+    #[arg(long = "issuer", value_name = "URL")]
+    issuers: Vec<String>,
+    /// Accepted audience, as --api-audiences; repeatable (default: the first issuer).
+    #[arg(long = "audience", value_name = "A")]
+    audiences: Vec<String>,
+    /// Output format: table, json or yaml.
+    #[arg(
+        short = 'o',
+        long,
+        value_name = "table|json|yaml",
+        default_value = "table"
+    )]
+    output: Format,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    header: &'a Map<String, Value>,
+    claims: &'a Map<String, Value>,
+    verified: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kubernetes: Option<Value>,
+}
+
+pub fn decode(a: DecodeArgs) -> anyhow::Result<ExitStatus> {
+    let (source, text) = match (&a.token, &a.token_file) {
+        (Some(t), None) if t == "-" => {
+            let p = PathBuf::from("-");
+            (
+                "<stdin>".to_string(),
+                bytes_to_text(&p, &kcred::fsio::read(&p)?)?,
+            )
+        }
+        (Some(t), None) => ("the token argument".to_string(), t.clone()),
+        (None, Some(p)) => (
+            kcred::fsio::display(p),
+            bytes_to_text(p, &kcred::fsio::read(p)?)?,
+        ),
+        _ => {
+            return Err(kcred::Error::Usage(
+                "give a token: as an argument, - for stdin, or --token-file FILE".into(),
+            )
+            .into());
+        }
+    };
+    let decoded = verify::decode(&source, &text)?;
+
+    let mut keys = Vec::new();
+    for p in &a.key {
+        keys.extend(token::load_verification_keys(p)?);
+    }
+    if let Some(p) = &a.jwks {
+        let bytes = kcred::fsio::read(p)?;
+        keys.extend(jwks::parse_jwk_set(&kcred::fsio::display(p), &bytes)?);
+    }
+    let checking = !keys.is_empty();
+    let now = Timestamp::now();
+    let reading = verify::read_kubernetes(&decoded);
+    let (verified, reason, kubernetes) = if checking {
+        let trust = TokenTrust::new(keys, a.issuers, a.audiences);
+        match verify::authenticate_decoded(&decoded, &trust, now) {
+            Ok(auth) => (true, None, Some(serde_json::to_value(&auth)?)),
+            Err(r) => (
+                false,
+                Some(r.reason().to_string()),
+                reading.as_ref().map(serde_json::to_value).transpose()?,
+            ),
+        }
+    } else {
+        (
+            false,
+            Some("signature NOT verified: no --key or --jwks given".to_string()),
+            reading.as_ref().map(serde_json::to_value).transpose()?,
+        )
+    };
+    let report = Report {
+        header: &decoded.header,
+        claims: &decoded.claims,
+        verified,
+        reason: reason.clone(),
+        kubernetes,
+    };
+    match output::structured(a.output, &report)? {
+        Some(s) => print!("{s}"),
+        None => print!(
+            "{}",
+            table(
+                &decoded,
+                reading.as_ref(),
+                verified,
+                reason.as_deref(),
+                checking,
+                now
+            )
+        ),
+    }
+    if checking && !verified {
+        anstream::eprintln!(
+            "kcred: verification failed: {}",
+            sanitize(reason.as_deref().unwrap_or(""))
+        );
+        return Ok(ExitStatus::CheckFailed);
+    }
+    Ok(ExitStatus::Success)
+}
+
+fn bytes_to_text(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<String> {
+    Ok(std::str::from_utf8(bytes)
+        .map_err(|_| {
+            kcred::Error::input(kcred::fsio::display(path), "the token is not UTF-8 text")
+        })?
+        .to_string())
+}
+
+/// `2026-11-24T10:41:25Z (expires in 59m)`.
+fn when(secs: i64, now: Timestamp, future: &str, past: &str) -> String {
+    let Ok(t) = Timestamp::from_second(secs) else {
+        return secs.to_string();
+    };
+    let d = SignedDuration::from_secs(secs - now.as_second());
+    // "now" reads as past ("0s ago"), except for an expiry, which is still ahead.
+    let is_past = d.is_negative() || (d.is_zero() && !future.starts_with("expires"));
+    let rel = if is_past {
+        past.replace("{}", &kcred::duration::short_human(-d))
+    } else {
+        future.replace("{}", &kcred::duration::short_human(d))
+    };
+    format!("{t} ({rel})")
+}
+
+fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, Value)>) {
+    match v {
+        Value::Object(m) if !m.is_empty() => {
+            for (k, v) in m {
+                flatten(&format!("{prefix}.{k}"), v, out);
+            }
+        }
+        _ => out.push((prefix.to_string(), v.clone())),
+    }
+}
+
+fn show(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Array(a) if a.iter().all(Value::is_string) => go_list(
+            &a.iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect::<Vec<_>>(),
+        ),
+        other => other.to_string(),
+    }
+}
+
+fn table(
+    t: &DecodedToken,
+    reading: Option<&KubernetesReading>,
+    verified: bool,
+    reason: Option<&str>,
+    checking: bool,
+    now: Timestamp,
+) -> String {
+    let mut rows = vec![vec!["FIELD".to_string(), "VALUE".to_string()]];
+    for (k, v) in &t.header {
+        rows.push(vec![format!("header.{k}"), show(v)]);
+    }
+    let mut flat = Vec::new();
+    for (k, v) in &t.claims {
+        flatten(k, v, &mut flat);
+    }
+    for (k, v) in flat {
+        let value = match (k.as_str(), v.as_i64()) {
+            ("exp", Some(s)) => when(s, now, "expires in {}", "expired {} ago"),
+            ("iat" | "nbf" | "kubernetes.io.warnafter", Some(s)) => when(s, now, "in {}", "{} ago"),
+            _ => show(&v),
+        };
+        rows.push(vec![k, value]);
+    }
+    if let Some(r) = reading {
+        rows.push(vec![
+            "Type".into(),
+            match r.kind {
+                verify::TokenKind::Bound => "bound ServiceAccount token".into(),
+                verify::TokenKind::Legacy => "legacy secret-based ServiceAccount token".into(),
+            },
+        ]);
+        rows.push(vec!["Username".into(), r.username.clone()]);
+        if !r.uid.is_empty() {
+            rows.push(vec!["UID".into(), r.uid.clone()]);
+        }
+        rows.push(vec!["Groups".into(), go_list(&r.groups)]);
+        let extra: &BTreeMap<String, Vec<String>> = &r.extra;
+        for (k, v) in extra {
+            rows.push(vec![format!("Extra: {k}"), go_list(v)]);
+        }
+    }
+    let sig = if verified {
+        "verified".to_string()
+    } else if checking {
+        format!("REJECTED: {}", reason.unwrap_or(""))
+    } else {
+        "NOT verified (no --key or --jwks given)".to_string()
+    };
+    rows.push(vec!["Signature".into(), sig]);
+    let rows: Vec<Vec<String>> = rows
+        .into_iter()
+        .map(|r| r.into_iter().map(|c| sanitize(&c)).collect())
+        .collect();
+    output::table(&rows)
+}

@@ -1,0 +1,139 @@
+//! ServiceAccount tokens, as kube-apiserver mints and checks them.
+//!
+//! - [`claims`]: the bound (`pkg/serviceaccount/claims.go`) and legacy (`legacy.go`) claim
+//!   sets, serialised with their keys in the order the API server emits them.
+//! - [`keys`]: verification keys read as `--service-account-key-file` reads them, and the
+//!   JOSE algorithm each key signs with.
+//! - [`mint`]: signing a claim set with a private key (header exactly `{"alg","kid"}`).
+//! - [`verify`]: parsing any token for display, and [`verify::authenticate`], the API
+//!   server's ServiceAccount authenticators (`jwt.go`) as a reusable library call.
+//! - [`jwks`]: the JWKS and OpenID discovery documents (`openidmetadata.go`).
+//!
+//! Everything cryptographic goes through `jsonwebtoken` on the aws-lc-rs backend; kcred's own
+//! code only splits, decodes and compares (DESIGN.md §7).
+
+pub mod claims;
+pub mod jwks;
+pub mod keys;
+pub mod mint;
+pub mod verify;
+
+pub use keys::{SigningAlg, VerificationKey, load_verification_keys};
+pub use verify::{Authenticated, Rejection, TokenTrust, authenticate};
+
+/// The issuer kube-apiserver is usually given (`--service-account-issuer`), and kcred's default.
+pub const DEFAULT_ISSUER: &str = "https://kubernetes.default.svc.cluster.local";
+/// The issuer of legacy secret-based tokens (`pkg/serviceaccount/legacy.go`, `LegacyIssuer`).
+pub const LEGACY_ISSUER: &str = "kubernetes/serviceaccount";
+/// Prefix of a ServiceAccount username (`k8s.io/apiserver/pkg/authentication/serviceaccount`).
+pub const SA_USER_PREFIX: &str = "system:serviceaccount:";
+/// Group every ServiceAccount is in.
+pub const SA_GROUP: &str = "system:serviceaccounts";
+/// Extra key: the bound pod's name.
+pub const EXTRA_POD_NAME: &str = "authentication.kubernetes.io/pod-name";
+/// Extra key: the bound pod's UID.
+pub const EXTRA_POD_UID: &str = "authentication.kubernetes.io/pod-uid";
+/// Extra key: the node's name.
+pub const EXTRA_NODE_NAME: &str = "authentication.kubernetes.io/node-name";
+/// Extra key: the node's UID.
+pub const EXTRA_NODE_UID: &str = "authentication.kubernetes.io/node-uid";
+
+/// `system:serviceaccount:NS:NAME` (`serviceaccount.MakeUsername`).
+pub fn username(namespace: &str, name: &str) -> String {
+    format!("{SA_USER_PREFIX}{namespace}:{name}")
+}
+
+/// `(namespace, name)` from `system:serviceaccount:NS:NAME` (`serviceaccount.SplitUsername`:
+/// exactly two non-empty parts after the prefix).
+pub fn split_username(user: &str) -> Option<(&str, &str)> {
+    let rest = user.strip_prefix(SA_USER_PREFIX)?;
+    let (ns, name) = rest.split_once(':')?;
+    if ns.is_empty() || name.is_empty() || name.contains(':') {
+        return None;
+    }
+    Some((ns, name))
+}
+
+/// The groups of a ServiceAccount (`serviceaccount.MakeGroupNames`).
+pub fn groups(namespace: &str) -> Vec<String> {
+    vec![SA_GROUP.to_string(), format!("{SA_GROUP}:{namespace}")]
+}
+
+/// Which kind of object a name is for, in validation messages.
+#[derive(Clone, Copy, Debug)]
+pub enum NameKind {
+    /// A namespace: a DNS-1123 label (`ValidateNamespaceName`).
+    Namespace,
+    /// A ServiceAccount, pod, secret or node name: a DNS-1123 subdomain
+    /// (`ValidateServiceAccountName`, `ValidatePodName`, …).
+    Object(&'static str),
+}
+
+/// Validate a name as the API server's apimachinery validation does: DNS-1123 label (at most
+/// 63 characters) for namespaces, DNS-1123 subdomain (at most 253) for other objects.
+/// The error is a one-line usage message.
+pub fn validate_name(kind: NameKind, name: &str) -> crate::Result<()> {
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && l.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    let (what, ok, rule) = match kind {
+        NameKind::Namespace => (
+            "namespace",
+            label_ok(name),
+            "a DNS-1123 label: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit",
+        ),
+        NameKind::Object(what) => (
+            what,
+            !name.is_empty() && name.len() <= 253 && name.split('.').all(label_ok),
+            "a DNS-1123 subdomain: lowercase letters, digits, '-' and '.', at most 253 characters, each part starting and ending with a letter or digit",
+        ),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(crate::Error::Usage(format!(
+            "{what} name {:?} is invalid: it must be {rule}",
+            crate::output::sanitize(name)
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_validate_as_apimachinery_does() {
+        for ok in ["default", "kube-system", "a", "x1"] {
+            validate_name(NameKind::Namespace, ok).unwrap();
+        }
+        for bad in ["", "Default", "a.b", "-a", "a-", &"a".repeat(64), "a_b"] {
+            assert!(validate_name(NameKind::Namespace, bad).is_err(), "{bad}");
+        }
+        for ok in ["web", "web.v2", "a-b.c-d", &"a".repeat(63)] {
+            validate_name(NameKind::Object("serviceaccount"), ok).unwrap();
+        }
+        for bad in ["", "Web", "a..b", ".a", "a.", "a:b", &"a".repeat(254)] {
+            assert!(
+                validate_name(NameKind::Object("serviceaccount"), bad).is_err(),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn usernames_split_back() {
+        assert_eq!(
+            split_username(&username("apps", "web")),
+            Some(("apps", "web"))
+        );
+        assert_eq!(split_username("system:serviceaccount:apps"), None);
+        assert_eq!(split_username("system:serviceaccount:a:b:c"), None);
+        assert_eq!(split_username("system:node:x"), None);
+    }
+}

@@ -1,0 +1,3 @@
+module kcred.test/tokencheck
+
+go 1.22

@@ -1,0 +1,573 @@
+//! ServiceAccount tokens checked by real peers: PyJWT (signature, issuer, audience, expiry),
+//! a Go stdlib program applying kube-apiserver's rules (tests/go/tokencheck, which also
+//! re-serialises the claims as the API server's go-jose does), PyJWT's `PyJWKSet` for the
+//! JWKS; and tokens made by PyJWT (and hand-forged ones) checked by kcred.
+
+use std::process::Command;
+
+use serde_json::{Value, json};
+
+use crate::common::{Env, go_tool, python};
+
+/// Run tests/go/tokencheck on `token` with `key` (PEM public keys).
+fn go_tokencheck(env: &Env, key: &str, token: &str, extra: &[&str]) -> Value {
+    use std::io::Write as _;
+    let mut child = Command::new(go_tool("tokencheck"))
+        .current_dir(env.dir.path())
+        .arg("-key")
+        .arg(key)
+        .args(extra)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run tokencheck");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(token.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "tokencheck failed");
+    serde_json::from_slice(&out.stdout).expect("tokencheck JSON")
+}
+
+/// PyJWT: verify each token (argv: pubkey, then `alg audience-or-- token` triples) the way a
+/// relying party would, and report the kid cryptography computes for the key.
+const PYJWT_VERIFY: &str = r#"
+import base64, hashlib, json, sys, jwt
+from cryptography.hazmat.primitives import serialization
+pem = open(sys.argv[1], "rb").read()
+pub = serialization.load_pem_public_key(pem)
+der = pub.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+kid = base64.urlsafe_b64encode(hashlib.sha256(der).digest()).rstrip(b"=").decode()
+out = []
+args = sys.argv[2:]
+for i in range(0, len(args), 3):
+    alg, aud, tok = args[i:i+3]
+    header = jwt.get_unverified_header(tok)
+    if aud == "--":
+        # Legacy: no aud, no exp.
+        claims = jwt.decode(tok, pub, algorithms=[alg], issuer="kubernetes/serviceaccount",
+                            options={"require": ["iss", "sub"], "verify_aud": False})
+    else:
+        claims = jwt.decode(tok, pub, algorithms=[alg], audience=aud,
+                            issuer="https://kubernetes.default.svc.cluster.local",
+                            options={"require": ["exp", "iat", "nbf", "iss", "aud", "sub", "jti"]})
+    out.append({"header": header, "claims": claims})
+print(json.dumps({"kid": kid, "tokens": out}))
+"#;
+
+#[test]
+fn every_minted_token_verifies_with_pyjwt_and_the_api_server_rules() {
+    let env = Env::new();
+    for (kt, alg) in [
+        ("rsa2048", "RS256"),
+        ("ecdsa-p256", "ES256"),
+        ("ecdsa-p384", "ES384"),
+        ("rsa3072", "RS256"),
+    ] {
+        env.ok(&["sa", "keygen", "--out", kt, "--key-type", kt]);
+        let key = format!("{kt}.key");
+        let pubkey = format!("{kt}.pub");
+        let issuer = "https://kubernetes.default.svc.cluster.local";
+        // (flags, audience PyJWT checks, expected kubernetes.io claim, expected extra keys)
+        let cases: Vec<(Vec<&str>, &str, Value, Vec<&str>)> = vec![
+            (
+                vec!["default-sa"],
+                issuer,
+                json!({"namespace": "default", "serviceaccount": {"name": "default-sa", "uid": "u-1"}}),
+                vec!["authentication.kubernetes.io/credential-id"],
+            ),
+            (
+                vec![
+                    "web",
+                    "-n",
+                    "apps",
+                    "--bound-object-kind",
+                    "Pod",
+                    "--bound-object-name",
+                    "web-0",
+                    "--bound-object-uid",
+                    "p-1",
+                    "--node-name",
+                    "node-a",
+                    "--node-uid",
+                    "n-1",
+                ],
+                issuer,
+                json!({"namespace": "apps", "node": {"name": "node-a", "uid": "n-1"},
+                       "pod": {"name": "web-0", "uid": "p-1"},
+                       "serviceaccount": {"name": "web", "uid": "u-1"}}),
+                vec![
+                    "authentication.kubernetes.io/credential-id",
+                    "authentication.kubernetes.io/node-name",
+                    "authentication.kubernetes.io/node-uid",
+                    "authentication.kubernetes.io/pod-name",
+                    "authentication.kubernetes.io/pod-uid",
+                ],
+            ),
+            (
+                vec![
+                    "builder",
+                    "-n",
+                    "ci",
+                    "--bound-object-kind",
+                    "Secret",
+                    "--bound-object-name",
+                    "builder-token",
+                    "--bound-object-uid",
+                    "s-1",
+                    "--audience",
+                    "vault",
+                    "--audience",
+                    "sts.amazonaws.com",
+                    "--duration",
+                    "2h",
+                ],
+                "vault",
+                json!({"namespace": "ci", "secret": {"name": "builder-token", "uid": "s-1"},
+                       "serviceaccount": {"name": "builder", "uid": "u-1"}}),
+                vec!["authentication.kubernetes.io/credential-id"],
+            ),
+            (
+                vec![
+                    "agent",
+                    "-n",
+                    "kube-system",
+                    "--bound-object-kind",
+                    "Node",
+                    "--bound-object-name",
+                    "node-b",
+                    "--bound-object-uid",
+                    "n-2",
+                ],
+                issuer,
+                json!({"namespace": "kube-system", "node": {"name": "node-b", "uid": "n-2"},
+                       "serviceaccount": {"name": "agent", "uid": "u-1"}}),
+                vec![
+                    "authentication.kubernetes.io/credential-id",
+                    "authentication.kubernetes.io/node-name",
+                    "authentication.kubernetes.io/node-uid",
+                ],
+            ),
+        ];
+        let mut py_args: Vec<String> = vec![env.p(&pubkey)];
+        let mut tokens = Vec::new();
+        for (flags, aud, want_k8s, want_extra) in &cases {
+            let mut args = vec!["token", "issue", "--key", &key, "--uid", "u-1"];
+            args.extend(flags.iter());
+            let token = env.ok(&args);
+            assert!(token.ends_with('\n') && !token.trim().contains('\n'));
+            let token = token.trim().to_string();
+
+            // The Go checker: kube-apiserver's rules, and the API server's exact bytes.
+            let audience = format!("{issuer},{aud}");
+            let got = go_tokencheck(&env, &pubkey, &token, &["-audience", &audience]);
+            assert_eq!(got["authenticated"], true, "{kt} {flags:?}: {got}");
+            assert_eq!(got["header"], got["apiServerHeader"], "{kt} header");
+            assert_eq!(
+                got["payload"], got["apiServerPayload"],
+                "{kt} payload bytes"
+            );
+            let claims: Value = serde_json::from_str(got["payload"].as_str().unwrap()).unwrap();
+            assert_eq!(claims["kubernetes.io"], *want_k8s, "{kt} {flags:?}");
+            let keys: Vec<&str> = claims
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(|k| k.as_str())
+                .collect();
+            assert_eq!(
+                keys,
+                [
+                    "aud",
+                    "exp",
+                    "iat",
+                    "iss",
+                    "jti",
+                    "kubernetes.io",
+                    "nbf",
+                    "sub"
+                ]
+            );
+            assert!(claims["aud"].is_array());
+            assert_eq!(claims["iat"], claims["nbf"]);
+            let extra: Vec<&str> = got["extra"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .map(|k| k.as_str())
+                .collect();
+            assert_eq!(extra, *want_extra);
+            assert_eq!(
+                got["extra"]["authentication.kubernetes.io/credential-id"][0],
+                format!("JTI={}", claims["jti"].as_str().unwrap())
+            );
+            let ns = want_k8s["namespace"].as_str().unwrap();
+            assert_eq!(
+                got["groups"],
+                json!([
+                    "system:serviceaccounts",
+                    format!("system:serviceaccounts:{ns}")
+                ])
+            );
+
+            // kcred's own reading agrees with Go's.
+            let mine: Value = serde_json::from_str(&env.ok(&[
+                "decode-token",
+                &token,
+                "--key",
+                &pubkey,
+                "--audience",
+                issuer,
+                "--audience",
+                aud,
+                "-o",
+                "json",
+            ]))
+            .unwrap();
+            assert_eq!(mine["verified"], true);
+            assert_eq!(mine["kubernetes"]["username"], got["user"]);
+            assert_eq!(mine["kubernetes"]["extra"], got["extra"]);
+
+            py_args.extend([alg.to_string(), aud.to_string(), token.clone()]);
+            tokens.push(claims);
+        }
+        // Legacy.
+        let legacy = env
+            .ok(&[
+                "token",
+                "issue",
+                "old",
+                "-n",
+                "apps",
+                "--key",
+                &key,
+                "--legacy",
+                "--secret-name",
+                "old-token-x7k2p",
+                "--uid",
+                "u-9",
+            ])
+            .trim()
+            .to_string();
+        let got = go_tokencheck(&env, &pubkey, &legacy, &[]);
+        assert_eq!(got["authenticated"], true, "{kt} legacy: {got}");
+        assert_eq!(got["kind"], "legacy");
+        assert_eq!(
+            got["payload"], got["apiServerPayload"],
+            "{kt} legacy payload bytes"
+        );
+        assert_eq!(
+            got["payload"],
+            r#"{"iss":"kubernetes/serviceaccount","kubernetes.io/serviceaccount/namespace":"apps","kubernetes.io/serviceaccount/secret.name":"old-token-x7k2p","kubernetes.io/serviceaccount/service-account.name":"old","kubernetes.io/serviceaccount/service-account.uid":"u-9","sub":"system:serviceaccount:apps:old"}"#
+        );
+        py_args.extend([alg.to_string(), "--".to_string(), legacy]);
+
+        // PyJWT verifies every one against sa.pub; the header is exactly {alg, kid}.
+        let args: Vec<&str> = py_args.iter().map(String::as_str).collect();
+        let py: Value = serde_json::from_str(&python(PYJWT_VERIFY, &args)).unwrap();
+        for t in py["tokens"].as_array().unwrap() {
+            assert_eq!(t["header"], json!({"alg": alg, "kid": py["kid"]}), "{kt}");
+        }
+        for (t, want) in py["tokens"].as_array().unwrap().iter().zip(&tokens) {
+            assert_eq!(t["claims"], *want, "{kt}: PyJWT reads the same claims");
+        }
+    }
+}
+
+/// PyJWT mints k8s-shaped tokens with RSA and EC keys made by `cryptography`; kcred verifies
+/// them with the public key, the private key file, or a file holding both and a decoy.
+#[test]
+fn kcred_verifies_tokens_made_by_pyjwt() {
+    let env = Env::new();
+    let out = python(
+        r#"
+import base64, hashlib, json, sys, time, uuid, jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa, ec
+d = sys.argv[1]
+now = int(time.time())
+res = {}
+for name, key, alg in [("rsa", rsa.generate_private_key(65537, 2048), "RS256"),
+                       ("ec", ec.generate_private_key(ec.SECP256R1()), "ES256"),
+                       ("ec384", ec.generate_private_key(ec.SECP384R1()), "ES384")]:
+    pub = key.public_key()
+    der = pub.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    kid = base64.urlsafe_b64encode(hashlib.sha256(der).digest()).rstrip(b"=").decode()
+    open(f"{d}/{name}.pub", "wb").write(pub.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo))
+    open(f"{d}/{name}.p8", "wb").write(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    claims = {"aud": ["https://kubernetes.default.svc.cluster.local"], "exp": now + 600, "iat": now, "nbf": now,
+              "iss": "https://kubernetes.default.svc.cluster.local", "jti": str(uuid.uuid4()),
+              "kubernetes.io": {"namespace": "team-a", "serviceaccount": {"name": "bot", "uid": "u-77"}},
+              "sub": "system:serviceaccount:team-a:bot"}
+    res[name] = jwt.encode(claims, key, algorithm=alg, headers={"kid": kid})
+    # No kid at all: the API server tries every key.
+    res[name + "-nokid"] = jwt.encode(claims, key, algorithm=alg)
+print(json.dumps(res))
+"#,
+        &[&env.p("")],
+    );
+    let tokens: Value = serde_json::from_str(&out).unwrap();
+    let both = format!(
+        "{}{}",
+        std::fs::read_to_string(env.path("ec384.pub")).unwrap(),
+        std::fs::read_to_string(env.path("rsa.p8")).unwrap()
+    );
+    std::fs::write(env.path("both.pem"), both).unwrap();
+    std::fs::write(
+        env.path("all.pem"),
+        ["rsa.pub", "ec.pub", "ec384.pub"]
+            .iter()
+            .map(|f| std::fs::read_to_string(env.path(f)).unwrap())
+            .collect::<String>(),
+    )
+    .unwrap();
+    for name in ["rsa", "ec", "ec384"] {
+        for variant in ["", "-nokid"] {
+            let token = tokens[format!("{name}{variant}")].as_str().unwrap();
+            for key in [
+                format!("{name}.pub"),
+                format!("{name}.p8"),
+                "all.pem".into(),
+            ] {
+                let v: Value = serde_json::from_str(&env.ok(&[
+                    "decode-token",
+                    token,
+                    "--key",
+                    &key,
+                    "-o",
+                    "json",
+                ]))
+                .unwrap();
+                assert_eq!(v["verified"], true, "{name}{variant} with {key}: {v}");
+                assert_eq!(
+                    v["kubernetes"]["username"],
+                    "system:serviceaccount:team-a:bot"
+                );
+                assert_eq!(v["kubernetes"]["uid"], "u-77");
+            }
+        }
+    }
+    // The key chosen by kid among several blocks of one file.
+    let v: Value = serde_json::from_str(&env.ok(&[
+        "decode-token",
+        tokens["rsa"].as_str().unwrap(),
+        "--key",
+        "both.pem",
+        "-o",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(v["verified"], true);
+}
+
+/// Forged and wrong tokens: kcred exits 1 and names the problem, and the Go checker (the
+/// API server's rules) refuses each one as well.
+#[test]
+fn kcred_refuses_forged_and_wrong_tokens() {
+    let env = Env::new();
+    let out = python(
+        r#"
+import base64, hashlib, hmac, json, sys, time, jwt
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+d = sys.argv[1]
+b64 = lambda b: base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+key = rsa.generate_private_key(65537, 2048)
+other = rsa.generate_private_key(65537, 2048)
+def kid_of(k):
+    der = k.public_key().public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+    return b64(hashlib.sha256(der).digest())
+pem = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+open(f"{d}/sa.pub", "wb").write(pem)
+now = int(time.time())
+iss = "https://kubernetes.default.svc.cluster.local"
+def claims(**kw):
+    c = {"aud": [iss], "exp": now + 600, "iat": now, "nbf": now, "iss": iss, "jti": "j-1",
+         "kubernetes.io": {"namespace": "ns", "serviceaccount": {"name": "sa", "uid": "u"}},
+         "sub": "system:serviceaccount:ns:sa"}
+    c.update(kw)
+    return c
+good = jwt.encode(claims(), key, algorithm="RS256", headers={"kid": kid_of(key)})
+h, p, s = good.split(".")
+t = {}
+t["good"] = good
+t["tampered"] = ".".join([h, b64(json.dumps(claims(sub="system:serviceaccount:kube-system:admin")).encode()), s])
+t["none"] = ".".join([b64(b'{"alg":"none","kid":"' + kid_of(key).encode() + b'"}'), p, ""])
+hh = b64(json.dumps({"alg": "HS256", "kid": kid_of(key)}).encode())
+t["hs256"] = ".".join([hh, p, b64(hmac.new(pem, (hh + "." + p).encode(), hashlib.sha256).digest())])
+t["other_key"] = jwt.encode(claims(), other, algorithm="RS256", headers={"kid": kid_of(other)})
+t["kid_of_trusted_key_signed_by_other"] = jwt.encode(claims(), other, algorithm="RS256", headers={"kid": kid_of(key)})
+t["expired"] = jwt.encode(claims(exp=now - 61 - 5, iat=now - 4000, nbf=now - 4000), key, algorithm="RS256", headers={"kid": kid_of(key)})
+t["within_leeway"] = jwt.encode(claims(exp=now - 30, iat=now - 4000, nbf=now - 4000), key, algorithm="RS256", headers={"kid": kid_of(key)})
+t["wrong_issuer"] = jwt.encode(claims(iss="https://evil.example"), key, algorithm="RS256", headers={"kid": kid_of(key)})
+t["wrong_audience"] = jwt.encode(claims(aud=["https://other.example"]), key, algorithm="RS256", headers={"kid": kid_of(key)})
+t["future"] = jwt.encode(claims(nbf=now + 600, iat=now + 600, exp=now + 1200), key, algorithm="RS256", headers={"kid": kid_of(key)})
+print(json.dumps(t))
+"#,
+        &[&env.p("")],
+    );
+    let t: Value = serde_json::from_str(&out).unwrap();
+    let tok = |n: &str| t[n].as_str().unwrap().to_string();
+    env.ok(&["decode-token", &tok("good"), "--key", "sa.pub"]);
+    env.ok(&["decode-token", &tok("within_leeway"), "--key", "sa.pub"]);
+    assert_eq!(
+        go_tokencheck(&env, "sa.pub", &tok("good"), &[])["authenticated"],
+        true
+    );
+    assert_eq!(
+        go_tokencheck(&env, "sa.pub", &tok("within_leeway"), &[])["authenticated"],
+        true
+    );
+    for (name, words) in [
+        ("tampered", "invalid signature"),
+        ("none", "\"none\""),
+        ("hs256", "HMAC algorithm HS256"),
+        ("other_key", "no keys found"),
+        ("kid_of_trusted_key_signed_by_other", "invalid signature"),
+        ("expired", "service account token has expired"),
+        ("wrong_issuer", "token issuer \"https://evil.example\""),
+        (
+            "wrong_audience",
+            "token audiences [\"https://other.example\"] is invalid",
+        ),
+        ("future", "service account token is not valid yet"),
+    ] {
+        let err = env.fails(1, &["decode-token", &tok(name), "--key", "sa.pub"]);
+        assert!(err.contains(words), "{name}: {err}");
+        assert!(
+            !err.contains(&tok(name)),
+            "{name}: the token is never printed in errors"
+        );
+        let v: Value = serde_json::from_str(
+            &String::from_utf8(
+                env.kcred()
+                    .args(["decode-token", &tok(name), "--key", "sa.pub", "-o", "json"])
+                    .output()
+                    .unwrap()
+                    .stdout,
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(v["verified"], false, "{name}");
+        assert!(v["reason"].as_str().unwrap().contains(words), "{name}: {v}");
+        let go = go_tokencheck(&env, "sa.pub", &tok(name), &[]);
+        assert_eq!(go["authenticated"], false, "{name}: Go accepted it: {go}");
+    }
+    // Without keys, even the forged ones are shown, and said plainly to be unverified.
+    let shown = env.ok(&["decode-token", &tok("none")]);
+    assert!(shown.contains("NOT verified"), "{shown}");
+}
+
+/// `sa jwks` as the API server serves it: PyJWT's PyJWKSet loads it and verifies kcred's
+/// tokens with the key picked by kid; the discovery document has the API server's fields.
+#[test]
+fn pyjwt_jwkset_verifies_kcred_tokens_by_kid() {
+    let env = Env::new();
+    env.ok(&["sa", "keygen", "--out", "rsa"]);
+    env.ok(&["sa", "keygen", "--out", "ec", "--key-type", "ecdsa-p256"]);
+    env.ok(&["sa", "keygen", "--out", "ec384", "--key-type", "ecdsa-p384"]);
+    let issuer = "https://issuer.example.com/cluster-1";
+    let printed = env.ok(&[
+        "sa",
+        "jwks",
+        "--key",
+        "rsa.pub",
+        "--key",
+        "ec.key",
+        "--key",
+        "ec384.pub",
+        "--issuer",
+        issuer,
+        "--out-dir",
+        "site",
+    ]);
+    let served = std::fs::read_to_string(env.path("site/openid/v1/jwks")).unwrap();
+    assert_eq!(printed.trim_end(), served);
+    let config =
+        std::fs::read_to_string(env.path("site/.well-known/openid-configuration")).unwrap();
+    assert_eq!(
+        config,
+        format!(
+            r#"{{"issuer":"{issuer}","jwks_uri":"{issuer}/openid/v1/jwks","response_types_supported":["id_token"],"subject_types_supported":["public"],"id_token_signing_alg_values_supported":["ES256","ES384","RS256"]}}"#
+        )
+    );
+    let mut args = vec![env.p("site/openid/v1/jwks")];
+    for (k, pubkey) in [
+        ("rsa.key", "rsa.pub"),
+        ("ec.key", "ec.pub"),
+        ("ec384.key", "ec384.pub"),
+    ] {
+        let token = env.ok(&[
+            "token",
+            "issue",
+            "web",
+            "--key",
+            k,
+            "--issuer",
+            issuer,
+            "--audience",
+            "sts.example",
+        ]);
+        args.push(token.trim().to_string());
+        args.push(env.p(pubkey));
+        // kcred also verifies with the JWKS itself.
+        env.ok(&[
+            "decode-token",
+            token.trim(),
+            "--jwks",
+            "site/openid/v1/jwks",
+            "--issuer",
+            issuer,
+            "--audience",
+            "sts.example",
+        ]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = python(
+        r#"
+import json, sys, jwt
+from cryptography.hazmat.primitives import serialization
+doc = open(sys.argv[1]).read()
+jwks = jwt.PyJWKSet.from_json(doc)
+raw = {k["kid"]: k for k in json.loads(doc)["keys"]}
+rest = sys.argv[2:]
+for i in range(0, len(rest), 2):
+    tok, pem = rest[i], rest[i + 1]
+    kid = jwt.get_unverified_header(tok)["kid"]
+    jwk = jwks[kid]
+    claims = jwt.decode(tok, jwk.key, algorithms=[jwk.algorithm_name], audience="sts.example",
+                        issuer="https://issuer.example.com/cluster-1")
+    assert claims["sub"] == "system:serviceaccount:default:web", claims
+    # The JWK's numbers are the PEM key's numbers.
+    pub = serialization.load_pem_public_key(open(pem, "rb").read())
+    nums = pub.public_numbers()
+    k = raw[kid]
+    assert k["use"] == "sig", k
+    b = lambda s: int.from_bytes(__import__("base64").urlsafe_b64decode(s + "=" * (-len(s) % 4)), "big")
+    if k["kty"] == "RSA":
+        assert (b(k["n"]), b(k["e"])) == (nums.n, nums.e)
+    else:
+        size = {"P-256": 32, "P-384": 48}[k["crv"]]
+        for c in ("x", "y"):
+            assert len(__import__("base64").urlsafe_b64decode(k[c] + "=" * (-len(k[c]) % 4))) == size
+        assert (b(k["x"]), b(k["y"])) == (nums.x, nums.y)
+print(len(rest) // 2)
+"#,
+        &args,
+    );
+    assert_eq!(out.trim(), "3");
+    // Keys in JWKS key order: use, kty, kid, crv, alg, then numbers (go-jose's order).
+    let set: Value = serde_json::from_str(&served).unwrap();
+    let order: Vec<Vec<&str>> = set["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_object().unwrap().keys().map(|s| s.as_str()).collect())
+        .collect();
+    assert_eq!(order[0], ["use", "kty", "kid", "alg", "n", "e"]);
+    assert_eq!(order[1], ["use", "kty", "kid", "crv", "alg", "x", "y"]);
+}
