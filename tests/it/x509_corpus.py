@@ -364,6 +364,65 @@ nc_dir = x509.NameConstraints(permitted_subtrees=[x509.DirectoryName(name("x", [
 ca_nc_dir = ca("ca-nc-dirname", KEYS["rsa2"], extra=[(nc_dir, True)])
 add("reject-name-constraints-directoryname-critical", [ca_nc_dir], [leaf(ca_nc_dir)], "critical directoryName constraint: unhandled for Go")
 
+nc_email = x509.NameConstraints(permitted_subtrees=[x509.RFC822Name("example.com")], excluded_subtrees=None)
+ca_nc_email = ca("ca-nc-email", KEYS["rsa2"], extra=[(nc_email, True)])
+add("ok-name-constraints-email-permitted", [ca_nc_email], [leaf(ca_nc_email, extra=[san(x509.RFC822Name("Jane.Doe@Example.COM"))])],
+    "email SAN inside a permitted email domain")
+add("reject-name-constraints-email-not-permitted", [ca_nc_email], [leaf(ca_nc_email, extra=[san(x509.RFC822Name("jane@evil.org"))])],
+    "email SAN outside the permitted email domain")
+nc_email_x = x509.NameConstraints(permitted_subtrees=None, excluded_subtrees=[x509.RFC822Name("mallory@example.com")])
+ca_nc_email_x = ca("ca-nc-email-excluded", KEYS["rsa2"], extra=[(nc_email_x, True)])
+add("reject-name-constraints-email-excluded-mailbox", [ca_nc_email_x], [leaf(ca_nc_email_x, extra=[san(x509.RFC822Name("mallory@EXAMPLE.com"))])],
+    "email SAN equal to an excluded mailbox")
+add("ok-name-constraints-email-other-mailbox", [ca_nc_email_x], [leaf(ca_nc_email_x, extra=[san(x509.RFC822Name("alice@example.com"))])],
+    "email SAN next to an excluded mailbox")
+nc_uri = x509.NameConstraints(permitted_subtrees=[x509.UniformResourceIdentifier(".example.com")], excluded_subtrees=None)
+ca_nc_uri = ca("ca-nc-uri", KEYS["rsa2"], extra=[(nc_uri, True)])
+add("ok-name-constraints-uri-permitted", [ca_nc_uri], [leaf(ca_nc_uri, extra=[san(x509.UniformResourceIdentifier("spiffe://cluster.example.com/ns/a/sa/b"))])],
+    "URI SAN under a permitted URI domain")
+add("reject-name-constraints-uri-not-permitted", [ca_nc_uri], [leaf(ca_nc_uri, extra=[san(x509.UniformResourceIdentifier("spiffe://example.com/ns/a"))])],
+    "URI SAN equal to the domain a leading-dot constraint excludes")
+add("reject-name-constraints-uri-ip-host", [ca_nc_uri], [leaf(ca_nc_uri, extra=[san(x509.UniformResourceIdentifier("https://10.0.0.1:8443/x"))])],
+    "URI SAN with an IP host under URI constraints")
+add("ok-email-san-without-constraints", [ca_rsa], [leaf(ca_rsa, extra=[san(x509.RFC822Name("jane@example.com"), x509.UniformResourceIdentifier("urn:x"))])],
+    "email and URI SANs, no constraints")
+
+# Certificate policies (RFC 5280 6.1 as Go implements it).
+from cryptography.x509.oid import CertificatePoliciesOID  # noqa: E402
+
+def policies(*oids):
+    return (x509.CertificatePolicies([x509.PolicyInformation(x509.ObjectIdentifier(o) if isinstance(o, str) else o, None) for o in oids]), False)
+
+require0 = (x509.PolicyConstraints(require_explicit_policy=0, inhibit_policy_mapping=None), True)
+inter_req = make(name("inter-require-explicit"), KEYS["p384"], issuer=ca_rsa, ca=True, ku=CA_KU, extra=[require0])
+add("reject-policy-required-none-present", [ca_rsa], [leaf(inter_req), inter_req], "intermediate requires an explicit policy, none asserted")
+inter_req_pol = make(name("inter-require-explicit-pol"), KEYS["p384"], issuer=ca_rsa, ca=True, ku=CA_KU, extra=[require0, policies("1.2.3.4")])
+add("ok-policy-required-and-asserted", [ca_rsa], [leaf(inter_req_pol, extra=[policies("1.2.3.4")]), inter_req_pol], "required policy asserted down the chain")
+add("reject-policy-required-mismatch", [ca_rsa], [leaf(inter_req_pol, extra=[policies("1.2.3.5")]), inter_req_pol], "leaf asserts another policy than its CA")
+root_req = ca("root-require-explicit", KEYS["rsa2"], extra=[require0])
+add("ok-policy-constraint-on-root-ignored", [root_req], [leaf(root_req)], "the trust anchor's policy constraints do not apply")
+inhibit0 = (x509.InhibitAnyPolicy(0), True)
+inter_inh = make(name("inter-inhibit-any"), KEYS["p384"], issuer=ca_rsa, ca=True, ku=CA_KU,
+                 extra=[require0, inhibit0, policies(CertificatePoliciesOID.ANY_POLICY)])
+add("ok-policy-inhibit-any-specific-leaf", [ca_rsa], [leaf(inter_inh, extra=[policies("1.2.3.4")]), inter_inh], "anyPolicy CA, inhibitAnyPolicy 0, specific leaf policy")
+add("reject-policy-inhibit-any-any-leaf", [ca_rsa], [leaf(inter_inh, extra=[policies(CertificatePoliciesOID.ANY_POLICY)]), inter_inh],
+    "inhibitAnyPolicy 0 and a leaf asserting only anyPolicy")
+
+# Go's chain-building order and its error.
+k_old = rsa_key()
+dup_expired = ca("dup-ca", k_old, nb=NOW - 3650 * DAY, na=NOW - DAY)
+dup_other = ca("dup-ca", rsa_key())
+add("reject-expired-match-then-wrong-key", [dup_expired, dup_other], [leaf(dup_expired)],
+    "expired CA holds the key, a same-named valid CA does not: Go reports the expiry")
+dup_renewed = ca("dup-ca", k_old)
+add("ok-renewed-ca-next-to-expired", [dup_expired, dup_renewed], [leaf(dup_expired)], "CA renewed with the same key, both in the bundle")
+ca_p521 = ca("kubernetes-p521", ec.generate_private_key(ec.SECP521R1()), hash_alg=hashes.SHA512())
+add("ok-p521-ca", [ca_p521], [leaf(ca_p521, hash_alg=hashes.SHA512())], "P-521 CA")
+ca_4096 = ca("kubernetes-rsa4096", rsa_key(4096), hash_alg=hashes.SHA384())
+add("ok-rsa4096-sha384", [ca_4096], [leaf(ca_4096, hash_alg=hashes.SHA384())], "RSA-4096 CA signing with SHA-384")
+aki_crit = (x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_rsa.key.public_key()), True)
+add("reject-critical-authority-key-id", [ca_rsa], [leaf(ca_rsa, akid=False, extra=[aki_crit])], "AKID marked critical: Go refuses to parse it")
+
 # Made with the openssl CLI.
 def openssl(*args, cwd=OUT):
     subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
