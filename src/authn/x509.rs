@@ -104,6 +104,25 @@ pub fn load_ca_bundle(path: &Path) -> Result<Vec<Vec<u8>>> {
 
 /// What kube-apiserver's x509 authenticator makes of `chain_der` (the leaf first, then
 /// whatever else the client presents) given the client CA bundle, at time `now`.
+///
+/// ```
+/// use kcred::{Identity, authn, keys::{KeyType, PrivateKey}, pki::{self, CertSpec, Usage}};
+///
+/// let ca_key = PrivateKey::generate(KeyType::EcdsaP256)?;
+/// let ca = pki::self_signed(&CertSpec::ca("kubernetes"), &ca_key)?;
+/// let issuer = pki::Issuer::new("ca.crt".as_ref(), ca.der.clone(), ca_key, "ca.key".as_ref())?;
+/// let key = PrivateKey::generate(KeyType::EcdsaP256)?;
+/// let leaf = issuer.sign(&CertSpec::leaf(&Identity::node("worker-1"), Usage::Client), &key.public_key_der()?)?;
+///
+/// let id = authn::authenticate_client_cert(&[leaf.der.clone()], &[ca.der.clone()], jiff::Timestamp::now()).unwrap();
+/// assert_eq!((id.user.as_str(), id.groups.as_slice()), ("system:node:worker-1", &["system:nodes".to_string()][..]));
+///
+/// let later = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 400);
+/// let no = authn::authenticate_client_cert(&[leaf.der], &[ca.der], later).unwrap_err();
+/// assert!(no.reason.starts_with("x509: certificate has expired or is not yet valid: current time"));
+/// assert!(no.to_string().starts_with("verifying certificate SN="));
+/// # Ok::<(), kcred::Error>(())
+/// ```
 pub fn authenticate_client_cert(
     chain_der: &[Vec<u8>],
     client_cas_der: &[Vec<u8>],
@@ -843,6 +862,15 @@ fn verify_signature(
                 "x509: cannot verify signature: algorithm unimplemented".into(),
             ));
         }
+        (SigAlg::RsaPkcs1(_) | SigAlg::RsaPss(_), KeyAlg::Rsa)
+            if rsa_modulus_bits(&parent.key_bits) < 1024 =>
+        {
+            // crypto/rsa's checkKeySize (the rsa1024min GODEBUG, on by default).
+            return Err(GoError::Signature(format!(
+                "crypto/rsa: {}-bit keys are insecure (see https://go.dev/pkg/crypto/rsa#hdr-Minimum_key_size)",
+                rsa_modulus_bits(&parent.key_bits)
+            )));
+        }
         (SigAlg::RsaPkcs1(h), KeyAlg::Rsa) => {
             // aws-lc-rs keeps RSA keys under 2048 bits behind "legacy" names; Go verifies
             // them (it only refuses keys under 1024 bits).
@@ -1011,6 +1039,9 @@ impl<'a> Verifier<'a> {
                 }
                 continue;
             }
+            if contains_distrusted_spki(chain) {
+                continue;
+            }
             valid += 1;
         }
         if valid > 0 {
@@ -1113,6 +1144,25 @@ impl Cert {
         // and a path length cannot be exceeded.
         self.is_valid(CertType::Root, &[], now)
     }
+}
+
+/// `distrustedSPKIHashes` (verify.go): keys Go refuses in any chain, whoever trusts them.
+const DISTRUSTED_SPKI_SHA256: [&str; 8] = [
+    "ebed6475c2c2d80fcb199f3fe8dd6e6b3ce60b77eb15d4e42c3dec0c6f5b5105",
+    "49dd353dc2b919a3770645117d0e60c16115e7d1bc259eefe734b00ea434fe5f",
+    "e0254c7fcdc265e2f0f8a428dabb75ab4ae039b4872d62f5ee57f0877d5a8a41",
+    "5c0660a2b164910d8ff589c18e14552e9e0ec237dcefe2cb736d41a4811f81a0",
+    "43bffa19d6ef651451f6841e019931e96f6f2eaeff28ab4b6f1ce4576de2717b",
+    "63ecefee431d49523bc1136c4e72d0206a477086caf606cd5cf025686c109cf8",
+    "ec4ffa1ad0ac88081314b7aaffef6a91f97cd57291bb5ba686c5415f5eb4f6b6",
+    "92c063d67e8f14db71d288e11266ffdaf69cbf115f7bab14f3bc2f68d25e0e30",
+];
+
+fn contains_distrusted_spki(chain: &[&Cert]) -> bool {
+    chain.iter().any(|c| {
+        let h = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &c.raw_spki);
+        DISTRUSTED_SPKI_SHA256.contains(&hex::encode(h.as_ref()).as_str())
+    })
 }
 
 /// `alreadyInChain`: same subject, same key and same SAN extension as a cert in the chain.

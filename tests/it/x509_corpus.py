@@ -468,7 +468,12 @@ openssl("x509", "-req", "-in", "o-leaf.csr", "-CA", "o-inter.crt", "-CAkey", "o-
         "-days", "30", "-extfile", "o-client.ext", "-out", "o-leaf.crt")
 openssl("x509", "-req", "-in", "o-leaf.csr", "-CA", "o-inter.crt", "-CAkey", "o-inter.key", "-CAcreateserial",
         "-days", "30", "-out", "o-leaf-plain.crt")
+openssl("req", "-x509", "-newkey", "rsa:512", "-nodes", "-keyout", "o-rsa512.key", "-out", "o-rsa512.crt",
+        "-subj", "/CN=rsa512-ca", "-days", "3650")
+openssl("x509", "-req", "-in", "o-leaf.csr", "-CA", "o-rsa512.crt", "-CAkey", "o-rsa512.key", "-CAcreateserial",
+        "-days", "30", "-extfile", "o-client.ext", "-out", "o-leaf-rsa512.crt")
 now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+add("openssl-reject-rsa512-ca", [read("o-rsa512.crt")], [read("o-leaf-rsa512.crt")], "RSA-512 CA: crypto/rsa refuses keys under 1024 bits", time=now)
 add("openssl-ok-p384-intermediate", [read("o-root.crt")], [read("o-leaf.crt"), read("o-inter.crt")], "openssl P-384 root, intermediate pathlen 0", time=now)
 add("openssl-reject-intermediate-missing", [read("o-root.crt")], [read("o-leaf.crt")], "openssl chain without its intermediate", time=now)
 add("openssl-leaf-without-extfile", [read("o-root.crt")], [read("o-leaf-plain.crt"), read("o-inter.crt")], "openssl x509 -req without extensions", time=now)
