@@ -213,10 +213,12 @@ def as_v1(c, signer_key):
 SHA1_WITH_RSA = bytes.fromhex("300d06092a864886f70d0101050500")
 
 
-def resign(c, signer_key, v1=False, h=hashes.SHA256(), sig_alg=None):
-    """Re-sign `c`'s TBS (optionally as v1, or with another signature algorithm)."""
+def resign(c, signer_key, v1=False, h=hashes.SHA256(), sig_alg=None, serial_der=None):
+    """Re-sign `c`'s TBS (optionally as v1, with another signature algorithm or serial)."""
     tbs = c.cert.tbs_certificate_bytes
     elems = [e for t, e in der_elems(content_of(tbs)) if not (v1 and t in (0xA0, 0xA3))]
+    if serial_der is not None:
+        elems[0 if v1 else 1] = serial_der
     i = 1 if v1 else 2
     if sig_alg is not None:
         elems[i] = sig_alg
@@ -224,7 +226,24 @@ def resign(c, signer_key, v1=False, h=hashes.SHA256(), sig_alg=None):
     sig_alg = elems[i]
     sig = sign_raw(signer_key, new_tbs, h)
     raw = der(0x30, new_tbs + sig_alg + der(0x03, b"\x00" + sig))
-    return Cert(x509.load_der_x509_certificate(raw), c.key)
+    return Cert(RawCert(raw), c.key)
+
+
+class RawCert:
+    """DER the cryptography parser may refuse (a negative serial): kept as bytes."""
+
+    def __init__(self, raw):
+        self.raw = raw
+
+    def public_bytes(self, _encoding):
+        import base64
+        b64 = base64.encodebytes(self.raw).decode().replace("\n", "")
+        lines = [b64[i:i + 64] for i in range(0, len(b64), 64)]
+        return ("-----BEGIN CERTIFICATE-----\n" + "\n".join(lines) + "\n-----END CERTIFICATE-----\n").encode()
+
+    @property
+    def subject(self):
+        return x509.load_der_x509_certificate(self.raw).subject
 
 
 # --- the corpus ------------------------------------------------------------------------
@@ -422,6 +441,15 @@ ca_4096 = ca("kubernetes-rsa4096", rsa_key(4096), hash_alg=hashes.SHA384())
 add("ok-rsa4096-sha384", [ca_4096], [leaf(ca_4096, hash_alg=hashes.SHA384())], "RSA-4096 CA signing with SHA-384")
 aki_crit = (x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_rsa.key.public_key()), True)
 add("reject-critical-authority-key-id", [ca_rsa], [leaf(ca_rsa, akid=False, extra=[aki_crit])], "AKID marked critical: Go refuses to parse it")
+
+add("reject-negative-serial", [ca_rsa], [resign(leaf(ca_rsa), ca_rsa.key, serial_der=bytes.fromhex("0202ff01"))],
+    "negative serial number: Go refuses to parse it")
+quoted_a = ca('kub\u00e9 "ca"', KEYS["rsa2"])
+quoted_b = ca('kub\u00e9 "ca"', rsa_key())
+add("reject-wrong-ca-quoted-name", [quoted_b], [leaf(quoted_a)], "same-named CA with a quote and a non-ASCII letter in the hint")
+add("reject-empty-subject", [ca_rsa], [make(x509.Name([]), KEYS["ec"], issuer=ca_rsa, eku=CLIENT,
+                                            extra=[(x509.SubjectAlternativeName([x509.DNSName("anon.example.com")]), True)])],
+    "empty subject (SAN critical): verifies, not authenticated")
 
 # Made with the openssl CLI.
 def openssl(*args, cwd=OUT):
