@@ -373,6 +373,23 @@ struct Cert {
     organizations: Vec<String>,
 }
 
+/// The extensions Go's `processExtensions` parses (parser.go).
+const GO_PARSED_EXTENSIONS: [&str; 13] = [
+    "2.5.29.15",
+    "2.5.29.19",
+    "2.5.29.17",
+    "2.5.29.30",
+    "2.5.29.31",
+    "2.5.29.35",
+    "2.5.29.36",
+    "2.5.29.37",
+    "2.5.29.14",
+    "2.5.29.32",
+    "2.5.29.33",
+    "2.5.29.54",
+    oids::AIA,
+];
+
 mod oids {
     pub const RSA: &str = "1.2.840.113549.1.1.1";
     pub const EC: &str = "1.2.840.10045.2.1";
@@ -482,9 +499,14 @@ impl Cert {
             let mut unhandled = false;
             let bad = |what: &str| format!("x509: invalid {what}");
             match e.parsed_extension() {
-                ParsedExtension::ParseError { error } => {
+                // Go parses (and refuses when malformed) only the extensions it handles;
+                // any other extension is opaque to it, malformed or not.
+                ParsedExtension::ParseError { error }
+                    if GO_PARSED_EXTENSIONS.contains(&oid.as_str()) =>
+                {
                     return Err(format!("x509: invalid extension {oid}: {error}"));
                 }
+                ParsedExtension::ParseError { .. } => unhandled = true,
                 ParsedExtension::KeyUsage(ku) => {
                     // Go reads the first 9 bits.
                     self.ku_nonzero = ku.flags & 0x1ff != 0;

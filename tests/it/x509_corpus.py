@@ -451,6 +451,13 @@ add("reject-empty-subject", [ca_rsa], [make(x509.Name([]), KEYS["ec"], issuer=ca
                                             extra=[(x509.SubjectAlternativeName([x509.DNSName("anon.example.com")]), True)])],
     "empty subject (SAN critical): verifies, not authenticated")
 
+bad_sct = x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.11129.2.4.2"), b"\x04\x03\x00\x01\x02")
+bad_ian = x509.UnrecognizedExtension(x509.ObjectIdentifier("2.5.29.18"), b"\x30\x03\x99\x01\x00")
+add("ok-malformed-noncritical-extensions-go-ignores", [ca_rsa], [leaf(ca_rsa, extra=[(bad_sct, False), (bad_ian, False)])],
+    "malformed SCT list and issuerAltName, non-critical: Go does not parse them")
+add("reject-malformed-critical-issuer-alt-name", [ca_rsa], [leaf(ca_rsa, extra=[(bad_ian, True)])],
+    "malformed issuerAltName marked critical: unhandled for Go")
+
 # Made with the openssl CLI.
 def openssl(*args, cwd=OUT):
     subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
