@@ -17,7 +17,7 @@
 //! and URI name constraints, certificate policy constraints), it rejects and says so
 //! rather than guess.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::path::Path;
 
@@ -104,6 +104,25 @@ pub fn load_ca_bundle(path: &Path) -> Result<Vec<Vec<u8>>> {
 
 /// What kube-apiserver's x509 authenticator makes of `chain_der` (the leaf first, then
 /// whatever else the client presents) given the client CA bundle, at time `now`.
+///
+/// ```
+/// use kcred::{Identity, authn, keys::{KeyType, PrivateKey}, pki::{self, CertSpec, Usage}};
+///
+/// let ca_key = PrivateKey::generate(KeyType::EcdsaP256)?;
+/// let ca = pki::self_signed(&CertSpec::ca("kubernetes"), &ca_key)?;
+/// let issuer = pki::Issuer::new("ca.crt".as_ref(), ca.der.clone(), ca_key, "ca.key".as_ref())?;
+/// let key = PrivateKey::generate(KeyType::EcdsaP256)?;
+/// let leaf = issuer.sign(&CertSpec::leaf(&Identity::node("worker-1"), Usage::Client), &key.public_key_der()?)?;
+///
+/// let id = authn::authenticate_client_cert(&[leaf.der.clone()], &[ca.der.clone()], jiff::Timestamp::now()).unwrap();
+/// assert_eq!((id.user.as_str(), id.groups.as_slice()), ("system:node:worker-1", &["system:nodes".to_string()][..]));
+///
+/// let later = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 400);
+/// let no = authn::authenticate_client_cert(&[leaf.der], &[ca.der], later).unwrap_err();
+/// assert!(no.reason.starts_with("x509: certificate has expired or is not yet valid: current time"));
+/// assert!(no.to_string().starts_with("verifying certificate SN="));
+/// # Ok::<(), kcred::Error>(())
+/// ```
 pub fn authenticate_client_cert(
     chain_der: &[Vec<u8>],
     client_cas_der: &[Vec<u8>],
@@ -303,8 +322,10 @@ struct NameConstraints {
     excluded_dns: Vec<String>,
     permitted_ip: Vec<(Vec<u8>, Vec<u8>)>,
     excluded_ip: Vec<(Vec<u8>, Vec<u8>)>,
-    /// Email or URI constraints, which kcred does not evaluate.
-    other_types: bool,
+    permitted_email: Vec<String>,
+    excluded_email: Vec<String>,
+    permitted_uri: Vec<String>,
+    excluded_uri: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -337,12 +358,37 @@ struct Cert {
     san_value: Option<Vec<u8>>,
     dns_names: Vec<String>,
     ip_addresses: Vec<Vec<u8>>,
-    has_email_or_uri: bool,
+    emails: Vec<String>,
+    uris: Vec<String>,
     name_constraints: Option<NameConstraints>,
-    policy_controls: bool,
+    /// CertificatePolicies OIDs.
+    policies: Vec<String>,
+    /// PolicyConstraints requireExplicitPolicy.
+    require_explicit_policy: Option<i64>,
+    /// InhibitAnyPolicy skipCerts.
+    inhibit_any_policy: Option<i64>,
+    /// PolicyMappings present.
+    policy_mappings: bool,
     common_name: String,
     organizations: Vec<String>,
 }
+
+/// The extensions Go's `processExtensions` parses (parser.go).
+const GO_PARSED_EXTENSIONS: [&str; 13] = [
+    "2.5.29.15",
+    "2.5.29.19",
+    "2.5.29.17",
+    "2.5.29.30",
+    "2.5.29.31",
+    "2.5.29.35",
+    "2.5.29.36",
+    "2.5.29.37",
+    "2.5.29.14",
+    "2.5.29.32",
+    "2.5.29.33",
+    "2.5.29.54",
+    oids::AIA,
+];
 
 mod oids {
     pub const RSA: &str = "1.2.840.113549.1.1.1";
@@ -428,9 +474,13 @@ impl Cert {
             san_value: None,
             dns_names: vec![],
             ip_addresses: vec![],
-            has_email_or_uri: false,
+            emails: vec![],
+            uris: vec![],
             name_constraints: None,
-            policy_controls: false,
+            policies: vec![],
+            require_explicit_policy: None,
+            inhibit_any_policy: None,
+            policy_mappings: false,
             common_name,
             organizations,
         };
@@ -449,9 +499,14 @@ impl Cert {
             let mut unhandled = false;
             let bad = |what: &str| format!("x509: invalid {what}");
             match e.parsed_extension() {
-                ParsedExtension::ParseError { error } => {
+                // Go parses (and refuses when malformed) only the extensions it handles;
+                // any other extension is opaque to it, malformed or not.
+                ParsedExtension::ParseError { error }
+                    if GO_PARSED_EXTENSIONS.contains(&oid.as_str()) =>
+                {
                     return Err(format!("x509: invalid extension {oid}: {error}"));
                 }
+                ParsedExtension::ParseError { .. } => unhandled = true,
                 ParsedExtension::KeyUsage(ku) => {
                     // Go reads the first 9 bits.
                     self.ku_nonzero = ku.flags & 0x1ff != 0;
@@ -478,8 +533,12 @@ impl Cert {
                                 self.ip_addresses.push(ip.to_vec());
                                 understood += 1;
                             }
-                            GeneralName::RFC822Name(_) | GeneralName::URI(_) => {
-                                self.has_email_or_uri = true;
+                            GeneralName::RFC822Name(m) => {
+                                self.emails.push(m.to_string());
+                                understood += 1;
+                            }
+                            GeneralName::URI(u) => {
+                                self.uris.push(u.to_string());
                                 understood += 1;
                             }
                             _ => {}
@@ -509,8 +568,19 @@ impl Cert {
                                         out.excluded_ip.push(v)
                                     }
                                 }
-                                GeneralName::RFC822Name(_) | GeneralName::URI(_) => {
-                                    out.other_types = true
+                                GeneralName::RFC822Name(m) => {
+                                    if permitted {
+                                        out.permitted_email.push(m.to_string())
+                                    } else {
+                                        out.excluded_email.push(m.to_string())
+                                    }
+                                }
+                                GeneralName::URI(u) => {
+                                    if permitted {
+                                        out.permitted_uri.push(u.to_string())
+                                    } else {
+                                        out.excluded_uri.push(u.to_string())
+                                    }
                                 }
                                 _ => unhandled = true,
                             }
@@ -552,11 +622,17 @@ impl Cert {
                         || eku.ocsp_signing
                         || !eku.other.is_empty();
                 }
-                ParsedExtension::PolicyConstraints(_)
-                | ParsedExtension::PolicyMappings(_)
-                | ParsedExtension::InhibitAnyPolicy(_) => self.policy_controls = true,
-                ParsedExtension::CertificatePolicies(_)
-                | ParsedExtension::CRLDistributionPoints(_) => {}
+                ParsedExtension::PolicyConstraints(pc) => {
+                    self.require_explicit_policy = pc.require_explicit_policy.map(i64::from);
+                }
+                ParsedExtension::PolicyMappings(_) => self.policy_mappings = true,
+                ParsedExtension::InhibitAnyPolicy(ia) => {
+                    self.inhibit_any_policy = Some(i64::from(ia.skip_certs));
+                }
+                ParsedExtension::CertificatePolicies(cp) => {
+                    self.policies = cp.iter().map(|p| p.policy_id.to_id_string()).collect();
+                }
+                ParsedExtension::CRLDistributionPoints(_) => {}
                 ParsedExtension::AuthorityInfoAccess(_) => {
                     if e.critical {
                         return Err(
@@ -808,6 +884,15 @@ fn verify_signature(
                 "x509: cannot verify signature: algorithm unimplemented".into(),
             ));
         }
+        (SigAlg::RsaPkcs1(_) | SigAlg::RsaPss(_), KeyAlg::Rsa)
+            if rsa_modulus_bits(&parent.key_bits) < 1024 =>
+        {
+            // crypto/rsa's checkKeySize (the rsa1024min GODEBUG, on by default).
+            return Err(GoError::Signature(format!(
+                "crypto/rsa: {}-bit keys are insecure (see https://go.dev/pkg/crypto/rsa#hdr-Minimum_key_size)",
+                rsa_modulus_bits(&parent.key_bits)
+            )));
+        }
         (SigAlg::RsaPkcs1(h), KeyAlg::Rsa) => {
             // aws-lc-rs keeps RSA keys under 2048 bits behind "legacy" names; Go verifies
             // them (it only refuses keys under 1024 bits).
@@ -951,13 +1036,18 @@ impl<'a> Verifier<'a> {
         let mut constraints_err = None;
         let mut unsupported = None;
         let mut valid = 0;
+        let mut invalid_policies = 0;
         for chain in &candidates {
-            if chain.len() > 1 && chain[..chain.len() - 1].iter().any(|c| c.policy_controls) {
-                unsupported.get_or_insert(GoError::Unsupported(
-                    "certificate policy constraints, mappings or inhibitAnyPolicy in the chain"
-                        .into(),
-                ));
-                continue;
+            match policies_valid(chain) {
+                Ok(true) => {}
+                Ok(false) => {
+                    invalid_policies += 1;
+                    continue;
+                }
+                Err(e) => {
+                    unsupported.get_or_insert(e);
+                    continue;
+                }
             }
             if !chain_allows_client_auth(chain) {
                 incompatible_usage += 1;
@@ -971,6 +1061,9 @@ impl<'a> Verifier<'a> {
                 }
                 continue;
             }
+            if contains_distrusted_spki(chain) {
+                continue;
+            }
             valid += 1;
         }
         if valid > 0 {
@@ -982,10 +1075,21 @@ impl<'a> Verifier<'a> {
         if let Some(e) = constraints_err {
             return Err(e);
         }
+        let mut details = vec![];
         if incompatible_usage > 0 {
-            return Err(GoError::IncompatibleUsage);
+            if invalid_policies == 0 {
+                return Err(GoError::IncompatibleUsage);
+            }
+            details.push(format!(
+                "{incompatible_usage} candidate chains with incompatible key usage"
+            ));
         }
-        Err(GoError::NoValidChains(String::new()))
+        if invalid_policies > 0 {
+            details.push(format!(
+                "{invalid_policies} candidate chains with invalid policies"
+            ));
+        }
+        Err(GoError::NoValidChains(details.join(", ")))
     }
 
     /// `buildChains`, including its quirk: when the last candidate that got as far as
@@ -1064,6 +1168,25 @@ impl Cert {
     }
 }
 
+/// `distrustedSPKIHashes` (verify.go): keys Go refuses in any chain, whoever trusts them.
+const DISTRUSTED_SPKI_SHA256: [&str; 8] = [
+    "ebed6475c2c2d80fcb199f3fe8dd6e6b3ce60b77eb15d4e42c3dec0c6f5b5105",
+    "49dd353dc2b919a3770645117d0e60c16115e7d1bc259eefe734b00ea434fe5f",
+    "e0254c7fcdc265e2f0f8a428dabb75ab4ae039b4872d62f5ee57f0877d5a8a41",
+    "5c0660a2b164910d8ff589c18e14552e9e0ec237dcefe2cb736d41a4811f81a0",
+    "43bffa19d6ef651451f6841e019931e96f6f2eaeff28ab4b6f1ce4576de2717b",
+    "63ecefee431d49523bc1136c4e72d0206a477086caf606cd5cf025686c109cf8",
+    "ec4ffa1ad0ac88081314b7aaffef6a91f97cd57291bb5ba686c5415f5eb4f6b6",
+    "92c063d67e8f14db71d288e11266ffdaf69cbf115f7bab14f3bc2f68d25e0e30",
+];
+
+fn contains_distrusted_spki(chain: &[&Cert]) -> bool {
+    chain.iter().any(|c| {
+        let h = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &c.raw_spki);
+        DISTRUSTED_SPKI_SHA256.contains(&hex::encode(h.as_ref()).as_str())
+    })
+}
+
 /// `alreadyInChain`: same subject, same key and same SAN extension as a cert in the chain.
 fn already_in_chain(cand: &Cert, chain: &[&Cert]) -> bool {
     chain.iter().any(|c| {
@@ -1092,23 +1215,43 @@ fn check_chain_constraints(chain: &[&Cert]) -> Result<(), GoError> {
         if c.san_value.is_none() {
             continue;
         }
-        for nc in chain[i + 1..]
+        let mut constraints = chain[i + 1..]
             .iter()
             .filter_map(|a| a.name_constraints.as_ref())
-        {
-            if nc.other_types && c.has_email_or_uri {
-                return Err(GoError::Unsupported(
-                    "email or URI name constraints over a certificate with email or URI SANs"
-                        .into(),
-                ));
-            }
-            check_names(nc, c).map_err(GoError::NotAuthorizedForName)?;
+            .peekable();
+        if constraints.peek().is_none() {
+            continue;
+        }
+        let fail = GoError::NotAuthorizedForName;
+        let uris = c
+            .uris
+            .iter()
+            .map(|u| uri_domain(u).map(|d| (u.as_str(), d)))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(fail)?;
+        let emails = c
+            .emails
+            .iter()
+            .map(|e| {
+                parse_mailbox(e)
+                    .map(|(l, d)| (l, d.to_ascii_lowercase()))
+                    .ok_or_else(|| format!("cannot parse rfc822Name {}", go_quote(e)))
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(fail)?;
+        for nc in constraints {
+            check_names(nc, c, &uris, &emails).map_err(fail)?;
         }
     }
     Ok(())
 }
 
-fn check_names(nc: &NameConstraints, c: &Cert) -> Result<(), String> {
+fn check_names(
+    nc: &NameConstraints,
+    c: &Cert,
+    uris: &[(&str, String)],
+    emails: &[(String, String)],
+) -> Result<(), String> {
     for ip in &c.ip_addresses {
         let shown = show_ip(ip);
         let matches = |(net, mask): &(Vec<u8>, Vec<u8>)| {
@@ -1140,6 +1283,9 @@ fn check_names(nc: &NameConstraints, c: &Cert) -> Result<(), String> {
         }
     }
     for d in &c.dns_names {
+        if !domain_name_valid(d, false) {
+            return Err(format!("x509: cannot parse dnsName {}", go_quote(d)));
+        }
         if !nc.permitted_dns.is_empty()
             && !nc
                 .permitted_dns
@@ -1178,7 +1324,241 @@ fn check_names(nc: &NameConstraints, c: &Cert) -> Result<(), String> {
             }
         }
     }
+    for (uri, domain) in uris {
+        if !domain_name_valid(domain, false) {
+            return Err(format!(
+                "x509: internal error: URI SAN {} failed to parse",
+                go_quote(uri)
+            ));
+        }
+        let matches = |x: &String| x.is_empty() || dns_has_suffix(x, domain);
+        if !nc.permitted_uri.is_empty() && !nc.permitted_uri.iter().any(matches) {
+            return Err(format!(
+                "URI {} is not permitted by any constraint",
+                go_quote(uri)
+            ));
+        }
+        if let Some(x) = nc.excluded_uri.iter().find(|x| matches(x)) {
+            return Err(format!(
+                "URI {} is excluded by constraint {}",
+                go_quote(uri),
+                go_quote(x)
+            ));
+        }
+    }
+    for (local, domain) in emails {
+        let shown = format!("{local}@{domain}");
+        if !domain_name_valid(domain, false) {
+            return Err(format!(
+                "x509: cannot parse rfc822Name {}",
+                go_quote(&shown)
+            ));
+        }
+        // emailConstraints.query: a constraint with '@' is one exact mailbox (domain
+        // compared case-insensitively); otherwise a domain, matched like a DNS name.
+        let hit = |list: &[String]| -> Option<String> {
+            list.iter().find_map(|x| {
+                if x.contains('@') {
+                    let (l, d) = parse_mailbox(x)?;
+                    (l == *local && d.to_ascii_lowercase() == *domain)
+                        .then(|| format!("{l}@{}", d.to_ascii_lowercase()))
+                } else {
+                    (x.is_empty() || dns_has_suffix(x, domain)).then(|| x.clone())
+                }
+            })
+        };
+        if !nc.permitted_email.is_empty() && hit(&nc.permitted_email).is_none() {
+            return Err(format!(
+                "email address {} is not permitted by any constraint",
+                go_quote(&shown)
+            ));
+        }
+        if let Some(x) = hit(&nc.excluded_email) {
+            return Err(format!(
+                "email address {} is excluded by constraint {}",
+                go_quote(&shown),
+                go_quote(&x)
+            ));
+        }
+    }
     Ok(())
+}
+
+/// `domainNameValid` (parser.go): no trailing dot, printable ASCII, no empty label.
+fn domain_name_valid(s: &str, constraint: bool) -> bool {
+    if s.is_empty() {
+        return true;
+    }
+    if s.ends_with('.') {
+        return false;
+    }
+    let s = if constraint {
+        s.strip_prefix('.').unwrap_or(s)
+    } else {
+        s
+    };
+    s.bytes().all(|b| (33..=126).contains(&b)) && s.split('.').all(|l| !l.is_empty())
+}
+
+/// `parseRFC2821Mailbox` (verify.go): the local part (quoted-string or dot-atom) and the
+/// domain, or `None`.
+fn parse_mailbox(input: &str) -> Option<(String, String)> {
+    let b = input.as_bytes();
+    let mut local = Vec::new();
+    let mut i = 0;
+    if b.first() == Some(&b'"') {
+        i = 1;
+        loop {
+            let c = *b.get(i)?;
+            i += 1;
+            match c {
+                b'"' => break,
+                b'\\' => {
+                    let n = *b.get(i)?;
+                    if matches!(n, 1..=9 | 11 | 12 | 14..=127) {
+                        local.push(n);
+                        i += 1;
+                    } else {
+                        return None;
+                    }
+                }
+                1..=8 | 11 | 12 | 14..=31 | 32 | 33 | 35..=91 | 93..=127 => local.push(c),
+                _ => return None,
+            }
+        }
+    } else {
+        while i < b.len() {
+            let mut c = b[i];
+            if c == b'\\' {
+                i += 1;
+                c = *b.get(i)?;
+            } else if !(c.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~.".contains(&c)) {
+                break;
+            }
+            local.push(c);
+            i += 1;
+        }
+        if local.is_empty()
+            || local[0] == b'.'
+            || local[local.len() - 1] == b'.'
+            || local.windows(2).any(|w| w == b"..")
+        {
+            return None;
+        }
+    }
+    if b.get(i) != Some(&b'@') {
+        return None;
+    }
+    let domain = &input[i + 1..];
+    if !domain_name_valid(domain, false) || domain.contains('@') {
+        return None;
+    }
+    Some((
+        String::from_utf8_lossy(&local).into_owned(),
+        domain.to_string(),
+    ))
+}
+
+/// The lowercased host of a URI SAN, as constraints.go's `parseURIs` takes it from Go's
+/// `url.URL.Host`; an error for URIs that cannot be matched against constraints.
+fn uri_domain(uri: &str) -> Result<String, String> {
+    let after_scheme = uri.split_once(':').map_or("", |(_, rest)| rest);
+    let host = after_scheme
+        .strip_prefix("//")
+        .map(|rest| {
+            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            let authority = &rest[..end];
+            authority.rsplit_once('@').map_or(authority, |(_, h)| h)
+        })
+        .unwrap_or("");
+    let mut host = host.to_ascii_lowercase();
+    if host.is_empty() {
+        return Err(format!(
+            "URI with empty host ({}) cannot be matched against constraints",
+            go_quote(uri)
+        ));
+    }
+    if host.contains(':') && !host.ends_with(']') {
+        // net.SplitHostPort: drop the port.
+        if let Some((h, _)) = host.rsplit_once(':') {
+            host = h.trim_start_matches('[').trim_end_matches(']').to_string();
+        }
+    }
+    let bracketed = host.starts_with('[') && host.ends_with(']');
+    if bracketed || host.parse::<std::net::IpAddr>().is_ok() {
+        return Err(format!(
+            "URI with IP ({}) cannot be matched against constraints",
+            go_quote(uri)
+        ));
+    }
+    Ok(host)
+}
+
+const ANY_POLICY: &str = "2.5.29.32.0";
+
+/// `policiesValid` (verify.go, RFC 5280 §6.1 as updated by RFC 9618) with Verify's
+/// options as the API server passes them: any policy acceptable, nothing required or
+/// inhibited by the caller. The policy graph is kept as the set of valid policies at the
+/// current depth, which is exact without policy mappings; a chain whose intermediates map
+/// policies is refused as not evaluated.
+fn policies_valid(chain: &[&Cert]) -> Result<bool, GoError> {
+    if chain.len() == 1 {
+        return Ok(true);
+    }
+    let n = chain.len() as i64 - 1;
+    let (mut explicit, mut inhibit_any) = (n + 1, n + 1);
+    let mut valid: Option<BTreeSet<String>> = Some([ANY_POLICY.to_string()].into());
+    for i in (0..chain.len() - 1).rev() {
+        let cert = chain[i];
+        let self_signed = cert.raw_issuer == cert.raw_subject;
+        if cert.policies.is_empty() {
+            valid = None;
+        }
+        if explicit == 0 && valid.is_none() {
+            return Ok(false);
+        }
+        if let Some(above) = &valid {
+            let mut next: BTreeSet<String> = cert
+                .policies
+                .iter()
+                .filter(|p| *p != ANY_POLICY && (above.contains(*p) || above.contains(ANY_POLICY)))
+                .cloned()
+                .collect();
+            if cert.policies.iter().any(|p| p == ANY_POLICY)
+                && (inhibit_any > 0 || (i > 0 && self_signed))
+            {
+                next.extend(above.iter().cloned());
+            }
+            if i != 0 && cert.policy_mappings {
+                return Err(GoError::Unsupported(
+                    "certificate policy mappings in the chain".into(),
+                ));
+            }
+            valid = Some(next);
+        }
+        if i != 0 {
+            if !self_signed {
+                explicit = (explicit - 1).max(0);
+                inhibit_any = (inhibit_any - 1).max(0);
+            }
+            if let Some(r) = cert.require_explicit_policy
+                && r < explicit
+            {
+                explicit = r;
+            }
+            if let Some(s) = cert.inhibit_any_policy
+                && s < inhibit_any
+            {
+                inhibit_any = s;
+            }
+        }
+    }
+    explicit = (explicit - 1).max(0);
+    if chain[0].require_explicit_policy == Some(0) {
+        explicit = 0;
+    }
+    let any_valid = valid.is_some_and(|v| !v.is_empty());
+    Ok(explicit != 0 || any_valid)
 }
 
 fn trim_first_label(s: &str) -> String {

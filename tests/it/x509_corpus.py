@@ -213,10 +213,12 @@ def as_v1(c, signer_key):
 SHA1_WITH_RSA = bytes.fromhex("300d06092a864886f70d0101050500")
 
 
-def resign(c, signer_key, v1=False, h=hashes.SHA256(), sig_alg=None):
-    """Re-sign `c`'s TBS (optionally as v1, or with another signature algorithm)."""
+def resign(c, signer_key, v1=False, h=hashes.SHA256(), sig_alg=None, serial_der=None):
+    """Re-sign `c`'s TBS (optionally as v1, with another signature algorithm or serial)."""
     tbs = c.cert.tbs_certificate_bytes
     elems = [e for t, e in der_elems(content_of(tbs)) if not (v1 and t in (0xA0, 0xA3))]
+    if serial_der is not None:
+        elems[0 if v1 else 1] = serial_der
     i = 1 if v1 else 2
     if sig_alg is not None:
         elems[i] = sig_alg
@@ -224,7 +226,24 @@ def resign(c, signer_key, v1=False, h=hashes.SHA256(), sig_alg=None):
     sig_alg = elems[i]
     sig = sign_raw(signer_key, new_tbs, h)
     raw = der(0x30, new_tbs + sig_alg + der(0x03, b"\x00" + sig))
-    return Cert(x509.load_der_x509_certificate(raw), c.key)
+    return Cert(RawCert(raw), c.key)
+
+
+class RawCert:
+    """DER the cryptography parser may refuse (a negative serial): kept as bytes."""
+
+    def __init__(self, raw):
+        self.raw = raw
+
+    def public_bytes(self, _encoding):
+        import base64
+        b64 = base64.encodebytes(self.raw).decode().replace("\n", "")
+        lines = [b64[i:i + 64] for i in range(0, len(b64), 64)]
+        return ("-----BEGIN CERTIFICATE-----\n" + "\n".join(lines) + "\n-----END CERTIFICATE-----\n").encode()
+
+    @property
+    def subject(self):
+        return x509.load_der_x509_certificate(self.raw).subject
 
 
 # --- the corpus ------------------------------------------------------------------------
@@ -364,6 +383,81 @@ nc_dir = x509.NameConstraints(permitted_subtrees=[x509.DirectoryName(name("x", [
 ca_nc_dir = ca("ca-nc-dirname", KEYS["rsa2"], extra=[(nc_dir, True)])
 add("reject-name-constraints-directoryname-critical", [ca_nc_dir], [leaf(ca_nc_dir)], "critical directoryName constraint: unhandled for Go")
 
+nc_email = x509.NameConstraints(permitted_subtrees=[x509.RFC822Name("example.com")], excluded_subtrees=None)
+ca_nc_email = ca("ca-nc-email", KEYS["rsa2"], extra=[(nc_email, True)])
+add("ok-name-constraints-email-permitted", [ca_nc_email], [leaf(ca_nc_email, extra=[san(x509.RFC822Name("Jane.Doe@Example.COM"))])],
+    "email SAN inside a permitted email domain")
+add("reject-name-constraints-email-not-permitted", [ca_nc_email], [leaf(ca_nc_email, extra=[san(x509.RFC822Name("jane@evil.org"))])],
+    "email SAN outside the permitted email domain")
+nc_email_x = x509.NameConstraints(permitted_subtrees=None, excluded_subtrees=[x509.RFC822Name("mallory@example.com")])
+ca_nc_email_x = ca("ca-nc-email-excluded", KEYS["rsa2"], extra=[(nc_email_x, True)])
+add("reject-name-constraints-email-excluded-mailbox", [ca_nc_email_x], [leaf(ca_nc_email_x, extra=[san(x509.RFC822Name("mallory@EXAMPLE.com"))])],
+    "email SAN equal to an excluded mailbox")
+add("ok-name-constraints-email-other-mailbox", [ca_nc_email_x], [leaf(ca_nc_email_x, extra=[san(x509.RFC822Name("alice@example.com"))])],
+    "email SAN next to an excluded mailbox")
+nc_uri = x509.NameConstraints(permitted_subtrees=[x509.UniformResourceIdentifier(".example.com")], excluded_subtrees=None)
+ca_nc_uri = ca("ca-nc-uri", KEYS["rsa2"], extra=[(nc_uri, True)])
+add("ok-name-constraints-uri-permitted", [ca_nc_uri], [leaf(ca_nc_uri, extra=[san(x509.UniformResourceIdentifier("spiffe://cluster.example.com/ns/a/sa/b"))])],
+    "URI SAN under a permitted URI domain")
+add("reject-name-constraints-uri-not-permitted", [ca_nc_uri], [leaf(ca_nc_uri, extra=[san(x509.UniformResourceIdentifier("spiffe://example.com/ns/a"))])],
+    "URI SAN equal to the domain a leading-dot constraint excludes")
+add("reject-name-constraints-uri-ip-host", [ca_nc_uri], [leaf(ca_nc_uri, extra=[san(x509.UniformResourceIdentifier("https://10.0.0.1:8443/x"))])],
+    "URI SAN with an IP host under URI constraints")
+add("ok-email-san-without-constraints", [ca_rsa], [leaf(ca_rsa, extra=[san(x509.RFC822Name("jane@example.com"), x509.UniformResourceIdentifier("urn:x"))])],
+    "email and URI SANs, no constraints")
+
+# Certificate policies (RFC 5280 6.1 as Go implements it).
+from cryptography.x509.oid import CertificatePoliciesOID  # noqa: E402
+
+def policies(*oids):
+    return (x509.CertificatePolicies([x509.PolicyInformation(x509.ObjectIdentifier(o) if isinstance(o, str) else o, None) for o in oids]), False)
+
+require0 = (x509.PolicyConstraints(require_explicit_policy=0, inhibit_policy_mapping=None), True)
+inter_req = make(name("inter-require-explicit"), KEYS["p384"], issuer=ca_rsa, ca=True, ku=CA_KU, extra=[require0])
+add("reject-policy-required-none-present", [ca_rsa], [leaf(inter_req), inter_req], "intermediate requires an explicit policy, none asserted")
+inter_req_pol = make(name("inter-require-explicit-pol"), KEYS["p384"], issuer=ca_rsa, ca=True, ku=CA_KU, extra=[require0, policies("1.2.3.4")])
+add("ok-policy-required-and-asserted", [ca_rsa], [leaf(inter_req_pol, extra=[policies("1.2.3.4")]), inter_req_pol], "required policy asserted down the chain")
+add("reject-policy-required-mismatch", [ca_rsa], [leaf(inter_req_pol, extra=[policies("1.2.3.5")]), inter_req_pol], "leaf asserts another policy than its CA")
+root_req = ca("root-require-explicit", KEYS["rsa2"], extra=[require0])
+add("ok-policy-constraint-on-root-ignored", [root_req], [leaf(root_req)], "the trust anchor's policy constraints do not apply")
+inhibit0 = (x509.InhibitAnyPolicy(0), True)
+inter_inh = make(name("inter-inhibit-any"), KEYS["p384"], issuer=ca_rsa, ca=True, ku=CA_KU,
+                 extra=[require0, inhibit0, policies(CertificatePoliciesOID.ANY_POLICY)])
+add("ok-policy-inhibit-any-specific-leaf", [ca_rsa], [leaf(inter_inh, extra=[policies("1.2.3.4")]), inter_inh], "anyPolicy CA, inhibitAnyPolicy 0, specific leaf policy")
+add("reject-policy-inhibit-any-any-leaf", [ca_rsa], [leaf(inter_inh, extra=[policies(CertificatePoliciesOID.ANY_POLICY)]), inter_inh],
+    "inhibitAnyPolicy 0 and a leaf asserting only anyPolicy")
+
+# Go's chain-building order and its error.
+k_old = rsa_key()
+dup_expired = ca("dup-ca", k_old, nb=NOW - 3650 * DAY, na=NOW - DAY)
+dup_other = ca("dup-ca", rsa_key())
+add("reject-expired-match-then-wrong-key", [dup_expired, dup_other], [leaf(dup_expired)],
+    "expired CA holds the key, a same-named valid CA does not: Go reports the expiry")
+dup_renewed = ca("dup-ca", k_old)
+add("ok-renewed-ca-next-to-expired", [dup_expired, dup_renewed], [leaf(dup_expired)], "CA renewed with the same key, both in the bundle")
+ca_p521 = ca("kubernetes-p521", ec.generate_private_key(ec.SECP521R1()), hash_alg=hashes.SHA512())
+add("ok-p521-ca", [ca_p521], [leaf(ca_p521, hash_alg=hashes.SHA512())], "P-521 CA")
+ca_4096 = ca("kubernetes-rsa4096", rsa_key(4096), hash_alg=hashes.SHA384())
+add("ok-rsa4096-sha384", [ca_4096], [leaf(ca_4096, hash_alg=hashes.SHA384())], "RSA-4096 CA signing with SHA-384")
+aki_crit = (x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_rsa.key.public_key()), True)
+add("reject-critical-authority-key-id", [ca_rsa], [leaf(ca_rsa, akid=False, extra=[aki_crit])], "AKID marked critical: Go refuses to parse it")
+
+add("reject-negative-serial", [ca_rsa], [resign(leaf(ca_rsa), ca_rsa.key, serial_der=bytes.fromhex("0202ff01"))],
+    "negative serial number: Go refuses to parse it")
+quoted_a = ca('kub\u00e9 "ca"', KEYS["rsa2"])
+quoted_b = ca('kub\u00e9 "ca"', rsa_key())
+add("reject-wrong-ca-quoted-name", [quoted_b], [leaf(quoted_a)], "same-named CA with a quote and a non-ASCII letter in the hint")
+add("reject-empty-subject", [ca_rsa], [make(x509.Name([]), KEYS["ec"], issuer=ca_rsa, eku=CLIENT,
+                                            extra=[(x509.SubjectAlternativeName([x509.DNSName("anon.example.com")]), True)])],
+    "empty subject (SAN critical): verifies, not authenticated")
+
+bad_sct = x509.UnrecognizedExtension(x509.ObjectIdentifier("1.3.6.1.4.1.11129.2.4.2"), b"\x04\x03\x00\x01\x02")
+bad_ian = x509.UnrecognizedExtension(x509.ObjectIdentifier("2.5.29.18"), b"\x30\x03\x99\x01\x00")
+add("ok-malformed-noncritical-extensions-go-ignores", [ca_rsa], [leaf(ca_rsa, extra=[(bad_sct, False), (bad_ian, False)])],
+    "malformed SCT list and issuerAltName, non-critical: Go does not parse them")
+add("reject-malformed-critical-issuer-alt-name", [ca_rsa], [leaf(ca_rsa, extra=[(bad_ian, True)])],
+    "malformed issuerAltName marked critical: unhandled for Go")
+
 # Made with the openssl CLI.
 def openssl(*args, cwd=OUT):
     subprocess.run(["openssl", *args], cwd=cwd, check=True, capture_output=True)
@@ -409,7 +503,12 @@ openssl("x509", "-req", "-in", "o-leaf.csr", "-CA", "o-inter.crt", "-CAkey", "o-
         "-days", "30", "-extfile", "o-client.ext", "-out", "o-leaf.crt")
 openssl("x509", "-req", "-in", "o-leaf.csr", "-CA", "o-inter.crt", "-CAkey", "o-inter.key", "-CAcreateserial",
         "-days", "30", "-out", "o-leaf-plain.crt")
+openssl("req", "-x509", "-newkey", "rsa:512", "-nodes", "-keyout", "o-rsa512.key", "-out", "o-rsa512.crt",
+        "-subj", "/CN=rsa512-ca", "-days", "3650")
+openssl("x509", "-req", "-in", "o-leaf.csr", "-CA", "o-rsa512.crt", "-CAkey", "o-rsa512.key", "-CAcreateserial",
+        "-days", "30", "-extfile", "o-client.ext", "-out", "o-leaf-rsa512.crt")
 now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+add("openssl-reject-rsa512-ca", [read("o-rsa512.crt")], [read("o-leaf-rsa512.crt")], "RSA-512 CA: crypto/rsa refuses keys under 1024 bits", time=now)
 add("openssl-ok-p384-intermediate", [read("o-root.crt")], [read("o-leaf.crt"), read("o-inter.crt")], "openssl P-384 root, intermediate pathlen 0", time=now)
 add("openssl-reject-intermediate-missing", [read("o-root.crt")], [read("o-leaf.crt")], "openssl chain without its intermediate", time=now)
 add("openssl-leaf-without-extfile", [read("o-root.crt")], [read("o-leaf-plain.crt"), read("o-inter.crt")], "openssl x509 -req without extensions", time=now)
