@@ -82,3 +82,35 @@ pub fn client_chain(data: &[u8]) {
         );
     }
 }
+
+/// JWTs: decoded (any token can be shown) and run through the ServiceAccount authenticator
+/// with a fixed key, so the verification path runs too.
+pub fn token(data: &[u8]) {
+    use std::sync::OnceLock;
+    static TRUST: OnceLock<Option<crate::token::verify::TokenTrust>> = OnceLock::new();
+    let Some(t) = text(data) else { return };
+    let _ = crate::token::verify::decode("fuzz", t);
+    let trust = TRUST.get_or_init(|| {
+        let key = crate::keys::PrivateKey::generate(crate::keys::KeyType::EcdsaP256).ok()?;
+        let vk = crate::token::keys::VerificationKey::from_private_key("fuzz", &key).ok()?;
+        Some(crate::token::verify::TokenTrust::new(
+            vec![vk],
+            vec![],
+            vec![],
+        ))
+    });
+    if let Some(trust) = trust {
+        let _ = crate::token::verify::authenticate(t, trust, jiff::Timestamp::UNIX_EPOCH);
+    }
+}
+
+/// ServiceAccount verification keys (`--service-account-key-file`) and JWKS documents.
+pub fn verification_keys(data: &[u8]) {
+    let _ = crate::token::keys::parse_verification_keys("fuzz", data);
+    let _ = crate::token::jwks::parse_jwk_set("fuzz", data);
+}
+
+/// The static token file (`--token-auth-file`).
+pub fn token_file(data: &[u8]) {
+    let _ = crate::whoami::TokenFile::parse("fuzz", data);
+}

@@ -41,6 +41,7 @@ pub mod pem;
 pub mod pki;
 pub mod plan;
 pub mod token;
+pub mod whoami;
 pub mod yaml;
 
 pub use error::{Error, Result};

@@ -188,3 +188,16 @@ pub fn parse_duration(s: &str) -> Result<SignedDuration, String> {
 pub fn warn(msg: &str) {
     anstream::eprintln!("kcred: warning: {}", kcred::output::sanitize(msg));
 }
+
+/// `-o table|json|yaml`, for anything a script may read.
+#[derive(Debug, Args, Clone, Copy)]
+pub struct OutputArg {
+    /// Output format: table, json or yaml.
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "table|json|yaml",
+        default_value = "table"
+    )]
+    pub format: kcred::output::Format,
+}

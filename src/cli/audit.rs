@@ -5,9 +5,9 @@ use std::path::PathBuf;
 use clap::Args;
 use jiff::{SignedDuration, Timestamp};
 use kcred::audit::{self, CheckReport, CheckRow};
-use kcred::output::{self, Format, sanitize};
+use kcred::output::{self, sanitize};
 
-use super::args::parse_duration;
+use super::args::{OutputArg, parse_duration};
 use crate::exit_codes::ExitStatus;
 
 #[derive(Debug, Args)]
@@ -18,14 +18,8 @@ pub struct CheckArgs {
     /// Flag certificates expiring within this span.
     #[arg(long, value_name = "D", default_value = "30d", value_parser = parse_duration)]
     expiring_within: SignedDuration,
-    /// Output format: table, json or yaml.
-    #[arg(
-        short = 'o',
-        long = "output",
-        value_name = "table|json|yaml",
-        default_value = "table"
-    )]
-    output: Format,
+    #[command(flatten)]
+    output: OutputArg,
 }
 
 #[derive(Debug, Args)]
@@ -42,20 +36,14 @@ pub struct RenewArgs {
     /// New lifetime (never beyond the CA's).
     #[arg(long, value_name = "D", default_value = "1y", value_parser = parse_duration)]
     validity: SignedDuration,
-    /// Output format: table, json or yaml.
-    #[arg(
-        short = 'o',
-        long = "output",
-        value_name = "table|json|yaml",
-        default_value = "table"
-    )]
-    output: Format,
+    #[command(flatten)]
+    output: OutputArg,
 }
 
 pub fn check(a: CheckArgs) -> anyhow::Result<ExitStatus> {
     let inv = audit::inventory(&a.dir)?;
     let report = audit::check(&inv, a.expiring_within, Timestamp::now());
-    match output::structured(a.output, &report)? {
+    match output::structured(a.output.format, &report)? {
         Some(text) => print!("{text}"),
         None => print!("{}", table(&report)),
     }
@@ -129,7 +117,7 @@ pub fn renew(a: RenewArgs) -> anyhow::Result<ExitStatus> {
     let inv = audit::inventory(&a.dir)?;
     let names = (!a.all).then_some(a.names.as_slice());
     let done = audit::renew(&inv, names, a.validity)?;
-    if let Some(text) = output::structured(a.output, &done)? {
+    if let Some(text) = output::structured(a.output.format, &done)? {
         print!("{text}");
         return Ok(ExitStatus::Success);
     }

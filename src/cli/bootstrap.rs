@@ -7,9 +7,10 @@ use std::path::PathBuf;
 use clap::Args;
 use kcred::bootstrap::{self, Options, Report};
 use kcred::keys::KeyType;
-use kcred::output::{self, Format, go_list, sanitize};
+use kcred::output::{self, go_list, sanitize};
 use kcred::plan::{self, Params, Plan};
 
+use super::args::OutputArg;
 use crate::exit_codes::ExitStatus;
 
 #[derive(Debug, Args)]
@@ -58,14 +59,8 @@ pub struct BootstrapArgs {
     /// Re-issue certificates that no longer fit the plan (existing keys are still kept).
     #[arg(long)]
     force: bool,
-    /// Output format: table, json or yaml.
-    #[arg(
-        short = 'o',
-        long = "output",
-        value_name = "table|json|yaml",
-        default_value = "table"
-    )]
-    output: Format,
+    #[command(flatten)]
+    output: OutputArg,
 }
 
 fn usage(msg: String) -> anyhow::Error {
@@ -148,7 +143,7 @@ pub fn run(a: BootstrapArgs) -> anyhow::Result<ExitStatus> {
         }
     };
     let report = bootstrap::apply(&plan.layout, &creds, &opts, &progress)?;
-    match output::structured(a.output, &report)? {
+    match output::structured(a.output.format, &report)? {
         Some(text) => print!("{text}"),
         None => print!("{}", table(&report)),
     }

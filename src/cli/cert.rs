@@ -7,10 +7,10 @@ use clap::{Args, Subcommand};
 use jiff::{SignedDuration, Timestamp};
 use kcred::fsio::{self, Output};
 use kcred::keys::PrivateKey;
-use kcred::output::{self, Format, go_list, sanitize};
+use kcred::output::{self, go_list, sanitize};
 use kcred::pki::{self, CertFacts, CertSpec, San, Usage};
 
-use super::args::{CaArgs, IdentityArgs, KeyArgs, parse_duration, warn, with_ext};
+use super::args::{CaArgs, IdentityArgs, KeyArgs, OutputArg, parse_duration, warn, with_ext};
 use crate::exit_codes::ExitStatus;
 
 #[derive(Debug, Subcommand)]
@@ -77,14 +77,8 @@ pub struct InspectArgs {
     /// Certificate file (PEM or DER; `-` for stdin).
     #[arg(value_name = "FILE")]
     file: PathBuf,
-    /// Output format: table, json or yaml.
-    #[arg(
-        short = 'o',
-        long = "output",
-        value_name = "table|json|yaml",
-        default_value = "table"
-    )]
-    output: Format,
+    #[command(flatten)]
+    output: OutputArg,
 }
 
 pub fn run(cmd: CertCommand) -> anyhow::Result<ExitStatus> {
@@ -249,9 +243,9 @@ fn inspect(a: InspectArgs) -> anyhow::Result<ExitStatus> {
     }
     // One certificate prints as an object, a bundle as a list of them.
     let rendered = if shown.len() == 1 {
-        output::structured(a.output, &shown[0])?
+        output::structured(a.output.format, &shown[0])?
     } else {
-        output::structured(a.output, &shown)?
+        output::structured(a.output.format, &shown)?
     };
     if let Some(text) = rendered {
         print!("{text}");

@@ -11,6 +11,7 @@ mod docs;
 mod kubeconfig;
 mod sa;
 mod token;
+mod whoami;
 
 use clap::{Parser, Subcommand};
 
@@ -52,6 +53,8 @@ enum Command {
     /// Show a JWT's header and claims and its Kubernetes reading; verify it as the API
     /// server does when --key or --jwks is given.
     DecodeToken(Box<token::DecodeArgs>),
+    /// What the API server would make of a credential: the identity, or why it answers 401.
+    Whoami(Box<whoami::WhoamiArgs>),
     /// Print a shell completion script.
     Completions(docs::CompletionsArgs),
     /// Print the man page (roff).
@@ -71,6 +74,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Sa(c) => sa::run(c),
         Command::Token(c) => token::run(c),
         Command::DecodeToken(a) => token::decode(*a),
+        Command::Whoami(a) => whoami::run(*a),
         Command::Completions(a) => docs::completions(a),
         Command::Man => docs::man(),
     }

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 use jiff::{SignedDuration, Timestamp};
-use kcred::output::{self, Format, go_list, sanitize};
+use kcred::output::{self, go_list, sanitize};
 use kcred::token::claims::ObjectRef;
 use kcred::token::mint::{self, Binding, BoundRequest, TokenSigner};
 use kcred::token::verify::{self, DecodedToken, KubernetesReading};
@@ -188,14 +188,8 @@ pub struct DecodeArgs {
     /// Accepted audience, as --api-audiences; repeatable (default: the first issuer).
     #[arg(long = "audience", value_name = "A")]
     audiences: Vec<String>,
-    /// Output format: table, json or yaml.
-    #[arg(
-        short = 'o',
-        long,
-        value_name = "table|json|yaml",
-        default_value = "table"
-    )]
-    output: Format,
+    #[command(flatten)]
+    output: super::args::OutputArg,
 }
 
 #[derive(Serialize)]
@@ -267,7 +261,7 @@ pub fn decode(a: DecodeArgs) -> anyhow::Result<ExitStatus> {
         reason: reason.clone(),
         kubernetes,
     };
-    match output::structured(a.output, &report)? {
+    match output::structured(a.output.format, &report)? {
         Some(s) => print!("{s}"),
         None => print!(
             "{}",

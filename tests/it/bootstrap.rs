@@ -229,6 +229,26 @@ fn kubeadm_layout_is_verified_by_openssl_kubectl_and_go() {
                 .args(["pkey", "-in", "pki/sa.key", "-pubout"]),
         );
     assert_eq!(derived, sa_pub);
+    // A token minted with the bootstrapped sa.key verifies with sa.pub (PyJWT).
+    let token = env.ok(&[
+        "token",
+        "issue",
+        "builder",
+        "-n",
+        "ci",
+        "--key",
+        "k/pki/sa.key",
+    ]);
+    let sub = crate::common::python(
+        r#"
+import sys, jwt
+claims = jwt.decode(sys.argv[2].strip(), open(sys.argv[1]).read(), algorithms=["ES256", "RS256"],
+                    audience="https://kubernetes.default.svc.cluster.local")
+print(claims["sub"])
+"#,
+        &[&env.p("k/pki/sa.pub"), &token],
+    );
+    assert_eq!(sub.trim(), "system:serviceaccount:ci:builder");
 
     // Re-running changes no byte.
     let before = snapshot(&dir);

@@ -152,3 +152,28 @@ pub fn go_x509check(ca: &Path, cert: &Path) -> serde_json::Value {
     );
     serde_json::from_str(&out).expect("x509check JSON")
 }
+
+/// Run tests/go/tokencheck (kube-apiserver's ServiceAccount token rules in Go) on `token`
+/// with `key` (PEM public keys, relative to `dir`); `extra` are more flags
+/// (`-issuer`, `-audience`, `-time`).
+pub fn go_tokencheck(dir: &Path, key: &str, token: &str, extra: &[&str]) -> serde_json::Value {
+    use std::io::Write as _;
+    let mut child = Command::new(go_tool("tokencheck"))
+        .current_dir(dir)
+        .arg("-key")
+        .arg(key)
+        .args(extra)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("run tokencheck");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(token.as_bytes())
+        .expect("write token");
+    let out = child.wait_with_output().expect("tokencheck");
+    assert!(out.status.success(), "tokencheck failed");
+    serde_json::from_slice(&out.stdout).expect("tokencheck JSON")
+}

@@ -33,6 +33,9 @@ fn saved_fuzz_inputs_do_not_crash() {
         ("signing_request", kcred::fuzzing::signing_request),
         ("kubeconfig", kcred::fuzzing::kubeconfig),
         ("client_chain", kcred::fuzzing::client_chain),
+        ("token", kcred::fuzzing::token),
+        ("verification_keys", kcred::fuzzing::verification_keys),
+        ("token_file", kcred::fuzzing::token_file),
     ];
     let mut total = 0;
     for (name, run) in targets {

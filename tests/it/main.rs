@@ -14,3 +14,4 @@ mod pki_interop;
 mod csr;
 mod token_cli;
 mod token_interop;
+mod whoami;

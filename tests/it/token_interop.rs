@@ -3,34 +3,9 @@
 //! re-serialises the claims as the API server's go-jose does), PyJWT's `PyJWKSet` for the
 //! JWKS; and tokens made by PyJWT (and hand-forged ones) checked by kcred.
 
-use std::process::Command;
-
 use serde_json::{Value, json};
 
-use crate::common::{Env, go_tool, python};
-
-/// Run tests/go/tokencheck on `token` with `key` (PEM public keys).
-fn go_tokencheck(env: &Env, key: &str, token: &str, extra: &[&str]) -> Value {
-    use std::io::Write as _;
-    let mut child = Command::new(go_tool("tokencheck"))
-        .current_dir(env.dir.path())
-        .arg("-key")
-        .arg(key)
-        .args(extra)
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .expect("run tokencheck");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(token.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "tokencheck failed");
-    serde_json::from_slice(&out.stdout).expect("tokencheck JSON")
-}
+use crate::common::{Env, go_tokencheck, python};
 
 /// PyJWT: verify each token (argv: pubkey, then `alg audience-or-- token` triples) the way a
 /// relying party would, and report the kid cryptography computes for the key.
@@ -163,7 +138,7 @@ fn every_minted_token_verifies_with_pyjwt_and_the_api_server_rules() {
 
             // The Go checker: kube-apiserver's rules, and the API server's exact bytes.
             let audience = format!("{issuer},{aud}");
-            let got = go_tokencheck(&env, &pubkey, &token, &["-audience", &audience]);
+            let got = go_tokencheck(env.dir.path(), &pubkey, &token, &["-audience", &audience]);
             assert_eq!(got["authenticated"], true, "{kt} {flags:?}: {got}");
             assert_eq!(got["header"], got["apiServerHeader"], "{kt} header");
             assert_eq!(
@@ -252,7 +227,7 @@ fn every_minted_token_verifies_with_pyjwt_and_the_api_server_rules() {
             ])
             .trim()
             .to_string();
-        let got = go_tokencheck(&env, &pubkey, &legacy, &[]);
+        let got = go_tokencheck(env.dir.path(), &pubkey, &legacy, &[]);
         assert_eq!(got["authenticated"], true, "{kt} legacy: {got}");
         assert_eq!(got["kind"], "legacy");
         assert_eq!(
@@ -414,11 +389,11 @@ print(json.dumps(t))
     env.ok(&["decode-token", &tok("good"), "--key", "sa.pub"]);
     env.ok(&["decode-token", &tok("within_leeway"), "--key", "sa.pub"]);
     assert_eq!(
-        go_tokencheck(&env, "sa.pub", &tok("good"), &[])["authenticated"],
+        go_tokencheck(env.dir.path(), "sa.pub", &tok("good"), &[])["authenticated"],
         true
     );
     assert_eq!(
-        go_tokencheck(&env, "sa.pub", &tok("within_leeway"), &[])["authenticated"],
+        go_tokencheck(env.dir.path(), "sa.pub", &tok("within_leeway"), &[])["authenticated"],
         true
     );
     for (name, words) in [
@@ -454,7 +429,7 @@ print(json.dumps(t))
         .unwrap();
         assert_eq!(v["verified"], false, "{name}");
         assert!(v["reason"].as_str().unwrap().contains(words), "{name}: {v}");
-        let go = go_tokencheck(&env, "sa.pub", &tok(name), &[]);
+        let go = go_tokencheck(env.dir.path(), "sa.pub", &tok(name), &[]);
         assert_eq!(go["authenticated"], false, "{name}: Go accepted it: {go}");
     }
     // Without keys, even the forged ones are shown, and said plainly to be unverified.
