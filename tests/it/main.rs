@@ -7,6 +7,7 @@ mod common;
 mod authn_x509;
 mod bootstrap;
 mod fuzz_replay;
+mod hostile;
 mod kubeconfig;
 mod pki_cli;
 mod pki_interop;
