@@ -44,6 +44,7 @@
 //! ```
 
 pub mod claims;
+mod gojson;
 pub mod jwks;
 pub mod keys;
 pub mod mint;
