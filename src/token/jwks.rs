@@ -221,6 +221,26 @@ mod tests {
     use crate::keys::{KeyType, PrivateKey};
 
     #[test]
+    fn p521_keys_are_published_with_66_byte_coordinates() {
+        use aws_lc_rs::encoding::AsDer as _;
+        use aws_lc_rs::signature::{ECDSA_P521_SHA512_ASN1_SIGNING, EcdsaKeyPair, KeyPair as _};
+        let kp = EcdsaKeyPair::generate(&ECDSA_P521_SHA512_ASN1_SIGNING).unwrap();
+        let spki = kp.public_key().as_der().unwrap();
+        let vk = VerificationKey::from_spki_der("p521.pub", spki.as_ref())
+            .unwrap()
+            .unwrap();
+        let jwk = Jwk::from_key(&vk);
+        assert_eq!(
+            (jwk.alg.as_str(), jwk.crv.as_deref()),
+            ("ES512", Some("P-521"))
+        );
+        let x = URL_SAFE_NO_PAD.decode(jwk.x.as_deref().unwrap()).unwrap();
+        assert_eq!(x.len(), 66);
+        let back = jwk.to_key("jwks").unwrap().unwrap();
+        assert_eq!(back.spki_der, vk.spki_der);
+    }
+
+    #[test]
     fn jwks_round_trips_to_the_same_keys() {
         for kt in [KeyType::Rsa2048, KeyType::EcdsaP256, KeyType::EcdsaP384] {
             let key = PrivateKey::generate(kt).unwrap();

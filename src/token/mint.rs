@@ -3,6 +3,8 @@
 //! The header is exactly `{"alg":…,"kid":…}` (no `typ`); the payload is a [`BoundClaims`] or
 //! [`LegacyClaims`], whose serde order is the API server's byte order.
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
@@ -23,7 +25,7 @@ pub const EXTENDED_LIFETIME: SignedDuration = SignedDuration::from_secs(365 * 24
 /// A private key ready to sign tokens: the key parsed once, its `kid` and algorithm.
 pub struct TokenSigner {
     key: jsonwebtoken::EncodingKey,
-    header: jsonwebtoken::Header,
+    jwt_alg: jsonwebtoken::Algorithm,
     alg: SigningAlg,
     kid: String,
 }
@@ -52,12 +54,9 @@ impl TokenSigner {
             _ => jsonwebtoken::EncodingKey::from_ec_der(&key.pkcs8_der()?),
         };
         let kid = key_id(&key.public_key_der()?);
-        let mut header = jsonwebtoken::Header::new(jwt_alg);
-        header.typ = None;
-        header.kid = Some(kid.clone());
         Ok(TokenSigner {
             key: encoding,
-            header,
+            jwt_alg,
             alg,
             kid,
         })
@@ -73,11 +72,29 @@ impl TokenSigner {
         self.alg
     }
 
-    /// Sign a claim set into a compact JWS.
+    /// Sign a claim set into a compact JWS. Header and payload are written as the API
+    /// server's go-jose writes them (Go string escaping); jsonwebtoken signs.
     pub fn sign<T: Serialize>(&self, claims: &T) -> Result<String> {
-        jsonwebtoken::encode(&self.header, claims, &self.key)
-            .map_err(|e| Error::Crypto(format!("signing the token failed: {e}")))
+        let header = Header {
+            alg: self.alg.name(),
+            kid: &self.kid,
+        };
+        let mut message = URL_SAFE_NO_PAD.encode(super::gojson::to_vec(&header)?);
+        message.push('.');
+        message.push_str(&URL_SAFE_NO_PAD.encode(super::gojson::to_vec(claims)?));
+        let sig = jsonwebtoken::crypto::sign(message.as_bytes(), &self.key, self.jwt_alg)
+            .map_err(|e| Error::Crypto(format!("signing the token failed: {e}")))?;
+        message.push('.');
+        message.push_str(&sig);
+        Ok(message)
     }
+}
+
+/// The JOSE header, exactly `{"alg","kid"}` (go-jose sorts header keys; no `typ`).
+#[derive(Serialize)]
+struct Header<'a> {
+    alg: &'static str,
+    kid: &'a str,
 }
 
 /// What a bound object is.

@@ -11,8 +11,40 @@
 //!
 //! Everything cryptographic goes through `jsonwebtoken` on the aws-lc-rs backend; kcred's own
 //! code only splits, decodes and compares (DESIGN.md §7).
+//!
+//! ```
+//! use kcred::keys::{KeyType, PrivateKey};
+//! use kcred::token::{self, TokenTrust, VerificationKey, mint::{BoundRequest, TokenSigner}};
+//!
+//! let key = PrivateKey::generate(KeyType::EcdsaP256)?;
+//! let request = BoundRequest {
+//!     namespace: "apps".into(),
+//!     name: "web".into(),
+//!     uid: "0c7e…".into(),
+//!     issuer: token::DEFAULT_ISSUER.into(),
+//!     audiences: vec![],
+//!     lifetime: jiff::SignedDuration::from_hours(1),
+//!     binding: None,
+//!     node: None,
+//! };
+//! request.validate()?;
+//! let now = jiff::Timestamp::now();
+//! let jwt = TokenSigner::new(&key)?.sign(&request.claims(now, token::mint::uuid_v4()?))?;
+//!
+//! // --service-account-key-file, --service-account-issuer, --api-audiences:
+//! let trust = TokenTrust::new(
+//!     vec![VerificationKey::from_private_key("sa.key", &key)?],
+//!     vec![token::DEFAULT_ISSUER.into()],
+//!     vec![],
+//! );
+//! let ok = token::authenticate(&jwt, &trust, now).expect("accepted");
+//! assert_eq!(ok.identity().user, "system:serviceaccount:apps:web");
+//! assert!(!ok.not_checked.is_empty()); // the live lookups the API server would make
+//! # Ok::<(), kcred::Error>(())
+//! ```
 
 pub mod claims;
+mod gojson;
 pub mod jwks;
 pub mod keys;
 pub mod mint;

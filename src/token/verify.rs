@@ -471,6 +471,13 @@ fn verify_signature(
     }
     let mut errors = Vec::new();
     for key in candidates {
+        if key.alg == super::SigningAlg::ES512 {
+            errors.push(format!(
+                "key {}: kcred cannot verify ES512 (P-521) signatures",
+                key.kid
+            ));
+            continue;
+        }
         if !key.alg.accepts().contains(&alg) {
             errors.push(format!(
                 "algorithm {alg_name} does not fit key {} ({} key)",

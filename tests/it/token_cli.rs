@@ -279,3 +279,41 @@ fn decode_token_inputs_outputs_and_exit_codes() {
     let err = env.fails(3, &["decode-token", token, "--key", "junk.pem"]);
     assert!(err.contains("junk.pem"), "{err}");
 }
+
+/// Key files are read as kube-apiserver's `--service-account-key-file`: a certificate's key
+/// counts, `RSA PUBLIC KEY` blocks (made here by openssl) are skipped, and a file with no
+/// usable key is an error naming it.
+#[test]
+fn verification_key_files_read_like_the_api_server() {
+    let env = Env::new();
+    env.ca("ca", "rsa2048");
+    let token = env.ok(&["token", "issue", "web", "--key", "ca.key"]);
+    let token = token.trim();
+    env.ok(&["decode-token", token, "--key", "ca.crt"]);
+    run_peer(peer("openssl").current_dir(env.dir.path()).args([
+        "rsa",
+        "-in",
+        "ca.key",
+        "-RSAPublicKey_out",
+        "-out",
+        "pkcs1.pub",
+    ]));
+    let pkcs1 = std::fs::read_to_string(env.path("pkcs1.pub")).unwrap();
+    assert!(pkcs1.contains("BEGIN RSA PUBLIC KEY"));
+    let err = env.fails(3, &["decode-token", token, "--key", "pkcs1.pub"]);
+    assert!(
+        err.contains("pkcs1.pub")
+            && err.contains("does not contain any valid RSA or ECDSA public keys"),
+        "{err}"
+    );
+    let crt = std::fs::read_to_string(env.path("ca.crt")).unwrap();
+    std::fs::write(env.path("mixed.pem"), format!("{pkcs1}{crt}")).unwrap();
+    let v: Value =
+        serde_json::from_str(&env.ok(&["decode-token", token, "--key", "mixed.pem", "-o", "json"]))
+            .unwrap();
+    assert_eq!(v["verified"], true);
+    // And sa jwks publishes the certificate's key.
+    let jwks: Value = serde_json::from_str(&env.ok(&["sa", "jwks", "--key", "mixed.pem"])).unwrap();
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 1);
+    assert_eq!(jwks["keys"][0]["kid"], v["header"]["kid"]);
+}

@@ -96,7 +96,7 @@ fn every_minted_token_verifies_with_pyjwt_and_the_api_server_rules() {
                     "--audience",
                     "vault",
                     "--audience",
-                    "sts.amazonaws.com",
+                    "https://sts.example/?a=1&b=<2>",
                     "--duration",
                     "2h",
                 ],
