@@ -15,13 +15,14 @@ pub enum Error {
         /// What is wrong with it, in a few words.
         problem: String,
     },
-    /// Reading or writing a file failed.
-    #[error("{path}: {source}")]
+    /// Reading or writing a file failed. (The OS error is part of the message, not a
+    /// `source`, so that `{:#}` does not print it twice.)
+    #[error("{path}: {error}")]
     Io {
         /// The file.
         path: String,
         /// The operating system's error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// An output exists and `--force` was not given.
     #[error("{path} already exists; pass --force to replace it")]
@@ -59,7 +60,7 @@ impl Error {
     pub fn io(path: impl AsRef<Path>, source: std::io::Error) -> Self {
         Error::Io {
             path: path.as_ref().display().to_string(),
-            source,
+            error: source,
         }
     }
 }

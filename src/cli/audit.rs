@@ -44,8 +44,8 @@ pub fn check(a: CheckArgs) -> anyhow::Result<ExitStatus> {
     let inv = audit::inventory(&a.dir)?;
     let report = audit::check(&inv, a.expiring_within, Timestamp::now());
     match output::structured(a.output.format, &report)? {
-        Some(text) => print!("{text}"),
-        None => print!("{}", table(&report)),
+        Some(text) => super::emit(&text)?,
+        None => super::emit(table(&report))?,
     }
     Ok(if report.has_problems() {
         ExitStatus::CheckFailed
@@ -118,21 +118,21 @@ pub fn renew(a: RenewArgs) -> anyhow::Result<ExitStatus> {
     let names = (!a.all).then_some(a.names.as_slice());
     let done = audit::renew(&inv, names, a.validity)?;
     if let Some(text) = output::structured(a.output.format, &done)? {
-        print!("{text}");
+        super::emit(&text)?;
         return Ok(ExitStatus::Success);
     }
     for r in &done {
-        println!(
-            "{} renewed (expires {}): {}",
+        super::emit(format!(
+            "{} renewed (expires {}): {}\n",
             sanitize(&r.name),
             r.expires.strftime("%Y-%m-%d"),
             sanitize(&r.files.join(", "))
-        );
+        ))?;
     }
     if a.all {
-        println!(
-            "\nDone renewing certificates. CAs are not renewed by kcred renew. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates."
-        );
+        super::emit(
+            "\nDone renewing certificates. CAs are not renewed by kcred renew. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates.\n",
+        )?;
     }
     Ok(ExitStatus::Success)
 }

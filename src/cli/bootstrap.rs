@@ -144,8 +144,8 @@ pub fn run(a: BootstrapArgs) -> anyhow::Result<ExitStatus> {
     };
     let report = bootstrap::apply(&plan.layout, &creds, &opts, &progress)?;
     match output::structured(a.output.format, &report)? {
-        Some(text) => print!("{text}"),
-        None => print!("{}", table(&report)),
+        Some(text) => super::emit(&text)?,
+        None => super::emit(table(&report))?,
     }
     Ok(if report.has_problems() {
         ExitStatus::CheckFailed

@@ -248,14 +248,14 @@ fn inspect(a: InspectArgs) -> anyhow::Result<ExitStatus> {
         output::structured(a.output.format, &shown)?
     };
     if let Some(text) = rendered {
-        print!("{text}");
+        super::emit(&text)?;
         return Ok(ExitStatus::Success);
     }
     for (i, c) in shown.iter().enumerate() {
         if i > 0 {
-            println!();
+            super::emit("\n")?;
         }
-        print!("{}", table(c));
+        super::emit(table(c))?;
     }
     Ok(ExitStatus::Success)
 }

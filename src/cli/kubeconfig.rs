@@ -188,7 +188,7 @@ pub fn run(a: KubeconfigArgs) -> anyhow::Result<ExitStatus> {
     let yaml = kc.to_yaml()?;
 
     if to_stdout {
-        print!("{yaml}");
+        super::emit(&yaml)?;
         return Ok(ExitStatus::Success);
     }
     let mut paths: Vec<&Path> = cred.files.iter().map(|o| o.path.as_path()).collect();

@@ -61,6 +61,15 @@ enum Command {
     Man,
 }
 
+/// Write to stdout. A closed pipe (`kcred … | head`) comes back as an error that `main`
+/// treats as success, where `print!` would panic.
+pub(crate) fn emit(text: impl AsRef<str>) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_ref().as_bytes())?;
+    out.flush()
+}
+
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {

@@ -123,6 +123,6 @@ fn jwks_cmd(a: JwksArgs) -> anyhow::Result<ExitStatus> {
             jwks_path.display()
         );
     }
-    println!("{set}");
+    super::emit(format!("{set}\n"))?;
     Ok(ExitStatus::Success)
 }

@@ -150,17 +150,14 @@ fn issue(a: IssueArgs) -> anyhow::Result<ExitStatus> {
     })?;
     let token = signer.sign(&claims)?;
     match a.output {
-        IssueOutput::Raw => println!("{token}"),
+        IssueOutput::Raw => super::emit(format!("{token}\n"))?,
         IssueOutput::Json => {
             let header = serde_json::json!({"alg": signer.alg().name(), "kid": signer.kid()});
-            print!(
-                "{}",
-                output::json(&Issued {
-                    token: &token,
-                    header,
-                    claims
-                })?
-            );
+            super::emit(output::json(&Issued {
+                token: &token,
+                header,
+                claims,
+            })?)?;
         }
     }
     Ok(ExitStatus::Success)
@@ -262,18 +259,15 @@ pub fn decode(a: DecodeArgs) -> anyhow::Result<ExitStatus> {
         kubernetes,
     };
     match output::structured(a.output.format, &report)? {
-        Some(s) => print!("{s}"),
-        None => print!(
-            "{}",
-            table(
-                &decoded,
-                reading.as_ref(),
-                verified,
-                reason.as_deref(),
-                checking,
-                now
-            )
-        ),
+        Some(s) => super::emit(&s)?,
+        None => super::emit(table(
+            &decoded,
+            reading.as_ref(),
+            verified,
+            reason.as_deref(),
+            checking,
+            now,
+        ))?,
     }
     if checking && !verified {
         anstream::eprintln!(

@@ -209,8 +209,8 @@ pub fn run(a: WhoamiArgs) -> anyhow::Result<ExitStatus> {
     let ok = matches!(outcome, Outcome::Authenticated { .. });
     let rendered = output::structured(a.output.format, &report::object(&outcome, now))?;
     match rendered {
-        Some(text) => print!("{text}"),
-        None if ok => print!("{}", report::text(&outcome, now)),
+        Some(text) => super::emit(&text)?,
+        None if ok => super::emit(report::text(&outcome, now))?,
         None => eprint!("{}", report::text(&outcome, now)),
     }
     Ok(if ok {

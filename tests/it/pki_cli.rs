@@ -608,3 +608,29 @@ fn completions_and_man_page() {
     assert!(env.ok(&["completions", "bash"]).contains("kcred"));
     assert!(env.ok(&["man"]).contains(".TH kcred"));
 }
+
+/// `kcred … | head` closes the pipe early: kcred stops quietly, exit 0, no panic.
+#[test]
+fn a_closed_stdout_pipe_is_not_an_error() {
+    use std::io::Read as _;
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    let one = fs::read_to_string(env.path("ca.crt")).unwrap();
+    fs::write(env.path("big.pem"), one.repeat(300)).unwrap();
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("kcred"))
+        .current_dir(env.dir.path())
+        .args(["cert", "inspect", "big.pem"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap(); // then dropped: closed
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("Broken pipe"),
+        "{stderr}"
+    );
+}
