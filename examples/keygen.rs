@@ -17,7 +17,9 @@ use kcred::keys::{KeyType, PrivateKey};
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let count: usize = match args.next() {
-        Some(n) => n.parse().map_err(|_| format!("COUNT {n:?} is not a number"))?,
+        Some(n) => n
+            .parse()
+            .map_err(|_| format!("COUNT {n:?} is not a number"))?,
         None => 60,
     };
     if count == 0 {
