@@ -174,6 +174,8 @@ def main():
             if not peers:
                 w(f"| {wl} | {case} | {best.tool}: {fmt_time(best.median)} | (no peer) | – |")
 
+    goals(w, groups)
+
     for wl, cases in groups.items():
         w("")
         w(f"## Workload {wl}: {WORKLOADS.get(wl, '')}")
@@ -214,6 +216,63 @@ def main():
     w("")
     with open(out_path, "w", encoding="utf-8") as f:
         f.write("\n".join(out))
+
+
+def find(groups, wl, case, pred):
+    return next((r for r in groups.get(wl, {}).get(case, []) if pred(r)), None)
+
+
+def goals(w, groups):
+    """Issue 9's goals, read off this run (information for people: nothing fails on them)."""
+    w("")
+    w("## Issue 9's goals, in this run")
+    w("")
+    w("| goal | this run | met |")
+    w("|---|---|---|")
+
+    def line(goal, have, met):
+        w(f"| {goal} | {have} | {'–' if met is None else ('yes' if met else 'no')} |")
+
+    def kcred_best(wl, case):
+        kc = [r for r in groups.get(wl, {}).get(case, []) if r.role == "kcred" and r.median]
+        return min(kc, key=lambda r: r.median) if kc else None
+
+    k = kcred_best("2", "RSA-2048")
+    for goal, tool, want in [
+        ("workload 2, RSA: ≥ 7× faster than cfssl + kubectl", "cfssl", 7.0),
+        ("workload 2, RSA: ≥ 1.3× faster than one-process Python", "Python", 1.3),
+    ]:
+        p = find(groups, "2", "RSA-2048", lambda r, t=tool: r.tool.startswith(t) and r.median)
+        if k and p:
+            x = p.median / k.median
+            line(goal, f"{x:.2f}× ({fmt_time(k.median)} vs {fmt_time(p.median)})", x >= want)
+        else:
+            line(goal, "not measured", None)
+    f = find(groups, "2", "RSA-2048", lambda r: r.role == "floor" and r.median)
+    if k and f:
+        x = k.median / f.median
+        line("workload 2, RSA: within 1.15× of the floor", f"{x:.2f}× the floor "
+             f"({fmt_time(k.median)} vs {fmt_time(f.median)})", x <= 1.15)
+    else:
+        line("workload 2, RSA: within 1.15× of the floor", "not measured", None)
+    case4 = "decode RS256, verify with sa.pub"
+    k4 = kcred_best("4", case4)
+    j4 = find(groups, "4", case4, lambda r: r.tool.startswith("jwt decode --secret") and r.median)
+    if k4 and j4:
+        line("`decode-token`: no slower than jwt-cli", f"{k4.median / j4.median:.2f}× jwt-cli's "
+             f"time ({fmt_time(k4.median)} vs {fmt_time(j4.median)})", k4.median <= j4.median)
+    else:
+        line("`decode-token`: no slower than jwt-cli", "not measured (see workload 4)", None)
+    case5 = "ES256 signatures per second"
+    m5 = find(groups, "5", case5, lambda r: r.role == "kcred" and r.rate)
+    o5 = find(groups, "5", case5, lambda r: r.role == "peer" and r.rate)
+    if m5 and o5:
+        pct = 100 * m5.rate / o5.rate
+        line("token minting: ≥ 50% of openssl's single-core ES256 sign rate",
+             f"{pct:.0f}% ({m5.rate:,.0f}/s vs {o5.rate:,.0f}/s)", pct >= 50)
+    else:
+        line("token minting: ≥ 50% of openssl's single-core ES256 sign rate",
+             "not measured (see workload 5)", None)
 
 
 def status_text(row, rs):
