@@ -161,39 +161,67 @@ pub fn apply(
         .filter(|(_, (c, _))| !opts.dry_run || c.kind == Kind::Ca)
         .map(|(i, _)| i)
         .collect();
-    let mut fresh: HashMap<usize, PrivateKey> = HashMap::new();
-    {
-        let total = need.len();
-        let done = std::sync::atomic::AtomicUsize::new(0);
-        let keys: Vec<(usize, Result<PrivateKey>)> = need
-            .par_iter()
-            .map(|&i| {
-                let kt = key_type_for(&creds[i], opts.key_type);
-                let k = PrivateKey::generate(kt);
-                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-                progress(n, total);
-                (i, k)
-            })
-            .collect();
-        for (i, k) in keys {
-            fresh.insert(i, k?);
-        }
-    }
-
+    // Keys are generated on all cores while this thread signs and writes, in plan order,
+    // each credential as soon as its key is ready: the file writes (each fsynced) hide under
+    // the key generation instead of following it.
+    let total = need.len();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let stop = std::sync::atomic::AtomicBool::new(false);
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, Result<PrivateKey>)>();
     let mut ctx = Ctx {
         opts,
         issuers: HashMap::new(),
         rows: Vec::new(),
         now: Timestamp::now(),
     };
-    for (i, (cred, found)) in creds.iter().zip(found).enumerate() {
-        let new_key = fresh.remove(&i);
-        match cred.kind {
-            Kind::Ca => ctx.ca(cred, found, new_key)?,
-            Kind::Cert => ctx.leaf(cred, found, new_key)?,
-            Kind::Keypair => ctx.keypair(cred, found, new_key)?,
+    std::thread::scope(|scope| -> Result<()> {
+        let need = &need;
+        let done = &done;
+        let stop = &stop;
+        // If signing or writing fails, the remaining keys are not worth generating.
+        struct StopOnDrop<'a>(&'a std::sync::atomic::AtomicBool);
+        impl Drop for StopOnDrop<'_> {
+            fn drop(&mut self) {
+                self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+            }
         }
-    }
+        let _stop_on_exit = StopOnDrop(stop);
+        scope.spawn(move || {
+            need.par_iter().for_each_with(tx, |tx, &i| {
+                if stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    return;
+                }
+                let kt = key_type_for(&creds[i], opts.key_type);
+                let k = PrivateKey::generate(kt);
+                progress(
+                    done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
+                    total,
+                );
+                // The receiver is gone only if the run already failed.
+                let _ = tx.send((i, k));
+            });
+        });
+        let mut ready: HashMap<usize, PrivateKey> = HashMap::new();
+        for (i, (cred, found)) in creds.iter().zip(found).enumerate() {
+            let new_key = if need.binary_search(&i).is_ok() {
+                while !ready.contains_key(&i) {
+                    let (j, k) = rx
+                        .recv()
+                        .map_err(|_| Error::Crypto("key generation stopped".into()))?;
+                    ready.insert(j, k?);
+                }
+                ready.remove(&i)
+            } else {
+                None
+            };
+            match cred.kind {
+                Kind::Ca => ctx.ca(cred, found, new_key)?,
+                Kind::Cert => ctx.leaf(cred, found, new_key)?,
+                Kind::Keypair => ctx.keypair(cred, found, new_key)?,
+            }
+        }
+        Ok(())
+    })?;
     Ok(Report {
         layout: layout.to_string(),
         dir: opts.dir.display().to_string(),
