@@ -368,6 +368,29 @@ impl PrivateKey {
         }
     }
 
+    /// Sign `msg` for a JWS (RFC 7518 §3): RSA as for X.509 (RS256), ECDSA as the fixed-size
+    /// `r || s` JWS wants rather than X.509's ASN.1 form.
+    pub fn sign_jws(&self, msg: &[u8]) -> Result<Vec<u8>> {
+        let sig = self.sign(msg)?;
+        let width = match self.key_type {
+            KeyType::EcdsaP256 => 32,
+            KeyType::EcdsaP384 => 48,
+            _ => return Ok(sig),
+        };
+        let bad = |_| Error::Crypto("ECDSA signature is not DER".into());
+        let (r, s): (der::asn1::UintRef<'_>, der::asn1::UintRef<'_>) = der::Decode::from_der(&sig)
+            .map(|EcdsaSig { r, s }| (r, s))
+            .map_err(bad)?;
+        let mut out = vec![0u8; 2 * width];
+        for (i, n) in [r.as_bytes(), s.as_bytes()].into_iter().enumerate() {
+            if n.len() > width {
+                return Err(Error::Crypto("ECDSA signature component too long".into()));
+            }
+            out[(i + 1) * width - n.len()..(i + 1) * width].copy_from_slice(n);
+        }
+        Ok(out)
+    }
+
     /// RSA modulus length in bits, or the curve size.
     pub fn bits(&self) -> usize {
         match &self.inner {
@@ -422,6 +445,13 @@ fn sec1_curve(der_bytes: &[u8]) -> std::result::Result<ObjectIdentifier, String>
         EcPrivateKeyHead::from_der(der_bytes).map_err(|e| format!("invalid SEC1 EC key: {e}"))?;
     head.parameters
         .ok_or_else(|| "SEC1 EC key without a named curve".to_string())
+}
+
+/// An ECDSA signature as X.509 encodes it (RFC 3279 `Ecdsa-Sig-Value`).
+#[derive(der::Sequence)]
+struct EcdsaSig<'a> {
+    r: der::asn1::UintRef<'a>,
+    s: der::asn1::UintRef<'a>,
 }
 
 /// RFC 5208 PrivateKeyInfo, enough to learn the algorithm and reach the inner key.
