@@ -169,6 +169,44 @@ pub fn leaf_spec(
     Ok(spec)
 }
 
+/// A freshly signed leaf and its key.
+pub struct Minted {
+    /// The key, PEM in the format `--key-format` asks for (kubeadm's by default).
+    pub key_pem: Vec<u8>,
+    /// The certificate.
+    pub issued: kcred::pki::Issued,
+    /// What it says.
+    pub facts: CertFacts,
+}
+
+/// Sign `spec` by `issuer` for `existing_key` (or a new key of `--key-type`), and warn about
+/// what the user should know (validity clamped to the CA's, a risky identity).
+pub fn mint(
+    issuer: &kcred::pki::Issuer,
+    spec: &CertSpec,
+    existing_key: Option<PrivateKey>,
+    key_args: &KeyArgs,
+) -> anyhow::Result<Minted> {
+    let key = match existing_key {
+        Some(k) => k,
+        None => PrivateKey::generate(key_args.key_type)?,
+    };
+    let format = key_args.format_for(key.key_type())?;
+    let issued = issuer.sign(spec, &key.public_key_der()?)?;
+    for w in &issued.warnings {
+        warn(w);
+    }
+    let facts = CertFacts::from_der(&issued.der).map_err(anyhow::Error::msg)?;
+    for w in facts.kubernetes.warnings() {
+        warn(&w);
+    }
+    Ok(Minted {
+        key_pem: key.to_pem(format)?.as_bytes().to_vec(),
+        issued,
+        facts,
+    })
+}
+
 fn issue(a: IssueArgs) -> anyhow::Result<ExitStatus> {
     let crt = with_ext(&a.out, "crt");
     let key_path = with_ext(&a.out, "key");
@@ -181,25 +219,14 @@ fn issue(a: IssueArgs) -> anyhow::Result<ExitStatus> {
         fsio::check_writable(&[&crt], a.force)?;
     }
     let issuer = a.ca.load()?;
-    let key = match existing_key {
-        Some(k) => k,
-        None => PrivateKey::generate(a.key.key_type)?,
-    };
-    let format = a.key.format_for(key.key_type())?;
-    let issued = issuer.sign(&spec, &key.public_key_der()?)?;
-    for w in &issued.warnings {
-        warn(w);
-    }
-    let facts = CertFacts::from_der(&issued.der).map_err(anyhow::Error::msg)?;
-    for w in facts.kubernetes.warnings() {
-        warn(&w);
-    }
+    let Minted {
+        key_pem,
+        issued,
+        facts,
+    } = mint(&issuer, &spec, existing_key, &a.key)?;
     let mut outputs = Vec::new();
     if writes_key {
-        outputs.push(Output::secret(
-            &key_path,
-            key.to_pem(format)?.as_bytes().to_vec(),
-        ));
+        outputs.push(Output::secret(&key_path, key_pem));
     }
     outputs.push(Output::public(&crt, issued.pem().into_bytes()));
     fsio::write_all(&outputs, a.force)?;

@@ -9,7 +9,6 @@ use anyhow::Context as _;
 use clap::Args;
 use jiff::SignedDuration;
 use kcred::fsio::{self, Output};
-use kcred::keys::PrivateKey;
 use kcred::kubeconfig::{self, Cluster, Context, Kubeconfig, User};
 use kcred::output::{go_list, sanitize};
 use kcred::pki::{self, CertFacts, Issuer, Usage};
@@ -351,21 +350,12 @@ fn mint(a: &KubeconfigArgs, place: &Place) -> anyhow::Result<Credential> {
     }
     let issuer = Issuer::load(&with_ext(prefix, "crt"), &with_ext(prefix, "key"))
         .context("cannot use the CA")?;
-    let key = match existing_key {
-        Some(k) => k,
-        None => PrivateKey::generate(a.key.key_type)?,
-    };
-    let format = a.key.format_for(key.key_type())?;
-    let issued = issuer.sign(&spec, &key.public_key_der()?)?;
-    for w in &issued.warnings {
-        warn(w);
-    }
-    let facts = CertFacts::from_der(&issued.der).map_err(anyhow::Error::msg)?;
-    for w in facts.kubernetes.warnings() {
-        warn(&w);
-    }
+    let super::cert::Minted {
+        key_pem,
+        issued,
+        facts,
+    } = super::cert::mint(&issuer, &spec, existing_key, &a.key)?;
     let cert_pem = issued.pem().into_bytes();
-    let key_pem = key.to_pem(format)?.as_bytes().to_vec();
     let (user, files) = match (&files_at, a.no_embed) {
         (Some((crt, key_path)), true) => {
             let mut files = vec![Output::public(crt, cert_pem)];
