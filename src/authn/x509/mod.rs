@@ -1,0 +1,197 @@
+//! The client-certificate authenticator, as kube-apiserver runs it
+//! (`staging/src/k8s.io/apiserver/pkg/authentication/request/x509/x509.go`): Go's
+//! `Certificate.Verify` with Roots = the `--client-ca-file` bundle, Intermediates = the
+//! rest of the presented chain, KeyUsages = [ClientAuth]; then username = the subject CN
+//! (empty: not authenticated), groups = every subject O, extra `credential-id` =
+//! `X509SHA256=<hex sha256 of the leaf DER>`.
+//!
+//! Why kcred builds chains itself: rustls-webpki answers differently from Go on cases that
+//! matter here (it accepts an expired CA and a CA restricted to serverAuth; it rejects v1
+//! leaves, CA:TRUE leaves and RSA-1024 CAs), and a "why am I 401" tool that disagrees with
+//! the API server is worse than none. So this module is a port of Go's algorithm
+//! (`crypto/x509/verify.go`: `Verify`, `buildChains`, `isValid`, `checkChainForKeyUsage`;
+//! `cert_pool.go`: `findPotentialParents`; `x509.go`: `CheckSignatureFrom`;
+//! `constraints.go`: `checkChainConstraints`), including the order in which it tries
+//! candidates and the error it reports, with the certificates decoded by x509-parser and
+//! signatures checked by aws-lc-rs. Where kcred cannot evaluate something Go can (email
+//! and URI name constraints, certificate policy constraints), it rejects and says so
+//! rather than guess.
+
+mod cert;
+mod constraints;
+mod goerror;
+mod verify;
+
+use std::fmt;
+use std::path::Path;
+
+use jiff::Timestamp;
+
+use crate::error::{Error, Result};
+use crate::identity::{CREDENTIAL_ID, Identity};
+
+use cert::Cert;
+use goerror::GoError;
+use verify::{Pool, Verifier};
+
+/// Why a client certificate does not authenticate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct X509Rejection {
+    /// What kind of refusal this is.
+    pub kind: RejectionKind,
+    /// The reason in Go's words (`x509: certificate signed by unknown authority`, …), or
+    /// kcred's where Go has none.
+    pub reason: String,
+    /// The leaf as the API server names it in its log: `SN=<decimal>, SKID=<AA:BB…>,
+    /// AKID=<AA:BB…>`; `None` when the leaf could not be decoded.
+    pub certificate: Option<String>,
+}
+
+/// The kinds of [`X509Rejection`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RejectionKind {
+    /// No certificate, or one that Go's parser would refuse.
+    Malformed,
+    /// Go's `Verify` fails: the API server answers 401 and logs the reason.
+    Verify,
+    /// The chain verifies but the CN is empty: the API server has no opinion (a plain 401).
+    EmptyCommonName,
+    /// The chain uses something kcred does not evaluate (said in `reason`); kcred refuses
+    /// rather than guess what the API server would do.
+    Unsupported,
+}
+
+impl fmt::Display for X509Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.kind, &self.certificate) {
+            // The wording of x509.go's AuthenticateRequest (Kubernetes ≥ 1.27).
+            (RejectionKind::Verify | RejectionKind::Unsupported, Some(id)) => {
+                write!(f, "verifying certificate {id} failed: {}", self.reason)
+            }
+            _ => f.write_str(&self.reason),
+        }
+    }
+}
+
+impl std::error::Error for X509Rejection {}
+
+/// Every `CERTIFICATE` block of a PEM file (other blocks are skipped, as client-go's
+/// `cert.ParseCertsPEM` does), or a single DER certificate; each must decode.
+pub fn load_certificates(path: &Path) -> Result<Vec<Vec<u8>>> {
+    let bytes = crate::fsio::read(path)?;
+    let source = crate::fsio::display(path);
+    let ders: Vec<Vec<u8>> = if crate::pem::looks_like_pem(&bytes) {
+        crate::pem::parse_all(&source, &bytes)?
+            .iter()
+            .filter(|b| b.tag() == "CERTIFICATE")
+            .map(|b| b.contents().to_vec())
+            .collect()
+    } else if bytes.first() == Some(&0x30) {
+        vec![bytes.to_vec()]
+    } else {
+        vec![]
+    };
+    if ders.is_empty() {
+        return Err(Error::input(&source, "no certificate found"));
+    }
+    for (i, der) in ders.iter().enumerate() {
+        Cert::parse(der)
+            .map_err(|e| Error::input(&source, format!("certificate {}: {e}", i + 1)))?;
+    }
+    Ok(ders)
+}
+
+/// The client CA bundle (`--client-ca-file`): every certificate in the file.
+pub fn load_ca_bundle(path: &Path) -> Result<Vec<Vec<u8>>> {
+    load_certificates(path)
+}
+
+/// What kube-apiserver's x509 authenticator makes of `chain_der` (the leaf first, then
+/// whatever else the client presents) given the client CA bundle, at time `now`.
+///
+/// ```
+/// use kcred::{Identity, authn, keys::{KeyType, PrivateKey}, pki::{self, CertSpec, Usage}};
+///
+/// let ca_key = PrivateKey::generate(KeyType::EcdsaP256)?;
+/// let ca = pki::self_signed(&CertSpec::ca("kubernetes"), &ca_key)?;
+/// let issuer = pki::Issuer::new("ca.crt".as_ref(), ca.der.clone(), ca_key, "ca.key".as_ref())?;
+/// let key = PrivateKey::generate(KeyType::EcdsaP256)?;
+/// let leaf = issuer.sign(&CertSpec::leaf(&Identity::node("worker-1"), Usage::Client), &key.public_key_der()?)?;
+///
+/// let id = authn::authenticate_client_cert(&[leaf.der.clone()], &[ca.der.clone()], jiff::Timestamp::now()).unwrap();
+/// assert_eq!((id.user.as_str(), id.groups.as_slice()), ("system:node:worker-1", &["system:nodes".to_string()][..]));
+///
+/// let later = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 400);
+/// let no = authn::authenticate_client_cert(&[leaf.der], &[ca.der], later).unwrap_err();
+/// assert!(no.reason.starts_with("x509: certificate has expired or is not yet valid: current time"));
+/// assert!(no.to_string().starts_with("verifying certificate SN="));
+/// # Ok::<(), kcred::Error>(())
+/// ```
+pub fn authenticate_client_cert(
+    chain_der: &[Vec<u8>],
+    client_cas_der: &[Vec<u8>],
+    now: Timestamp,
+) -> Result<Identity, X509Rejection> {
+    let malformed = |reason: String| X509Rejection {
+        kind: RejectionKind::Malformed,
+        reason,
+        certificate: None,
+    };
+    let Some((leaf_der, presented)) = chain_der.split_first() else {
+        return Err(malformed("no client certificate presented".into()));
+    };
+    let leaf = Cert::parse(leaf_der).map_err(malformed)?;
+    let id = leaf.identifier();
+    let fail = |kind, reason: String| X509Rejection {
+        kind,
+        reason,
+        certificate: Some(id.clone()),
+    };
+    let mut intermediates = Pool::default();
+    for der in presented {
+        intermediates.add(Cert::parse(der).map_err(malformed)?);
+    }
+    let mut roots = Pool::default();
+    for der in client_cas_der {
+        roots.add(Cert::parse(der).map_err(|e| malformed(format!("client CA bundle: {e}")))?);
+    }
+    let verifier = Verifier {
+        roots: &roots,
+        intermediates: &intermediates,
+        now,
+    };
+    if let Err(e) = verifier.verify(&leaf) {
+        let kind = match e {
+            GoError::Unsupported(_) => RejectionKind::Unsupported,
+            _ => RejectionKind::Verify,
+        };
+        return Err(fail(kind, e.to_string()));
+    }
+    // CommonNameUserConversion: an empty CN is "no opinion", not an error.
+    if leaf.common_name.is_empty() {
+        return Err(fail(
+            RejectionKind::EmptyCommonName,
+            "the certificate verifies but its subject has no CN: the API server does not authenticate it".into(),
+        ));
+    }
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &leaf.raw);
+    let mut identity = Identity::new(leaf.common_name.clone(), leaf.organizations.clone());
+    identity.extra.insert(
+        CREDENTIAL_ID.to_string(),
+        vec![format!("X509SHA256={}", hex::encode(digest.as_ref()))],
+    );
+    Ok(identity)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nothing_presented_is_malformed() {
+        let e = authenticate_client_cert(&[], &[], Timestamp::now()).unwrap_err();
+        assert_eq!(e.kind, RejectionKind::Malformed);
+        let e = authenticate_client_cert(&[vec![0x30, 0x00]], &[], Timestamp::now()).unwrap_err();
+        assert_eq!(e.kind, RejectionKind::Malformed);
+    }
+}
