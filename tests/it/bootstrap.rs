@@ -10,25 +10,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::common::{Env, go_x509check, peer, run_peer};
-
-/// Every file under `dir` with its bytes.
-fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).unwrap() {
-            let e = e.unwrap();
-            if e.file_type().unwrap().is_dir() {
-                stack.push(e.path());
-            } else {
-                let rel = e.path().strip_prefix(dir).unwrap().display().to_string();
-                out.insert(rel, fs::read(e.path()).unwrap());
-            }
-        }
-    }
-    out
-}
+use crate::common::{Env, go_x509check, peer, run_peer, snapshot};
 
 fn bootstrap_json(env: &Env, args: &[&str]) -> Value {
     let mut a = vec!["bootstrap", "-o", "json"];

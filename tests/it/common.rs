@@ -177,3 +177,21 @@ pub fn go_tokencheck(dir: &Path, key: &str, token: &str, extra: &[&str]) -> serd
     assert!(out.status.success(), "tokencheck failed");
     serde_json::from_slice(&out.stdout).expect("tokencheck JSON")
 }
+
+/// Every file under `dir` with its bytes.
+pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let e = e.unwrap();
+            if e.file_type().unwrap().is_dir() {
+                stack.push(e.path());
+            } else {
+                let rel = e.path().strip_prefix(dir).unwrap().display().to_string();
+                out.insert(rel, std::fs::read(e.path()).unwrap());
+            }
+        }
+    }
+    out
+}

@@ -8,7 +8,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::common::Env;
+use crate::common::{Env, snapshot};
 
 /// The hostile inputs, by name.
 fn inputs(env: &Env) -> Vec<(&'static str, Vec<u8>)> {
@@ -315,7 +315,7 @@ fn a_read_only_directory_gives_a_clear_error_and_no_partial_file() {
     fs::set_permissions(&ro, fs::Permissions::from_mode(0o500)).unwrap();
     // Root ignores directory permissions: make the directory immutable for root too, through a
     // read-only bind mount if we are root, else rely on the mode.
-    let root = unsafe_free_is_root();
+    let root = is_root();
     if root {
         let status = std::process::Command::new("mount")
             .args(["--bind", "-o", "ro"])
@@ -368,7 +368,7 @@ fn a_full_file_system_gives_a_clear_error_and_no_partial_file() {
     let full = env.path("full");
     fs::create_dir(&full).unwrap();
     assert!(
-        unsafe_free_is_root(),
+        is_root(),
         "this test mounts a 64 KiB tmpfs and must run as root (as CI does)"
     );
     let status = std::process::Command::new("mount")
@@ -394,7 +394,7 @@ fn a_full_file_system_gives_a_clear_error_and_no_partial_file() {
         ])
         .output()
         .unwrap();
-    let listing = walk(&full);
+    let listing = snapshot(&full);
     let _ = std::process::Command::new("umount").arg(&full).status();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(3), "{stderr}");
@@ -417,22 +417,8 @@ fn a_full_file_system_gives_a_clear_error_and_no_partial_file() {
     }
 }
 
-fn walk(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).unwrap().flatten() {
-            if e.file_type().unwrap().is_dir() {
-                stack.push(e.path());
-            } else {
-                out.push((e.path().display().to_string(), fs::read(e.path()).unwrap()));
-            }
-        }
-    }
-    out
-}
-
-fn unsafe_free_is_root() -> bool {
+/// Whether the tests run as root (CI does): mounting needs it.
+fn is_root() -> bool {
     std::process::Command::new("id")
         .arg("-u")
         .output()
