@@ -183,8 +183,8 @@ impl Reader {
     fn problem(&mut self, name: String, file: String, problem: String, unreadable: bool) {
         self.inv.rows.push(FileRow {
             name,
+            is_ca: layout::is_ca_file(&file),
             file,
-            is_ca: false,
             missing: false,
             unreadable,
             problems: vec![problem],

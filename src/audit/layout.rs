@@ -28,6 +28,18 @@ pub const KUBEADM_KUBECONFIGS: [&str; 6] = [
     "bootstrap-kubelet.conf",
 ];
 
+/// Whether `rel` (a path relative to the directory) is a CA certificate in an embedded plan,
+/// so that an unreadable one is shown in the CA table.
+pub fn is_ca_file(rel: &str) -> bool {
+    crate::plan::EMBEDDED.iter().any(|(layout, _)| {
+        Plan::embedded(layout).is_ok_and(|p| {
+            p.credentials.iter().any(|e| {
+                e.kind == Kind::Ca && e.file.as_ref().is_some_and(|f| format!("{f}.crt") == rel)
+            })
+        })
+    })
+}
+
 /// Which embedded layout `dir` is laid out as, if any.
 pub fn detect(dir: &Path) -> Option<&'static str> {
     if dir.join("pki").is_dir() {

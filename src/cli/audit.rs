@@ -47,6 +47,21 @@ pub fn check(a: CheckArgs) -> anyhow::Result<ExitStatus> {
         Some(text) => super::emit(&text)?,
         None => super::emit(table(&report))?,
     }
+    // A file that could not be read is also said on stderr, one line each, so that a script
+    // reading only the JSON (or only the exit code) still has the reason in its log.
+    for (file, why) in report.unreadable.iter().take(3) {
+        if why.contains(file.as_str()) {
+            eprintln!("kcred: {}", sanitize(why));
+        } else {
+            eprintln!("kcred: {}: {}", sanitize(file), sanitize(why));
+        }
+    }
+    if report.unreadable.len() > 3 {
+        eprintln!(
+            "kcred: and {} more unreadable files (see PROBLEMS)",
+            report.unreadable.len() - 3
+        );
+    }
     Ok(if report.has_problems() {
         ExitStatus::CheckFailed
     } else {
