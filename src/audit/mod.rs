@@ -1,6 +1,8 @@
 //! `kcred check` and `kcred renew`: find every certificate in a PKI directory (kubeadm,
 //! hard-way or any kcred plan) — in `.crt`/`.pem` files and embedded in kubeconfigs — and
-//! audit or re-sign them.
+//! audit or re-sign them. Nothing is passed over: a file that is unreadable, corrupt or
+//! missing, a kubeconfig naming files that are missing, and a secret readable by others are
+//! rows with problems (`inventory`, `layout`), and `renew` refuses to write around them.
 //!
 //! Names follow `kubeadm certs check-expiration` (`cmd/kubeadm/app/phases/certs/renewal`):
 //! under a kubeadm `pki/` directory a certificate is named by its path with `/` as `-`

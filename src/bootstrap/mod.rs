@@ -5,6 +5,9 @@
 //! - an existing certificate that still fits the plan (within its validity period, subject,
 //!   SANs, usage, signed by its CA, matching its key) is kept; a missing one is issued, with the existing key if there is one;
 //!   one that no longer fits is reported and left alone unless `force`;
+//! - every existing file is read before anything is written, and one that cannot be read
+//!   (empty, corrupt, not a key, a kubeconfig without its embedded credential) stops the run
+//!   with an error naming it: kcred never replaces what it cannot read;
 //! - a CA key without its certificate gets its certificate back; a CA certificate without its
 //!   key is an error that says what to do;
 //! - keys are written before the certificates that certify them and every file is atomic, so a
