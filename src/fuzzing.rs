@@ -35,6 +35,7 @@ pub fn plan(data: &[u8]) {
     if let Ok(plan) = crate::plan::Plan::parse("fuzz", t) {
         let params = crate::plan::Params {
             nodes: vec!["n1".into(), "n2".into()],
+            control_plane: "n1".into(),
             endpoint_host: "n1".into(),
             endpoint_port: 6443,
             advertise_address: None,

@@ -79,6 +79,14 @@ pub struct Entry {
 pub struct Plan {
     /// The layout's name (`kubeadm`, `hard-way`, or a custom plan's).
     pub layout: String,
+    /// The layout's default service CIDR, used when `--service-cidr` is not given
+    /// (kubeadm's `10.96.0.0/12` when the plan names none).
+    #[serde(default)]
+    pub service_cidr: Option<String>,
+    /// The layout's default API server endpoint host, a template (`{control_plane}` when the
+    /// plan names none), used when `--control-plane-endpoint` is not given.
+    #[serde(default)]
+    pub endpoint: Option<String>,
     /// The credentials, CAs first.
     pub credentials: Vec<Entry>,
 }
@@ -86,8 +94,11 @@ pub struct Plan {
 /// The cluster facts a plan's placeholders expand to.
 #[derive(Clone, Debug)]
 pub struct Params {
-    /// Node names; the first is the control-plane node.
+    /// Node names: one credential each for `for_each: node` entries.
     pub nodes: Vec<String>,
+    /// The control-plane host (`{control_plane}`, and `{node}` outside `for_each` entries):
+    /// Kubernetes The Hard Way's `server`, kubeadm's first control-plane node.
+    pub control_plane: String,
     /// API server endpoint host.
     pub endpoint_host: String,
     /// API server endpoint port.
@@ -149,7 +160,33 @@ impl Plan {
         Ok(plan)
     }
 
+    /// The service CIDR when `--service-cidr` is not given: the plan's, else kubeadm's
+    /// (`--service-cidr` default, `cmd/kubeadm/app/constants`: `DefaultServicesSubnet`).
+    pub fn default_service_cidr(&self) -> &str {
+        self.service_cidr.as_deref().unwrap_or("10.96.0.0/12")
+    }
+
+    /// The endpoint host when `--control-plane-endpoint` is not given: the plan's template
+    /// expanded for `control_plane`, else the control-plane host itself.
+    pub fn default_endpoint_host(&self, control_plane: &str) -> String {
+        match &self.endpoint {
+            Some(t) => t.replace("{control_plane}", control_plane),
+            None => control_plane.to_string(),
+        }
+    }
+
     fn check(&self) -> std::result::Result<(), String> {
+        if let Some(cidr) = &self.service_cidr {
+            first_service_ip(cidr)?;
+        }
+        if let Some(e) = &self.endpoint
+            && e.replace("{control_plane}", "x")
+                .contains(['{', '}', '/', ':'])
+        {
+            return Err(format!(
+                "endpoint {e:?} must be a host name (the only placeholder is {{control_plane}})"
+            ));
+        }
         let mut names = HashSet::new();
         let mut cas = HashSet::new();
         let mut files = HashSet::new();
@@ -226,7 +263,7 @@ impl Plan {
     /// Expand every entry with `params`, in plan order.
     pub fn expand(&self, params: &Params) -> Result<Vec<Credential>> {
         let mut out = Vec::new();
-        let first = params.nodes.first().cloned().unwrap_or_default();
+        let first = params.control_plane.clone();
         for e in &self.credentials {
             let nodes: Vec<&String> = if e.for_each.is_some() {
                 params.nodes.iter().collect()
@@ -310,6 +347,7 @@ fn substitute(template: &str, p: &Params, node: &str) -> Vec<String> {
     let endpoint = format_endpoint(&p.endpoint_host, p.endpoint_port);
     let text = template
         .replace("{node}", node)
+        .replace("{control_plane}", &p.control_plane)
         .replace("{cluster}", &p.cluster)
         .replace("{dns_domain}", &p.dns_domain)
         .replace("{service_ip}", &p.service_ip.to_string())
@@ -370,6 +408,7 @@ mod tests {
     fn params(nodes: &[&str]) -> Params {
         Params {
             nodes: nodes.iter().map(|s| s.to_string()).collect(),
+            control_plane: nodes[0].to_string(),
             endpoint_host: nodes[0].to_string(),
             endpoint_port: 6443,
             advertise_address: None,

@@ -1,15 +1,20 @@
 //! `kcred check` and `kcred renew`: find every certificate in a PKI directory (kubeadm,
 //! hard-way or any kcred plan) — in `.crt`/`.pem` files and embedded in kubeconfigs — and
-//! audit or re-sign them.
+//! audit or re-sign them. Nothing is passed over: a file that is unreadable, corrupt or
+//! missing, a kubeconfig naming files that are missing, and a secret readable by others are
+//! rows with problems (`inventory`, `layout`), and `renew` refuses to write around them.
 //!
 //! Names follow `kubeadm certs check-expiration` (`cmd/kubeadm/app/phases/certs/renewal`):
 //! under a kubeadm `pki/` directory a certificate is named by its path with `/` as `-`
 //! (`etcd/server` → `etcd-server`, `etcd/ca` → `etcd-ca`), a kubeconfig by its file name
 //! (`admin.conf`); elsewhere by its path without the extension.
 
+mod inventory;
+mod layout;
 mod renew;
 
-pub use renew::{Renewed, renew};
+pub use inventory::{FileRow, inventory};
+pub use renew::{RenewOutcome, Renewed, renew};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -17,9 +22,7 @@ use std::path::{Path, PathBuf};
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
-use crate::error::{Error, Result};
 use crate::keys::PrivateKey;
-use crate::kubeconfig::Kubeconfig;
 use crate::pki::{self, CertFacts, Usage};
 use crate::plan::{Kind, Plan};
 
@@ -39,6 +42,16 @@ pub enum Location {
         path: PathBuf,
         /// The user's name.
         user: String,
+    },
+    /// In a file a kubeconfig user names as its `client-certificate` (a kubeadm node's
+    /// `kubelet.conf` naming `/var/lib/kubelet/pki/kubelet-client-current.pem`).
+    Referenced {
+        /// The kubeconfig.
+        kubeconfig: PathBuf,
+        /// The user's name.
+        user: String,
+        /// The certificate file, resolved as kubectl resolves it.
+        cert: PathBuf,
     },
 }
 
@@ -64,163 +77,12 @@ pub struct Found {
 pub struct Inventory {
     /// The directory.
     pub dir: PathBuf,
+    /// The embedded layout the directory follows, if kcred recognises one.
+    pub layout: Option<&'static str>,
     /// Certificates, by name.
     pub certs: Vec<Found>,
-    /// Files that look like PKI material but could not be read, with why.
-    pub unreadable: Vec<(String, String)>,
-}
-
-/// The largest tree kcred walks.
-const MAX_FILES: usize = 10_000;
-
-/// Walk `dir` and read every certificate and kubeconfig in it.
-pub fn inventory(dir: &Path) -> Result<Inventory> {
-    if !dir.is_dir() {
-        return Err(Error::input(dir, "is not a directory"));
-    }
-    let mut files = Vec::new();
-    walk(dir, &mut files, 0)?;
-    files.sort();
-    let kubeadm = dir.join("pki").is_dir();
-    let mut inv = Inventory {
-        dir: dir.to_path_buf(),
-        ..Inventory::default()
-    };
-    for path in files {
-        let rel = path.strip_prefix(dir).unwrap_or(&path).to_path_buf();
-        let rel_s = rel.display().to_string();
-        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-        let stem_name = || -> String {
-            let no_ext = rel.with_extension("").display().to_string();
-            match no_ext.strip_prefix("pki/") {
-                Some(inner) if kubeadm => inner.replace('/', "-"),
-                _ => no_ext,
-            }
-        };
-        match ext {
-            "crt" | "pem" | "cer" => {
-                let bytes = crate::fsio::read(&path)?;
-                match pki::read_certificates(&path, &bytes) {
-                    Ok(mut certs) => {
-                        let der = certs.remove(0);
-                        let facts =
-                            CertFacts::from_der(&der).map_err(|p| Error::input(&path, p))?;
-                        let key_path = path.with_extension("key");
-                        let (key, key_path) = if key_path.is_file() {
-                            let kb = crate::fsio::read(&key_path)?;
-                            match PrivateKey::from_pem(&key_path.display().to_string(), &kb) {
-                                Ok(k) => (Some(k), Some(key_path)),
-                                Err(e) => {
-                                    inv.unreadable.push((
-                                        rel.with_extension("key").display().to_string(),
-                                        e.to_string(),
-                                    ));
-                                    (None, Some(key_path))
-                                }
-                            }
-                        } else {
-                            (None, None)
-                        };
-                        inv.certs.push(Found {
-                            name: stem_name(),
-                            location: Location::File {
-                                cert: path.clone(),
-                                key: key_path,
-                            },
-                            der,
-                            facts,
-                            key,
-                            kubeconfig_ca: None,
-                        });
-                    }
-                    Err(e) => inv.unreadable.push((rel_s, e.to_string())),
-                }
-            }
-            "conf" | "kubeconfig" => {
-                let bytes = crate::fsio::read(&path)?;
-                let parsed = std::str::from_utf8(&bytes)
-                    .map_err(|_| Error::input(&path, "not UTF-8 text"))
-                    .and_then(|t| Kubeconfig::from_yaml(&path.display().to_string(), t));
-                let kc = match parsed {
-                    Ok(kc) => kc,
-                    Err(e) => {
-                        inv.unreadable.push((rel_s, e.to_string()));
-                        continue;
-                    }
-                };
-                let name = if kubeadm { rel_s.clone() } else { stem_name() };
-                for (i, user) in kc.users.iter().enumerate() {
-                    let Some(cert_pem) = &user.user.client_certificate_data else {
-                        continue;
-                    };
-                    let source = format!("{rel_s} (user {:?})", user.name);
-                    let der = match pki::read_certificates(Path::new(&source), cert_pem) {
-                        Ok(mut c) => c.remove(0),
-                        Err(e) => {
-                            inv.unreadable.push((rel_s.clone(), e.to_string()));
-                            continue;
-                        }
-                    };
-                    let facts = CertFacts::from_der(&der).map_err(|p| Error::input(&source, p))?;
-                    let key = user
-                        .user
-                        .client_key_data
-                        .as_ref()
-                        .and_then(|k| PrivateKey::from_pem(&source, k).ok());
-                    let ca = kc
-                        .contexts
-                        .iter()
-                        .find(|c| c.context.user == user.name)
-                        .and_then(|c| kc.cluster(&c.context.cluster))
-                        .and_then(|c| c.cluster.certificate_authority_data.clone());
-                    inv.certs.push(Found {
-                        name: if i == 0 {
-                            name.clone()
-                        } else {
-                            format!("{name}/{}", user.name)
-                        },
-                        location: Location::Kubeconfig {
-                            path: path.clone(),
-                            user: user.name.clone(),
-                        },
-                        der,
-                        facts,
-                        key,
-                        kubeconfig_ca: ca,
-                    });
-                }
-            }
-            _ => {}
-        }
-    }
-    Ok(inv)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) -> Result<()> {
-    if depth > 8 {
-        return Ok(());
-    }
-    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
-    for entry in entries {
-        let entry = entry.map_err(|e| Error::io(dir, e))?;
-        let ft = entry.file_type().map_err(|e| Error::io(entry.path(), e))?;
-        let name = entry.file_name();
-        if name.to_string_lossy().starts_with('.') {
-            continue; // temporary files of an interrupted write, hidden files
-        }
-        if ft.is_dir() {
-            walk(&entry.path(), out, depth + 1)?;
-        } else if ft.is_file() {
-            if out.len() >= MAX_FILES {
-                return Err(Error::input(
-                    dir,
-                    format!("more than {MAX_FILES} files; not a PKI directory?"),
-                ));
-            }
-            out.push(entry.path());
-        }
-    }
-    Ok(())
+    /// Rows about files: unreadable, missing, readable by others, or holding no certificate.
+    pub rows: Vec<FileRow>,
 }
 
 impl Inventory {
@@ -249,10 +111,12 @@ pub struct CheckRow {
     pub name: String,
     /// Where it is, relative to the directory.
     pub file: String,
-    /// NotAfter.
-    pub expiration_date: Timestamp,
+    /// NotAfter; none for a missing or unreadable file, or one that holds no certificate.
+    pub expiration_date: Option<Timestamp>,
     /// Seconds left (negative when expired).
     pub residual_time: i64,
+    /// The file is missing (kubeadm's `missing`).
+    pub missing: bool,
     /// Name of the CA that signed it (empty for a CA, or when none in the directory did).
     pub ca_name: String,
     /// A CA whose key is not in the directory.
@@ -273,7 +137,7 @@ pub struct CheckReport {
     pub certificates: Vec<CheckRow>,
     /// CA certificates, by name.
     pub certificate_authorities: Vec<CheckRow>,
-    /// Files that could not be read.
+    /// Files that could not be read (also rows above, with the reason as a problem).
     pub unreadable: BTreeMap<String, String>,
 }
 
@@ -333,10 +197,11 @@ pub fn check(inv: &Inventory, window: SignedDuration, now: Timestamp) -> CheckRe
         let (file, key_missing_ok) = match &c.location {
             Location::File { cert, .. } => (rel(&inv.dir, cert), c.facts.is_ca),
             Location::Kubeconfig { path, .. } => (rel(&inv.dir, path), false),
+            Location::Referenced { kubeconfig, .. } => (rel(&inv.dir, kubeconfig), false),
         };
         let key_exists = match &c.location {
             Location::File { key, .. } => key.is_some(),
-            Location::Kubeconfig { .. } => c.key.is_some(),
+            Location::Kubeconfig { .. } | Location::Referenced { .. } => c.key.is_some(),
         };
         match &c.key {
             Some(k) if !k.matches_public_key(&c.facts.spki_der).unwrap_or(false) => {
@@ -369,7 +234,7 @@ pub fn check(inv: &Inventory, window: SignedDuration, now: Timestamp) -> CheckRe
                 problems.push(format!("wrong usage for its role: needs {u}"));
             }
         }
-        if let Location::Kubeconfig { .. } = &c.location {
+        if !matches!(c.location, Location::File { .. }) {
             if !c.facts.allows_client_auth() {
                 problems.push("kubeconfig client certificate without clientAuth usage".into());
             }
@@ -391,8 +256,9 @@ pub fn check(inv: &Inventory, window: SignedDuration, now: Timestamp) -> CheckRe
         let row = CheckRow {
             name: c.name.clone(),
             file,
-            expiration_date: c.facts.not_after,
+            expiration_date: Some(c.facts.not_after),
             residual_time: left.as_secs(),
+            missing: false,
             ca_name,
             externally_managed: c.facts.is_ca && !key_exists,
             problems,
@@ -403,14 +269,42 @@ pub fn check(inv: &Inventory, window: SignedDuration, now: Timestamp) -> CheckRe
             certificates.push(row);
         }
     }
-    certificates.sort_by(|a, b| a.name.cmp(&b.name));
-    cas.sort_by(|a, b| a.name.cmp(&b.name));
+    // Rows about files join the row of the certificate they belong to, or stand alone.
+    let mut unreadable = BTreeMap::new();
+    for f in &inv.rows {
+        if f.unreadable {
+            unreadable
+                .entry(f.file.clone())
+                .or_insert_with(|| f.problems.first().cloned().unwrap_or_default());
+        }
+        if let Some(row) = certificates
+            .iter_mut()
+            .chain(cas.iter_mut())
+            .find(|r| r.name == f.name && r.file == f.file)
+        {
+            row.problems.extend(f.problems.iter().cloned());
+            continue;
+        }
+        let table = if f.is_ca { &mut cas } else { &mut certificates };
+        table.push(CheckRow {
+            name: f.name.clone(),
+            file: f.file.clone(),
+            expiration_date: None,
+            residual_time: 0,
+            missing: f.missing,
+            ca_name: String::new(),
+            externally_managed: false,
+            problems: f.problems.clone(),
+        });
+    }
+    certificates.sort_by(|a, b| a.name.cmp(&b.name).then(a.file.cmp(&b.file)));
+    cas.sort_by(|a, b| a.name.cmp(&b.name).then(a.file.cmp(&b.file)));
     CheckReport {
         kind: "CertificateExpirationInfo",
         api_version: "output.kubeadm.k8s.io/v1alpha3",
         certificates,
         certificate_authorities: cas,
-        unreadable: inv.unreadable.iter().cloned().collect(),
+        unreadable,
     }
 }
 

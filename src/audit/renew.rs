@@ -28,15 +28,67 @@ pub struct Renewed {
     pub expires: Timestamp,
 }
 
+/// What `renew` did, and what it left alone with the reason.
+#[derive(Clone, Debug, Default)]
+pub struct RenewOutcome {
+    /// Renewed certificates.
+    pub renewed: Vec<Renewed>,
+    /// `(name, why)` of leaves `--all` did not renew.
+    pub skipped: Vec<(String, String)>,
+}
+
 /// Renew the leaves named in `names` (every leaf when `None`) for `validity`.
+///
+/// Every input is read and checked before anything is written: a file in the directory that
+/// cannot be read (empty, corrupt, a kubeconfig naming files that are missing) stops the run
+/// with an error naming it, as does, for `--all`, a file the layout names that is missing.
+/// kcred would otherwise renew around it and say "done" with a credential left unrenewed.
 pub fn renew(
     inv: &Inventory,
     names: Option<&[String]>,
     validity: SignedDuration,
-) -> Result<Vec<Renewed>> {
+) -> Result<RenewOutcome> {
+    for row in &inv.rows {
+        if row.unreadable || (names.is_none() && row.missing) {
+            let why = row.problems.first().cloned().unwrap_or_default();
+            let path = inv.dir.join(&row.file);
+            let full = path.display().to_string();
+            let why = [
+                format!("{full}: "),
+                format!("{}: ", row.file),
+                format!("{} ", row.file),
+            ]
+            .iter()
+            .find_map(|p| why.strip_prefix(p.as_str()))
+            .unwrap_or(&why)
+            .to_string();
+            return Err(Error::input(path, format!("{why}; nothing was renewed")));
+        }
+    }
     let leaves: Vec<&Found> = inv.certs.iter().filter(|c| !c.facts.is_ca).collect();
+    let mut skipped = Vec::new();
     let selected: Vec<&Found> = match names {
-        None => leaves.clone(),
+        // kubeadm's `certs renew all` leaves kubelet.conf to the kubelet, which rotates the
+        // client certificate the file names (kubeadm's "Certificate Management" docs; only
+        // an embedded kubelet.conf is kubeadm's to renew).
+        None => leaves
+            .iter()
+            .copied()
+            .filter(|c| match &c.location {
+                Location::Referenced { cert, .. } => {
+                    skipped.push((
+                        c.name.clone(),
+                        format!(
+                            "its certificate is the file {}, which the kubelet rotates; name {} to renew it anyway",
+                            cert.display(),
+                            c.name
+                        ),
+                    ));
+                    false
+                }
+                _ => true,
+            })
+            .collect(),
         Some(names) => {
             let mut out = Vec::new();
             for n in names {
@@ -93,13 +145,29 @@ pub fn renew(
         new_certs.insert(c.der.clone(), (c.name.clone(), issued.der));
     }
 
-    let mut out = Vec::new();
+    // Every copy is prepared (its file read and re-rendered) and every destination checked
+    // before the first write.
+    let mut writes: Vec<(PathBuf, Vec<u8>, u32, String)> = Vec::new();
     for (old, (name, new)) in &new_certs {
-        let mut files = Vec::new();
         for copy in inv.certs.iter().filter(|c| &c.der == old) {
-            write_copy(copy, new)?;
-            files.push(rel(&inv.dir, &location_path(&inv.dir, copy)));
+            let (path, contents, mode) = render_copy(copy, new)?;
+            if !writes.iter().any(|w| w.0 == path) {
+                writes.push((path, contents, mode, name.clone()));
+            }
         }
+    }
+    let paths: Vec<&std::path::Path> = writes.iter().map(|w| w.0.as_path()).collect();
+    fsio::check_writable(&paths, true)?;
+    for (path, contents, mode, _) in &writes {
+        fsio::write_atomic(path, contents, *mode, true)?;
+    }
+    let mut out = Vec::new();
+    for (name, new) in new_certs.values() {
+        let files = writes
+            .iter()
+            .filter(|w| &w.3 == name)
+            .map(|w| rel(&inv.dir, &w.0))
+            .collect();
         let expires = crate::pki::CertFacts::from_der(new)
             .map(|f| f.not_after)
             .unwrap_or(Timestamp::UNIX_EPOCH);
@@ -109,12 +177,15 @@ pub fn renew(
             expires,
         });
     }
-    Ok(out)
+    Ok(RenewOutcome {
+        renewed: out,
+        skipped,
+    })
 }
 
 fn location_path(_dir: &std::path::Path, c: &Found) -> PathBuf {
     match &c.location {
-        Location::File { cert, .. } => cert.clone(),
+        Location::File { cert, .. } | Location::Referenced { cert, .. } => cert.clone(),
         Location::Kubeconfig { path, .. } => path.clone(),
     }
 }
@@ -147,10 +218,31 @@ fn spec_of(c: &Found, validity: SignedDuration) -> Result<CertSpec> {
     })
 }
 
-fn write_copy(copy: &Found, new_der: &[u8]) -> Result<()> {
+/// The new contents of the file that holds `copy`: `(path, bytes, mode)`.
+fn render_copy(copy: &Found, new_der: &[u8]) -> Result<(PathBuf, Vec<u8>, u32)> {
     let pem = crate::pem::encode("CERTIFICATE", new_der);
     match &copy.location {
-        Location::File { cert, .. } => fsio::write_atomic(cert, pem.as_bytes(), fsio::PUBLIC, true),
+        Location::File { cert, key } if key.as_ref() != Some(cert) => {
+            Ok((cert.clone(), pem.into_bytes(), fsio::PUBLIC))
+        }
+        // Certificate and key in one file (the kubelet's `kubelet-client-*.pem`): the new
+        // certificate, then every other block as it was.
+        Location::File { cert, .. } | Location::Referenced { cert, .. } => {
+            let bytes = fsio::read(cert)?;
+            let source = cert.display().to_string();
+            let mut out = pem.into_bytes();
+            let mut secret = false;
+            for block in crate::pem::parse_all(&source, &bytes)? {
+                if block.tag() != "CERTIFICATE" {
+                    secret |= block.tag().ends_with("PRIVATE KEY");
+                    out.extend_from_slice(
+                        crate::pem::encode(block.tag(), block.contents()).as_bytes(),
+                    );
+                }
+            }
+            let mode = if secret { fsio::SECRET } else { fsio::PUBLIC };
+            Ok((cert.clone(), out, mode))
+        }
         Location::Kubeconfig { path, user } => {
             let bytes = fsio::read(path)?;
             let text =
@@ -159,7 +251,7 @@ fn write_copy(copy: &Found, new_der: &[u8]) -> Result<()> {
             for u in kc.users.iter_mut().filter(|u| &u.name == user) {
                 u.user.client_certificate_data = Some(pem.clone().into_bytes());
             }
-            fsio::write_atomic(path, kc.to_yaml()?.as_bytes(), fsio::SECRET, true)
+            Ok((path.clone(), kc.to_yaml()?.into_bytes(), fsio::SECRET))
         }
     }
 }

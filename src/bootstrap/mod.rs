@@ -2,9 +2,12 @@
 //!
 //! The rules (issue 7, kubeadm's `createKubeConfigFileIfNotExists` habit):
 //! - an existing key is never changed;
-//! - an existing certificate that still fits the plan (subject, SANs, usage, signed by its CA,
-//!   matching its key) is kept; a missing one is issued, with the existing key if there is one;
+//! - an existing certificate that still fits the plan (within its validity period, subject,
+//!   SANs, usage, signed by its CA, matching its key) is kept; a missing one is issued, with the existing key if there is one;
 //!   one that no longer fits is reported and left alone unless `force`;
+//! - every existing file is read before anything is written, and one that cannot be read
+//!   (empty, corrupt, not a key, a kubeconfig without its embedded credential) stops the run
+//!   with an error naming it: kcred never replaces what it cannot read;
 //! - a CA key without its certificate gets its certificate back; a CA certificate without its
 //!   key is an error that says what to do;
 //! - keys are written before the certificates that certify them and every file is atomic, so a
@@ -119,8 +122,6 @@ impl Report {
 struct Found {
     key: Option<PrivateKey>,
     cert: Option<Vec<u8>>,
-    /// Why what exists could not be read, if so.
-    unreadable: Option<String>,
 }
 
 /// Apply `creds` (an expanded plan) under `opts.dir`. `progress(done, total)` is called as
@@ -131,6 +132,11 @@ pub fn apply(
     opts: &Options,
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Report> {
+    // Everything that exists is read (and refused if unreadable) before anything is written.
+    let found: Vec<Found> = creds
+        .iter()
+        .map(|c| survey(&opts.dir, c))
+        .collect::<Result<_>>()?;
     if !opts.dry_run {
         // A run that was killed may have left temporary files; they are never read.
         for c in creds {
@@ -143,19 +149,13 @@ pub fn apply(
             }
         }
     }
-    let found: Vec<Found> = creds
-        .iter()
-        .map(|c| survey(&opts.dir, c))
-        .collect::<Result<_>>()?;
 
     // Every credential without a usable key gets a fresh one, generated in parallel.
     let need: Vec<usize> = creds
         .iter()
         .zip(&found)
         .enumerate()
-        .filter(|(_, (c, f))| {
-            f.key.is_none() && f.unreadable.is_none() && wants_new_key(c, f, opts)
-        })
+        .filter(|(_, (c, f))| f.key.is_none() && wants_new_key(c, f, opts))
         // A dry run makes (and never writes) only the CA keys, so that it can walk the whole
         // plan exactly as the real run will.
         .filter(|(_, (c, _))| !opts.dry_run || c.kind == Kind::Ca)
@@ -264,47 +264,69 @@ fn read_if_exists(path: &Path) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>> {
     }
 }
 
+/// Read what exists of `cred`. Anything that exists but cannot be read (empty, corrupt, not
+/// a key, not a kubeconfig with an embedded credential) is an error naming the file: the run
+/// stops before anything is written, since kcred never replaces what it cannot read.
 fn survey(dir: &Path, cred: &Credential) -> Result<Found> {
     let mut found = Found {
         key: None,
         cert: None,
-        unreadable: None,
-    };
-    let mut note = |m: String| {
-        found.unreadable.get_or_insert(m);
     };
     if let Some(prefix) = &cred.file {
         let key_path = join(dir, &format!("{prefix}.key"));
         if let Some(bytes) = read_if_exists(&key_path)? {
-            match PrivateKey::from_pem(&key_path.display().to_string(), &bytes) {
-                Ok(k) => found.key = Some(k),
-                Err(e) => note(format!(
-                    "{e}; kcred never replaces a key: move it away to re-key"
-                )),
-            }
+            let k = PrivateKey::from_pem(&key_path.display().to_string(), &bytes);
+            found.key =
+                Some(k.map_err(|e| with_hint(e, "kcred never replaces a key: move it away"))?);
         }
         if cred.kind != Kind::Keypair {
             let crt_path = join(dir, &format!("{prefix}.crt"));
             if let Some(bytes) = read_if_exists(&crt_path)? {
-                match pki::read_certificates(&crt_path, &bytes) {
-                    Ok(mut certs) => found.cert = Some(certs.remove(0)),
-                    Err(e) => note(e.to_string()),
-                }
+                found.cert = Some(pki::read_certificates(&crt_path, &bytes)?.remove(0));
+            }
+        } else {
+            let pub_path = join(dir, &format!("{prefix}.pub"));
+            if let Some(bytes) = read_if_exists(&pub_path)? {
+                crate::token::keys::parse_verification_keys(
+                    &pub_path.display().to_string(),
+                    &bytes,
+                )
+                .map_err(|e| with_hint(e, "move it away to have it rewritten"))?;
             }
         }
     } else if let Some(kc) = &cred.kubeconfig {
         let path = join(dir, kc);
         if let Some(bytes) = read_if_exists(&path)? {
-            match kubeconfigs::embedded_credential(&path, &bytes) {
-                Ok((key, cert)) => {
-                    found.key = Some(key);
-                    found.cert = Some(cert);
-                }
-                Err(e) => note(format!("{e}")),
-            }
+            let (key, cert) = kubeconfigs::embedded_credential(&path, &bytes)?;
+            found.key = Some(key);
+            found.cert = Some(cert);
+        }
+    }
+    if let (Some(prefix), Some(kc)) = (&cred.file, &cred.kubeconfig) {
+        // The files are the source of truth, but a kubeconfig that exists must be readable
+        // before anything is written next to it.
+        let path = join(dir, kc);
+        if let Some(bytes) = read_if_exists(&path)? {
+            kubeconfigs::embedded_credential(&path, &bytes).map_err(|e| {
+                with_hint(
+                    e,
+                    &format!("the kubeconfig of {prefix}.crt: move it away to have it rewritten"),
+                )
+            })?;
         }
     }
     Ok(found)
+}
+
+/// `e` with a hint on what to do appended to its problem.
+fn with_hint(e: Error, hint: &str) -> Error {
+    match e {
+        Error::Input { path, problem } => Error::Input {
+            path,
+            problem: format!("{problem}; {hint}"),
+        },
+        other => other,
+    }
 }
 
 struct Ctx<'a> {
@@ -356,15 +378,17 @@ impl Ctx<'_> {
     fn ca(&mut self, cred: &Credential, found: Found, new_key: Option<PrivateKey>) -> Result<()> {
         let prefix = cred.file.as_deref().unwrap_or(&cred.name);
         let (key_rel, crt_rel) = (format!("{prefix}.key"), format!("{prefix}.crt"));
-        if let Some(why) = found.unreadable {
-            self.row(crt_rel, cred, Action::Error, None, Some(why));
-            return Ok(());
-        }
         match (found.key, found.cert) {
             (Some(key), Some(cert)) => {
                 self.row(key_rel.clone(), cred, Action::Kept, None, None);
                 let crt_path = join(&self.opts.dir, &crt_rel);
                 let key_path = join(&self.opts.dir, &key_rel);
+                if let Some(why) = CertFacts::from_der(&cert)
+                    .ok()
+                    .and_then(|f| out_of_validity(&f, self.now))
+                {
+                    return self.stale_ca(cred, &crt_rel, key, &cert, why);
+                }
                 match Issuer::new(&crt_path, cert.clone(), key, &key_path) {
                     Ok(issuer) => {
                         self.row(crt_rel, cred, Action::Kept, Some(&cert), None);
@@ -404,6 +428,49 @@ impl Ctx<'_> {
         Ok(())
     }
 
+    /// A CA certificate that is expired or not yet valid: reported (exit 1) and its leaves
+    /// left alone; under `--force` re-made from its existing key with its existing subject, so
+    /// that the leaves it signed still chain to it (same issuer name, same key).
+    fn stale_ca(
+        &mut self,
+        cred: &Credential,
+        crt_rel: &str,
+        key: PrivateKey,
+        cert: &[u8],
+        why: String,
+    ) -> Result<()> {
+        if !self.opts.force {
+            let note = format!("{why}; pass --force to re-issue it with its key");
+            self.row(
+                crt_rel.into(),
+                cred,
+                Action::Mismatch,
+                Some(cert),
+                Some(note),
+            );
+            return Ok(());
+        }
+        let mut spec = cred.spec.clone();
+        if let Ok(f) = CertFacts::from_der(cert) {
+            spec.subject = f.subject_fields;
+        }
+        let new = pki::self_signed(&spec, &key)?;
+        self.write(crt_rel, new.pem().into_bytes(), false, true)?;
+        let path = join(&self.opts.dir, crt_rel);
+        self.issuers.insert(
+            cred.name.clone(),
+            Issuer::new(&path, new.der.clone(), key, &path)?,
+        );
+        self.row(
+            crt_rel.into(),
+            cred,
+            Action::Reissued,
+            Some(&new.der),
+            Some(why),
+        );
+        Ok(())
+    }
+
     /// Self-sign a CA certificate for `key`, write it, and remember the issuer.
     fn self_sign(
         &mut self,
@@ -427,10 +494,6 @@ impl Ctx<'_> {
     ) -> Result<()> {
         let prefix = cred.file.as_deref().unwrap_or(&cred.name);
         let (key_rel, pub_rel) = (format!("{prefix}.key"), format!("{prefix}.pub"));
-        if let Some(why) = found.unreadable {
-            self.row(key_rel, cred, Action::Error, None, Some(why));
-            return Ok(());
-        }
         let (key, key_action) = match (found.key, new_key) {
             (Some(k), _) => (Some(k), Action::Kept),
             (None, Some(k)) => {
@@ -475,10 +538,6 @@ impl Ctx<'_> {
             (None, Some(k)) => k.clone(),
             (None, None) => cred.name.clone(),
         };
-        if let Some(why) = found.unreadable {
-            self.row(main_rel, cred, Action::Error, None, Some(why));
-            return Ok(());
-        }
         let Some(issuer) = self.issuers.get(&ca_name) else {
             let note = format!("its CA {ca_name:?} is not usable (see above)");
             self.row(
@@ -492,7 +551,7 @@ impl Ctx<'_> {
         };
         // Decide the key and whether a new certificate is needed.
         let (key, key_action, cert_action, mut cert, note) = match (found.key, found.cert) {
-            (Some(key), Some(cert)) => match misfit(cred, &key, &cert, issuer) {
+            (Some(key), Some(cert)) => match misfit(cred, &key, &cert, issuer, self.now) {
                 None => (Some(key), Action::Kept, Action::Kept, Some(cert), None),
                 Some(why) if self.opts.force => {
                     (Some(key), Action::Kept, Action::Reissued, None, Some(why))
@@ -659,12 +718,33 @@ fn pem_of(key: &PrivateKey) -> Result<Vec<u8>> {
         .to_vec())
 }
 
+/// Why a certificate cannot be used at `now`: the API server (and Go's crypto/x509,
+/// `Certificate.isValid`) rejects one outside NotBefore..NotAfter, so it no longer fits any plan.
+fn out_of_validity(facts: &CertFacts, now: Timestamp) -> Option<String> {
+    if facts.not_after <= now {
+        Some(format!("expired at {}", facts.not_after))
+    } else if facts.not_before > now {
+        Some(format!("not valid before {}", facts.not_before))
+    } else {
+        None
+    }
+}
+
 /// Why an existing certificate no longer fits its plan entry, or `None` if it does.
-fn misfit(cred: &Credential, key: &PrivateKey, cert: &[u8], issuer: &Issuer) -> Option<String> {
+fn misfit(
+    cred: &Credential,
+    key: &PrivateKey,
+    cert: &[u8],
+    issuer: &Issuer,
+    now: Timestamp,
+) -> Option<String> {
     let facts = match CertFacts::from_der(cert) {
         Ok(f) => f,
         Err(e) => return Some(e),
     };
+    if let Some(why) = out_of_validity(&facts, now) {
+        return Some(why);
+    }
     if !key.matches_public_key(&facts.spki_der).unwrap_or(false) {
         return Some("the certificate does not match its key".into());
     }

@@ -47,6 +47,21 @@ pub fn check(a: CheckArgs) -> anyhow::Result<ExitStatus> {
         Some(text) => super::emit(&text)?,
         None => super::emit(table(&report))?,
     }
+    // A file that could not be read is also said on stderr, one line each, so that a script
+    // reading only the JSON (or only the exit code) still has the reason in its log.
+    for (file, why) in report.unreadable.iter().take(3) {
+        if why.contains(file.as_str()) {
+            eprintln!("kcred: {}", sanitize(why));
+        } else {
+            eprintln!("kcred: {}: {}", sanitize(file), sanitize(why));
+        }
+    }
+    if report.unreadable.len() > 3 {
+        eprintln!(
+            "kcred: and {} more unreadable files (see PROBLEMS)",
+            report.unreadable.len() - 3
+        );
+    }
     Ok(if report.has_problems() {
         ExitStatus::CheckFailed
     } else {
@@ -58,11 +73,21 @@ pub fn check(a: CheckArgs) -> anyhow::Result<ExitStatus> {
 fn table(r: &CheckReport) -> String {
     let expires = |row: &CheckRow| {
         row.expiration_date
-            .strftime("%b %d, %Y %H:%M UTC")
-            .to_string()
+            .map(|t| t.strftime("%b %d, %Y %H:%M UTC").to_string())
+            .unwrap_or_default()
     };
-    let residual =
-        |row: &CheckRow| kcred::duration::short_human(SignedDuration::from_secs(row.residual_time));
+    let residual = |row: &CheckRow| match row.expiration_date {
+        Some(_) => kcred::duration::short_human(SignedDuration::from_secs(row.residual_time)),
+        None => String::new(),
+    };
+    // kubeadm's `certs check-expiration` shows a missing one as `!MISSING! NAME`.
+    let name = |row: &CheckRow| {
+        if row.missing {
+            format!("!MISSING! {}", sanitize(&row.name))
+        } else {
+            sanitize(&row.name)
+        }
+    };
     let yes_no = |b: bool| if b { "yes" } else { "no" }.to_string();
     let problems = |row: &CheckRow| sanitize(&row.problems.join("; "));
     let mut certs = vec![vec![
@@ -74,7 +99,7 @@ fn table(r: &CheckReport) -> String {
     ]];
     for row in &r.certificates {
         certs.push(vec![
-            sanitize(&row.name),
+            name(row),
             expires(row),
             residual(row),
             sanitize(&row.ca_name),
@@ -90,7 +115,7 @@ fn table(r: &CheckReport) -> String {
     ]];
     for row in &r.certificate_authorities {
         cas.push(vec![
-            sanitize(&row.name),
+            name(row),
             expires(row),
             residual(row),
             yes_no(row.externally_managed),
@@ -100,23 +125,17 @@ fn table(r: &CheckReport) -> String {
     let mut out = output::table(&certs);
     out.push('\n');
     out.push_str(&output::table(&cas));
-    for (file, why) in &r.unreadable {
-        out.push_str(&format!(
-            "\nunreadable: {}: {}",
-            sanitize(file),
-            sanitize(why)
-        ));
-    }
-    if !r.unreadable.is_empty() {
-        out.push('\n');
-    }
     out
 }
 
 pub fn renew(a: RenewArgs) -> anyhow::Result<ExitStatus> {
     let inv = audit::inventory(&a.dir)?;
     let names = (!a.all).then_some(a.names.as_slice());
-    let done = audit::renew(&inv, names, a.validity)?;
+    let outcome = audit::renew(&inv, names, a.validity)?;
+    for (name, why) in &outcome.skipped {
+        eprintln!("kcred: {} not renewed: {}", sanitize(name), sanitize(why));
+    }
+    let done = outcome.renewed;
     if let Some(text) = output::structured(a.output.format, &done)? {
         super::emit(&text)?;
         return Ok(ExitStatus::Success);

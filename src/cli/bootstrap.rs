@@ -29,10 +29,16 @@ pub struct BootstrapArgs {
     /// A plan file instead of an embedded layout (see templates/plans/).
     #[arg(long, value_name = "FILE")]
     plan: Option<PathBuf>,
-    /// A node name; repeatable. The first is the control-plane node. Default: node-1.
+    /// A node name; repeatable. The first is the control-plane node unless --control-plane
+    /// names it. Default: node-1.
     #[arg(long = "node", value_name = "NAME")]
     nodes: Vec<String>,
-    /// The API server endpoint HOST[:PORT] (default: the first node, port 6443).
+    /// The control-plane host, named apart from the --node list (Kubernetes The Hard Way's
+    /// `server`). Default: the first --node.
+    #[arg(long, value_name = "NAME")]
+    control_plane: Option<String>,
+    /// The API server endpoint HOST[:PORT] (default: the control-plane host, port 6443; in
+    /// the hard-way layout CONTROL_PLANE.kubernetes.local:6443, as KTHW's kubeconfigs).
     #[arg(long, value_name = "HOST[:PORT]")]
     control_plane_endpoint: Option<String>,
     /// The API server's advertise address (a SAN of apiserver and etcd).
@@ -41,9 +47,10 @@ pub struct BootstrapArgs {
     /// Extra API server SANs (DNS names or IPs), comma-separated.
     #[arg(long, value_name = "S,...", value_delimiter = ',')]
     apiserver_cert_extra_sans: Vec<String>,
-    /// Service CIDR; its first IP is an API server SAN.
-    #[arg(long, value_name = "CIDR", default_value = "10.96.0.0/12")]
-    service_cidr: String,
+    /// Service CIDR; its first IP is an API server SAN. Default: the layout's, 10.96.0.0/12
+    /// (kubeadm) or 10.32.0.0/24 (hard-way).
+    #[arg(long, value_name = "CIDR")]
+    service_cidr: Option<String>,
     /// Cluster DNS domain.
     #[arg(long, value_name = "DOMAIN", default_value = "cluster.local")]
     service_dns_domain: String,
@@ -106,12 +113,24 @@ pub fn run(a: BootstrapArgs) -> anyhow::Result<ExitStatus> {
     for n in &nodes {
         super::args::validate_node_name(n)?;
     }
+    let control_plane = match &a.control_plane {
+        Some(cp) => {
+            super::args::validate_node_name(cp)?;
+            cp.clone()
+        }
+        None => nodes[0].clone(),
+    };
     let (endpoint_host, endpoint_port) = match &a.control_plane_endpoint {
         Some(e) => endpoint(e)?,
-        None => (nodes[0].clone(), 6443),
+        None => (plan.default_endpoint_host(&control_plane), 6443),
     };
+    let service_cidr = a
+        .service_cidr
+        .as_deref()
+        .unwrap_or(plan.default_service_cidr());
     let params = Params {
         nodes,
+        control_plane,
         endpoint_host,
         endpoint_port,
         advertise_address: a.apiserver_advertise_address,
@@ -121,7 +140,7 @@ pub fn run(a: BootstrapArgs) -> anyhow::Result<ExitStatus> {
             .map(|s| s.trim().to_string())
             .filter(|s| !s.is_empty())
             .collect(),
-        service_ip: plan::first_service_ip(&a.service_cidr).map_err(usage)?,
+        service_ip: plan::first_service_ip(service_cidr).map_err(usage)?,
         dns_domain: a.service_dns_domain.clone(),
         cluster: a.cluster_name.clone(),
     };

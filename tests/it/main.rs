@@ -4,6 +4,7 @@
 
 mod common;
 
+mod audit;
 mod authn_x509;
 mod bootstrap;
 mod fuzz_replay;
