@@ -226,22 +226,24 @@ pub fn run(a: KubeconfigArgs) -> anyhow::Result<ExitStatus> {
     if let Some(ns) = &a.namespace {
         ctx = ctx.with_namespace(ns);
     }
-    if a.merge {
-        let rewired = kc.rewired_by(&a.cluster, &cluster, &user, &cred.user, &context)?;
-        if !rewired.is_empty() && !a.force {
-            let what: Vec<String> = rewired.iter().map(ToString::to_string).collect();
-            return Err(kcred::Error::input(
-                &a.out,
-                format!(
-                    "refusing to replace {} for other contexts; pass --force to replace it for them too, or choose another --cluster/--user name",
-                    what.join(" and ")
-                ),
-            )
-            .into());
-        }
-        for r in &rewired {
-            warn(&format!("{}: replaced {r}", a.out.display()));
-        }
+    // Replacing an entry other contexts use changes where they connect or who they are:
+    // refused unless forced, and said when forced (after the write).
+    let rewired = if a.merge {
+        kc.rewired_by(&a.cluster, &cluster, &user, &cred.user, &context)?
+    } else {
+        Vec::new()
+    };
+    if !rewired.is_empty() && !a.force {
+        let what: Vec<String> = rewired.iter().map(ToString::to_string).collect();
+        return Err(kcred::Error::input(
+            &a.out,
+            format!(
+                "refusing to replace {} for other contexts; pass --force to replace {} for them too, or choose another --cluster/--user name",
+                what.join(" and "),
+                if rewired.len() == 1 { "it" } else { "both" }
+            ),
+        )
+        .into());
     }
     kc.set_cluster(&a.cluster, cluster);
     kc.set_user(&user, cred.user);
@@ -265,6 +267,9 @@ pub fn run(a: KubeconfigArgs) -> anyhow::Result<ExitStatus> {
     fsio::write_atomic(&a.out, yaml.as_bytes(), fsio::SECRET, a.merge || a.force)?;
     for note in &cred.notes {
         eprintln!("{note}");
+    }
+    for r in &rewired {
+        warn(&format!("{}: replaced {r}", a.out.display()));
     }
     eprintln!(
         "{} kubeconfig {}: context {:?} (user {:?} on cluster {:?} at {})",

@@ -1035,7 +1035,7 @@ preferences:
     extension: {a: 1}
 extensions:
 - name: top-ext
-  extension: {fleet: blue}
+  extension: {fleet: blue, paused: yes, mode: 0644, limit: 1e3, since: 2024-01-01, none: ~, big: 12345678901234567890}
 clusters:
 - name: dev
   cluster:
