@@ -145,6 +145,32 @@ fn same_file(a: &Path, b: &Path) -> bool {
     }
 }
 
+/// Not even --force may write a file next to the kubeconfig over one of the inputs
+/// (`--ca pki/ca --no-embed --out pki/ca.conf` would put the client certificate over the
+/// CA's).
+fn refuse_overwriting_inputs(a: &KubeconfigArgs, outputs: &[&Path]) -> anyhow::Result<()> {
+    let mut inputs: Vec<PathBuf> = Vec::new();
+    if let Some(prefix) = &a.ca {
+        inputs.extend([with_ext(prefix, "crt"), with_ext(prefix, "key")]);
+    }
+    inputs.extend(a.certificate_authority.iter().cloned());
+    inputs.extend(a.client_certificate.iter().cloned());
+    inputs.extend(a.client_key.iter().cloned());
+    inputs.extend(a.token_file.iter().cloned());
+    inputs.extend(a.key.key.iter().cloned());
+    for out in outputs {
+        if let Some(input) = inputs.iter().find(|i| same_file(out, i)) {
+            return Err(kcred::Error::Usage(format!(
+                "--no-embed writes {} next to the kubeconfig, which is the input {}: give the kubeconfig another name",
+                out.display(),
+                input.display()
+            ))
+            .into());
+        }
+    }
+    Ok(())
+}
+
 /// The user entry and the files it needs written.
 struct Credential {
     user: User,
@@ -259,6 +285,7 @@ pub fn run(a: KubeconfigArgs) -> anyhow::Result<ExitStatus> {
         return Ok(ExitStatus::Success);
     }
     let mut paths: Vec<&Path> = cred.files.iter().map(|o| o.path.as_path()).collect();
+    refuse_overwriting_inputs(&a, &paths)?;
     if !a.merge {
         paths.push(&a.out);
     }
@@ -489,6 +516,7 @@ fn mint(a: &KubeconfigArgs, place: &Place) -> anyhow::Result<Credential> {
         if existing_key.is_none() {
             check.push(key);
         }
+        refuse_overwriting_inputs(a, &check)?;
         fsio::check_writable(&check, a.force)?;
     }
     let issuer = Issuer::load(&with_ext(prefix, "crt"), &with_ext(prefix, "key"))

@@ -1286,3 +1286,73 @@ fn no_embed_with_der_inputs_writes_pem_copies_kubectl_loads() {
     ]);
     kubectl_connects("embedded.conf");
 }
+
+/// With `--no-embed` the minted certificate and key go next to the kubeconfig, named after
+/// it; when that name is one of the inputs (`--ca pki/ca --out pki/ca.conf`), not even
+/// --force writes over it.
+#[test]
+fn no_embed_never_writes_over_its_inputs() {
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    let before = crate::common::snapshot(env.dir.path());
+    let e = env.fails(
+        2,
+        &[
+            "kubeconfig",
+            "--server",
+            "https://k:6443",
+            "--ca",
+            &env.p("ca"),
+            "--cn",
+            "jane",
+            "--no-embed",
+            "--force",
+            "--out",
+            &env.p("ca.conf"),
+        ],
+    );
+    assert!(e.contains("is the input") && e.contains("ca.crt"), "{e}");
+    assert_eq!(crate::common::snapshot(env.dir.path()), before);
+    // The same for the PEM copy of a DER client certificate over a PEM CA named like it.
+    run_peer(
+        peer("openssl")
+            .current_dir(env.dir.path())
+            .args(["x509", "-in", "ca.crt", "-outform", "DER", "-out", "ca.der"]),
+    );
+    env.ok(&[
+        "cert",
+        "issue",
+        "--ca",
+        &env.p("ca"),
+        "--out",
+        &env.p("jane"),
+        "--cn",
+        "jane",
+        "--key-type",
+        "ecdsa-p256",
+    ]);
+    run_peer(peer("openssl").current_dir(env.dir.path()).args([
+        "x509", "-in", "jane.crt", "-outform", "DER", "-out", "jane.der",
+    ]));
+    let before = crate::common::snapshot(env.dir.path());
+    let e = env.fails(
+        2,
+        &[
+            "kubeconfig",
+            "--server",
+            "https://k:6443",
+            "--certificate-authority",
+            &env.p("ca.crt"),
+            "--client-certificate",
+            &env.p("jane.der"),
+            "--client-key",
+            &env.p("jane.key"),
+            "--no-embed",
+            "--force",
+            "--out",
+            &env.p("ca.conf"),
+        ],
+    );
+    assert!(e.contains("is the input") && e.contains("ca.crt"), "{e}");
+    assert_eq!(crate::common::snapshot(env.dir.path()), before);
+}
