@@ -9,11 +9,13 @@ use anyhow::Context as _;
 use clap::Args;
 use jiff::SignedDuration;
 use kcred::fsio::{self, Output};
+use kcred::keys::PrivateKey;
 use kcred::kubeconfig::{self, Cluster, Context, Kubeconfig, User};
 use kcred::output::{go_list, sanitize};
 use kcred::pki::{self, CertFacts, Issuer, Usage};
+use zeroize::Zeroizing;
 
-use super::args::{IdentityArgs, KeyArgs, load_key, parse_duration, warn, with_ext};
+use super::args::{IdentityArgs, KeyArgs, parse_duration, warn, with_ext};
 use crate::exit_codes::ExitStatus;
 
 const NO_CREDENTIAL: &str = "say how the user authenticates: --ca PREFIX with --cn/--admin/--node/--profile, --client-certificate with --client-key, --token or --token-file";
@@ -87,6 +89,34 @@ struct Place {
 }
 
 impl Place {
+    /// Where a PEM copy of the DER file `input` goes with `--no-embed`: next to the
+    /// kubeconfig, named after it without its extension plus `suffix` (`.crt`, `.key`,
+    /// `-ca.crt`). kubectl reads only PEM from the files a kubeconfig names (client-go
+    /// `transport`: `x509.CertPool.AppendCertsFromPEM` for the CA, `tls.X509KeyPair` for the
+    /// client pair), so naming the DER file itself would give a kubeconfig it cannot use.
+    fn pem_copy(&self, input: &Path, suffix: &str, flag: &str) -> anyhow::Result<PathBuf> {
+        let Some(file) = &self.file else {
+            return Err(kcred::Error::Usage(format!(
+                "--no-embed with --out -: {flag} {} is DER, which kubectl cannot read from a file; give --out FILE (kcred then writes a PEM copy next to it) or leave out --no-embed to embed it as PEM",
+                input.display()
+            ))
+            .into());
+        };
+        let mut name = file.with_extension("").into_os_string();
+        name.push(suffix);
+        let copy = PathBuf::from(name);
+        if &copy == file || same_file(&copy, input) {
+            return Err(kcred::Error::Usage(format!(
+                "--no-embed: {flag} {} is DER, which kubectl cannot read from a file, and its PEM copy would go to {}, which is {}: give the kubeconfig another name",
+                input.display(),
+                copy.display(),
+                if &copy == file { "the kubeconfig itself" } else { "that input itself" }
+            ))
+            .into());
+        }
+        Ok(copy)
+    }
+
     /// How the kubeconfig names `path` (given relative to the current directory): relative
     /// to the kubeconfig's directory, or absolute when the kubeconfig goes to stdout.
     fn name(&self, path: &Path) -> anyhow::Result<String> {
@@ -100,11 +130,54 @@ impl Place {
     }
 }
 
+/// Whether `a` and `b` are the same file: the same path once made absolute and cleaned, or
+/// (when both exist) the same device and inode.
+fn same_file(a: &Path, b: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt as _;
+    if let (Ok(x), Ok(y)) = (std::path::absolute(a), std::path::absolute(b))
+        && kubeconfig::relative_to(&x, &y) == Path::new(".")
+    {
+        return true;
+    }
+    match (std::fs::metadata(a), std::fs::metadata(b)) {
+        (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+        _ => false,
+    }
+}
+
+/// Not even --force may write a file next to the kubeconfig over one of the inputs
+/// (`--ca pki/ca --no-embed --out pki/ca.conf` would put the client certificate over the
+/// CA's).
+fn refuse_overwriting_inputs(a: &KubeconfigArgs, outputs: &[&Path]) -> anyhow::Result<()> {
+    let mut inputs: Vec<PathBuf> = Vec::new();
+    if let Some(prefix) = &a.ca {
+        inputs.extend([with_ext(prefix, "crt"), with_ext(prefix, "key")]);
+    }
+    inputs.extend(a.certificate_authority.iter().cloned());
+    inputs.extend(a.client_certificate.iter().cloned());
+    inputs.extend(a.client_key.iter().cloned());
+    inputs.extend(a.token_file.iter().cloned());
+    inputs.extend(a.key.key.iter().cloned());
+    for out in outputs {
+        if let Some(input) = inputs.iter().find(|i| same_file(out, i)) {
+            return Err(kcred::Error::Usage(format!(
+                "--no-embed writes {} next to the kubeconfig, which is the input {}: give the kubeconfig another name",
+                out.display(),
+                input.display()
+            ))
+            .into());
+        }
+    }
+    Ok(())
+}
+
 /// The user entry and the files it needs written.
 struct Credential {
     user: User,
     default_name: String,
     files: Vec<Output>,
+    /// Said after writing (PEM copies of DER inputs).
+    notes: Vec<String>,
 }
 
 pub fn run(a: KubeconfigArgs) -> anyhow::Result<ExitStatus> {
@@ -158,8 +231,10 @@ pub fn run(a: KubeconfigArgs) -> anyhow::Result<ExitStatus> {
         Kubeconfig::new()
     };
 
-    let cluster = cluster(&a, &place)?;
-    let cred = credential(&a, &place, minting)?;
+    let (cluster, ca_files, ca_notes) = cluster(&a, &place)?;
+    let mut cred = credential(&a, &place, minting)?;
+    cred.files.extend(ca_files);
+    cred.notes.extend(ca_notes);
     let user = match &a.user {
         Some(u) => u.clone(),
         None => cred.default_name.clone(),
@@ -177,6 +252,25 @@ pub fn run(a: KubeconfigArgs) -> anyhow::Result<ExitStatus> {
     if let Some(ns) = &a.namespace {
         ctx = ctx.with_namespace(ns);
     }
+    // Replacing an entry other contexts use changes where they connect or who they are:
+    // refused unless forced, and said when forced (after the write).
+    let rewired = if a.merge {
+        kc.rewired_by(&a.cluster, &cluster, &user, &cred.user, &context)?
+    } else {
+        Vec::new()
+    };
+    if !rewired.is_empty() && !a.force {
+        let what: Vec<String> = rewired.iter().map(ToString::to_string).collect();
+        return Err(kcred::Error::input(
+            &a.out,
+            format!(
+                "refusing to replace {} for other contexts; pass --force to replace {} for them too, or choose another --cluster/--user name",
+                what.join(" and "),
+                if rewired.len() == 1 { "it" } else { "both" }
+            ),
+        )
+        .into());
+    }
     kc.set_cluster(&a.cluster, cluster);
     kc.set_user(&user, cred.user);
     kc.set_context(&context, ctx);
@@ -191,12 +285,19 @@ pub fn run(a: KubeconfigArgs) -> anyhow::Result<ExitStatus> {
         return Ok(ExitStatus::Success);
     }
     let mut paths: Vec<&Path> = cred.files.iter().map(|o| o.path.as_path()).collect();
+    refuse_overwriting_inputs(&a, &paths)?;
     if !a.merge {
         paths.push(&a.out);
     }
     fsio::check_writable(&paths, a.force)?;
     fsio::write_all(&cred.files, a.force)?;
     fsio::write_atomic(&a.out, yaml.as_bytes(), fsio::SECRET, a.merge || a.force)?;
+    for note in &cred.notes {
+        eprintln!("{note}");
+    }
+    for r in &rewired {
+        warn(&format!("{}: replaced {r}", a.out.display()));
+    }
     eprintln!(
         "{} kubeconfig {}: context {:?} (user {:?} on cluster {:?} at {})",
         if a.merge { "merged into" } else { "wrote" },
@@ -209,36 +310,83 @@ pub fn run(a: KubeconfigArgs) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-fn cluster(a: &KubeconfigArgs, place: &Place) -> anyhow::Result<Cluster> {
-    let ca_file = match (&a.certificate_authority, &a.ca) {
-        (Some(f), _) => Some(f.clone()),
-        (None, Some(prefix)) => Some(with_ext(prefix, "crt")),
-        (None, None) => None,
+/// The cluster entry, and the PEM copy of a DER CA file it names (with its note), if any.
+fn cluster(
+    a: &KubeconfigArgs,
+    place: &Place,
+) -> anyhow::Result<(Cluster, Vec<Output>, Vec<String>)> {
+    let (ca_file, flag) = match (&a.certificate_authority, &a.ca) {
+        (Some(f), _) => (Some(f.clone()), "--certificate-authority"),
+        (None, Some(prefix)) => (Some(with_ext(prefix, "crt")), "--ca"),
+        (None, None) => (None, ""),
     };
     let mut cluster = Cluster::new(&a.server);
+    let mut files = Vec::new();
+    let mut notes = Vec::new();
     if let Some(f) = ca_file {
-        let pem = pem_certificates(&f)?;
-        cluster = if a.no_embed {
-            cluster.with_ca_file(place.name(&f)?)
-        } else {
+        let (pem, was_der) = pem_certificates(&f)?;
+        cluster = if !a.no_embed {
             cluster.with_ca_data(pem)
+        } else if was_der {
+            let copy = place.pem_copy(&f, "-ca.crt", flag)?;
+            let named = place.name(&copy)?;
+            files.push(Output::public(&copy, pem));
+            notes.push(der_note(&f, &copy));
+            cluster.with_ca_file(named)
+        } else {
+            cluster.with_ca_file(place.name(&f)?)
         };
     }
-    Ok(cluster)
+    Ok((cluster, files, notes))
 }
 
-/// A certificate file's certificates as PEM (a DER file is converted: kubectl reads PEM).
-fn pem_certificates(path: &Path) -> anyhow::Result<Vec<u8>> {
+/// Why a DER input got a PEM copy, said once the files are written, so the extra file is no
+/// surprise.
+fn der_note(input: &Path, copy: &Path) -> String {
+    format!(
+        "note: {} is DER, which kubectl cannot read from a file: wrote the PEM copy {} and named that in the kubeconfig",
+        sanitize(&input.display().to_string()),
+        sanitize(&copy.display().to_string())
+    )
+}
+
+/// A certificate file's certificates as PEM (a DER file is converted: kubectl reads PEM),
+/// and whether it was DER.
+fn pem_certificates(path: &Path) -> anyhow::Result<(Vec<u8>, bool)> {
     let bytes = fsio::read(path)?;
     let certs = pki::read_certificates(path, &bytes)?;
     if kcred::pem::looks_like_pem(&bytes) {
-        return Ok(bytes.to_vec());
+        return Ok((bytes.to_vec(), false));
     }
-    Ok(certs
+    let pem = certs
         .iter()
         .map(|der| kcred::pem::encode("CERTIFICATE", der))
         .collect::<String>()
-        .into_bytes())
+        .into_bytes();
+    Ok((pem, true))
+}
+
+/// A private key file as PEM, the key, and whether the file was DER. A DER key is read by
+/// its structure (PKCS#8, PKCS#1 RSA or SEC1 EC, as `openssl pkey -outform DER` writes them)
+/// and wrapped in the PEM label of that structure, so its encoding is kept.
+fn pem_key(path: &Path) -> anyhow::Result<(PrivateKey, Zeroizing<Vec<u8>>, bool)> {
+    let bytes = fsio::read(path)?;
+    let source = fsio::display(path);
+    if kcred::pem::looks_like_pem(&bytes) || bytes.first() != Some(&0x30) {
+        let key = PrivateKey::from_pem(&source, &bytes)?;
+        return Ok((key, bytes, false));
+    }
+    for label in ["PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY"] {
+        let pem = Zeroizing::new(kcred::pem::encode(label, &bytes).into_bytes());
+        if let Ok(key) = PrivateKey::from_pem(&source, &pem) {
+            return Ok((key, Zeroizing::new(pem.to_vec()), true));
+        }
+    }
+    Err(kcred::Error::input(
+        source,
+        "neither a PEM private key nor a DER PKCS#8, PKCS#1 or SEC1 one",
+    )
+    .into())
 }
 
 fn credential(a: &KubeconfigArgs, place: &Place, minting: bool) -> anyhow::Result<Credential> {
@@ -246,11 +394,11 @@ fn credential(a: &KubeconfigArgs, place: &Place, minting: bool) -> anyhow::Resul
         return mint(a, place);
     }
     if let (Some(cert), Some(key)) = (&a.client_certificate, &a.client_key) {
-        let cert_pem = pem_certificates(cert)?;
+        let (cert_pem, cert_der) = pem_certificates(cert)?;
         let certs = pki::read_certificates(cert, &cert_pem)?;
         let facts = CertFacts::from_der(&certs[0])
             .map_err(|p| kcred::Error::input(fsio::display(cert), p))?;
-        let private = load_key(key)?;
+        let (private, key_pem, key_der) = pem_key(key)?;
         if private.public_key_der()? != facts.spki_der {
             return Err(kcred::Error::input(
                 fsio::display(key),
@@ -261,15 +409,35 @@ fn credential(a: &KubeconfigArgs, place: &Place, minting: bool) -> anyhow::Resul
         for w in facts.warnings(jiff::Timestamp::now()) {
             warn(&format!("{}: {w}", fsio::display(cert)));
         }
+        let mut files = Vec::new();
+        let mut notes = Vec::new();
         let user = if a.no_embed {
-            User::client_cert_files(place.name(cert)?, place.name(key)?)
+            let cert_name = if cert_der {
+                let copy = place.pem_copy(cert, ".crt", "--client-certificate")?;
+                files.push(Output::public(&copy, cert_pem));
+                notes.push(der_note(cert, &copy));
+                place.name(&copy)?
+            } else {
+                place.name(cert)?
+            };
+            let key_name = if key_der {
+                let copy = place.pem_copy(key, ".key", "--client-key")?;
+                files.push(Output::secret(&copy, key_pem.to_vec()));
+                notes.push(der_note(key, &copy));
+                place.name(&copy)?
+            } else {
+                place.name(key)?
+            };
+            User::client_cert_files(cert_name, key_name)
         } else {
-            User::client_cert_data(cert_pem, fsio::read(key)?.to_vec())
+            // Embedded data must be PEM too (`tls.X509KeyPair` reads the `*-data` bytes).
+            User::client_cert_data(cert_pem, key_pem.to_vec())
         };
         return Ok(Credential {
             user,
             default_name: facts.kubernetes.user,
-            files: Vec::new(),
+            files,
+            notes,
         });
     }
     if let Some(token) = &a.token {
@@ -278,6 +446,7 @@ fn credential(a: &KubeconfigArgs, place: &Place, minting: bool) -> anyhow::Resul
             user: User::token(token.clone()),
             default_name: TOKEN_USER.into(),
             files: Vec::new(),
+            notes: Vec::new(),
         });
     }
     if let Some(file) = &a.token_file {
@@ -295,6 +464,7 @@ fn credential(a: &KubeconfigArgs, place: &Place, minting: bool) -> anyhow::Resul
             user,
             default_name: TOKEN_USER.into(),
             files: Vec::new(),
+            notes: Vec::new(),
         });
     }
     Err(kcred::Error::Usage(NO_CREDENTIAL.into()).into())
@@ -346,6 +516,7 @@ fn mint(a: &KubeconfigArgs, place: &Place) -> anyhow::Result<Credential> {
         if existing_key.is_none() {
             check.push(key);
         }
+        refuse_overwriting_inputs(a, &check)?;
         fsio::check_writable(&check, a.force)?;
     }
     let issuer = Issuer::load(&with_ext(prefix, "crt"), &with_ext(prefix, "key"))
@@ -381,5 +552,6 @@ fn mint(a: &KubeconfigArgs, place: &Place) -> anyhow::Result<Credential> {
         user,
         default_name: facts.kubernetes.user,
         files,
+        notes: Vec::new(),
     })
 }

@@ -119,12 +119,47 @@ impl Kubeconfig {
                 ));
             }
         };
-        serde_json::from_value(value).map_err(|e| {
+        check_type(source, &value)?;
+        let kc: Kubeconfig = serde_json::from_value(value).map_err(|e| {
             Error::input(
                 source,
                 format!("not a valid kubeconfig: {}", redact(&e.to_string())),
             )
-        })
+        })?;
+        kc.check_unique_names(source)?;
+        Ok(kc)
+    }
+
+    /// client-go turns each named list into a map and refuses a repeated name (`v1`
+    /// `Convert_Slice_v1_NamedCluster_To_Map_string_To_Pointer_api_Cluster` and its
+    /// siblings in `tools/clientcmd/api/v1/conversion.go`): such a file is not one kubectl
+    /// can load, and a merge into it could not say which entry it replaced.
+    fn check_unique_names(&self, source: &str) -> Result<()> {
+        let lists: [(&str, Vec<&str>); 3] = [
+            (
+                "cluster",
+                self.clusters.iter().map(|c| c.name.as_str()).collect(),
+            ),
+            ("user", self.users.iter().map(|u| u.name.as_str()).collect()),
+            (
+                "context",
+                self.contexts.iter().map(|c| c.name.as_str()).collect(),
+            ),
+        ];
+        for (what, names) in lists {
+            for (i, name) in names.iter().enumerate() {
+                if names[..i].contains(name) {
+                    return Err(Error::input(
+                        source,
+                        format!(
+                            "not a valid kubeconfig: {what} name {:?} appears twice (kubectl refuses the file)",
+                            crate::output::sanitize(name)
+                        ),
+                    ));
+                }
+            }
+        }
+        Ok(())
     }
 
     /// Read one kubeconfig file. Relative paths in it resolve against its directory.
@@ -282,6 +317,59 @@ impl Kubeconfig {
         }
     }
 
+    /// What setting `cluster` and `user` under these names would change for contexts other
+    /// than `context`: each existing entry of that name that differs from the new one and
+    /// that another context uses. Replacing an entry only the written context uses, or
+    /// with identical content, changes nothing for anyone else and is not listed.
+    ///
+    /// kubectl's own `config set-cluster` edits a named cluster in place for every context
+    /// that uses it; a merge that mints one credential must not do that silently.
+    pub fn rewired_by(
+        &self,
+        cluster_name: &str,
+        cluster: &Cluster,
+        user_name: &str,
+        user: &User,
+        context: &str,
+    ) -> Result<Vec<Rewired>> {
+        let mut out = Vec::new();
+        let new_cluster = NamedCluster {
+            name: cluster_name.to_string(),
+            cluster: cluster.clone(),
+            ..NamedCluster::default()
+        };
+        if let Some(old) = self.cluster(cluster_name) {
+            let users: Vec<String> = self
+                .contexts
+                .iter()
+                .filter(|c| c.name != context && c.context.cluster == cluster_name)
+                .map(|c| c.name.clone())
+                .collect();
+            let fields = changed_fields(&encode(old)?, &encode(&new_cluster)?);
+            if !users.is_empty() && !fields.is_empty() {
+                out.push(Rewired::new("cluster", cluster_name, users, fields));
+            }
+        }
+        let new_user = NamedUser {
+            name: user_name.to_string(),
+            user: user.clone(),
+            ..NamedUser::default()
+        };
+        if let Some(old) = self.user(user_name) {
+            let users: Vec<String> = self
+                .contexts
+                .iter()
+                .filter(|c| c.name != context && c.context.user == user_name)
+                .map(|c| c.name.clone())
+                .collect();
+            let fields = changed_fields(&encode(old)?, &encode(&new_user)?);
+            if !users.is_empty() && !fields.is_empty() {
+                out.push(Rewired::new("user", user_name, users, fields));
+            }
+        }
+        Ok(out)
+    }
+
     /// The document as kubectl would marshal it to JSON before converting it to YAML: keys
     /// sorted (go-yaml's order) at every level, `clusters`/`users`/`contexts` and every
     /// `extensions` list sorted by name, `apiVersion`, `kind`, `current-context` and
@@ -318,6 +406,98 @@ impl Kubeconfig {
         serde_saphyr::to_string_with_options(&v, options)
             .map_err(|e| Error::Crypto(format!("encoding the kubeconfig as YAML: {e}")))
     }
+}
+
+/// A cluster or user entry that other contexts use and that a merge would replace with
+/// different content (see [`Kubeconfig::rewired_by`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rewired {
+    /// `cluster` or `user`.
+    pub kind: &'static str,
+    /// The entry's name.
+    pub name: String,
+    /// The other contexts that use it, sorted.
+    pub contexts: Vec<String>,
+    /// The fields that would change (`cluster.server`, `user.client-key-data`, …), sorted;
+    /// names only, never values (they may be keys or tokens).
+    pub fields: Vec<String>,
+}
+
+impl Rewired {
+    fn new(kind: &'static str, name: &str, mut contexts: Vec<String>, fields: Vec<String>) -> Self {
+        contexts.sort();
+        contexts.dedup();
+        Rewired {
+            kind,
+            name: name.to_string(),
+            contexts,
+            fields,
+        }
+    }
+}
+
+impl std::fmt::Display for Rewired {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let quoted: Vec<String> = self
+            .contexts
+            .iter()
+            .map(|c| format!("{:?}", crate::output::sanitize(c)))
+            .collect();
+        write!(
+            f,
+            "{} {:?} (used by context{} {}; changed: {})",
+            self.kind,
+            crate::output::sanitize(&self.name),
+            if quoted.len() == 1 { "" } else { "s" },
+            quoted.join(", "),
+            self.fields.join(", ")
+        )
+    }
+}
+
+/// An entry as it would be written (origin left out).
+fn encode<T: serde::Serialize>(entry: &T) -> Result<Value> {
+    serde_json::to_value(entry).map_err(|e| Error::Crypto(format!("encoding the kubeconfig: {e}")))
+}
+
+/// The fields in which two named entries differ: keys of the inner `cluster`/`user` object
+/// as `cluster.KEY`, and unknown keys next to `name` as they are.
+fn changed_fields(old: &Value, new: &Value) -> Vec<String> {
+    let empty = Map::new();
+    let obj = |v: &Value| v.as_object().cloned().unwrap_or_default();
+    let (old, new) = (obj(old), obj(new));
+    let mut fields = Vec::new();
+    let mut keys: Vec<&String> = old.keys().chain(new.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    for key in keys {
+        if key == "name" {
+            continue;
+        }
+        let (a, b) = (old.get(key), new.get(key));
+        if a == b {
+            continue;
+        }
+        match (
+            key.as_str(),
+            a.and_then(Value::as_object),
+            b.and_then(Value::as_object),
+        ) {
+            ("cluster" | "user", ia, ib) => {
+                let (ia, ib) = (ia.unwrap_or(&empty), ib.unwrap_or(&empty));
+                let mut inner: Vec<&String> = ia.keys().chain(ib.keys()).collect();
+                inner.sort();
+                inner.dedup();
+                for k in inner {
+                    if ia.get(k) != ib.get(k) {
+                        fields.push(format!("{key}.{k}"));
+                    }
+                }
+            }
+            _ => fields.push(key.clone()),
+        }
+    }
+    fields
 }
 
 impl NamedCluster {
@@ -389,6 +569,34 @@ fn clean(p: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// A kubeconfig is `apiVersion: v1`, `kind: Config`, either of which may be left out:
+/// client-go `clientcmd.Load` decodes with the defaults `{Version: v1, Kind: Config}`
+/// (`tools/clientcmd/loader.go`), and its scheme knows no other kind or version, so kubectl
+/// refuses `kind: Pod` ("no kind \"Pod\" is registered for version \"v1\"") or
+/// `apiVersion: v2`. Merging into such a file would turn a manifest into a broken kubeconfig.
+fn check_type(source: &str, doc: &Value) -> Result<()> {
+    let field = |key: &str, want: &str| -> Result<()> {
+        match doc.get(key) {
+            None | Some(Value::Null) => Ok(()),
+            Some(Value::String(s)) if s.is_empty() || s == want => Ok(()),
+            Some(other) => {
+                let shown = match other {
+                    Value::String(s) => format!("{:?}", crate::output::sanitize(s)),
+                    _ => "a value that is not a string".into(),
+                };
+                Err(Error::input(
+                    source,
+                    format!(
+                        "not a kubeconfig: {key} is {shown}, and a kubeconfig is apiVersion v1, kind Config"
+                    ),
+                ))
+            }
+        }
+    };
+    field("apiVersion", "v1")?;
+    field("kind", "Config")
 }
 
 /// serde's "invalid type: string \"…\", expected …" quotes the value, which may be a token or

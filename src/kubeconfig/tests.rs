@@ -212,6 +212,14 @@ fn bad_input_names_the_source_in_one_line() {
             "not valid base64",
         ),
         ("users: s3cr3t-t0ken", "wrong type, expected a sequence"),
+        // What client-go's `clientcmd.Load` refuses (checked against kubectl in tests/it).
+        ("apiVersion: v1\nkind: Pod\n", "kind is \"Pod\""),
+        ("apiVersion: v2\n", "apiVersion is \"v2\""),
+        ("kind: 7\n", "not a string"),
+        (
+            "users:\n- name: u\n- name: u\n",
+            "user name \"u\" appears twice",
+        ),
     ] {
         let e = Kubeconfig::from_yaml("f.yaml", text)
             .unwrap_err()
@@ -353,4 +361,99 @@ fn client_certificate_files_resolve_against_their_kubeconfig() {
     // Debug output never shows key material or tokens.
     let dbg = format!("{:?}", Credential::Token("s3cr3t".into()));
     assert!(!dbg.contains("s3cr3t"), "{dbg}");
+}
+
+#[test]
+fn kind_and_version_may_be_left_out_as_client_go_defaults_them() {
+    for text in [
+        "",
+        "kind: Config\n",
+        "apiVersion: v1\n",
+        "apiVersion: ''\nkind: ''\n",
+    ] {
+        Kubeconfig::from_yaml("f", text).unwrap();
+    }
+}
+
+#[test]
+fn rewired_lists_only_changed_entries_other_contexts_use() {
+    let mut kc = sample();
+    kc.set_context("other", Context::new("kubernetes", "admin"));
+    let same_cluster = kc.cluster("kubernetes").unwrap().cluster.clone();
+    let same_user = kc.user("admin").unwrap().user.clone();
+    // Identical content: nothing to say.
+    let r = kc
+        .rewired_by(
+            "kubernetes",
+            &same_cluster,
+            "admin",
+            &same_user,
+            "admin@kubernetes",
+        )
+        .unwrap();
+    assert!(r.is_empty(), "{r:?}");
+    // Another server and token: both entries, naming the other context only.
+    let r = kc
+        .rewired_by(
+            "kubernetes",
+            &Cluster::new("https://elsewhere:6443"),
+            "admin",
+            &User::token("t"),
+            "admin@kubernetes",
+        )
+        .unwrap();
+    assert_eq!(r.len(), 2, "{r:?}");
+    assert_eq!(r[0].kind, "cluster");
+    assert_eq!(r[0].contexts, ["other"]);
+    assert_eq!(
+        r[0].fields,
+        ["cluster.certificate-authority-data", "cluster.server"]
+    );
+    assert_eq!(
+        r[1].fields,
+        [
+            "user.client-certificate-data",
+            "user.client-key-data",
+            "user.token"
+        ]
+    );
+    assert!(!r[1].to_string().contains("KEY"), "no values: {}", r[1]);
+    // When only the context being written uses them, replacing is its own business.
+    let r = kc
+        .rewired_by(
+            "kubernetes",
+            &Cluster::new("https://elsewhere:6443"),
+            "admin",
+            &User::token("t"),
+            "other",
+        )
+        .unwrap();
+    assert_eq!(r.len(), 2, "admin@kubernetes still uses them: {r:?}");
+    let mut alone = sample();
+    let r = alone
+        .rewired_by(
+            "kubernetes",
+            &Cluster::new("https://elsewhere:6443"),
+            "admin",
+            &User::token("t"),
+            "admin@kubernetes",
+        )
+        .unwrap();
+    assert!(r.is_empty(), "{r:?}");
+    // An unknown field next to the name would be dropped: that is a change too.
+    alone.clusters[0]
+        .rest
+        .insert("x-note".into(), Value::from("keep"));
+    alone.set_context("b", Context::new("kubernetes", "nobody"));
+    let r = alone
+        .rewired_by(
+            "kubernetes",
+            &same_cluster,
+            "admin",
+            &same_user,
+            "admin@kubernetes",
+        )
+        .unwrap();
+    assert_eq!(r.len(), 1);
+    assert_eq!(r[0].fields, ["x-note"]);
 }

@@ -162,8 +162,14 @@ impl CertificateSigningRequest {
     }
 }
 
-/// Names are path segments (apimachinery `IsValidPathSegmentName`); kcred also keeps them
-/// to the DNS-subdomain length.
+/// A CertificateSigningRequest's name, checked as kube-apiserver checks it on create, which
+/// is not as a DNS subdomain: `ValidateCertificateRequestName` accepts every name ("We don't
+/// care what you call your certificate requests", kubernetes
+/// `pkg/apis/certificates/validation/validation.go`), `ValidateObjectMetaAccessor` requires
+/// one, and `rest.BeforeCreate` (`staging/src/k8s.io/apiserver/pkg/registry/rest/create.go`)
+/// applies the path-segment rule (apimachinery `content.IsPathSegmentName`: not `.` or `..`,
+/// no `/` or `%`). kcred adds two limits of its own: the DNS-subdomain length (253) and no
+/// control characters (the name is printed on terminals).
 fn validate_name(name: &str) -> Result<()> {
     if name.is_empty()
         || name.len() > 253
@@ -173,7 +179,7 @@ fn validate_name(name: &str) -> Result<()> {
         || name.chars().any(char::is_control)
     {
         return Err(Error::Usage(format!(
-            "{name:?} is not a valid object name (1-253 characters, no '/' or '%')"
+            "{name:?} is not a valid object name (1-253 characters, not '.' or '..', no '/' or '%')"
         )));
     }
     Ok(())

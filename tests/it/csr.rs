@@ -928,3 +928,64 @@ fn sign_writes_exactly_out_and_checks_its_flags() {
     assert!(err.contains("no certificate request here"), "{err}");
     assert!(!env.path("s.crt").exists());
 }
+
+/// `--k8s-name` is checked as kube-apiserver checks a CertificateSigningRequest's name, and
+/// no stricter: `ValidateCertificateRequestName` (kubernetes
+/// `pkg/apis/certificates/validation/validation.go`) accepts every name ("We don't care what
+/// you call your certificate requests"), and `rest.BeforeCreate`
+/// (`staging/src/k8s.io/apiserver/pkg/registry/rest/create.go`) then applies only the
+/// path-segment rule (`content.IsPathSegmentName`: not `.` or `..`, no `/` or `%`) and
+/// `ValidateObjectMetaAccessor`'s "name is required". So `Y_bad`, which is no DNS subdomain,
+/// is a name the API server stores; kubectl's decoder reads it back as given. Names the API
+/// server refuses are refused before anything is written.
+#[test]
+fn k8s_names_follow_the_api_servers_rules_for_csrs() {
+    let env = Env::new();
+    for (i, name) in [
+        "Y_bad",
+        "Jane.Doe",
+        "csr:jane@example.com",
+        "node-csr-worker-1",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let prefix = format!("ok{i}");
+        env.ok(&[
+            "csr",
+            "create",
+            "--out",
+            &env.p(&prefix),
+            "--cn",
+            "jane",
+            "--key-type",
+            "ecdsa-p256",
+            "--k8s-name",
+            name,
+        ]);
+        let obj = kubectl_reads(&env, &format!("{prefix}.yaml"));
+        assert_eq!(obj["metadata"]["name"], *name);
+    }
+    for (i, name) in ["a/b", "a%2F", ".", "..", ""].iter().enumerate() {
+        let prefix = format!("bad{i}");
+        let err = env.fails(
+            2,
+            &[
+                "csr",
+                "create",
+                "--out",
+                &env.p(&prefix),
+                "--cn",
+                "jane",
+                "--key-type",
+                "ecdsa-p256",
+                "--k8s-name",
+                name,
+            ],
+        );
+        assert!(err.contains("not a valid object name"), "{name:?}: {err}");
+        for ext in ["key", "csr", "yaml"] {
+            assert!(!env.path(&format!("{prefix}.{ext}")).exists(), "{name:?}");
+        }
+    }
+}

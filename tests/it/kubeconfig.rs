@@ -741,3 +741,618 @@ fn kcred_writes_what_kubectl_writes() {
         );
     }
 }
+
+/// `kubectl config view --raw -o json` with the named entries left out of each list.
+fn without(mut view: Value, clusters: &[&str], users: &[&str], contexts: &[&str]) -> Value {
+    for (list, names) in [
+        ("clusters", clusters),
+        ("users", users),
+        ("contexts", contexts),
+    ] {
+        if let Some(items) = view[list].as_array_mut() {
+            items.retain(|e| !names.iter().any(|n| e["name"] == *n));
+        }
+    }
+    view
+}
+
+/// Two contexts share the cluster `prod` (which skips TLS verification) and the user `ops`.
+const SHARED: &str = r#"apiVersion: v1
+kind: Config
+current-context: a
+clusters:
+- name: prod
+  cluster:
+    server: https://prod:6443
+    insecure-skip-tls-verify: true
+- name: plain
+  cluster: {server: https://plain:6443}
+users:
+- name: ops
+  user: {token: ops-token}
+contexts:
+- name: a
+  context: {cluster: prod, user: ops}
+- name: b
+  context: {cluster: prod, user: ops, namespace: web}
+- name: c
+  context: {cluster: plain, user: ops}
+"#;
+
+/// A merge that would replace a cluster or user other contexts use, with different
+/// content, is refused without --force and names those contexts; nothing is written, and
+/// kubectl reads the file as before. The same content is fine; --force replaces it and
+/// says for whom. (kubectl's `config set-cluster` edits a cluster for every context that
+/// uses it; kcred must not do that behind a "merged".)
+#[test]
+fn merge_refuses_to_rewire_other_contexts() {
+    let env = Env::new();
+    let file = env.path("config");
+    fs::write(&file, SHARED).unwrap();
+    fs::set_permissions(&file, fs::Permissions::from_mode(0o600)).unwrap();
+    let before = kubectl_view(env.dir.path(), &file);
+    let merge = |extra: &[&str]| -> Vec<String> {
+        ["kubeconfig", "--merge", "--out"]
+            .iter()
+            .map(|s| s.to_string())
+            .chain([env.p("config")])
+            .chain(extra.iter().map(|s| s.to_string()))
+            .collect()
+    };
+    let fails = |extra: &[&str]| -> String {
+        let args = merge(extra);
+        env.fails(3, &args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    let ok = |extra: &[&str]| -> std::process::Output {
+        let args = merge(extra);
+        let out = env.kcred().args(&args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out
+    };
+
+    // The issue's case: another server under the name `prod`.
+    let e = fails(&[
+        "--cluster",
+        "prod",
+        "--server",
+        "https://other:6443",
+        "--token",
+        "t",
+    ]);
+    assert_eq!(e.lines().count(), 1, "{e}");
+    assert!(e.contains("config:"), "names the file: {e}");
+    assert!(e.contains("cluster \"prod\""), "{e}");
+    assert!(e.contains("\"a\", \"b\""), "names the contexts: {e}");
+    assert!(e.contains("cluster.server"), "{e}");
+    assert!(e.contains("cluster.insecure-skip-tls-verify"), "{e}");
+    assert!(e.contains("--force"), "{e}");
+    assert_eq!(
+        fs::read_to_string(&file).unwrap(),
+        SHARED,
+        "nothing written"
+    );
+    // The same server, but the entry would lose insecure-skip-tls-verify: still a change.
+    let e = fails(&[
+        "--cluster",
+        "prod",
+        "--server",
+        "https://prod:6443",
+        "--token",
+        "t",
+    ]);
+    assert!(e.contains("cluster.insecure-skip-tls-verify") && !e.contains("cluster.server"));
+    // A user other contexts use, with another token.
+    let e = fails(&[
+        "--cluster",
+        "new",
+        "--server",
+        "https://new:6443",
+        "--user",
+        "ops",
+        "--token",
+        "other-token",
+    ]);
+    assert!(
+        e.contains("user \"ops\"") && e.contains("\"a\", \"b\", \"c\""),
+        "{e}"
+    );
+    assert!(
+        e.contains("user.token") && !e.contains("other-token"),
+        "{e}"
+    );
+    assert_eq!(
+        fs::read_to_string(&file).unwrap(),
+        SHARED,
+        "nothing written"
+    );
+    assert_eq!(kubectl_view(env.dir.path(), &file), before);
+
+    // Identical content changes nothing for the other contexts: merged.
+    ok(&[
+        "--cluster",
+        "plain",
+        "--server",
+        "https://plain:6443",
+        "--user",
+        "ops",
+        "--token",
+        "ops-token",
+        "--context",
+        "d",
+    ]);
+    let after = kubectl_view(env.dir.path(), &file);
+    assert_eq!(without(after.clone(), &[], &[], &["d"]), before);
+    assert_eq!(
+        named(&after, "contexts", "d")["context"],
+        json!({"cluster": "plain", "user": "ops"})
+    );
+    // Replacing the context's own entries (only `d` uses them) needs no --force.
+    ok(&[
+        "--cluster",
+        "solo",
+        "--server",
+        "https://solo:6443",
+        "--user",
+        "solo",
+        "--token",
+        "s1",
+        "--context",
+        "solo",
+    ]);
+    ok(&[
+        "--cluster",
+        "solo",
+        "--server",
+        "https://solo2:6443",
+        "--user",
+        "solo",
+        "--token",
+        "s2",
+        "--context",
+        "solo",
+    ]);
+
+    // --force replaces it for everyone, and says so.
+    let out = ok(&[
+        "--cluster",
+        "prod",
+        "--server",
+        "https://other:6443",
+        "--token",
+        "t",
+        "--force",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("replaced cluster \"prod\"") && stderr.contains("\"a\", \"b\""),
+        "{stderr}"
+    );
+    let forced = kubectl_view(env.dir.path(), &file);
+    assert_eq!(
+        named(&forced, "clusters", "prod")["cluster"],
+        json!({"server": "https://other:6443"})
+    );
+}
+
+/// A file kubectl would not load as a kubeconfig is not merged into: one line naming the
+/// file, nothing written. kubectl's loader (client-go `clientcmd.Load`) decodes with the
+/// defaults apiVersion v1, kind Config, and refuses other kinds and versions, documents that
+/// are not mappings, and repeated names; each case below is checked against kubectl itself.
+#[test]
+fn merge_refuses_files_that_are_not_kubeconfigs() {
+    let env = Env::new();
+    let cases = [
+        (
+            "pod.yaml",
+            "apiVersion: v1\nkind: Pod\nmetadata: {name: web}\n",
+        ),
+        ("kindonly.yaml", "kind: Pod\n"),
+        ("v2.yaml", "apiVersion: v2\nkind: Config\n"),
+        ("list.yaml", "- name: a\n- name: b\n"),
+        ("scalar.yaml", "just text\n"),
+        ("number.yaml", "123\n"),
+        ("lower.yaml", "apiVersion: v1\nkind: config\n"),
+        (
+            "dup.yaml",
+            "clusters:\n- name: a\n  cluster: {server: https://a}\n- name: a\n  cluster: {server: https://b}\n",
+        ),
+        (
+            "dupctx.yaml",
+            "contexts:\n- name: a\n  context: {cluster: a}\n- name: a\n  context: {cluster: b}\n",
+        ),
+    ];
+    for (name, text) in cases {
+        fs::write(env.path(name), text).unwrap();
+        let kubectl = peer("kubectl")
+            .current_dir(env.dir.path())
+            .env_remove("KUBECONFIG")
+            .args(["config", "view", "--kubeconfig", name])
+            .output()
+            .unwrap();
+        assert!(!kubectl.status.success(), "kubectl loads {name}?");
+        let e = env.fails(
+            3,
+            &[
+                "kubeconfig",
+                "--server",
+                "https://k:6443",
+                "--token",
+                "t",
+                "--merge",
+                "--out",
+                &env.p(name),
+            ],
+        );
+        assert_eq!(e.lines().count(), 1, "{name}: {e}");
+        assert!(e.contains(name) && e.contains("kubeconfig"), "{name}: {e}");
+        assert_eq!(fs::read_to_string(env.path(name)).unwrap(), text, "{name}");
+    }
+    // What kubectl does load is merged into: no apiVersion/kind, or only one of them.
+    for (name, text) in [
+        (
+            "bare.yaml",
+            "clusters:\n- name: a\n  cluster: {server: https://a}\n",
+        ),
+        ("kind.yaml", "kind: Config\n"),
+        ("version.yaml", "apiVersion: v1\n"),
+        ("comment.yaml", "# nothing yet\n"),
+    ] {
+        fs::write(env.path(name), text).unwrap();
+        kubectl_view(env.dir.path(), &env.path(name));
+        env.ok(&[
+            "kubeconfig",
+            "--server",
+            "https://k:6443",
+            "--token",
+            "t",
+            "--merge",
+            "--out",
+            &env.p(name),
+        ]);
+        let v = kubectl_view(env.dir.path(), &env.path(name));
+        assert_eq!(v["current-context"], "token-user@kubernetes", "{name}");
+    }
+}
+
+/// A merge keeps every field kcred does not model, as kubectl reads them: the whole
+/// `kubectl config view --raw` of the file is the same before and after, less the entries
+/// the merge added.
+#[test]
+fn merge_preserves_what_kcred_does_not_model_as_kubectl_reads_it() {
+    let env = Env::new();
+    fs::write(env.path("ca.pem"), "not read by kubectl config view\n").unwrap();
+    let existing = r#"apiVersion: v1
+kind: Config
+current-context: dev
+preferences:
+  colors: true
+  extensions:
+  - name: pref-ext
+    extension: {a: 1}
+extensions:
+- name: top-ext
+  extension: {fleet: blue, paused: yes, mode: 0644, limit: 1e3, since: 2024-01-01, none: ~, big: 12345678901234567890}
+clusters:
+- name: dev
+  cluster:
+    server: https://dev:6443
+    certificate-authority: ca.pem
+    tls-server-name: api.dev
+    proxy-url: socks5://proxy:1080
+    disable-compression: true
+    extensions:
+    - name: client.authentication.k8s.io/exec
+      extension: {audience: dev}
+- name: lab
+  cluster:
+    server: https://lab:6443
+    insecure-skip-tls-verify: true
+users:
+- name: sso
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: kubelogin
+      args: [get-token, --server-id, abc]
+      env:
+      - {name: AAD_LOGIN_METHOD, value: devicecode}
+      interactiveMode: IfAvailable
+      provideClusterInfo: true
+      installHint: install kubelogin
+- name: legacy
+  user:
+    auth-provider:
+      name: oidc
+      config: {client-id: k8s, idp-issuer-url: https://idp}
+- name: basic
+  user:
+    username: admin
+    password: secret
+    as: someone
+    as-uid: "42"
+    as-groups: [dev, ops]
+    as-user-extra:
+      reason: [audit]
+    tokenFile: /var/run/token
+    extensions:
+    - name: user-ext
+      extension: {x: y}
+contexts:
+- name: dev
+  context:
+    cluster: dev
+    user: sso
+    namespace: web
+    extensions:
+    - name: ctx-ext
+      extension: {z: 1}
+- name: lab
+  context: {cluster: lab, user: legacy}
+- name: basic
+  context: {cluster: lab, user: basic}
+"#;
+    fs::write(env.path("config"), existing).unwrap();
+    fs::set_permissions(env.path("config"), fs::Permissions::from_mode(0o600)).unwrap();
+    let before = kubectl_view(env.dir.path(), &env.path("config"));
+    env.ok(&[
+        "kubeconfig",
+        "--server",
+        "https://new:6443",
+        "--token",
+        "new-token",
+        "--cluster",
+        "new",
+        "--user",
+        "new",
+        "--merge",
+        "--out",
+        &env.p("config"),
+    ]);
+    let after = kubectl_view(env.dir.path(), &env.path("config"));
+    assert_eq!(
+        without(after.clone(), &["new"], &["new"], &["new@new"]),
+        before,
+        "kubectl reads everything that was there unchanged"
+    );
+    assert_eq!(named(&after, "users", "new")["user"]["token"], "new-token");
+}
+
+/// `--no-embed` names files that kubectl must read as PEM (client-go: the CA through
+/// `x509.CertPool.AppendCertsFromPEM`, the client pair through `tls.X509KeyPair`). DER
+/// inputs are copied as PEM next to the kubeconfig (certificates 0644, the key 0600, never
+/// over a file without --force), and kubectl gets as far as connecting: its error is the
+/// refused connection, not a certificate it could not parse.
+#[test]
+fn no_embed_with_der_inputs_writes_pem_copies_kubectl_loads() {
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    env.ok(&[
+        "cert",
+        "issue",
+        "--ca",
+        &env.p("ca"),
+        "--out",
+        &env.p("jane"),
+        "--cn",
+        "jane",
+        "--key-type",
+        "ecdsa-p256",
+    ]);
+    let openssl = |args: &[&str]| {
+        run_peer(peer("openssl").current_dir(env.dir.path()).args(args));
+    };
+    openssl(&["x509", "-in", "ca.crt", "-outform", "DER", "-out", "ca.der"]);
+    openssl(&[
+        "x509", "-in", "jane.crt", "-outform", "DER", "-out", "jane.der",
+    ]);
+    openssl(&[
+        "pkey",
+        "-in",
+        "jane.key",
+        "-outform",
+        "DER",
+        "-out",
+        "jane-key.der",
+    ]);
+    fs::create_dir(env.path("kc")).unwrap();
+    let args = |out: &str, force: bool| -> Vec<String> {
+        let mut v: Vec<String> = [
+            "kubeconfig",
+            "--server",
+            "https://127.0.0.1:1",
+            "--certificate-authority",
+            "ca.der",
+            "--client-certificate",
+            "jane.der",
+            "--client-key",
+            "jane-key.der",
+            "--no-embed",
+            "--out",
+            out,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        if force {
+            v.push("--force".into());
+        }
+        v
+    };
+    let strs = |v: &[String]| v.iter().map(String::clone).collect::<Vec<_>>();
+    let run = |v: Vec<String>| env.kcred().args(strs(&v)).output().unwrap();
+    let out = run(args("kc/k.conf", false));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("ca.der is DER") && stderr.contains("kc/k-ca.crt"),
+        "{stderr}"
+    );
+
+    // kubectl names the copies, and they are the inputs' certificates and key, as PEM.
+    let view = kubectl_view(env.dir.path(), &env.path("kc/k.conf"));
+    let cluster = &named(&view, "clusters", "kubernetes")["cluster"];
+    let user = &named(&view, "users", "jane")["user"];
+    // Relative to the kubeconfig's directory, as kubectl resolves them.
+    assert_eq!(cluster["certificate-authority"], "k-ca.crt");
+    assert_eq!(user["client-certificate"], "k.crt");
+    assert_eq!(user["client-key"], "k.key");
+    let der_of = |pem_file: &str| {
+        pem::parse(fs::read(env.path(pem_file)).unwrap())
+            .unwrap()
+            .contents()
+            .to_vec()
+    };
+    assert_eq!(der_of("kc/k-ca.crt"), fs::read(env.path("ca.der")).unwrap());
+    assert_eq!(der_of("kc/k.crt"), fs::read(env.path("jane.der")).unwrap());
+    assert_eq!(
+        der_of("kc/k.key"),
+        fs::read(env.path("jane-key.der")).unwrap()
+    );
+    let mode = |f: &str| fs::metadata(env.path(f)).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode("kc/k-ca.crt"), 0o644);
+    assert_eq!(mode("kc/k.crt"), 0o644);
+    assert_eq!(mode("kc/k.key"), 0o600);
+    assert_eq!(mode("kc/k.conf"), 0o600);
+
+    // kubectl loads the CA and the client pair and fails only on the connection.
+    let kubectl_connects = |kubeconfig: &str| {
+        let out = peer("kubectl")
+            .current_dir(env.dir.path())
+            .env_remove("KUBECONFIG")
+            .args([
+                "--kubeconfig",
+                kubeconfig,
+                "version",
+                "--request-timeout=1s",
+            ])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("refused")
+                && !stderr.contains("PEM")
+                && !stderr.contains("unable to load"),
+            "{kubeconfig}: {stderr}"
+        );
+    };
+    kubectl_connects("kc/k.conf");
+    let flat = run_peer(
+        peer("kubectl")
+            .current_dir(env.dir.path())
+            .env_remove("KUBECONFIG")
+            .args([
+                "--kubeconfig",
+                "kc/k.conf",
+                "config",
+                "view",
+                "--flatten",
+                "-o",
+                "json",
+            ]),
+    );
+    assert!(flat.contains("client-key-data"), "{flat}");
+
+    // The copies are never written over without --force, and a refusal writes nothing.
+    fs::remove_file(env.path("kc/k.conf")).unwrap();
+    let before = crate::common::snapshot(&env.path("kc"));
+    let out = run(args("kc/k.conf", false));
+    assert_eq!(out.status.code(), Some(3));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
+    assert_eq!(crate::common::snapshot(&env.path("kc")), before);
+    assert!(run(args("kc/k.conf", true)).status.success());
+    kubectl_connects("kc/k.conf");
+
+    // To stdout there is nowhere to put a copy: refused, with the reason.
+    let out = run(args("-", false));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("DER"));
+    // Embedded, the DER inputs become PEM data kubectl loads just as well.
+    env.ok(&[
+        "kubeconfig",
+        "--server",
+        "https://127.0.0.1:1",
+        "--certificate-authority",
+        "ca.der",
+        "--client-certificate",
+        "jane.der",
+        "--client-key",
+        "jane-key.der",
+        "--out",
+        "embedded.conf",
+    ]);
+    kubectl_connects("embedded.conf");
+}
+
+/// With `--no-embed` the minted certificate and key go next to the kubeconfig, named after
+/// it; when that name is one of the inputs (`--ca pki/ca --out pki/ca.conf`), not even
+/// --force writes over it.
+#[test]
+fn no_embed_never_writes_over_its_inputs() {
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    let before = crate::common::snapshot(env.dir.path());
+    let e = env.fails(
+        2,
+        &[
+            "kubeconfig",
+            "--server",
+            "https://k:6443",
+            "--ca",
+            &env.p("ca"),
+            "--cn",
+            "jane",
+            "--no-embed",
+            "--force",
+            "--out",
+            &env.p("ca.conf"),
+        ],
+    );
+    assert!(e.contains("is the input") && e.contains("ca.crt"), "{e}");
+    assert_eq!(crate::common::snapshot(env.dir.path()), before);
+    // The same for the PEM copy of a DER client certificate over a PEM CA named like it.
+    run_peer(
+        peer("openssl")
+            .current_dir(env.dir.path())
+            .args(["x509", "-in", "ca.crt", "-outform", "DER", "-out", "ca.der"]),
+    );
+    env.ok(&[
+        "cert",
+        "issue",
+        "--ca",
+        &env.p("ca"),
+        "--out",
+        &env.p("jane"),
+        "--cn",
+        "jane",
+        "--key-type",
+        "ecdsa-p256",
+    ]);
+    run_peer(peer("openssl").current_dir(env.dir.path()).args([
+        "x509", "-in", "jane.crt", "-outform", "DER", "-out", "jane.der",
+    ]));
+    let before = crate::common::snapshot(env.dir.path());
+    let e = env.fails(
+        2,
+        &[
+            "kubeconfig",
+            "--server",
+            "https://k:6443",
+            "--certificate-authority",
+            &env.p("ca.crt"),
+            "--client-certificate",
+            &env.p("jane.der"),
+            "--client-key",
+            &env.p("jane.key"),
+            "--no-embed",
+            "--force",
+            "--out",
+            &env.p("ca.conf"),
+        ],
+    );
+    assert!(e.contains("is the input") && e.contains("ca.crt"), "{e}");
+    assert_eq!(crate::common::snapshot(env.dir.path()), before);
+}
