@@ -462,7 +462,7 @@ pub fn parse_float(s: &str) -> Option<f64> {
 /// saturates instead; kube-apiserver release binaries for amd64 behave as here.)
 pub fn go_int64_amd64(f: f64) -> i64 {
     const LIMIT: f64 = 9_223_372_036_854_775_808.0; // 2^63
-    if f.is_nan() || f >= LIMIT || f < -LIMIT {
+    if f.is_nan() || !(-LIMIT..LIMIT).contains(&f) {
         i64::MIN
     } else {
         f.trunc() as i64

@@ -374,7 +374,7 @@ fn x5c(v: &J) -> Result<(), String> {
         };
         let der = go_std_decode(s).ok_or("illegal base64 data")?;
         match x509_parser::parse_x509_certificate(&der) {
-            Ok((rest, _)) if rest.is_empty() => {}
+            Ok(([], _)) => {}
             Ok(_) => return Err("x509: trailing data".into()),
             Err(e) => return Err(format!("x509: malformed certificate ({e})")),
         }

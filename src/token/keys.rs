@@ -272,7 +272,7 @@ fn keyutil_block(source: &str, der_bytes: &[u8]) -> Option<VerificationKey> {
     let spki_of_cert = || -> Option<Vec<u8>> {
         // x509.ParseCertificate: the whole block, no trailing data.
         match x509_parser::parse_x509_certificate(der_bytes) {
-            Ok((rest, cert)) if rest.is_empty() => Some(cert.public_key().raw.to_vec()),
+            Ok(([], cert)) => Some(cert.public_key().raw.to_vec()),
             _ => None,
         }
     };
