@@ -1127,6 +1127,16 @@ mod tests {
         let t = with("");
         let spaced = format!("{} \n{}", &t[..10], &t[10..]);
         assert!(authenticate(&spaced, &trust, now).is_ok());
+        // ... but hasCorrectIssuer decodes the raw middle part first: base64.RawURLEncoding
+        // skips CR and LF only, so a space there makes the token not this authenticator's.
+        let (h, rest) = t.split_once('.').unwrap();
+        let nl = format!("{h}.{}\r\n{}", &rest[..8], &rest[8..]);
+        assert!(authenticate(&nl, &trust, now).is_ok());
+        let sp = format!("{h}.{} {}", &rest[..8], &rest[8..]);
+        assert!(matches!(
+            authenticate(&sp, &trust, now),
+            Err(Rejection::NotMine(_))
+        ));
         // computeAuthData re-encodes: a header part with non-canonical trailing bits still
         // verifies, as the signature is over the canonical form.
         let t = with(r#","x":"ab""#);
