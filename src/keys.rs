@@ -14,8 +14,8 @@ use aws_lc_rs::encoding::{AsDer, EcPrivateKeyRfc5915Der, Pkcs8V1Der, PublicKeyX5
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::{KeyPair as RsaKeyPair, KeySize};
 use aws_lc_rs::signature::{
-    ECDSA_P256_SHA256_ASN1_SIGNING, ECDSA_P384_SHA384_ASN1_SIGNING, EcdsaKeyPair,
-    EcdsaSigningAlgorithm, Ed25519KeyPair, KeyPair as _, RSA_PKCS1_SHA256,
+    ECDSA_P256_SHA256_ASN1_SIGNING, ECDSA_P384_SHA384_ASN1_SIGNING, ECDSA_P521_SHA512_ASN1_SIGNING,
+    EcdsaKeyPair, EcdsaSigningAlgorithm, Ed25519KeyPair, KeyPair as _, RSA_PKCS1_SHA256,
 };
 use der::{Decode, asn1::OctetStringRef};
 use spki::{AlgorithmIdentifierOwned, ObjectIdentifier};
@@ -31,6 +31,7 @@ pub(crate) mod oid {
     pub const EC_PUBLIC_KEY: Oid = Oid::new_unwrap("1.2.840.10045.2.1");
     pub const ECDSA_WITH_SHA256: Oid = Oid::new_unwrap("1.2.840.10045.4.3.2");
     pub const ECDSA_WITH_SHA384: Oid = Oid::new_unwrap("1.2.840.10045.4.3.3");
+    pub const ECDSA_WITH_SHA512: Oid = Oid::new_unwrap("1.2.840.10045.4.3.4");
     pub const SECP256R1: Oid = Oid::new_unwrap("1.2.840.10045.3.1.7");
     pub const SECP384R1: Oid = Oid::new_unwrap("1.3.132.0.34");
     pub const SECP521R1: Oid = Oid::new_unwrap("1.3.132.0.35");
@@ -52,18 +53,22 @@ pub enum KeyType {
     EcdsaP256,
     /// ECDSA on NIST P-384.
     EcdsaP384,
+    /// ECDSA on NIST P-521 (kube-apiserver signs ServiceAccount tokens with ES512 for it,
+    /// `pkg/serviceaccount/jwt.go`, `signerFromECDSAPrivateKey`).
+    EcdsaP521,
     /// Ed25519 (certificates only: the API server does not accept EdDSA tokens).
     Ed25519,
 }
 
 impl KeyType {
     /// Every key type, with the name used on the command line.
-    pub const ALL: [(KeyType, &'static str); 6] = [
+    pub const ALL: [(KeyType, &'static str); 7] = [
         (KeyType::Rsa2048, "rsa2048"),
         (KeyType::Rsa3072, "rsa3072"),
         (KeyType::Rsa4096, "rsa4096"),
         (KeyType::EcdsaP256, "ecdsa-p256"),
         (KeyType::EcdsaP384, "ecdsa-p384"),
+        (KeyType::EcdsaP521, "ecdsa-p521"),
         (KeyType::Ed25519, "ed25519"),
     ];
 
@@ -80,7 +85,7 @@ impl KeyType {
     pub fn default_format(self) -> KeyFormat {
         match self {
             KeyType::Rsa2048 | KeyType::Rsa3072 | KeyType::Rsa4096 => KeyFormat::Pkcs1,
-            KeyType::EcdsaP256 | KeyType::EcdsaP384 => KeyFormat::Sec1,
+            KeyType::EcdsaP256 | KeyType::EcdsaP384 | KeyType::EcdsaP521 => KeyFormat::Sec1,
             KeyType::Ed25519 => KeyFormat::Pkcs8,
         }
     }
@@ -157,6 +162,7 @@ impl fmt::Debug for PrivateKey {
 fn curve_alg(kt: KeyType) -> &'static EcdsaSigningAlgorithm {
     match kt {
         KeyType::EcdsaP384 => &ECDSA_P384_SHA384_ASN1_SIGNING,
+        KeyType::EcdsaP521 => &ECDSA_P521_SHA512_ASN1_SIGNING,
         _ => &ECDSA_P256_SHA256_ASN1_SIGNING,
     }
 }
@@ -178,7 +184,7 @@ impl PrivateKey {
             KeyType::Rsa2048 => Inner::Rsa(RsaKeyPair::generate(KeySize::Rsa2048).map_err(failed)?),
             KeyType::Rsa3072 => Inner::Rsa(RsaKeyPair::generate(KeySize::Rsa3072).map_err(failed)?),
             KeyType::Rsa4096 => Inner::Rsa(RsaKeyPair::generate(KeySize::Rsa4096).map_err(failed)?),
-            KeyType::EcdsaP256 | KeyType::EcdsaP384 => {
+            KeyType::EcdsaP256 | KeyType::EcdsaP384 | KeyType::EcdsaP521 => {
                 Inner::Ecdsa(EcdsaKeyPair::generate(curve_alg(key_type)).map_err(failed)?)
             }
             KeyType::Ed25519 => Inner::Ed25519(Ed25519KeyPair::generate().map_err(failed)?),
@@ -346,6 +352,7 @@ impl PrivateKey {
             }
             KeyType::EcdsaP256 => (oid::ECDSA_WITH_SHA256, None),
             KeyType::EcdsaP384 => (oid::ECDSA_WITH_SHA384, None),
+            KeyType::EcdsaP521 => (oid::ECDSA_WITH_SHA512, None),
             KeyType::Ed25519 => (oid::ED25519, None),
         };
         AlgorithmIdentifierOwned { oid, parameters }
@@ -375,6 +382,7 @@ impl PrivateKey {
         let width = match self.key_type {
             KeyType::EcdsaP256 => 32,
             KeyType::EcdsaP384 => 48,
+            KeyType::EcdsaP521 => 66,
             _ => return Ok(sig),
         };
         let bad = |_| Error::Crypto("ECDSA signature is not DER".into());
@@ -396,6 +404,7 @@ impl PrivateKey {
         match &self.inner {
             Inner::Rsa(kp) => kp.public_modulus_len() * 8,
             Inner::Ecdsa(_) if self.key_type == KeyType::EcdsaP384 => 384,
+            Inner::Ecdsa(_) if self.key_type == KeyType::EcdsaP521 => 521,
             Inner::Ecdsa(_) => 256,
             Inner::Ed25519(_) => 256,
         }
@@ -424,7 +433,7 @@ fn curve_key_type(curve: &ObjectIdentifier) -> std::result::Result<KeyType, Stri
     match *curve {
         oid::SECP256R1 => Ok(KeyType::EcdsaP256),
         oid::SECP384R1 => Ok(KeyType::EcdsaP384),
-        oid::SECP521R1 => Err("P-521 keys are not supported (use P-256 or P-384)".into()),
+        oid::SECP521R1 => Ok(KeyType::EcdsaP521),
         other => Err(format!("unsupported elliptic curve {other}")),
     }
 }

@@ -194,8 +194,12 @@ struct Report<'a> {
     header: &'a Map<String, Value>,
     claims: &'a Map<String, Value>,
     verified: bool,
+    /// verified | refused | not-this-authenticator | cannot-verify | not-checked
+    outcome: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<String>,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    notes: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     kubernetes: Option<Value>,
 }
@@ -234,19 +238,30 @@ pub fn decode(a: DecodeArgs) -> anyhow::Result<ExitStatus> {
     let checking = !keys.is_empty();
     let now = Timestamp::now();
     let reading = verify::read_kubernetes(&decoded);
-    let (verified, reason, kubernetes) = if checking {
+    let (verified, outcome, reason, kubernetes) = if checking {
         let trust = TokenTrust::new(keys, a.issuers, a.audiences);
         match verify::authenticate_decoded(&decoded, &trust, now) {
-            Ok(auth) => (true, None, Some(serde_json::to_value(&auth)?)),
+            Ok(auth) => (true, "verified", None, Some(serde_json::to_value(&auth)?)),
             Err(r) => (
                 false,
-                Some(r.reason().to_string()),
+                match &r {
+                    _ if r.cannot_verify() => "cannot-verify",
+                    verify::Rejection::NotMine(_) => "not-this-authenticator",
+                    verify::Rejection::Invalid(_) => "refused",
+                },
+                Some(match &r {
+                    verify::Rejection::NotMine(why) => format!(
+                        "the ServiceAccount authenticators do not take this token ({why}); the API server would try its other authenticators"
+                    ),
+                    other => other.reason().to_string(),
+                }),
                 reading.as_ref().map(serde_json::to_value).transpose()?,
             ),
         }
     } else {
         (
             false,
+            "not-checked",
             Some("signature NOT verified: no --key or --jwks given".to_string()),
             reading.as_ref().map(serde_json::to_value).transpose()?,
         )
@@ -255,7 +270,9 @@ pub fn decode(a: DecodeArgs) -> anyhow::Result<ExitStatus> {
         header: &decoded.header,
         claims: &decoded.claims,
         verified,
+        outcome,
         reason: reason.clone(),
+        notes: &decoded.json_notes,
         kubernetes,
     };
     match output::structured(a.output.format, &report)? {
@@ -367,6 +384,9 @@ fn table(
         for (k, v) in extra {
             rows.push(vec![format!("Extra: {k}"), go_list(v)]);
         }
+    }
+    for n in &t.json_notes {
+        rows.push(vec!["Note".into(), n.clone()]);
     }
     let sig = if verified {
         "verified".to_string()

@@ -142,7 +142,7 @@ impl Jwk {
     }
 }
 
-fn rsa_spki(n: &[u8], e: &[u8]) -> der::Result<Vec<u8>> {
+pub(crate) fn rsa_spki(n: &[u8], e: &[u8]) -> der::Result<Vec<u8>> {
     use der::Encode as _;
     #[derive(der::Sequence)]
     struct RsaPub<'a> {

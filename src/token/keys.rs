@@ -4,6 +4,12 @@
 //! `PRIVATE KEY`: the public half is used) and `CERTIFICATE` (its key) count; anything else,
 //! `RSA PUBLIC KEY` included, is skipped as the API server skips it. Only RSA and ECDSA keys
 //! sign ServiceAccount tokens; a file without one is an error, as it is for the API server.
+//!
+//! keyutil decides by *content*, not by the PEM label: each block is tried as a PKCS#1 or
+//! PKCS#8 RSA private key, a PKIX RSA public key or a certificate with one, a SEC1
+//! (`x509.ParseECPrivateKey`) EC private key, a PKIX EC public key or a certificate with one;
+//! whatever fails all of them is skipped. So a PKCS#8 *EC* private key is skipped (Go's
+//! `ParseECPrivateKey` reads SEC1 only), and so is a PKCS#1 `RSA PUBLIC KEY`.
 
 use std::path::Path;
 
@@ -24,8 +30,7 @@ pub enum SigningAlg {
     ES256,
     /// ECDSA P-384 with SHA-384.
     ES384,
-    /// ECDSA P-521 with SHA-512 (published in JWKS; kcred cannot verify it: jsonwebtoken
-    /// has no ES512).
+    /// ECDSA P-521 with SHA-512.
     ES512,
 }
 
@@ -47,33 +52,11 @@ impl SigningAlg {
             KeyType::Rsa2048 | KeyType::Rsa3072 | KeyType::Rsa4096 => Ok(SigningAlg::RS256),
             KeyType::EcdsaP256 => Ok(SigningAlg::ES256),
             KeyType::EcdsaP384 => Ok(SigningAlg::ES384),
+            KeyType::EcdsaP521 => Ok(SigningAlg::ES512),
             KeyType::Ed25519 => Err(Error::Usage(
                 "ed25519 keys cannot sign ServiceAccount tokens: kube-apiserver accepts only RSA and ECDSA keys"
                     .into(),
             )),
-        }
-    }
-
-    /// The header algorithms a key of this kind can verify, as go-jose allows them: any RSA
-    /// algorithm for an RSA key, only the curve's own algorithm for an ECDSA key.
-    pub(crate) fn accepts(self) -> &'static [jsonwebtoken::Algorithm] {
-        use jsonwebtoken::Algorithm as A;
-        match self {
-            SigningAlg::RS256 => &[A::RS256, A::RS384, A::RS512, A::PS256, A::PS384, A::PS512],
-            SigningAlg::ES256 => &[A::ES256],
-            SigningAlg::ES384 => &[A::ES384],
-            SigningAlg::ES512 => &[],
-        }
-    }
-
-    /// The jsonwebtoken algorithm for signing, if jsonwebtoken has it.
-    pub(crate) fn jwt(self) -> Option<jsonwebtoken::Algorithm> {
-        use jsonwebtoken::Algorithm as A;
-        match self {
-            SigningAlg::RS256 => Some(A::RS256),
-            SigningAlg::ES256 => Some(A::ES256),
-            SigningAlg::ES384 => Some(A::ES384),
-            SigningAlg::ES512 => None,
         }
     }
 }
@@ -195,20 +178,6 @@ impl VerificationKey {
         Self::from_spki_der(source, &key.public_key_der()?)?
             .ok_or_else(|| Error::input(source, "not an RSA or ECDSA key"))
     }
-
-    /// The key as jsonwebtoken wants it for verification.
-    pub(crate) fn decoding_key(&self) -> jsonwebtoken::DecodingKey {
-        match &self.numbers {
-            PublicNumbers::Rsa { n, e } => jsonwebtoken::DecodingKey::from_rsa_raw_components(n, e),
-            PublicNumbers::Ec { x, y, .. } => {
-                let mut point = Vec::with_capacity(1 + x.len() + y.len());
-                point.push(4);
-                point.extend_from_slice(x);
-                point.extend_from_slice(y);
-                jsonwebtoken::DecodingKey::from_ec_der(&point)
-            }
-        }
-    }
 }
 
 /// Read every verification key in a file, as kube-apiserver reads
@@ -219,6 +188,11 @@ pub fn load_verification_keys(path: &Path) -> Result<Vec<VerificationKey>> {
 }
 
 /// [`load_verification_keys`] on bytes already read; `source` names them in errors.
+/// `keyutil.ParsePublicKeysPEM` (`k8s.io/client-go/util/keyutil/key.go`): each block is
+/// tried, in this order, with `parseRSAPrivateKey` (PKCS#1, then PKCS#8 holding RSA),
+/// `parseRSAPublicKey` (PKIX, then a certificate), `parseECPrivateKey` (SEC1 only) and
+/// `parseECPublicKey` (PKIX, then a certificate); the label plays no part and a block none of
+/// them reads is skipped. No key at all: kube-apiserver refuses to start.
 pub fn parse_verification_keys(source: &str, bytes: &[u8]) -> Result<Vec<VerificationKey>> {
     let blocks = crate::pem::parse_all(source, bytes)?;
     let mut keys = Vec::new();
@@ -228,30 +202,104 @@ pub fn parse_verification_keys(source: &str, bytes: &[u8]) -> Result<Vec<Verific
         } else {
             source.to_string()
         };
-        let key = match block.tag() {
-            "PUBLIC KEY" => VerificationKey::from_spki_der(&where_, block.contents())?,
-            "CERTIFICATE" => {
-                let (_, cert) = x509_parser::parse_x509_certificate(block.contents())
-                    .map_err(|e| Error::input(&where_, format!("invalid certificate: {e}")))?;
-                VerificationKey::from_spki_der(&where_, cert.public_key().raw)?
-            }
-            "RSA PRIVATE KEY" | "EC PRIVATE KEY" | "PRIVATE KEY" => {
-                let one = crate::pem::encode(block.tag(), block.contents());
-                let private = PrivateKey::from_pem(&where_, one.as_bytes())?;
-                VerificationKey::from_spki_der(&where_, &private.public_key_der()?)?
-            }
-            // `RSA PUBLIC KEY`, `EC PARAMETERS`, …: keyutil tolerates and skips them.
-            _ => None,
-        };
-        keys.extend(key);
+        keys.extend(keyutil_block(&where_, block.contents()));
     }
     if keys.is_empty() {
         return Err(Error::input(
             source,
-            "data does not contain any valid RSA or ECDSA public keys",
+            "data does not contain any valid RSA or ECDSA public keys: kube-apiserver refuses to start with this --service-account-key-file",
         ));
     }
     Ok(keys)
+}
+
+/// RFC 8017 RSAPrivateKey, as far as the public half.
+#[derive(der::Sequence)]
+struct RsaPrivateHead<'a> {
+    version: der::asn1::UintRef<'a>,
+    n: der::asn1::UintRef<'a>,
+    e: der::asn1::UintRef<'a>,
+    d: der::asn1::UintRef<'a>,
+    p: der::asn1::UintRef<'a>,
+    q: der::asn1::UintRef<'a>,
+    dp: der::asn1::UintRef<'a>,
+    dq: der::asn1::UintRef<'a>,
+    qi: der::asn1::UintRef<'a>,
+    #[asn1(optional = "true")]
+    other: Option<der::asn1::Any>,
+}
+
+/// RFC 5208 PrivateKeyInfo head.
+#[derive(der::Sequence)]
+struct Pkcs8Head<'a> {
+    version: der::asn1::UintRef<'a>,
+    algorithm: spki::AlgorithmIdentifierRef<'a>,
+    private_key: &'a der::asn1::OctetStringRef,
+    #[asn1(
+        context_specific = "0",
+        tag_mode = "IMPLICIT",
+        constructed = "true",
+        optional = "true"
+    )]
+    attributes: Option<der::asn1::SetOfVec<der::asn1::Any>>,
+    #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
+    public_key: Option<der::asn1::BitStringRef<'a>>,
+}
+
+/// The PKIX public key of a PKCS#1 RSA private key, or of a PKCS#8 one holding RSA.
+fn rsa_private_spki(der_bytes: &[u8]) -> Option<Vec<u8>> {
+    let pkcs1 = |b: &[u8]| -> Option<Vec<u8>> {
+        let k = RsaPrivateHead::from_der(b).ok()?;
+        super::jwks::rsa_spki(k.n.as_bytes(), k.e.as_bytes()).ok()
+    };
+    pkcs1(der_bytes).or_else(|| {
+        let info = Pkcs8Head::from_der(der_bytes).ok()?;
+        (info.algorithm.oid == oid::RSA_ENCRYPTION)
+            .then(|| pkcs1(info.private_key.as_bytes()))
+            .flatten()
+    })
+}
+
+/// One PEM block's key, as keyutil's four parsers find it (RSA first, then ECDSA).
+fn keyutil_block(source: &str, der_bytes: &[u8]) -> Option<VerificationKey> {
+    let spki_of_private = |label: &str| -> Option<Vec<u8>> {
+        let one = crate::pem::encode(label, der_bytes);
+        PrivateKey::from_pem(source, one.as_bytes())
+            .ok()?
+            .public_key_der()
+            .ok()
+    };
+    let spki_of_cert = || -> Option<Vec<u8>> {
+        // x509.ParseCertificate: the whole block, no trailing data.
+        match x509_parser::parse_x509_certificate(der_bytes) {
+            Ok(([], cert)) => Some(cert.public_key().raw.to_vec()),
+            _ => None,
+        }
+    };
+    let spki_whole = || -> Option<Vec<u8>> {
+        // x509.ParsePKIXPublicKey: a SubjectPublicKeyInfo and nothing after it.
+        spki::SubjectPublicKeyInfoRef::from_der(der_bytes)
+            .ok()
+            .map(|_| der_bytes.to_vec())
+    };
+    let key_of = |spki: Vec<u8>| VerificationKey::from_spki_der(source, &spki).ok().flatten();
+    let is_rsa = |k: &VerificationKey| matches!(k.numbers, PublicNumbers::Rsa { .. });
+    // parseRSAPrivateKey: PKCS#1, or PKCS#8 holding an RSA key, of any size (kcred's own
+    // PrivateKey takes only the sizes it generates, so the public half is read directly).
+    if let Some(k) = rsa_private_spki(der_bytes).and_then(key_of) {
+        return Some(k);
+    }
+    // parseRSAPublicKey, then parseECPrivateKey (SEC1 only), then parseECPublicKey.
+    let public = spki_whole().or_else(spki_of_cert).and_then(key_of);
+    if let Some(k) = &public
+        && is_rsa(k)
+    {
+        return public;
+    }
+    if let Some(k) = spki_of_private("EC PRIVATE KEY").and_then(key_of) {
+        return Some(k);
+    }
+    public.filter(|k| !is_rsa(k))
 }
 
 #[cfg(test)]
@@ -268,11 +316,43 @@ mod tests {
         text.push_str(&key.to_pem(crate::keys::KeyFormat::Sec1).unwrap());
         text.push_str(&key.to_pem(crate::keys::KeyFormat::Pkcs8).unwrap());
         let keys = parse_verification_keys("k.pem", text.as_bytes()).unwrap();
-        assert_eq!(keys.len(), 3);
+        // keyutil.ParsePublicKeysPEM: the PKCS#8 EC private key is skipped
+        // (x509.ParseECPrivateKey reads SEC1 only); PUBLIC KEY and SEC1 count.
+        assert_eq!(keys.len(), 2);
         for k in &keys {
             assert_eq!(k.kid, key_id(&spki));
             assert_eq!(k.alg, SigningAlg::ES256);
         }
+    }
+
+    #[test]
+    fn keyutil_reads_blocks_by_content_not_label() {
+        let rsa = PrivateKey::generate(KeyType::Rsa2048).unwrap();
+        let spki = rsa.public_key_der().unwrap();
+        let pkcs8 = rsa.pkcs8_der().unwrap();
+        let pkcs1 = rsa.to_pem(crate::keys::KeyFormat::Pkcs1).unwrap();
+        let pkcs1_der = pem::parse(pkcs1.as_bytes()).unwrap().into_contents();
+        let mut text = String::new();
+        // Any label will do: parseRSAPrivateKey tries PKCS#1 then PKCS#8 on the bytes.
+        text.push_str(&crate::pem::encode("SOMETHING", &pkcs1_der));
+        text.push_str(&crate::pem::encode("PUBLIC KEY", &pkcs8));
+        text.push_str(&crate::pem::encode("CERTIFICATE", &spki));
+        let keys = parse_verification_keys("k.pem", text.as_bytes()).unwrap();
+        assert_eq!(keys.len(), 3);
+        assert!(keys.iter().all(|k| k.kid == key_id(&spki)));
+        // A PKCS#1 RSAPublicKey is not PKIX: skipped, and alone it is "no key".
+        let err = parse_verification_keys(
+            "p.pem",
+            crate::pem::encode("RSA PUBLIC KEY", b"\x30\x03\x02\x01\x03").as_bytes(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("refuses to start"), "{err}");
+        // P-521 keys count (and sign ES512).
+        let p521 = PrivateKey::generate(KeyType::EcdsaP521).unwrap();
+        let text = p521.to_pem(crate::keys::KeyFormat::Sec1).unwrap();
+        let keys = parse_verification_keys("p521.key", text.as_bytes()).unwrap();
+        assert_eq!(keys[0].alg, SigningAlg::ES512);
     }
 
     #[test]

@@ -24,9 +24,8 @@ pub const EXTENDED_LIFETIME: SignedDuration = SignedDuration::from_secs(365 * 24
 
 /// A private key ready to sign tokens: the key parsed once, its `kid` and algorithm.
 ///
-/// Tokens are signed with kcred's own aws-lc-rs key (RS256, or ES256/ES384 as fixed-size
-/// `r || s`), not through jsonwebtoken's `EncodingKey`, which parses the key again for every
-/// signature: that halved the minting rate. Verification stays with jsonwebtoken.
+/// Tokens are signed with kcred's own aws-lc-rs key (RS256, or ES256/ES384/ES512 as
+/// fixed-size `r || s`), parsed once: re-parsing the key per token halved the minting rate.
 pub struct TokenSigner {
     key: PrivateKey,
     alg: SigningAlg,
@@ -43,9 +42,6 @@ impl TokenSigner {
     /// A signer for `key`. Ed25519 is refused (the API server accepts only RSA and ECDSA).
     pub fn new(key: &PrivateKey) -> Result<Self> {
         let alg = SigningAlg::for_key_type(key.key_type())?;
-        if alg.jwt().is_none() {
-            return Err(Error::Usage(format!("kcred cannot sign {alg} tokens")));
-        }
         let kid = key_id(&key.public_key_der()?);
         Ok(TokenSigner {
             key: key.try_clone()?,
@@ -65,7 +61,7 @@ impl TokenSigner {
     }
 
     /// Sign a claim set into a compact JWS. Header and payload are written as the API
-    /// server's go-jose writes them (Go string escaping); jsonwebtoken signs.
+    /// server's go-jose writes them (Go string escaping); aws-lc-rs signs.
     pub fn sign<T: Serialize>(&self, claims: &T) -> Result<String> {
         let header = Header {
             alg: self.alg.name(),

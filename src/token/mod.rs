@@ -9,8 +9,13 @@
 //!   server's ServiceAccount authenticators (`jwt.go`) as a reusable library call.
 //! - [`jwks`]: the JWKS and OpenID discovery documents (`openidmetadata.go`).
 //!
-//! Everything cryptographic goes through `jsonwebtoken` on the aws-lc-rs backend; kcred's own
-//! code only splits, decodes and compares (DESIGN.md §7).
+//! - [`jose`] and `gojson`: the token's JSON and JOSE header read exactly as the API server's
+//!   go-jose v2.6.3 (with its JSON fork) and `encoding/json` read them.
+//!
+//! Signatures are made and checked with aws-lc-rs directly (DESIGN.md §7): go-jose checks the
+//! signature over the re-encoded header and payload, takes the ECDSA signature size from
+//! `alg` whatever the curve, accepts 1024-bit RSA keys, and detects the PSS salt length,
+//! which a generic JWT library does not do.
 //!
 //! ```
 //! use kcred::keys::{KeyType, PrivateKey};
@@ -45,6 +50,7 @@
 
 pub mod claims;
 mod gojson;
+pub mod jose;
 pub mod jwks;
 pub mod keys;
 pub mod mint;
@@ -75,12 +81,17 @@ pub fn username(namespace: &str, name: &str) -> String {
     format!("{SA_USER_PREFIX}{namespace}:{name}")
 }
 
-/// `(namespace, name)` from `system:serviceaccount:NS:NAME` (`serviceaccount.SplitUsername`:
-/// exactly two non-empty parts after the prefix).
+/// `(namespace, name)` from `system:serviceaccount:NS:NAME`, as `SplitUsername`
+/// (`k8s.io/apiserver/pkg/authentication/serviceaccount/util.go`) reads it: exactly two parts
+/// after the prefix, a valid namespace name (`ValidateNamespaceName`: DNS-1123 label) and a
+/// valid ServiceAccount name (`ValidateServiceAccountName`: DNS-1123 subdomain).
 pub fn split_username(user: &str) -> Option<(&str, &str)> {
     let rest = user.strip_prefix(SA_USER_PREFIX)?;
     let (ns, name) = rest.split_once(':')?;
-    if ns.is_empty() || name.is_empty() || name.contains(':') {
+    if name.contains(':')
+        || validate_name(NameKind::Namespace, ns).is_err()
+        || validate_name(NameKind::Object("serviceaccount"), name).is_err()
+    {
         return None;
     }
     Some((ns, name))
@@ -167,5 +178,14 @@ mod tests {
         assert_eq!(split_username("system:serviceaccount:apps"), None);
         assert_eq!(split_username("system:serviceaccount:a:b:c"), None);
         assert_eq!(split_username("system:node:x"), None);
+        // util.go SplitUsername validates both names: an upper-case namespace is refused.
+        assert_eq!(split_username("system:serviceaccount:Apps:web"), None);
+        assert_eq!(split_username("system:serviceaccount:apps:Web"), None);
+        assert_eq!(split_username("system:serviceaccount:a.b:web"), None);
+        assert_eq!(split_username("system:serviceaccount::web"), None);
+        assert_eq!(
+            split_username("system:serviceaccount:apps:web.v2"),
+            Some(("apps", "web.v2"))
+        );
     }
 }

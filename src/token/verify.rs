@@ -1,40 +1,43 @@
 //! Reading and checking ServiceAccount tokens.
 //!
-//! [`decode`] splits any compact JWS and decodes its header and payload with base64url and
-//! serde_json, so that any token can be *shown*, `alg: none` included (jsonwebtoken's
-//! `decode_header` refuses that). [`authenticate`] is kube-apiserver's ServiceAccount
-//! authenticators as one library call, in their order (`pkg/serviceaccount/jwt.go`,
-//! `AuthenticateToken`; `claims.go` and `legacy.go`, `Validate`):
+//! [`decode`] splits any compact JWS and decodes its header and payload for *showing*
+//! (`alg: none` included). [`authenticate`] is kube-apiserver's ServiceAccount authenticators
+//! as one library call, in their order (`pkg/serviceaccount/jwt.go`, `AuthenticateToken`;
+//! `claims.go` and `legacy.go`, `Validate`), on the token's text and nothing else:
 //!
-//! 1. not three parts, not JSON, or an issuer this authenticator does not serve: *not mine*
-//!    ([`Rejection::NotMine`]): the API server's authenticator has no opinion, and another
-//!    one may take the token;
-//! 2. the signature, checked by jsonwebtoken with the keys whose `kid` matches the header's
-//!    (no kid: every key in turn); `none` and HMAC are refused, and the header's algorithm
-//!    must fit the key;
-//! 3. the issuer, then the audience: an empty `aud` means the API audiences, and the token's
-//!    audiences must intersect the API audiences;
-//! 4. `nbf`, `exp`, `iat` with 60 s leeway (go-jose's `DefaultLeeway`), then the required
-//!    claims (bound: `kubernetes.io` namespace and serviceaccount; legacy: the flat claims
-//!    and a `sub` that matches them).
+//! 1. `hasCorrectIssuer` (Go's `encoding/json` on the raw middle part) and go-jose's
+//!    `ParseSigned` ([`super::jose`]): if either fails, or the issuer is not one this
+//!    authenticator serves, the token is *not mine* ([`Rejection::NotMine`]): the API server's
+//!    authenticator has no opinion, and another one may take the token;
+//! 2. for each key whose `kid` matches the header's (no kid: every key), go-jose's
+//!    `DetachedVerify` (`crit`, `b64`, the signature over the re-encoded header and payload,
+//!    checked with aws-lc-rs as Go's crypto checks it) and then the claims decoded with
+//!    go-jose's JSON fork; the first key for which both succeed wins;
+//! 3. the issuer again (from the strictly decoded claims), then the audience: an empty `aud`
+//!    means the API audiences, and the token's audiences must intersect them;
+//! 4. `nbf`, `exp`, `iat` with 60 s leeway (go-jose's `ValidateWithLeeway`), then the claims
+//!    the live lookups use. A lookup that can never succeed (an empty UID, a name no object
+//!    can have) is a refusal, as it is on the API server; the rest is listed in
+//!    [`Authenticated::not_checked`], and nothing is assumed.
 //!
-//! What the API server checks against live objects (the ServiceAccount, pod, secret and node
-//! exist and their UIDs match) cannot be checked offline: [`Authenticated::not_checked`]
-//! lists it, and nothing is assumed.
+//! Where kcred cannot decide a signature the way Go would (an RSA-PSS salt that is not the
+//! hash length, RS384 or PSS with a key under 2048 bits, RSA over 8192 bits), it refuses with
+//! a reason that says *kcred cannot verify*, never "invalid signature".
 
 use std::collections::BTreeMap;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use aws_lc_rs::signature as sig;
 use jiff::Timestamp;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::claims::ObjectRef;
-use super::keys::VerificationKey;
+use super::gojson::{self, J};
+use super::jose::{self, BoundPrivate, LegacyPrivate, PublicClaims, Signed};
+use super::keys::{PublicNumbers, VerificationKey};
 use super::{
     DEFAULT_ISSUER, EXTRA_NODE_NAME, EXTRA_NODE_UID, EXTRA_POD_NAME, EXTRA_POD_UID, LEGACY_ISSUER,
-    groups, split_username, username,
+    NameKind, groups, split_username, username, validate_name,
 };
 use crate::Identity;
 use crate::error::{Error, Result};
@@ -43,13 +46,22 @@ use crate::identity::CREDENTIAL_ID;
 /// Clock skew allowed on `exp`, `nbf` and `iat` (go-jose `jwt.DefaultLeeway`).
 pub const LEEWAY_SECONDS: i64 = 60;
 
+/// What go-jose's `DetachedVerify` answers for any failed signature (`ErrCryptoFailure`).
+const BAD_SIGNATURE: &str = "invalid signature: square/go-jose: error in cryptographic primitive";
+
+/// The prefix of every refusal where kcred, not the token, is the limit.
+pub const CANNOT_VERIFY: &str = "kcred cannot verify this signature offline";
+
 /// A token split and decoded, NOT verified.
 #[derive(Clone, Debug)]
 pub struct DecodedToken {
-    /// The JOSE header.
+    /// The JOSE header, for showing (duplicate keys: the last one shown).
     pub header: Map<String, Value>,
-    /// The claims.
+    /// The claims, for showing.
     pub claims: Map<String, Value>,
+    /// Problems go-jose or encoding/json would have with the JSON (duplicate keys, …).
+    pub json_notes: Vec<String>,
+    payload: Vec<u8>,
     token: String,
 }
 
@@ -65,7 +77,8 @@ pub fn clean(input: &str) -> &str {
 }
 
 /// Split and decode a token for display. `source` names it in errors; errors never quote
-/// the token.
+/// the token. Parts are read as go-jose reads them (whitespace stripped, base64url without
+/// padding, Go's JSON syntax).
 pub fn decode(source: &str, input: &str) -> Result<DecodedToken> {
     let token = clean(input);
     let bad = |p: &str| Error::input(source, p.to_string());
@@ -77,31 +90,45 @@ pub fn decode(source: &str, input: &str) -> Result<DecodedToken> {
             "not a compact JWT (JSON serialisation is not accepted)",
         ));
     }
-    let parts: Vec<&str> = token.split('.').collect();
+    let stripped: String = token.chars().filter(|c| !c.is_whitespace()).collect();
+    let parts: Vec<&str> = stripped.split('.').collect();
     if parts.len() != 3 {
         return Err(bad(&format!(
             "not a JWT: expected 3 dot-separated parts, found {}",
             parts.len()
         )));
     }
-    let part = |i: usize, what: &str| -> Result<Map<String, Value>> {
-        let bytes = URL_SAFE_NO_PAD
-            .decode(parts[i].trim_end_matches('='))
-            .map_err(|_| bad(&format!("the {what} is not base64url")))?;
-        match serde_json::from_slice::<Value>(&bytes) {
-            Ok(Value::Object(m)) => Ok(m),
-            Ok(_) => Err(bad(&format!("the {what} is not a JSON object"))),
-            Err(e) => Err(bad(&format!("the {what} is not JSON: {e}"))),
+    let mut json_notes = Vec::new();
+    let mut part = |i: usize, what: &str| -> Result<(Map<String, Value>, Vec<u8>)> {
+        let bytes = jose::go_raw_url_decode(parts[i])
+            .ok_or_else(|| bad(&format!("the {what} is not base64url")))?;
+        let parsed =
+            gojson::parse(&bytes).map_err(|e| bad(&format!("the {what} is not JSON: {e}")))?;
+        if let J::Obj(members) = &parsed.value {
+            let mut seen = std::collections::HashSet::new();
+            for (k, _) in members {
+                if !seen.insert(k) {
+                    json_notes.push(format!(
+                        "the {what} has the key {k:?} twice: go-jose refuses the token"
+                    ));
+                }
+            }
+        }
+        match parsed.value.to_display(gojson::DISPLAY_DEPTH) {
+            Value::Object(m) => Ok((m, bytes)),
+            _ => Err(bad(&format!("the {what} is not a JSON object"))),
         }
     };
-    let header = part(0, "header")?;
-    let claims = part(1, "payload")?;
-    if URL_SAFE_NO_PAD.decode(parts[2]).is_err() {
+    let (header, _) = part(0, "header")?;
+    let (claims, payload) = part(1, "payload")?;
+    if jose::go_raw_url_decode(parts[2]).is_none() {
         return Err(bad("the signature is not base64url"));
     }
     Ok(DecodedToken {
         header,
         claims,
+        json_notes,
+        payload,
         token: token.to_string(),
     })
 }
@@ -117,32 +144,38 @@ impl DecodedToken {
         self.header.get("kid").and_then(Value::as_str).unwrap_or("")
     }
 
-    /// The `iss` claim, empty if absent.
-    pub fn issuer(&self) -> &str {
-        self.claims.get("iss").and_then(Value::as_str).unwrap_or("")
+    /// The `iss` claim as go-jose reads it, empty if absent or unreadable.
+    pub fn issuer(&self) -> String {
+        self.public().map(|c| c.iss).unwrap_or_default()
     }
 
-    /// `aud` as a list (go-jose accepts a string or an array).
+    /// `aud` as go-jose reads it (a string or an array of strings).
     pub fn audiences(&self) -> Vec<String> {
-        match self.claims.get("aud") {
-            Some(Value::String(s)) => vec![s.clone()],
-            Some(Value::Array(a)) => a
-                .iter()
-                .filter_map(|v| v.as_str().map(String::from))
-                .collect(),
-            _ => Vec::new(),
-        }
+        self.public().map(|c| c.aud).unwrap_or_default()
     }
 
-    /// A numeric time claim (`exp`, `iat`, `nbf`), whole seconds.
+    /// A numeric time claim (`exp`, `iat`, `nbf`) as go-jose's `NumericDate` reads it.
     pub fn time(&self, name: &str) -> Option<i64> {
-        let v = self.claims.get(name)?;
-        v.as_i64().or_else(|| v.as_f64().map(|f| f as i64))
+        let c = self.public().ok()?;
+        match name {
+            "exp" => c.exp,
+            "iat" => c.iat,
+            "nbf" => c.nbf,
+            _ => None,
+        }
     }
 
     /// The token as given (cleaned).
     pub fn as_str(&self) -> &str {
         &self.token
+    }
+
+    fn payload_tree(&self) -> std::result::Result<J, String> {
+        gojson::parse(&self.payload).map(|p| p.value)
+    }
+
+    fn public(&self) -> std::result::Result<PublicClaims, String> {
+        jose::decode_public(&self.payload_tree()?)
     }
 }
 
@@ -199,73 +232,75 @@ impl KubernetesReading {
     }
 }
 
-fn str_at<'a>(m: &'a Map<String, Value>, key: &str) -> &'a str {
-    m.get(key).and_then(Value::as_str).unwrap_or("")
+fn obj(r: &jose::Ref) -> ObjectRef {
+    ObjectRef::new(&r.name, &r.uid)
 }
 
-fn obj_ref(v: Option<&Value>) -> Option<ObjectRef> {
-    let m = v?.as_object()?;
-    Some(ObjectRef::new(str_at(m, "name"), str_at(m, "uid")))
+/// The identity of a bound token (`claims.go` `Validate` → `ServiceAccountInfo.UserInfo`):
+/// pod extras when the pod has a name and UID; node extras from the node claim (for a
+/// pod-bound token the node is only read, never looked up); credential-id `JTI=<jti>`.
+fn bound_reading(public: &PublicClaims, p: &BoundPrivate) -> KubernetesReading {
+    let mut extra = BTreeMap::new();
+    if let Some(pod) = &p.pod
+        && !pod.name.is_empty()
+        && !pod.uid.is_empty()
+    {
+        extra.insert(EXTRA_POD_NAME.to_string(), vec![pod.name.clone()]);
+        extra.insert(EXTRA_POD_UID.to_string(), vec![pod.uid.clone()]);
+    }
+    if let Some(n) = &p.node
+        && !n.name.is_empty()
+    {
+        extra.insert(EXTRA_NODE_NAME.to_string(), vec![n.name.clone()]);
+        if !n.uid.is_empty() {
+            extra.insert(EXTRA_NODE_UID.to_string(), vec![n.uid.clone()]);
+        }
+    }
+    if !public.jti.is_empty() {
+        extra.insert(
+            CREDENTIAL_ID.to_string(),
+            vec![format!("JTI={}", public.jti)],
+        );
+    }
+    KubernetesReading {
+        kind: TokenKind::Bound,
+        username: username(&p.namespace, &p.service_account.name),
+        uid: p.service_account.uid.clone(),
+        groups: groups(&p.namespace),
+        extra,
+        pod: p.pod.as_ref().map(obj),
+        secret: p.secret.as_ref().map(obj),
+        node: p.node.as_ref().map(obj),
+        warnafter: p.warnafter,
+    }
+}
+
+fn legacy_reading(p: &LegacyPrivate) -> KubernetesReading {
+    KubernetesReading {
+        kind: TokenKind::Legacy,
+        username: username(&p.namespace, &p.service_account_name),
+        uid: p.service_account_uid.clone(),
+        groups: groups(&p.namespace),
+        extra: BTreeMap::new(),
+        pod: None,
+        secret: (!p.secret_name.is_empty()).then(|| ObjectRef::new(&p.secret_name, "")),
+        node: None,
+        warnafter: None,
+    }
 }
 
 /// Read the Kubernetes claims of a token, trusting nothing; `None` if it is not a
-/// ServiceAccount token at all.
+/// ServiceAccount token at all, or go-jose could not decode its claims.
 pub fn read_kubernetes(t: &DecodedToken) -> Option<KubernetesReading> {
-    let c = &t.claims;
-    if let Some(k) = c.get("kubernetes.io").and_then(Value::as_object) {
-        let namespace = str_at(k, "namespace");
-        let sa = obj_ref(k.get("serviceaccount")).unwrap_or_default();
-        let pod = obj_ref(k.get("pod"));
-        let node = obj_ref(k.get("node"));
-        // ServiceAccountInfo.UserInfo (k8s.io/apiserver/pkg/authentication/serviceaccount).
-        let mut extra = BTreeMap::new();
-        if let Some(p) = &pod
-            && !p.name.is_empty()
-            && !p.uid.is_empty()
-        {
-            extra.insert(EXTRA_POD_NAME.to_string(), vec![p.name.clone()]);
-            extra.insert(EXTRA_POD_UID.to_string(), vec![p.uid.clone()]);
-        }
-        if let Some(n) = &node
-            && !n.name.is_empty()
-        {
-            extra.insert(EXTRA_NODE_NAME.to_string(), vec![n.name.clone()]);
-            if !n.uid.is_empty() {
-                extra.insert(EXTRA_NODE_UID.to_string(), vec![n.uid.clone()]);
-            }
-        }
-        let jti = str_at(c, "jti");
-        if !jti.is_empty() {
-            extra.insert(CREDENTIAL_ID.to_string(), vec![format!("JTI={jti}")]);
-        }
-        return Some(KubernetesReading {
-            kind: TokenKind::Bound,
-            username: username(namespace, &sa.name),
-            uid: sa.uid,
-            groups: groups(namespace),
-            extra,
-            pod,
-            secret: obj_ref(k.get("secret")),
-            node,
-            warnafter: k.get("warnafter").and_then(Value::as_i64),
-        });
+    let tree = t.payload_tree().ok()?;
+    let public = jose::decode_public(&tree).ok()?;
+    let bound = jose::decode_bound(&tree).ok()?;
+    if bound.present {
+        return Some(bound_reading(&public, &bound));
     }
-    let legacy_ns = c.get("kubernetes.io/serviceaccount/namespace");
-    if legacy_ns.is_some() || t.issuer() == LEGACY_ISSUER {
-        let ns = str_at(c, "kubernetes.io/serviceaccount/namespace");
-        let name = str_at(c, "kubernetes.io/serviceaccount/service-account.name");
-        let secret = str_at(c, "kubernetes.io/serviceaccount/secret.name");
-        return Some(KubernetesReading {
-            kind: TokenKind::Legacy,
-            username: username(ns, name),
-            uid: str_at(c, "kubernetes.io/serviceaccount/service-account.uid").to_string(),
-            groups: groups(ns),
-            extra: BTreeMap::new(),
-            pod: None,
-            secret: (!secret.is_empty()).then(|| ObjectRef::new(secret, "")),
-            node: None,
-            warnafter: None,
-        });
+    let legacy = jose::decode_legacy(&tree).ok()?;
+    if !legacy.namespace.is_empty() || public.iss == LEGACY_ISSUER {
+        return Some(legacy_reading(&legacy));
     }
     None
 }
@@ -340,11 +375,13 @@ impl Authenticated {
 /// Why a token was not accepted.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Rejection {
-    /// Not a token for these authenticators (not a JWT, or another issuer): the API server's
-    /// ServiceAccount authenticators have no opinion and the request falls through.
+    /// Not a token for these authenticators (not a JWT go-jose can parse, or another issuer):
+    /// the API server's ServiceAccount authenticators have no opinion and the request falls
+    /// through.
     #[error("{0}")]
     NotMine(String),
-    /// The token is for these authenticators and they refuse it.
+    /// The token is for these authenticators and they refuse it (or kcred cannot verify its
+    /// signature: the reason then starts with [`CANNOT_VERIFY`]).
     #[error("{0}")]
     Invalid(String),
 }
@@ -355,6 +392,11 @@ impl Rejection {
         match self {
             Rejection::NotMine(r) | Rejection::Invalid(r) => r,
         }
+    }
+
+    /// Whether kcred could not decide the signature (rather than the API server refusing).
+    pub fn cannot_verify(&self) -> bool {
+        matches!(self, Rejection::Invalid(r) if r.starts_with(CANNOT_VERIFY))
     }
 }
 
@@ -370,46 +412,137 @@ pub fn authenticate(
     trust: &TokenTrust,
     now: Timestamp,
 ) -> std::result::Result<Authenticated, Rejection> {
-    let t = decode("token", token).map_err(|e| match e {
-        Error::Input { problem, .. } => Rejection::NotMine(problem),
-        other => Rejection::NotMine(other.to_string()),
-    })?;
-    authenticate_decoded(&t, trust, now)
+    authenticate_text(clean(token), trust, now)
 }
 
-/// [`authenticate`] on a token already decoded.
+/// [`authenticate`] on a token already decoded (the decoding for display plays no part).
 pub fn authenticate_decoded(
     t: &DecodedToken,
     trust: &TokenTrust,
     now: Timestamp,
 ) -> std::result::Result<Authenticated, Rejection> {
+    authenticate_text(&t.token, trust, now)
+}
+
+fn authenticate_text(
+    token: &str,
+    trust: &TokenTrust,
+    now: Timestamp,
+) -> std::result::Result<Authenticated, Rejection> {
+    let not_mine = |s: String| Rejection::NotMine(s);
     let invalid = |s: String| Rejection::Invalid(s);
-    // jwt.go hasCorrectIssuer: the bound authenticator serves --service-account-issuer,
-    // the legacy one serves kubernetes/serviceaccount.
-    let iss = t.issuer();
-    let kind = if trust.issuers.iter().any(|i| i == iss) {
+
+    // jwt.go hasCorrectIssuer, on the token as given (no whitespace stripped).
+    if token.trim().starts_with('{') {
+        return Err(not_mine(
+            "not a compact JWT (JSON serialisation is not accepted)".into(),
+        ));
+    }
+    let parts: Vec<&str> = token.split('.').collect();
+    if parts.len() != 3 {
+        return Err(not_mine(format!(
+            "not a JWT: expected 3 dot-separated parts, found {}",
+            parts.len()
+        )));
+    }
+    let peek = jose::go_raw_url_decode(parts[1])
+        .ok_or_else(|| "the payload is not base64url".to_string())
+        .and_then(|p| jose::peek_issuer(&p))
+        .map_err(|e| not_mine(format!("the issuer cannot be read (encoding/json): {e}")))?;
+    // The bound authenticator serves --service-account-issuer, the legacy one
+    // kubernetes/serviceaccount.
+    let kind = if trust.issuers.contains(&peek) {
         TokenKind::Bound
-    } else if trust.legacy && iss == LEGACY_ISSUER {
+    } else if trust.legacy && peek == LEGACY_ISSUER {
         TokenKind::Legacy
     } else {
         let mut served = trust.issuers.clone();
         if trust.legacy {
             served.push(LEGACY_ISSUER.into());
         }
-        return Err(Rejection::NotMine(format!(
-            "token issuer {iss:?} is not a trusted issuer (trusted: {})",
+        return Err(not_mine(format!(
+            "token issuer {peek:?} is not a trusted issuer (trusted: {})",
             go_quoted(&served)
         )));
     };
 
-    let key_id = verify_signature(t, &trust.keys).map_err(invalid)?;
+    // jwt.ParseSigned: a token go-jose cannot parse is not this authenticator's either.
+    let signed = jose::parse_signed(token)
+        .map_err(|e| not_mine(format!("go-jose cannot parse the token: {e}")))?;
+
+    // staticPublicKeysGetter.GetPublicKeys: by kid when the header has one, else all.
+    let kid = signed.header.kid.as_str();
+    let candidates: Vec<&VerificationKey> = trust
+        .keys
+        .iter()
+        .filter(|k| kid.is_empty() || k.kid == kid)
+        .collect();
+    if candidates.is_empty() {
+        return Err(invalid(if trust.keys.is_empty() {
+            "invalid signature, no keys found".to_string()
+        } else {
+            format!(
+                "invalid signature, no keys found: no key has kid {kid:?} ({} key(s) given)",
+                trust.keys.len()
+            )
+        }));
+    }
+    // tok.Claims(key, public, private) for each key until one succeeds.
+    let mut errors = Vec::new();
+    let mut cannot = Vec::new();
+    let mut found = None;
+    for key in candidates {
+        match check_signature(&signed, key) {
+            Ok(()) => {}
+            Err(SigError::Refused(e)) => {
+                errors.push(e);
+                continue;
+            }
+            Err(SigError::CannotVerify(e)) => {
+                cannot.push(format!("key {}: {e}", key.kid));
+                continue;
+            }
+        }
+        match decode_claims(&signed.payload, kind) {
+            Ok(c) => {
+                found = Some((key.kid.clone(), c));
+                break;
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    let Some((key_id, (public, private))) = found else {
+        if !cannot.is_empty() {
+            return Err(invalid(format!("{CANNOT_VERIFY}: {}", cannot.join("; "))));
+        }
+        // utilerrors.NewAggregate: one error as itself, several as a list.
+        return Err(invalid(if errors.len() == 1 {
+            errors.remove(0)
+        } else {
+            format!("[{}]", errors.join(", "))
+        }));
+    };
+
+    // "sanity check issuer since we parsed it out before signature validation"
+    let served: &[String] = match kind {
+        TokenKind::Bound => &trust.issuers,
+        TokenKind::Legacy => &[],
+    };
+    let issuer_ok = match kind {
+        TokenKind::Bound => served.contains(&public.iss),
+        TokenKind::Legacy => public.iss == LEGACY_ISSUER,
+    };
+    if !issuer_ok {
+        return Err(invalid(format!("token issuer {:?} is invalid", public.iss)));
+    }
 
     // Audiences (jwt.go): empty aud means the API audiences; requested = API audiences.
     let api_auds = trust.api_audiences();
-    let mut token_auds = t.audiences();
-    if token_auds.is_empty() {
-        token_auds = api_auds.clone();
-    }
+    let token_auds = if public.aud.is_empty() {
+        api_auds.clone()
+    } else {
+        public.aud.clone()
+    };
     let auds: Vec<String> = token_auds
         .iter()
         .filter(|a| api_auds.contains(a))
@@ -423,9 +556,9 @@ pub fn authenticate_decoded(
         )));
     }
 
-    let (reading, not_checked, warnings) = match kind {
-        TokenKind::Bound => validate_bound(t, now).map_err(invalid)?,
-        TokenKind::Legacy => validate_legacy(t).map_err(invalid)?,
+    let (reading, not_checked, warnings) = match &private {
+        Private::Bound(p) => validate_bound(&public, p, now).map_err(invalid)?,
+        Private::Legacy(p) => validate_legacy(&public, p).map_err(invalid)?,
     };
     Ok(Authenticated {
         reading,
@@ -436,200 +569,341 @@ pub fn authenticate_decoded(
     })
 }
 
-/// The signature, through jsonwebtoken; returns the matching key's kid.
-fn verify_signature(
-    t: &DecodedToken,
-    keys: &[VerificationKey],
-) -> std::result::Result<String, String> {
-    let alg_name = t.alg();
-    if alg_name.eq_ignore_ascii_case("none") || alg_name.is_empty() {
-        return Err("invalid signature: alg \"none\" (an unsigned token) is refused".to_string());
-    }
-    if alg_name.starts_with("HS") {
-        return Err(format!(
-            "invalid signature: HMAC algorithm {alg_name} is refused (ServiceAccount tokens are signed with RSA or ECDSA keys)"
-        ));
-    }
-    let alg: jsonwebtoken::Algorithm = alg_name
-        .parse()
-        .map_err(|_| format!("invalid signature: unsupported algorithm {alg_name:?}"))?;
-    // staticPublicKeysGetter.GetPublicKeys: by kid when the header has one, else all.
-    let kid = t.kid();
-    let candidates: Vec<&VerificationKey> = keys
-        .iter()
-        .filter(|k| kid.is_empty() || k.kid == kid)
-        .collect();
-    if candidates.is_empty() {
-        return Err(if keys.is_empty() {
-            "invalid signature, no keys found".to_string()
-        } else {
-            format!(
-                "invalid signature, no keys found: no key has kid {kid:?} ({} key(s) given)",
-                keys.len()
-            )
-        });
-    }
-    let mut errors = Vec::new();
-    for key in candidates {
-        if key.alg == super::SigningAlg::ES512 {
-            errors.push(format!(
-                "key {}: kcred cannot verify ES512 (P-521) signatures",
-                key.kid
-            ));
-            continue;
+enum Private {
+    Bound(BoundPrivate),
+    Legacy(LegacyPrivate),
+}
+
+/// `json.Unmarshal(payload, public)` then `(payload, private)`, with go-jose's fork.
+fn decode_claims(
+    payload: &[u8],
+    kind: TokenKind,
+) -> std::result::Result<(PublicClaims, Private), String> {
+    let tree = gojson::parse(payload)
+        .map_err(|e| format!("the claims are not JSON: {e}"))?
+        .value;
+    let public = jose::decode_public(&tree)?;
+    let private = match kind {
+        TokenKind::Bound => Private::Bound(jose::decode_bound(&tree)?),
+        TokenKind::Legacy => Private::Legacy(jose::decode_legacy(&tree)?),
+    };
+    Ok((public, private))
+}
+
+enum SigError {
+    /// go-jose refuses it.
+    Refused(String),
+    /// kcred cannot tell.
+    CannotVerify(String),
+}
+
+/// go-jose `DetachedVerify` with one key (`signing.go`; `asymmetric.go`, `verifyPayload`).
+fn check_signature(s: &Signed, key: &VerificationKey) -> std::result::Result<(), SigError> {
+    let data = s
+        .auth_data()
+        .map_err(|e| SigError::Refused(format!("go-jose refuses the token: {e}")))?;
+    let alg = s.header.alg.as_str();
+    let unsupported = |kind: &str| {
+        SigError::Refused(format!(
+            "unsupported algorithm {alg:?} for an {kind} key: go-jose refuses the token (square/go-jose: error in cryptographic primitive)"
+        ))
+    };
+    match &key.numbers {
+        PublicNumbers::Rsa { n, e } => {
+            let (pss, bits_hash) = match alg {
+                "RS256" => (false, 256),
+                "RS384" => (false, 384),
+                "RS512" => (false, 512),
+                "PS256" => (true, 256),
+                "PS384" => (true, 384),
+                "PS512" => (true, 512),
+                _ => return Err(unsupported("RSA")),
+            };
+            verify_rsa(n, e, pss, bits_hash, &data, &s.signature)
         }
-        if !key.alg.accepts().contains(&alg) {
-            errors.push(format!(
-                "algorithm {alg_name} does not fit key {} ({} key)",
-                key.kid, key.alg
-            ));
-            continue;
-        }
-        let mut v = jsonwebtoken::Validation::new(alg);
-        v.validate_exp = false;
-        v.validate_nbf = false;
-        v.validate_aud = false;
-        v.required_spec_claims.clear();
-        v.leeway = 0;
-        match jsonwebtoken::decode::<Value>(t.as_str(), &key.decoding_key(), &v) {
-            Ok(_) => return Ok(key.kid.clone()),
-            Err(e) => errors.push(match e.kind() {
-                jsonwebtoken::errors::ErrorKind::InvalidSignature => {
-                    format!("invalid signature for key {}", key.kid)
-                }
-                other => format!("key {}: {other:?}", key.kid),
-            }),
+        PublicNumbers::Ec { crv, x, y } => {
+            // The signature size and hash come from alg; the curve is the key's, whatever
+            // alg says (ES384 on a P-256 key: 96-byte signature, SHA-384 truncated to 256 bits).
+            let (size, hash) = match alg {
+                "ES256" => (32, 256),
+                "ES384" => (48, 384),
+                "ES512" => (66, 512),
+                _ => return Err(unsupported("ECDSA")),
+            };
+            verify_ec(crv, x, y, size, hash, &data, &s.signature)
         }
     }
-    Err(if errors.len() == 1 {
-        errors.remove(0)
+}
+
+fn bit_len(n: &[u8]) -> usize {
+    let n: Vec<u8> = n.iter().copied().skip_while(|b| *b == 0).collect();
+    match n.first() {
+        None => 0,
+        Some(b) => (n.len() - 1) * 8 + (8 - b.leading_zeros() as usize),
+    }
+}
+
+fn verify_rsa(
+    n: &[u8],
+    e: &[u8],
+    pss: bool,
+    hash: usize,
+    data: &[u8],
+    signature: &[u8],
+) -> std::result::Result<(), SigError> {
+    let bits = bit_len(n);
+    // Go 1.24+ crypto/rsa: keys under 1024 bits are refused for every operation
+    // (GODEBUG rsa1024min=1, the default).
+    if bits < 1024 {
+        return Err(SigError::Refused(format!(
+            "{BAD_SIGNATURE} (crypto/rsa: {bits}-bit keys are insecure: Go refuses RSA keys under 1024 bits)"
+        )));
+    }
+    if bits > 8192 {
+        return Err(SigError::CannotVerify(format!(
+            "RSA keys over 8192 bits ({bits}) are beyond aws-lc-rs"
+        )));
+    }
+    let exp = e.iter().skip_while(|b| **b == 0).fold(0u64, |a, b| {
+        a.saturating_mul(256).saturating_add(u64::from(*b))
+    });
+    if exp < 3 || exp % 2 == 0 || exp > (1 << 31) - 1 {
+        return Err(SigError::CannotVerify(format!(
+            "the RSA public exponent {exp} is outside what aws-lc-rs checks"
+        )));
+    }
+    let params: &'static sig::RsaParameters = match (pss, hash) {
+        (false, 256) => &sig::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
+        (false, 512) => &sig::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY,
+        (false, _) if bits >= 2048 => &sig::RSA_PKCS1_2048_8192_SHA384,
+        (true, 256) if bits >= 2048 => &sig::RSA_PSS_2048_8192_SHA256,
+        (true, 384) if bits >= 2048 => &sig::RSA_PSS_2048_8192_SHA384,
+        (true, 512) if bits >= 2048 => &sig::RSA_PSS_2048_8192_SHA512,
+        _ => {
+            return Err(SigError::CannotVerify(format!(
+                "{} with SHA-{hash} on a {bits}-bit RSA key is not available in aws-lc-rs",
+                if pss { "RSA-PSS" } else { "RSA PKCS#1 v1.5" }
+            )));
+        }
+    };
+    let components = sig::RsaPublicKeyComponents { n, e };
+    match components.verify(params, data, signature) {
+        Ok(()) => Ok(()),
+        // rsa.VerifyPSS(…, nil) accepts any salt length (PSSSaltLengthAuto); aws-lc-rs checks
+        // only a salt as long as the hash, so a failure here does not prove the signature bad.
+        Err(_) if pss => Err(SigError::CannotVerify(format!(
+            "the RSA-PSS signature does not verify with a {}-byte salt, and Go's rsa.VerifyPSS also accepts any other salt length (PSSSaltLengthAuto)",
+            hash / 8
+        ))),
+        Err(_) => Err(SigError::Refused(format!(
+            "{BAD_SIGNATURE} (crypto/rsa: verification error)"
+        ))),
+    }
+}
+
+/// A DER INTEGER from big-endian unsigned bytes.
+fn der_uint(b: &[u8], out: &mut Vec<u8>) {
+    let b: Vec<u8> = b.iter().copied().skip_while(|x| *x == 0).collect();
+    let pad = b.first().is_some_and(|x| x & 0x80 != 0);
+    let len = b.len() + usize::from(pad);
+    out.push(0x02);
+    out.push(len as u8); // at most 67: short form
+    if pad {
+        out.push(0);
+    }
+    out.extend_from_slice(&b);
+}
+
+fn verify_ec(
+    crv: &str,
+    x: &[u8],
+    y: &[u8],
+    size: usize,
+    hash: usize,
+    data: &[u8],
+    signature: &[u8],
+) -> std::result::Result<(), SigError> {
+    if signature.len() != 2 * size {
+        return Err(SigError::Refused(format!(
+            "{BAD_SIGNATURE} (invalid signature size, have {} bytes, wanted {})",
+            signature.len(),
+            2 * size
+        )));
+    }
+    let (r, s) = signature.split_at(size);
+    // ecdsa.Verify: r and s must be positive (and below the order, which aws-lc checks).
+    if r.iter().all(|b| *b == 0) || s.iter().all(|b| *b == 0) {
+        return Err(SigError::Refused(format!(
+            "{BAD_SIGNATURE} (ecdsa signature failed to verify)"
+        )));
+    }
+    let mut body = Vec::new();
+    der_uint(r, &mut body);
+    der_uint(s, &mut body);
+    let mut der = vec![0x30];
+    if body.len() < 128 {
+        der.push(body.len() as u8);
     } else {
-        format!("[{}]", errors.join(", "))
-    })
+        der.push(0x81);
+        der.push(body.len() as u8);
+    }
+    der.extend_from_slice(&body);
+    let alg: &'static sig::EcdsaVerificationAlgorithm = match (crv, hash) {
+        ("P-256", 256) => &sig::ECDSA_P256_SHA256_ASN1,
+        ("P-256", 384) => &sig::ECDSA_P256_SHA384_ASN1,
+        ("P-256", 512) => &sig::ECDSA_P256_SHA512_ASN1,
+        ("P-384", 256) => &sig::ECDSA_P384_SHA256_ASN1,
+        ("P-384", 384) => &sig::ECDSA_P384_SHA384_ASN1,
+        ("P-384", 512) => &sig::ECDSA_P384_SHA512_ASN1,
+        ("P-521", 256) => &sig::ECDSA_P521_SHA256_ASN1,
+        ("P-521", 384) => &sig::ECDSA_P521_SHA384_ASN1,
+        ("P-521", 512) => &sig::ECDSA_P521_SHA512_ASN1,
+        _ => {
+            return Err(SigError::CannotVerify(format!(
+                "ECDSA on {crv} with SHA-{hash} is not available in aws-lc-rs"
+            )));
+        }
+    };
+    let mut point = Vec::with_capacity(1 + x.len() + y.len());
+    point.push(4);
+    point.extend_from_slice(x);
+    point.extend_from_slice(y);
+    sig::UnparsedPublicKey::new(alg, &point)
+        .verify(data, &der)
+        .map_err(|_| {
+            SigError::Refused(format!(
+                "{BAD_SIGNATURE} (ecdsa signature failed to verify)"
+            ))
+        })
 }
 
 type Validated = (KubernetesReading, Vec<String>, Vec<String>);
 
-/// claims.go `Validate`, offline part.
-fn validate_bound(t: &DecodedToken, now: Timestamp) -> std::result::Result<Validated, String> {
-    let now_s = now.as_second();
-    for name in ["nbf", "exp", "iat"] {
-        if t.claims.get(name).is_some_and(|v| !v.is_number()) {
-            return Err(format!(
-                "service account token claim {name} is not a number"
-            ));
-        }
-    }
-    // go-jose ValidateWithLeeway, in its order.
-    if let Some(nbf) = t.time("nbf")
-        && now_s + LEEWAY_SECONDS < nbf
-    {
-        return Err("service account token is not valid yet".into());
-    }
-    if let Some(exp) = t.time("exp")
-        && now_s - LEEWAY_SECONDS > exp
-    {
-        return Err("service account token has expired".into());
-    }
-    if let Some(iat) = t.time("iat")
-        && now_s + LEEWAY_SECONDS < iat
-    {
-        return Err("service account token is issued in the future".into());
-    }
-    let reading = read_kubernetes(t).ok_or("service account token has no kubernetes.io claims")?;
-    let k = t
-        .claims
-        .get("kubernetes.io")
-        .and_then(Value::as_object)
-        .ok_or("service account token has no kubernetes.io claims")?;
-    let namespace = str_at(k, "namespace");
-    let sa = obj_ref(k.get("serviceaccount")).unwrap_or_default();
-    // The API server looks the ServiceAccount up by these; empty ones can never match.
-    if namespace.is_empty() {
-        return Err("the kubernetes.io namespace claim is missing".into());
-    }
-    if sa.name.is_empty() {
-        return Err("the kubernetes.io serviceaccount name claim is missing".into());
-    }
-    if sa.uid.is_empty() {
-        return Err("the kubernetes.io serviceaccount uid claim is missing".into());
-    }
-    let mut not_checked = vec![format!(
-        "serviceaccount {namespace}/{} exists with uid {}",
-        sa.name, sa.uid
-    )];
-    if let Some(p) = &reading.pod {
-        if p.name.is_empty() {
-            return Err("the kubernetes.io pod claim has no name".into());
-        }
-        not_checked.push(format!(
-            "pod {namespace}/{} exists with uid {} and runs as serviceaccount {}",
-            p.name, p.uid, sa.name
+/// A name the API server looks an object up by: one no object can have makes the lookup
+/// fail every time, so the token is refused every time.
+fn lookup_name(kind: NameKind, what: &str, name: &str) -> std::result::Result<(), String> {
+    validate_name(kind, name).map_err(|_| {
+        format!(
+            "the {what} name {:?} in the token is not a name any object can have: the API server's lookup of it always fails",
+            crate::output::sanitize(name)
+        )
+    })
+}
+
+fn uid_required(what: &str, uid: &str) -> std::result::Result<(), String> {
+    if uid.is_empty() {
+        return Err(format!(
+            "the {what} reference in the token has no uid: it never matches a live {what}, whose UID is never empty (claims.go compares them)"
         ));
     }
-    if let Some(s) = &reading.secret {
-        if s.name.is_empty() {
-            return Err("the kubernetes.io secret claim has no name".into());
-        }
+    Ok(())
+}
+
+/// claims.go `Validate`, offline part, in its order.
+fn validate_bound(
+    public: &PublicClaims,
+    p: &BoundPrivate,
+    now: Timestamp,
+) -> std::result::Result<Validated, String> {
+    let now_s = now.as_second();
+    jose::validate_times(public, now_s, LEEWAY_SECONDS).map_err(String::from)?;
+    let namespace = p.namespace.as_str();
+    let sa = &p.service_account;
+    // v.getter.GetServiceAccount(namespace, saref.Name), then saref.UID must match.
+    lookup_name(NameKind::Namespace, "namespace", namespace)?;
+    lookup_name(
+        NameKind::Object("serviceaccount"),
+        "serviceaccount",
+        &sa.name,
+    )?;
+    uid_required("serviceaccount", &sa.uid)?;
+    let mut not_checked = vec![format!(
+        "serviceaccount {namespace}/{} exists with uid {} and is not being deleted",
+        sa.name, sa.uid
+    )];
+    if let Some(s) = &p.secret {
+        lookup_name(NameKind::Object("secret"), "secret", &s.name)?;
+        uid_required("secret", &s.uid)?;
         not_checked.push(format!(
-            "secret {namespace}/{} exists with uid {}",
+            "secret {namespace}/{} exists with uid {} and is not being deleted",
             s.name, s.uid
         ));
     }
-    if let Some(n) = &reading.node {
-        if n.name.is_empty() {
-            return Err("the kubernetes.io node claim has no name".into());
-        }
-        not_checked.push(format!("node {} exists with uid {}", n.name, n.uid));
+    if let Some(pod) = &p.pod {
+        lookup_name(NameKind::Object("pod"), "pod", &pod.name)?;
+        uid_required("pod", &pod.uid)?;
+        not_checked.push(format!(
+            "pod {namespace}/{} exists with uid {} and is not being deleted",
+            pod.name, pod.uid
+        ));
     }
+    // A node claim next to a pod is only read; alone, it is looked up.
+    if let Some(n) = &p.node
+        && p.pod.is_none()
+    {
+        lookup_name(NameKind::Object("node"), "node", &n.name)?;
+        uid_required("node", &n.uid)?;
+        not_checked.push(format!(
+            "node {} exists with uid {} and is not being deleted",
+            n.name, n.uid
+        ));
+    }
+    let reading = bound_reading(public, p);
     let mut warnings = Vec::new();
-    if t.time("exp").is_none() {
+    if public.exp.is_none() {
         warnings.push("the token has no exp claim: it never expires".into());
     }
-    if let Some(w) = reading.warnafter
+    if let Some(w) = p.warnafter
+        && w != 0
         && now_s > w
     {
         warnings.push(format!(
             "stale token: {}s past its warnafter time (the kubelet should have refreshed it)",
-            now_s - w
+            now_s.saturating_sub(w)
         ));
     }
     Ok((reading, not_checked, warnings))
 }
 
 /// legacy.go `Validate`, offline part, in its order and wording.
-fn validate_legacy(t: &DecodedToken) -> std::result::Result<Validated, String> {
-    let c = &t.claims;
-    let sub = str_at(c, "sub");
-    if sub.is_empty() {
+fn validate_legacy(
+    public: &PublicClaims,
+    p: &LegacyPrivate,
+) -> std::result::Result<Validated, String> {
+    if public.sub.is_empty() {
         return Err("sub claim is missing".into());
     }
-    let namespace = str_at(c, "kubernetes.io/serviceaccount/namespace");
+    let namespace = p.namespace.as_str();
     if namespace.is_empty() {
         return Err("namespace claim is missing".into());
     }
-    let secret = str_at(c, "kubernetes.io/serviceaccount/secret.name");
+    let secret = p.secret_name.as_str();
     if secret.is_empty() {
         return Err("secretName claim is missing".into());
     }
-    let name = str_at(c, "kubernetes.io/serviceaccount/service-account.name");
+    let name = p.service_account_name.as_str();
     if name.is_empty() {
         return Err("serviceAccountName claim is missing".into());
     }
-    let uid = str_at(c, "kubernetes.io/serviceaccount/service-account.uid");
+    let uid = p.service_account_uid.as_str();
     if uid.is_empty() {
         return Err("serviceAccountUID claim is missing".into());
     }
-    if split_username(sub) != Some((namespace, name)) {
+    // apiserver serviceaccount.SplitUsername validates both names.
+    if split_username(&public.sub) != Some((namespace, name)) {
         return Err("sub claim is invalid".into());
     }
-    let reading = read_kubernetes(t).ok_or("sub claim is missing")?;
+    // v.getter.GetSecret(namespace, secretName): a name no secret can have never resolves.
+    lookup_name(NameKind::Object("secret"), "secret", secret)?;
+    let reading = legacy_reading(p);
     let not_checked = vec![
-        format!("serviceaccount {namespace}/{name} exists with uid {uid}"),
         format!(
-            "secret {namespace}/{secret} exists, belongs to serviceaccount {name} and holds this very token"
+            "secret {namespace}/{secret} exists, is not being deleted and holds this very token"
         ),
-        "the legacy token has not been invalidated (LegacyServiceAccountTokenCleanUp)".into(),
+        format!("serviceaccount {namespace}/{name} exists with uid {uid} and is not being deleted"),
+        format!(
+            "secret {namespace}/{secret} has no kubernetes.io/legacy-token-invalid-since label"
+        ),
     ];
     let warnings = vec![
         "legacy secret-based token: it never expires; prefer bound tokens (TokenRequest)".into(),
@@ -670,7 +944,13 @@ mod tests {
 
     #[test]
     fn minted_tokens_authenticate_as_the_api_server_would() {
-        for kt in [KeyType::Rsa2048, KeyType::EcdsaP256, KeyType::EcdsaP384] {
+        // jwt.go signerFromECDSAPrivateKey: ES512 for P-521 keys, minted and verified.
+        for kt in [
+            KeyType::Rsa2048,
+            KeyType::EcdsaP256,
+            KeyType::EcdsaP384,
+            KeyType::EcdsaP521,
+        ] {
             let (signer, trust) = setup(kt);
             let now = Timestamp::now();
             let token = signer.sign(&request().claims(now, "jti-1".into())).unwrap();
@@ -686,8 +966,246 @@ mod tests {
             assert_eq!(id.extra[EXTRA_POD_NAME], ["web-0"]);
             assert_eq!(id.extra[EXTRA_NODE_UID], ["node-uid"]);
             assert_eq!(a.key_id, signer.kid());
-            assert_eq!(a.not_checked.len(), 3);
+            // The ServiceAccount and the pod are looked up; a pod-bound token's node claim is
+            // only read (claims.go: "for pod-bound tokens, just extract the node claims").
+            assert_eq!(a.not_checked.len(), 2, "{:?}", a.not_checked);
+            assert!(!a.not_checked.iter().any(|n| n.contains("runs as")));
         }
+    }
+
+    use crate::token::jose::raw_url_encode as b64;
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    /// A token with exactly these header and payload bytes, signed by `key` over
+    /// `signing_input` (by default the canonical `b64(header).b64(payload)`).
+    fn forge(
+        key: &PrivateKey,
+        header: &str,
+        payload: impl AsRef<[u8]>,
+        signing_input: Option<&[u8]>,
+    ) -> String {
+        let h = b64(header.as_bytes());
+        let p = b64(payload.as_ref());
+        let input = format!("{h}.{p}");
+        let sig = key
+            .sign_jws(signing_input.unwrap_or(input.as_bytes()))
+            .unwrap();
+        format!("{input}.{}", b64(&sig))
+    }
+
+    fn keyed(kt: KeyType) -> (PrivateKey, TokenTrust, String) {
+        let key = PrivateKey::generate(kt).unwrap();
+        let vk = VerificationKey::from_private_key("sa.pub", &key).unwrap();
+        let kid = vk.kid.clone();
+        (key, TokenTrust::new(vec![vk], vec![], vec![]), kid)
+    }
+
+    fn claims_json(extra: &str) -> String {
+        let now = Timestamp::now().as_second();
+        format!(
+            r#"{{"aud":["{DEFAULT_ISSUER}"],"exp":{},"iat":{now},"iss":"{DEFAULT_ISSUER}","kubernetes.io":{{"namespace":"apps","serviceaccount":{{"name":"web","uid":"u1"}}}},"nbf":{now},"sub":"system:serviceaccount:apps:web"{extra}}}"#,
+            now + 3600
+        )
+    }
+
+    #[test]
+    fn json_edge_cases_are_answered_as_go_jose_answers_them() {
+        let (key, trust, kid) = keyed(KeyType::EcdsaP256);
+        let header = format!(r#"{{"alg":"ES256","kid":"{kid}"}}"#);
+        let now = Timestamp::now();
+        let run = |payload: &str| authenticate(&forge(&key, &header, payload, None), &trust, now);
+        assert!(run(&claims_json("")).is_ok());
+        // json/decode.go object: a duplicate key anywhere in a decoded object is an error.
+        let dup = claims_json(r#","sub":"system:serviceaccount:apps:web""#);
+        assert!(matches!(run(&dup), Err(Rejection::Invalid(r)) if r.contains("duplicate key")));
+        // jwt/claims.go Audience.UnmarshalJSON: null and numbers are errors.
+        for aud in ["null", "1", "{}"] {
+            let p = claims_json("").replacen(
+                &format!(r#""aud":["{DEFAULT_ISSUER}"]"#),
+                &format!(r#""aud":{aud}"#),
+                1,
+            );
+            assert!(matches!(run(&p), Err(Rejection::Invalid(_))), "{aud}");
+        }
+        // jti/sub must be strings.
+        assert!(run(&claims_json(r#","jti":7"#)).is_err());
+        // NumericDate: a huge exp converts to 0x8000000000000000 on amd64: expired.
+        let p = claims_json("").replacen(r#""exp":"#, r#""exp":1e300,"x":"#, 1);
+        assert_eq!(
+            run(&p).unwrap_err().reason(),
+            "service account token has expired"
+        );
+        // A fractional exp truncates: still valid.
+        let later = Timestamp::now().as_second() + 3600;
+        let p = claims_json("").replacen(
+            &format!(r#""exp":{later}"#),
+            &format!(r#""exp":{later}.75"#),
+            1,
+        );
+        assert!(run(&p).is_ok());
+        // validation.go: iat in the future (beyond the 60 s leeway) is refused.
+        let future = Timestamp::now().as_second() + 3000;
+        let p = claims_json("").replacen(r#""iat":"#, &format!(r#""iat":{future},"y":"#), 1);
+        assert_eq!(
+            run(&p).unwrap_err().reason(),
+            "service account token is issued in the future"
+        );
+        // Invalid UTF-8 inside a string is U+FFFD, not an error.
+        let mut bad_utf8 = claims_json(r#","note":"XX""#).into_bytes();
+        let at = bad_utf8.windows(2).position(|w| w == b"XX").unwrap();
+        bad_utf8[at] = 0xff;
+        let t = forge(&key, &header, &bad_utf8, None);
+        assert!(authenticate(&t, &trust, now).is_ok());
+        // Deep nesting in an unknown claim: parsed, no recursion limit.
+        let deep = format!(r#","deep":{}{}"#, "[".repeat(5000), "]".repeat(5000));
+        assert!(run(&claims_json(&deep)).is_ok());
+    }
+
+    #[test]
+    fn the_issuer_peek_is_case_insensitive_and_last_wins() {
+        let (key, trust, kid) = keyed(KeyType::EcdsaP256);
+        let header = format!(r#"{{"alg":"ES256","kid":"{kid}"}}"#);
+        let now = Timestamp::now();
+        // encoding/json: "ISS" overrides "iss" in the peek: not this issuer's token.
+        let p = claims_json(r#","ISS":"https://evil""#);
+        assert!(matches!(
+            authenticate(&forge(&key, &header, &p, None), &trust, now),
+            Err(Rejection::NotMine(_))
+        ));
+        // The other way round the peek passes but go-jose reads "iss" exactly.
+        let p = claims_json("").replacen(
+            &format!(r#""iss":"{DEFAULT_ISSUER}""#),
+            &format!(r#""iss":"https://evil","ISS":"{DEFAULT_ISSUER}""#),
+            1,
+        );
+        assert_eq!(
+            authenticate(&forge(&key, &header, &p, None), &trust, now)
+                .unwrap_err()
+                .reason(),
+            "token issuer \"https://evil\" is invalid"
+        );
+    }
+
+    #[test]
+    fn jws_headers_are_checked_as_go_jose_does() {
+        let (key, trust, kid) = keyed(KeyType::EcdsaP256);
+        let now = Timestamp::now();
+        let payload = claims_json("");
+        let with = |h: &str| {
+            forge(
+                &key,
+                &format!(r#"{{"alg":"ES256","kid":"{kid}"{h}}}"#),
+                &payload,
+                None,
+            )
+        };
+        // signing.go DetachedVerify: crit names must be supported (only b64 is).
+        assert!(authenticate(&with(r#","crit":["exp"]"#), &trust, now).is_err());
+        // b64:false: the signature is over the raw payload bytes.
+        let header = format!(r#"{{"alg":"ES256","b64":false,"crit":["b64"],"kid":"{kid}"}}"#);
+        let raw_input = [b64(header.as_bytes()).as_bytes(), b".", payload.as_bytes()].concat();
+        let t = forge(&key, &header, &payload, Some(&raw_input));
+        assert!(authenticate(&t, &trust, now).is_ok());
+        let t = forge(&key, &header, &payload, None);
+        assert!(authenticate(&t, &trust, now).is_err());
+        // A private jwk or a malformed x5c: go-jose cannot parse it, so not mine.
+        for h in [
+            r#","jwk":{"kty":"EC","crv":"P-256","x":"AA","y":"AA","d":"AA"}"#,
+            r#","x5c":["bm90IGEgY2VydA=="]"#,
+            r#","kid":1"#,
+        ] {
+            assert!(
+                matches!(
+                    authenticate(&with(h), &trust, now),
+                    Err(Rejection::NotMine(_))
+                ),
+                "{h}"
+            );
+        }
+        // jws.go stripWhitespace: whitespace inside the compact form is ignored.
+        let t = with("");
+        let spaced = format!("{} \n{}", &t[..10], &t[10..]);
+        assert!(authenticate(&spaced, &trust, now).is_ok());
+        // ... but hasCorrectIssuer decodes the raw middle part first: base64.RawURLEncoding
+        // skips CR and LF only, so a space there makes the token not this authenticator's.
+        let (h, rest) = t.split_once('.').unwrap();
+        let nl = format!("{h}.{}\r\n{}", &rest[..8], &rest[8..]);
+        assert!(authenticate(&nl, &trust, now).is_ok());
+        let sp = format!("{h}.{} {}", &rest[..8], &rest[8..]);
+        assert!(matches!(
+            authenticate(&sp, &trust, now),
+            Err(Rejection::NotMine(_))
+        ));
+        // computeAuthData re-encodes: a header part with non-canonical trailing bits still
+        // verifies, as the signature is over the canonical form.
+        let t = with(r#","x":"ab""#);
+        let (h, rest) = t.split_once('.').unwrap();
+        assert!(h.len() % 4 != 0, "{h}");
+        let last = h.chars().last().unwrap();
+        let alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let i = alphabet.find(last).unwrap();
+        let bumped = alphabet.as_bytes()[i + 1] as char;
+        let t2 = format!("{}{bumped}.{rest}", &h[..h.len() - 1]);
+        assert_ne!(t, t2);
+        assert!(authenticate(&t2, &trust, now).is_ok());
+    }
+
+    #[test]
+    fn ecdsa_signature_size_comes_from_alg() {
+        // asymmetric.go ecEncrypterVerifier: ES384 wants 96 bytes whatever the curve.
+        let (key, trust, kid) = keyed(KeyType::EcdsaP256);
+        let t = forge(
+            &key,
+            &format!(r#"{{"alg":"ES384","kid":"{kid}"}}"#),
+            claims_json(""),
+            None,
+        );
+        let r = authenticate(&t, &trust, Timestamp::now()).unwrap_err();
+        assert!(r.reason().contains("have 64 bytes, wanted 96"), "{r}");
+        assert!(!r.cannot_verify());
+        // An HMAC alg on an ECDSA key is refused as unsupported, not "invalid signature".
+        let t = forge(
+            &key,
+            &format!(r#"{{"alg":"HS256","kid":"{kid}"}}"#),
+            claims_json(""),
+            None,
+        );
+        let r = authenticate(&t, &trust, Timestamp::now()).unwrap_err();
+        assert!(r.reason().starts_with("unsupported algorithm"), "{r}");
+    }
+
+    #[test]
+    fn lookups_that_can_never_succeed_are_refusals() {
+        let (key, trust, kid) = keyed(KeyType::EcdsaP256);
+        let header = format!(r#"{{"alg":"ES256","kid":"{kid}"}}"#);
+        let now = Timestamp::now();
+        let with_k = |k: &str| {
+            claims_json("").replacen(
+                r#""kubernetes.io":{"namespace":"apps","serviceaccount":{"name":"web","uid":"u1"}}"#,
+                &format!(r#""kubernetes.io":{k}"#),
+                1,
+            )
+        };
+        // claims.go: podref.UID != pod.UID can never hold for an empty UID.
+        for k in [
+            r#"{"namespace":"apps","pod":{"name":"p"},"serviceaccount":{"name":"web","uid":"u1"}}"#,
+            r#"{"namespace":"Apps","serviceaccount":{"name":"web","uid":"u1"}}"#,
+            r#"{"namespace":"apps","serviceaccount":{"name":"web"}}"#,
+            r#"{"namespace":"apps","secret":{"name":"s"},"serviceaccount":{"name":"web","uid":"u1"}}"#,
+            r#"{"namespace":"apps","node":{"name":"n"},"serviceaccount":{"name":"web","uid":"u1"}}"#,
+        ] {
+            let t = forge(&key, &header, with_k(k), None);
+            assert!(
+                matches!(authenticate(&t, &trust, now), Err(Rejection::Invalid(_))),
+                "{k}"
+            );
+        }
+        // A pod-bound token's node claim without a UID is only read, not looked up.
+        let k = r#"{"namespace":"apps","node":{"name":"n"},"pod":{"name":"p","uid":"pu"},"serviceaccount":{"name":"web","uid":"u1"}}"#;
+        let a = authenticate(&forge(&key, &header, with_k(k), None), &trust, now).unwrap();
+        assert_eq!(a.identity().extra[EXTRA_NODE_NAME], ["n"]);
+        assert!(!a.not_checked.iter().any(|n| n.starts_with("node")));
     }
 
     #[test]

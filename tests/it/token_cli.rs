@@ -317,3 +317,166 @@ fn verification_key_files_read_like_the_api_server() {
     assert_eq!(jwks["keys"].as_array().unwrap().len(), 1);
     assert_eq!(jwks["keys"][0]["kid"], v["header"]["kid"]);
 }
+
+/// An adversarial corpus made with Python `cryptography` (hand-made JSON, signed properly
+/// where the case needs a valid signature). Each case's expected answer is decided from the
+/// Go source named next to it; kcred's `decode-token --key` must give the same outcome.
+const ADVERSARIAL: &str = r#"
+import base64, json, sys, time
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa, utils
+d = sys.argv[1]
+now = int(time.time())
+ISS = "https://kubernetes.default.svc.cluster.local"
+def b64(b): return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+def pem_pub(k): return k.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+keys = {"rsa1024": rsa.generate_private_key(65537, 1024), "rsa2048": rsa.generate_private_key(65537, 2048),
+        "p256": ec.generate_private_key(ec.SECP256R1()), "p521": ec.generate_private_key(ec.SECP521R1())}
+for n, k in keys.items():
+    open(f"{d}/{n}.pub", "wb").write(pem_pub(k))
+# A PKCS#8 EC private key alone: keyutil.ParsePublicKeysPEM skips it (ParseECPrivateKey is SEC1).
+open(f"{d}/p256.p8", "wb").write(keys["p256"].private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+HASH = {"256": hashes.SHA256(), "384": hashes.SHA384(), "512": hashes.SHA512()}
+def sign(key, alg, data, salt=None):
+    h = HASH[alg[2:]]
+    if alg.startswith("RS"): return key.sign(data, padding.PKCS1v15(), h)
+    if alg.startswith("PS"):
+        return key.sign(data, padding.PSS(padding.MGF1(h), salt if salt is not None else h.digest_size), h)
+    size = {"ES256": 32, "ES384": 48, "ES512": 66}[alg]
+    r, s = utils.decode_dss_signature(key.sign(data, ec.ECDSA(h)))
+    return r.to_bytes(size, "big") + s.to_bytes(size, "big")
+def claims(**over):
+    c = {"aud": [ISS], "exp": now + 3600, "iat": now, "iss": ISS, "jti": "j-1",
+         "kubernetes.io": {"namespace": "apps", "serviceaccount": {"name": "web", "uid": "u1"}},
+         "nbf": now, "sub": "system:serviceaccount:apps:web"}
+    c.update(over)
+    return json.dumps(c, separators=(",", ":"))
+def tok(key, alg, payload, header=None, salt=None, raw_payload=False):
+    if header is None: header = json.dumps({"alg": alg})
+    h = b64(header.encode() if isinstance(header, str) else header)
+    p = payload.encode() if isinstance(payload, str) else payload
+    data = (h + "." + (p.decode("latin1") if raw_payload else b64(p))).encode("latin1")
+    return h + "." + b64(p) + "." + b64(sign(keys[key], alg, data, salt))
+cases = []
+def case(name, key, token, expect, why): cases.append({"name": name, "key": key, "token": token, "expect": expect, "why": why})
+base = claims()
+case("rs256-1024", "rsa1024", tok("rsa1024", "RS256", base), "verified", "asymmetric.go verifyPayload: rsa.VerifyPKCS1v15 takes 1024-bit keys")
+case("ps256-hash-salt", "rsa2048", tok("rsa2048", "PS256", base), "verified", "rsa.VerifyPSS(..., nil): salt auto-detected")
+case("ps256-max-salt", "rsa2048", tok("rsa2048", "PS256", base, salt=padding.PSS.MAX_LENGTH), "cannot-verify", "Go accepts any salt (PSSSaltLengthAuto); aws-lc-rs checks only hash-length salts")
+case("es512-p521", "p521", tok("p521", "ES512", base), "verified", "jwt.go signerFromECDSAPrivateKey: ES512 for P-521")
+case("es384-on-p256", "p256", tok("p256", "ES384", base), "verified", "ecEncrypterVerifier: size and hash from alg, ecdsa.Verify truncates the hash")
+case("es512-on-p256", "p256", tok("p256", "ES512", base), "verified", "ecEncrypterVerifier: 66-byte halves, SHA-512")
+case("dup-payload-key", "p256", tok("p256", "ES256", base[:-1] + ',"sub":"system:serviceaccount:kube-system:admin"}'), "refused", "json/decode.go object: duplicate key")
+case("dup-header-key", "p256", tok("p256", "ES256", base, header='{"alg":"ES256","alg":"ES256"}'), "not-this-authenticator", "jws.go sanitized: rawHeader duplicate key: ParseSigned fails")
+case("aud-null", "p256", tok("p256", "ES256", claims(aud=None)), "refused", "jwt/claims.go Audience.UnmarshalJSON: null")
+case("aud-number", "p256", tok("p256", "ES256", claims(aud=5)), "refused", "Audience.UnmarshalJSON: number")
+case("sub-number", "p256", tok("p256", "ES256", claims(sub=5)), "refused", "jwt.Claims.Subject is a string")
+case("iss-then-ISS", "p256", tok("p256", "ES256", base[:-1] + ',"ISS":"https://evil"}'), "not-this-authenticator", "jwt.go hasCorrectIssuer: encoding/json, case-insensitive, last wins")
+case("crit-unsupported", "p256", tok("p256", "ES256", base, header='{"alg":"ES256","crit":["exp"],"exp":1}'), "refused", "signing.go DetachedVerify: supportedCritical")
+case("b64-false", "p256", tok("p256", "ES256", base, header='{"alg":"ES256","b64":false,"crit":["b64"]}', raw_payload=True), "verified", "computeAuthData: raw payload when b64 is false")
+case("x5c-garbage", "p256", tok("p256", "ES256", base, header='{"alg":"ES256","x5c":["Zm9v"]}'), "not-this-authenticator", "shared.go sanitized: parseCertificateChain")
+case("jwk-private", "p256", tok("p256", "ES256", base, header='{"alg":"ES256","jwk":{"kty":"EC","crv":"P-256","x":"' + b64(b"x"*32) + '","y":"' + b64(b"y"*32) + '","d":"' + b64(b"d"*32) + '"}}'), "not-this-authenticator", "jws.go sanitized: embedded jwk must be public")
+case("exp-1e300", "p256", tok("p256", "ES256", base.replace('"exp":' + str(now + 3600), '"exp":1e300')), "refused", "NumericDate: int64(1e300) is 0x8000000000000000 on amd64: expired")
+case("exp-fraction", "p256", tok("p256", "ES256", base.replace('"exp":' + str(now + 3600), '"exp":' + str(now + 3600) + '.9')), "verified", "NumericDate: truncated")
+case("iat-future", "p256", tok("p256", "ES256", claims(iat=now + 600)), "refused", "validation.go ValidateWithLeeway: ErrIssuedInTheFuture")
+case("pod-no-uid", "p256", tok("p256", "ES256", claims(**{"kubernetes.io": {"namespace": "apps", "pod": {"name": "p"}, "serviceaccount": {"name": "web", "uid": "u1"}}})), "refused", "claims.go Validate: podref.UID != pod.UID")
+case("namespace-upper", "p256", tok("p256", "ES256", claims(**{"kubernetes.io": {"namespace": "Apps", "serviceaccount": {"name": "web", "uid": "u1"}}})), "refused", "claims.go GetServiceAccount: no namespace Apps can exist")
+legacy = {"iss": "kubernetes/serviceaccount", "kubernetes.io/serviceaccount/namespace": "apps",
+          "kubernetes.io/serviceaccount/secret.name": "web-token-x", "kubernetes.io/serviceaccount/service-account.name": "web",
+          "kubernetes.io/serviceaccount/service-account.uid": "u1", "sub": "system:serviceaccount:apps:web"}
+case("legacy", "rsa2048", tok("rsa2048", "RS256", json.dumps(legacy)), "verified", "legacy.go Validate")
+up = dict(legacy, **{"kubernetes.io/serviceaccount/namespace": "Apps", "sub": "system:serviceaccount:Apps:web"})
+case("legacy-namespace-upper", "rsa2048", tok("rsa2048", "RS256", json.dumps(up)), "refused", "util.go SplitUsername: ValidateNamespaceName")
+case("invalid-utf8", "p256", tok("p256", "ES256", base[:-1].encode() + b',"note":"\xff\xfe"}'), "verified", "decode.go unquoteBytes: U+FFFD")
+case("deep-200", "p256", tok("p256", "ES256", base[:-1] + ',"x":' + "[" * 200 + "]" * 200 + "}"), "verified", "the go-jose fork has no nesting limit")
+t = tok("p256", "ES256", base)
+case("inner-whitespace", "p256", t[:12] + " \t" + t[12:], "verified", "jws.go ParseSigned: stripWhitespace")
+case("hs256-on-rsa", "rsa2048", b64(b'{"alg":"HS256"}') + "." + b64(base.encode()) + "." + b64(b"x" * 32), "refused", "asymmetric.go rsaEncrypterVerifier: ErrUnsupportedAlgorithm")
+print(json.dumps(cases))
+"#;
+
+#[test]
+fn decode_token_answers_the_adversarial_corpus_as_kube_apiserver_does() {
+    let env = Env::new();
+    let cases: Value =
+        serde_json::from_str(&crate::common::python(ADVERSARIAL, &[&env.p("")])).unwrap();
+    let mut wrong = Vec::new();
+    for c in cases.as_array().unwrap() {
+        let name = c["name"].as_str().unwrap();
+        let key = format!("{}.pub", c["key"].as_str().unwrap());
+        std::fs::write(env.path("t.jwt"), c["token"].as_str().unwrap()).unwrap();
+        let out = env
+            .kcred()
+            .args([
+                "decode-token",
+                "--token-file",
+                "t.jwt",
+                "--key",
+                &key,
+                "-o",
+                "json",
+            ])
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        let want = c["expect"].as_str().unwrap();
+        let code = out.status.code();
+        let code_ok = if want == "verified" {
+            code == Some(0)
+        } else {
+            code == Some(1)
+        };
+        if v["outcome"] != want || !code_ok {
+            wrong.push(format!(
+                "{name} ({}): want {want}, got {} exit {code:?}: {}",
+                c["why"].as_str().unwrap(),
+                v["outcome"],
+                v["reason"]
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // keyutil.ParsePublicKeysPEM: a PKCS#8 EC private key is skipped, so a file holding only
+    // that has no key: kube-apiserver refuses to start.
+    let t = cases[0]["token"].as_str().unwrap();
+    let err = env.fails(3, &["decode-token", t, "--key", "p256.p8"]);
+    assert!(
+        err.contains("p256.p8") && err.contains("refuses to start"),
+        "{err}"
+    );
+}
+
+#[test]
+fn sa_keygen_makes_p521_keys_that_mint_es512_tokens() {
+    let env = Env::new();
+    env.ok(&["sa", "keygen", "--out", "sa", "--key-type", "ecdsa-p521"]);
+    let text = std::fs::read_to_string(env.path("sa.key")).unwrap();
+    assert!(text.starts_with("-----BEGIN EC PRIVATE KEY-----"));
+    let token = env.ok(&["token", "issue", "web", "-n", "apps", "--key", "sa.key"]);
+    let v: Value = serde_json::from_str(&env.ok(&[
+        "decode-token",
+        token.trim(),
+        "--key",
+        "sa.pub",
+        "-o",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(v["header"]["alg"], "ES512");
+    assert_eq!(v["verified"], true, "{v}");
+    // The JWKS publishes it as ES512 on P-521; PyJWT verifies the token with it.
+    let jwks: Value = serde_json::from_str(&env.ok(&["sa", "jwks", "--key", "sa.pub"])).unwrap();
+    assert_eq!(jwks["keys"][0]["alg"], "ES512");
+    assert_eq!(jwks["keys"][0]["crv"], "P-521");
+    let out = crate::common::python(
+        r#"
+import jwt, sys
+from cryptography.hazmat.primitives import serialization
+pub = serialization.load_pem_public_key(open(sys.argv[1], "rb").read())
+c = jwt.decode(sys.argv[2], pub, algorithms=["ES512"], audience="https://kubernetes.default.svc.cluster.local")
+print(c["sub"])
+"#,
+        &[&env.p("sa.pub"), token.trim()],
+    );
+    assert_eq!(out.trim(), "system:serviceaccount:apps:web");
+}

@@ -302,11 +302,17 @@ print(json.dumps(res))
     for name in ["rsa", "ec", "ec384"] {
         for variant in ["", "-nokid"] {
             let token = tokens[format!("{name}{variant}")].as_str().unwrap();
-            for key in [
-                format!("{name}.pub"),
-                format!("{name}.p8"),
-                "all.pem".into(),
-            ] {
+            // keyutil.ParsePublicKeysPEM reads a PKCS#8 RSA private key (parseRSAPrivateKey)
+            // but skips a PKCS#8 EC one (parseECPrivateKey is x509.ParseECPrivateKey: SEC1):
+            // a file holding only that makes kube-apiserver refuse to start.
+            let mut keys = vec![format!("{name}.pub"), "all.pem".to_string()];
+            if name == "rsa" {
+                keys.push(format!("{name}.p8"));
+            } else {
+                let err = env.fails(3, &["decode-token", token, "--key", &format!("{name}.p8")]);
+                assert!(err.contains("refuses to start"), "{err}");
+            }
+            for key in keys {
                 let v: Value = serde_json::from_str(&env.ok(&[
                     "decode-token",
                     token,
@@ -399,7 +405,8 @@ print(json.dumps(t))
     for (name, words) in [
         ("tampered", "invalid signature"),
         ("none", "\"none\""),
-        ("hs256", "HMAC algorithm HS256"),
+        // asymmetric.go rsaEncrypterVerifier.verifyPayload: ErrUnsupportedAlgorithm.
+        ("hs256", "unsupported algorithm \"HS256\" for an RSA key"),
         ("other_key", "no keys found"),
         ("kid_of_trusted_key_signed_by_other", "invalid signature"),
         ("expired", "service account token has expired"),
