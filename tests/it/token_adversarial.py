@@ -2,9 +2,11 @@
 
 Usage: python3 token_adversarial.py DIR  (the peers' python3: cryptography)
 Writes the key files into DIR and prints a JSON list of cases:
-  {"name", "token", "key", "issuer", "audience", "expect", "why"}
+  {"name", "token", "key", "issuer", "audience", "expect", "why", "say"}
 expect is "accept:<username>", "reject" (a 401), or "keyfile" (kube-apiserver refuses to start:
-keyutil.ParsePublicKeysPEM finds no key in --service-account-key-file).
+keyutil.ParsePublicKeysPEM finds no key in --service-account-key-file). say, when set, is a word
+kcred's reason must use (an unsupported algorithm is reported as unsupported, not as an invalid
+signature).
 
 Every token whose signature is meant to verify is really signed here (cryptography), over the
 exact bytes kube-apiserver's go-jose v2 hashes (jws.go computeAuthData: the re-encoded header
@@ -137,7 +139,7 @@ def token(
 cases = []
 
 
-def case(name, tok, expect, why, key=SA_PUB, issuer=(ISS,), audience=(ISS,)):
+def case(name, tok, expect, why, key=SA_PUB, issuer=(ISS,), audience=(ISS,), say=None):
     cases.append(
         {
             "name": name,
@@ -147,6 +149,7 @@ def case(name, tok, expect, why, key=SA_PUB, issuer=(ISS,), audience=(ISS,)):
             "audience": list(audience),
             "expect": expect,
             "why": why,
+            "say": say,
         }
     )
 
@@ -323,7 +326,7 @@ public_jwk = {k: v for k, v in private_jwk.items() if k != "d"}
 case("jwk_public_in_header", token(claims(), header=hdr(jwk=public_jwk)), ACCEPT, "go-jose allows a public embedded jwk; jwt.go verifies with its own keys chosen by kid")
 case("jwk_garbage_in_header", token(claims(), header=hdr(jwk={"kty": "EC"})), "reject", "go-jose jwk.go UnmarshalJSON fails: ParseSigned fails")
 case("kid_number", token(claims(), header=hdr(kid=5)), "reject", "go-jose shared.go sanitized: kid must be a string")
-case("alg_lowercase", token(claims(), header=hdr(alg="rs256")), "reject", "go-jose asymmetric.go rsaEncrypterVerifier.verifyPayload: unsupported algorithm")
+case("alg_lowercase", token(claims(), header=hdr(alg="rs256")), "reject", "go-jose asymmetric.go rsaEncrypterVerifier.verifyPayload: unsupported algorithm", say="unsupported")
 case("no_kid_tries_all_keys", token(claims(), with_kid=False), ACCEPT, "jwt.go StaticPublicKeysGetter: an empty kid means every key")
 case("unknown_kid", token(claims(), header=hdr(kid="nope")), "reject", "jwt.go: invalid signature, no keys found")
 
@@ -402,7 +405,7 @@ case("alg_ps512_salt_zero", token(claims(), alg="PS512", pss_salt=0), ACCEPT, "g
 case("alg_rs256_on_ec_key", token(claims(), key=p256, alg="ES256", header={"alg": "RS256", "kid": kid(p256)}), "reject", "go-jose ecEncrypterVerifier: RS256 is unsupported for an EC key", key="p256.pub")
 case("alg_es256_on_rsa_key", token(claims(), header=hdr(alg="ES256")), "reject", "go-jose rsaEncrypterVerifier: ES256 is unsupported for an RSA key")
 case("alg_eddsa", token(claims(), header=hdr(alg="EdDSA")), "reject", "go-jose: EdDSA needs an ed25519 key; the RSA verifier refuses it")
-case("alg_none", f"{b64(json.dumps({'alg': 'none', 'kid': kid(rsa_key)}).encode())}.{b64(json.dumps(claims()).encode())}.", "reject", "go-jose rsaEncrypterVerifier: none is unsupported")
+case("alg_none", f"{b64(json.dumps({'alg': 'none', 'kid': kid(rsa_key)}).encode())}.{b64(json.dumps(claims()).encode())}.", "reject", "go-jose rsaEncrypterVerifier: none is unsupported", say="unsupported")
 der_sig_t = token(claims(), key=p256, alg="ES256")
 h, p, _ = der_sig_t.split(".")
 case("alg_es256_der_signature", f"{h}.{p}.{b64(p256.sign(f'{h}.{p}'.encode(), ec.ECDSA(hashes.SHA256())))}", "reject", "go-jose ecEncrypterVerifier: the signature must be r||s of 2*32 bytes", key="p256.pub")

@@ -19,6 +19,8 @@ struct Case {
     audience: String,
     expect: String,
     why: String,
+    /// A word kcred's reason must use (decode-token), if any.
+    say: Option<String>,
 }
 
 /// Generate the corpus (keys and tokens) into the scratch directory.
@@ -44,6 +46,7 @@ fn corpus(env: &Env) -> Vec<Case> {
             audience: list(c, "audience"),
             expect: s(c, "expect"),
             why: s(c, "why"),
+            say: c["say"].as_str().map(String::from),
         })
         .collect()
 }
@@ -148,6 +151,14 @@ fn kcred_disagreements(ask: Ask) -> (usize, Vec<String>) {
                 "{}: expected {} ({}), kcred says {verdict}: {said}",
                 c.name, c.expect, c.why
             ));
+        } else if let (Ask::DecodeToken, Some(word)) = (ask, &c.say) {
+            // An unsupported algorithm is no evidence of a forged signature: say which it is.
+            if !said.contains(word.as_str()) || said.contains("invalid signature") {
+                wrong.push(format!(
+                    "{}: kcred refuses it, but its reason should say {word:?} (and not \"invalid signature\"): {said}",
+                    c.name
+                ));
+            }
         }
     }
     (cases.len(), wrong)
