@@ -14,6 +14,7 @@ mod pki_cli;
 mod pki_interop;
 
 mod csr;
+mod token_adversarial;
 mod token_cli;
 mod token_interop;
 mod whoami;

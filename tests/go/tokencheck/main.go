@@ -1,31 +1,65 @@
-// tokencheck authenticates a ServiceAccount JWT the way kube-apiserver does
-// (kubernetes pkg/serviceaccount/jwt.go AuthenticateToken, claims.go and legacy.go
-// Validate), with the Go standard library only:
-//   - the issuer must be one of -issuer (bound) or kubernetes/serviceaccount (legacy);
-//   - keys are chosen by the header's kid (kid = base64url SHA-256 of the PKIX DER), or all
-//     keys without a kid; RS256 (PKCS#1 v1.5) or ES256/ES384 (r||s) must verify;
-//   - empty aud means the API audiences; the token's audiences must meet -audience
-//     (default: the first issuer);
-//   - nbf, exp, iat with 60 s leeway (go-jose DefaultLeeway);
-//   - bound tokens need kubernetes.io namespace and serviceaccount name/uid; legacy tokens
-//     need sub, namespace, secret.name, service-account.name/uid and a matching sub.
+// tokencheck authenticates a ServiceAccount JWT the way kube-apiserver does, on the library the
+// API server itself parses and verifies tokens with: go-jose v2.
 //
-// It also re-serialises the claims as go-jose does for the API server (each claims struct
-// marshalled, merged into one map, marshalled again: keys sorted at every level), so a test
-// can compare a minted payload byte for byte with what the API server would emit.
+// What is real code and what is re-stated:
+//   - REAL (go-jose v2.6.0, Debian's golang-gopkg-square-go-jose.v2-dev, built from its source
+//     through the replace in go.mod): jwt.ParseSigned (jose.ParseSigned: whitespace stripping,
+//     compact parsing, header sanitising: kid/alg/jwk/x5c/crit), JSONWebToken.Claims (signature
+//     verification, computeAuthData over the re-encoded header and payload, b64, crit, the
+//     RSA/PSS/ECDSA verifiers, go-jose's JSON fork decoding the claims: duplicate keys,
+//     Audience and NumericDate unmarshalling), jwt.Claims.Validate (exp/nbf/iat with the 60 s
+//     DefaultLeeway), and the jwt builder that re-serialises the claims for apiServerPayload.
+//   - REAL (Go standard library): encoding/json for the issuer pre-check, crypto/x509 for key
+//     parsing and the key ID, encoding/pem.
+//   - RE-STATED from Kubernetes (cited at each function; kept as close to the source as the lack
+//     of live objects allows): pkg/serviceaccount/jwt.go (AuthenticateToken, hasCorrectIssuer,
+//     StaticPublicKeysGetter, keyIDFromPublicKey), pkg/serviceaccount/claims.go
+//     (validator.Validate), pkg/serviceaccount/legacy.go (legacyValidator.Validate),
+//     k8s.io/apiserver/pkg/authentication/serviceaccount/util.go (SplitUsername,
+//     ServiceAccountInfo.UserInfo, CredentialIDForJTI), k8s.io/client-go/util/keyutil/key.go
+//     (ParsePublicKeysPEM), k8s.io/apiserver/pkg/authentication/token/union (union.New), and
+//     pkg/kubeapiserver/authenticator/config.go (legacy authenticator first, then the bound one).
+//
+// Live objects. The bound validator (claims.go) and the legacy one with --service-account-lookup
+// (legacy.go) look the ServiceAccount, Secret, Pod and Node up and compare UIDs. This program has
+// no cluster: it answers as if every referenced object exists with the UIDs the token names,
+// EXCEPT where no live object can ever match (an empty or invalid name, an invalid namespace, an
+// empty UID: the API server stores no such object), which it refuses as the API server always
+// would. Those refusals are marked "no live object can match" in the error.
+//
+// go-jose v2.6.0 (Debian, gopkg.in/square/go-jose.v2) vs v2.6.3 (kube-apiserver's vendor tree,
+// gopkg.in/go-jose/go-jose.v2, read in kubernetes/kubernetes vendor/gopkg.in/go-jose/go-jose.v2):
+//   - import path and error prefix "square/go-jose" -> "go-jose/go-jose" everywhere; error
+//     texts differ by that prefix only (no test compares go-jose error texts).
+//   - encoding.go inflate: the fork limits decompressed output (250 kB or 10x the input;
+//     CHANGELOG "v2.6.3: Limit decompression output size"). JWE only: a JWS/JWT is never
+//     decompressed, so no token case is affected.
+//   - crypter.go: the fork's Decrypt/DecryptMulti handle the decompression error. JWE only.
+//   - symmetric.go: same length after the rename (the PBES2 p2c limit is v3.0.1; not in v2).
+//   - jws.go: identical after the rename (read in full): ParseSigned, stripWhitespace use,
+//     parseSignedCompact (strings.Split, RawURLEncoding), computeAuthData, sanitized (embedded
+//     jwk must be public) are the same.
+//   - asymmetric.go, signing.go, shared.go, jwk.go, opaque.go, json/encode.go, jwt/jwt.go,
+//     jwt/claims.go, jwt/builder.go, jwt/errors.go: same length as Debian's after the rename
+//     (compared by size; jws.go and encoding.go compared in full).
+//   - json/stream.go: 4 characters shorter in the fork, not located; the stream Decoder is used
+//     by the builder's normalize (re-serialisation), not by the Unmarshal path that decodes
+//     headers and claims. json/decode.go of the fork is not in the searchable index; no
+//     v2.6.1-v2.6.3 CHANGELOG entry touches JSON.
+//     None of these differences changes a verdict for any case in tests/it/token_adversarial.rs.
+//
+// The Go toolchain is the peers' (not the API server's); go.mod's `go` line sets the GODEBUG
+// defaults of a Go >= 1.24 build (rsa1024min=1: RSA keys under 1024 bits fail to verify).
 //
 // Usage: tokencheck -key PUBKEYS.pem [-issuer URL,...] [-audience A,...] [-time UNIX] < token
-// Prints one JSON object; exit status 0 whenever the inputs could be read.
+// Prints one JSON object; exit status 0 whenever the inputs could be read. A key file the API
+// server would refuse to start with (keyutil finds no key) is reported as "keyError".
 package main
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rsa"
-	"crypto/sha256"
-	"crypto/sha512"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -34,62 +68,39 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math/big"
 	"os"
+	"regexp"
 	"strings"
 	"time"
+	"unicode"
+
+	jose "gopkg.in/square/go-jose.v2"
+	"gopkg.in/square/go-jose.v2/jwt"
 )
 
+// legacy.go LegacyIssuer.
 const legacyIssuer = "kubernetes/serviceaccount"
-const leeway = 60
 
-type audience []string
-
-func (a *audience) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err == nil {
-		*a = audience{s}
-		return nil
-	}
-	var l []string
-	if err := json.Unmarshal(b, &l); err != nil {
-		return err
-	}
-	*a = l
-	return nil
+// claims.go privateClaims, kubernetes, ref: decoded by go-jose's JSON fork in tok.Claims.
+type privateClaims struct {
+	Kubernetes kubernetes `json:"kubernetes.io,omitempty"`
 }
 
-// go-jose jwt.Claims.
-type publicClaims struct {
-	Issuer    string   `json:"iss,omitempty"`
-	Subject   string   `json:"sub,omitempty"`
-	Audience  audience `json:"aud,omitempty"`
-	Expiry    *int64   `json:"exp,omitempty"`
-	NotBefore *int64   `json:"nbf,omitempty"`
-	IssuedAt  *int64   `json:"iat,omitempty"`
-	ID        string   `json:"jti,omitempty"`
+type kubernetes struct {
+	Namespace string           `json:"namespace,omitempty"`
+	Svcacct   ref              `json:"serviceaccount,omitempty"`
+	Pod       *ref             `json:"pod,omitempty"`
+	Secret    *ref             `json:"secret,omitempty"`
+	Node      *ref             `json:"node,omitempty"`
+	WarnAfter *jwt.NumericDate `json:"warnafter,omitempty"`
 }
 
-// claims.go.
 type ref struct {
 	Name string `json:"name,omitempty"`
 	UID  string `json:"uid,omitempty"`
 }
 
-type kubernetes struct {
-	Namespace string `json:"namespace,omitempty"`
-	Svcacct   ref    `json:"serviceaccount,omitempty"`
-	Pod       *ref   `json:"pod,omitempty"`
-	Secret    *ref   `json:"secret,omitempty"`
-	Node      *ref   `json:"node,omitempty"`
-	WarnAfter *int64 `json:"warnafter,omitempty"`
-}
-
-type privateClaims struct {
-	Kubernetes kubernetes `json:"kubernetes.io,omitempty"`
-}
-
-// legacy.go.
+// legacy.go legacyPrivateClaims.
 type legacyPrivateClaims struct {
 	ServiceAccountName string `json:"kubernetes.io/serviceaccount/service-account.name"`
 	ServiceAccountUID  string `json:"kubernetes.io/serviceaccount/service-account.uid"`
@@ -106,263 +117,557 @@ type result struct {
 	Groups        []string            `json:"groups,omitempty"`
 	Extra         map[string][]string `json:"extra,omitempty"`
 	Error         string              `json:"error,omitempty"`
+	KeyError      string              `json:"keyError,omitempty"`
 	Header        string              `json:"header,omitempty"`
 	Payload       string              `json:"payload,omitempty"`
 	APIServerJSON string              `json:"apiServerPayload,omitempty"`
 	ExpectHeader  string              `json:"apiServerHeader,omitempty"`
 }
 
-type key struct {
-	kid string
-	pub crypto.PublicKey
-}
+// ---- k8s.io/client-go/util/keyutil/key.go (re-stated) ----
 
-func loadKeys(path string) ([]key, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, err
-	}
-	var keys []key
+// parsePublicKeysPEM is keyutil.ParsePublicKeysPEM: every PEM block, whatever its type, is
+// tried as an RSA private key (PKCS#1, then PKCS#8), an RSA public key (PKIX, then a
+// certificate), an EC private key (SEC1 only: a PKCS#8 EC key is skipped), an EC public key
+// (PKIX, then a certificate); other blocks are skipped; no key at all is an error, which makes
+// kube-apiserver refuse to start (pkg/kubeapiserver/options/authentication.go wraps it).
+func parsePublicKeysPEM(keyData []byte) ([]interface{}, error) {
+	var block *pem.Block
+	keys := []interface{}{}
 	for {
-		var block *pem.Block
-		block, data = pem.Decode(data)
+		block, keyData = pem.Decode(keyData)
 		if block == nil {
 			break
 		}
-		if block.Type != "PUBLIC KEY" {
+		if privateKey, err := parseRSAPrivateKey(block.Bytes); err == nil {
+			keys = append(keys, &privateKey.PublicKey)
 			continue
 		}
-		pub, err := x509.ParsePKIXPublicKey(block.Bytes)
-		if err != nil {
-			return nil, err
+		if publicKey, err := parseRSAPublicKey(block.Bytes); err == nil {
+			keys = append(keys, publicKey)
+			continue
 		}
-		// keyIDFromPublicKey: base64url(sha256(PKIX DER)).
-		der, err := x509.MarshalPKIXPublicKey(pub)
-		if err != nil {
-			return nil, err
+		if privateKey, err := x509.ParseECPrivateKey(block.Bytes); err == nil {
+			keys = append(keys, &privateKey.PublicKey)
+			continue
 		}
-		sum := sha256.Sum256(der)
-		keys = append(keys, key{kid: base64.RawURLEncoding.EncodeToString(sum[:]), pub: pub})
+		if publicKey, err := parseECPublicKey(block.Bytes); err == nil {
+			keys = append(keys, publicKey)
+			continue
+		}
 	}
 	if len(keys) == 0 {
-		return nil, errors.New("no PUBLIC KEY blocks")
+		return nil, fmt.Errorf("data does not contain any valid RSA or ECDSA public keys")
 	}
 	return keys, nil
 }
 
-func verify(alg string, pub crypto.PublicKey, signed, sig []byte) error {
-	switch k := pub.(type) {
-	case *rsa.PublicKey:
-		if alg != "RS256" {
-			return fmt.Errorf("algorithm %s does not fit an RSA key", alg)
+// keyutil parseRSAPublicKey / parseECPublicKey: PKIX, else a certificate's key.
+func parsePKIXOrCert(data []byte) (interface{}, error) {
+	parsedKey, err := x509.ParsePKIXPublicKey(data)
+	if err != nil {
+		cert, cerr := x509.ParseCertificate(data)
+		if cerr != nil {
+			return nil, err
 		}
-		h := sha256.Sum256(signed)
-		return rsa.VerifyPKCS1v15(k, crypto.SHA256, h[:], sig)
-	case *ecdsa.PublicKey:
-		var digest []byte
-		var size int
-		switch {
-		case alg == "ES256" && k.Curve == elliptic.P256():
-			h := sha256.Sum256(signed)
-			digest, size = h[:], 32
-		case alg == "ES384" && k.Curve == elliptic.P384():
-			h := sha512.Sum384(signed)
-			digest, size = h[:], 48
-		default:
-			return fmt.Errorf("algorithm %s does not fit the %s key", alg, k.Curve.Params().Name)
-		}
-		if len(sig) != 2*size {
-			return errors.New("bad ECDSA signature length")
-		}
-		r := new(big.Int).SetBytes(sig[:size])
-		s := new(big.Int).SetBytes(sig[size:])
-		if !ecdsa.Verify(k, digest, r, s) {
-			return errors.New("crypto/ecdsa: verification error")
-		}
-		return nil
+		parsedKey = cert.PublicKey
 	}
-	return errors.New("unsupported key")
+	return parsedKey, nil
 }
 
-// What go-jose's builder does: marshal each claims value, merge into one map, marshal it.
-func reserialize(parts ...interface{}) (string, error) {
-	merged := map[string]interface{}{}
-	for _, p := range parts {
-		b, err := json.Marshal(p)
+func parseRSAPublicKey(data []byte) (*rsa.PublicKey, error) {
+	k, err := parsePKIXOrCert(data)
+	if err != nil {
+		return nil, err
+	}
+	pub, ok := k.(*rsa.PublicKey)
+	if !ok {
+		return nil, errors.New("data doesn't contain valid RSA Public Key")
+	}
+	return pub, nil
+}
+
+func parseECPublicKey(data []byte) (*ecdsa.PublicKey, error) {
+	k, err := parsePKIXOrCert(data)
+	if err != nil {
+		return nil, err
+	}
+	pub, ok := k.(*ecdsa.PublicKey)
+	if !ok {
+		return nil, errors.New("data doesn't contain valid ECDSA Public Key")
+	}
+	return pub, nil
+}
+
+// keyutil parseRSAPrivateKey: PKCS#1, then PKCS#8 (an RSA one only).
+func parseRSAPrivateKey(data []byte) (*rsa.PrivateKey, error) {
+	var parsedKey interface{}
+	var err error
+	if parsedKey, err = x509.ParsePKCS1PrivateKey(data); err != nil {
+		if parsedKey, err = x509.ParsePKCS8PrivateKey(data); err != nil {
+			return nil, err
+		}
+	}
+	priv, ok := parsedKey.(*rsa.PrivateKey)
+	if !ok {
+		return nil, errors.New("data doesn't contain valid RSA Private Key")
+	}
+	return priv, nil
+}
+
+// ---- pkg/serviceaccount/jwt.go (re-stated) ----
+
+type publicKey struct {
+	KeyID     string
+	PublicKey interface{}
+}
+
+// staticPublicKeysGetter is jwt.go StaticPublicKeysGetter: all keys for an empty kid, else the
+// keys whose keyIDFromPublicKey is the kid.
+type staticPublicKeysGetter struct {
+	allPublicKeys  []publicKey
+	publicKeysByID map[string][]publicKey
+}
+
+func newStaticPublicKeysGetter(keys []interface{}) (*staticPublicKeysGetter, error) {
+	s := &staticPublicKeysGetter{publicKeysByID: map[string][]publicKey{}}
+	for _, key := range keys {
+		if priv, ok := key.(interface{ Public() crypto.PublicKey }); ok {
+			key = priv.Public()
+		}
+		keyID, err := keyIDFromPublicKey(key)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
-		d := json.NewDecoder(bytes.NewReader(b))
-		d.UseNumber()
-		if err := d.Decode(&merged); err != nil {
-			return "", err
-		}
+		pk := publicKey{PublicKey: key, KeyID: keyID}
+		s.publicKeysByID[keyID] = append(s.publicKeysByID[keyID], pk)
+		s.allPublicKeys = append(s.allPublicKeys, pk)
 	}
-	out, err := json.Marshal(merged)
-	return string(out), err
+	return s, nil
 }
 
-func intersect(a, b []string) []string {
-	var out []string
-	for _, x := range a {
-		for _, y := range b {
-			if x == y {
-				out = append(out, x)
+func (s *staticPublicKeysGetter) GetPublicKeys(keyID string) []publicKey {
+	if len(keyID) == 0 {
+		return s.allPublicKeys
+	}
+	return s.publicKeysByID[keyID]
+}
+
+// jwt.go keyIDFromPublicKey: base64url(SHA-256(PKIX DER)).
+func keyIDFromPublicKey(publicKey interface{}) (string, error) {
+	der, err := x509.MarshalPKIXPublicKey(publicKey)
+	if err != nil {
+		return "", fmt.Errorf("failed to serialize public key to DER format: %v", err)
+	}
+	h := crypto.SHA256.New()
+	h.Write(der)
+	return base64.RawURLEncoding.EncodeToString(h.Sum(nil)), nil
+}
+
+// saInfo is apiserver's ServiceAccountInfo.
+type saInfo struct {
+	Namespace, Name, UID string
+	PodName, PodUID      string
+	NodeName, NodeUID    string
+	CredentialID         string
+}
+
+type jwtTokenAuthenticator struct {
+	issuers      map[string]bool
+	keysGetter   *staticPublicKeysGetter
+	implicitAuds []string
+	legacy       bool
+	now          time.Time
+	// What the caller reports besides the verdict.
+	kid, alg, reserialized string
+}
+
+// hasCorrectIssuer is jwt.go hasCorrectIssuer, byte for byte in behaviour: encoding/json (not
+// go-jose's fork) reads "iss" case-insensitively with the last matching key winning.
+func (j *jwtTokenAuthenticator) hasCorrectIssuer(tokenData string) bool {
+	if strings.HasPrefix(strings.TrimSpace(tokenData), "{") {
+		return false
+	}
+	parts := strings.Split(tokenData, ".")
+	if len(parts) != 3 {
+		return false
+	}
+	payload, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return false
+	}
+	claims := struct {
+		// WARNING: this JWT is not verified. Do not trust these claims.
+		Issuer string `json:"iss"`
+	}{}
+	if err := json.Unmarshal(payload, &claims); err != nil {
+		return false
+	}
+	return j.issuers[claims.Issuer]
+}
+
+// errNotMine carries why an authenticator returned (nil, false, nil), for the report only.
+type errNotMine struct{ why string }
+
+func (e errNotMine) Error() string { return e.why }
+
+// authenticateToken is jwt.go AuthenticateToken with the validator of its kind. A nil info with
+// an errNotMine error is the API server's (nil, false, nil).
+func (j *jwtTokenAuthenticator) authenticateToken(tokenData string) (*saInfo, error) {
+	if !j.hasCorrectIssuer(tokenData) {
+		return nil, errNotMine{"issuer pre-check (encoding/json) does not name one of this authenticator's issuers"}
+	}
+	tok, err := jwt.ParseSigned(tokenData)
+	if err != nil {
+		return nil, errNotMine{"jwt.ParseSigned: " + err.Error()}
+	}
+	public := &jwt.Claims{}
+	var private interface{}
+	if j.legacy {
+		private = new(legacyPrivateClaims)
+	} else {
+		private = new(privateClaims)
+	}
+	// Pick the key that has the same key ID as `tok`, if one exists.
+	var kid string
+	for _, header := range tok.Headers {
+		if header.KeyID != "" {
+			kid = header.KeyID
+			break
+		}
+	}
+	keys := j.keysGetter.GetPublicKeys(kid)
+	if len(keys) == 0 {
+		return nil, fmt.Errorf("invalid signature, no keys found")
+	}
+	var errlist []error
+	found := false
+	for _, key := range keys {
+		if err := tok.Claims(key.PublicKey, public, private); err != nil {
+			errlist = append(errlist, err)
+			continue
+		}
+		found = true
+		j.kid = key.KeyID
+		break
+	}
+	if !found {
+		return nil, aggregate(errlist)
+	}
+	if len(tok.Headers) > 0 {
+		j.alg = tok.Headers[0].Algorithm
+	}
+	// What the API server's generator (jwt.go GenerateToken) would emit for these claims.
+	j.reserialized = reserialize(private, public)
+
+	// sanity check issuer since we parsed it out before signature validation
+	if !j.issuers[public.Issuer] {
+		return nil, fmt.Errorf("token issuer %q is invalid", public.Issuer)
+	}
+	tokenAudiences := []string(public.Audience)
+	if len(tokenAudiences) == 0 {
+		// only apiserver audiences are allowed for legacy tokens
+		tokenAudiences = j.implicitAuds
+	}
+	requestedAudiences := j.implicitAuds
+	if len(intersect(tokenAudiences, requestedAudiences)) == 0 && len(j.implicitAuds) != 0 {
+		return nil, fmt.Errorf("token audiences %q is invalid for the target audiences %q", tokenAudiences, requestedAudiences)
+	}
+	if j.legacy {
+		return validateLegacy(public, private.(*legacyPrivateClaims))
+	}
+	return validateBound(public, private.(*privateClaims), j.now)
+}
+
+// authenticator.Audiences.Intersect.
+func intersect(a, tauds []string) []string {
+	selected := []string{}
+	for _, t := range tauds {
+		for _, x := range a {
+			if x == t {
+				selected = append(selected, t)
 				break
 			}
 		}
 	}
-	return out
+	return selected
 }
 
-func check(token string, keys []key, issuers, auds []string, now int64) result {
-	var res result
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return result{NotMine: true, Error: "not three parts"}
+// utilerrors.NewAggregate(...).Error().
+func aggregate(errs []error) error {
+	if len(errs) == 1 {
+		return errs[0]
 	}
-	hdr, err1 := base64.RawURLEncoding.DecodeString(parts[0])
-	payload, err2 := base64.RawURLEncoding.DecodeString(parts[1])
-	sig, err3 := base64.RawURLEncoding.DecodeString(parts[2])
-	if err1 != nil || err2 != nil || err3 != nil {
-		return result{NotMine: true, Error: "bad base64"}
+	msgs := make([]string, len(errs))
+	for i, e := range errs {
+		msgs[i] = e.Error()
 	}
-	res.Header, res.Payload = string(hdr), string(payload)
-	var header struct {
-		Alg string `json:"alg"`
-		Kid string `json:"kid"`
-	}
-	var pub publicClaims
-	if json.Unmarshal(hdr, &header) != nil || json.Unmarshal(payload, &pub) != nil {
-		res.NotMine, res.Error = true, "not JSON"
-		return res
-	}
-	legacy := false
-	switch {
-	case contains(issuers, pub.Issuer):
-	case pub.Issuer == legacyIssuer:
-		legacy = true
+	return errors.New("[" + strings.Join(msgs, ", ") + "]")
+}
+
+// ---- pkg/serviceaccount/claims.go validator.Validate (re-stated) ----
+
+func validateBound(public *jwt.Claims, private *privateClaims, nowTime time.Time) (*saInfo, error) {
+	// REAL: go-jose's Claims.Validate (ValidateWithLeeway, DefaultLeeway).
+	err := public.Validate(jwt.Expected{Time: nowTime})
+	switch err {
+	case nil:
+	case jwt.ErrExpired:
+		return nil, errors.New("service account token has expired")
+	case jwt.ErrNotValidYet:
+		return nil, errors.New("service account token is not valid yet")
+	case jwt.ErrIssuedInTheFuture:
+		return nil, errors.New("service account token is issued in the future")
+	case jwt.ErrInvalidAudience, jwt.ErrInvalidID, jwt.ErrInvalidIssuer, jwt.ErrInvalidSubject:
+		return nil, fmt.Errorf("service account token claims could not be validated: %w", err)
 	default:
-		res.NotMine, res.Error = true, fmt.Sprintf("issuer %q is not mine", pub.Issuer)
-		return res
+		return nil, errors.New("service account token claims could not be validated due to unexpected validation error")
 	}
-	var candidates []key
-	for _, k := range keys {
-		if header.Kid == "" || k.kid == header.Kid {
-			candidates = append(candidates, k)
+	k := private.Kubernetes
+	saref, podref, noderef, secref := k.Svcacct, k.Pod, k.Node, k.Secret
+	// v.getter.GetServiceAccount(namespace, saref.Name), then the UID compare.
+	if err := liveObject("service account", k.Namespace, saref.Name, saref.UID, isDNS1123Subdomain); err != nil {
+		return nil, err
+	}
+	if secref != nil {
+		if err := liveObject("secret", k.Namespace, secref.Name, secref.UID, isDNS1123Subdomain); err != nil {
+			return nil, err
 		}
 	}
-	if len(candidates) == 0 {
-		res.Error = "invalid signature, no keys found"
-		return res
+	var podName, podUID string
+	if podref != nil {
+		if err := liveObject("pod", k.Namespace, podref.Name, podref.UID, isDNS1123Subdomain); err != nil {
+			return nil, err
+		}
+		podName, podUID = podref.Name, podref.UID
 	}
-	var verr error
-	found := false
-	for _, k := range candidates {
-		if verr = verify(header.Alg, k.pub, []byte(parts[0]+"."+parts[1]), sig); verr == nil {
-			found = true
-			res.ExpectHeader = fmt.Sprintf(`{"alg":%q,"kid":%q}`, header.Alg, k.kid)
-			break
+	var nodeName, nodeUID string
+	if noderef != nil {
+		if podref != nil {
+			// ServiceAccountTokenPodNodeInfo (on by default): the node claims are taken as they are.
+			nodeName, nodeUID = noderef.Name, noderef.UID
+		} else {
+			// A Node-bound token: v.getter.GetNode(noderef.Name), then the UID compare.
+			if err := liveObject("node", "", noderef.Name, noderef.UID, isDNS1123Subdomain); err != nil {
+				return nil, err
+			}
+			nodeName, nodeUID = noderef.Name, noderef.UID
 		}
 	}
-	if !found {
-		res.Error = verr.Error()
-		return res
-	}
-	tokenAuds := []string(pub.Audience)
-	if len(tokenAuds) == 0 {
-		tokenAuds = auds
-	}
-	if len(intersect(tokenAuds, auds)) == 0 && len(auds) != 0 {
-		res.Error = fmt.Sprintf("token audiences %q is invalid for the target audiences %q", tokenAuds, auds)
-		return res
-	}
-	res.Extra = map[string][]string{}
-	if legacy {
-		var priv legacyPrivateClaims
-		if err := json.Unmarshal(payload, &priv); err != nil {
-			res.Error = err.Error()
-			return res
+	// ServiceAccountTokenJTI (on by default): the credential ID is the jti.
+	return &saInfo{
+		Namespace:    k.Namespace,
+		Name:         saref.Name,
+		UID:          saref.UID,
+		PodName:      podName,
+		PodUID:       podUID,
+		NodeName:     nodeName,
+		NodeUID:      nodeUID,
+		CredentialID: credentialIDForJTI(public.ID),
+	}, nil
+}
+
+// liveObject stands for a lister Get plus the UID comparison of claims.go / legacy.go: the
+// object is assumed to exist with the token's UID unless no stored object could be it. An
+// object's name passed validation when it was created, its namespace is a DNS-1123 label, and
+// its UID is never empty (so `podref.UID != string(pod.UID)` for an empty claim).
+func liveObject(kind, namespace, name, uid string, validName func(string) bool) error {
+	where := name
+	if kind != "node" {
+		if !isDNS1123Label(namespace) {
+			return fmt.Errorf("no live object can match: %s namespace %q is not a valid namespace name", kind, namespace)
 		}
-		res.APIServerJSON, _ = reserialize(priv, pub)
-		switch {
-		case pub.Subject == "":
-			res.Error = "sub claim is missing"
-		case priv.Namespace == "":
-			res.Error = "namespace claim is missing"
-		case priv.SecretName == "":
-			res.Error = "secretName claim is missing"
-		case priv.ServiceAccountName == "":
-			res.Error = "serviceAccountName claim is missing"
-		case priv.ServiceAccountUID == "":
-			res.Error = "serviceAccountUID claim is missing"
-		case pub.Subject != "system:serviceaccount:"+priv.Namespace+":"+priv.ServiceAccountName:
-			res.Error = "sub claim is invalid"
+		where = namespace + "/" + name
+	}
+	if !validName(name) {
+		return fmt.Errorf("no live object can match: %s name %q is not a valid name", kind, where)
+	}
+	if uid == "" {
+		return fmt.Errorf("no live object can match: %s %s has no UID in the token", kind, where)
+	}
+	return nil
+}
+
+// apiserver serviceaccount.CredentialIDForJTI.
+func credentialIDForJTI(jti string) string {
+	if len(jti) == 0 {
+		return ""
+	}
+	return "JTI=" + jti
+}
+
+// ---- pkg/serviceaccount/legacy.go legacyValidator.Validate (re-stated) ----
+
+func validateLegacy(public *jwt.Claims, private *legacyPrivateClaims) (*saInfo, error) {
+	if len(public.Subject) == 0 {
+		return nil, errors.New("sub claim is missing")
+	}
+	namespace := private.Namespace
+	if len(namespace) == 0 {
+		return nil, errors.New("namespace claim is missing")
+	}
+	secretName := private.SecretName
+	if len(secretName) == 0 {
+		return nil, errors.New("secretName claim is missing")
+	}
+	serviceAccountName := private.ServiceAccountName
+	if len(serviceAccountName) == 0 {
+		return nil, errors.New("serviceAccountName claim is missing")
+	}
+	serviceAccountUID := private.ServiceAccountUID
+	if len(serviceAccountUID) == 0 {
+		return nil, errors.New("serviceAccountUID claim is missing")
+	}
+	subjectNamespace, subjectName, err := splitUsername(public.Subject)
+	if err != nil || subjectNamespace != namespace || subjectName != serviceAccountName {
+		return nil, errors.New("sub claim is invalid")
+	}
+	// --service-account-lookup (default true): v.getter.GetSecret(namespace, secretName) must
+	// find the secret holding this very token; the ServiceAccount's UID must match.
+	if err := liveObject("secret", namespace, secretName, "-", isDNS1123Subdomain); err != nil {
+		return nil, err
+	}
+	return &saInfo{Namespace: namespace, Name: serviceAccountName, UID: serviceAccountUID}, nil
+}
+
+// apiserver serviceaccount.SplitUsername: "system:serviceaccount:" + a namespace that passes
+// ValidateNamespaceName (DNS-1123 label) + ":" + a name that passes ValidateServiceAccountName
+// (DNS-1123 subdomain).
+func splitUsername(username string) (string, string, error) {
+	const prefix = "system:serviceaccount:"
+	invalid := errors.New("Username must be in the form system:serviceaccount:namespace:name")
+	if !strings.HasPrefix(username, prefix) {
+		return "", "", invalid
+	}
+	parts := strings.Split(strings.TrimPrefix(username, prefix), ":")
+	if len(parts) != 2 {
+		return "", "", invalid
+	}
+	if !isDNS1123Label(parts[0]) || !isDNS1123Subdomain(parts[1]) {
+		return "", "", invalid
+	}
+	return parts[0], parts[1], nil
+}
+
+// k8s.io/apimachinery/pkg/util/validation IsDNS1123Label / IsDNS1123Subdomain.
+var (
+	dns1123Label     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	dns1123Subdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+)
+
+func isDNS1123Label(s string) bool { return len(s) <= 63 && dns1123Label.MatchString(s) }
+
+func isDNS1123Subdomain(s string) bool { return len(s) <= 253 && dns1123Subdomain.MatchString(s) }
+
+// ---- k8s.io/apiserver/pkg/authentication/serviceaccount/util.go UserInfo (re-stated) ----
+
+func (r *result) fill(sa *saInfo) {
+	r.User = "system:serviceaccount:" + sa.Namespace + ":" + sa.Name
+	r.UID = sa.UID
+	r.Groups = []string{"system:serviceaccounts", "system:serviceaccounts:" + sa.Namespace}
+	r.Extra = map[string][]string{}
+	if sa.PodName != "" && sa.PodUID != "" {
+		r.Extra["authentication.kubernetes.io/pod-name"] = []string{sa.PodName}
+		r.Extra["authentication.kubernetes.io/pod-uid"] = []string{sa.PodUID}
+	}
+	if sa.CredentialID != "" {
+		r.Extra["authentication.kubernetes.io/credential-id"] = []string{sa.CredentialID}
+	}
+	if sa.NodeName != "" {
+		r.Extra["authentication.kubernetes.io/node-name"] = []string{sa.NodeName}
+		if sa.NodeUID != "" {
+			r.Extra["authentication.kubernetes.io/node-uid"] = []string{sa.NodeUID}
 		}
-		if res.Error != "" {
-			return res
+	}
+}
+
+// reserialize is REAL go-jose: jwt.go GenerateToken's builder chain (private claims, public
+// claims, then the issuer), signed with a throwaway HMAC key only to obtain the payload bytes.
+func reserialize(private interface{}, public *jwt.Claims) string {
+	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: make([]byte, 32)}, nil)
+	if err != nil {
+		return ""
+	}
+	s, err := jwt.Signed(signer).Claims(private).Claims(public).Claims(&jwt.Claims{Issuer: public.Issuer}).CompactSerialize()
+	if err != nil {
+		return ""
+	}
+	parts := strings.Split(s, ".")
+	b, err := base64.RawURLEncoding.DecodeString(parts[1])
+	if err != nil {
+		return ""
+	}
+	return string(b)
+}
+
+// The union of token authenticators (token/union, FailOnError false): the legacy one first,
+// then the bound one (pkg/kubeapiserver/authenticator/config.go); the first to authenticate
+// wins; errors are aggregated.
+func check(token string, getter *staticPublicKeysGetter, issuers, auds []string, now time.Time) result {
+	var res result
+	// For the report only: the header and payload as go-jose would see them.
+	if parts := strings.Split(stripWhitespace(token), "."); len(parts) == 3 {
+		if h, err := base64.RawURLEncoding.DecodeString(parts[0]); err == nil {
+			res.Header = string(h)
 		}
-		res.Kind = "legacy"
-		res.fill(priv.Namespace, priv.ServiceAccountName, priv.ServiceAccountUID)
+		if p, err := base64.RawURLEncoding.DecodeString(parts[1]); err == nil {
+			res.Payload = string(p)
+		}
+	}
+	set := func(l []string) map[string]bool {
+		m := map[string]bool{}
+		for _, x := range l {
+			m[x] = true
+		}
+		return m
+	}
+	auths := []*jwtTokenAuthenticator{
+		{issuers: set([]string{legacyIssuer}), keysGetter: getter, implicitAuds: auds, legacy: true, now: now},
+		{issuers: set(issuers), keysGetter: getter, implicitAuds: auds, now: now},
+	}
+	var errlist []error
+	var notMine []string
+	for _, a := range auths {
+		info, err := a.authenticateToken(token)
+		if err != nil {
+			var nm errNotMine
+			if errors.As(err, &nm) {
+				notMine = append(notMine, nm.why)
+			} else {
+				errlist = append(errlist, err)
+			}
+			if a.reserialized != "" {
+				res.APIServerJSON = a.reserialized
+			}
+			continue
+		}
 		res.Authenticated = true
-		return res
-	}
-	var priv privateClaims
-	if err := json.Unmarshal(payload, &priv); err != nil {
-		res.Error = err.Error()
-		return res
-	}
-	res.APIServerJSON, _ = reserialize(priv, pub)
-	// go-jose Claims.ValidateWithLeeway, in its order.
-	switch {
-	case pub.NotBefore != nil && now+leeway < *pub.NotBefore:
-		res.Error = "service account token is not valid yet"
-	case pub.Expiry != nil && now-leeway > *pub.Expiry:
-		res.Error = "service account token has expired"
-	case pub.IssuedAt != nil && now+leeway < *pub.IssuedAt:
-		res.Error = "service account token is issued in the future"
-	}
-	if res.Error != "" {
-		return res
-	}
-	k := priv.Kubernetes
-	if k.Namespace == "" || k.Svcacct.Name == "" || k.Svcacct.UID == "" {
-		res.Error = "kubernetes.io namespace or serviceaccount claims missing"
-		return res
-	}
-	res.Kind = "bound"
-	res.fill(k.Namespace, k.Svcacct.Name, k.Svcacct.UID)
-	// ServiceAccountInfo.UserInfo.
-	if k.Pod != nil && k.Pod.Name != "" && k.Pod.UID != "" {
-		res.Extra["authentication.kubernetes.io/pod-name"] = []string{k.Pod.Name}
-		res.Extra["authentication.kubernetes.io/pod-uid"] = []string{k.Pod.UID}
-	}
-	if pub.ID != "" {
-		res.Extra["authentication.kubernetes.io/credential-id"] = []string{"JTI=" + pub.ID}
-	}
-	if k.Node != nil && k.Node.Name != "" {
-		res.Extra["authentication.kubernetes.io/node-name"] = []string{k.Node.Name}
-		if k.Node.UID != "" {
-			res.Extra["authentication.kubernetes.io/node-uid"] = []string{k.Node.UID}
+		res.Kind = "bound"
+		if a.legacy {
+			res.Kind = "legacy"
 		}
+		res.fill(info)
+		res.APIServerJSON = a.reserialized
+		res.ExpectHeader = fmt.Sprintf(`{"alg":%q,"kid":%q}`, a.alg, a.kid)
+		return res
 	}
-	res.Authenticated = true
+	if len(errlist) == 0 {
+		res.NotMine = true
+		res.Error = strings.Join(notMine, "; ")
+	} else {
+		res.Error = aggregate(errlist).Error()
+	}
 	return res
 }
 
-func (r *result) fill(ns, name, uid string) {
-	r.User = "system:serviceaccount:" + ns + ":" + name
-	r.UID = uid
-	r.Groups = []string{"system:serviceaccounts", "system:serviceaccounts:" + ns}
-}
-
-func contains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
+// go-jose encoding.go stripWhitespace (for the report only; ParseSigned does its own).
+func stripWhitespace(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
 		}
-	}
-	return false
+		return r
+	}, s)
 }
 
 func split(s string) []string {
@@ -376,12 +681,12 @@ func split(s string) []string {
 }
 
 func main() {
-	keyPath := flag.String("key", "", "PEM file of PUBLIC KEY blocks")
+	keyPath := flag.String("key", "", "PEM file, read as --service-account-key-file")
 	issuer := flag.String("issuer", "https://kubernetes.default.svc.cluster.local", "comma-separated issuers")
 	audience := flag.String("audience", "", "comma-separated API audiences (default: first issuer)")
 	at := flag.Int64("time", 0, "unix time to check at (default now)")
 	flag.Parse()
-	keys, err := loadKeys(*keyPath)
+	data, err := os.ReadFile(*keyPath)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "tokencheck:", err)
 		os.Exit(2)
@@ -391,15 +696,29 @@ func main() {
 		fmt.Fprintln(os.Stderr, "tokencheck:", err)
 		os.Exit(2)
 	}
+	var out []byte
+	// keyutil.PublicKeysFromFile, as pkg/kubeapiserver/options/authentication.go calls it.
+	keys, err := parsePublicKeysPEM(data)
+	if err != nil {
+		out, _ = json.Marshal(result{KeyError: fmt.Sprintf("error reading public key file %s: %v", *keyPath, err)})
+		fmt.Println(string(out))
+		return
+	}
+	getter, err := newStaticPublicKeysGetter(keys)
+	if err != nil {
+		out, _ = json.Marshal(result{KeyError: err.Error()})
+		fmt.Println(string(out))
+		return
+	}
 	issuers := split(*issuer)
 	auds := split(*audience)
 	if len(auds) == 0 && len(issuers) > 0 {
 		auds = issuers[:1]
 	}
-	now := *at
-	if now == 0 {
-		now = time.Now().Unix()
+	now := time.Now()
+	if *at != 0 {
+		now = time.Unix(*at, 0)
 	}
-	out, _ := json.Marshal(check(strings.TrimSpace(string(raw)), keys, issuers, auds, now))
+	out, _ = json.Marshal(check(strings.TrimSpace(string(raw)), getter, issuers, auds, now))
 	fmt.Println(string(out))
 }
