@@ -54,6 +54,7 @@ pub mod jose;
 pub mod jwks;
 pub mod keys;
 pub mod mint;
+mod pss;
 pub mod verify;
 
 pub use keys::{SigningAlg, VerificationKey, load_verification_keys};

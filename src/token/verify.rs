@@ -20,9 +20,10 @@
 //!    can have) is a refusal, as it is on the API server; the rest is listed in
 //!    [`Authenticated::not_checked`], and nothing is assumed.
 //!
-//! Where kcred cannot decide a signature the way Go would (an RSA-PSS salt that is not the
-//! hash length, RS384 or PSS with a key under 2048 bits, RSA over 8192 bits), it refuses with
-//! a reason that says *kcred cannot verify*, never "invalid signature".
+//! RSA-PSS is checked as Go checks it, salt length detected ([`super::pss`]). Where kcred
+//! cannot decide a signature the way Go would (RS384 with a key under 2048 bits, PKCS#1 v1.5
+//! with RSA over 8192 bits), it refuses with a reason that says *kcred cannot verify*, never
+//! "invalid signature".
 
 use std::collections::BTreeMap;
 
@@ -35,6 +36,7 @@ use super::claims::ObjectRef;
 use super::gojson::{self, J};
 use super::jose::{self, BoundPrivate, LegacyPrivate, PublicClaims, Signed};
 use super::keys::{PublicNumbers, VerificationKey};
+use super::pss::PssError;
 use super::{
     DEFAULT_ISSUER, EXTRA_NODE_NAME, EXTRA_NODE_UID, EXTRA_POD_NAME, EXTRA_POD_UID, LEGACY_ISSUER,
     NameKind, groups, split_username, username, validate_name,
@@ -659,6 +661,22 @@ fn verify_rsa(
             "{BAD_SIGNATURE} (crypto/rsa: {bits}-bit keys are insecure: Go refuses RSA keys under 1024 bits)"
         )));
     }
+    if pss {
+        // Go detects the salt length; aws-lc-rs cannot, so PSS goes through Go's check.
+        let digest = match hash {
+            256 => &aws_lc_rs::digest::SHA256,
+            384 => &aws_lc_rs::digest::SHA384,
+            _ => &aws_lc_rs::digest::SHA512,
+        };
+        return super::pss::verify_auto_salt(n, e, digest, data, signature).map_err(|err| {
+            SigError::Refused(match err {
+                PssError::Key(why) => format!("{BAD_SIGNATURE} ({why})"),
+                PssError::Verification => {
+                    format!("{BAD_SIGNATURE} (crypto/rsa: verification error)")
+                }
+            })
+        });
+    }
     if bits > 8192 {
         return Err(SigError::CannotVerify(format!(
             "RSA keys over 8192 bits ({bits}) are beyond aws-lc-rs"
@@ -672,29 +690,19 @@ fn verify_rsa(
             "the RSA public exponent {exp} is outside what aws-lc-rs checks"
         )));
     }
-    let params: &'static sig::RsaParameters = match (pss, hash) {
-        (false, 256) => &sig::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
-        (false, 512) => &sig::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY,
-        (false, _) if bits >= 2048 => &sig::RSA_PKCS1_2048_8192_SHA384,
-        (true, 256) if bits >= 2048 => &sig::RSA_PSS_2048_8192_SHA256,
-        (true, 384) if bits >= 2048 => &sig::RSA_PSS_2048_8192_SHA384,
-        (true, 512) if bits >= 2048 => &sig::RSA_PSS_2048_8192_SHA512,
+    let params: &'static sig::RsaParameters = match hash {
+        256 => &sig::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
+        512 => &sig::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY,
+        _ if bits >= 2048 => &sig::RSA_PKCS1_2048_8192_SHA384,
         _ => {
             return Err(SigError::CannotVerify(format!(
-                "{} with SHA-{hash} on a {bits}-bit RSA key is not available in aws-lc-rs",
-                if pss { "RSA-PSS" } else { "RSA PKCS#1 v1.5" }
+                "RSA PKCS#1 v1.5 with SHA-{hash} on a {bits}-bit RSA key is not available in aws-lc-rs"
             )));
         }
     };
     let components = sig::RsaPublicKeyComponents { n, e };
     match components.verify(params, data, signature) {
         Ok(()) => Ok(()),
-        // rsa.VerifyPSS(…, nil) accepts any salt length (PSSSaltLengthAuto); aws-lc-rs checks
-        // only a salt as long as the hash, so a failure here does not prove the signature bad.
-        Err(_) if pss => Err(SigError::CannotVerify(format!(
-            "the RSA-PSS signature does not verify with a {}-byte salt, and Go's rsa.VerifyPSS also accepts any other salt length (PSSSaltLengthAuto)",
-            hash / 8
-        ))),
         Err(_) => Err(SigError::Refused(format!(
             "{BAD_SIGNATURE} (crypto/rsa: verification error)"
         ))),
