@@ -142,6 +142,26 @@ fn certificates(source: &Path, pem: &[u8]) -> anyhow::Result<Vec<Vec<u8>>> {
     Ok(kcred::pki::read_certificates(source, pem)?)
 }
 
+/// The client certificate chain as the client sends it: every `CERTIFICATE` block (or one
+/// DER certificate), not decoded here. Whether the API server can parse them is the TLS
+/// handshake's question (`kcred::authn::tls_handshake`), answered like every other.
+fn presented_chain(source: &Path, bytes: &[u8]) -> anyhow::Result<Vec<Vec<u8>>> {
+    if kcred::pem::looks_like_pem(bytes) {
+        let ders: Vec<Vec<u8>> = kcred::pem::parse_all(&kcred::fsio::display(source), bytes)?
+            .iter()
+            .filter(|b| b.tag() == "CERTIFICATE")
+            .map(|b| b.contents().to_vec())
+            .collect();
+        if !ders.is_empty() {
+            return Ok(ders);
+        }
+    } else if bytes.first() == Some(&0x30) {
+        return Ok(vec![bytes.to_vec()]);
+    }
+    // No certificate at all: the usual one-line error.
+    certificates(source, bytes)
+}
+
 /// The request to judge, and where it came from.
 struct Request {
     cred: Credential,
@@ -195,7 +215,7 @@ fn credential(a: &WhoamiArgs) -> anyhow::Result<Request> {
     let explicit_token = explicit_token.map(|t| verify::clean(&t).to_string());
     if a.client_certificate.is_some() || explicit_token.is_some() {
         let client_chain = match &a.client_certificate {
-            Some(path) => Some(certificates(path, &kcred::fsio::read(path)?)?),
+            Some(path) => Some(presented_chain(path, &kcred::fsio::read(path)?)?),
             None => None,
         };
         return Ok(Request {
@@ -238,7 +258,7 @@ fn credential(a: &WhoamiArgs) -> anyhow::Result<Request> {
         None => None,
     };
     let client_chain = match &selected.credential {
-        KcCredential::ClientCert { cert_pem, .. } => Some(certificates(
+        KcCredential::ClientCert { cert_pem, .. } => Some(presented_chain(
             Path::new(&format!("{what}: client certificate")),
             cert_pem,
         )?),

@@ -198,7 +198,7 @@ pub fn text(outcome: &Outcome, now: Timestamp) -> String {
         }
         Outcome::HandshakeFailed { reason, notes } => {
             let mut out = format!(
-                "error: the TLS handshake with the API server fails, before any authenticator runs\n  tls: {}\n",
+                "error: the TLS handshake with the API server fails, before any authenticator runs\n  {}\n",
                 sanitize(reason)
             );
             for n in notes {
