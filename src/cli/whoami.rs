@@ -165,8 +165,33 @@ fn presented_chain(source: &Path, bytes: &[u8]) -> anyhow::Result<Vec<Vec<u8>>> 
 /// The request to judge, and where it came from.
 struct Request {
     cred: Credential,
+    /// Where the client certificate came from, for messages.
+    chain_source: String,
     /// The kubeconfig cluster's CA (DER), when the credential came from a kubeconfig.
     cluster_ca: Option<(String, Option<Vec<Vec<u8>>>)>,
+}
+
+/// What client-go can send as `Authorization: Bearer <token>`: Go's HTTP client refuses a
+/// header value holding a control character other than a tab (net/http `Transport`,
+/// `httpguts.ValidHeaderFieldValue`: "net/http: invalid header field value"), so such a
+/// token never reaches the API server; an empty one is no token at all (client-go's
+/// fileTokenSource: "read empty token from file").
+fn sendable_token(source: &str, token: String) -> anyhow::Result<String> {
+    if token.is_empty() {
+        return Err(kcred::Error::input(
+            source,
+            "the token is empty: client-go has no token to send",
+        )
+        .into());
+    }
+    if token.bytes().any(|b| (b < b' ' && b != b'\t') || b == 0x7f) {
+        return Err(kcred::Error::input(
+            source,
+            "the token holds a control character (a line break?): client-go cannot send it (net/http: invalid header field value for \"Authorization\")",
+        )
+        .into());
+    }
+    Ok(token)
 }
 
 fn read_token_text(path: &Path) -> anyhow::Result<String> {
@@ -206,13 +231,16 @@ fn kubeconfig_token(user: &kcred::kubeconfig::NamedUser) -> anyhow::Result<Optio
 
 fn credential(a: &WhoamiArgs) -> anyhow::Result<Request> {
     let explicit_token = match (&a.token, &a.token_file) {
-        (Some(t), _) if t == "-" => Some(read_token_text(Path::new("-"))?),
-        (Some(t), _) => Some(t.clone()),
-        (None, Some(path)) => Some(read_token_text(path)?),
+        (Some(t), _) if t == "-" => Some(("<stdin>".to_string(), read_token_text(Path::new("-"))?)),
+        (Some(t), _) => Some(("the --token value".to_string(), t.clone())),
+        (None, Some(path)) => Some((kcred::fsio::display(path), read_token_text(path)?)),
         (None, None) => None,
     };
     // --token and --token-file accept a pasted "Bearer " prefix and surrounding whitespace.
-    let explicit_token = explicit_token.map(|t| verify::clean(&t).to_string());
+    let explicit_token = match explicit_token {
+        Some((source, t)) => Some(sendable_token(&source, verify::clean(&t).to_string())?),
+        None => None,
+    };
     if a.client_certificate.is_some() || explicit_token.is_some() {
         let client_chain = match &a.client_certificate {
             Some(path) => Some(presented_chain(path, &kcred::fsio::read(path)?)?),
@@ -223,6 +251,11 @@ fn credential(a: &WhoamiArgs) -> anyhow::Result<Request> {
                 client_chain,
                 token: explicit_token,
             },
+            chain_source: a
+                .client_certificate
+                .as_deref()
+                .map(kcred::fsio::display)
+                .unwrap_or_default(),
             cluster_ca: None,
         });
     }
@@ -240,21 +273,36 @@ fn credential(a: &WhoamiArgs) -> anyhow::Result<Request> {
                 // Nothing to present: the anonymous request.
                 return Ok(Request {
                     cred: Credential::default(),
+                    chain_source: String::new(),
                     cluster_ca: None,
                 });
             }
             Kubeconfig::load_env()?
         }
     };
+    let kubeconfig_name = match &a.kubeconfig {
+        Some(p) => kcred::fsio::display(p),
+        None => std::env::var("KUBECONFIG")
+            .ok()
+            .filter(|v| !v.is_empty())
+            .or_else(|| kcred::kubeconfig::default_path().map(|p| kcred::fsio::display(&p)))
+            .unwrap_or_else(|| "the kubeconfig".into()),
+    };
     let selected = kc
         .select(a.context.as_deref())
-        .context("cannot use the kubeconfig")?;
+        .with_context(|| format!("cannot use {kubeconfig_name}"))?;
     let what = format!(
         "context {:?} (user {:?})",
         selected.context, selected.user_name
     );
     let token = match kc.user(&selected.user_name) {
-        Some(u) => kubeconfig_token(u)?,
+        Some(u) => match kubeconfig_token(u)? {
+            Some(t) => Some(sendable_token(
+                &format!("{kubeconfig_name}: user {:?}", u.name),
+                t,
+            )?),
+            None => None,
+        },
         None => None,
     };
     let client_chain = match &selected.credential {
@@ -288,6 +336,7 @@ fn credential(a: &WhoamiArgs) -> anyhow::Result<Request> {
             client_chain,
             token,
         },
+        chain_source: format!("{kubeconfig_name}: {what}"),
         cluster_ca: Some((ca_source, cluster_ca)),
     })
 }
@@ -336,6 +385,15 @@ pub fn run(a: WhoamiArgs) -> anyhow::Result<ExitStatus> {
     match rendered {
         Some(text) => super::emit(&text)?,
         None if ok => super::emit(report::text(&outcome, now))?,
+        // A failed handshake is one line that names the certificate.
+        None if matches!(outcome, Outcome::HandshakeFailed { .. }) => eprint!(
+            "{}",
+            report::text(&outcome, now).replacen(
+                "error: ",
+                &format!("error: {}: ", output::sanitize(&req.chain_source)),
+                1
+            )
+        ),
         None => eprint!("{}", report::text(&outcome, now)),
     }
     Ok(if ok {

@@ -197,13 +197,15 @@ pub fn text(outcome: &Outcome, now: Timestamp) -> String {
             out
         }
         Outcome::HandshakeFailed { reason, notes } => {
+            // One line: there is no HTTP answer to list causes under.
             let mut out = format!(
-                "error: the TLS handshake with the API server fails, before any authenticator runs\n  {}\n",
+                "error: the TLS handshake with the API server fails, before any authenticator runs: {}",
                 sanitize(reason)
             );
             for n in notes {
-                out.push_str(&format!("  note: {}\n", sanitize(n)));
+                out.push_str(&format!(" (note: {})", sanitize(n)));
             }
+            out.push('\n');
             out
         }
         Outcome::Undecidable { reason } => format!("error: {}\n", sanitize(reason)),

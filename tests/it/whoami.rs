@@ -847,7 +847,10 @@ fn handshake_failures_as_go_crypto_tls_answers_them() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&err.stderr);
     assert!(
-        stderr.contains("TLS handshake") && stderr.contains("1000-bit keys are insecure"),
+        stderr.contains("small.crt")
+            && stderr.contains("TLS handshake")
+            && stderr.contains("1000-bit keys are insecure")
+            && stderr.lines().count() == 1,
         "{stderr}"
     );
 }
@@ -1488,6 +1491,14 @@ fn the_default_kubeconfig_and_trust_from_it() {
         ],
     );
     assert!(err.contains("--client-ca-file"), "{err}");
+    // A token client-go cannot send (net/http refuses control characters in a header
+    // value; an empty token file is fileTokenSource's error) is the file's problem.
+    fs::write(env.path("two-lines.tok"), "abc\ndef\n").unwrap();
+    fs::write(env.path("blank.tok"), " \n").unwrap();
+    for f in ["two-lines.tok", "blank.tok"] {
+        let err = env.fails(3, &["whoami", "--token-file", f, "--pki-dir", "c/pki"]);
+        assert!(err.contains(f) && err.lines().count() == 1, "{err}");
+    }
     // A token with no token authenticator would be ignored: ask, do not say anonymous.
     let err = env.fails(2, &["whoami", "--token", "abc"]);
     assert!(
