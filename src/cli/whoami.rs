@@ -167,27 +167,33 @@ struct Request {
     cred: Credential,
     /// Where the client certificate came from, for messages.
     chain_source: String,
+    /// Where the token came from, for messages.
+    token_source: String,
     /// The kubeconfig cluster's CA (DER), when the credential came from a kubeconfig.
     cluster_ca: Option<(String, Option<Vec<Vec<u8>>>)>,
 }
 
-/// What client-go can send as `Authorization: Bearer <token>`: Go's HTTP client refuses a
-/// header value holding a control character other than a tab (net/http `Transport`,
-/// `httpguts.ValidHeaderFieldValue`: "net/http: invalid header field value"), so such a
-/// token never reaches the API server; an empty one is no token at all (client-go's
-/// fileTokenSource: "read empty token from file").
-fn sendable_token(source: &str, token: String) -> anyhow::Result<String> {
+/// Why client-go could not send `token` as `Authorization: Bearer <token>`: Go's HTTP client
+/// refuses a header value holding a control character other than a tab (net/http
+/// `Transport`, `httpguts.ValidHeaderFieldValue`: "net/http: invalid header field value").
+/// Such a token never reaches the API server through a request; only a TokenReview (JSON)
+/// can carry it there.
+fn unsendable(token: &str) -> Option<&'static str> {
+    token
+        .bytes()
+        .any(|b| (b < b' ' && b != b'\t') || b == 0x7f)
+        .then_some(
+            "the token holds a control character (a line break?): client-go cannot send it (net/http: invalid header field value for \"Authorization\")",
+        )
+}
+
+/// An empty token is no token at all (client-go's fileTokenSource: "read empty token from
+/// file"): refused, naming where it came from.
+fn non_empty_token(source: &str, token: String) -> anyhow::Result<String> {
     if token.is_empty() {
         return Err(kcred::Error::input(
             source,
             "the token is empty: client-go has no token to send",
-        )
-        .into());
-    }
-    if token.bytes().any(|b| (b < b' ' && b != b'\t') || b == 0x7f) {
-        return Err(kcred::Error::input(
-            source,
-            "the token holds a control character (a line break?): client-go cannot send it (net/http: invalid header field value for \"Authorization\")",
         )
         .into());
     }
@@ -237,9 +243,12 @@ fn credential(a: &WhoamiArgs) -> anyhow::Result<Request> {
         (None, None) => None,
     };
     // --token and --token-file accept a pasted "Bearer " prefix and surrounding whitespace.
-    let explicit_token = match explicit_token {
-        Some((source, t)) => Some(sendable_token(&source, verify::clean(&t).to_string())?),
-        None => None,
+    let (token_source, explicit_token) = match explicit_token {
+        Some((source, t)) => {
+            let t = non_empty_token(&source, verify::clean(&t).to_string())?;
+            (source, Some(t))
+        }
+        None => (String::new(), None),
     };
     if a.client_certificate.is_some() || explicit_token.is_some() {
         let client_chain = match &a.client_certificate {
@@ -251,6 +260,7 @@ fn credential(a: &WhoamiArgs) -> anyhow::Result<Request> {
                 client_chain,
                 token: explicit_token,
             },
+            token_source,
             chain_source: a
                 .client_certificate
                 .as_deref()
@@ -274,6 +284,7 @@ fn credential(a: &WhoamiArgs) -> anyhow::Result<Request> {
                 return Ok(Request {
                     cred: Credential::default(),
                     chain_source: String::new(),
+                    token_source: String::new(),
                     cluster_ca: None,
                 });
             }
@@ -297,10 +308,7 @@ fn credential(a: &WhoamiArgs) -> anyhow::Result<Request> {
     );
     let token = match kc.user(&selected.user_name) {
         Some(u) => match kubeconfig_token(u)? {
-            Some(t) => Some(sendable_token(
-                &format!("{kubeconfig_name}: user {:?}", u.name),
-                t,
-            )?),
+            Some(t) => Some(t),
             None => None,
         },
         None => None,
@@ -337,6 +345,7 @@ fn credential(a: &WhoamiArgs) -> anyhow::Result<Request> {
             token,
         },
         chain_source: format!("{kubeconfig_name}: {what}"),
+        token_source: format!("{kubeconfig_name}: {what}: token"),
         cluster_ca: Some((ca_source, cluster_ca)),
     })
 }
@@ -376,6 +385,21 @@ pub fn run(a: WhoamiArgs) -> anyhow::Result<ExitStatus> {
         return Err(usage(format!(
             "{reason}; give the trust material (--client-ca-file, --token-auth-file, --service-account-key-file or --pki-dir)"
         )));
+    }
+    // A token client-go cannot put in a header never reaches the API server in a request.
+    // Only when the token itself authenticates is there something to show (what a
+    // TokenReview carrying it would answer); otherwise the token is the input's problem.
+    if let Some(why) = req.cred.token.as_deref().and_then(unsendable) {
+        match &outcome {
+            Outcome::Authenticated { by, .. }
+                if *by == "token-file" || *by == "service-account" =>
+            {
+                notes.push(format!(
+                    "{why}: kubectl fails before reaching the API server; the identity shown is what the API server makes of the token itself (a TokenReview carrying it)"
+                ));
+            }
+            _ => return Err(kcred::Error::input(&req.token_source, why).into()),
+        }
     }
     for n in notes {
         outcome.push_note(n);
