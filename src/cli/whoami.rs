@@ -307,10 +307,7 @@ fn credential(a: &WhoamiArgs) -> anyhow::Result<Request> {
         selected.context, selected.user_name
     );
     let token = match kc.user(&selected.user_name) {
-        Some(u) => match kubeconfig_token(u)? {
-            Some(t) => Some(t),
-            None => None,
-        },
+        Some(u) => kubeconfig_token(u)?,
         None => None,
     };
     let client_chain = match &selected.credential {
