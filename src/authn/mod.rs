@@ -10,4 +10,5 @@ pub mod x509;
 
 pub use x509::{
     RejectionKind, X509Rejection, authenticate_client_cert, load_ca_bundle, load_certificates,
+    tls_handshake,
 };

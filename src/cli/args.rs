@@ -201,3 +201,45 @@ pub struct OutputArg {
     )]
     pub format: kcred::output::Format,
 }
+
+/// One occurrence of a pflag `StringSlice` flag, such as kube-apiserver's `--api-audiences`.
+///
+/// pflag (`github.com/spf13/pflag/string_slice.go`, `stringSliceValue.Set`) reads each
+/// occurrence with `readAsCSV`: one record of Go's `encoding/csv`, nothing trimmed, so
+/// `--api-audiences "a, b"` is `["a", " b"]`; quotes group (`"a,b"` is one value), a bare
+/// quote is an error, `""` is no values; repeated occurrences append. Every kcred flag
+/// that stands for such an API server flag parses through here.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StringSlice(pub Vec<String>);
+
+/// `value_parser` for a [`StringSlice`] occurrence.
+pub fn parse_string_slice(s: &str) -> Result<StringSlice, String> {
+    kcred::whoami::gocsv::read_as_csv(s).map(StringSlice)
+}
+
+/// All occurrences of a [`StringSlice`] flag, in order (pflag appends).
+pub fn string_slice_values(occurrences: &[StringSlice]) -> Vec<String> {
+    occurrences
+        .iter()
+        .flat_map(|o| o.0.iter().cloned())
+        .collect()
+}
+
+#[cfg(test)]
+mod string_slice_tests {
+    use super::*;
+
+    #[test]
+    fn api_audiences_as_pflag_reads_them() {
+        let v = |s: &str| parse_string_slice(s).map(|x| x.0);
+        assert_eq!(v("a, b").unwrap(), ["a", " b"]);
+        assert_eq!(v("\"x,y\",z").unwrap(), ["x,y", "z"]);
+        assert_eq!(v("").unwrap(), Vec::<String>::new());
+        assert!(v("a,b\"c").unwrap_err().contains("bare \""));
+        let all = string_slice_values(&[
+            parse_string_slice("a").unwrap(),
+            parse_string_slice("b,c").unwrap(),
+        ]);
+        assert_eq!(all, ["a", "b", "c"]);
+    }
+}

@@ -182,9 +182,11 @@ pub struct DecodeArgs {
     /// kubernetes/serviceaccount is always accepted).
     #[arg(long = "issuer", value_name = "URL")]
     issuers: Vec<String>,
-    /// Accepted audience, as --api-audiences; repeatable (default: the first issuer).
-    #[arg(long = "audience", value_name = "A")]
-    audiences: Vec<String>,
+    /// Accepted audiences, as kube-apiserver's --api-audiences: each value is one untrimmed
+    /// CSV record ("a, b" is "a" and " b"); repeatable (default: every issuer, as the API
+    /// server defaults it).
+    #[arg(long = "audience", visible_alias = "api-audiences", value_name = "A,B", value_parser = super::args::parse_string_slice)]
+    audiences: Vec<super::args::StringSlice>,
     #[command(flatten)]
     output: super::args::OutputArg,
 }
@@ -239,7 +241,12 @@ pub fn decode(a: DecodeArgs) -> anyhow::Result<ExitStatus> {
     let now = Timestamp::now();
     let reading = verify::read_kubernetes(&decoded);
     let (verified, outcome, reason, kubernetes) = if checking {
-        let trust = TokenTrust::new(keys, a.issuers, a.audiences);
+        let mut audiences = super::args::string_slice_values(&a.audiences);
+        if audiences.is_empty() {
+            // authentication.go ToAuthenticationConfig: no --api-audiences means all issuers.
+            audiences = a.issuers.clone();
+        }
+        let trust = TokenTrust::new(keys, a.issuers, audiences);
         match verify::authenticate_decoded(&decoded, &trust, now) {
             Ok(auth) => (true, "verified", None, Some(serde_json::to_value(&auth)?)),
             Err(r) => (

@@ -150,6 +150,17 @@ impl CertFacts {
             subject_fields.common_name.clone(),
             subject_fields.organizations.clone(),
         );
+        // x509.go parseUIDFromCert: exactly one non-empty user UID attribute is the UID.
+        let uids: Vec<_> = cert
+            .subject()
+            .iter_attributes()
+            .filter(|a| a.attr_type().to_id_string() == "1.3.6.1.4.1.57683.2")
+            .collect();
+        if let [one] = uids.as_slice()
+            && let Ok(uid) = one.as_str()
+        {
+            kubernetes.uid = uid.to_string();
+        }
         kubernetes.extra.insert(
             CREDENTIAL_ID.to_string(),
             vec![format!("X509SHA256={}", hex::encode(digest.as_ref()))],

@@ -8,7 +8,14 @@
 //! request *without an error*, the anonymous authenticator (`--anonymous-auth`) answers with
 //! `system:anonymous`. A bearer token nobody recognises is an error, `invalid bearer token`
 //! (`request/bearertoken/bearertoken.go`), so it never falls through to anonymous.
+//!
+//! The request is the one client-go sends (`client-go/transport/round_trippers.go`,
+//! `HTTPWrappersForConfig`): the client certificate goes in the TLS handshake and the token
+//! in `Authorization: Bearer <token>`, both at once when a kubeconfig user has both. The
+//! x509 authenticator's error does not stop the token (`union.New` collects errors and goes
+//! on), and the handshake itself can fail before any authenticator runs.
 
+pub mod gocsv;
 pub mod report;
 pub mod tokenfile;
 
@@ -43,8 +50,32 @@ pub struct Trust {
 pub struct Credential {
     /// The TLS client certificate chain (leaf first), DER.
     pub client_chain: Option<Vec<Vec<u8>>>,
-    /// The bearer token.
+    /// The bearer token the client sends: client-go writes `Authorization: Bearer <token>`
+    /// (`bearerAuthRoundTripper.RoundTrip`); what the API server reads from that header is
+    /// [`bearer_token_seen`].
     pub token: Option<String>,
+}
+
+/// The token kube-apiserver reads from the header client-go builds for `sent`
+/// (`bearertoken.go`, `AuthenticateRequest`): the header value trimmed
+/// (`strings.TrimSpace`), split as `strings.SplitN(auth, " ", 3)`, the first part must be
+/// `bearer` in any case, and the token is the second part. So a token with an inner space
+/// authenticates its first word, and one that starts with a space leaves an empty token,
+/// which is no token at all (`nil, false, nil`: the request goes on, possibly anonymous).
+pub fn bearer_token_seen(sent: &str) -> Option<&str> {
+    // net/textproto already drops the header value's surrounding spaces and tabs; TrimSpace
+    // drops any other Unicode space. The "Bearer " prefix is ASCII, so offsets line up.
+    let header = format!("Bearer {sent}");
+    let auth = header.trim();
+    let mut parts = auth.splitn(3, ' ');
+    let scheme = parts.next()?;
+    let token = parts.next()?;
+    if !scheme.eq_ignore_ascii_case("bearer") || token.is_empty() {
+        return None;
+    }
+    // `token` is a slice of `header` ("Bearer " + sent): map it back into `sent`.
+    let start = token.as_ptr() as usize - header.as_ptr() as usize - "Bearer ".len();
+    sent.get(start..start + token.len())
 }
 
 /// One authenticator's refusal, for the 401's `details.causes`.
@@ -60,6 +91,21 @@ pub struct Cause {
 /// The answer.
 #[derive(Clone, Debug)]
 pub enum Outcome {
+    /// The TLS handshake fails: no request reaches the authenticators (kubectl reports a
+    /// connection error, not a 401).
+    HandshakeFailed {
+        /// Go crypto/tls's reason.
+        reason: String,
+        /// Notes.
+        notes: Vec<String>,
+    },
+    /// kcred cannot answer: a credential was presented for which no trust material was
+    /// given, and without it the request would be anonymous. Saying "anonymous" would hide
+    /// the credential; the caller should ask for the trust material.
+    Undecidable {
+        /// Which credential lacks which flag.
+        reason: String,
+    },
     /// Authenticated.
     Authenticated {
         /// `user.Info` as the API server hands it to authorization.
@@ -78,6 +124,19 @@ pub enum Outcome {
     },
 }
 
+impl Outcome {
+    /// Add a note (for a 401, as a `note` cause).
+    pub fn push_note(&mut self, note: String) {
+        match self {
+            Outcome::Authenticated { notes, .. } | Outcome::HandshakeFailed { notes, .. } => {
+                notes.push(note)
+            }
+            Outcome::Unauthorized { causes } => causes.push(cause("note", note)),
+            Outcome::Undecidable { .. } => {}
+        }
+    }
+}
+
 fn cause(reason: &str, message: impl Into<String>) -> Cause {
     Cause {
         reason: reason.into(),
@@ -89,72 +148,80 @@ fn cause(reason: &str, message: impl Into<String>) -> Cause {
 pub fn authenticate(cred: &Credential, trust: &Trust, now: Timestamp) -> Outcome {
     let mut errors = Vec::new();
     let mut notes = Vec::new();
+    // Presented credentials no authenticator was configured for.
+    let mut ignored = Vec::new();
 
     if let Some(chain) = &cred.client_chain {
         match &trust.client_cas {
-            Some(cas) => match x509::authenticate_client_cert(chain, cas, now) {
-                Ok(identity) => {
-                    let expires = crate::pki::CertFacts::from_der(&chain[0]).ok().map(|f| f.not_after);
-                    return done(identity, "x509", notes, expires);
+            Some(cas) => {
+                // With a client CA the API server asks for the certificate, and Go's TLS
+                // stack looks at it before any authenticator does.
+                if let Err(reason) = x509::tls_handshake(chain) {
+                    return Outcome::HandshakeFailed { reason, notes };
                 }
-                Err(r) if r.kind == RejectionKind::EmptyCommonName => notes.push(
-                    "the client certificate verifies but its CN is empty: the x509 authenticator has no opinion"
-                        .to_string(),
-                ),
-                Err(r) => errors.push(cause("x509", r.to_string())),
-            },
-            None => notes.push(
-                "a client certificate was presented but no --client-ca-file is given: the API server would ignore it"
-                    .into(),
-            ),
+                match x509::authenticate_client_cert(chain, cas, now) {
+                    Ok(identity) => {
+                        let expires = crate::pki::CertFacts::from_der(&chain[0])
+                            .ok()
+                            .map(|f| f.not_after);
+                        return done(identity, "x509", notes, expires);
+                    }
+                    Err(r) if r.kind == RejectionKind::EmptyCommonName => notes.push(
+                        "the client certificate verifies but its CN is empty: the x509 authenticator has no opinion"
+                            .to_string(),
+                    ),
+                    // union.New: the error is kept and the next authenticator runs.
+                    Err(r) => errors.push(cause("x509", r.to_string())),
+                }
+            }
+            None => {
+                notes.push(
+                    "a client certificate was presented but no --client-ca-file is given: the API server would not ask for it"
+                        .into(),
+                );
+                ignored.push("a client certificate without --client-ca-file (or --pki-dir)");
+            }
         }
     }
 
-    if let Some(token) = &cred.token {
+    if let Some(sent) = &cred.token {
         let has_token_auth = trust.token_file.is_some() || trust.service_accounts.is_some();
-        if !has_token_auth {
-            notes.push(
-                "a bearer token was presented but neither --token-auth-file nor --service-account-key-file is given"
+        match bearer_token_seen(sent) {
+            None => notes.push(
+                "the Authorization header carries no token (client-go sends \"Bearer <token>\" and bearertoken.go takes what follows the first single space): the API server sees no bearer token"
                     .into(),
-            );
-        } else {
-            let mut token_errors = Vec::new();
-            if let Some(file) = &trust.token_file {
-                if let Some(id) = file.authenticate(token) {
-                    return done(id.clone(), "token-file", notes, None);
-                }
-                notes.push("the token is not in --token-auth-file".into());
+            ),
+            Some(_) if !has_token_auth => {
+                notes.push(
+                    "a bearer token was presented but neither --token-auth-file nor --service-account-key-file is given"
+                        .into(),
+                );
+                ignored.push("a bearer token without --token-auth-file, --service-account-key-file or --pki-dir");
             }
-            if let Some(sa) = &trust.service_accounts {
-                match verify::authenticate(token, sa, now) {
-                    Ok(a) => {
-                        notes.extend(
-                            a.not_checked
-                                .iter()
-                                .map(|n| format!("not checked offline: {n}")),
-                        );
-                        notes.extend(a.warnings.iter().cloned());
-                        return done(a.identity(), "service-account", notes, None);
-                    }
-                    Err(Rejection::NotMine(why)) => {
-                        notes.push(format!("ServiceAccount authenticators: {why}"))
-                    }
-                    Err(Rejection::Invalid(why)) => {
-                        token_errors.push(cause("service-account", why))
-                    }
+            Some(token) => {
+                if token.len() != sent.len() {
+                    notes.push(
+                        "the token holds a space: the API server reads only what comes before it (bearertoken.go splits the header on single spaces)"
+                            .into(),
+                    );
+                }
+                match authenticate_token(token, trust, now, &mut notes) {
+                    Ok(done) => return done,
+                    Err(token_errors) => errors.extend(token_errors),
                 }
             }
-            if token_errors.is_empty() {
-                token_errors.push(cause(
-                    "bearer-token",
-                    "invalid bearer token: no token authenticator recognises it",
-                ));
-            }
-            errors.extend(token_errors);
         }
     }
 
     if errors.is_empty() {
+        if !ignored.is_empty() {
+            return Outcome::Undecidable {
+                reason: format!(
+                    "{} was presented: the API server would ignore it and answer system:anonymous, which is not what the credential is for",
+                    ignored.join(" and ")
+                ),
+            };
+        }
         if trust.anonymous {
             let id = Identity::new(ANONYMOUS_USER, [UNAUTHENTICATED_GROUP]);
             return Outcome::Authenticated {
@@ -178,8 +245,56 @@ pub fn authenticate(cred: &Credential, trust: &Trust, now: Timestamp) -> Outcome
     Outcome::Unauthorized { causes: errors }
 }
 
-/// `AuthenticatedGroupAdder` (`request/union`'s caller in config.go): every authenticated user
-/// but the anonymous one gets `system:authenticated`, unless it is already there.
+/// The token authenticators (`tokenunion.New`: the static token file, then the
+/// ServiceAccount authenticators; the first success wins) behind `bearertoken.New`: a token
+/// nobody takes without an error is bearertoken's `invalid bearer token`.
+fn authenticate_token(
+    token: &str,
+    trust: &Trust,
+    now: Timestamp,
+    notes: &mut Vec<String>,
+) -> Result<Outcome, Vec<Cause>> {
+    let mut token_errors = Vec::new();
+    let mut misses = Vec::new();
+    if let Some(file) = &trust.token_file {
+        if let Some(id) = file.authenticate(token) {
+            return Ok(done(id.clone(), "token-file", notes.clone(), None));
+        }
+        misses.push("the token is not in --token-auth-file".to_string());
+    }
+    if let Some(sa) = &trust.service_accounts {
+        match verify::authenticate(token, sa, now) {
+            Ok(a) => {
+                notes.extend(
+                    a.not_checked
+                        .iter()
+                        .map(|n| format!("not checked offline: {n}")),
+                );
+                notes.extend(a.warnings.iter().cloned());
+                return Ok(done(a.identity(), "service-account", notes.clone(), None));
+            }
+            Err(Rejection::NotMine(why)) => {
+                misses.push(format!("ServiceAccount authenticators: {why}"))
+            }
+            Err(Rejection::Invalid(why)) => token_errors.push(cause("service-account", why)),
+        }
+    }
+    // Why nobody took it matters only when the request fails.
+    notes.extend(misses);
+    if token_errors.is_empty() {
+        token_errors.push(cause(
+            "bearer-token",
+            "invalid bearer token: no token authenticator recognises it",
+        ));
+    }
+    Err(token_errors)
+}
+
+/// `AuthenticatedGroupAdder` (`group/authenticated_group_adder.go`, wrapped around the union
+/// in config.go): the user is left alone when its name is `system:anonymous` or when its
+/// groups already hold `system:authenticated` or `system:unauthenticated`; otherwise
+/// `system:authenticated` is appended. (The anonymous authenticator itself sits outside the
+/// adder, in `union.NewFailOnError`.)
 fn done(
     mut identity: Identity,
     by: &'static str,

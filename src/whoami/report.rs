@@ -2,7 +2,9 @@
 //! `SelfSubjectReview` it prints with `-o json|yaml` (kubectl
 //! `staging/src/k8s.io/kubectl/pkg/cmd/auth/whoami.go`), or the API server's 401 `Status`
 //! (`apiserver/pkg/endpoints/filters/authentication.go`) with kcred's reasons in
-//! `details.causes`.
+//! `details.causes`. A failed TLS handshake has no HTTP answer at all; it is printed as a
+//! `Status` with reason `HandshakeFailure` and code 0 ("not set" in the Status API), so a
+//! script still gets one object of one shape.
 
 use std::collections::BTreeMap;
 
@@ -55,7 +57,7 @@ pub struct Status {
     api_version: &'static str,
     metadata: BTreeMap<String, String>,
     status: &'static str,
-    message: &'static str,
+    message: String,
     reason: &'static str,
     details: Details,
     code: u16,
@@ -111,12 +113,42 @@ pub fn object(outcome: &Outcome, now: Timestamp) -> Object {
             api_version: "v1",
             metadata: BTreeMap::new(),
             status: "Failure",
-            message: "Unauthorized",
+            message: "Unauthorized".into(),
             reason: "Unauthorized",
             details: Details {
                 causes: causes.clone(),
             },
             code: 401,
+        }),
+        Outcome::HandshakeFailed { reason, notes } => Object::Status(Status {
+            kind: "Status",
+            api_version: "v1",
+            metadata: BTreeMap::new(),
+            status: "Failure",
+            message: format!("the TLS handshake fails: {reason}"),
+            reason: "HandshakeFailure",
+            details: Details {
+                causes: std::iter::once(Cause {
+                    reason: "tls".into(),
+                    message: reason.clone(),
+                })
+                .chain(notes.iter().map(|n| Cause {
+                    reason: "note".into(),
+                    message: n.clone(),
+                }))
+                .collect(),
+            },
+            code: 0,
+        }),
+        Outcome::Undecidable { reason } => Object::Status(Status {
+            kind: "Status",
+            api_version: "v1",
+            metadata: BTreeMap::new(),
+            status: "Failure",
+            message: reason.clone(),
+            reason: "Undecidable",
+            details: Details { causes: vec![] },
+            code: 0,
         }),
     }
 }
@@ -164,6 +196,19 @@ pub fn text(outcome: &Outcome, now: Timestamp) -> String {
             }
             out
         }
+        Outcome::HandshakeFailed { reason, notes } => {
+            // One line: there is no HTTP answer to list causes under.
+            let mut out = format!(
+                "error: the TLS handshake with the API server fails, before any authenticator runs: {}",
+                sanitize(reason)
+            );
+            for n in notes {
+                out.push_str(&format!(" (note: {})", sanitize(n)));
+            }
+            out.push('\n');
+            out
+        }
+        Outcome::Undecidable { reason } => format!("error: {}\n", sanitize(reason)),
     }
 }
 

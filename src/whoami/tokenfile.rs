@@ -1,20 +1,29 @@
 //! The static token file (`--token-auth-file`), read as kube-apiserver reads it
-//! (`k8s.io/apiserver/plugin/pkg/authenticator/token/tokenfile/tokenfile.go`, `NewCSV`):
-//! CSV through Go's `encoding/csv` with a variable number of fields; each record is
-//! `token,user,uid[,"group1,group2"]`; at least 3 columns; an empty token is skipped; a
-//! duplicate token replaces the earlier record; groups are the 4th column split on `,`.
-//! The `csv` crate parses the same RFC 4180 dialect (quotes, doubled quotes, CRLF).
+//! (`k8s.io/apiserver/pkg/authentication/token/tokenfile/tokenfile.go`, `NewCSV`):
+//! Go's `encoding/csv` with its defaults and `FieldsPerRecord = -1` (kcred's port,
+//! [`super::gocsv`]): no comment lines, no trimming, a UTF-8 BOM is part of the first
+//! token, a bare `"` is a parse error; blank lines are skipped. Each record is
+//! `token,user,uid[,"group1,group2"]`; fewer than 3 columns is an error; an empty token is
+//! skipped with a warning; a duplicate token replaces the earlier record; groups are the
+//! 4th column split on `,` (`strings.Split`, so an empty 4th column is one empty group).
+//! Any error makes `NewCSV` fail, and kube-apiserver does not start.
 
 use std::collections::HashMap;
 use std::path::Path;
 
+use super::gocsv;
 use crate::Identity;
 use crate::error::{Error, Result};
+
+/// What the API server says when `NewCSV` fails: it exits.
+const REFUSES_TO_START: &str =
+    "kube-apiserver would not start with this --token-auth-file (tokenfile.NewCSV fails)";
 
 /// The tokens of one file.
 #[derive(Clone, Debug, Default)]
 pub struct TokenFile {
-    tokens: HashMap<String, Identity>,
+    /// Token bytes (Go strings are bytes: invalid UTF-8 is kept) to the identity.
+    tokens: HashMap<Vec<u8>, Identity>,
     /// Things the API server would log while reading the file (empty or duplicate tokens).
     pub warnings: Vec<String>,
 }
@@ -26,37 +35,41 @@ impl TokenFile {
         TokenFile::parse(&crate::fsio::display(path), &bytes)
     }
 
-    /// Parse CSV text; `source` names it in errors.
+    /// Parse CSV bytes; `source` names it in errors.
     pub fn parse(source: &str, bytes: &[u8]) -> Result<TokenFile> {
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(bytes);
+        let mut reader = gocsv::Reader::new(bytes);
         let mut out = TokenFile::default();
-        for (i, record) in reader.records().enumerate() {
-            let record = record.map_err(|e| Error::input(source, format!("invalid CSV: {e}")))?;
-            let n = i + 1;
+        // recordNum counts records that passed the column check, as NewCSV does.
+        let mut n = 0;
+        loop {
+            let record = match reader.read() {
+                Ok(Some(r)) => r,
+                Ok(None) => break,
+                Err(e) => return Err(Error::input(source, format!("{e}: {REFUSES_TO_START}"))),
+            };
             if record.len() < 3 {
                 return Err(Error::input(
                     source,
                     format!(
-                        "must have at least 3 columns (token, user name, user uid), record {n} has {}",
+                        "must have at least 3 columns (token, user name, user uid), found {}: {REFUSES_TO_START}",
                         record.len()
                     ),
                 ));
             }
-            let token = &record[0];
-            if token.is_empty() {
+            n += 1;
+            if record[0].is_empty() {
                 out.warnings
                     .push(format!("{source}: empty token in record {n}"));
                 continue;
             }
-            let mut id = Identity::new(record[1].to_string(), Vec::<String>::new());
-            id.uid = record[2].to_string();
+            // Go strings hold bytes; what the API server reports (JSON) has U+FFFD instead.
+            let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+            let mut id = Identity::new(text(&record[1]), Vec::<String>::new());
+            id.uid = text(&record[2]);
             if let Some(groups) = record.get(3) {
-                id.groups = groups.split(',').map(str::to_string).collect();
+                id.groups = groups.split(|&b| b == b',').map(text).collect();
             }
-            if out.tokens.insert(token.to_string(), id).is_some() {
+            if out.tokens.insert(record[0].clone(), id).is_some() {
                 out.warnings
                     .push(format!("{source}: duplicate token in record {n}"));
             }
@@ -66,7 +79,7 @@ impl TokenFile {
 
     /// The identity `token` stands for, if the file lists it.
     pub fn authenticate(&self, token: &str) -> Option<&Identity> {
-        self.tokens.get(token)
+        self.tokens.get(token.as_bytes())
     }
 
     /// How many tokens the file holds.
@@ -100,6 +113,29 @@ mod tests {
             .to_string();
         assert!(
             err.contains("t.csv") && err.contains("at least 3 columns"),
+            "{err}"
+        );
+    }
+
+    /// encoding/csv with NewCSV's settings: the BOM stays in the first token, `#` is data,
+    /// spaces are kept, an empty 4th column is one empty group, a bare quote is fatal.
+    #[test]
+    fn go_csv_details() {
+        let f = TokenFile::parse("t.csv", b"\xef\xbb\xbftok,u,1\n#c,u2,2\n s , u3 ,3,\n").unwrap();
+        assert!(f.authenticate("tok").is_none());
+        assert_eq!(f.authenticate("\u{feff}tok").unwrap().user, "u");
+        assert_eq!(f.authenticate("#c").unwrap().user, "u2");
+        let id = f.authenticate(" s ").unwrap();
+        assert_eq!(
+            (id.user.as_str(), id.groups.as_slice()),
+            (" u3 ", &[String::new()][..])
+        );
+        let err = TokenFile::parse("t.csv", b"a\"b,u,1\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("parse error on line 1, column 2: bare \" in non-quoted-field")
+                && err.contains("would not start"),
             "{err}"
         );
     }

@@ -552,3 +552,1071 @@ fn bad_trust_material_is_a_clear_error() {
     );
     env.fails(2, &["whoami", "--service-account-issuer", "https://x"]);
 }
+
+// ---------------------------------------------------------------------------------------
+// The request as client-go sends it, certificates as Go's crypto/tls and crypto/x509 take
+// them, files and flags as Go's encoding/csv and pflag read them.
+// ---------------------------------------------------------------------------------------
+
+/// Certificates made with Python `cryptography`, each signed by an earlier one (or by a
+/// kcred CA given as PREFIX with PREFIX.crt/PREFIX.key). Each spec: name, issuer, cn, o
+/// (list), uids (list), ca (bool), nb (not-before, days from now), days (lifetime), key
+/// (a PEM file to certify instead of a new P-256 key). Writes NAME.crt and NAME.key.
+fn py_certs(env: &Env, specs: Value) {
+    python(
+        r#"
+import sys, json, datetime
+from cryptography import x509
+from cryptography.x509.oid import NameOID, ExtendedKeyUsageOID
+from cryptography.hazmat.primitives import hashes, serialization as s
+from cryptography.hazmat.primitives.asymmetric import ec
+UID = x509.ObjectIdentifier("1.3.6.1.4.1.57683.2")
+now = datetime.datetime.now(datetime.timezone.utc)
+for sp in json.loads(sys.argv[1]):
+    if sp.get("key"):
+        key = s.load_pem_private_key(open(sp["key"], "rb").read(), None)
+    else:
+        key = ec.generate_private_key(ec.SECP256R1())
+    attrs = []
+    if sp.get("cn") is not None:
+        attrs.append(x509.NameAttribute(NameOID.COMMON_NAME, sp["cn"]))
+    attrs += [x509.NameAttribute(NameOID.ORGANIZATION_NAME, o) for o in sp.get("o", [])]
+    attrs += [x509.NameAttribute(UID, u) for u in sp.get("uids", [])]
+    issuer_cert = x509.load_pem_x509_certificate(open(sp["issuer"] + ".crt", "rb").read())
+    issuer_key = s.load_pem_private_key(open(sp["issuer"] + ".key", "rb").read(), None)
+    nb = now + datetime.timedelta(days=sp.get("nb", 0), minutes=-5)
+    b = (x509.CertificateBuilder()
+         .subject_name(x509.Name(attrs))
+         .issuer_name(issuer_cert.subject)
+         .public_key(key.public_key())
+         .serial_number(x509.random_serial_number())
+         .not_valid_before(nb)
+         .not_valid_after(nb + datetime.timedelta(days=sp.get("days", 365)))
+         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
+         .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()), critical=False))
+    if sp.get("ca"):
+        b = (b.add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+              .add_extension(x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True))
+    else:
+        b = (b.add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+              .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False))
+    cert = b.sign(issuer_key, hashes.SHA256())
+    open(sp["name"] + ".crt", "wb").write(cert.public_bytes(s.Encoding.PEM))
+    open(sp["name"] + ".key", "wb").write(key.private_bytes(
+        s.Encoding.PEM, s.PrivateFormat.PKCS8, s.NoEncryption()))
+"#,
+        &[&absolutise(env, specs).to_string()],
+    );
+}
+
+/// Spec paths relative to the scratch directory, made absolute for Python.
+fn absolutise(env: &Env, mut specs: Value) -> Value {
+    for sp in specs.as_array_mut().unwrap() {
+        for k in ["name", "issuer", "key"] {
+            if let Some(v) = sp.get(k).and_then(Value::as_str) {
+                let p = env.p(v);
+                sp[k] = json!(p);
+            }
+        }
+    }
+    specs
+}
+
+fn cat(env: &Env, out: &str, parts: &[&str]) {
+    let mut all = String::new();
+    for p in parts {
+        all.push_str(&fs::read_to_string(env.path(p)).unwrap());
+    }
+    fs::write(env.path(out), all).unwrap();
+}
+
+fn causes(v: &Value) -> String {
+    v["details"]["causes"].to_string()
+}
+
+/// x509.go `parseUIDFromCert` (AllowParsingUserUIDFromCertAuth, on by default since 1.34):
+/// one UID attribute (1.3.6.1.4.1.57683.2) is the user's UID; two, or an empty one, is an
+/// error (a 401 unless another authenticator takes the request); an empty CN is "no
+/// opinion" before any UID is looked at. Go (tests/go/x509check) decides every case.
+#[test]
+fn the_certificate_uid_attribute_as_the_api_server_reads_it() {
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    py_certs(
+        &env,
+        json!([
+            {"name": "one", "issuer": "ca", "cn": "jane", "o": ["devs"], "uids": ["u-1"]},
+            {"name": "two", "issuer": "ca", "cn": "jane", "uids": ["u-1", "u-2"]},
+            {"name": "empty", "issuer": "ca", "cn": "jane", "uids": [""]},
+            {"name": "nocn", "issuer": "ca", "o": ["devs"], "uids": ["u-1", "u-2"]},
+        ]),
+    );
+    let want = [
+        ("one", Some("u-1"), ""),
+        ("two", None, "expected 1 UID, but found multiple: [u-1 u-2]"),
+        ("empty", None, "UID cannot be an empty string"),
+        ("nocn", None, "empty CN"),
+    ];
+    for (name, uid, err) in want {
+        let go = go_x509check(&env.path("ca.crt"), &env.path(&format!("{name}.crt")));
+        assert_eq!(go["authenticated"] == true, uid.is_some(), "{name}: {go}");
+        assert!(
+            go["error"].as_str().unwrap_or("").contains(err),
+            "{name}: {go}"
+        );
+        let (code, v) = whoami(
+            &env,
+            &[
+                "--client-certificate",
+                &format!("{name}.crt"),
+                "--client-ca-file",
+                "ca.crt",
+                "--anonymous-auth=false",
+            ],
+        );
+        match uid {
+            Some(uid) => {
+                assert_eq!(code, 0, "{name}: {v}");
+                assert_eq!(user_info(&v)["uid"], go["uid"]);
+                assert_eq!(user_info(&v)["uid"], uid);
+                assert_eq!(user_info(&v)["username"], "jane");
+            }
+            None => {
+                assert_eq!(code, 1, "{name}: {v}");
+                if name != "nocn" {
+                    assert!(causes(&v).contains(err), "{name}: {v}");
+                }
+            }
+        }
+    }
+    // The API server's x509 error does not stop the token (union.New carries on) ...
+    fs::write(env.path("tokens.csv"), "t0k,bot,7\n").unwrap();
+    let (code, v) = whoami(
+        &env,
+        &[
+            "--client-certificate",
+            "two.crt",
+            "--token",
+            "t0k",
+            "--client-ca-file",
+            "ca.crt",
+            "--token-auth-file",
+            "tokens.csv",
+        ],
+    );
+    assert_eq!(
+        (code, &user_info(&v)["username"]),
+        (0, &json!("bot")),
+        "{v}"
+    );
+    // ... and without a token, the error rules anonymous out.
+    let (code, v) = whoami(
+        &env,
+        &[
+            "--client-certificate",
+            "two.crt",
+            "--client-ca-file",
+            "ca.crt",
+        ],
+    );
+    assert_eq!(code, 1, "{v}");
+    // cert inspect shows the UID the API server would read.
+    let out: Value =
+        serde_json::from_str(&env.ok(&["cert", "inspect", "one.crt", "-o", "json"])).unwrap();
+    assert_eq!(out["kubernetes"]["uid"], "u-1", "{out}");
+}
+
+/// Go's crypto/tls server (tests/go/tlsclientauth, a real handshake under kube-apiserver's
+/// GODEBUG defaults) refuses some client chains before any authenticator runs: a leaf RSA
+/// key under 1024 bits (rsa1024min: the CertificateVerify signature is refused) and any
+/// presented certificate `x509.ParseCertificate` refuses (processCertsFromClient). kcred
+/// answers those as a handshake failure, one way whatever the parse error, and never as
+/// authenticated, even with a good token beside them.
+#[test]
+fn handshake_failures_as_go_crypto_tls_answers_them() {
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    fs::write(env.path("tokens.csv"), "t0k,bot,7\n").unwrap();
+    let ossl = |args: &[&str]| {
+        run_peer(peer("openssl").current_dir(env.dir.path()).args(args));
+    };
+    ossl(&["genrsa", "-out", "rsa1000.key", "1000"]);
+    ossl(&["genrsa", "-out", "rsa2048.key", "2048"]);
+    py_certs(
+        &env,
+        json!([
+            {"name": "small", "issuer": "ca", "cn": "tiny", "key": "rsa1000.key"},
+            {"name": "fine", "issuer": "ca", "cn": "fine", "key": "rsa2048.key"},
+        ]),
+    );
+    // A negative serial number: Go ≥ 1.23 refuses to parse it (x509negativeserial).
+    fs::write(
+        env.path("ext.cnf"),
+        "extendedKeyUsage=clientAuth\nkeyUsage=digitalSignature\n",
+    )
+    .unwrap();
+    ossl(&[
+        "req",
+        "-new",
+        "-key",
+        "rsa2048.key",
+        "-subj",
+        "/CN=neg",
+        "-out",
+        "neg.csr",
+    ]);
+    ossl(&[
+        "x509",
+        "-req",
+        "-in",
+        "neg.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-set_serial",
+        "-5",
+        "-days",
+        "30",
+        "-extfile",
+        "ext.cnf",
+        "-out",
+        "negative.crt",
+    ]);
+    // An intermediate that is not a certificate at all.
+    fs::write(
+        env.path("junk.pem"),
+        "-----BEGIN CERTIFICATE-----\nMAMCAQA=\n-----END CERTIFICATE-----\n",
+    )
+    .unwrap();
+    cat(&env, "fine+junk.crt", &["fine.crt", "junk.pem"]);
+    let cases = [
+        ("small.crt", "rsa1000.key", false),
+        ("fine.crt", "rsa2048.key", true),
+        ("negative.crt", "rsa2048.key", false),
+        ("fine+junk.crt", "rsa2048.key", false),
+    ];
+    for (chain, key, handshake) in cases {
+        let go: Value = serde_json::from_str(&run_peer(
+            std::process::Command::new(crate::common::go_tool("tlsclientauth"))
+                .arg("-chain")
+                .arg(env.path(chain))
+                .arg("-key")
+                .arg(env.path(key)),
+        ))
+        .unwrap();
+        assert_eq!(go["handshake"], handshake, "{chain}: Go says {go}");
+        let (code, v) = whoami(
+            &env,
+            &[
+                "--client-certificate",
+                chain,
+                "--token",
+                "t0k",
+                "--client-ca-file",
+                "ca.crt",
+                "--token-auth-file",
+                "tokens.csv",
+            ],
+        );
+        if handshake {
+            assert_eq!(code, 0, "{chain}: {v}");
+            assert_eq!(user_info(&v)["username"], "fine");
+        } else {
+            assert_eq!(code, 1, "{chain}: {v}");
+            assert_eq!(v["reason"], "HandshakeFailure", "{chain}: {v}");
+            // kcred gives Go's own reason.
+            let go_err = go["error"].as_str().unwrap();
+            let go_head = go_err.split(": x509:").next().unwrap();
+            assert!(
+                causes(&v).contains(go_head),
+                "{chain}: go {go_err} kcred {v}"
+            );
+        }
+    }
+    let err = env
+        .kcred()
+        .args([
+            "whoami",
+            "--client-certificate",
+            "small.crt",
+            "--client-ca-file",
+            "ca.crt",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&err.stderr);
+    assert!(
+        stderr.contains("small.crt")
+            && stderr.contains("TLS handshake")
+            && stderr.contains("1000-bit keys are insecure")
+            && stderr.lines().count() == 1,
+        "{stderr}"
+    );
+}
+
+/// A running tests/go/whoamiserver (Go's crypto/tls and net/http under the chain of
+/// config.go), killed when dropped.
+struct GoServer {
+    child: std::process::Child,
+    url: String,
+}
+
+impl GoServer {
+    fn start(env: &Env) -> GoServer {
+        use std::io::BufRead as _;
+        env.ok(&[
+            "cert",
+            "issue",
+            "--ca",
+            "ca",
+            "--out",
+            "apiserver",
+            "--cn",
+            "kube-apiserver",
+            "--usage",
+            "server",
+            "--san",
+            "127.0.0.1",
+            "--key-type",
+            "ecdsa-p256",
+        ]);
+        let mut child = std::process::Command::new(crate::common::go_tool("whoamiserver"))
+            .current_dir(env.dir.path())
+            .args([
+                "-cert",
+                "apiserver.crt",
+                "-key",
+                "apiserver.key",
+                "-client-ca",
+                "ca.crt",
+                "-token-auth-file",
+                "tokens.csv",
+                "-timeout",
+                "120s",
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start whoamiserver");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line.trim().to_string();
+        assert!(url.starts_with("https://127.0.0.1:"), "server said {url:?}");
+        GoServer { child, url }
+    }
+}
+
+impl Drop for GoServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What client-go sends decides the answer: a kubeconfig user with a client certificate
+/// and a token sends both (client_config.go getUserIdentificationPartialConfig,
+/// round_trippers.go), the x509 failure does not stop the token (union.New), the token is
+/// sent as written and split on single spaces (bearertoken.go), and a token nobody takes
+/// is an error, never anonymous. kubectl (real client-go) talks to the Go stand-in server;
+/// kcred must name the same user for the same kubeconfig.
+#[test]
+fn kubeconfig_certificate_and_token_go_in_one_request_as_kubectl_sends_them() {
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    env.ca("other", "ecdsa-p256");
+    for (out, ca, cn) in [("jane", "ca", "jane"), ("eve", "other", "eve")] {
+        env.ok(&[
+            "cert",
+            "issue",
+            "--ca",
+            ca,
+            "--out",
+            out,
+            "--cn",
+            cn,
+            "--key-type",
+            "ecdsa-p256",
+        ]);
+    }
+    fs::write(env.path("tokens.csv"), "s3cret,bot,42,ci\n").unwrap();
+    let server = GoServer::start(&env);
+    let ca_b64 = {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(fs::read(env.path("ca.crt")).unwrap())
+    };
+    let kubeconfig = |name: &str, cert: Option<&str>, token: Option<&str>| {
+        let mut user = String::new();
+        if let Some(c) = cert {
+            user.push_str(&format!(
+                "    client-certificate: {}\n    client-key: {}\n",
+                env.p(&format!("{c}.crt")),
+                env.p(&format!("{c}.key"))
+            ));
+        }
+        if let Some(t) = token {
+            user.push_str(&format!(
+                "    token: {}\n",
+                serde_json::to_string(t).unwrap()
+            ));
+        }
+        if user.is_empty() {
+            user.push_str("    {}\n");
+        }
+        fs::write(
+            env.path(name),
+            format!(
+                "apiVersion: v1\nkind: Config\nclusters:\n- name: lab\n  cluster:\n    server: {}\n    certificate-authority-data: {ca_b64}\nusers:\n- name: u\n  user:\n{user}contexts:\n- name: c\n  context:\n    cluster: lab\n    user: u\ncurrent-context: c\n",
+                server.url
+            ),
+        )
+        .unwrap();
+    };
+    // (kubeconfig, certificate, token, expected username or None for a 401)
+    type Case<'a> = (&'a str, Option<&'a str>, Option<&'a str>, Option<&'a str>);
+    let cases: [Case; 7] = [
+        (
+            "foreign-cert+token.conf",
+            Some("eve"),
+            Some("s3cret"),
+            Some("bot"),
+        ),
+        (
+            "cert+token.conf",
+            Some("jane"),
+            Some("s3cret"),
+            Some("jane"),
+        ),
+        (
+            "cert+bad-token.conf",
+            Some("jane"),
+            Some("nope"),
+            Some("jane"),
+        ),
+        (
+            "foreign-cert+bad-token.conf",
+            Some("eve"),
+            Some("nope"),
+            None,
+        ),
+        (
+            "inner-space.conf",
+            None,
+            Some("s3cret and more"),
+            Some("bot"),
+        ),
+        (
+            "leading-space.conf",
+            None,
+            Some(" s3cret"),
+            Some("system:anonymous"),
+        ),
+        ("bad-token.conf", None, Some("nope"), None),
+    ];
+    for (name, cert, token, want) in cases {
+        kubeconfig(name, cert, token);
+        let out = peer("kubectl")
+            .current_dir(env.dir.path())
+            .env_remove("KUBECONFIG")
+            .args(["--kubeconfig", name, "auth", "whoami", "-o", "json"])
+            .output()
+            .unwrap();
+        let kubectl_user = out.status.success().then(|| {
+            let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+            v["status"]["userInfo"]["username"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        });
+        assert_eq!(
+            kubectl_user.as_deref(),
+            want,
+            "{name}: kubectl: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let (code, v) = whoami(
+            &env,
+            &[
+                "--kubeconfig",
+                name,
+                "--client-ca-file",
+                "ca.crt",
+                "--token-auth-file",
+                "tokens.csv",
+            ],
+        );
+        match want {
+            Some(user) => {
+                assert_eq!(code, 0, "{name}: {v}");
+                assert_eq!(user_info(&v)["username"], user, "{name}");
+            }
+            None => {
+                assert_eq!(code, 1, "{name}: {v}");
+                assert!(causes(&v).contains("invalid bearer token"), "{name}: {v}");
+            }
+        }
+    }
+    // The same request from flags: --client-certificate with --token is allowed.
+    let (code, v) = whoami(
+        &env,
+        &[
+            "--client-certificate",
+            "eve.crt",
+            "--token",
+            "s3cret",
+            "--client-ca-file",
+            "ca.crt",
+            "--token-auth-file",
+            "tokens.csv",
+        ],
+    );
+    assert_eq!(
+        (code, &user_info(&v)["username"]),
+        (0, &json!("bot")),
+        "{v}"
+    );
+}
+
+/// Go's encoding/csv (tests/go/gocsv) decides how kube-apiserver reads --token-auth-file
+/// (tokenfile.NewCSV) and a pflag StringSlice value (--api-audiences): kcred's port must
+/// read every input of this corpus the same way, error for error.
+#[test]
+fn csv_as_go_encoding_csv_reads_it() {
+    use kcred::whoami::{TokenFile, gocsv};
+    let corpus: &[&[u8]] = &[
+        b"tok,user,uid\n",
+        b"\xef\xbb\xbftok,user,uid\n",
+        b"#tok,user,uid\n",
+        b" tok , user ,uid,\"a,b\"\r\n\r\nx,y,z,\n",
+        b"a\"b,u,1\n",
+        b"\"a\"b,u,1\n",
+        b"\"multi\nline\",u,1\n",
+        b"\"open,u,1\n",
+        b"a,b\n",
+        b"t,u,1\nt,v,2\n,e,3\n",
+        b"t,u,1\r",
+        b"\"q\"\"q\",u,1,\"\"\n",
+        b"a,,\n",
+        b"x,\"y\nz\"w,1\n",
+        b"\xfftok,\xfeuser,1\n",
+        b"",
+        b"\n\n",
+    ];
+    let gocsv_tool = crate::common::go_tool("gocsv");
+    let go = |mode: &str, input: &[u8]| -> Value {
+        use std::io::Write as _;
+        let mut child = std::process::Command::new(&gocsv_tool)
+            .args(["-mode", mode])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(input).unwrap();
+        let out = child.wait_with_output().unwrap();
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
+    for input in corpus {
+        let g = go("tokenfile", input);
+        let k = TokenFile::parse("f.csv", input);
+        match g["error"].as_str() {
+            Some(e) => {
+                let msg = k
+                    .expect_err(&format!("{input:?}: Go refuses: {e}"))
+                    .to_string();
+                assert!(msg.contains(e), "{input:?}: go {e} kcred {msg}");
+            }
+            None => {
+                let f = k.unwrap_or_else(|e| panic!("{input:?}: Go reads it, kcred: {e}"));
+                // The last record for a token wins; empty tokens are skipped.
+                let mut want = std::collections::BTreeMap::new();
+                for rec in g["records"].as_array().unwrap() {
+                    if rec[0] != "" {
+                        want.insert(rec[0].as_str().unwrap().to_string(), rec.clone());
+                    }
+                }
+                assert_eq!(f.len(), want.len(), "{input:?}: {g}");
+                for (token, rec) in want {
+                    // Tokens with invalid UTF-8 are compared on the bytes, not via JSON.
+                    if token.contains('\u{fffd}') {
+                        continue;
+                    }
+                    let id = f
+                        .authenticate(&token)
+                        .unwrap_or_else(|| panic!("{input:?}: {token:?}"));
+                    assert_eq!(id.user, rec[1], "{input:?}");
+                    assert_eq!(id.uid, rec[2], "{input:?}");
+                    let groups: Vec<String> = match rec.get(3) {
+                        Some(g) => g.as_str().unwrap().split(',').map(str::to_string).collect(),
+                        None => vec![],
+                    };
+                    assert_eq!(id.groups, groups, "{input:?}");
+                }
+            }
+        }
+        let Ok(text) = std::str::from_utf8(input) else {
+            continue;
+        };
+        let g = go("stringslice", input);
+        match (g["error"].as_str(), gocsv::read_as_csv(text)) {
+            (Some(e), Err(k)) => assert_eq!(e, k, "{input:?}"),
+            (None, Ok(k)) => assert_eq!(g["values"], json!(k), "{input:?}"),
+            (g, k) => panic!("{input:?}: go {g:?} kcred {k:?}"),
+        }
+    }
+    // Through the CLI: the BOM stays in the token; a bare quote stops the API server.
+    let env = Env::new();
+    fs::write(env.path("bom.csv"), b"\xef\xbb\xbftok,bot,1\n").unwrap();
+    let (code, v) = whoami(
+        &env,
+        &[
+            "--token",
+            "tok",
+            "--token-auth-file",
+            "bom.csv",
+            "--anonymous-auth=false",
+        ],
+    );
+    assert_eq!(code, 1, "{v}");
+    let (code, v) = whoami(
+        &env,
+        &["--token", "\u{feff}tok", "--token-auth-file", "bom.csv"],
+    );
+    assert_eq!(
+        (code, &user_info(&v)["username"]),
+        (0, &json!("bot")),
+        "{v}"
+    );
+    fs::write(env.path("quote.csv"), "to\"k,bot,1\n").unwrap();
+    let err = env.fails(
+        3,
+        &["whoami", "--token", "x", "--token-auth-file", "quote.csv"],
+    );
+    assert!(
+        err.contains("quote.csv")
+            && err.contains("bare \" in non-quoted-field")
+            && err.contains("would not start"),
+        "{err}"
+    );
+}
+
+/// Chains through an intermediate the client presents (x509.go: the rest of the presented
+/// chain is the Intermediates pool), one that is not yet valid, and one left out; Go's
+/// crypto/x509 (tests/go/x509check) decides each.
+#[test]
+fn client_certificate_chains_with_intermediates_agree_with_go() {
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    py_certs(
+        &env,
+        json!([
+            {"name": "inter", "issuer": "ca", "cn": "intermediate", "ca": true, "days": 3650},
+            {"name": "later", "issuer": "ca", "cn": "not-yet", "ca": true, "nb": 30, "days": 3650},
+            {"name": "leaf", "issuer": "inter", "cn": "jane", "o": ["devs"]},
+            {"name": "leaf2", "issuer": "later", "cn": "jim"},
+        ]),
+    );
+    cat(&env, "chain.crt", &["leaf.crt", "inter.crt"]);
+    cat(&env, "chain2.crt", &["leaf2.crt", "later.crt"]);
+    for (chain, ok, why) in [
+        ("chain.crt", true, ""),
+        ("leaf.crt", false, "certificate signed by unknown authority"),
+        ("chain2.crt", false, "not yet valid"),
+    ] {
+        let go = go_x509check(&env.path("ca.crt"), &env.path(chain));
+        assert_eq!(go["authenticated"], ok, "{chain}: {go}");
+        let (code, v) = whoami(
+            &env,
+            &["--client-certificate", chain, "--client-ca-file", "ca.crt"],
+        );
+        assert_eq!(code == 0, ok, "{chain}: {v}");
+        if ok {
+            assert_eq!(user_info(&v)["username"], go["user"]);
+            assert_eq!(user_info(&v)["extra"], go["extra"]);
+        } else {
+            let go_err = go["error"].as_str().unwrap();
+            assert!(go_err.contains(why), "{chain}: {go_err}");
+            assert!(causes(&v).contains(why), "{chain}: {v}");
+        }
+    }
+}
+
+/// `--api-audiences` is a pflag StringSlice (authentication.go AddFlags: StringSliceVar):
+/// each value is one untrimmed CSV record, so "a, b" accepts " b" and not "b";
+/// `--service-account-issuer` is a StringArray (taken whole, commas included), several are
+/// allowed, and with no --api-audiences the API audiences are all of them
+/// (ToAuthenticationConfig). Go's encoding/csv (tests/go/gocsv) says what the flag holds.
+#[test]
+fn api_audiences_and_several_issuers_as_the_api_server_parses_them() {
+    let env = Env::new();
+    cluster(&env);
+    let out = python(
+        r#"
+import sys, json, time, jwt, base64, hashlib, uuid
+from cryptography.hazmat.primitives import serialization as s
+key = s.load_pem_private_key(open(sys.argv[1], "rb").read(), None)
+der = key.public_key().public_bytes(s.Encoding.DER, s.PublicFormat.SubjectPublicKeyInfo)
+kid = base64.urlsafe_b64encode(hashlib.sha256(der).digest()).rstrip(b"=").decode()
+now = int(time.time())
+def tok(iss, aud):
+    c = {"aud": aud, "exp": now + 3600, "iat": now, "nbf": now, "iss": iss, "jti": str(uuid.uuid4()),
+         "sub": "system:serviceaccount:apps:web",
+         "kubernetes.io": {"namespace": "apps", "serviceaccount": {"name": "web", "uid": "u-1"}}}
+    return jwt.encode(c, key, algorithm="ES256", headers={"kid": kid})
+first, second, comma = "https://first.example", "https://second.example", "https://a.example,b"
+print(json.dumps({
+  "aud_b": tok(first, ["b"]),
+  "aud_space_b": tok(first, [" b"]),
+  "aud_a": tok(first, ["a"]),
+  "iss2_aud2": tok(second, [second]),
+  "iss1_aud2": tok(first, [second]),
+  "comma": tok(comma, [comma]),
+}))
+"#,
+        &[&env.p("c/pki/sa.key")],
+    );
+    let t: Value = serde_json::from_str(&out).unwrap();
+    let go_slice: Value = {
+        use std::io::Write as _;
+        let mut child = std::process::Command::new(crate::common::go_tool("gocsv"))
+            .args(["-mode", "stringslice"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(b"a, b").unwrap();
+        serde_json::from_slice(&child.wait_with_output().unwrap().stdout).unwrap()
+    };
+    assert_eq!(go_slice["values"], json!(["a", " b"]));
+    let run = |name: &str, extra: &[&str]| {
+        let mut args = vec![
+            "--token",
+            t[name].as_str().unwrap(),
+            "--service-account-key-file",
+            "c/pki/sa.pub",
+        ];
+        args.extend_from_slice(extra);
+        whoami(&env, &args).0
+    };
+    let iss1 = ["--service-account-issuer", "https://first.example"];
+    let aud = [&iss1[..], &["--api-audiences", "a, b"]].concat();
+    assert_eq!(run("aud_b", &aud), 1, "\"b\" is not an API audience");
+    assert_eq!(run("aud_space_b", &aud), 0, "\" b\" is one");
+    assert_eq!(run("aud_a", &aud), 0);
+    // Repeated occurrences append.
+    let aud2 = [&iss1[..], &["--api-audiences", "x", "--api-audiences", "b"]].concat();
+    assert_eq!(run("aud_b", &aud2), 0);
+    // Several issuers: each is trusted, and each is an API audience by default.
+    let both = [
+        "--service-account-issuer",
+        "https://first.example",
+        "--service-account-issuer",
+        "https://second.example",
+    ];
+    assert_eq!(run("iss2_aud2", &both), 0);
+    assert_eq!(run("iss1_aud2", &both), 0);
+    assert_eq!(run("iss2_aud2", &iss1), 1);
+    // A comma in an issuer is part of it (StringArray).
+    assert_eq!(
+        run(
+            "comma",
+            &["--service-account-issuer", "https://a.example,b"]
+        ),
+        0
+    );
+    // decode-token reads its audience flag the same way.
+    for (flag, want) in [("a, b", false), ("a, b,b", true)] {
+        let out = env
+            .kcred()
+            .args([
+                "decode-token",
+                t["aud_b"].as_str().unwrap(),
+                "--key",
+                "c/pki/sa.pub",
+                "--issuer",
+                "https://first.example",
+                "--api-audiences",
+                flag,
+                "-o",
+                "json",
+            ])
+            .output()
+            .unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["verified"], want, "{flag}: {v}");
+    }
+    // A bare quote is a usage error, as pflag's is.
+    let err = env.fails(
+        2,
+        &[
+            "whoami",
+            "--service-account-key-file",
+            "c/pki/sa.pub",
+            "--api-audiences",
+            "a\"b",
+        ],
+    );
+    assert!(err.contains("bare \""), "{err}");
+}
+
+/// Where the credential comes from: --context picks a context; with no --kubeconfig and
+/// no KUBECONFIG, ~/.kube/config is read (HOME is the scratch directory). A kubeconfig's
+/// certificate with no --client-ca-file/--pki-dir is checked against the kubeconfig's own
+/// cluster CA (said in a note); a bare --client-certificate or a token with no trust at
+/// all is a usage error, never a quiet system:anonymous.
+#[test]
+fn context_picks_the_credential() {
+    let env = Env::new();
+    cluster(&env);
+    // One kubeconfig with the admin's and the node's contexts, merged by kubectl.
+    let merged = run_peer(
+        peer("kubectl")
+            .current_dir(env.dir.path())
+            .env(
+                "KUBECONFIG",
+                format!(
+                    "{}:{}",
+                    env.p("c/admin.conf"),
+                    env.p("c/nodes/node-1/kubelet.conf")
+                ),
+            )
+            .args(["config", "view", "--flatten"]),
+    );
+    fs::write(env.path("two.conf"), merged).unwrap();
+    let contexts = run_peer(
+        peer("kubectl")
+            .current_dir(env.dir.path())
+            .env_remove("KUBECONFIG")
+            .args([
+                "--kubeconfig",
+                "two.conf",
+                "config",
+                "get-contexts",
+                "-o",
+                "name",
+            ]),
+    );
+    let mut seen = vec![];
+    for ctx in contexts.lines() {
+        let (code, v) = whoami(
+            &env,
+            &[
+                "--kubeconfig",
+                "two.conf",
+                "--context",
+                ctx,
+                "--pki-dir",
+                "c/pki",
+            ],
+        );
+        assert_eq!(code, 0, "{ctx}: {v}");
+        seen.push(user_info(&v)["username"].as_str().unwrap().to_string());
+    }
+    seen.sort();
+    assert_eq!(
+        seen,
+        ["kubernetes-admin", "system:node:node-1"],
+        "{contexts}"
+    );
+    let err = env.fails(
+        2,
+        &[
+            "whoami",
+            "--kubeconfig",
+            "two.conf",
+            "--context",
+            "nope",
+            "--pki-dir",
+            "c/pki",
+        ],
+    );
+    assert!(err.contains("nope"), "{err}");
+}
+
+/// Where the credential and its trust come from: with no --kubeconfig and no KUBECONFIG,
+/// ~/.kube/config is read (HOME is the scratch directory). A kubeconfig's certificate with
+/// no --client-ca-file/--pki-dir is checked against the kubeconfig's own cluster CA (said
+/// in a note); a bare --client-certificate or a token with no trust at all is a usage
+/// error, never a quiet system:anonymous.
+#[test]
+fn the_default_kubeconfig_and_trust_from_it() {
+    let env = Env::new();
+    cluster(&env);
+    fs::create_dir_all(env.path(".kube")).unwrap();
+    fs::copy(env.path("c/admin.conf"), env.path(".kube/config")).unwrap();
+    // HOME is the scratch directory and KUBECONFIG is unset (common.rs Env::kcred).
+    let (code, v) = whoami(&env, &["--pki-dir", "c/pki"]);
+    assert_eq!(
+        (code, &user_info(&v)["username"]),
+        (0, &json!("kubernetes-admin")),
+        "{v}"
+    );
+    // No trust flags: the kubeconfig's cluster CA stands in, and the output says so.
+    let (code, v) = whoami(&env, &[]);
+    assert_eq!(
+        (code, &user_info(&v)["username"]),
+        (0, &json!("kubernetes-admin")),
+        "{v}"
+    );
+    assert!(
+        v["metadata"]["annotations"]
+            .to_string()
+            .contains("used as kube-apiserver's --client-ca-file"),
+        "{v}"
+    );
+    // --context names a context of the default kubeconfig too; a missing one is an error.
+    let err = env.fails(2, &["whoami", "--context", "nope"]);
+    assert!(err.contains("nope"), "{err}");
+    let ctx = run_peer(
+        peer("kubectl")
+            .current_dir(env.dir.path())
+            .env_remove("KUBECONFIG")
+            .env("HOME", env.dir.path())
+            .args(["config", "current-context"]),
+    );
+    let (code, v) = whoami(&env, &["--context", ctx.trim()]);
+    assert_eq!(
+        (code, &user_info(&v)["username"]),
+        (0, &json!("kubernetes-admin")),
+        "{v}"
+    );
+    // A bare certificate names no cluster: ask for the CA.
+    let err = env.fails(
+        2,
+        &[
+            "whoami",
+            "--client-certificate",
+            "c/pki/apiserver-kubelet-client.crt",
+        ],
+    );
+    assert!(err.contains("--client-ca-file"), "{err}");
+    // A token client-go cannot send (net/http refuses control characters in a header
+    // value; an empty token file is fileTokenSource's error) is the file's problem.
+    fs::write(env.path("two-lines.tok"), "abc\ndef\n").unwrap();
+    fs::write(env.path("blank.tok"), " \n").unwrap();
+    for f in ["two-lines.tok", "blank.tok"] {
+        let err = env.fails(3, &["whoami", "--token-file", f, "--pki-dir", "c/pki"]);
+        assert!(err.contains(f) && err.lines().count() == 1, "{err}");
+    }
+    // A token with no token authenticator would be ignored: ask, do not say anonymous.
+    let err = env.fails(2, &["whoami", "--token", "abc"]);
+    assert!(
+        err.contains("--token-auth-file") && err.contains("anonymous"),
+        "{err}"
+    );
+}
+
+/// The hints below the table: a node user outside system:nodes (the Node authorizer and
+/// NodeRestriction only know `system:node:<name>` in `system:nodes`), and a client
+/// certificate that expires within 30 days.
+#[test]
+fn node_and_expiry_hints() {
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    env.ok(&[
+        "cert",
+        "issue",
+        "--ca",
+        "ca",
+        "--out",
+        "lone",
+        "--cn",
+        "system:node:w1",
+        "--key-type",
+        "ecdsa-p256",
+    ]);
+    env.ok(&[
+        "cert",
+        "issue",
+        "--ca",
+        "ca",
+        "--out",
+        "short",
+        "--cn",
+        "brief",
+        "--validity",
+        "10d",
+        "--key-type",
+        "ecdsa-p256",
+    ]);
+    env.ok(&[
+        "cert",
+        "issue",
+        "--ca",
+        "ca",
+        "--out",
+        "long",
+        "--node",
+        "w2",
+        "--key-type",
+        "ecdsa-p256",
+    ]);
+    let table = |c: &str| {
+        env.ok(&[
+            "whoami",
+            "--client-certificate",
+            c,
+            "--client-ca-file",
+            "ca.crt",
+        ])
+    };
+    let out = table("lone.crt");
+    assert!(
+        out.contains("hint: system:node:w1 is not in group system:nodes"),
+        "{out}"
+    );
+    let out = table("short.crt");
+    assert!(
+        out.contains("hint: the client certificate expires in"),
+        "{out}"
+    );
+    let out = table("long.crt");
+    assert!(!out.contains("hint:"), "{out}");
+}
+
+/// group/authenticated_group_adder.go: no system:authenticated for a user named
+/// system:anonymous or already in system:authenticated/system:unauthenticated; and a
+/// ServiceAccount success carries no note about --token-auth-file.
+#[test]
+fn the_authenticated_group_adder_and_quiet_successes() {
+    let env = Env::new();
+    cluster(&env);
+    fs::write(
+        env.path("tokens.csv"),
+        "t1,system:anonymous,1\nt2,bob,2,system:unauthenticated\nt3,amy,3,system:authenticated\nt4,al,4,x\n",
+    )
+    .unwrap();
+    for (tok, groups) in [
+        ("t1", json!([])),
+        ("t2", json!(["system:unauthenticated"])),
+        ("t3", json!(["system:authenticated"])),
+        ("t4", json!(["x", "system:authenticated"])),
+    ] {
+        let (code, v) = whoami(&env, &["--token", tok, "--token-auth-file", "tokens.csv"]);
+        assert_eq!(code, 0, "{v}");
+        assert_eq!(user_info(&v)["groups"], groups, "{tok}");
+    }
+    let token = env.ok(&[
+        "token",
+        "issue",
+        "web",
+        "--namespace",
+        "apps",
+        "--key",
+        "c/pki/sa.key",
+    ]);
+    let (code, v) = whoami(
+        &env,
+        &[
+            "--token",
+            token.trim(),
+            "--pki-dir",
+            "c/pki",
+            "--token-auth-file",
+            "tokens.csv",
+        ],
+    );
+    assert_eq!(code, 0, "{v}");
+    assert!(!v.to_string().contains("token-auth-file"), "{v}");
+}

@@ -99,6 +99,9 @@ pub(super) struct Cert {
     pub(super) policy_mappings: bool,
     pub(super) common_name: String,
     pub(super) organizations: Vec<String>,
+    /// Every subject attribute of type [`oids::USER_UID`], in order; `None` for a value
+    /// that is not a string (Go's `readASN1Any` keeps such values, typed otherwise).
+    pub(super) uids: Vec<Option<String>>,
 }
 
 /// The extensions Go's `processExtensions` parses (parser.go).
@@ -127,6 +130,9 @@ mod oids {
     pub const P521: &str = "1.3.132.0.35";
     pub const CN: &str = "2.5.4.3";
     pub const O: &str = "2.5.4.10";
+    /// The Kubernetes user UID attribute (`asn1util.X509UID()`, read by x509.go's
+    /// `parseUIDFromCert` under the AllowParsingUserUIDFromCertAuth feature gate).
+    pub const USER_UID: &str = "1.3.6.1.4.1.57683.2";
     pub const AIA: &str = "1.3.6.1.5.5.7.1.1";
 }
 
@@ -173,7 +179,7 @@ impl Cert {
             }
             _ => KeyAlg::Unknown,
         };
-        let (common_name, organizations) = go_subject(&x)?;
+        let (common_name, organizations, uids) = go_subject(&x)?;
         let mut c = Cert {
             raw: der.to_vec(),
             raw_tbs: tbs.as_ref().to_vec(),
@@ -211,6 +217,7 @@ impl Cert {
             policy_mappings: false,
             common_name,
             organizations,
+            uids,
         };
         // Go reads extensions of v3 certificates only (parser.go, parseCertificate).
         if version == 3 {
@@ -428,9 +435,13 @@ fn colon_hex(b: &[u8]) -> String {
 
 /// Subject CN (the last string-valued one wins, as in `pkix.Name.FillFromRDNSequence`)
 /// and every O in order, with Go's string decoding (parser.go, `parseASN1String`).
-fn go_subject(x: &X509Certificate<'_>) -> Result<(String, Vec<String>), String> {
+#[allow(clippy::type_complexity)]
+fn go_subject(
+    x: &X509Certificate<'_>,
+) -> Result<(String, Vec<String>, Vec<Option<String>>), String> {
     let mut cn = String::new();
     let mut orgs = Vec::new();
+    let mut uids = Vec::new();
     for (name, is_subject) in [
         (&x.tbs_certificate.issuer, false),
         (&x.tbs_certificate.subject, true),
@@ -441,10 +452,18 @@ fn go_subject(x: &X509Certificate<'_>) -> Result<(String, Vec<String>), String> 
                 let value = go_string(any.tag(), any.data).map_err(|e| {
                     format!("x509: invalid RDNSequence: invalid attribute value: {e}")
                 })?;
-                let (Some(value), true) = (value, is_subject) else {
+                if !is_subject {
+                    continue;
+                }
+                let oid = atv.attr_type().to_id_string();
+                if oid == oids::USER_UID {
+                    uids.push(value);
+                    continue;
+                }
+                let Some(value) = value else {
                     continue;
                 };
-                match atv.attr_type().to_id_string().as_str() {
+                match oid.as_str() {
                     oids::CN => cn = value,
                     oids::O => orgs.push(value),
                     _ => {}
@@ -452,7 +471,7 @@ fn go_subject(x: &X509Certificate<'_>) -> Result<(String, Vec<String>), String> 
             }
         }
     }
-    Ok((cn, orgs))
+    Ok((cn, orgs, uids))
 }
 
 /// `parseASN1String`: `Ok(None)` for values that are not strings.
@@ -644,11 +663,23 @@ fn verify_signature(
         })
 }
 
-/// Bits in the modulus of a PKCS#1 RSAPublicKey.
+/// Bits in the modulus of a PKCS#1 RSAPublicKey, as Go's `N.BitLen()` counts them.
 fn rsa_modulus_bits(der: &[u8]) -> usize {
-    use x509_parser::public_key::PublicKey;
     match x509_parser::public_key::RSAPublicKey::from_der(der) {
-        Ok((_, k)) => PublicKey::RSA(k).key_size(),
+        Ok((_, k)) => {
+            let m = k.modulus;
+            match m.iter().position(|&b| b != 0) {
+                Some(i) => (m.len() - i - 1) * 8 + (8 - m[i].leading_zeros() as usize),
+                None => 0,
+            }
+        }
         Err(_) => 0,
+    }
+}
+
+impl Cert {
+    /// The RSA modulus size in bits (`None` for other key types).
+    pub(super) fn rsa_bits(&self) -> Option<usize> {
+        (self.key_alg == KeyAlg::Rsa).then(|| rsa_modulus_bits(&self.key_bits))
     }
 }

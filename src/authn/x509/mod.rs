@@ -56,6 +56,9 @@ pub enum RejectionKind {
     Verify,
     /// The chain verifies but the CN is empty: the API server has no opinion (a plain 401).
     EmptyCommonName,
+    /// The chain verifies but `CommonNameUserConversion` refuses the subject (its user UID
+    /// attribute): an error, so a 401 unless another authenticator accepts the request.
+    UserConversion,
     /// The chain uses something kcred does not evaluate (said in `reason`); kcred refuses
     /// rather than guess what the API server would do.
     Unsupported,
@@ -174,13 +177,79 @@ pub fn authenticate_client_cert(
             "the certificate verifies but its subject has no CN: the API server does not authenticate it".into(),
         ));
     }
+    let uid = user_uid(&leaf).map_err(|reason| X509Rejection {
+        kind: RejectionKind::UserConversion,
+        reason,
+        certificate: Some(id.clone()),
+    })?;
     let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &leaf.raw);
     let mut identity = Identity::new(leaf.common_name.clone(), leaf.organizations.clone());
+    identity.uid = uid;
     identity.extra.insert(
         CREDENTIAL_ID.to_string(),
         vec![format!("X509SHA256={}", hex::encode(digest.as_ref()))],
     );
     Ok(identity)
+}
+
+/// `parseUIDFromCert` (x509.go, with AllowParsingUserUIDFromCertAuth on: beta and on by
+/// default since Kubernetes 1.34): the subject's user UID attributes
+/// (OID 1.3.6.1.4.1.57683.2). None: no UID; one non-empty string: the UID; anything else is
+/// the error the API server returns, in its words.
+fn user_uid(leaf: &Cert) -> std::result::Result<String, String> {
+    let mut uids = Vec::new();
+    for v in &leaf.uids {
+        match v {
+            Some(s) => uids.push(s.clone()),
+            None => return Err("unable to parse UID into a string".into()),
+        }
+    }
+    match uids.as_slice() {
+        [] => Ok(String::new()),
+        [one] if one.is_empty() => Err("UID cannot be an empty string".into()),
+        [one] => Ok(one.clone()),
+        // fmt's %v of a []string.
+        many => Err(format!(
+            "expected 1 UID, but found multiple: [{}]",
+            many.join(" ")
+        )),
+    }
+}
+
+/// What Go's crypto/tls server makes of the client's certificate chain during the
+/// handshake, before any authenticator runs (kube-apiserver asks for client certificates
+/// whenever it has a client CA: `tls.RequestClientCert`):
+///
+/// - `Conn.processCertsFromClient` (handshake_server.go) parses every presented
+///   certificate with `x509.ParseCertificate` and fails the handshake on any parse error
+///   (`tls: failed to parse client certificate: …`) or on an RSA key over 8192 bits
+///   (`checkKeySize`);
+/// - the client's CertificateVerify signature is checked with the leaf's key, and
+///   crypto/rsa refuses keys under 1024 bits (GODEBUG `rsa1024min`, on by default since
+///   Go 1.24; kube-apiserver 1.35 is built with go 1.25 and `godebug default=go1.25`).
+///
+/// `Err` is the handshake failure, in Go's words. Nothing else here is checked: the chain
+/// itself is the x509 authenticator's business ([`authenticate_client_cert`]).
+pub fn tls_handshake(chain_der: &[Vec<u8>]) -> std::result::Result<(), String> {
+    for der in chain_der {
+        let cert = Cert::parse(der)
+            .map_err(|e| format!("tls: failed to parse client certificate: {e}"))?;
+        if cert.rsa_bits().is_some_and(|n| n > 8192) {
+            return Err(
+                "tls: client sent certificate containing RSA key larger than 8192 bits".into(),
+            );
+        }
+    }
+    if let Some(leaf) = chain_der.first() {
+        let leaf = Cert::parse(leaf)
+            .map_err(|e| format!("tls: failed to parse client certificate: {e}"))?;
+        if let Some(n) = leaf.rsa_bits().filter(|&n| n < 1024) {
+            return Err(format!(
+                "tls: invalid signature by the client certificate: crypto/rsa: {n}-bit keys are insecure (see https://go.dev/pkg/crypto/rsa#hdr-Minimum_key_size)"
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -2,30 +2,46 @@
 // (Go's crypto/tls, as the API server uses) that authenticates each request the way
 // kube-apiserver does and answers SelfSubjectReview with the identity it found.
 //
-//   - client certificate: crypto/x509 Verify against -client-ca with KeyUsages = [ClientAuth]
-//     (k8s.io/apiserver/pkg/authentication/request/x509/x509.go); username = CN (empty: not
-//     authenticated), groups = every O, extra credential-id = X509SHA256=<hex of leaf DER>;
-//   - bearer token: looked up in -token-auth-file, the CSV `token,user,uid,"g1,g2"`
-//     (k8s.io/apiserver/pkg/authentication/token/tokenfile);
-//   - every authenticated user also gets system:authenticated; anything else is the
-//     API server's 401 Status.
+// It re-states, in Go and on Go's own crypto/x509, crypto/tls, encoding/csv and net/http,
+// the chain kube-apiserver builds (pkg/kubeapiserver/authenticator/config.go, New): it is
+// not the API server, but what the client sends (kubectl, client-go) is real.
+//
+//   - union.New over [x509, bearer token] (request/union/union.go): the first success
+//     wins; errors are collected and the next authenticator runs;
+//   - x509 (request/x509/x509.go): when -client-ca is given, crypto/x509 Verify with
+//     KeyUsages = [ClientAuth] and the rest of the presented chain as intermediates;
+//     CommonNameUserConversion: empty CN is no opinion; username = CN, groups = every O,
+//     uid from parseUIDFromCert (OID 1.3.6.1.4.1.57683.2, AllowParsingUserUIDFromCertAuth
+//     on), extra credential-id = X509SHA256=<hex of leaf DER>;
+//   - bearer token (request/bearertoken/bearertoken.go): strings.TrimSpace of the
+//     Authorization header, strings.SplitN(auth, " ", 3), "bearer" in any case, an empty
+//     token is no token; looked up in -token-auth-file read as tokenfile.NewCSV reads it;
+//     a token nobody takes is the error "invalid bearer token";
+//   - group.NewAuthenticatedGroupAdder (group/authenticated_group_adder.go);
+//   - union.NewFailOnError(…, anonymous) when -anonymous-auth (default true): an error
+//     is a 401, no credential is system:anonymous in system:unauthenticated.
 //
 // It answers the discovery requests kubectl may make (/api, /apis, /apis/authentication.k8s.io/v1)
 // and POST /apis/authentication.k8s.io/v1/selfsubjectreviews. It binds 127.0.0.1 on a free
 // port, prints "https://127.0.0.1:PORT" on stdout, and exits by itself after -timeout.
 //
-// Usage: whoamiserver -cert server.crt -key server.key [-client-ca ca.crt] [-token-auth-file F] [-timeout 60s]
+// Usage: whoamiserver -cert server.crt -key server.key [-client-ca ca.crt] [-token-auth-file F]
+//
+//	[-anonymous-auth=true] [-timeout 60s]
 package main
 
 import (
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"net"
 	"net/http"
@@ -46,6 +62,9 @@ type tokenUser struct {
 	groups    []string
 }
 
+// loadTokens is tokenfile.NewCSV: encoding/csv defaults with FieldsPerRecord = -1; fewer
+// than 3 fields is an error; an empty token is skipped; later records replace earlier ones;
+// groups are strings.Split(record[3], ",").
 func loadTokens(path string) (map[string]tokenUser, error) {
 	out := map[string]tokenUser{}
 	if path == "" {
@@ -58,16 +77,22 @@ func loadTokens(path string) (map[string]tokenUser, error) {
 	defer f.Close()
 	r := csv.NewReader(f)
 	r.FieldsPerRecord = -1
-	recs, err := r.ReadAll()
-	if err != nil {
-		return nil, err
-	}
-	for _, rec := range recs {
+	for {
+		rec, err := r.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
 		if len(rec) < 3 {
-			return nil, fmt.Errorf("%s: a line needs token,user,uid", path)
+			return nil, fmt.Errorf("token file '%s' must have at least 3 columns (token, user name, user uid), found %d", path, len(rec))
+		}
+		if rec[0] == "" {
+			continue
 		}
 		u := tokenUser{user: rec[1], uid: rec[2]}
-		if len(rec) >= 4 && rec[3] != "" {
+		if len(rec) >= 4 {
 			u.groups = strings.Split(rec[3], ",")
 		}
 		out[rec[0]] = u
@@ -75,11 +100,39 @@ func loadTokens(path string) (map[string]tokenUser, error) {
 	return out, nil
 }
 
+var uidOID = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57683, 2}
+
+// parseUIDFromCert is x509.go's, with the feature gate on.
+func parseUIDFromCert(cert *x509.Certificate) (string, error) {
+	uids := []string{}
+	for _, name := range cert.Subject.Names {
+		if !name.Type.Equal(uidOID) {
+			continue
+		}
+		uid, ok := name.Value.(string)
+		if !ok {
+			return "", fmt.Errorf("unable to parse UID into a string")
+		}
+		uids = append(uids, uid)
+	}
+	if len(uids) == 0 {
+		return "", nil
+	}
+	if len(uids) != 1 {
+		return "", fmt.Errorf("expected 1 UID, but found multiple: %v", uids)
+	}
+	if uids[0] == "" {
+		return "", errors.New("UID cannot be an empty string")
+	}
+	return uids[0], nil
+}
+
 func main() {
 	certPath := flag.String("cert", "", "serving certificate")
 	keyPath := flag.String("key", "", "serving key")
 	caPath := flag.String("client-ca", "", "client CA bundle (--client-ca-file)")
 	tokenPath := flag.String("token-auth-file", "", "static token CSV (--token-auth-file)")
+	anonymous := flag.Bool("anonymous-auth", true, "--anonymous-auth")
 	timeout := flag.Duration("timeout", 60*time.Second, "exit after this long")
 	flag.Parse()
 
@@ -99,42 +152,88 @@ func main() {
 		log.Fatalf("token file: %v", err)
 	}
 
-	authenticate := func(r *http.Request) (*userInfo, string) {
-		if r.TLS != nil && len(r.TLS.PeerCertificates) > 0 {
-			leaf := r.TLS.PeerCertificates[0]
-			inter := x509.NewCertPool()
-			for _, c := range r.TLS.PeerCertificates[1:] {
-				inter.AddCert(c)
-			}
-			_, err := leaf.Verify(x509.VerifyOptions{
-				Roots:         roots,
-				Intermediates: inter,
-				KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-			})
-			if err != nil {
-				return nil, "x509: " + err.Error()
-			}
-			if leaf.Subject.CommonName == "" {
-				return nil, "x509: empty CN"
-			}
-			sum := sha256.Sum256(leaf.Raw)
-			return &userInfo{
-				Username: leaf.Subject.CommonName,
-				Groups:   append(append([]string{}, leaf.Subject.Organization...), "system:authenticated"),
-				Extra: map[string][]string{
-					"authentication.kubernetes.io/credential-id": {"X509SHA256=" + hex.EncodeToString(sum[:])},
-				},
-			}, ""
+	x509Auth := func(r *http.Request) (*userInfo, bool, error) {
+		if *caPath == "" || r.TLS == nil || len(r.TLS.PeerCertificates) == 0 {
+			return nil, false, nil
 		}
-		if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
-			if u, ok := tokens[strings.TrimPrefix(h, "Bearer ")]; ok {
-				return &userInfo{
-					Username: u.user,
-					UID:      u.uid,
-					Groups:   append(append([]string{}, u.groups...), "system:authenticated"),
-				}, ""
+		leaf := r.TLS.PeerCertificates[0]
+		inter := x509.NewCertPool()
+		for _, c := range r.TLS.PeerCertificates[1:] {
+			inter.AddCert(c)
+		}
+		if _, err := leaf.Verify(x509.VerifyOptions{
+			Roots:         roots,
+			Intermediates: inter,
+			KeyUsages:     []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+		}); err != nil {
+			return nil, false, err
+		}
+		if leaf.Subject.CommonName == "" {
+			return nil, false, nil
+		}
+		uid, err := parseUIDFromCert(leaf)
+		if err != nil {
+			return nil, false, err
+		}
+		sum := sha256.Sum256(leaf.Raw)
+		return &userInfo{
+			Username: leaf.Subject.CommonName,
+			UID:      uid,
+			Groups:   append([]string{}, leaf.Subject.Organization...),
+			Extra: map[string][]string{
+				"authentication.kubernetes.io/credential-id": {"X509SHA256=" + hex.EncodeToString(sum[:])},
+			},
+		}, true, nil
+	}
+	bearerAuth := func(r *http.Request) (*userInfo, bool, error) {
+		if *tokenPath == "" {
+			return nil, false, nil
+		}
+		auth := strings.TrimSpace(r.Header.Get("Authorization"))
+		if auth == "" {
+			return nil, false, nil
+		}
+		parts := strings.SplitN(auth, " ", 3)
+		if len(parts) < 2 || strings.ToLower(parts[0]) != "bearer" {
+			return nil, false, nil
+		}
+		token := parts[1]
+		if len(token) == 0 {
+			return nil, false, nil
+		}
+		if u, ok := tokens[token]; ok {
+			return &userInfo{Username: u.user, UID: u.uid, Groups: append([]string{}, u.groups...)}, true, nil
+		}
+		return nil, false, errors.New("invalid bearer token")
+	}
+
+	authenticate := func(r *http.Request) (*userInfo, string) {
+		var errs []string
+		for _, a := range []func(*http.Request) (*userInfo, bool, error){x509Auth, bearerAuth} {
+			u, ok, err := a(r)
+			if err != nil {
+				errs = append(errs, err.Error())
+				continue
 			}
-			return nil, "token: unknown"
+			if ok {
+				// AuthenticatedGroupAdder.
+				if u.Username == "system:anonymous" {
+					return u, ""
+				}
+				for _, g := range u.Groups {
+					if g == "system:authenticated" || g == "system:unauthenticated" {
+						return u, ""
+					}
+				}
+				u.Groups = append(u.Groups, "system:authenticated")
+				return u, ""
+			}
+		}
+		if len(errs) > 0 {
+			return nil, strings.Join(errs, "; ")
+		}
+		if *anonymous {
+			return &userInfo{Username: "system:anonymous", Groups: []string{"system:unauthenticated"}}, ""
 		}
 		return nil, "no credential"
 	}

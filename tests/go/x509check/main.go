@@ -2,7 +2,9 @@
 // authenticator does (k8s.io/apiserver/pkg/authentication/request/x509/x509.go):
 // crypto/x509 Verify with Roots = the client CA bundle, Intermediates = the rest of the
 // presented chain, KeyUsages = [ClientAuth]; username = Subject.CommonName (empty: not
-// authenticated), groups = Subject.Organization, extra credential-id = X509SHA256=<hex>.
+// authenticated), uid = parseUIDFromCert (the subject's 1.3.6.1.4.1.57683.2 attributes, as
+// x509.go reads them with AllowParsingUserUIDFromCertAuth on; Go's pkix parsing decides what
+// a value is), groups = Subject.Organization, extra credential-id = X509SHA256=<hex>.
 //
 // Usage: x509check -ca CA_BUNDLE -cert CHAIN [-time RFC3339]
 // Prints one JSON object: {"authenticated":bool,"user":…,"groups":[…],"extra":{…},"error":…}
@@ -12,9 +14,11 @@ package main
 import (
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -24,6 +28,7 @@ import (
 type result struct {
 	Authenticated bool                `json:"authenticated"`
 	User          string              `json:"user,omitempty"`
+	UID           string              `json:"uid,omitempty"`
 	Groups        []string            `json:"groups"`
 	Extra         map[string][]string `json:"extra,omitempty"`
 	Error         string              `json:"error,omitempty"`
@@ -110,12 +115,47 @@ func main() {
 		emit()
 		return
 	}
+	uid, err := parseUIDFromCert(leaf)
+	if err != nil {
+		out.Error = err.Error()
+		emit()
+		return
+	}
 	sum := sha256.Sum256(leaf.Raw)
 	out.Authenticated = true
+	out.UID = uid
 	out.User = leaf.Subject.CommonName
 	out.Groups = append(out.Groups, leaf.Subject.Organization...)
 	out.Extra = map[string][]string{
 		"authentication.kubernetes.io/credential-id": {"X509SHA256=" + hex.EncodeToString(sum[:])},
 	}
 	emit()
+}
+
+var uidOID = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57683, 2}
+
+// parseUIDFromCert is k8s.io/apiserver/pkg/authentication/request/x509/x509.go's, with the
+// feature gate on.
+func parseUIDFromCert(cert *x509.Certificate) (string, error) {
+	uids := []string{}
+	for _, name := range cert.Subject.Names {
+		if !name.Type.Equal(uidOID) {
+			continue
+		}
+		uid, ok := name.Value.(string)
+		if !ok {
+			return "", fmt.Errorf("unable to parse UID into a string")
+		}
+		uids = append(uids, uid)
+	}
+	if len(uids) == 0 {
+		return "", nil
+	}
+	if len(uids) != 1 {
+		return "", fmt.Errorf("expected 1 UID, but found multiple: %v", uids)
+	}
+	if uids[0] == "" {
+		return "", errors.New("UID cannot be an empty string")
+	}
+	return uids[0], nil
 }
