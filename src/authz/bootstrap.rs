@@ -78,4 +78,26 @@ mod tests {
         );
         assert!(!node_rules().is_empty());
     }
+
+    /// The embedded files are the ones templates/rbac/README.md names: each one's git blob id
+    /// (`git hash-object`) is in its table, so the data cannot drift from what the README says.
+    #[test]
+    fn embedded_files_match_the_readme_blob_table() {
+        let readme = include_str!("../../templates/rbac/README.md");
+        for (name, text) in FILES {
+            let mut data = format!("blob {}\0", text.len()).into_bytes();
+            data.extend_from_slice(text.as_bytes());
+            let digest =
+                aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, &data);
+            let blob = hex::encode(digest.as_ref());
+            let row = readme
+                .lines()
+                .find(|l| l.starts_with(&format!("| {name} |")))
+                .unwrap_or_else(|| panic!("{name} is not in the README table"));
+            assert!(
+                row.trim_end().ends_with(&format!("| {blob} |")),
+                "{name}: blob {blob}, README: {row}"
+            );
+        }
+    }
 }

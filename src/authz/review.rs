@@ -221,7 +221,8 @@ impl RulesStatus {
         }
         let broken: Vec<PolicyRule> = rules.iter().flat_map(breakdown_rule).collect();
         let mut compact = compact_rules(broken);
-        // sort.Stable(SortableRuleSlice): by the generated PolicyRule.String().
+        // sort.Stable(SortableRuleSlice): by the generated PolicyRule.String(); the slice
+        // sort is stable, as sort.Stable.
         compact.sort_by_cached_key(go_string);
         let mut rows = vec![vec![
             "Resources".to_string(),
@@ -271,44 +272,50 @@ fn tabwrite(rows: &[Vec<String>]) -> String {
     out
 }
 
-/// `rbac.BreakdownRule` (kubectl/pkg/util/rbac): one rule per group × resource (× name),
-/// and one per non-resource URL.
+/// `rbac.BreakdownRule` (kubectl/pkg/util/rbac/rbac.go): one rule per group × resource ×
+/// verb (× name), and one per non-resource URL × verb.
 fn breakdown_rule(r: &PolicyRule) -> Vec<PolicyRule> {
+    let one = |s: &String| vec![s.clone()];
     let mut out = Vec::new();
     for g in &r.api_groups {
         for res in &r.resources {
-            if r.resource_names.is_empty() {
-                out.push(PolicyRule {
-                    verbs: r.verbs.clone(),
-                    api_groups: vec![g.clone()],
-                    resources: vec![res.clone()],
-                    ..PolicyRule::default()
-                });
-            } else {
-                for n in &r.resource_names {
+            for v in &r.verbs {
+                if r.resource_names.is_empty() {
                     out.push(PolicyRule {
-                        verbs: r.verbs.clone(),
-                        api_groups: vec![g.clone()],
-                        resources: vec![res.clone()],
-                        resource_names: vec![n.clone()],
+                        verbs: one(v),
+                        api_groups: one(g),
+                        resources: one(res),
                         ..PolicyRule::default()
                     });
+                } else {
+                    for n in &r.resource_names {
+                        out.push(PolicyRule {
+                            verbs: one(v),
+                            api_groups: one(g),
+                            resources: one(res),
+                            resource_names: one(n),
+                            ..PolicyRule::default()
+                        });
+                    }
                 }
             }
         }
     }
     for u in &r.non_resource_urls {
-        out.push(PolicyRule {
-            verbs: r.verbs.clone(),
-            non_resource_urls: vec![u.clone()],
-            ..PolicyRule::default()
-        });
+        for v in &r.verbs {
+            out.push(PolicyRule {
+                verbs: one(v),
+                non_resource_urls: one(u),
+                ..PolicyRule::default()
+            });
+        }
     }
     out
 }
 
 /// `rbac.CompactRules`: simple rules (one group, one resource, at most one name, no URLs)
-/// for the same group/resource/name have their verbs merged, first-seen order kept.
+/// for the same group/resource/name have their new verbs appended (kubectl 1.35 skips verbs
+/// already there; older kubectl appended duplicates); the rest pass through.
 fn compact_rules(rules: Vec<PolicyRule>) -> Vec<PolicyRule> {
     let mut out = Vec::new();
     let mut simple: Vec<PolicyRule> = Vec::new();

@@ -838,3 +838,129 @@ fn minted_credentials_answer_as_the_identity_whoami_reports() {
     assert_eq!(code, 1);
     assert!(err.contains("401") || err.contains("Unauthorized"), "{err}");
 }
+
+/// A stand-in API server for real kubectl: it answers `SelfSubjectAccessReview` and
+/// `SelfSubjectRulesReview` POSTs with the review kcred computed (from files in `dir`), so
+/// kubectl's own printing (`cani.go`: the yes/no line, the --list table) can be compared
+/// with kcred's. It decides nothing itself.
+const REVIEW_SERVER: &str = r#"
+import http.server, os, sys, json
+d = sys.argv[1]
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def do_POST(self):
+        n = int(self.headers.get('Content-Length') or 0)
+        self.rfile.read(n)
+        name = self.path.split('?')[0].rstrip('/').split('/')[-1]
+        try:
+            body = open(os.path.join(d, name + '.json'), 'rb').read()
+            code = 201
+        except OSError:
+            body, code = b'{"kind":"Status","apiVersion":"v1","status":"Failure","code":404}', 404
+        self.send_response(code)
+        self.send_header('Content-Type', 'application/json')
+        self.send_header('Content-Length', str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+    do_GET = do_POST
+s = http.server.HTTPServer(('127.0.0.1', 0), H)
+print(s.server_address[1], flush=True)
+s.serve_forever()
+"#;
+
+struct ReviewServer {
+    child: std::process::Child,
+    port: String,
+}
+
+impl Drop for ReviewServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn review_server(dir: &Path) -> ReviewServer {
+    use std::io::BufRead as _;
+    let mut child = peer("python3")
+        .arg("-c")
+        .arg(REVIEW_SERVER)
+        .arg(dir)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    ReviewServer {
+        child,
+        port: line.trim().to_string(),
+    }
+}
+
+#[test]
+fn real_kubectl_prints_kcreds_reviews_as_kcred_does() {
+    let env = Env::new();
+    fs::create_dir_all(env.path("srv")).unwrap();
+    fs::write(
+        env.path("ghost.yaml"),
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: g}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: gone}\nsubjects: [{kind: User, name: bob}]\n",
+    )
+    .unwrap();
+    let server = review_server(&env.path("srv"));
+    let kubectl = |args: &[&str]| {
+        let out = peer("kubectl")
+            .args(["auth", "can-i"])
+            .args(args)
+            .arg(format!("--server=http://127.0.0.1:{}", server.port))
+            .env("KUBECONFIG", "/dev/null")
+            .env("HOME", env.path("kubehome"))
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    // One request each: kcred's review goes to the server, kubectl prints it.
+    let checks: [&[&str]; 5] = [
+        &["get", "/version", "--as", "alice"],
+        &["get", "/metrics", "--as", "alice"],
+        &["get", "/x", "--as", "bob", "--rbac", "ghost.yaml"],
+        &[
+            "get",
+            "/x",
+            "--as",
+            "bob",
+            "--rbac",
+            "ghost.yaml",
+            "--authorization-mode",
+            "AlwaysDeny,RBAC",
+        ],
+        &["post", "/healthz", "--as", "system:anonymous"],
+    ];
+    for args in checks {
+        let (code, json, _) = can_i(&env, &[args, &["-o", "json"][..]].concat());
+        let mut v: Value = serde_json::from_str(&json).unwrap();
+        v["kind"] = "SelfSubjectAccessReview".into();
+        fs::write(env.path("srv/selfsubjectaccessreviews.json"), v.to_string()).unwrap();
+        let (_, table, _) = can_i(&env, args);
+        let kcred_line = table.split("AUTHORIZER").next().unwrap();
+        let url = args[1];
+        let (kcode, kout) = kubectl(&[args[0], url]);
+        assert_eq!((kcode, kout.as_str()), (code, kcred_line), "{args:?}");
+    }
+    // --list: kcred's SelfSubjectRulesReview through kubectl's table printer.
+    for who in [
+        &["--as", "alice"][..],
+        &["--as", "system:kube-scheduler", "-n", "kube-system"][..],
+    ] {
+        let (_, json, _) = can_i(&env, &[&["--list", "-o", "json"][..], who].concat());
+        fs::write(env.path("srv/selfsubjectrulesreviews.json"), json).unwrap();
+        let (_, table, _) = can_i(&env, &[&["--list"][..], who].concat());
+        let (kcode, kout) = kubectl(&["--list"]);
+        assert_eq!(kcode, 0);
+        assert_eq!(kout, table, "{who:?}");
+    }
+}
