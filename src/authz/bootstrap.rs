@@ -38,9 +38,6 @@ pub const FILES: [(&str, &str); 6] = [
     ),
 ];
 
-/// What `kcred can-i --help` and the README say the data is.
-pub const DESCRIPTION: &str = "Kubernetes' bootstrap RBAC policy golden files (bootstrappolicy/testdata), taken from different upstream commits (see templates/rbac/README.md): not one Kubernetes release";
-
 /// Add the bootstrap policy to `policy`.
 pub fn load(policy: &mut Policy, stats: &mut Stats) {
     for (name, text) in FILES {
