@@ -4,7 +4,8 @@
 //! graph (is this secret used by a pod bound to this node?) come back as
 //! [`NodeDecision::NotCheckedOffline`], never guessed.
 //!
-//! `AuthorizeNodeWithSelectors` is taken as enabled (on by default since Kubernetes 1.32),
+//! `AuthorizeNodeWithSelectors` is taken as enabled (beta and on in 1.32, GA and locked on
+//! since 1.34: `pkg/features/kube_features.go`),
 //! so nodes and pods go through `authorizeNode` / `authorizePod`. Requests carry no field
 //! selector here (neither does `kubectl auth can-i`), so a node's list/watch of pods or
 //! resourceslices gets the reason the API server gives a request without one.
