@@ -274,3 +274,31 @@ fn yaml_1_1_booleans_where_strings_belong_are_refused_as_kubectl_does() {
         assert!(e.to_string().contains("metadata.name"), "{v}: {e}");
     }
 }
+
+#[test]
+fn modes_run_in_the_order_given_as_a_union() {
+    let node = Identity::node("w1");
+    let get_secret = req(node.clone(), "get", "", "secrets", "default", "s");
+    // Without the Node authorizer, nothing is left open: RBAC alone says no.
+    let rbac_only = Authorizer::new(vec![Mode::Rbac], Policy::default());
+    let d = rbac_only.authorize(&get_secret);
+    assert!(!d.allowed && d.unknown.is_none());
+    // A later Allow settles what the Node graph left open.
+    let allow = Authorizer::new(vec![Mode::Node, Mode::AlwaysAllow], Policy::default());
+    let d = allow.authorize(&get_secret);
+    assert!(d.allowed && d.unknown.is_none());
+    // AlwaysDeny has no opinion ("Everything is forbidden."), and its reason joins the
+    // others with a newline, as union.go joins them.
+    let deny = Authorizer::new(vec![Mode::AlwaysDeny, Mode::Node], Policy::default());
+    let d = deny.authorize(&req(node, "get", "", "nodes", "", "w2"));
+    assert!(!d.allowed && !d.denied);
+    assert_eq!(
+        d.reason,
+        "Everything is forbidden.\nnode 'w1' cannot read 'w2', only its own Node object"
+    );
+    // --list: the Node authorizer marks a node's rules incomplete; AlwaysAllow lists all.
+    let s = allow.rules_for(&Identity::node("w1"), "default");
+    assert!(s.incomplete);
+    assert_eq!(s.resource_rules.len(), 1);
+    assert_eq!(s.non_resource_rules.len(), 1);
+}
