@@ -27,6 +27,7 @@
 
 pub mod audit;
 pub mod authn;
+pub mod authz;
 pub mod bootstrap;
 pub mod duration;
 mod error;

@@ -5,6 +5,7 @@ mod args;
 mod audit;
 mod bootstrap;
 mod ca;
+mod can_i;
 mod cert;
 mod csr;
 mod docs;
@@ -55,6 +56,9 @@ enum Command {
     DecodeToken(Box<token::DecodeArgs>),
     /// What the API server would make of a credential: the identity, or why it answers 401.
     Whoami(Box<whoami::WhoamiArgs>),
+    /// What an identity may do, offline: kubectl auth can-i as kube-apiserver's authorizers
+    /// (privileged group, Node, RBAC) decide it over RBAC manifests and the bootstrap policy.
+    CanI(Box<can_i::CanIArgs>),
     /// Print a shell completion script.
     Completions(docs::CompletionsArgs),
     /// Print the man page (roff).
@@ -84,6 +88,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Token(c) => token::run(c),
         Command::DecodeToken(a) => token::decode(*a),
         Command::Whoami(a) => whoami::run(*a),
+        Command::CanI(a) => can_i::run(*a),
         Command::Completions(a) => docs::completions(a),
         Command::Man => docs::man(),
     }

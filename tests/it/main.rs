@@ -7,6 +7,7 @@ mod common;
 mod audit;
 mod authn_x509;
 mod bootstrap;
+mod can_i;
 mod fuzz_replay;
 mod hostile;
 mod kubeconfig;

@@ -1,0 +1,100 @@
+//! The bootstrap RBAC policy kube-apiserver creates at start (the `rbac/bootstrap-roles`
+//! post-start hook, `pkg/registry/rbac/rest/storage_rbac.go`), embedded from
+//! `templates/rbac/`: Kubernetes' own golden files
+//! `plugin/pkg/auth/authorizer/rbac/bootstrappolicy/testdata/*.yaml`.
+//!
+//! The six files come from *different* upstream commits (templates/rbac/README.md has the
+//! table); they are not one Kubernetes release, and kcred does not claim one.
+
+use super::manifest::{self, Stats};
+use super::rbac::Policy;
+use super::rules::PolicyRule;
+
+/// The embedded files: (name, text).
+pub const FILES: [(&str, &str); 6] = [
+    (
+        "cluster-roles.yaml",
+        include_str!("../../templates/rbac/cluster-roles.yaml"),
+    ),
+    (
+        "cluster-role-bindings.yaml",
+        include_str!("../../templates/rbac/cluster-role-bindings.yaml"),
+    ),
+    (
+        "controller-roles.yaml",
+        include_str!("../../templates/rbac/controller-roles.yaml"),
+    ),
+    (
+        "controller-role-bindings.yaml",
+        include_str!("../../templates/rbac/controller-role-bindings.yaml"),
+    ),
+    (
+        "namespace-roles.yaml",
+        include_str!("../../templates/rbac/namespace-roles.yaml"),
+    ),
+    (
+        "namespace-role-bindings.yaml",
+        include_str!("../../templates/rbac/namespace-role-bindings.yaml"),
+    ),
+];
+
+/// Add the bootstrap policy to `policy`.
+pub fn load(policy: &mut Policy, stats: &mut Stats) {
+    for (name, text) in FILES {
+        manifest::load_str(policy, text, &format!("<bootstrap>/{name}"), stats)
+            .expect("the embedded bootstrap policy parses (checked by a unit test)");
+    }
+}
+
+/// `bootstrappolicy.NodeRules()`: the rules of the `system:node` ClusterRole, which the Node
+/// authorizer applies to every node for the requests it does not subdivide.
+pub fn node_rules() -> Vec<PolicyRule> {
+    let mut p = Policy::default();
+    let mut s = Stats::default();
+    manifest::load_str(&mut p, FILES[0].1, "<bootstrap>/cluster-roles.yaml", &mut s)
+        .expect("embedded policy parses");
+    p.cluster_role("system:node")
+        .map(|r| r.rules.clone())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bootstrap_policy_loads_with_its_counts() {
+        let mut p = Policy::default();
+        let mut s = Stats::default();
+        load(&mut p, &mut s);
+        assert!(s.ignored.is_empty(), "{s:?}");
+        let [roles, cluster_roles, rb, crb] = p.counts();
+        assert!(
+            roles > 0 && cluster_roles > 50 && rb > 0 && crb > 40,
+            "{s:?}"
+        );
+        assert!(!node_rules().is_empty());
+    }
+
+    /// The embedded files are the ones templates/rbac/README.md names: each one's git blob id
+    /// (`git hash-object`) is in its table, so the data cannot drift from what the README says.
+    #[test]
+    fn embedded_files_match_the_readme_blob_table() {
+        let readme = include_str!("../../templates/rbac/README.md");
+        for (name, text) in FILES {
+            let mut data = format!("blob {}\0", text.len()).into_bytes();
+            data.extend_from_slice(text.as_bytes());
+            let digest =
+                aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, &data);
+            let blob = hex::encode(digest.as_ref());
+            let row = readme
+                .lines()
+                .find(|l| l.starts_with(&format!("| {name} |")))
+                .unwrap_or_else(|| panic!("{name} is not in the README table"));
+            assert!(
+                row.trim_end().ends_with(&format!("| {blob} |")),
+                "{name}: blob {blob}, README: {row}"
+            );
+        }
+    }
+}

@@ -1,0 +1,249 @@
+//! RBAC manifests from files, directories and stdin, read the way `kubectl create -f` reads
+//! them: YAML or JSON, several documents per file, `List` and typed `*List` objects holding
+//! `items`, directories walked for `.yaml`, `.yml` and `.json` files (recursively, in name
+//! order). Roles, ClusterRoles, RoleBindings and ClusterRoleBindings go into the
+//! [`Policy`]; other kinds are counted and left alone.
+//!
+//! Bad input stops the load with one line naming the file and the object: a document that
+//! does not parse, a field of the wrong type (kubectl's decoder refuses those too, e.g. an
+//! unquoted `y` read as a YAML 1.1 boolean where a string belongs), a binding without a
+//! `roleRef`, an RBAC object without a name, or an RBAC `apiVersion` the API server no longer
+//! serves. Nothing is guessed. A Role or RoleBinding without a namespace lands in `default`,
+//! where `kubectl create -f` would put it with the default context.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use super::rbac::{Binding, Policy, Role};
+use crate::error::{Error, Result};
+
+/// `rbac.authorization.k8s.io/v1`, the only RBAC version served since Kubernetes 1.22.
+pub const RBAC_V1: &str = "rbac.authorization.k8s.io/v1";
+
+/// What a load found.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// RBAC objects read, by kind.
+    pub loaded: BTreeMap<String, usize>,
+    /// Other objects, by kind (ignored).
+    pub ignored: BTreeMap<String, usize>,
+    /// Files read.
+    pub files: usize,
+}
+
+/// Load one `--rbac` argument: a file, a directory, or `-` (stdin).
+pub fn load_path(policy: &mut Policy, path: &Path, stats: &mut Stats) -> Result<()> {
+    if path == Path::new("-") {
+        let bytes = crate::fsio::read(path)?;
+        return load_bytes(policy, &bytes, "<stdin>", stats);
+    }
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if meta.is_dir() {
+        let mut files = Vec::new();
+        walk(path, &mut files)?;
+        if files.is_empty() {
+            return Err(Error::input(
+                path,
+                "the directory holds no .yaml, .yml or .json file",
+            ));
+        }
+        for f in files {
+            let bytes = crate::fsio::read(&f)?;
+            load_bytes(policy, &bytes, &f.display().to_string(), stats)?;
+        }
+        return Ok(());
+    }
+    let bytes = crate::fsio::read(path)?;
+    load_bytes(policy, &bytes, &path.display().to_string(), stats)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, e))?
+        .map(|e| e.map(|e| e.path()).map_err(|e| Error::io(dir, e)))
+        .collect::<Result<_>>()?;
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            walk(&p, out)?;
+        } else if matches!(
+            p.extension().and_then(|e| e.to_str()),
+            Some("yaml" | "yml" | "json")
+        ) {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// Load the documents of one file's bytes; `source` names it in errors.
+pub fn load_bytes(
+    policy: &mut Policy,
+    bytes: &[u8],
+    source: &str,
+    stats: &mut Stats,
+) -> Result<()> {
+    let text = std::str::from_utf8(bytes).map_err(|_| Error::input(source, "not UTF-8 text"))?;
+    load_str(policy, text, source, stats)
+}
+
+/// Load the documents of `text`.
+pub fn load_str(policy: &mut Policy, text: &str, source: &str, stats: &mut Stats) -> Result<()> {
+    stats.files += 1;
+    let docs: Vec<Value> = serde_saphyr::from_multiple(text).map_err(|e| {
+        let msg = e.to_string();
+        Error::input(
+            source,
+            format!(
+                "not valid YAML or JSON: {}",
+                msg.lines().next().unwrap_or("parse error")
+            ),
+        )
+    })?;
+    for (i, doc) in docs.into_iter().enumerate() {
+        if doc.is_null() {
+            continue; // an empty document (`---` at the start or end)
+        }
+        let at = format!("document {}", i + 1);
+        load_object(policy, doc, source, &at, stats)?;
+    }
+    Ok(())
+}
+
+fn describe(v: &Value, at: &str) -> String {
+    let kind = v.get("kind").and_then(Value::as_str).unwrap_or("");
+    let name = v
+        .get("metadata")
+        .and_then(|m| m.get("name"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    match (kind.is_empty(), name.is_empty()) {
+        (false, false) => format!("{kind} {name:?}"),
+        (false, true) => format!("{at}: {kind}"),
+        _ => at.to_string(),
+    }
+}
+
+fn load_object(
+    policy: &mut Policy,
+    v: Value,
+    source: &str,
+    at: &str,
+    stats: &mut Stats,
+) -> Result<()> {
+    let bad = |what: &str, problem: String| Error::input(source, format!("{what}: {problem}"));
+    let Value::Object(map) = &v else {
+        return Err(bad(
+            at,
+            "not an object (expected a Kubernetes manifest)".into(),
+        ));
+    };
+    let kind = match map.get("kind") {
+        Some(Value::String(k)) if !k.is_empty() => k.clone(),
+        Some(Value::String(_)) | None => {
+            return Err(bad(at, "Object 'Kind' is missing".into()));
+        }
+        Some(_) => return Err(bad(at, "kind is not a string".into())),
+    };
+    let what = describe(&v, at);
+    if kind == "List" || (kind.ends_with("List") && map.contains_key("items")) {
+        let items = match map.get("items") {
+            Some(Value::Array(items)) => items.clone(),
+            Some(Value::Null) | None => Vec::new(),
+            Some(_) => return Err(bad(&what, "items is not a list".into())),
+        };
+        for (j, item) in items.into_iter().enumerate() {
+            load_object(
+                policy,
+                item,
+                source,
+                &format!("{at}, item {}", j + 1),
+                stats,
+            )?;
+        }
+        return Ok(());
+    }
+    let rbac_kind = matches!(
+        kind.as_str(),
+        "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding"
+    );
+    if !rbac_kind {
+        *stats.ignored.entry(kind).or_default() += 1;
+        return Ok(());
+    }
+    let api_version = map.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+    if api_version != RBAC_V1 {
+        return Err(bad(
+            &what,
+            format!(
+                "apiVersion {api_version:?} is not served by the API server (RBAC is {RBAC_V1} since Kubernetes 1.22)"
+            ),
+        ));
+    }
+    let name_ok = v
+        .get("metadata")
+        .and_then(|m| m.get("name"))
+        .is_some_and(|n| n.as_str().is_some_and(|s| !s.is_empty()));
+    if !name_ok {
+        return Err(bad(
+            &what,
+            "metadata.name is missing or not a string".into(),
+        ));
+    }
+    match kind.as_str() {
+        "Role" | "ClusterRole" => {
+            let mut role: Role =
+                serde_json::from_value(v.clone()).map_err(|e| bad(&what, e.to_string()))?;
+            if kind == "Role" {
+                if role.aggregation_rule.is_some() {
+                    return Err(bad(&what, "a Role has no aggregationRule".into()));
+                }
+                if role.metadata.namespace.is_empty() {
+                    role.metadata.namespace = "default".into();
+                }
+                policy.add_role(role);
+            } else {
+                role.metadata.namespace.clear();
+                policy.add_cluster_role(role);
+            }
+        }
+        _ => {
+            if !map.contains_key("roleRef") || map.get("roleRef") == Some(&Value::Null) {
+                return Err(bad(&what, "no roleRef".into()));
+            }
+            let mut b: Binding =
+                serde_json::from_value(v.clone()).map_err(|e| bad(&what, e.to_string()))?;
+            let allowed_kinds: &[&str] = if kind == "RoleBinding" {
+                &["Role", "ClusterRole"]
+            } else {
+                &["ClusterRole"]
+            };
+            if !allowed_kinds.contains(&b.role_ref.kind.as_str()) {
+                return Err(bad(
+                    &what,
+                    format!(
+                        "roleRef.kind {:?} is not valid here (expected {})",
+                        b.role_ref.kind,
+                        allowed_kinds.join(" or ")
+                    ),
+                ));
+            }
+            if b.role_ref.name.is_empty() {
+                return Err(bad(&what, "roleRef.name is empty".into()));
+            }
+            if kind == "RoleBinding" {
+                if b.metadata.namespace.is_empty() {
+                    b.metadata.namespace = "default".into();
+                }
+                policy.add_role_binding(b);
+            } else {
+                b.metadata.namespace.clear();
+                policy.add_cluster_role_binding(b);
+            }
+        }
+    }
+    *stats.loaded.entry(kind).or_default() += 1;
+    Ok(())
+}

@@ -1,0 +1,304 @@
+//! The authorizer chain over small manifests: reasons in the API server's words, near
+//! misses, missing roles, aggregation, the privileged group, the Node authorizer.
+
+use super::manifest::{Stats, load_str};
+use super::{Attributes, Authorizer, Mode, Policy};
+use crate::Identity;
+
+fn policy(yaml: &str) -> Policy {
+    let mut p = Policy::default();
+    load_str(&mut p, yaml, "test.yaml", &mut Stats::default()).expect("loads");
+    p
+}
+
+fn req(
+    user: Identity,
+    verb: &str,
+    group: &str,
+    resource: &str,
+    ns: &str,
+    name: &str,
+) -> Attributes {
+    Attributes {
+        user,
+        verb: verb.into(),
+        api_group: group.into(),
+        resource: resource.into(),
+        namespace: ns.into(),
+        name: name.into(),
+        resource_request: true,
+        ..Attributes::default()
+    }
+}
+
+const PODS_READER: &str = r#"
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: pod-reader, labels: {agg: "yes-please"}}
+rules:
+- apiGroups: [""]
+  resources: [pods, pods/log]
+  verbs: [get, list]
+- apiGroups: [""]
+  resources: [configmaps]
+  resourceNames: [only-this]
+  verbs: [get]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: readers, namespace: dev}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: pod-reader}
+subjects:
+- {kind: Group, name: devs}
+- {kind: ServiceAccount, name: ci}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: ghost, namespace: dev}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: does-not-exist}
+subjects: [{kind: Group, name: devs}]
+"#;
+
+#[test]
+fn role_binding_to_cluster_role_grants_only_in_its_namespace() {
+    let az = Authorizer::new(vec![Mode::Rbac], policy(PODS_READER));
+    let dev = Identity::new("alice", ["devs"]);
+    let d = az.authorize(&req(dev.clone(), "get", "", "pods", "dev", ""));
+    assert!(d.allowed);
+    assert_eq!(
+        d.reason,
+        r#"RBAC: allowed by RoleBinding "readers/dev" of ClusterRole "pod-reader" to Group "devs""#
+    );
+    let d = az.authorize(&req(dev.clone(), "get", "", "pods", "prod", ""));
+    assert!(!d.allowed);
+    let d = az.authorize(&req(dev, "get", "", "pods", "", ""));
+    assert!(!d.allowed, "cluster-wide is not granted by a RoleBinding");
+}
+
+#[test]
+fn missing_role_is_reported_and_near_misses_named() {
+    let az = Authorizer::new(vec![Mode::Rbac], policy(PODS_READER));
+    let d = az.authorize(&req(
+        Identity::new("alice", ["devs"]),
+        "delete",
+        "",
+        "pods",
+        "dev",
+        "",
+    ));
+    assert!(!d.allowed && !d.denied);
+    assert_eq!(
+        d.reason,
+        r#"RBAC: role.rbac.authorization.k8s.io "does-not-exist" not found"#
+    );
+    assert_eq!(
+        d.near_misses,
+        [r#"RoleBinding "readers/dev" of ClusterRole "pod-reader" to Group "devs""#]
+    );
+}
+
+#[test]
+fn resource_names_never_match_a_request_without_a_name() {
+    let az = Authorizer::new(vec![Mode::Rbac], policy(PODS_READER));
+    let dev = Identity::new("alice", ["devs"]);
+    assert!(
+        az.authorize(&req(
+            dev.clone(),
+            "get",
+            "",
+            "configmaps",
+            "dev",
+            "only-this"
+        ))
+        .allowed
+    );
+    assert!(
+        !az.authorize(&req(dev.clone(), "get", "", "configmaps", "dev", "other"))
+            .allowed
+    );
+    assert!(
+        !az.authorize(&req(dev, "get", "", "configmaps", "dev", ""))
+            .allowed
+    );
+}
+
+#[test]
+fn service_account_subject_defaults_to_the_binding_namespace() {
+    let az = Authorizer::new(vec![Mode::Rbac], policy(PODS_READER));
+    let ci = Identity::new("system:serviceaccount:dev:ci", ["system:serviceaccounts"]);
+    let d = az.authorize(&req(ci, "list", "", "pods", "dev", ""));
+    assert_eq!(
+        d.reason,
+        r#"RBAC: allowed by RoleBinding "readers/dev" of ClusterRole "pod-reader" to ServiceAccount "ci/dev""#
+    );
+    let other = Identity::new("system:serviceaccount:prod:ci", ["system:serviceaccounts"]);
+    assert!(
+        !az.authorize(&req(other, "list", "", "pods", "dev", ""))
+            .allowed
+    );
+}
+
+#[test]
+fn aggregation_follows_labels_and_expressions_and_chains() {
+    let yaml = format!(
+        "{PODS_READER}\n---\n{}",
+        r#"
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: mid, labels: {tier: top}}
+aggregationRule:
+  clusterRoleSelectors:
+  - matchExpressions: [{key: agg, operator: In, values: [yes-please]}]
+rules: []
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: top}
+aggregationRule:
+  clusterRoleSelectors:
+  - matchLabels: {tier: top}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: top-for-bob}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: top}
+subjects: [{kind: User, name: bob}]
+"#
+    );
+    let az = Authorizer::new(vec![Mode::Rbac], policy(&yaml));
+    let d = az.authorize(&req(
+        Identity::new("bob", ["system:authenticated"]),
+        "get",
+        "",
+        "pods",
+        "",
+        "x",
+    ));
+    assert!(d.allowed, "{d:?}");
+    assert_eq!(
+        d.reason,
+        r#"RBAC: allowed by ClusterRoleBinding "top-for-bob" of ClusterRole "top" to User "bob""#
+    );
+    assert_eq!(az.policy.cluster_role("top").unwrap().rules.len(), 2);
+}
+
+#[test]
+fn privileged_group_first_and_node_graph_not_guessed() {
+    let az = Authorizer::new(vec![Mode::Node, Mode::Rbac], Policy::default());
+    let d = az.authorize(&req(
+        Identity::new("x", ["system:masters"]),
+        "delete",
+        "",
+        "nodes",
+        "",
+        "",
+    ));
+    assert!(d.allowed && d.reason.is_empty());
+    let node = Identity::node("w1");
+    let d = az.authorize(&req(node.clone(), "get", "", "secrets", "default", "s"));
+    assert!(!d.allowed && d.unknown.is_some(), "{d:?}");
+    let d = az.authorize(&req(node.clone(), "get", "", "nodes", "", "w1"));
+    assert!(d.allowed);
+    let d = az.authorize(&req(node.clone(), "get", "", "nodes", "", "w2"));
+    assert!(!d.allowed && d.unknown.is_none());
+    assert_eq!(
+        d.reason,
+        "node 'w1' cannot read 'w2', only its own Node object"
+    );
+    let d = az.authorize(&req(
+        node,
+        "update",
+        "coordination.k8s.io",
+        "leases",
+        "kube-node-lease",
+        "w1",
+    ));
+    assert!(d.allowed);
+}
+
+#[test]
+fn bad_manifests_name_file_and_object() {
+    let mut p = Policy::default();
+    let mut s = Stats::default();
+    let e = load_str(
+        &mut p,
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: x}\nrules: foo\n",
+        "f.yaml",
+        &mut s,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.starts_with("f.yaml: ClusterRole \"x\": "), "{e}");
+    let e = load_str(
+        &mut p,
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: b}\nsubjects: []\n",
+        "g.yaml",
+        &mut s,
+    )
+    .unwrap_err()
+    .to_string();
+    assert_eq!(e, "g.yaml: RoleBinding \"b\": no roleRef");
+    let e = load_str(&mut p, "a: [", "h.yaml", &mut s)
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("h.yaml: not valid YAML or JSON"), "{e}");
+}
+
+#[test]
+fn lists_and_other_kinds() {
+    let mut p = Policy::default();
+    let mut s = Stats::default();
+    load_str(
+        &mut p,
+        r#"{"apiVersion":"v1","kind":"List","items":[
+          {"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"}},
+          {"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role","metadata":{"name":"r","namespace":"a"},"rules":null}]}"#,
+        "l.json",
+        &mut s,
+    )
+    .unwrap();
+    assert_eq!(s.ignored.get("ConfigMap"), Some(&1));
+    assert_eq!(s.loaded.get("Role"), Some(&1));
+}
+
+#[test]
+fn yaml_1_1_booleans_where_strings_belong_are_refused_as_kubectl_does() {
+    for v in ["y", "yes", "on", "true", "123"] {
+        let mut p = Policy::default();
+        let text = format!(
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {{name: {v}}}\nrules: []\n"
+        );
+        // kubectl create --dry-run=client refuses these too: "json: cannot unmarshal bool
+        // into Go struct field ObjectMeta.metadata.name of type string".
+        let e = load_str(&mut p, &text, "b.yaml", &mut Stats::default()).unwrap_err();
+        assert!(e.to_string().contains("metadata.name"), "{v}: {e}");
+    }
+}
+
+#[test]
+fn modes_run_in_the_order_given_as_a_union() {
+    let node = Identity::node("w1");
+    let get_secret = req(node.clone(), "get", "", "secrets", "default", "s");
+    // Without the Node authorizer, nothing is left open: RBAC alone says no.
+    let rbac_only = Authorizer::new(vec![Mode::Rbac], Policy::default());
+    let d = rbac_only.authorize(&get_secret);
+    assert!(!d.allowed && d.unknown.is_none());
+    // A later Allow settles what the Node graph left open.
+    let allow = Authorizer::new(vec![Mode::Node, Mode::AlwaysAllow], Policy::default());
+    let d = allow.authorize(&get_secret);
+    assert!(d.allowed && d.unknown.is_none());
+    // AlwaysDeny has no opinion ("Everything is forbidden."), and its reason joins the
+    // others with a newline, as union.go joins them.
+    let deny = Authorizer::new(vec![Mode::AlwaysDeny, Mode::Node], Policy::default());
+    let d = deny.authorize(&req(node, "get", "", "nodes", "", "w2"));
+    assert!(!d.allowed && !d.denied);
+    assert_eq!(
+        d.reason,
+        "Everything is forbidden.\nnode 'w1' cannot read 'w2', only its own Node object"
+    );
+    // --list: the Node authorizer marks a node's rules incomplete; AlwaysAllow lists all.
+    let s = allow.rules_for(&Identity::node("w1"), "default");
+    assert!(s.incomplete);
+    assert_eq!(s.resource_rules.len(), 1);
+    assert_eq!(s.non_resource_rules.len(), 1);
+}
