@@ -430,8 +430,14 @@ pub fn run(a: CanIArgs) -> anyhow::Result<ExitStatus> {
             let outcome = whoami::authenticate(&cred, &trust, now);
             match outcome {
                 Outcome::Authenticated { identity, .. } => (identity, ns),
-                Outcome::Unauthorized { .. } => {
-                    // The API server answers 401 before authorization: whoami's Status.
+                Outcome::Undecidable { reason } => {
+                    return Err(usage(format!(
+                        "{reason}; give the trust material (--client-ca-file, --token-auth-file, --service-account-key-file or --pki-dir)"
+                    )));
+                }
+                Outcome::Unauthorized { .. } | Outcome::HandshakeFailed { .. } => {
+                    // The API server answers 401 (or the handshake fails) before
+                    // authorization: whoami's answer, exit 1.
                     if !a.quiet {
                         match output::structured(a.output, &report::object(&outcome, now))? {
                             Some(text) => super::emit(&text)?,
