@@ -14,7 +14,7 @@ mod layout;
 mod renew;
 
 pub use inventory::{FileRow, inventory};
-pub use renew::{RenewOutcome, Renewed, renew};
+pub use renew::{Options as RenewOptions, RenewOutcome, Renewed, renew, renew_with};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -186,10 +186,7 @@ pub fn check(inv: &Inventory, window: SignedDuration, now: Timestamp) -> CheckRe
         if c.facts.not_after <= now {
             problems.push(format!("expired at {}", c.facts.not_after));
         } else if left <= window {
-            problems.push(format!(
-                "expires within {}",
-                crate::duration::short_human(window)
-            ));
+            problems.push(format!("expires within {}", exact_duration(window)));
         }
         if c.facts.not_before > now {
             problems.push(format!("not valid before {}", c.facts.not_before));
@@ -306,6 +303,19 @@ pub fn check(inv: &Inventory, window: SignedDuration, now: Timestamp) -> CheckRe
         certificate_authorities: cas,
         unreadable,
     }
+}
+
+/// A span as the user would write it, exactly: the largest of `y` (365 d, kcred's year), `d`,
+/// `h`, `m`, `s` that divides it (`400d` stays `400d`, where apimachinery's
+/// `ShortHumanDuration` would round it to `1y`).
+pub fn exact_duration(d: SignedDuration) -> String {
+    let secs = d.as_secs();
+    for (unit, per) in [("y", 365 * 86_400), ("d", 86_400), ("h", 3600), ("m", 60)] {
+        if secs != 0 && secs % per == 0 {
+            return format!("{}{unit}", secs / per);
+        }
+    }
+    format!("{secs}s")
 }
 
 fn allows_server(f: &CertFacts) -> bool {

@@ -110,6 +110,47 @@ pub struct Report {
     pub dry_run: bool,
     /// Every file.
     pub files: Vec<Row>,
+    /// The counts a script branches on.
+    pub summary: Summary,
+}
+
+/// What a run did (in a dry run: would do), counted by file, for `-o json` readers and
+/// Makefiles: `changed` is false exactly when every file was kept.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// Files that did not exist and were written.
+    pub created: usize,
+    /// Files that fit and were left as they were.
+    pub kept: usize,
+    /// Certificates issued for keys that already existed.
+    pub issued: usize,
+    /// CA certificates re-made from their existing keys.
+    pub restored: usize,
+    /// Files replaced because they no longer fit (`--force`).
+    pub reissued: usize,
+    /// Whether any file was (in a dry run: would be) written.
+    pub changed: bool,
+    /// Files that need the user's attention (mismatched or in error).
+    pub problems: usize,
+}
+
+impl Summary {
+    /// Count `rows`.
+    pub fn of(rows: &[Row]) -> Summary {
+        let count = |a: Action| rows.iter().filter(|r| r.action == a).count();
+        let mut s = Summary {
+            created: count(Action::Created),
+            kept: count(Action::Kept),
+            issued: count(Action::Issued),
+            restored: count(Action::Restored),
+            reissued: count(Action::Reissued),
+            changed: false,
+            problems: rows.iter().filter(|r| r.action.is_problem()).count(),
+        };
+        s.changed = s.created + s.issued + s.restored + s.reissued > 0;
+        s
+    }
 }
 
 impl Report {
@@ -227,6 +268,7 @@ pub fn apply(
         layout: layout.to_string(),
         dir: opts.dir.display().to_string(),
         dry_run: opts.dry_run,
+        summary: Summary::of(&ctx.rows),
         files: ctx.rows,
     })
 }

@@ -467,3 +467,284 @@ fn kubeconfig_skip_existing_keeps_what_kubectl_reads_and_reports_a_new_server() 
     let err = env.fails(3, &base);
     assert!(err.contains("or --skip-existing to keep it"), "{err}");
 }
+
+/// Run kcred, return (exit code, stdout, stderr).
+fn run(env: &Env, args: &[&str]) -> (i32, String, String) {
+    let out = env.kcred().args(args).output().expect("run kcred");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn bootstrap(env: &Env, dir: &str, layout: &str) {
+    env.ok(&[
+        "bootstrap",
+        "--dir",
+        dir,
+        "--layout",
+        layout,
+        "--node",
+        "worker-1",
+        "--node",
+        "worker-2",
+        "--key-type",
+        "ecdsa-p256",
+    ]);
+}
+
+#[test]
+fn bootstrap_json_summary_and_quiet_and_one_summary_line_when_failing() {
+    let env = Env::new();
+    let (code, out, _) = run(
+        &env,
+        &[
+            "bootstrap",
+            "--dir",
+            "k",
+            "--key-type",
+            "ecdsa-p256",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let files = v["files"].as_array().unwrap().len() as u64;
+    assert_eq!(v["summary"]["created"], files);
+    assert_eq!(v["summary"]["kept"], 0);
+    assert_eq!(v["summary"]["changed"], true);
+    assert_eq!(v["summary"]["problems"], 0);
+    // Re-run: nothing changed, everything kept.
+    let (code, out, _) = run(
+        &env,
+        &[
+            "bootstrap",
+            "--dir",
+            "k",
+            "--key-type",
+            "ecdsa-p256",
+            "-o",
+            "json",
+        ],
+    );
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["summary"]["kept"], files);
+    assert_eq!(v["summary"]["changed"], false);
+    assert_eq!(v["summary"]["issued"], 0);
+    // Quiet: only the summary when all is well.
+    let (code, out, err) = run(
+        &env,
+        &["bootstrap", "--dir", "k", "--key-type", "ecdsa-p256", "-q"],
+    );
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), 1, "{out}");
+    assert!(out.contains(" kept,"), "{out}");
+    assert!(err.is_empty(), "{err}");
+    // A certificate that no longer fits: the quiet table shows it, stderr has one summary line.
+    std::fs::copy(
+        env.path("k/pki/front-proxy-client.crt"),
+        env.path("k/pki/apiserver.crt"),
+    )
+    .unwrap();
+    let (code, out, err) = run(
+        &env,
+        &["bootstrap", "--dir", "k", "--key-type", "ecdsa-p256", "-q"],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("pki/apiserver.crt") && l.contains("mismatch")),
+        "{out}"
+    );
+    assert!(!out.contains("pki/ca.crt"), "{out}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("kcred: bootstrap: 1 problem in "), "{err}");
+}
+
+#[test]
+fn check_summary_line_quiet_and_exact_window() {
+    let env = Env::new();
+    bootstrap(&env, "k", "kubeadm");
+    // 400d is said as given, not rounded to 1y.
+    let (code, out, err) = run(&env, &["check", "--dir", "k", "--expiring-within", "400d"]);
+    assert_eq!(code, 1);
+    assert!(out.contains("expires within 400d"), "{out}");
+    assert!(!out.contains("expires within 1y"), "{out}");
+    let leaves = out
+        .lines()
+        .filter(|l| l.contains("expires within 400d"))
+        .count();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(
+        err.starts_with(&format!("kcred: check: {leaves} problems in ")),
+        "{err}"
+    );
+    assert!(err.trim_end().ends_with("files (k)"), "{err}");
+    // Quiet and fine: one summary line; quiet and failing: only the problem rows.
+    let (code, out, _) = run(&env, &["check", "--dir", "k", "-q"]);
+    assert_eq!(code, 0);
+    assert_eq!(
+        out.trim(),
+        format!(
+            "0 problems in {} files (k)",
+            out.split(" in ").nth(1).unwrap().split(' ').next().unwrap()
+        )
+    );
+    let (code, out, _) = run(
+        &env,
+        &["check", "--dir", "k", "-q", "--expiring-within", "400d"],
+    );
+    assert_eq!(code, 1);
+    assert!(
+        !out.contains("CERTIFICATE AUTHORITY   EXPIRES"),
+        "no CA table: {out}"
+    );
+    assert!(
+        out.lines()
+            .skip(1)
+            .all(|l| l.is_empty() || l.contains("expires within 400d")),
+        "{out}"
+    );
+}
+
+#[test]
+fn check_and_renew_name_a_kubeadm_pki_dir_given_directly_as_kubeadm_does() {
+    let env = Env::new();
+    bootstrap(&env, "k", "kubeadm");
+    let names = |args: &[&str]| -> Vec<String> {
+        let (_, out, _) = run(&env, args);
+        let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+        let mut n: Vec<String> = v["certificates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["name"].as_str().unwrap().to_string())
+            .filter(|n| !n.ends_with(".conf") && !n.contains('/'))
+            .collect();
+        n.sort();
+        n
+    };
+    let from_parent = names(&["check", "--dir", "k", "-o", "json"]);
+    let from_pki = names(&["check", "--cert-dir", "k/pki", "-o", "json"]);
+    assert!(
+        from_pki.contains(&"etcd-server".to_string()),
+        "{from_pki:?}"
+    );
+    assert_eq!(from_pki, from_parent);
+    // renew takes the same names, with kubeadm's --cert-dir; openssl verifies the result.
+    let old = std::fs::read(env.path("k/pki/etcd/server.crt")).unwrap();
+    let out = env.ok(&["renew", "--cert-dir", "k/pki", "etcd-server"]);
+    assert!(out.starts_with("etcd-server renewed"), "{out}");
+    assert_ne!(
+        std::fs::read(env.path("k/pki/etcd/server.crt")).unwrap(),
+        old
+    );
+    openssl_verifies(&env.path("k/pki/etcd"), "ca.crt", "server.crt", "sslserver");
+}
+
+#[test]
+fn check_shows_a_file_column_where_one_name_has_two_files() {
+    let env = Env::new();
+    bootstrap(&env, "h", "hard-way");
+    let out = env.ok(&["check", "--dir", "h"]);
+    let header = out.lines().next().unwrap();
+    assert!(
+        header.starts_with("CERTIFICATE") && header.contains(" FILE "),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("admin ") && l.contains("admin.crt")),
+        "{out}"
+    );
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("admin ") && l.contains("admin.kubeconfig")),
+        "{out}"
+    );
+    // A kubeadm directory has one file per name: its table is kubeadm's, without FILE.
+    bootstrap(&env, "k", "kubeadm");
+    let out = env.ok(&["check", "--dir", "k"]);
+    assert!(!out.lines().next().unwrap().contains("FILE"), "{out}");
+}
+
+#[test]
+fn renew_order_is_the_plans_on_every_run_and_advice_fits_the_layout() {
+    let env = Env::new();
+    bootstrap(&env, "h", "hard-way");
+    let names = |out: &str| -> Vec<String> {
+        out.lines()
+            .filter(|l| l.contains(" renewed (expires"))
+            .map(|l| l.split(' ').next().unwrap().to_string())
+            .collect()
+    };
+    let first = env.ok(&["renew", "--dir", "h", "--all"]);
+    assert_eq!(
+        names(&first),
+        [
+            "admin",
+            "worker-1",
+            "worker-2",
+            "kube-proxy",
+            "kube-scheduler",
+            "kube-controller-manager",
+            "kube-api-server",
+            "service-accounts"
+        ]
+    );
+    for _ in 0..3 {
+        assert_eq!(
+            names(&env.ok(&["renew", "--dir", "h", "all"])),
+            names(&first)
+        );
+    }
+    assert!(!first.contains("etcd"), "no etcd in the hard way: {first}");
+    assert!(first.contains("kubelets"), "{first}");
+    // openssl verifies a renewed client certificate.
+    openssl_verifies(&env.path("h"), "ca.crt", "worker-2.crt", "sslclient");
+
+    bootstrap(&env, "k", "kubeadm");
+    let out = env.ok(&["renew", "--dir", "k", "--all"]);
+    let n = names(&out);
+    let pos = |x: &str| n.iter().position(|y| y == x).unwrap();
+    // kubeadm's certlist.go order: etcd-server before etcd-peer.
+    assert!(
+        pos("apiserver") < pos("etcd-server") && pos("etcd-server") < pos("etcd-peer"),
+        "{n:?}"
+    );
+    assert!(out.contains("and etcd"), "{out}");
+}
+
+#[test]
+fn renew_dry_run_writes_nothing_and_expiring_within_selects() {
+    let env = Env::new();
+    bootstrap(&env, "k", "kubeadm");
+    let before = snapshot(&env.path("k"));
+    let out = env.ok(&["renew", "--dir", "k", "all", "--dry-run"]);
+    assert!(out.contains("apiserver would be renewed"), "{out}");
+    assert!(out.contains("dry run, nothing written"), "{out}");
+    assert_eq!(snapshot(&env.path("k")), before);
+    // Nothing expires within 30 days: nothing renewed, each said on stderr, nothing written.
+    let (code, out, err) = run(&env, &["renew", "--dir", "k", "--expiring-within", "30d"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains(" renewed ("), "{out}");
+    assert!(err.contains("apiserver not renewed: expires"), "{err}");
+    assert!(err.contains("not within 30d"), "{err}");
+    assert_eq!(snapshot(&env.path("k")), before);
+    // Everything expires within 400 days; -q says only the summary.
+    let (code, out, _) = run(
+        &env,
+        &["renew", "--dir", "k", "--expiring-within", "400d", "-q"],
+    );
+    assert_eq!(code, 0);
+    assert!(
+        out.starts_with("12 certificates renewed in k\n")
+            || out.lines().next().unwrap().ends_with("renewed in k"),
+        "{out}"
+    );
+    assert_ne!(snapshot(&env.path("k")), before);
+    openssl_verifies(&env.path("k/pki"), "ca.crt", "apiserver.crt", "sslserver");
+}
