@@ -178,6 +178,7 @@ fn planned_usages() -> BTreeMap<String, Usage> {
 pub fn check(inv: &Inventory, window: SignedDuration, now: Timestamp) -> CheckReport {
     let usages = planned_usages();
     let cluster_ca = inv.cluster_ca();
+    let pki_root = layout::is_kubeadm_pki(&inv.dir);
     let mut certificates = Vec::new();
     let mut cas = Vec::new();
     for c in &inv.certs {
@@ -224,7 +225,13 @@ pub fn check(inv: &Inventory, window: SignedDuration, now: Timestamp) -> CheckRe
                 None => problems
                     .push("chain does not verify: not signed by any CA in the directory".into()),
             }
-            if let Some(u) = usages.get(&file)
+            // A kubeadm `pki/` given directly names its files without the `pki/` prefix.
+            let planned = usages.get(&file).or_else(|| {
+                pki_root
+                    .then(|| usages.get(&format!("pki/{file}")))
+                    .flatten()
+            });
+            if let Some(u) = planned
                 && ((u.client() && !c.facts.allows_client_auth())
                     || (u.server() && !allows_server(&c.facts)))
             {

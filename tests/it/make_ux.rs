@@ -643,6 +643,23 @@ fn check_and_renew_name_a_kubeadm_pki_dir_given_directly_as_kubeadm_does() {
         old
     );
     openssl_verifies(&env.path("k/pki/etcd"), "ca.crt", "server.crt", "sslserver");
+    // The role checks hold for the pki directory given directly: a client certificate in
+    // apiserver.crt is caught.
+    for ext in ["crt", "key"] {
+        std::fs::copy(
+            env.path(&format!("k/pki/front-proxy-client.{ext}")),
+            env.path(&format!("k/pki/apiserver.{ext}")),
+        )
+        .unwrap();
+    }
+    let (code, out, _) = run(&env, &["check", "--cert-dir", "k/pki", "-q"]);
+    assert_eq!(code, 1);
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("apiserver ")
+                && l.contains("wrong usage for its role: needs server")),
+        "{out}"
+    );
 }
 
 #[test]
