@@ -114,6 +114,28 @@ pub fn check_writable(paths: &[&Path], force: bool) -> Result<()> {
     Ok(())
 }
 
+/// Which of `paths` exist, for `--skip-existing`. A symbolic link or a directory is refused
+/// as [`check_writable`] refuses it.
+pub fn existing(paths: &[&Path]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for path in paths {
+        match fs::symlink_metadata(path) {
+            Ok(m) if m.file_type().is_symlink() => {
+                return Err(Error::Symlink {
+                    path: path.display().to_string(),
+                });
+            }
+            Ok(m) if m.is_dir() => {
+                return Err(Error::input(path, "is a directory; give a file path"));
+            }
+            Ok(_) => out.push(path.to_path_buf()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io(path, e)),
+        }
+    }
+    Ok(out)
+}
+
 /// Write every output, after checking them all first (see [`check_writable`]).
 pub fn write_all(outputs: &[Output], force: bool) -> Result<()> {
     let paths: Vec<&Path> = outputs.iter().map(|o| o.path.as_path()).collect();

@@ -55,7 +55,8 @@ pub fn inventory(dir: &Path) -> Result<Inventory> {
             layout: layout::detect(dir),
             ..Inventory::default()
         },
-        kubeadm: dir.join("pki").is_dir(),
+        kubeadm: dir.join("pki").is_dir() || layout::is_kubeadm_pki(dir),
+        pki_root: layout::is_kubeadm_pki(dir),
     };
     let cert_paths: Vec<PathBuf> = files
         .iter()
@@ -163,6 +164,8 @@ type Pem = (zeroize::Zeroizing<Vec<u8>>, Option<PathBuf>);
 struct Reader {
     inv: Inventory,
     kubeadm: bool,
+    /// The directory is a kubeadm `pki/` itself (`--cert-dir /etc/kubernetes/pki`).
+    pki_root: bool,
 }
 
 impl Reader {
@@ -174,6 +177,10 @@ impl Reader {
     fn stem_name(&self, path: &Path) -> String {
         let rel = path.strip_prefix(&self.inv.dir).unwrap_or(path);
         let no_ext = rel.with_extension("").display().to_string();
+        if self.pki_root {
+            // Named as from the parent directory: `etcd/server` is `etcd-server` either way.
+            return no_ext.replace('/', "-");
+        }
         match no_ext.strip_prefix("pki/") {
             Some(inner) if self.kubeadm => inner.replace('/', "-"),
             _ => no_ext,

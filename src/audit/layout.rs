@@ -40,6 +40,24 @@ pub fn is_ca_file(rel: &str) -> bool {
     })
 }
 
+/// Whether `dir` is a kubeadm `pki/` directory itself, as kubeadm's `--cert-dir` names it
+/// (default `/etc/kubernetes/pki`, `cmd/kubeadm/app/constants/constants.go`): its CA with a
+/// file only kubeadm's layout has beside it (the hard-way layout calls the API server
+/// certificate `kube-api-server`).
+pub fn is_kubeadm_pki(dir: &Path) -> bool {
+    !dir.join("pki").is_dir()
+        && dir.join("ca.crt").is_file()
+        && ([
+            "apiserver.crt",
+            "apiserver.key",
+            "front-proxy-ca.crt",
+            "sa.key",
+        ]
+        .iter()
+        .any(|f| dir.join(f).is_file())
+            || dir.join("etcd/ca.crt").is_file())
+}
+
 /// Which embedded layout `dir` is laid out as, if any.
 pub fn detect(dir: &Path) -> Option<&'static str> {
     if dir.join("pki").is_dir() {

@@ -14,7 +14,7 @@ mod layout;
 mod renew;
 
 pub use inventory::{FileRow, inventory};
-pub use renew::{RenewOutcome, Renewed, renew};
+pub use renew::{Options as RenewOptions, RenewOutcome, Renewed, renew, renew_with};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -178,6 +178,7 @@ fn planned_usages() -> BTreeMap<String, Usage> {
 pub fn check(inv: &Inventory, window: SignedDuration, now: Timestamp) -> CheckReport {
     let usages = planned_usages();
     let cluster_ca = inv.cluster_ca();
+    let pki_root = layout::is_kubeadm_pki(&inv.dir);
     let mut certificates = Vec::new();
     let mut cas = Vec::new();
     for c in &inv.certs {
@@ -186,10 +187,7 @@ pub fn check(inv: &Inventory, window: SignedDuration, now: Timestamp) -> CheckRe
         if c.facts.not_after <= now {
             problems.push(format!("expired at {}", c.facts.not_after));
         } else if left <= window {
-            problems.push(format!(
-                "expires within {}",
-                crate::duration::short_human(window)
-            ));
+            problems.push(format!("expires within {}", exact_duration(window)));
         }
         if c.facts.not_before > now {
             problems.push(format!("not valid before {}", c.facts.not_before));
@@ -227,7 +225,13 @@ pub fn check(inv: &Inventory, window: SignedDuration, now: Timestamp) -> CheckRe
                 None => problems
                     .push("chain does not verify: not signed by any CA in the directory".into()),
             }
-            if let Some(u) = usages.get(&file)
+            // A kubeadm `pki/` given directly names its files without the `pki/` prefix.
+            let planned = usages.get(&file).or_else(|| {
+                pki_root
+                    .then(|| usages.get(&format!("pki/{file}")))
+                    .flatten()
+            });
+            if let Some(u) = planned
                 && ((u.client() && !c.facts.allows_client_auth())
                     || (u.server() && !allows_server(&c.facts)))
             {
@@ -306,6 +310,19 @@ pub fn check(inv: &Inventory, window: SignedDuration, now: Timestamp) -> CheckRe
         certificate_authorities: cas,
         unreadable,
     }
+}
+
+/// A span as the user would write it, exactly: the largest of `y` (365 d, kcred's year), `d`,
+/// `h`, `m`, `s` that divides it (`400d` stays `400d`, where apimachinery's
+/// `ShortHumanDuration` would round it to `1y`).
+pub fn exact_duration(d: SignedDuration) -> String {
+    let secs = d.as_secs();
+    for (unit, per) in [("y", 365 * 86_400), ("d", 86_400), ("h", 3600), ("m", 60)] {
+        if secs != 0 && secs % per == 0 {
+            return format!("{}{unit}", secs / per);
+        }
+    }
+    format!("{secs}s")
 }
 
 fn allows_server(f: &CertFacts) -> bool {

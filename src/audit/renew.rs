@@ -48,6 +48,35 @@ pub fn renew(
     names: Option<&[String]>,
     validity: SignedDuration,
 ) -> Result<RenewOutcome> {
+    renew_with(
+        inv,
+        names,
+        &Options {
+            validity,
+            ..Options::default()
+        },
+    )
+}
+
+/// How to renew.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// The new lifetime (never beyond the CA's).
+    pub validity: SignedDuration,
+    /// Renew only certificates that expire within this span of now (`None`: every one
+    /// selected); the others are reported as skipped.
+    pub expiring_within: Option<SignedDuration>,
+    /// Sign and prepare everything, write nothing: the outcome is the plan.
+    pub dry_run: bool,
+}
+
+/// [`renew`] with every option.
+pub fn renew_with(
+    inv: &Inventory,
+    names: Option<&[String]>,
+    opts: &Options,
+) -> Result<RenewOutcome> {
+    let validity = opts.validity;
     for row in &inv.rows {
         if row.unreadable || (names.is_none() && row.missing) {
             let why = row.problems.first().cloned().unwrap_or_default();
@@ -113,13 +142,38 @@ pub fn renew(
         }
     };
 
+    let mut selected = selected;
+    if let Some(window) = opts.expiring_within {
+        let now = Timestamp::now();
+        selected.retain(|c| {
+            let due = c.facts.not_after.duration_since(now) <= window;
+            if !due {
+                skipped.push((
+                    c.name.clone(),
+                    format!(
+                        "expires {}, not within {}",
+                        c.facts.not_after.strftime("%Y-%m-%d"),
+                        super::exact_duration(window)
+                    ),
+                ));
+            }
+            due
+        });
+    }
+    // The plan's order (kubeadm's certlist.go order for a kubeadm directory), then by name:
+    // the same on every run, whatever the certificates' bytes.
+    let order = plan_order(inv);
+    selected.sort_by_cached_key(|c| (order(c), c.name.clone()));
+
     // Sign everything first; write only when every renewal could be signed. Copies of one
     // certificate (admin.crt and admin.kubeconfig) get the same new certificate.
     let mut new_certs: BTreeMap<Vec<u8>, (String, Vec<u8>)> = BTreeMap::new();
+    let mut signed_order: Vec<Vec<u8>> = Vec::new();
     for c in &selected {
         if new_certs.contains_key(&c.der) {
             continue;
         }
+        signed_order.push(c.der.clone());
         let key = c.key.as_ref().ok_or_else(|| {
             Error::input(
                 location_path(&inv.dir, c),
@@ -148,7 +202,8 @@ pub fn renew(
     // Every copy is prepared (its file read and re-rendered) and every destination checked
     // before the first write.
     let mut writes: Vec<(PathBuf, Vec<u8>, u32, String)> = Vec::new();
-    for (old, (name, new)) in &new_certs {
+    for old in &signed_order {
+        let (name, new) = &new_certs[old];
         for copy in inv.certs.iter().filter(|c| &c.der == old) {
             let (path, contents, mode) = render_copy(copy, new)?;
             if !writes.iter().any(|w| w.0 == path) {
@@ -158,11 +213,14 @@ pub fn renew(
     }
     let paths: Vec<&std::path::Path> = writes.iter().map(|w| w.0.as_path()).collect();
     fsio::check_writable(&paths, true)?;
-    for (path, contents, mode, _) in &writes {
-        fsio::write_atomic(path, contents, *mode, true)?;
+    if !opts.dry_run {
+        for (path, contents, mode, _) in &writes {
+            fsio::write_atomic(path, contents, *mode, true)?;
+        }
     }
     let mut out = Vec::new();
-    for (name, new) in new_certs.values() {
+    for old in &signed_order {
+        let (name, new) = &new_certs[old];
         let files = writes
             .iter()
             .filter(|w| &w.3 == name)
@@ -181,6 +239,51 @@ pub fn renew(
         renewed: out,
         skipped,
     })
+}
+
+/// A sort key placing a certificate where its layout's plan lists it (`usize::MAX` when the
+/// directory follows no embedded layout, or the plan does not list it).
+fn plan_order(inv: &Inventory) -> impl Fn(&Found) -> usize + '_ {
+    let plan = inv.layout.and_then(|l| crate::plan::Plan::embedded(l).ok());
+    move |c: &Found| {
+        let Some(plan) = &plan else {
+            return usize::MAX;
+        };
+        let file = match &c.location {
+            Location::File { cert, .. } => rel(&inv.dir, cert),
+            Location::Kubeconfig { path, .. } => rel(&inv.dir, path),
+            Location::Referenced { kubeconfig, .. } => rel(&inv.dir, kubeconfig),
+        };
+        let names = |e: &crate::plan::Entry| {
+            let mut v: Vec<String> = e.file.iter().map(|f| format!("{f}.crt")).collect();
+            v.extend(e.kubeconfig.iter().cloned());
+            v
+        };
+        // Exact entries first; a per-node pattern (`{node}.kubeconfig`) matches what is left.
+        let exact = plan
+            .credentials
+            .iter()
+            .position(|e| e.for_each.is_none() && names(e).iter().any(|n| n == &file));
+        exact
+            .or_else(|| {
+                plan.credentials.iter().position(|e| {
+                    e.for_each.is_some() && names(e).iter().any(|n| matches_pattern(n, &file))
+                })
+            })
+            .unwrap_or(usize::MAX)
+    }
+}
+
+/// Whether `file` is `pattern` with its one `{placeholder}` filled by a path segment.
+fn matches_pattern(pattern: &str, file: &str) -> bool {
+    let (Some(open), Some(close)) = (pattern.find('{'), pattern.find('}')) else {
+        return pattern == file;
+    };
+    let (prefix, suffix) = (&pattern[..open], &pattern[close + 1..]);
+    file.len() > prefix.len() + suffix.len()
+        && file.starts_with(prefix)
+        && file.ends_with(suffix)
+        && !file[prefix.len()..file.len() - suffix.len()].contains('/')
 }
 
 fn location_path(_dir: &std::path::Path, c: &Found) -> PathBuf {

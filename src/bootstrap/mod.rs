@@ -16,7 +16,8 @@
 //! Independent keys are generated first, in parallel on all cores (rayon); signing and
 //! writing then follow the plan's order.
 
-mod kubeconfigs;
+pub mod fit;
+pub mod kubeconfigs;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -109,6 +110,47 @@ pub struct Report {
     pub dry_run: bool,
     /// Every file.
     pub files: Vec<Row>,
+    /// The counts a script branches on.
+    pub summary: Summary,
+}
+
+/// What a run did (in a dry run: would do), counted by file, for `-o json` readers and
+/// Makefiles: `changed` is false exactly when every file was kept.
+#[derive(Clone, Debug, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// Files that did not exist and were written.
+    pub created: usize,
+    /// Files that fit and were left as they were.
+    pub kept: usize,
+    /// Certificates issued for keys that already existed.
+    pub issued: usize,
+    /// CA certificates re-made from their existing keys.
+    pub restored: usize,
+    /// Files replaced because they no longer fit (`--force`).
+    pub reissued: usize,
+    /// Whether any file was (in a dry run: would be) written.
+    pub changed: bool,
+    /// Files that need the user's attention (mismatched or in error).
+    pub problems: usize,
+}
+
+impl Summary {
+    /// Count `rows`.
+    pub fn of(rows: &[Row]) -> Summary {
+        let count = |a: Action| rows.iter().filter(|r| r.action == a).count();
+        let mut s = Summary {
+            created: count(Action::Created),
+            kept: count(Action::Kept),
+            issued: count(Action::Issued),
+            restored: count(Action::Restored),
+            reissued: count(Action::Reissued),
+            changed: false,
+            problems: rows.iter().filter(|r| r.action.is_problem()).count(),
+        };
+        s.changed = s.created + s.issued + s.restored + s.reissued > 0;
+        s
+    }
 }
 
 impl Report {
@@ -226,6 +268,7 @@ pub fn apply(
         layout: layout.to_string(),
         dir: opts.dir.display().to_string(),
         dry_run: opts.dry_run,
+        summary: Summary::of(&ctx.rows),
         files: ctx.rows,
     })
 }
@@ -385,7 +428,7 @@ impl Ctx<'_> {
                 let key_path = join(&self.opts.dir, &key_rel);
                 if let Some(why) = CertFacts::from_der(&cert)
                     .ok()
-                    .and_then(|f| out_of_validity(&f, self.now))
+                    .and_then(|f| fit::out_of_validity(&f, self.now))
                 {
                     return self.stale_ca(cred, &crt_rel, key, &cert, why);
                 }
@@ -718,18 +761,6 @@ fn pem_of(key: &PrivateKey) -> Result<Vec<u8>> {
         .to_vec())
 }
 
-/// Why a certificate cannot be used at `now`: the API server (and Go's crypto/x509,
-/// `Certificate.isValid`) rejects one outside NotBefore..NotAfter, so it no longer fits any plan.
-fn out_of_validity(facts: &CertFacts, now: Timestamp) -> Option<String> {
-    if facts.not_after <= now {
-        Some(format!("expired at {}", facts.not_after))
-    } else if facts.not_before > now {
-        Some(format!("not valid before {}", facts.not_before))
-    } else {
-        None
-    }
-}
-
 /// Why an existing certificate no longer fits its plan entry, or `None` if it does.
 fn misfit(
     cred: &Credential,
@@ -738,57 +769,14 @@ fn misfit(
     issuer: &Issuer,
     now: Timestamp,
 ) -> Option<String> {
-    let facts = match CertFacts::from_der(cert) {
-        Ok(f) => f,
-        Err(e) => return Some(e),
-    };
-    if let Some(why) = out_of_validity(&facts, now) {
-        return Some(why);
-    }
-    if !key.matches_public_key(&facts.spki_der).unwrap_or(false) {
-        return Some("the certificate does not match its key".into());
-    }
-    if !pki::signed_by(cert, issuer.cert_der()) {
-        return Some(format!(
-            "not signed by its CA {:?}",
-            cred.ca.as_deref().unwrap_or("")
-        ));
-    }
-    let want = &cred.spec.subject;
-    if facts.subject_fields != *want {
-        return Some(format!(
-            "subject is CN={:?} O={:?}, the plan says CN={:?} O={:?}",
-            facts.subject_fields.common_name,
-            facts.subject_fields.organizations,
-            want.common_name,
-            want.organizations
-        ));
-    }
-    let mut have: Vec<String> = facts
-        .subject_alt_names
-        .iter()
-        .map(|s| {
-            s.trim_start_matches("DNS:")
-                .trim_start_matches("IP:")
-                .to_string()
-        })
-        .collect();
-    let mut wanted: Vec<String> = cred.spec.sans.iter().map(|s| s.to_string()).collect();
-    have.sort();
-    wanted.sort();
-    if have != wanted {
-        return Some(format!(
-            "SANs are [{}], the plan says [{}]",
-            have.join(", "),
-            wanted.join(", ")
-        ));
-    }
-    let usage = cred.spec.usage.unwrap_or_default();
-    let has = |n: &str| facts.extended_key_usage.iter().any(|e| e == n);
-    if has("TLS Web Client Authentication") != usage.client()
-        || has("TLS Web Server Authentication") != usage.server()
-    {
-        return Some(format!("extended key usage is not {usage}"));
-    }
-    None
+    let ca = cred.ca.as_deref().unwrap_or("");
+    fit::misfit(
+        &cred.spec,
+        ca,
+        key,
+        cert,
+        issuer.cert_der(),
+        now,
+        "the plan",
+    )
 }

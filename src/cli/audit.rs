@@ -12,27 +12,39 @@ use crate::exit_codes::ExitStatus;
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {
-    /// A kubeadm, hard-way or kcred PKI directory.
-    #[arg(long, value_name = "DIR")]
+    /// A kubeadm, hard-way or kcred PKI directory (kubeadm's --cert-dir is accepted).
+    #[arg(long, value_name = "DIR", alias = "cert-dir")]
     dir: PathBuf,
     /// Flag certificates expiring within this span.
     #[arg(long, value_name = "D", default_value = "30d", value_parser = parse_duration)]
     expiring_within: SignedDuration,
+    /// Print only the certificates with problems and the summary (table output).
+    #[arg(short, long)]
+    quiet: bool,
     #[command(flatten)]
     output: OutputArg,
 }
 
 #[derive(Debug, Args)]
 pub struct RenewArgs {
-    /// A kubeadm, hard-way or kcred PKI directory.
-    #[arg(long, value_name = "DIR")]
+    /// A kubeadm, hard-way or kcred PKI directory (kubeadm's --cert-dir is accepted).
+    #[arg(long, value_name = "DIR", alias = "cert-dir")]
     dir: PathBuf,
-    /// Renew every leaf certificate (CAs are never renewed).
-    #[arg(long, conflicts_with = "names", required_unless_present = "names")]
+    /// Renew every leaf certificate (CAs are never renewed); kubeadm's `renew all` also works.
+    #[arg(long, conflicts_with = "names", required_unless_present_any = ["names", "expiring_within"])]
     all: bool,
-    /// Names as `kcred check` shows them (apiserver, admin.conf, etcd-server, …).
+    /// Names as `kcred check` shows them (apiserver, admin.conf, etcd-server, …), or `all`.
     #[arg(value_name = "NAME")]
     names: Vec<String>,
+    /// Renew only the certificates (named, or all) that expire within this span.
+    #[arg(long, value_name = "D", value_parser = parse_duration)]
+    expiring_within: Option<SignedDuration>,
+    /// Print what would be renewed; write nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Print only problems and the summary.
+    #[arg(short, long)]
+    quiet: bool,
     /// New lifetime (never beyond the CA's).
     #[arg(long, value_name = "D", default_value = "1y", value_parser = parse_duration)]
     validity: SignedDuration,
@@ -45,22 +57,52 @@ pub fn check(a: CheckArgs) -> anyhow::Result<ExitStatus> {
     let report = audit::check(&inv, a.expiring_within, Timestamp::now());
     match output::structured(a.output.format, &report)? {
         Some(text) => super::emit(&text)?,
-        None => super::emit(table(&report))?,
+        None => super::emit(table(&report, a.quiet))?,
     }
-    // A file that could not be read is also said on stderr, one line each, so that a script
-    // reading only the JSON (or only the exit code) still has the reason in its log.
-    for (file, why) in report.unreadable.iter().take(3) {
-        if why.contains(file.as_str()) {
-            eprintln!("kcred: {}", sanitize(why));
-        } else {
-            eprintln!("kcred: {}: {}", sanitize(file), sanitize(why));
+    let rows = || {
+        report
+            .certificates
+            .iter()
+            .chain(&report.certificate_authorities)
+    };
+    let troubled = rows().filter(|r| !r.problems.is_empty()).count();
+    let files: std::collections::BTreeSet<&str> = rows()
+        .map(|r| r.file.as_str())
+        .chain(report.unreadable.keys().map(String::as_str))
+        .collect();
+    let summary = format!(
+        "{} in {} files ({})",
+        super::bootstrap::problems(troubled.max(report.unreadable.len())),
+        files.len(),
+        sanitize(&a.dir.display().to_string())
+    );
+    if report.has_problems() {
+        // One line a script's log keeps, whatever stdout was sent to. A file that could not
+        // be read is named in it, so that a script reading only the JSON (or only the exit
+        // code) still has the reason in its log; more such files get a line each (three at
+        // most).
+        let mut unreadable = report.unreadable.iter().map(|(file, why)| {
+            if why.contains(file.as_str()) {
+                sanitize(why)
+            } else {
+                format!("{}: {}", sanitize(file), sanitize(why))
+            }
+        });
+        match unreadable.next() {
+            Some(first) => eprintln!("kcred: check: {summary}: {first}"),
+            None => eprintln!("kcred: check: {summary}"),
         }
-    }
-    if report.unreadable.len() > 3 {
-        eprintln!(
-            "kcred: and {} more unreadable files (see PROBLEMS)",
-            report.unreadable.len() - 3
-        );
+        for line in unreadable.by_ref().take(2) {
+            eprintln!("kcred: {line}");
+        }
+        if report.unreadable.len() > 3 {
+            eprintln!(
+                "kcred: and {} more unreadable files (see PROBLEMS)",
+                report.unreadable.len() - 3
+            );
+        }
+    } else if a.quiet && a.output.format == output::Format::Table {
+        super::emit(format!("{summary}\n"))?;
     }
     Ok(if report.has_problems() {
         ExitStatus::CheckFailed
@@ -70,7 +112,7 @@ pub fn check(a: CheckArgs) -> anyhow::Result<ExitStatus> {
 }
 
 /// kubeadm's `check-expiration` tables with a PROBLEMS column.
-fn table(r: &CheckReport) -> String {
+fn table(r: &CheckReport, quiet: bool) -> String {
     let expires = |row: &CheckRow| {
         row.expiration_date
             .map(|t| t.strftime("%b %d, %Y %H:%M UTC").to_string())
@@ -97,7 +139,25 @@ fn table(r: &CheckReport) -> String {
         "CERTIFICATE AUTHORITY".into(),
         "PROBLEMS".into(),
     ]];
-    for row in &r.certificates {
+    let shown = |row: &&CheckRow| !quiet || !row.problems.is_empty();
+    // Where one name stands for several files (the hard-way's admin.crt and
+    // admin.kubeconfig), a FILE column tells the rows apart.
+    let repeats = |rows: &[CheckRow]| {
+        let mut names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+        names.sort_unstable();
+        names.windows(2).any(|w| w[0] == w[1])
+    };
+    let with_file = |table: &mut Vec<Vec<String>>, rows: &[CheckRow]| {
+        if !repeats(rows) {
+            return;
+        }
+        let shown_rows: Vec<&CheckRow> = rows.iter().filter(shown).collect();
+        table[0].insert(1, "FILE".into());
+        for (line, row) in table.iter_mut().skip(1).zip(shown_rows) {
+            line.insert(1, sanitize(&row.file));
+        }
+    };
+    for row in r.certificates.iter().filter(shown) {
         certs.push(vec![
             name(row),
             expires(row),
@@ -113,7 +173,7 @@ fn table(r: &CheckReport) -> String {
         "EXTERNALLY MANAGED".into(),
         "PROBLEMS".into(),
     ]];
-    for row in &r.certificate_authorities {
+    for row in r.certificate_authorities.iter().filter(shown) {
         cas.push(vec![
             name(row),
             expires(row),
@@ -121,6 +181,17 @@ fn table(r: &CheckReport) -> String {
             yes_no(row.externally_managed),
             problems(row),
         ]);
+    }
+    with_file(&mut certs, &r.certificates);
+    with_file(&mut cas, &r.certificate_authorities);
+    if quiet {
+        // Only the tables that have a row to show.
+        let mut out = String::new();
+        for t in [&certs, &cas].into_iter().filter(|t| t.len() > 1) {
+            out.push_str(&output::table(t));
+            out.push('\n');
+        }
+        return out;
     }
     let mut out = output::table(&certs);
     out.push('\n');
@@ -130,9 +201,23 @@ fn table(r: &CheckReport) -> String {
 
 pub fn renew(a: RenewArgs) -> anyhow::Result<ExitStatus> {
     let inv = audit::inventory(&a.dir)?;
-    let names = (!a.all).then_some(a.names.as_slice());
-    let outcome = audit::renew(&inv, names, a.validity)?;
+    // kubeadm's `kubeadm certs renew all`.
+    let all = a.all || a.names.is_empty() || (a.names.len() == 1 && a.names[0] == "all");
+    if a.names.len() > 1 && a.names.iter().any(|n| n == "all") {
+        return Err(kcred::Error::Usage("`all` renews every leaf: give it alone".into()).into());
+    }
+    let names = (!all).then_some(a.names.as_slice());
+    let opts = audit::RenewOptions {
+        validity: a.validity,
+        expiring_within: a.expiring_within,
+        dry_run: a.dry_run,
+    };
+    let outcome = audit::renew_with(&inv, names, &opts)?;
     for (name, why) in &outcome.skipped {
+        // Not due is no problem: said only when not quiet.
+        if a.quiet && why.contains(", not within ") {
+            continue;
+        }
         eprintln!("kcred: {} not renewed: {}", sanitize(name), sanitize(why));
     }
     let done = outcome.renewed;
@@ -140,18 +225,59 @@ pub fn renew(a: RenewArgs) -> anyhow::Result<ExitStatus> {
         super::emit(&text)?;
         return Ok(ExitStatus::Success);
     }
-    for r in &done {
+    let would = if a.dry_run {
+        "would be renewed"
+    } else {
+        "renewed"
+    };
+    if !a.quiet {
+        for r in &done {
+            super::emit(format!(
+                "{} {would} (expires {}): {}\n",
+                sanitize(&r.name),
+                r.expires.strftime("%Y-%m-%d"),
+                sanitize(&r.files.join(", "))
+            ))?;
+        }
+    }
+    if a.quiet || a.dry_run {
         super::emit(format!(
-            "{} renewed (expires {}): {}\n",
-            sanitize(&r.name),
-            r.expires.strftime("%Y-%m-%d"),
-            sanitize(&r.files.join(", "))
+            "{} certificate{} {would} in {}{}\n",
+            done.len(),
+            if done.len() == 1 { "" } else { "s" },
+            sanitize(&a.dir.display().to_string()),
+            if a.dry_run {
+                " — dry run, nothing written"
+            } else {
+                ""
+            }
         ))?;
     }
-    if a.all {
-        super::emit(
-            "\nDone renewing certificates. CAs are not renewed by kcred renew. You must restart the kube-apiserver, kube-controller-manager, kube-scheduler and etcd, so that they can use the new certificates.\n",
-        )?;
+    if all && !a.dry_run && !done.is_empty() {
+        super::emit(format!("\n{}\n", advice(&inv, &done)))?;
     }
     Ok(ExitStatus::Success)
+}
+
+/// What to restart, for the layout renewed: kubeadm's closing words (`kubeadm certs renew`,
+/// `cmd/kubeadm/app/cmd/certs.go`) name etcd only where its certificates are kcred's to
+/// renew (a local etcd, `pki/etcd/`); Kubernetes The Hard Way runs etcd without TLS and
+/// kubelets and kube-proxy with the kubeconfigs renewed here.
+fn advice(inv: &audit::Inventory, done: &[audit::Renewed]) -> String {
+    let etcd = done
+        .iter()
+        .any(|r| r.name.starts_with("etcd-") || r.name == "apiserver-etcd-client");
+    let who = match inv.layout {
+        Some("kubeadm") if etcd => {
+            "the kube-apiserver, kube-controller-manager, kube-scheduler and etcd".to_string()
+        }
+        Some("kubeadm") => "the kube-apiserver, kube-controller-manager and kube-scheduler".into(),
+        Some("hard-way") => {
+            "the kube-apiserver, kube-controller-manager, kube-scheduler, kube-proxy and the kubelets".into()
+        }
+        _ => "every component that reads them".into(),
+    };
+    format!(
+        "Done renewing certificates. CAs are not renewed by kcred renew. You must restart {who}, so that they can use the new certificates."
+    )
 }

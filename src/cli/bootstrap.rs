@@ -66,6 +66,9 @@ pub struct BootstrapArgs {
     /// Re-issue certificates that no longer fit the plan (existing keys are still kept).
     #[arg(long)]
     force: bool,
+    /// Print only the files that need attention and the summary (table output).
+    #[arg(short, long)]
+    quiet: bool,
     #[command(flatten)]
     output: OutputArg,
 }
@@ -164,7 +167,16 @@ pub fn run(a: BootstrapArgs) -> anyhow::Result<ExitStatus> {
     let report = bootstrap::apply(&plan.layout, &creds, &opts, &progress)?;
     match output::structured(a.output.format, &report)? {
         Some(text) => super::emit(&text)?,
-        None => super::emit(table(&report))?,
+        None => super::emit(table(&report, a.quiet))?,
+    }
+    if report.has_problems() {
+        // One line a script's log keeps, whatever stdout was sent to.
+        eprintln!(
+            "kcred: bootstrap: {} in {} files ({})",
+            problems(report.summary.problems),
+            report.files.len(),
+            sanitize(&report.dir)
+        );
     }
     Ok(if report.has_problems() {
         ExitStatus::CheckFailed
@@ -173,7 +185,12 @@ pub fn run(a: BootstrapArgs) -> anyhow::Result<ExitStatus> {
     })
 }
 
-fn table(r: &Report) -> String {
+/// `1 problem`, `2 problems`.
+pub(super) fn problems(n: usize) -> String {
+    format!("{n} problem{}", if n == 1 { "" } else { "s" })
+}
+
+fn table(r: &Report, quiet: bool) -> String {
     let mut rows = vec![vec![
         "FILE".to_string(),
         "ACTION".into(),
@@ -182,7 +199,7 @@ fn table(r: &Report) -> String {
         "EXPIRES".into(),
         "NOTE".into(),
     ]];
-    for f in &r.files {
+    for f in r.files.iter().filter(|f| !quiet || f.action.is_problem()) {
         let action = serde_json::to_value(f.action)
             .ok()
             .and_then(|v| v.as_str().map(String::from))
@@ -206,11 +223,15 @@ fn table(r: &Report) -> String {
             sanitize(f.note.as_deref().unwrap_or("")),
         ]);
     }
-    let mut out = output::table(&rows);
+    let mut out = if rows.len() > 1 {
+        output::table(&rows) + "\n"
+    } else {
+        String::new()
+    };
     let count = |a: bootstrap::Action| r.files.iter().filter(|f| f.action == a).count();
     use bootstrap::Action::*;
     out.push_str(&format!(
-        "\n{} files in {} ({} layout): {} created, {} kept, {} issued, {} restored, {} re-issued, {} mismatched, {} errors{}\n",
+        "{} files in {} ({} layout): {} created, {} kept, {} issued, {} restored, {} re-issued, {} mismatched, {} errors{}\n",
         r.files.len(),
         r.dir,
         r.layout,

@@ -1,9 +1,10 @@
 //! `kcred ca create`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use jiff::SignedDuration;
+use jiff::{SignedDuration, Timestamp};
+use kcred::bootstrap::fit;
 use kcred::fsio::{self, Output};
 use kcred::keys::{KeyFormat, KeyType, PrivateKey};
 use kcred::pki::{self, CertSpec};
@@ -35,8 +36,12 @@ pub struct CreateArgs {
     #[arg(long, value_name = "D", default_value = "10y", value_parser = parse_duration)]
     validity: SignedDuration,
     /// Replace existing files.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "skip_existing")]
     force: bool,
+    /// Keep existing files that still fit (same CN, key type, a valid self-signed CA for its
+    /// key): exit 0; report one that does not fit and exit 1, writing nothing. For Makefiles.
+    #[arg(long)]
+    skip_existing: bool,
 }
 
 pub fn run(cmd: CaCommand) -> anyhow::Result<ExitStatus> {
@@ -48,6 +53,9 @@ pub fn run(cmd: CaCommand) -> anyhow::Result<ExitStatus> {
 fn create(a: CreateArgs) -> anyhow::Result<ExitStatus> {
     let crt = with_ext(&a.out, "crt");
     let key_path = with_ext(&a.out, "key");
+    if let Some(present) = present(&[&crt, &key_path], a.force, a.skip_existing)? {
+        return Ok(settle(ca_fit(&a, &crt, &key_path, &present)));
+    }
     // Refuse before the (slow) key generation, and again atomically when writing.
     fsio::check_writable(&[&crt, &key_path], a.force)?;
     let format = super::args::KeyArgs {
@@ -79,4 +87,100 @@ fn create(a: CreateArgs) -> anyhow::Result<ExitStatus> {
         key_path.display()
     );
     Ok(ExitStatus::Success)
+}
+
+/// What `--skip-existing` found: every output there and fitting (what was kept), or the file
+/// that does not fit and why.
+pub(super) type Fit = Result<String, (PathBuf, String)>;
+
+/// The outputs that exist, when `--skip-existing` is to judge them (`None`: nothing exists,
+/// or `--force` replaces it; go on and write). Without either flag an existing output is
+/// refused with both ways out named (exit 3).
+pub(super) fn present(
+    paths: &[&Path],
+    force: bool,
+    skip_existing: bool,
+) -> anyhow::Result<Option<Vec<PathBuf>>> {
+    let there = fsio::existing(paths)?;
+    match there.first() {
+        None => Ok(None),
+        Some(_) if force => Ok(None),
+        Some(_) if skip_existing => Ok(Some(there)),
+        // The same failure as any refused overwrite (exit 3), with both ways out named.
+        Some(first) => Err(anyhow::anyhow!(
+            "{} already exists; pass --force to replace it, or --skip-existing to keep it",
+            first.display()
+        )),
+    }
+}
+
+/// Say what `--skip-existing` decided: "kept …" (exit 0), or what does not fit, naming the
+/// file (exit 1). Nothing was written either way.
+pub(super) fn settle(fit: Fit) -> ExitStatus {
+    match fit {
+        Ok(what) => {
+            eprintln!("kept {}", kcred::output::sanitize(&what));
+            ExitStatus::Success
+        }
+        Err((file, why)) => {
+            eprintln!(
+                "kcred: {}: exists but does not fit: {}; nothing written (pass --force to replace it)",
+                kcred::output::sanitize(&file.display().to_string()),
+                kcred::output::sanitize(&why)
+            );
+            ExitStatus::CheckFailed
+        }
+    }
+}
+
+/// Every one of `wanted` must be there for the set to be kept.
+pub(super) fn all_there(wanted: &[&Path], present: &[PathBuf]) -> Result<(), (PathBuf, String)> {
+    match wanted.iter().find(|w| !present.iter().any(|p| p == *w)) {
+        Some(missing) => Err((
+            missing.to_path_buf(),
+            format!(
+                "missing, while {} exists",
+                present
+                    .iter()
+                    .map(|p| p.display().to_string())
+                    .collect::<Vec<_>>()
+                    .join(" and ")
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
+/// Read a private key for a fit check; an unreadable one does not fit.
+pub(super) fn read_key(path: &Path) -> Result<PrivateKey, (PathBuf, String)> {
+    let bytes = fsio::read(path).map_err(|e| (path.to_path_buf(), e.to_string()))?;
+    PrivateKey::from_pem(&fsio::display(path), &bytes)
+        .map_err(|e| (path.to_path_buf(), e.to_string()))
+}
+
+/// Read the first certificate of a file for a fit check; an unreadable one does not fit.
+pub(super) fn read_cert(path: &Path) -> Result<Vec<u8>, (PathBuf, String)> {
+    let bytes = fsio::read(path).map_err(|e| (path.to_path_buf(), e.to_string()))?;
+    pki::read_certificates(path, &bytes)
+        .map(|mut v| v.remove(0))
+        .map_err(|e| (path.to_path_buf(), e.to_string()))
+}
+
+fn ca_fit(a: &CreateArgs, crt: &Path, key_path: &Path, present: &[PathBuf]) -> Fit {
+    all_there(&[crt, key_path], present)?;
+    let key = read_key(key_path)?;
+    let cert = read_cert(crt)?;
+    if let Some(why) = fit::key_type_misfit(&key, a.key_type) {
+        return Err((key_path.to_path_buf(), why));
+    }
+    if let Some(why) = fit::ca_misfit(&a.cn, &key, &cert, Timestamp::now()) {
+        return Err((crt.to_path_buf(), why));
+    }
+    Ok(format!(
+        "CA {:?} ({}): {} {}",
+        a.cn,
+        a.key_type,
+        crt.display(),
+        key_path.display()
+    ))
 }

@@ -68,8 +68,12 @@ pub struct IssueArgs {
     #[arg(long, value_name = "D", default_value = "1y", value_parser = parse_duration)]
     validity: SignedDuration,
     /// Replace existing files.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "skip_existing")]
     force: bool,
+    /// Keep existing files that still fit (same subject, SANs, usage and key type, signed by
+    /// the CA, not expired): exit 0; report one that does not fit and exit 1, writing nothing.
+    #[arg(long)]
+    skip_existing: bool,
 }
 
 #[derive(Debug, Args)]
@@ -213,6 +217,22 @@ fn issue(a: IssueArgs) -> anyhow::Result<ExitStatus> {
     let spec = leaf_spec(&a.identity, a.usage, &a.sans, a.validity)?;
     let existing_key = a.key.load()?;
     let writes_key = existing_key.is_none();
+    let outputs: Vec<&std::path::Path> = if writes_key {
+        vec![&crt, &key_path]
+    } else {
+        vec![&crt]
+    };
+    if let Some(present) = super::ca::present(&outputs, a.force, a.skip_existing)? {
+        let issuer = a.ca.load()?;
+        return Ok(super::ca::settle(issue_fit(
+            &a,
+            &spec,
+            &issuer,
+            existing_key,
+            (&crt, &key_path),
+            &present,
+        )));
+    }
     if writes_key {
         fsio::check_writable(&[&crt, &key_path], a.force)?;
     } else {
@@ -239,6 +259,56 @@ fn issue(a: IssueArgs) -> anyhow::Result<ExitStatus> {
         crt.display()
     );
     Ok(ExitStatus::Success)
+}
+
+/// Whether the existing PREFIX.crt (and PREFIX.key, or `--key`) is what `cert issue` would
+/// make: the fit checks `bootstrap` applies to a plan entry (`kcred::bootstrap::fit`).
+fn issue_fit(
+    a: &IssueArgs,
+    spec: &CertSpec,
+    issuer: &kcred::pki::Issuer,
+    given_key: Option<PrivateKey>,
+    (crt, key_path): (&std::path::Path, &std::path::Path),
+    present: &[PathBuf],
+) -> super::ca::Fit {
+    let key = match given_key {
+        Some(k) => {
+            super::ca::all_there(&[crt], present)?;
+            k
+        }
+        None => {
+            super::ca::all_there(&[crt, key_path], present)?;
+            let k = super::ca::read_key(key_path)?;
+            if let Some(why) = kcred::bootstrap::fit::key_type_misfit(&k, a.key.key_type) {
+                return Err((key_path.to_path_buf(), why));
+            }
+            k
+        }
+    };
+    let cert = super::ca::read_cert(crt)?;
+    let (ca_crt, _) = a.ca.paths();
+    if let Some(why) = kcred::bootstrap::fit::misfit(
+        spec,
+        &ca_crt.display().to_string(),
+        &key,
+        &cert,
+        issuer.cert_der(),
+        Timestamp::now(),
+        "the command line",
+    ) {
+        return Err((crt.to_path_buf(), why));
+    }
+    Ok(format!(
+        "{} certificate for {:?} {}: {}",
+        spec.usage.unwrap_or_default(),
+        spec.subject.common_name,
+        go_list(&spec.subject.organizations),
+        present
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    ))
 }
 
 /// One certificate as `cert inspect -o json|yaml` shows it.

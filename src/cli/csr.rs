@@ -1,7 +1,7 @@
 //! `kcred csr create`: a key and a PKCS#10 CSR for an identity, and optionally the
 //! `certificates.k8s.io/v1` CertificateSigningRequest that carries it to a cluster.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use jiff::SignedDuration;
@@ -47,8 +47,13 @@ pub struct CreateArgs {
     #[arg(long, value_name = "D", requires = "k8s_name", value_parser = parse_duration)]
     expiration: Option<SignedDuration>,
     /// Replace existing files.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "skip_existing")]
     force: bool,
+    /// Keep existing files that still fit (a CSR for the same subject and SANs, signed by
+    /// the key, of the key type asked; the object naming it): exit 0; report one that does
+    /// not fit and exit 1, writing nothing.
+    #[arg(long)]
+    skip_existing: bool,
 }
 
 pub fn run(cmd: CsrCommand) -> anyhow::Result<ExitStatus> {
@@ -70,6 +75,16 @@ fn create(a: CreateArgs) -> anyhow::Result<ExitStatus> {
     }
     if a.k8s_name.is_some() {
         paths.push(&yaml_path);
+    }
+    if let Some(present) = super::ca::present(&paths, a.force, a.skip_existing)? {
+        return Ok(super::ca::settle(csr_fit(
+            &a,
+            &spec,
+            existing_key,
+            (&key_path, &csr_path, &yaml_path),
+            &paths,
+            &present,
+        )));
     }
     fsio::check_writable(&paths, a.force)?;
     let key = match existing_key {
@@ -139,4 +154,92 @@ fn create(a: CreateArgs) -> anyhow::Result<ExitStatus> {
         ))
     );
     Ok(ExitStatus::Success)
+}
+
+/// Whether the existing files are what `csr create` would write: PREFIX.csr a request for
+/// the same subject and SANs signed by the key, and PREFIX.yaml the object carrying that very
+/// request under the same name and signer.
+fn csr_fit(
+    a: &CreateArgs,
+    spec: &pki::CertSpec,
+    given_key: Option<PrivateKey>,
+    (key_path, csr_path, yaml_path): (&Path, &Path, &Path),
+    wanted: &[&Path],
+    present: &[std::path::PathBuf],
+) -> super::ca::Fit {
+    super::ca::all_there(wanted, present)?;
+    let key = match given_key {
+        Some(k) => k,
+        None => {
+            let k = super::ca::read_key(key_path)?;
+            if let Some(why) = kcred::bootstrap::fit::key_type_misfit(&k, a.key.key_type) {
+                return Err((key_path.to_path_buf(), why));
+            }
+            k
+        }
+    };
+    let read = |p: &Path| -> Result<pki::SigningRequest, (std::path::PathBuf, String)> {
+        let bytes = fsio::read(p).map_err(|e| (p.to_path_buf(), e.to_string()))?;
+        pki::read_signing_request(p, &bytes).map_err(|e| (p.to_path_buf(), e.to_string()))
+    };
+    let request = read(csr_path)?.request;
+    let bad = |why: String| Err((csr_path.to_path_buf(), why));
+    if request.spki_der != key.public_key_der().unwrap_or_default() {
+        return bad(format!("not a request for the key {}", key_path.display()));
+    }
+    if request.subject != spec.subject {
+        return bad(format!(
+            "subject is CN={:?} O={:?}, the command line says CN={:?} O={:?}",
+            request.subject.common_name,
+            request.subject.organizations,
+            spec.subject.common_name,
+            spec.subject.organizations
+        ));
+    }
+    let mut have: Vec<String> = request.sans.iter().map(|s| s.to_string()).collect();
+    let mut want: Vec<String> = spec.sans.iter().map(|s| s.to_string()).collect();
+    have.sort();
+    want.sort();
+    if have != want || !request.other_sans.is_empty() {
+        return bad(format!(
+            "SANs are [{}], the command line says [{}]",
+            have.join(", "),
+            want.join(", ")
+        ));
+    }
+    if let Some(name) = &a.k8s_name {
+        let object = read(yaml_path)?;
+        let why = match &object.object {
+            None => Some("not a CertificateSigningRequest object".to_string()),
+            Some(_) if object.request.der != request.der => Some(format!(
+                "carries another request than {}",
+                csr_path.display()
+            )),
+            Some(o) if &o.metadata.name != name => {
+                Some(format!("is named {:?}, not {name:?}", o.metadata.name))
+            }
+            Some(o)
+                if a.signer_name
+                    .as_ref()
+                    .is_some_and(|s| s != &o.spec.signer_name) =>
+            {
+                Some(format!("asks the signer {:?}", o.spec.signer_name))
+            }
+            Some(_) => None,
+        };
+        if let Some(why) = why {
+            return Err((yaml_path.to_path_buf(), why));
+        }
+    }
+    Ok(format!(
+        "{} CSR for {:?} {}: {}",
+        a.usage,
+        spec.subject.common_name,
+        go_list(&spec.subject.organizations),
+        present
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    ))
 }

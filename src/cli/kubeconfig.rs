@@ -79,6 +79,11 @@ pub struct KubeconfigArgs {
     /// Replace existing files.
     #[arg(long)]
     force: bool,
+    /// Keep an existing kubeconfig that still fits (same server, CA, cluster and user; a
+    /// minted client certificate for the same identity, signed by the CA, not expired): exit
+    /// 0; report one that does not fit and exit 1, writing nothing. For Makefiles.
+    #[arg(long, conflicts_with_all = ["force", "merge", "no_embed"])]
+    skip_existing: bool,
 }
 
 /// Where a kubeconfig's files go and how they are named in it.
@@ -223,6 +228,9 @@ pub fn run(a: KubeconfigArgs) -> anyhow::Result<ExitStatus> {
     };
     // Refuse early (before a slow key generation) rather than after.
     if !to_stdout && !a.merge {
+        if super::ca::present(&[&a.out], a.force, a.skip_existing)?.is_some() {
+            return Ok(super::ca::settle(kubeconfig_fit(&a, minting)));
+        }
         fsio::check_writable(&[&a.out], a.force)?;
     }
     let mut kc = if a.merge && a.out.exists() {
@@ -554,4 +562,169 @@ fn mint(a: &KubeconfigArgs, place: &Place) -> anyhow::Result<Credential> {
         files,
         notes: Vec::new(),
     })
+}
+
+/// Whether the existing kubeconfig is what this command would write, as kubectl reads it:
+/// its current context's cluster (server, CA data) and user (the same identity, or the same
+/// given certificate or token). A minted certificate is judged as `bootstrap` judges one
+/// (`kcred::bootstrap::fit`); its serial and dates may differ.
+fn kubeconfig_fit(a: &KubeconfigArgs, minting: bool) -> super::ca::Fit {
+    let out = a.out.clone();
+    let differs = |why: String| Err((out.clone(), why));
+    let kc = Kubeconfig::load(&a.out).map_err(|e| (out.clone(), e.to_string()))?;
+    let Some(ctx) = kc.context(&kc.current_context) else {
+        return differs("it has no current context".into());
+    };
+    let (cluster_name, user_name) = (&ctx.context.cluster, &ctx.context.user);
+    if cluster_name != &a.cluster {
+        return differs(format!(
+            "its cluster is {cluster_name:?}, the command line says {:?}",
+            a.cluster
+        ));
+    }
+    if let Some(u) = &a.user
+        && u != user_name
+    {
+        return differs(format!(
+            "its user is {user_name:?}, the command line says {u:?}"
+        ));
+    }
+    if let Some(c) = &a.context
+        && c != &kc.current_context
+    {
+        return differs(format!(
+            "its current context is {:?}, the command line says {c:?}",
+            kc.current_context
+        ));
+    }
+    if let Some(ns) = &a.namespace
+        && ns != &ctx.context.namespace
+    {
+        return differs(format!(
+            "its namespace is {:?}, the command line says {ns:?}",
+            ctx.context.namespace
+        ));
+    }
+    let Some(cluster) = kc.cluster(cluster_name) else {
+        return differs(format!("cluster {cluster_name:?} is missing"));
+    };
+    if cluster.cluster.server != a.server {
+        return differs(format!(
+            "its server is {:?}, the command line says {:?}",
+            cluster.cluster.server, a.server
+        ));
+    }
+    let ca_file = match (&a.certificate_authority, &a.ca) {
+        (Some(f), _) => Some(f.clone()),
+        (None, Some(prefix)) => Some(with_ext(prefix, "crt")),
+        (None, None) => None,
+    };
+    let have_ca = cluster
+        .cluster
+        .certificate_authority_data
+        .as_ref()
+        .and_then(|pem| pki::read_certificates(Path::new("<ca data>"), pem).ok());
+    let want_ca = match &ca_file {
+        Some(f) => {
+            let bytes = fsio::read(f).map_err(|e| (f.clone(), e.to_string()))?;
+            Some(pki::read_certificates(f, &bytes).map_err(|e| (f.clone(), e.to_string()))?)
+        }
+        None => None,
+    };
+    if have_ca != want_ca || !cluster.cluster.certificate_authority.is_empty() {
+        return differs(match &ca_file {
+            Some(f) => format!("its certificate-authority-data is not {}", f.display()),
+            None => "it names a CA, the command line gives none".into(),
+        });
+    }
+    let Some(user) = kc.user(user_name) else {
+        return differs(format!("user {user_name:?} is missing"));
+    };
+    let u = &user.user;
+    let embedded = || -> Result<(PrivateKey, Vec<u8>), (PathBuf, String)> {
+        let (Some(cert_pem), Some(key_pem)) = (&u.client_certificate_data, &u.client_key_data)
+        else {
+            return Err((
+                out.clone(),
+                format!("user {user_name:?} has no embedded client certificate and key"),
+            ));
+        };
+        let source = format!("{} (client-key-data)", out.display());
+        let key =
+            PrivateKey::from_pem(&source, key_pem).map_err(|e| (out.clone(), e.to_string()))?;
+        let cert = pki::read_certificates(Path::new(&source), cert_pem)
+            .map(|mut v| v.remove(0))
+            .map_err(|e| (out.clone(), e.to_string()))?;
+        Ok((key, cert))
+    };
+    if minting {
+        let (key, cert) = embedded()?;
+        let spec = super::cert::leaf_spec(&a.identity, Usage::Client, &[], a.validity)
+            .map_err(|e| (out.clone(), e.to_string()))?;
+        let prefix = a.ca.as_ref().expect("minting needs --ca, checked before");
+        let ca_crt = with_ext(prefix, "crt");
+        let ca_der = super::ca::read_cert(&ca_crt)?;
+        let key_fit = match a.key.load() {
+            Ok(Some(given)) => {
+                (given.public_key_der().ok() != key.public_key_der().ok()).then(|| {
+                    format!(
+                        "its client key is not {}",
+                        fsio::display(a.key.key.as_deref().unwrap_or(Path::new("")))
+                    )
+                })
+            }
+            Ok(None) => kcred::bootstrap::fit::key_type_misfit(&key, a.key.key_type),
+            Err(e) => Some(e.to_string()),
+        };
+        let why = key_fit.or_else(|| {
+            kcred::bootstrap::fit::misfit(
+                &spec,
+                &ca_crt.display().to_string(),
+                &key,
+                &cert,
+                &ca_der,
+                jiff::Timestamp::now(),
+                "the command line",
+            )
+        });
+        if let Some(why) = why {
+            return differs(format!("its client certificate: {why}"));
+        }
+    } else if let (Some(cert_file), Some(key_file)) = (&a.client_certificate, &a.client_key) {
+        let (key, cert) = embedded()?;
+        let (pem, _) =
+            pem_certificates(cert_file).map_err(|e| (cert_file.clone(), e.to_string()))?;
+        let want = pki::read_certificates(cert_file, &pem)
+            .map_err(|e| (cert_file.clone(), e.to_string()))?;
+        if want.first() != Some(&cert) {
+            return differs(format!(
+                "its client certificate is not {}",
+                cert_file.display()
+            ));
+        }
+        let (want_key, _, _) = pem_key(key_file).map_err(|e| (key_file.clone(), e.to_string()))?;
+        if want_key.public_key_der().ok() != key.public_key_der().ok() {
+            return differs(format!("its client key is not {}", key_file.display()));
+        }
+    } else {
+        let want = match (&a.token, &a.token_file) {
+            (Some(t), _) => t.clone(),
+            (None, Some(f)) => {
+                let bytes = fsio::read(f).map_err(|e| (f.clone(), e.to_string()))?;
+                String::from_utf8_lossy(&bytes).trim().to_string()
+            }
+            (None, None) => String::new(),
+        };
+        if u.token != want {
+            return differs("its token is not the one given".into());
+        }
+    }
+    Ok(format!(
+        "kubeconfig {}: context {:?} (user {:?} on cluster {:?} at {})",
+        a.out.display(),
+        kc.current_context,
+        user_name,
+        cluster_name,
+        a.server
+    ))
 }

@@ -1,7 +1,7 @@
 //! `kcred sa keygen` and `kcred sa jwks`: the ServiceAccount signing key pair and the
 //! documents that publish its public half.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use kcred::fsio::{self, Output};
@@ -31,8 +31,12 @@ pub struct KeygenArgs {
     #[arg(long, value_name = "T", default_value = "rsa2048")]
     key_type: KeyType,
     /// Replace existing files.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "skip_existing")]
     force: bool,
+    /// Keep an existing pair that is still one (PREFIX.pub the public half of PREFIX.key, of
+    /// the key type asked): exit 0; report one that is not and exit 1, writing nothing.
+    #[arg(long)]
+    skip_existing: bool,
 }
 
 #[derive(Debug, Args)]
@@ -63,6 +67,11 @@ fn keygen(a: KeygenArgs) -> anyhow::Result<ExitStatus> {
     token::SigningAlg::for_key_type(a.key_type)?;
     let key_path = with_ext(&a.out, "key");
     let pub_path = with_ext(&a.out, "pub");
+    if let Some(present) = super::ca::present(&[&key_path, &pub_path], a.force, a.skip_existing)? {
+        return Ok(super::ca::settle(keypair_fit(
+            &a, &key_path, &pub_path, &present,
+        )));
+    }
     fsio::check_writable(&[&key_path, &pub_path], a.force)?;
     let key = PrivateKey::generate(a.key_type)?;
     let key_pem = key.to_pem(a.key_type.default_format())?;
@@ -82,6 +91,44 @@ fn keygen(a: KeygenArgs) -> anyhow::Result<ExitStatus> {
         pub_path.display()
     );
     Ok(ExitStatus::Success)
+}
+
+/// Whether PREFIX.key and PREFIX.pub are still a pair of the type asked: the public key the
+/// API server loads from `--service-account-key-file` must be the half of the key
+/// `--service-account-signing-key-file` signs with, or every token fails with 401.
+fn keypair_fit(
+    a: &KeygenArgs,
+    key_path: &Path,
+    pub_path: &Path,
+    present: &[PathBuf],
+) -> super::ca::Fit {
+    super::ca::all_there(&[key_path, pub_path], present)?;
+    let key = super::ca::read_key(key_path)?;
+    if let Some(why) = kcred::bootstrap::fit::key_type_misfit(&key, a.key_type) {
+        return Err((key_path.to_path_buf(), why));
+    }
+    let want = key
+        .public_key_der()
+        .map_err(|e| (key_path.to_path_buf(), e.to_string()))?;
+    let bytes = fsio::read(pub_path).map_err(|e| (pub_path.to_path_buf(), e.to_string()))?;
+    let blocks = kcred::pem::parse_all(&fsio::display(pub_path), &bytes)
+        .map_err(|e| (pub_path.to_path_buf(), e.to_string()))?;
+    let ok = blocks.len() == 1
+        && blocks[0].tag() == "PUBLIC KEY"
+        && blocks[0].contents() == want.as_slice();
+    if !ok {
+        return Err((
+            pub_path.to_path_buf(),
+            format!("not the public half of {}", key_path.display()),
+        ));
+    }
+    Ok(format!(
+        "ServiceAccount key pair ({}, kid {}): {} {}",
+        a.key_type,
+        kcred::keys::key_id(&want),
+        key_path.display(),
+        pub_path.display()
+    ))
 }
 
 fn jwks_cmd(a: JwksArgs) -> anyhow::Result<ExitStatus> {

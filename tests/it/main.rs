@@ -11,6 +11,7 @@ mod can_i;
 mod fuzz_replay;
 mod hostile;
 mod kubeconfig;
+mod make_ux;
 mod pki_cli;
 mod pki_interop;
 
