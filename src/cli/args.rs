@@ -186,7 +186,7 @@ pub fn parse_duration(s: &str) -> Result<SignedDuration, String> {
 
 /// Print a warning on stderr.
 pub fn warn(msg: &str) {
-    anstream::eprintln!("kcred: warning: {}", kcred::output::sanitize(msg));
+    eprintln!("kcred: warning: {}", kcred::output::sanitize(msg));
 }
 
 /// `-o table|json|yaml`, for anything a script may read.
