@@ -113,5 +113,5 @@ pub fn verification_keys(data: &[u8]) {
 
 /// The static token file (`--token-auth-file`).
 pub fn token_file(data: &[u8]) {
-    let _ = crate::whoami::TokenFile::parse("fuzz", data);
+    let _ = crate::authn::TokenFile::parse("fuzz", data);
 }

@@ -314,7 +314,7 @@ impl PrivateKey {
         Ok(Zeroizing::new(crate::pem::encode(label, &der)))
     }
 
-    /// The key as PKCS#8 DER (what jsonwebtoken and most tools want).
+    /// The key as PKCS#8 DER (`-----BEGIN PRIVATE KEY-----`, what most tools read).
     pub fn pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>> {
         let failed = |_| Error::Crypto("encoding the private key failed".into());
         let d: Vec<u8> = match &self.inner {

@@ -20,7 +20,7 @@ fn main() -> ExitCode {
                 return exit_codes::ExitStatus::Success.into();
             }
             let code = exit_codes::ExitStatus::for_error(&err);
-            anstream::eprintln!(
+            eprintln!(
                 "kcred: error: {}",
                 kcred::output::sanitize(&format!("{err:#}"))
             );

@@ -1,6 +1,6 @@
-//! Rendering for people and for scripts: kubectl-style aligned tables, JSON, YAML. Colour is
-//! decided once (a terminal, and `NO_COLOR` unset); text that came from outside (a CN, a
-//! claim) is sanitised before it reaches a terminal.
+//! Rendering for people and for scripts: kubectl-style aligned tables, JSON, YAML. Nothing
+//! is coloured, so output is the same on a terminal and in a pipe; text that came from
+//! outside (a CN, a claim) is sanitised before it reaches a terminal.
 
 use std::fmt::Write as _;
 use std::str::FromStr;

@@ -1,5 +1,6 @@
-//! PEM reading with errors that name the file. Writing uses the `pem` crate directly with
-//! the exact labels kubeadm writes (DESIGN.md §7).
+//! PEM over the `pem` crate: reading with errors that name the file, and [`encode`], the one
+//! writer every PEM file kcred writes goes through (LF line endings, as Go's `pem.Encode`;
+//! the callers pass the labels kubeadm writes, DESIGN.md §7).
 
 use crate::error::{Error, Result};
 

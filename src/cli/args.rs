@@ -186,7 +186,7 @@ pub fn parse_duration(s: &str) -> Result<SignedDuration, String> {
 
 /// Print a warning on stderr.
 pub fn warn(msg: &str) {
-    anstream::eprintln!("kcred: warning: {}", kcred::output::sanitize(msg));
+    eprintln!("kcred: warning: {}", kcred::output::sanitize(msg));
 }
 
 /// `-o table|json|yaml`, for anything a script may read.
@@ -202,6 +202,78 @@ pub struct OutputArg {
     pub format: kcred::output::Format,
 }
 
+// The credential and trust flags of `kcred whoami` and `kcred can-i`: kubectl's credential
+// options and kube-apiserver's own authentication flags, parsed as its pflag flags are
+// (`pkg/kubeapiserver/options/authentication.go`).
+#[derive(Debug, Args, Clone)]
+pub struct CredentialArgs {
+    /// Kubeconfig to take the credential from (default: KUBECONFIG, then ~/.kube/config).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["client_certificate", "token", "token_file"])]
+    kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context (default: its current context).
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["client_certificate", "token", "token_file"])]
+    context: Option<String>,
+    /// A client certificate chain (PEM: the leaf, then any intermediates the client
+    /// presents). With --token or --token-file, both go in the same request.
+    #[arg(long, value_name = "FILE")]
+    client_certificate: Option<PathBuf>,
+    /// A bearer token (`-` reads it from stdin; a `Bearer ` prefix is accepted).
+    #[arg(long, value_name = "TOKEN", conflicts_with = "token_file")]
+    token: Option<String>,
+    /// A file holding a bearer token.
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<PathBuf>,
+
+    /// kube-apiserver --client-ca-file.
+    #[arg(long, value_name = "FILE")]
+    client_ca_file: Option<PathBuf>,
+    /// kube-apiserver --service-account-key-file (repeatable).
+    #[arg(long, value_name = "FILE")]
+    service_account_key_file: Vec<PathBuf>,
+    /// kube-apiserver --service-account-issuer (repeatable; the first one mints). A pflag
+    /// StringArray: each value is taken whole, commas included.
+    #[arg(long, value_name = "URL")]
+    service_account_issuer: Vec<String>,
+    /// kube-apiserver --api-audiences (default: every issuer). A pflag StringSlice: each
+    /// value is one CSV record, untrimmed ("a, b" is "a" and " b"); repeatable.
+    #[arg(long, value_name = "A,B", value_parser = parse_string_slice)]
+    api_audiences: Vec<StringSlice>,
+    /// kube-apiserver --token-auth-file (CSV: token,user,uid,"group1,group2").
+    #[arg(long, value_name = "FILE")]
+    token_auth_file: Option<PathBuf>,
+    /// kube-apiserver --anonymous-auth.
+    #[arg(long, value_name = "true|false", default_value = "true", action = clap::ArgAction::Set, num_args = 1)]
+    anonymous_auth: bool,
+    /// A kubeadm-layout PKI directory: DIR/ca.crt as --client-ca-file, DIR/sa.pub as
+    /// --service-account-key-file, issuer https://kubernetes.default.svc.cluster.local.
+    #[arg(long, value_name = "DIR")]
+    pki_dir: Option<PathBuf>,
+}
+
+impl CredentialArgs {
+    /// The request and the API server's trust material these flags name, read from their
+    /// files (`kcred::authn::load`).
+    pub fn load(&self) -> kcred::Result<(kcred::authn::Presented, kcred::authn::Trust)> {
+        let client = kcred::authn::ClientOptions {
+            kubeconfig: self.kubeconfig.clone(),
+            context: self.context.clone(),
+            client_certificate: self.client_certificate.clone(),
+            token: self.token.clone(),
+            token_file: self.token_file.clone(),
+        };
+        let server = kcred::authn::ApiServerOptions {
+            client_ca_file: self.client_ca_file.clone(),
+            service_account_key_files: self.service_account_key_file.clone(),
+            service_account_issuers: self.service_account_issuer.clone(),
+            api_audiences: string_slice_values(&self.api_audiences),
+            token_auth_file: self.token_auth_file.clone(),
+            anonymous_auth: self.anonymous_auth,
+            pki_dir: self.pki_dir.clone(),
+        };
+        kcred::authn::load(&client, &server)
+    }
+}
+
 /// One occurrence of a pflag `StringSlice` flag, such as kube-apiserver's `--api-audiences`.
 ///
 /// pflag (`github.com/spf13/pflag/string_slice.go`, `stringSliceValue.Set`) reads each
@@ -214,7 +286,7 @@ pub struct StringSlice(pub Vec<String>);
 
 /// `value_parser` for a [`StringSlice`] occurrence.
 pub fn parse_string_slice(s: &str) -> Result<StringSlice, String> {
-    kcred::whoami::gocsv::read_as_csv(s).map(StringSlice)
+    kcred::authn::gocsv::read_as_csv(s).map(StringSlice)
 }
 
 /// All occurrences of a [`StringSlice`] flag, in order (pflag appends).

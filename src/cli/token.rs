@@ -294,7 +294,7 @@ pub fn decode(a: DecodeArgs) -> anyhow::Result<ExitStatus> {
         ))?,
     }
     if checking && !verified {
-        anstream::eprintln!(
+        eprintln!(
             "kcred: verification failed: {}",
             sanitize(reason.as_deref().unwrap_or(""))
         );

@@ -17,7 +17,7 @@
 //! for a bool, number, null or timestamp (`yes`, `on`, `~`, `1.0`, `0123`, …) are quoted.
 //!
 //! ```
-//! use kcred::kubeconfig::{Cluster, Credential, Kubeconfig, User};
+//! use kcred::kubeconfig::{Cluster, UserCredential, Kubeconfig, User};
 //!
 //! let kc = Kubeconfig::single(
 //!     "kubernetes",
@@ -33,7 +33,7 @@
 //! let selected = back.select(None)?;
 //! assert_eq!(selected.user_name, "yes");
 //! assert_eq!(selected.cluster.server, "https://10.0.0.1:6443");
-//! assert!(matches!(selected.credential, Credential::Token(t) if t == "abc.def"));
+//! assert!(matches!(selected.credential, UserCredential::Token(t) if t == "abc.def"));
 //! # Ok::<(), kcred::Error>(())
 //! ```
 
@@ -41,7 +41,7 @@ mod model;
 mod select;
 
 pub use model::{Cluster, Context, Kubeconfig, NamedCluster, NamedContext, NamedUser, User};
-pub use select::{ClusterInfo, Credential, Selected};
+pub use select::{ClusterInfo, Selected, UserCredential};
 
 use std::cmp::Ordering;
 use std::path::{Component, Path, PathBuf};

@@ -15,7 +15,7 @@ use crate::fsio;
 
 /// What a user entry authenticates with.
 #[non_exhaustive]
-pub enum Credential {
+pub enum UserCredential {
     /// A client certificate and its key (PEM), from `*-data` or files.
     ClientCert {
         /// The certificate (chain), PEM.
@@ -45,39 +45,39 @@ pub enum Credential {
     None,
 }
 
-impl fmt::Debug for Credential {
+impl fmt::Debug for UserCredential {
     // Never print key material or a token.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Credential::ClientCert { cert_pem, .. } => f
+            UserCredential::ClientCert { cert_pem, .. } => f
                 .debug_struct("ClientCert")
                 .field("cert_pem_bytes", &cert_pem.len())
                 .finish_non_exhaustive(),
-            Credential::Token(t) => write!(f, "Token({} bytes)", t.len()),
-            Credential::Exec { command } => {
+            UserCredential::Token(t) => write!(f, "Token({} bytes)", t.len()),
+            UserCredential::Exec { command } => {
                 f.debug_struct("Exec").field("command", command).finish()
             }
-            Credential::AuthProvider { name } => {
+            UserCredential::AuthProvider { name } => {
                 f.debug_struct("AuthProvider").field("name", name).finish()
             }
-            Credential::Basic { username } => {
+            UserCredential::Basic { username } => {
                 f.debug_struct("Basic").field("username", username).finish()
             }
-            Credential::None => f.write_str("None"),
+            UserCredential::None => f.write_str("None"),
         }
     }
 }
 
-impl Credential {
+impl UserCredential {
     /// A short name for messages: `client certificate`, `token`, `exec plugin`, ….
     pub fn kind(&self) -> &'static str {
         match self {
-            Credential::ClientCert { .. } => "client certificate",
-            Credential::Token(_) => "token",
-            Credential::Exec { .. } => "exec plugin",
-            Credential::AuthProvider { .. } => "auth-provider plugin",
-            Credential::Basic { .. } => "basic authentication",
-            Credential::None => "no credential",
+            UserCredential::ClientCert { .. } => "client certificate",
+            UserCredential::Token(_) => "token",
+            UserCredential::Exec { .. } => "exec plugin",
+            UserCredential::AuthProvider { .. } => "auth-provider plugin",
+            UserCredential::Basic { .. } => "basic authentication",
+            UserCredential::None => "no credential",
         }
     }
 }
@@ -110,7 +110,7 @@ pub struct Selected {
     /// The user's name.
     pub user_name: String,
     /// The user's credential.
-    pub credential: Credential,
+    pub credential: UserCredential,
 }
 
 impl Kubeconfig {
@@ -138,7 +138,7 @@ impl Kubeconfig {
         // client-go allows a context whose user is missing: it authenticates with nothing.
         let credential = match self.user(&ctx.context.user) {
             Some(u) => u.credential()?,
-            None => Credential::None,
+            None => UserCredential::None,
         };
         Ok(Selected {
             context: name.to_string(),
@@ -178,7 +178,7 @@ impl NamedCluster {
 
 impl NamedUser {
     /// The user's credential, reading any files it names.
-    pub fn credential(&self) -> Result<Credential> {
+    pub fn credential(&self) -> Result<UserCredential> {
         let u = &self.user;
         let source = || format!("user {:?}", self.name);
         let cert = match (&u.client_certificate_data, u.client_certificate.as_str()) {
@@ -193,7 +193,7 @@ impl NamedUser {
         };
         match (cert, key) {
             (Some(cert_pem), Some(key_pem)) => {
-                return Ok(Credential::ClientCert { cert_pem, key_pem });
+                return Ok(UserCredential::ClientCert { cert_pem, key_pem });
             }
             (Some(_), None) => {
                 return Err(Error::input(
@@ -210,7 +210,7 @@ impl NamedUser {
             (None, None) => {}
         }
         if !u.token.is_empty() {
-            return Ok(Credential::Token(u.token.trim().to_string()));
+            return Ok(UserCredential::Token(u.token.trim().to_string()));
         }
         if !u.token_file.is_empty() {
             let path = self.resolve(&u.token_file);
@@ -221,10 +221,10 @@ impl NamedUser {
             if token.is_empty() {
                 return Err(Error::input(fsio::display(&path), "token file is empty"));
             }
-            return Ok(Credential::Token(token.to_string()));
+            return Ok(UserCredential::Token(token.to_string()));
         }
         if let Some(exec) = u.rest.get("exec").filter(|v| !v.is_null()) {
-            return Ok(Credential::Exec {
+            return Ok(UserCredential::Exec {
                 command: exec
                     .get("command")
                     .and_then(Value::as_str)
@@ -233,7 +233,7 @@ impl NamedUser {
             });
         }
         if let Some(ap) = u.rest.get("auth-provider").filter(|v| !v.is_null()) {
-            return Ok(Credential::AuthProvider {
+            return Ok(UserCredential::AuthProvider {
                 name: ap
                     .get("name")
                     .and_then(Value::as_str)
@@ -244,11 +244,11 @@ impl NamedUser {
         if let Some(username) = u.rest.get("username").and_then(Value::as_str)
             && !username.is_empty()
         {
-            return Ok(Credential::Basic {
+            return Ok(UserCredential::Basic {
                 username: username.to_string(),
             });
         }
-        Ok(Credential::None)
+        Ok(UserCredential::None)
     }
 }
 

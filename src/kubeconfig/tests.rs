@@ -179,11 +179,11 @@ current-context: prod
     assert_eq!(v["users"][0]["name"], "old");
     assert!(matches!(
         kc.user("sso").unwrap().credential().unwrap(),
-        Credential::Exec { command } if command == "kubelogin"
+        UserCredential::Exec { command } if command == "kubelogin"
     ));
     assert!(matches!(
         kc.user("old").unwrap().credential().unwrap(),
-        Credential::AuthProvider { name } if name == "oidc"
+        UserCredential::AuthProvider { name } if name == "oidc"
     ));
 }
 
@@ -256,9 +256,9 @@ fn merge_first_file_wins_and_paths_resolve_per_file() {
     let sel = kc.select(None).unwrap();
     assert_eq!(sel.cluster.server, "https://b");
     assert_eq!(sel.cluster.ca_pem.as_deref(), Some(&b"from-b\n"[..]));
-    assert!(matches!(sel.credential, Credential::Token(ref t) if t == "from-a"));
+    assert!(matches!(sel.credential, UserCredential::Token(ref t) if t == "from-a"));
     assert!(
-        matches!(kc.user("v").unwrap().credential().unwrap(), Credential::Token(t) if t == "from-b")
+        matches!(kc.user("v").unwrap().credential().unwrap(), UserCredential::Token(t) if t == "from-b")
     );
     assert_eq!(kc.preferences["p"], "a");
     assert_eq!(kc.preferences["q"], "b");
@@ -341,7 +341,7 @@ fn client_certificate_files_resolve_against_their_kubeconfig() {
     .unwrap();
     let kc = Kubeconfig::load(&path).unwrap();
     match kc.user("u").unwrap().credential().unwrap() {
-        Credential::ClientCert { cert_pem, key_pem } => {
+        UserCredential::ClientCert { cert_pem, key_pem } => {
             assert_eq!(cert_pem, b"CERT");
             assert_eq!(key_pem.as_slice(), b"KEY");
         }
@@ -356,10 +356,10 @@ fn client_certificate_files_resolve_against_their_kubeconfig() {
     assert!(e.contains("no client-key"), "{e}");
     assert!(matches!(
         kc.user("none").unwrap().credential().unwrap(),
-        Credential::None
+        UserCredential::None
     ));
     // Debug output never shows key material or tokens.
-    let dbg = format!("{:?}", Credential::Token("s3cr3t".into()));
+    let dbg = format!("{:?}", UserCredential::Token("s3cr3t".into()));
     assert!(!dbg.contains("s3cr3t"), "{dbg}");
 }
 

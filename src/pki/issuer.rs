@@ -3,11 +3,13 @@
 //!
 //! Certificates are assembled with the `x509-cert` builder and signed through aws-lc-rs.
 //! The extensions follow kubeadm's `pkiutil.NewSignedCert` / `NewSelfSignedCACert`
-//! (`cmd/kubeadm/app/util/pkiutil/pki_helpers.go`) with the choices the issue asks for:
-//! CA: BasicConstraints CA:TRUE and KeyUsage keyCertSign|cRLSign|digitalSignature, both
-//! critical, SubjectKeyIdentifier. Leaf: KeyUsage digitalSignature (+keyEncipherment for
-//! RSA, as kubeadm), critical; EKU from the usage; BasicConstraints CA:FALSE;
-//! AuthorityKeyIdentifier; SANs.
+//! (`cmd/kubeadm/app/util/pkiutil/pki_helpers.go`): CA: BasicConstraints CA:TRUE and
+//! KeyUsage keyCertSign|cRLSign|digitalSignature, both critical, SubjectKeyIdentifier.
+//! Leaf: KeyUsage digitalSignature, critical; EKU from the usage; BasicConstraints CA:FALSE;
+//! AuthorityKeyIdentifier; SANs. One choice differs from kubeadm: `NewSignedCert` sets
+//! keyEncipherment on every leaf, kcred only when the *subject* key is RSA, because
+//! keyEncipherment means RSA key transport and RFC 8813 (section 3) says an EC key must not
+//! carry it.
 
 use std::path::Path;
 
@@ -291,7 +293,7 @@ fn extensions(
     spec: &CertSpec,
     subject_spki: &[u8],
     issuer_ski: Option<Vec<u8>>,
-    signer_is_rsa: bool,
+    subject_is_rsa: bool,
 ) -> Result<Vec<Extension>> {
     use der::oid::AssociatedOid;
     let mut out = Vec::new();
@@ -309,7 +311,9 @@ fn extensions(
         }
         Some(usage) => {
             let mut ku = KeyUsages::DigitalSignature.into();
-            if signer_is_rsa {
+            // The subject's key, not the CA's: keyEncipherment is about what the
+            // certified key can do (RFC 8813).
+            if subject_is_rsa {
                 ku |= KeyUsages::KeyEncipherment;
             }
             out.push(extension(KeyUsage::OID, true, &KeyUsage(ku))?);

@@ -1,8 +1,9 @@
 //! Reading and checking ServiceAccount tokens.
 //!
 //! [`decode`] splits any compact JWS and decodes its header and payload for *showing*
-//! (`alg: none` included). [`authenticate`] is kube-apiserver's ServiceAccount authenticators
-//! as one library call, in their order (`pkg/serviceaccount/jwt.go`, `AuthenticateToken`;
+//! (`alg: none` included). [`authenticate`] is the verifier behind kube-apiserver's
+//! ServiceAccount authenticators (plugged into the chain by
+//! [`crate::authn::serviceaccount`]), in their order (`pkg/serviceaccount/jwt.go`, `AuthenticateToken`;
 //! `claims.go` and `legacy.go`, `Validate`), on the token's text and nothing else:
 //!
 //! 1. `hasCorrectIssuer` (Go's `encoding/json` on the raw middle part) and go-jose's

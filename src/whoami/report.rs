@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
-use super::{Cause, Outcome};
+use crate::authn::{Cause, Outcome};
 use crate::identity::{NODE_USER_PREFIX, SYSTEM_MASTERS, SYSTEM_NODES};
 use crate::output::{go_list, sanitize, table};
 

@@ -1084,7 +1084,7 @@ fn kubeconfig_certificate_and_token_go_in_one_request_as_kubectl_sends_them() {
 /// read every input of this corpus the same way, error for error.
 #[test]
 fn csv_as_go_encoding_csv_reads_it() {
-    use kcred::whoami::{TokenFile, gocsv};
+    use kcred::authn::{TokenFile, gocsv};
     let corpus: &[&[u8]] = &[
         b"tok,user,uid\n",
         b"\xef\xbb\xbftok,user,uid\n",

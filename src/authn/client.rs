@@ -1,0 +1,242 @@
+//! The request client-go would send, from kubectl's credential options: a kubeconfig user
+//! with a client certificate and a token sends both
+//! (`client-go/tools/clientcmd/client_config.go`, `getUserIdentificationPartialConfig`;
+//! `transport/round_trippers.go`), and so does a client certificate given with a token.
+//! This only reads files.
+
+use std::path::{Path, PathBuf};
+
+use super::request::Request;
+use crate::error::{Error, Result};
+use crate::kubeconfig::{Kubeconfig, NamedUser, UserCredential};
+use crate::token::verify;
+
+/// Where the credential comes from (kubectl's `--kubeconfig`, `--context`,
+/// `--client-certificate`, `--token`, `--token-file`).
+#[derive(Clone, Debug, Default)]
+pub struct ClientOptions {
+    /// The kubeconfig (default: `KUBECONFIG`, then `~/.kube/config`).
+    pub kubeconfig: Option<PathBuf>,
+    /// The kubeconfig context (default: its current context).
+    pub context: Option<String>,
+    /// A client certificate chain (PEM: the leaf, then intermediates; or one DER certificate).
+    pub client_certificate: Option<PathBuf>,
+    /// A bearer token (`-`: read from stdin; a pasted `Bearer ` prefix is accepted).
+    pub token: Option<String>,
+    /// A file holding a bearer token.
+    pub token_file: Option<PathBuf>,
+}
+
+/// The request, and where its parts came from.
+#[derive(Clone, Debug, Default)]
+pub struct Presented {
+    /// What goes to the API server.
+    pub request: Request,
+    /// Where the client certificate came from, for messages.
+    pub chain_source: String,
+    /// Where the token came from, for messages.
+    pub token_source: String,
+    /// The kubeconfig cluster's CA (its name for messages, and its DER certificates), when
+    /// the credential came from a kubeconfig.
+    pub cluster_ca: Option<(String, Option<Vec<Vec<u8>>>)>,
+    /// The kubeconfig context's namespace, when the credential came from a kubeconfig.
+    pub namespace: Option<String>,
+    /// Notes on how the request was judged (added to the outcome).
+    pub notes: Vec<String>,
+}
+
+/// `err` with `prefix` in front of its message, its kind (and so its exit code) kept.
+fn prefixed(err: Error, prefix: &str) -> Error {
+    match err {
+        Error::Input { path, problem } => Error::Input {
+            path: format!("{prefix}: {path}"),
+            problem,
+        },
+        Error::Io { path, error } => Error::Io {
+            path: format!("{prefix}: {path}"),
+            error,
+        },
+        Error::Usage(m) => Error::Usage(format!("{prefix}: {m}")),
+        Error::Crypto(m) => Error::Crypto(format!("{prefix}: {m}")),
+        other => other,
+    }
+}
+
+/// The client certificate chain as the client sends it: every `CERTIFICATE` block (or one
+/// DER certificate), not decoded here. Whether the API server can parse them is the TLS
+/// handshake's question ([`super::tls_handshake`]), answered like every other.
+fn presented_chain(source: &Path, bytes: &[u8]) -> Result<Vec<Vec<u8>>> {
+    if crate::pem::looks_like_pem(bytes) {
+        let ders: Vec<Vec<u8>> = crate::pem::parse_all(&crate::fsio::display(source), bytes)?
+            .iter()
+            .filter(|b| b.tag() == "CERTIFICATE")
+            .map(|b| b.contents().to_vec())
+            .collect();
+        if !ders.is_empty() {
+            return Ok(ders);
+        }
+    } else if bytes.first() == Some(&0x30) {
+        return Ok(vec![bytes.to_vec()]);
+    }
+    // No certificate at all: the usual one-line error.
+    crate::pki::read_certificates(source, bytes)
+}
+
+/// An empty token is no token at all (client-go's fileTokenSource: "read empty token from
+/// file"): refused, naming where it came from.
+fn non_empty_token(source: &str, token: String) -> Result<String> {
+    if token.is_empty() {
+        return Err(Error::input(
+            source,
+            "the token is empty: client-go has no token to send",
+        ));
+    }
+    Ok(token)
+}
+
+fn read_token_text(path: &Path) -> Result<String> {
+    let bytes = crate::fsio::read(path)?;
+    let source = if path == Path::new("-") {
+        "<stdin>".to_string()
+    } else {
+        crate::fsio::display(path)
+    };
+    String::from_utf8(bytes.to_vec())
+        .map_err(|_| Error::input(source, "the token is not UTF-8 text"))
+}
+
+/// The token client-go sends for a kubeconfig user: `token` as written (not trimmed);
+/// with `tokenFile` too, the file's content wins whenever it reads as a non-empty token
+/// (`NewBearerAuthWithRefreshRoundTripper` re-reads it per request through
+/// `fileTokenSource`, which trims it); `tokenFile` alone must read (client_config.go).
+fn kubeconfig_token(user: &NamedUser) -> Result<Option<String>> {
+    let literal = &user.user.token;
+    if !user.user.token_file.is_empty() {
+        let path = user.resolve(&user.user.token_file);
+        match read_token_text(&path) {
+            Ok(text) if !text.trim().is_empty() => return Ok(Some(text.trim().to_string())),
+            Ok(_) if literal.is_empty() => {
+                return Err(Error::input(
+                    crate::fsio::display(&path),
+                    "the token file is empty: client-go has no token to send",
+                ));
+            }
+            Err(e) if literal.is_empty() => return Err(e),
+            _ => {}
+        }
+    }
+    Ok((!literal.is_empty()).then(|| literal.clone()))
+}
+
+impl ClientOptions {
+    /// The request client-go would send.
+    pub fn presented(&self) -> Result<Presented> {
+        let explicit_token = match (&self.token, &self.token_file) {
+            (Some(t), _) if t == "-" => {
+                Some(("<stdin>".to_string(), read_token_text(Path::new("-"))?))
+            }
+            (Some(t), _) => Some(("the --token value".to_string(), t.clone())),
+            (None, Some(path)) => Some((crate::fsio::display(path), read_token_text(path)?)),
+            (None, None) => None,
+        };
+        // --token and --token-file accept a pasted "Bearer " prefix and surrounding whitespace.
+        let (token_source, explicit_token) = match explicit_token {
+            Some((source, t)) => {
+                let t = non_empty_token(&source, verify::clean(&t).to_string())?;
+                (source, Some(t))
+            }
+            None => (String::new(), None),
+        };
+        if self.client_certificate.is_some() || explicit_token.is_some() {
+            let client_chain = match &self.client_certificate {
+                Some(path) => Some(presented_chain(path, &crate::fsio::read(path)?)?),
+                None => None,
+            };
+            return Ok(Presented {
+                request: Request {
+                    client_chain,
+                    token: explicit_token,
+                },
+                token_source,
+                chain_source: self
+                    .client_certificate
+                    .as_deref()
+                    .map(crate::fsio::display)
+                    .unwrap_or_default(),
+                ..Presented::default()
+            });
+        }
+        let kc = match &self.kubeconfig {
+            Some(path) => Kubeconfig::load(path)?,
+            None => {
+                let env_set = std::env::var_os("KUBECONFIG").is_some_and(|v| !v.is_empty());
+                let default_exists = crate::kubeconfig::default_path().is_some_and(|p| p.exists());
+                if !env_set && !default_exists {
+                    if self.context.is_some() {
+                        return Err(Error::Usage(
+                            "--context needs a kubeconfig: none given, KUBECONFIG is unset and ~/.kube/config does not exist".into(),
+                        ));
+                    }
+                    // Nothing to present: the anonymous request.
+                    return Ok(Presented::default());
+                }
+                Kubeconfig::load_env()?
+            }
+        };
+        let kubeconfig_name = match &self.kubeconfig {
+            Some(p) => crate::fsio::display(p),
+            None => std::env::var("KUBECONFIG")
+                .ok()
+                .filter(|v| !v.is_empty())
+                .or_else(|| crate::kubeconfig::default_path().map(|p| crate::fsio::display(&p)))
+                .unwrap_or_else(|| "the kubeconfig".into()),
+        };
+        let selected = kc
+            .select(self.context.as_deref())
+            .map_err(|e| prefixed(e, &format!("cannot use {kubeconfig_name}")))?;
+        let what = format!(
+            "context {:?} (user {:?})",
+            selected.context, selected.user_name
+        );
+        let token = match kc.user(&selected.user_name) {
+            Some(u) => kubeconfig_token(u)?,
+            None => None,
+        };
+        let client_chain = match &selected.credential {
+            UserCredential::ClientCert { cert_pem, .. } => Some(presented_chain(
+                Path::new(&format!("{what}: client certificate")),
+                cert_pem,
+            )?),
+            UserCredential::Token(_) | UserCredential::None => None,
+            other if token.is_none() => {
+                return Err(Error::input(
+                    what,
+                    format!(
+                        "authenticates with {} which kcred cannot evaluate offline; run it yourself and pass the token with --token",
+                        other.kind()
+                    ),
+                ));
+            }
+            _ => None,
+        };
+        let ca_source = format!(
+            "the CA of cluster {:?} in the kubeconfig",
+            selected.cluster_name
+        );
+        let cluster_ca = match &selected.cluster.ca_pem {
+            Some(pem) => Some(crate::pki::read_certificates(Path::new(&ca_source), pem)?),
+            None => None,
+        };
+        Ok(Presented {
+            request: Request {
+                client_chain,
+                token,
+            },
+            chain_source: format!("{kubeconfig_name}: {what}"),
+            token_source: format!("{kubeconfig_name}: {what}: token"),
+            cluster_ca: Some((ca_source, cluster_ca)),
+            namespace: Some(selected.namespace.clone()),
+            notes: Vec::new(),
+        })
+    }
+}

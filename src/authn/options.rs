@@ -1,0 +1,115 @@
+//! The API server's authentication flags turned into its authenticators' trust material, as
+//! `pkg/kubeapiserver/options/authentication.go` (`BuiltInAuthenticationOptions`,
+//! `ToAuthenticationConfig`) does. This only reads files.
+
+use std::path::{Path, PathBuf};
+
+use super::chain::Trust;
+use super::tokenfile::TokenFile;
+use crate::error::{Error, Result};
+use crate::token::keys::load_verification_keys;
+use crate::token::verify::TokenTrust;
+
+/// kubeadm's `--service-account-issuer`, the issuer `--pki-dir` implies.
+pub const KUBEADM_ISSUER: &str = "https://kubernetes.default.svc.cluster.local";
+
+/// kube-apiserver's authentication flags, by their names.
+#[derive(Clone, Debug)]
+pub struct ApiServerOptions {
+    /// `--client-ca-file`.
+    pub client_ca_file: Option<PathBuf>,
+    /// `--service-account-key-file` (repeatable).
+    pub service_account_key_files: Vec<PathBuf>,
+    /// `--service-account-issuer` (repeatable; the first one mints).
+    pub service_account_issuers: Vec<String>,
+    /// `--api-audiences`, every value (default: every issuer).
+    pub api_audiences: Vec<String>,
+    /// `--token-auth-file`.
+    pub token_auth_file: Option<PathBuf>,
+    /// `--anonymous-auth`.
+    pub anonymous_auth: bool,
+    /// A kubeadm-layout PKI directory: `DIR/ca.crt` as `--client-ca-file`, `DIR/sa.pub` as
+    /// `--service-account-key-file`, with kubeadm's issuer.
+    pub pki_dir: Option<PathBuf>,
+}
+
+impl Default for ApiServerOptions {
+    /// The API server's defaults: no authenticator but anonymous.
+    fn default() -> Self {
+        ApiServerOptions {
+            client_ca_file: None,
+            service_account_key_files: Vec::new(),
+            service_account_issuers: Vec::new(),
+            api_audiences: Vec::new(),
+            token_auth_file: None,
+            anonymous_auth: true,
+            pki_dir: None,
+        }
+    }
+}
+
+/// A PKI directory: both `/etc/kubernetes/pki` and a bootstrap directory holding `pki/`.
+fn pki_dir(dir: &Path) -> PathBuf {
+    if !dir.join("ca.crt").exists() && dir.join("pki/ca.crt").exists() {
+        dir.join("pki")
+    } else {
+        dir.to_path_buf()
+    }
+}
+
+impl ApiServerOptions {
+    /// The trust material these flags give the authenticators (every file read here).
+    pub fn trust(&self) -> Result<Trust> {
+        let mut ca_file = self.client_ca_file.clone();
+        let mut key_files = self.service_account_key_files.clone();
+        if let Some(dir) = &self.pki_dir {
+            let dir = pki_dir(dir);
+            if ca_file.is_none() {
+                ca_file = Some(dir.join("ca.crt"));
+            }
+            if key_files.is_empty() && dir.join("sa.pub").exists() {
+                key_files.push(dir.join("sa.pub"));
+            }
+        }
+        let client_cas = match &ca_file {
+            Some(f) => Some(super::x509::load_ca_bundle(f)?),
+            None => None,
+        };
+        let token_file = match &self.token_auth_file {
+            Some(f) => Some(TokenFile::load(f)?),
+            None => None,
+        };
+        let service_accounts = if key_files.is_empty() {
+            if !self.service_account_issuers.is_empty() || !self.api_audiences.is_empty() {
+                return Err(Error::Usage(
+                    "--service-account-issuer and --api-audiences need --service-account-key-file (or --pki-dir)".into(),
+                ));
+            }
+            None
+        } else {
+            let mut keys = Vec::new();
+            for f in &key_files {
+                keys.extend(load_verification_keys(f)?);
+            }
+            let issuers = if self.service_account_issuers.is_empty() {
+                vec![KUBEADM_ISSUER.to_string()]
+            } else {
+                self.service_account_issuers.clone()
+            };
+            // authentication.go, ToAuthenticationConfig: with no --api-audiences the API
+            // audiences are all the issuers (not only the first).
+            let audiences = if self.api_audiences.is_empty() {
+                issuers.clone()
+            } else {
+                self.api_audiences.clone()
+            };
+            Some(TokenTrust::new(keys, issuers, audiences))
+        };
+        Ok(Trust {
+            client_cas,
+            token_file,
+            service_accounts,
+            anonymous: self.anonymous_auth,
+        })
+    }
+}
