@@ -55,6 +55,7 @@ pub mod jwks;
 pub mod keys;
 pub mod mint;
 mod pss;
+mod signature;
 pub mod verify;
 
 pub use keys::{SigningAlg, VerificationKey, load_verification_keys};
