@@ -48,12 +48,17 @@ pub struct SignArgs {
 }
 
 #[derive(Debug, Args)]
+// --list-profiles needs no CA: it only prints.
+#[command(mut_arg("ca", |a| a.required_unless_present("list_profiles")))]
 pub struct IssueArgs {
     #[command(flatten)]
     ca: CaArgs,
     /// Write PREFIX.crt and PREFIX.key (parent directories are created 0700).
-    #[arg(long, value_name = "PREFIX")]
-    out: PathBuf,
+    #[arg(long, value_name = "PREFIX", required_unless_present = "list_profiles")]
+    out: Option<PathBuf>,
+    /// Print the embedded identity profiles (YAML, the format --profiles reads) and exit.
+    #[arg(long, conflicts_with_all = ["out", "ca", "ca_cert", "ca_key"])]
+    list_profiles: bool,
     #[command(flatten)]
     identity: IdentityArgs,
     /// client (clientAuth), server (serverAuth, needs a SAN) or peer (both).
@@ -212,8 +217,16 @@ pub fn mint(
 }
 
 fn issue(a: IssueArgs) -> anyhow::Result<ExitStatus> {
-    let crt = with_ext(&a.out, "crt");
-    let key_path = with_ext(&a.out, "key");
+    if a.list_profiles {
+        // The template byte for byte: a `--profiles FILE` of one's own starts from it.
+        super::emit(kcred::identity::EMBEDDED_PROFILES)?;
+        return Ok(ExitStatus::Success);
+    }
+    let Some(out) = &a.out else {
+        return Err(kcred::Error::Usage("--out is required".into()).into());
+    };
+    let crt = with_ext(out, "crt");
+    let key_path = with_ext(out, "key");
     let spec = leaf_spec(&a.identity, a.usage, &a.sans, a.validity)?;
     let existing_key = a.key.load()?;
     let writes_key = existing_key.is_none();
