@@ -3,7 +3,7 @@
 //! spoken the kubeadm/kubectl way. Real peers judge what they can: groff renders the page,
 //! openssl reads the certificates, PyJWT decodes the token.
 
-use crate::common::{Env, peer};
+use crate::common::{Env, peer, run_peer};
 
 #[test]
 fn print_plan_round_trips_through_bootstrap_plan_dry_run() {
@@ -269,4 +269,237 @@ fn man_out_writes_a_page_per_command_and_every_reference_resolves() {
     // No overwrite without --force.
     env.fails(3, &["man", "--out", &env.p("man1")]);
     env.ok(&["man", "--out", &env.p("man1"), "--force"]);
+}
+
+/// openssl's SHA-256 fingerprint and RFC 2253 subject (UTF-8 kept) of a PEM or DER file.
+fn openssl_facts(dir: &std::path::Path, file: &str, inform: &str) -> (String, String) {
+    let out = run_peer(peer("openssl").current_dir(dir).args([
+        "x509",
+        "-inform",
+        inform,
+        "-in",
+        file,
+        "-noout",
+        "-fingerprint",
+        "-sha256",
+        "-subject",
+        "-nameopt",
+        "RFC2253,-esc_msb",
+    ]));
+    let fp = out
+        .lines()
+        .find_map(|l| {
+            l.split_once("Fingerprint=")
+                .map(|(_, v)| v.trim().to_string())
+        })
+        .expect("fingerprint");
+    let subject = out
+        .lines()
+        .find_map(|l| l.strip_prefix("subject=").map(str::to_string))
+        .expect("subject");
+    (fp, subject)
+}
+
+/// The attributes of an RFC 4514 string, split at unescaped commas, sorted (openssl prints
+/// them last RDN first, kcred in DER order).
+fn rdn_parts(s: &str) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut cur = String::new();
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                cur.push(c);
+                cur.extend(chars.next());
+            }
+            ',' => parts.push(std::mem::take(&mut cur).trim_start().to_string()),
+            _ => cur.push(c),
+        }
+    }
+    parts.push(cur.trim_start().to_string());
+    parts.sort();
+    parts
+}
+
+#[test]
+fn inspect_reads_a_kubeconfig_and_escapes_subjects_as_openssl_does() {
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    env.ok(&[
+        "kubeconfig",
+        "--server",
+        "https://192.0.2.1:6443",
+        "--ca",
+        &env.p("ca"),
+        "--cn",
+        "jane",
+        "--group",
+        "ops, on-call",
+        "--group",
+        "#lead",
+        "--group",
+        "a+b <c>",
+        "--key-type",
+        "ecdsa-p256",
+        "--out",
+        &env.p("kc"),
+    ]);
+    // The embedded data, decoded by openssl.
+    let kc = std::fs::read_to_string(env.path("kc")).unwrap();
+    for field in ["certificate-authority-data", "client-certificate-data"] {
+        let b64 = kc
+            .lines()
+            .find_map(|l| l.trim().strip_prefix(&format!("{field}: ")))
+            .expect(field);
+        std::fs::write(env.path(&format!("{field}.b64")), b64).unwrap();
+        run_peer(peer("openssl").current_dir(env.dir.path()).args([
+            "base64",
+            "-d",
+            "-A",
+            "-in",
+            &format!("{field}.b64"),
+            "-out",
+            &format!("{field}.pem"),
+        ]));
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&env.ok(&["cert", "inspect", &env.p("kc"), "-o", "json"])).unwrap();
+    let list = json.as_array().expect("two certificates: a list");
+    assert_eq!(list.len(), 2, "{json}");
+    for (item, field, who) in [
+        (
+            &list[0],
+            "certificate-authority-data",
+            "cluster \"kubernetes\"",
+        ),
+        (&list[1], "client-certificate-data", "user \"jane\""),
+    ] {
+        assert_eq!(item["source"], format!("{who} {field}"));
+        assert_eq!(
+            (item["index"].as_u64(), item["count"].as_u64()),
+            (Some(1), Some(1))
+        );
+        let (fp, subject) = openssl_facts(env.dir.path(), &format!("{field}.pem"), "PEM");
+        assert_eq!(item["sha256Fingerprint"], fp.as_str());
+        let ours = item["subject"].as_str().unwrap();
+        assert_eq!(
+            rdn_parts(ours),
+            rdn_parts(&subject),
+            "kcred {ours:?}, openssl {subject:?}"
+        );
+    }
+    let client = &list[1];
+    assert!(
+        client["subject"]
+            .as_str()
+            .unwrap()
+            .contains("O=ops\\, on-call"),
+        "{client}"
+    );
+    let attrs: Vec<(String, String)> = client["subjectAttributes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["type"].as_str().unwrap().to_string(),
+                a["value"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let want: Vec<(String, String)> = [
+        ("O", "ops, on-call"),
+        ("O", "#lead"),
+        ("O", "a+b <c>"),
+        ("CN", "jane"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    assert_eq!(attrs, want);
+    // The existing fields stay.
+    assert_eq!(client["kubernetes"]["user"], "jane");
+    assert_eq!(client["issuer"], "CN=kubernetes");
+    let table = env.ok(&["cert", "inspect", &env.p("kc")]);
+    assert!(
+        table.contains("cluster \"kubernetes\" certificate-authority-data: certificate 1 of 1"),
+        "{table}"
+    );
+    assert!(
+        table.contains("user \"jane\" client-certificate-data: certificate 1 of 1"),
+        "{table}"
+    );
+
+    // Files named by path (--no-embed) resolve against the kubeconfig's directory.
+    std::fs::create_dir(env.path("sub")).unwrap();
+    env.ok(&[
+        "kubeconfig",
+        "--server",
+        "https://192.0.2.1:6443",
+        "--ca",
+        &env.p("ca"),
+        "--cn",
+        "bob",
+        "--key-type",
+        "ecdsa-p256",
+        "--no-embed",
+        "--out",
+        &env.p("sub/kc"),
+    ]);
+    let table = env.ok(&["cert", "inspect", &env.p("sub/kc")]);
+    assert!(
+        table.contains("user \"bob\" client-certificate: certificate 1 of 1"),
+        "{table}"
+    );
+    assert!(table.contains("CN=bob"), "{table}");
+
+    // YAML that is not a kubeconfig is still "not a certificate".
+    std::fs::write(env.path("other.yaml"), "foo: bar\n").unwrap();
+    let err = env.fails(3, &["cert", "inspect", &env.p("other.yaml")]);
+    assert!(err.contains("neither PEM nor DER"), "{err}");
+}
+
+#[test]
+fn inspect_numbers_the_certificates_of_a_bundle() {
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    env.ca("ca2", "rsa2048");
+    env.ok(&[
+        "cert",
+        "issue",
+        "--ca",
+        &env.p("ca"),
+        "--out",
+        &env.p("leaf"),
+        "--cn",
+        "jane",
+        "--key-type",
+        "ecdsa-p256",
+    ]);
+    let mut bundle = Vec::new();
+    for f in ["leaf.crt", "ca.crt", "ca2.crt"] {
+        bundle.extend(std::fs::read(env.path(f)).unwrap());
+    }
+    std::fs::write(env.path("bundle.pem"), bundle).unwrap();
+    let table = env.ok(&["cert", "inspect", &env.p("bundle.pem")]);
+    for i in 1..=3 {
+        assert!(
+            table.contains(&format!("certificate {i} of 3\n")),
+            "{table}"
+        );
+    }
+    let json: serde_json::Value =
+        serde_json::from_str(&env.ok(&["cert", "inspect", &env.p("bundle.pem"), "-o", "json"]))
+            .unwrap();
+    for (i, f) in ["leaf.crt", "ca.crt", "ca2.crt"].iter().enumerate() {
+        let item = &json[i];
+        assert_eq!(item["index"].as_u64(), Some(i as u64 + 1));
+        assert_eq!(item["count"].as_u64(), Some(3));
+        assert!(item.get("source").is_none());
+        let (fp, _) = openssl_facts(env.dir.path(), f, "PEM");
+        assert_eq!(item["sha256Fingerprint"], fp.as_str());
+    }
+    // One certificate: an object, and the plain output without a position line.
+    let one = env.ok(&["cert", "inspect", &env.p("leaf.crt")]);
+    assert!(one.starts_with("Subject:"), "{one}");
 }
