@@ -3,7 +3,7 @@
 //! spoken the kubeadm/kubectl way. Real peers judge what they can: groff renders the page,
 //! openssl reads the certificates, PyJWT decodes the token.
 
-use crate::common::{Env, peer, run_peer};
+use crate::common::{Env, peer, python, run_peer};
 
 #[test]
 fn print_plan_round_trips_through_bootstrap_plan_dry_run() {
@@ -502,4 +502,194 @@ fn inspect_numbers_the_certificates_of_a_bundle() {
     // One certificate: an object, and the plain output without a position line.
     let one = env.ok(&["cert", "inspect", &env.p("leaf.crt")]);
     assert!(one.starts_with("Subject:"), "{one}");
+}
+
+/// PyJWT verifies the token with the public key and returns its claims.
+const PYJWT_DECODE: &str = r#"
+import json, sys, jwt
+from cryptography.hazmat.primitives import serialization
+pub = serialization.load_pem_public_key(open(sys.argv[1], "rb").read())
+tok, aud = sys.argv[2], sys.argv[3]
+claims = jwt.decode(tok, pub, algorithms=["RS256", "ES256"], audience=aud,
+                    issuer="https://kubernetes.default.svc.cluster.local",
+                    options={"require": ["exp", "iat", "nbf", "iss", "aud", "sub", "jti"]})
+print(json.dumps(claims))
+"#;
+
+/// An RFC 3339 `...Z` timestamp (whole seconds) as Unix seconds, through Python.
+fn unix(ts: &str) -> i64 {
+    python(
+        "import sys, datetime\nprint(int(datetime.datetime.strptime(sys.argv[1], '%Y-%m-%dT%H:%M:%SZ').replace(tzinfo=datetime.timezone.utc).timestamp()))",
+        &[ts],
+    )
+    .trim()
+    .parse()
+    .unwrap()
+}
+
+#[test]
+fn token_issue_json_is_the_token_request_kubectl_prints() {
+    let env = Env::new();
+    env.ok(&["sa", "keygen", "--out", &env.p("sa")]);
+    // Unbound, default audience: what `kubectl create token web -n apps -o json` shows
+    // (kubectl pkg/cmd/create/create_token.go prints the server's TokenRequest).
+    let v: serde_json::Value = serde_json::from_str(&env.ok(&[
+        "token",
+        "issue",
+        "web",
+        "-n",
+        "apps",
+        "--key",
+        &env.p("sa.key"),
+        "--uid",
+        "u-1",
+        "-o",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(v["kind"], "TokenRequest");
+    assert_eq!(v["apiVersion"], "authentication.k8s.io/v1");
+    assert_eq!(v["metadata"]["name"], "web");
+    assert_eq!(v["metadata"]["namespace"], "apps");
+    assert_eq!(v["metadata"]["uid"], "u-1");
+    assert_eq!(v["spec"]["expirationSeconds"], 3600);
+    assert!(v["spec"]["boundObjectRef"].is_null(), "{v}");
+    let aud = "https://kubernetes.default.svc.cluster.local";
+    assert_eq!(v["spec"]["audiences"], serde_json::json!([aud]));
+    assert!(v.get("token").is_none() && v.get("claims").is_none(), "{v}");
+    let token = v["status"]["token"].as_str().unwrap();
+    let claims: serde_json::Value =
+        serde_json::from_str(&python(PYJWT_DECODE, &[&env.p("sa.pub"), token, aud])).unwrap();
+    assert_eq!(claims["sub"], "system:serviceaccount:apps:web");
+    assert_eq!(claims["kubernetes.io"]["serviceaccount"]["uid"], "u-1");
+    let iat = claims["iat"].as_i64().unwrap();
+    assert_eq!(
+        unix(v["metadata"]["creationTimestamp"].as_str().unwrap()),
+        iat
+    );
+    let exp_ts = unix(v["status"]["expirationTimestamp"].as_str().unwrap());
+    assert_eq!(exp_ts, iat + 3600);
+    assert_eq!(claims["exp"].as_i64().unwrap(), exp_ts);
+
+    // Pod-bound, 3607s, default audience: the token's exp gets the kubelet extension, the
+    // TokenRequest's expirationTimestamp does not (storage/token.go: now + expirationSeconds).
+    let y = env.ok(&[
+        "token",
+        "issue",
+        "web",
+        "--key",
+        &env.p("sa.key"),
+        "--duration",
+        "3607s",
+        "--bound-object-kind",
+        "Pod",
+        "--bound-object-name",
+        "web-0",
+        "--bound-object-uid",
+        "p-1",
+        "-o",
+        "yaml",
+    ]);
+    assert!(
+        y.starts_with("kind: TokenRequest\napiVersion: authentication.k8s.io/v1\n"),
+        "{y}"
+    );
+    let v: serde_json::Value = serde_json::from_str(&env.ok(&[
+        "token",
+        "issue",
+        "web",
+        "--key",
+        &env.p("sa.key"),
+        "--duration",
+        "3607s",
+        "--bound-object-kind",
+        "Pod",
+        "--bound-object-name",
+        "web-0",
+        "--bound-object-uid",
+        "p-1",
+        "-o",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(
+        v["spec"]["boundObjectRef"],
+        serde_json::json!({"kind": "Pod", "apiVersion": "v1", "name": "web-0", "uid": "p-1"})
+    );
+    assert_eq!(v["spec"]["expirationSeconds"], 3607);
+    let token = v["status"]["token"].as_str().unwrap();
+    let claims: serde_json::Value =
+        serde_json::from_str(&python(PYJWT_DECODE, &[&env.p("sa.pub"), token, aud])).unwrap();
+    let iat = claims["iat"].as_i64().unwrap();
+    assert_eq!(
+        unix(v["status"]["expirationTimestamp"].as_str().unwrap()),
+        iat + 3607
+    );
+    assert_eq!(claims["exp"].as_i64().unwrap(), iat + 365 * 86400);
+    assert_eq!(claims["kubernetes.io"]["pod"]["name"], "web-0");
+
+    // The decoded view keeps kcred's old shape under its own name; legacy has no TokenRequest.
+    let d: serde_json::Value = serde_json::from_str(&env.ok(&[
+        "token",
+        "issue",
+        "web",
+        "--key",
+        &env.p("sa.key"),
+        "-o",
+        "decoded",
+    ]))
+    .unwrap();
+    assert!(
+        d["token"].is_string() && d["claims"]["sub"].is_string(),
+        "{d}"
+    );
+    let err = env.fails(
+        2,
+        &[
+            "token",
+            "issue",
+            "web",
+            "--key",
+            &env.p("sa.key"),
+            "--legacy",
+            "-o",
+            "json",
+        ],
+    );
+    assert!(err.contains("-o decoded"), "{err}");
+}
+
+#[test]
+fn output_text_is_kubeadms_name_for_table() {
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    let table = env.ok(&["cert", "inspect", &env.p("ca.crt"), "-o", "table"]);
+    assert_eq!(
+        env.ok(&["cert", "inspect", &env.p("ca.crt"), "-o", "text"]),
+        table
+    );
+    env.ok(&[
+        "bootstrap",
+        "--dir",
+        &env.p("pki"),
+        "--key-type",
+        "ecdsa-p256",
+    ]);
+    let check = |o: &str| {
+        let out = env
+            .kcred()
+            .args(["check", "--dir", &env.p("pki"), "-o", o])
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    assert_eq!(check("text"), check("table"));
+    // Unknown values are still refused.
+    env.kcred()
+        .args(["cert", "inspect", &env.p("ca.crt"), "-o", "txt"])
+        .assert()
+        .code(2);
 }
