@@ -25,7 +25,9 @@ impl FromStr for Format {
     type Err = String;
     fn from_str(s: &str) -> std::result::Result<Self, String> {
         match s {
-            "table" | "wide" => Ok(Format::Table),
+            // `text`: kubeadm's name for its human-readable output (`-o text`, the default
+            // of `kubeadm certs check-expiration`; cmd/kubeadm/app/util/output/output.go).
+            "table" | "text" | "wide" => Ok(Format::Table),
             "json" => Ok(Format::Json),
             "yaml" => Ok(Format::Yaml),
             _ => Err(format!(

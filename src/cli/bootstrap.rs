@@ -16,8 +16,12 @@ use crate::exit_codes::ExitStatus;
 #[derive(Debug, Args)]
 pub struct BootstrapArgs {
     /// Output directory (created 0700).
-    #[arg(long, value_name = "DIR")]
-    dir: PathBuf,
+    #[arg(long, value_name = "DIR", required_unless_present = "print_plan")]
+    dir: Option<PathBuf>,
+    /// Print an embedded plan (YAML, the format --plan reads) to stdout and exit: the start
+    /// of a plan of your own.
+    #[arg(long, value_name = "kubeadm|hard-way", exclusive = true)]
+    print_plan: Option<String>,
     /// Embedded plan: kubeadm (/etc/kubernetes layout) or hard-way (Kubernetes The Hard Way).
     #[arg(
         long,
@@ -104,6 +108,12 @@ fn endpoint(text: &str) -> anyhow::Result<(String, u16)> {
 }
 
 pub fn run(a: BootstrapArgs) -> anyhow::Result<ExitStatus> {
+    if let Some(layout) = &a.print_plan {
+        return print_plan(layout);
+    }
+    let Some(dir) = a.dir.clone() else {
+        return Err(usage("--dir is required".into()));
+    };
     let plan = match &a.plan {
         Some(path) => Plan::load(path)?,
         None => Plan::embedded(&a.layout)?,
@@ -149,7 +159,7 @@ pub fn run(a: BootstrapArgs) -> anyhow::Result<ExitStatus> {
     };
     let creds = plan.expand(&params)?;
     let opts = Options {
-        dir: a.dir.clone(),
+        dir,
         key_type: a.key_type,
         force: a.force,
         dry_run: a.dry_run,
@@ -183,6 +193,20 @@ pub fn run(a: BootstrapArgs) -> anyhow::Result<ExitStatus> {
     } else {
         ExitStatus::Success
     })
+}
+
+/// `--print-plan LAYOUT`: the embedded template, byte for byte, so that what `--plan FILE`
+/// reads back is exactly what `--layout LAYOUT` uses.
+fn print_plan(layout: &str) -> anyhow::Result<ExitStatus> {
+    let Some((_, text)) = plan::EMBEDDED.iter().find(|(n, _)| *n == layout) else {
+        let names: Vec<&str> = plan::EMBEDDED.iter().map(|(n, _)| *n).collect();
+        return Err(usage(format!(
+            "--print-plan {layout:?}: no such embedded plan (expected {})",
+            names.join(" or ")
+        )));
+    };
+    super::emit(text)?;
+    Ok(ExitStatus::Success)
 }
 
 /// `1 problem`, `2 problems`.

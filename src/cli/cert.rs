@@ -17,7 +17,8 @@ use crate::exit_codes::ExitStatus;
 pub enum CertCommand {
     /// Sign a client, server or peer certificate for an identity: PREFIX.crt and PREFIX.key.
     Issue(Box<IssueArgs>),
-    /// Show a certificate (PEM or DER, single or bundle) as the API server would read it.
+    /// Show a certificate (PEM or DER, single or bundle), or the certificates a kubeconfig
+    /// holds, as the API server would read them.
     Inspect(InspectArgs),
     /// Sign a CSR (PEM or DER PKCS#10, or a CertificateSigningRequest in YAML or JSON).
     Sign(Box<SignArgs>),
@@ -48,12 +49,17 @@ pub struct SignArgs {
 }
 
 #[derive(Debug, Args)]
+// --list-profiles needs no CA: it only prints.
+#[command(mut_arg("ca", |a| a.required_unless_present("list_profiles")))]
 pub struct IssueArgs {
     #[command(flatten)]
     ca: CaArgs,
     /// Write PREFIX.crt and PREFIX.key (parent directories are created 0700).
-    #[arg(long, value_name = "PREFIX")]
-    out: PathBuf,
+    #[arg(long, value_name = "PREFIX", required_unless_present = "list_profiles")]
+    out: Option<PathBuf>,
+    /// Print the embedded identity profiles (YAML, the format --profiles reads) and exit.
+    #[arg(long, conflicts_with_all = ["out", "ca", "ca_cert", "ca_key"])]
+    list_profiles: bool,
     #[command(flatten)]
     identity: IdentityArgs,
     /// client (clientAuth), server (serverAuth, needs a SAN) or peer (both).
@@ -78,7 +84,7 @@ pub struct IssueArgs {
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// Certificate file (PEM or DER; `-` for stdin).
+    /// Certificate file (PEM or DER, one or a bundle) or kubeconfig; `-` for stdin.
     #[arg(value_name = "FILE")]
     file: PathBuf,
     #[command(flatten)]
@@ -212,8 +218,16 @@ pub fn mint(
 }
 
 fn issue(a: IssueArgs) -> anyhow::Result<ExitStatus> {
-    let crt = with_ext(&a.out, "crt");
-    let key_path = with_ext(&a.out, "key");
+    if a.list_profiles {
+        // The template byte for byte: a `--profiles FILE` of one's own starts from it.
+        super::emit(kcred::identity::EMBEDDED_PROFILES)?;
+        return Ok(ExitStatus::Success);
+    }
+    let Some(out) = &a.out else {
+        return Err(kcred::Error::Usage("--out is required".into()).into());
+    };
+    let crt = with_ext(out, "crt");
+    let key_path = with_ext(out, "key");
     let spec = leaf_spec(&a.identity, a.usage, &a.sans, a.validity)?;
     let existing_key = a.key.load()?;
     let writes_key = existing_key.is_none();
@@ -315,6 +329,13 @@ fn issue_fit(
 #[derive(serde::Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Inspected {
+    /// Where in a kubeconfig it was found: `cluster "NAME" certificate-authority-data`,
+    /// `user "NAME" client-certificate`, ...; absent for a certificate file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: Option<String>,
+    /// Its place in that bundle (or file): certificate `index` of `count`, from 1.
+    index: usize,
+    count: usize,
     #[serde(flatten)]
     facts: CertFacts,
     time_left: String,
@@ -322,23 +343,123 @@ struct Inspected {
     warnings: Vec<String>,
 }
 
+/// Certificates found in one place: a file, or one field of a kubeconfig.
+struct Found {
+    source: Option<String>,
+    /// Where to blame a bad certificate.
+    path: String,
+    ders: Vec<Vec<u8>>,
+}
+
+/// The certificates a kubeconfig holds, in file order: each cluster's CA bundle
+/// (`certificate-authority-data`, or the `certificate-authority` file, resolved against the
+/// kubeconfig's directory as client-go `ResolveLocalPaths` does), then each user's client
+/// certificate (`client-certificate-data` or `client-certificate`). `None` when `bytes` is
+/// not a kubeconfig.
+fn kubeconfig_certs(file: &std::path::Path, bytes: &[u8]) -> anyhow::Result<Option<Vec<Found>>> {
+    let source = fsio::display(file);
+    let Ok(text) = std::str::from_utf8(bytes) else {
+        return Ok(None);
+    };
+    let Ok(mut kc) = kcred::kubeconfig::Kubeconfig::from_yaml(&source, text) else {
+        return Ok(None);
+    };
+    if kc.clusters.is_empty() && kc.users.is_empty() {
+        return Ok(None);
+    }
+    if file != std::path::Path::new("-") {
+        kc.set_origin(file);
+    }
+    let mut found = Vec::new();
+    let mut add = |label: String, data: &[u8], path: String| -> anyhow::Result<()> {
+        let ders = pki::read_certificates(std::path::Path::new(&path), data)
+            .with_context(|| format!("{source}: {label}"))?;
+        found.push(Found {
+            source: Some(label),
+            path,
+            ders,
+        });
+        Ok(())
+    };
+    for c in &kc.clusters {
+        let name = sanitize(&c.name);
+        if let Some(data) = &c.cluster.certificate_authority_data {
+            add(
+                format!("cluster {name:?} certificate-authority-data"),
+                data,
+                source.clone(),
+            )?;
+        }
+        if !c.cluster.certificate_authority.is_empty() {
+            let p = c.resolve(&c.cluster.certificate_authority);
+            add(
+                format!("cluster {name:?} certificate-authority"),
+                &fsio::read(&p)?,
+                fsio::display(&p),
+            )?;
+        }
+    }
+    for u in &kc.users {
+        let name = sanitize(&u.name);
+        if let Some(data) = &u.user.client_certificate_data {
+            add(
+                format!("user {name:?} client-certificate-data"),
+                data,
+                source.clone(),
+            )?;
+        }
+        if !u.user.client_certificate.is_empty() {
+            let p = u.resolve(&u.user.client_certificate);
+            add(
+                format!("user {name:?} client-certificate"),
+                &fsio::read(&p)?,
+                fsio::display(&p),
+            )?;
+        }
+    }
+    if found.is_empty() {
+        return Err(kcred::Error::input(
+            &source,
+            "a kubeconfig without certificates (no certificate-authority[-data] or client-certificate[-data])",
+        )
+        .into());
+    }
+    Ok(Some(found))
+}
+
 fn inspect(a: InspectArgs) -> anyhow::Result<ExitStatus> {
     let bytes = fsio::read(&a.file)?;
-    let certs = pki::read_certificates(&a.file, &bytes)?;
+    let found = match pki::read_certificates(&a.file, &bytes) {
+        Ok(ders) => vec![Found {
+            source: None,
+            path: fsio::display(&a.file),
+            ders,
+        }],
+        // Not a certificate: perhaps a kubeconfig; if not, the certificate error stands.
+        Err(err) => match kubeconfig_certs(&a.file, &bytes)? {
+            Some(found) => found,
+            None => return Err(err.into()),
+        },
+    };
     let now = Timestamp::now();
     let mut shown = Vec::new();
-    for der in &certs {
-        let facts = CertFacts::from_der(der)
-            .map_err(|p| kcred::Error::input(fsio::display(&a.file), p))
-            .context("cannot inspect")?;
-        shown.push(Inspected {
-            time_left: kcred::duration::short_human(facts.time_left(now)),
-            expired: facts.not_after <= now,
-            warnings: facts.warnings(now),
-            facts,
-        });
+    for f in &found {
+        for (i, der) in f.ders.iter().enumerate() {
+            let facts = CertFacts::from_der(der)
+                .map_err(|p| kcred::Error::input(&f.path, p))
+                .context("cannot inspect")?;
+            shown.push(Inspected {
+                source: f.source.clone(),
+                index: i + 1,
+                count: f.ders.len(),
+                time_left: kcred::duration::short_human(facts.time_left(now)),
+                expired: facts.not_after <= now,
+                warnings: facts.warnings(now),
+                facts,
+            });
+        }
     }
-    // One certificate prints as an object, a bundle as a list of them.
+    // One certificate prints as an object, several as a list of them.
     let rendered = if shown.len() == 1 {
         output::structured(a.output.format, &shown[0])?
     } else {
@@ -351,6 +472,13 @@ fn inspect(a: InspectArgs) -> anyhow::Result<ExitStatus> {
     for (i, c) in shown.iter().enumerate() {
         if i > 0 {
             super::emit("\n")?;
+        }
+        // A lone certificate file keeps its plain output; anything else says which one.
+        let place = format!("certificate {} of {}", c.index, c.count);
+        match &c.source {
+            Some(src) => super::emit(format!("{src}: {place}\n"))?,
+            None if shown.len() > 1 => super::emit(format!("{place}\n"))?,
+            None => {}
         }
         super::emit(table(c))?;
     }

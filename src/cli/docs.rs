@@ -1,6 +1,15 @@
 //! `kcred completions SHELL` and `kcred man`: generated from the clap definitions.
+//!
+//! `kcred man` is one self-contained page, kcred(1): every command's synopsis and options
+//! (rendered by clap_mangen) plus the sections a man page reader looks for (EXIT STATUS,
+//! ENVIRONMENT, FILES, EXAMPLES). It names no other kcred page, because printed to stdout
+//! there is none. `kcred man --out DIR` also writes clap_mangen's per-command pages
+//! (kcred-cert.1, kcred-cert-issue.1, ...); each names only pages written with it.
+
+use std::path::PathBuf;
 
 use clap::CommandFactory;
+use kcred::fsio::{self, Output};
 
 use super::Cli;
 use crate::exit_codes::ExitStatus;
@@ -17,7 +26,220 @@ pub fn completions(args: CompletionsArgs) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-pub fn man() -> anyhow::Result<ExitStatus> {
-    clap_mangen::Man::new(Cli::command()).render(&mut std::io::stdout())?;
+#[derive(Debug, clap::Args)]
+pub struct ManArgs {
+    /// Write kcred.1 and a kcred-COMMAND.1 page for every command into DIR (created 0700)
+    /// instead of printing kcred.1.
+    #[arg(long, value_name = "DIR")]
+    out: Option<PathBuf>,
+    /// Replace pages already in DIR.
+    #[arg(long, requires = "out")]
+    force: bool,
+}
+
+/// The command tree as clap builds it: bin names (`kcred cert issue`) and display names
+/// (`kcred-cert-issue`, the page names) set, and no `help` pseudo-command.
+fn built() -> clap::Command {
+    let mut cmd = Cli::command().disable_help_subcommand(true);
+    cmd.build();
+    cmd
+}
+
+/// Every runnable command below `cmd`, depth first in definition order.
+fn leaves(cmd: &clap::Command, out: &mut Vec<clap::Command>) {
+    for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+        if sub.has_subcommands() {
+            leaves(sub, out);
+        } else {
+            out.push(sub.clone());
+        }
+    }
+}
+
+/// One clap_mangen section, without its `.SH` heading line unless `heading`.
+fn section(
+    heading: bool,
+    render: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>,
+) -> anyhow::Result<String> {
+    let mut buf = Vec::new();
+    render(&mut buf)?;
+    let text = String::from_utf8(buf)?;
+    Ok(text
+        .lines()
+        // The heading, and the `Aq` string definition every render repeats (the title has it).
+        .filter(|l| {
+            (heading || !l.starts_with(".SH "))
+                && !l.starts_with(".ie \\n(.g")
+                && !l.starts_with(".el .ds Aq")
+        })
+        .map(|l| format!("{l}\n"))
+        .collect())
+}
+
+/// Sections written by hand: facts from src/exit_codes.rs and the places kcred reads the
+/// environment (KCRED_PROFILES on --profiles; KUBECONFIG and HOME as client-go's loader
+/// reads them, src/kubeconfig/mod.rs; NO_COLOR).
+const TRAILER: &str = r#".SH "EXIT STATUS"
+.TP
+.B 0
+Done: the credential is fine, the check passed, the files were written or kept.
+.TP
+.B 1
+A check failed: a rejected credential, a failed verification, audit problems, an existing
+output that does not fit (\fB\-\-skip\-existing\fR).
+.TP
+.B 2
+Usage: the command line asked for something impossible.
+.TP
+.B 3
+Anything else: unreadable or invalid input, an I/O failure, a refusal to overwrite.
+.SH ENVIRONMENT
+.TP
+.B KUBECONFIG
+Colon\-separated kubeconfig files that \fBwhoami\fR and \fBcan\-i\fR merge as kubectl
+does when \fB\-\-kubeconfig\fR is not given.
+.TP
+.B HOME
+\fB~/.kube/config\fR is the kubeconfig when \fBKUBECONFIG\fR is unset or empty.
+.TP
+.B KCRED_PROFILES
+A YAML file of identity profiles, as \fB\-\-profiles\fR.
+.TP
+.B NO_COLOR
+When set, no colour and no progress line on stderr.
+.SH FILES
+.TP
+.I ~/.kube/config
+The default kubeconfig (see \fBKUBECONFIG\fR).
+.TP
+.IR PREFIX .crt ", " PREFIX .key
+A certificate (mode 0644) and its private key (mode 0600), as \fBca create\fR and
+\fBcert issue\fR write them. Files are written atomically and never replaced without
+\fB\-\-force\fR.
+.TP
+.I templates/plans/kubeadm.yaml, templates/plans/hard\-way.yaml
+The embedded bootstrap plans; \fBkcred bootstrap \-\-print\-plan\fR \fILAYOUT\fR prints one.
+.TP
+.I templates/profiles.yaml
+The embedded identity profiles; \fBkcred cert issue \-\-list\-profiles\fR prints them.
+.SH EXAMPLES
+A kubeadm\-layout PKI for one control\-plane node, then an audit of it:
+.PP
+.nf
+.RS
+kcred bootstrap \-\-dir /etc/kubernetes \-\-node cp\-1
+kcred check \-\-dir /etc/kubernetes
+.RE
+.fi
+.PP
+A CA and a client certificate for user jane in group dev:
+.PP
+.nf
+.RS
+kcred ca create \-\-out pki/ca
+kcred cert issue \-\-ca pki/ca \-\-out jane \-\-cn jane \-\-group dev
+kcred cert inspect jane.crt
+.RE
+.fi
+.PP
+A plan of one's own, started from the embedded one:
+.PP
+.nf
+.RS
+kcred bootstrap \-\-print\-plan kubeadm > my\-plan.yaml
+kcred bootstrap \-\-dir ./pki \-\-plan my\-plan.yaml \-\-dry\-run
+.RE
+.fi
+"#;
+
+/// kcred.1: the top command's own sections, then every command, then the trailer.
+fn main_page(cmd: &clap::Command, see_also: &[String]) -> anyhow::Result<String> {
+    let man = clap_mangen::Man::new(cmd.clone());
+    let mut page = Vec::new();
+    man.render_title(&mut page)?;
+    let mut page = String::from_utf8(page)?;
+    page.push_str(&section(true, |w| man.render_name_section(w))?);
+    page.push_str(&section(true, |w| man.render_synopsis_section(w))?);
+    page.push_str(&section(true, |w| man.render_description_section(w))?);
+    page.push_str(&section(true, |w| man.render_options_section(w))?);
+    page.push_str(".SH COMMANDS\n");
+    let mut all = Vec::new();
+    leaves(cmd, &mut all);
+    for sub in all {
+        let name = sub.get_bin_name().unwrap_or(sub.get_name()).to_string();
+        page.push_str(&format!(".SS \"{}\"\n", name.replace('-', "\\-")));
+        let sub_man = clap_mangen::Man::new(sub.clone());
+        page.push_str(&section(false, |w| sub_man.render_description_section(w))?);
+        page.push_str(".PP\n");
+        page.push_str(&section(false, |w| sub_man.render_synopsis_section(w))?);
+        page.push_str(&section(false, |w| sub_man.render_options_section(w))?);
+    }
+    page.push_str(TRAILER);
+    if !see_also.is_empty() {
+        page.push_str(".SH \"SEE ALSO\"\n");
+        let refs: Vec<String> = see_also
+            .iter()
+            .map(|p| format!("\\fB{}\\fR(1)", p.replace('-', "\\-")))
+            .collect();
+        page.push_str(&refs.join(",\n"));
+        page.push('\n');
+    }
+    Ok(page)
+}
+
+/// Non-ASCII text (`…`, `—` in help) as groff's `\[uXXXX]` escapes: groff reads its input
+/// as Latin-1 unless preconv runs first, and `man -l` runs it but `groff -man` does not.
+fn ascii(page: &str) -> String {
+    let mut out = String::with_capacity(page.len());
+    for c in page.chars() {
+        if c.is_ascii() {
+            out.push(c);
+        } else {
+            out.push_str(&format!("\\[u{:04X}]", c as u32));
+        }
+    }
+    out
+}
+
+pub fn man(a: ManArgs) -> anyhow::Result<ExitStatus> {
+    let cmd = built();
+    let Some(dir) = a.out else {
+        super::emit(ascii(&main_page(&cmd, &[])?))?;
+        return Ok(ExitStatus::Success);
+    };
+    // clap_mangen's page for each command below kcred; each SUBCOMMANDS section names
+    // kcred-PARENT-CHILD(1), which is written here too.
+    let mut pages: Vec<(String, Vec<u8>)> = Vec::new();
+    fn collect(cmd: &clap::Command, pages: &mut Vec<(String, Vec<u8>)>) -> anyhow::Result<()> {
+        for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
+            let man = clap_mangen::Man::new(sub.clone());
+            let mut buf = Vec::new();
+            man.render(&mut buf)?;
+            pages.push((
+                man.get_filename(),
+                ascii(&String::from_utf8(buf)?).into_bytes(),
+            ));
+            collect(sub, pages)?;
+        }
+        Ok(())
+    }
+    collect(&cmd, &mut pages)?;
+    let names: Vec<String> = pages
+        .iter()
+        .map(|(f, _)| f.trim_end_matches(".1").to_string())
+        .collect();
+    pages.insert(
+        0,
+        (
+            "kcred.1".into(),
+            ascii(&main_page(&cmd, &names)?).into_bytes(),
+        ),
+    );
+    let outputs: Vec<Output> = pages
+        .into_iter()
+        .map(|(f, text)| Output::public(dir.join(f), text))
+        .collect();
+    fsio::write_all(&outputs, a.force)?;
+    eprintln!("wrote {} man pages to {}", outputs.len(), dir.display());
     Ok(ExitStatus::Success)
 }

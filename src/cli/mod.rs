@@ -61,8 +61,8 @@ enum Command {
     CanI(Box<can_i::CanIArgs>),
     /// Print a shell completion script.
     Completions(docs::CompletionsArgs),
-    /// Print the man page (roff).
-    Man,
+    /// Print the man page (roff), or write it and one page per command with --out DIR.
+    Man(docs::ManArgs),
 }
 
 /// Write to stdout. A closed pipe (`kcred … | head`) comes back as an error that `main`
@@ -90,7 +90,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Whoami(a) => whoami::run(*a),
         Command::CanI(a) => can_i::run(*a),
         Command::Completions(a) => docs::completions(a),
-        Command::Man => docs::man(),
+        Command::Man(a) => docs::man(a),
     }
 }
 

@@ -34,8 +34,14 @@ enum BoundKind {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum IssueOutput {
+    /// The token and a newline.
     Raw,
+    /// The authentication.k8s.io/v1 TokenRequest, as `kubectl create token -o json` prints it.
     Json,
+    /// The same TokenRequest in YAML.
+    Yaml,
+    /// kcred's own view: the token with its JWT header and claims.
+    Decoded,
 }
 
 #[derive(Debug, Args)]
@@ -83,8 +89,15 @@ pub struct IssueArgs {
     /// The legacy token's secret (default: SERVICEACCOUNT-token-xxxxx).
     #[arg(long, value_name = "NAME", requires = "legacy")]
     secret_name: Option<String>,
-    /// raw: the token and a newline; json: the token with its header and claims.
-    #[arg(short = 'o', long, value_name = "raw|json", default_value = "raw")]
+    /// raw: the token and a newline; json or yaml: the TokenRequest (authentication.k8s.io/v1)
+    /// `kubectl create token -o json` prints (.status.token, .status.expirationTimestamp);
+    /// decoded: the token with its JWT header and claims.
+    #[arg(
+        short = 'o',
+        long,
+        value_name = "raw|json|yaml|decoded",
+        default_value = "raw"
+    )]
     output: IssueOutput,
 }
 
@@ -101,7 +114,94 @@ struct Issued<'a> {
     claims: Value,
 }
 
+/// The TokenRequest kube-apiserver answers and `kubectl create token -o json` prints
+/// (kubectl `pkg/cmd/create/create_token.go` Run prints the server's response object):
+/// `pkg/registry/core/serviceaccount/storage/token.go` (TokenREST.Create) fills metadata
+/// name, namespace and uid from the ServiceAccount, creationTimestamp with the time the token
+/// is made, the audiences (the API audiences when none were asked for), and status with the
+/// token and expirationTimestamp = that time + spec.expirationSeconds (not the token's exp,
+/// which the kubelet extension may push out). Field order and nulls as Go's encoding/json
+/// writes `authentication/v1` TokenRequest: TypeMeta's kind first, `boundObjectRef: null`
+/// when unbound (the field has no omitempty), BoundObjectReference's fields omitempty.
+fn token_request(
+    namespace: &str,
+    name: &str,
+    uid: &str,
+    expiration_seconds: i64,
+    bound: Option<(BoundKind, &str, &str)>,
+    token: &str,
+    claims: &Value,
+) -> anyhow::Result<Value> {
+    let iat = claims["iat"]
+        .as_i64()
+        .ok_or_else(|| anyhow::anyhow!("minted claims without iat"))?;
+    let created = Timestamp::from_second(iat)?;
+    let expires = Timestamp::from_second(iat + expiration_seconds)?;
+    let audiences = match &claims["aud"] {
+        Value::Array(a) => Value::Array(a.clone()),
+        Value::String(s) => Value::Array(vec![Value::String(s.clone())]),
+        _ => Value::Array(vec![]),
+    };
+    let bound_ref = match bound {
+        None => Value::Null,
+        Some((kind, obj_name, obj_uid)) => {
+            let kind = match kind {
+                BoundKind::Pod => "Pod",
+                BoundKind::Secret => "Secret",
+                BoundKind::Node => "Node",
+            };
+            let mut m = Map::new();
+            m.insert("kind".into(), kind.into());
+            // kubectl create_token.go boundObjectKindToAPIVersions: all three are core "v1".
+            m.insert("apiVersion".into(), "v1".into());
+            if !obj_name.is_empty() {
+                m.insert("name".into(), obj_name.into());
+            }
+            if !obj_uid.is_empty() {
+                m.insert("uid".into(), obj_uid.into());
+            }
+            Value::Object(m)
+        }
+    };
+    Ok(serde_json::json!({
+        "kind": "TokenRequest",
+        "apiVersion": "authentication.k8s.io/v1",
+        "metadata": {
+            "name": name,
+            "namespace": namespace,
+            "uid": uid,
+            "creationTimestamp": created.to_string(),
+        },
+        "spec": {
+            "audiences": audiences,
+            "expirationSeconds": expiration_seconds,
+            "boundObjectRef": bound_ref,
+        },
+        "status": {
+            "token": token,
+            "expirationTimestamp": expires.to_string(),
+        },
+    }))
+}
+
 fn issue(a: IssueArgs) -> anyhow::Result<ExitStatus> {
+    if a.legacy && matches!(a.output, IssueOutput::Json | IssueOutput::Yaml) {
+        return Err(kcred::Error::Usage(
+            "a --legacy token has no TokenRequest (it lives in a Secret): use -o raw or -o decoded"
+                .into(),
+        )
+        .into());
+    }
+    let sa_name = a.service_account.clone();
+    let sa_namespace = a.namespace.clone();
+    let bound = a.bound_object_kind.map(|k| {
+        (
+            k,
+            a.bound_object_name.clone().unwrap_or_default(),
+            a.bound_object_uid.clone().unwrap_or_default(),
+        )
+    });
+    let expiration_seconds = a.duration.as_secs();
     let uid = match a.uid {
         Some(u) => u,
         None => mint::uuid_v4()?,
@@ -133,7 +233,7 @@ fn issue(a: IssueArgs) -> anyhow::Result<ExitStatus> {
         let req = BoundRequest {
             namespace: a.namespace,
             name: a.service_account,
-            uid,
+            uid: uid.clone(),
             issuer: a.issuer,
             audiences: a.audiences,
             lifetime: a.duration,
@@ -151,7 +251,23 @@ fn issue(a: IssueArgs) -> anyhow::Result<ExitStatus> {
     let token = signer.sign(&claims)?;
     match a.output {
         IssueOutput::Raw => super::emit(format!("{token}\n"))?,
-        IssueOutput::Json => {
+        IssueOutput::Json | IssueOutput::Yaml => {
+            let object = token_request(
+                &sa_namespace,
+                &sa_name,
+                &uid,
+                expiration_seconds,
+                bound.as_ref().map(|(k, n, u)| (*k, n.as_str(), u.as_str())),
+                &token,
+                &claims,
+            )?;
+            super::emit(if a.output == IssueOutput::Json {
+                output::json(&object)?
+            } else {
+                output::yaml(&object)?
+            })?;
+        }
+        IssueOutput::Decoded => {
             let header = serde_json::json!({"alg": signer.alg().name(), "kid": signer.kid()});
             super::emit(output::json(&Issued {
                 token: &token,

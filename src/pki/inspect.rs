@@ -16,10 +16,14 @@ use crate::identity::{CREDENTIAL_ID, Identity};
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct CertFacts {
-    /// Subject, one line.
+    /// Subject, one line, values RFC 4514-escaped.
     pub subject: String,
-    /// Issuer, one line.
+    /// Issuer, one line, values RFC 4514-escaped.
     pub issuer: String,
+    /// The subject's attributes in order, values unescaped.
+    pub subject_attributes: Vec<super::name::NameAttribute>,
+    /// The issuer's attributes in order, values unescaped.
+    pub issuer_attributes: Vec<super::name::NameAttribute>,
     /// Serial number, lowercase hex.
     pub serial: String,
     /// NotBefore, RFC 3339.
@@ -168,6 +172,8 @@ impl CertFacts {
         Ok(CertFacts {
             subject: super::name::display_name(parsed_name.tbs_certificate().subject()),
             issuer: super::name::display_name(parsed_name.tbs_certificate().issuer()),
+            subject_attributes: super::name::attributes(parsed_name.tbs_certificate().subject()),
+            issuer_attributes: super::name::attributes(parsed_name.tbs_certificate().issuer()),
             serial: hex::encode(cert.raw_serial()),
             not_before: ts(&cert.validity().not_before),
             not_after: ts(&cert.validity().not_after),

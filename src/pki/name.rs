@@ -86,23 +86,73 @@ fn directory_string(any: &Any) -> Option<String> {
     }
 }
 
-/// A one-line RFC 4514-ish rendering for display: `CN=admin, O=system:masters`.
-pub fn display_name(name: &Name) -> String {
-    let mut parts = Vec::new();
-    for atv in name.iter() {
-        let key = match atv.oid.to_string().as_str() {
-            "2.5.4.3" => "CN".to_string(),
-            "2.5.4.10" => "O".to_string(),
-            "2.5.4.11" => "OU".to_string(),
-            "2.5.4.6" => "C".to_string(),
-            "2.5.4.7" => "L".to_string(),
-            "2.5.4.8" => "ST".to_string(),
-            other => other.to_string(),
-        };
-        let value = directory_string(&atv.value).unwrap_or_else(|| "<binary>".into());
-        parts.push(format!("{key}={value}"));
+/// One attribute of a distinguished name, for `cert inspect -o json`: the short type name
+/// (`CN`, `O`, ... or the dotted OID), the OID, and the value unescaped.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct NameAttribute {
+    /// `CN`, `O`, `OU`, `C`, `L`, `ST`, or the OID when it has no short name.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The attribute type's OID.
+    pub oid: String,
+    /// The value as decoded (`<binary>` when it is not a string type).
+    pub value: String,
+}
+
+/// The attributes of `name` in DER order (each RDN's members in turn).
+pub fn attributes(name: &Name) -> Vec<NameAttribute> {
+    name.iter()
+        .map(|atv| {
+            let oid = atv.oid.to_string();
+            let kind = match oid.as_str() {
+                "2.5.4.3" => "CN",
+                "2.5.4.10" => "O",
+                "2.5.4.11" => "OU",
+                "2.5.4.6" => "C",
+                "2.5.4.7" => "L",
+                "2.5.4.8" => "ST",
+                other => other,
+            }
+            .to_string();
+            let value = directory_string(&atv.value).unwrap_or_else(|| "<binary>".into());
+            NameAttribute { kind, oid, value }
+        })
+        .collect()
+}
+
+/// A value escaped as RFC 4514 section 2.4 says (the same characters as openssl's
+/// `-nameopt RFC2253`, `crypto/x509/a_strex.c` do_esc_char): `"+,;<>\` anywhere, `#` or
+/// a space at the start, a space at the end, NUL as `\00`. So `O=ops\, on-call` is one
+/// group, not two attributes.
+pub fn escape_value(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let last = value.chars().count().saturating_sub(1);
+    for (i, c) in value.chars().enumerate() {
+        match c {
+            '"' | '+' | ',' | ';' | '<' | '>' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '#' | ' ' if i == 0 => {
+                out.push('\\');
+                out.push(c);
+            }
+            ' ' if i == last => out.push_str("\\ "),
+            '\0' => out.push_str("\\00"),
+            _ => out.push(c),
+        }
     }
-    parts.join(", ")
+    out
+}
+
+/// A one-line rendering for display, in DER order, each value RFC 4514-escaped:
+/// `O=ops\, on-call, CN=jane`.
+pub fn display_name(name: &Name) -> String {
+    attributes(name)
+        .iter()
+        .map(|a| format!("{}={}", a.kind, escape_value(&a.value)))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -117,5 +167,17 @@ mod tests {
         };
         let back = Subject::from_name("t", &s.to_name().unwrap()).unwrap();
         assert_eq!(back, s);
+    }
+
+    #[test]
+    fn values_are_escaped_as_rfc_4514_says() {
+        assert_eq!(escape_value("ops, on-call"), "ops\\, on-call");
+        assert_eq!(escape_value("#a b "), "\\#a b\\ ");
+        assert_eq!(
+            escape_value("a+b;c<d>e\"f\\g"),
+            "a\\+b\\;c\\<d\\>e\\\"f\\\\g"
+        );
+        assert_eq!(escape_value("system:masters"), "system:masters");
+        assert_eq!(escape_value(""), "");
     }
 }

@@ -19,4 +19,5 @@ mod csr;
 mod token_adversarial;
 mod token_cli;
 mod token_interop;
+mod ux_help;
 mod whoami;

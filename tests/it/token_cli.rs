@@ -114,9 +114,10 @@ fn token_issue_validates_names_and_lifetimes_like_the_api_server() {
 fn token_issue_json_and_legacy_shapes() {
     let env = Env::new();
     env.ok(&["sa", "keygen", "--out", "sa"]);
-    let v: Value =
-        serde_json::from_str(&env.ok(&["token", "issue", "web", "--key", "sa.key", "-o", "json"]))
-            .unwrap();
+    let v: Value = serde_json::from_str(
+        &env.ok(&["token", "issue", "web", "--key", "sa.key", "-o", "decoded"]),
+    )
+    .unwrap();
     let token = v["token"].as_str().unwrap();
     assert_eq!(token.split('.').count(), 3);
     assert_eq!(v["header"]["alg"], "RS256");
@@ -152,7 +153,7 @@ fn token_issue_json_and_legacy_shapes() {
         "--bound-object-uid",
         "p",
         "-o",
-        "json",
+        "decoded",
     ]))
     .unwrap();
     let c = &v["claims"];
@@ -164,7 +165,7 @@ fn token_issue_json_and_legacy_shapes() {
     );
     // Legacy.
     let v: Value = serde_json::from_str(&env.ok(&[
-        "token", "issue", "web", "-n", "apps", "--key", "sa.key", "--legacy", "-o", "json",
+        "token", "issue", "web", "-n", "apps", "--key", "sa.key", "--legacy", "-o", "decoded",
     ]))
     .unwrap();
     let keys: Vec<&str> = v["claims"]
