@@ -32,60 +32,301 @@ pub enum Kind {
     Keypair,
 }
 
-/// One row of a plan, as written in the template.
+/// One row of a plan file, as written: every field any kind may carry. It is only the wire
+/// format; [`Plan::parse`] turns each row into a typed [`Entry`] (or refuses it, naming it).
+/// A serde-tagged enum cannot read the rows directly: `kind` may be left out (it defaults to
+/// `cert`), and rows that carry fields their kind ignores (a `usage` on a CA, a `cn` on a key
+/// pair) have always been accepted.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Entry {
-    /// Name used in reports, `check` and `renew`.
-    pub name: String,
-    /// CA, leaf certificate or key pair.
+struct Row {
+    name: String,
     #[serde(default)]
-    pub kind: Kind,
-    /// The signing CA's name (leaf certificates).
+    kind: Kind,
     #[serde(default)]
-    pub ca: Option<String>,
-    /// PREFIX of the files written (`.crt`/`.key`, or `.key`/`.pub`).
+    ca: Option<String>,
     #[serde(default)]
-    pub file: Option<String>,
-    /// A kubeconfig this credential is embedded in.
+    file: Option<String>,
     #[serde(default)]
-    pub kubeconfig: Option<String>,
-    /// The kubeconfig's server URL template (default `https://{endpoint}`).
+    kubeconfig: Option<String>,
     #[serde(default)]
-    pub server: Option<String>,
-    /// Subject CN template.
+    server: Option<String>,
     #[serde(default)]
+    cn: String,
+    #[serde(default)]
+    groups: Vec<String>,
+    #[serde(default)]
+    usage: Usage,
+    #[serde(default)]
+    sans: Vec<String>,
+    #[serde(default)]
+    validity: Option<String>,
+    #[serde(default)]
+    for_each: Option<String>,
+}
+
+/// One checked row of a plan: what it makes decides what it has, so a CA that names a
+/// signing CA, a leaf that writes nothing or a key pair in a kubeconfig cannot be written.
+#[derive(Clone, Debug)]
+pub enum Entry {
+    /// A self-signed CA: `FILE.crt` and `FILE.key`.
+    Ca(CaEntry),
+    /// A leaf certificate signed by a CA listed before it.
+    Cert(CertEntry),
+    /// A bare key pair: `FILE.key` and `FILE.pub` (the ServiceAccount signing key).
+    Keypair(KeypairEntry),
+}
+
+/// What a certificate says, as templates.
+#[derive(Clone, Debug)]
+pub struct SubjectTemplate {
+    /// Subject CN template (never empty).
     pub cn: String,
     /// Subject O templates, in order.
-    #[serde(default)]
     pub groups: Vec<String>,
-    /// Extended key usage.
-    #[serde(default)]
-    pub usage: Usage,
     /// SAN templates.
-    #[serde(default)]
     pub sans: Vec<String>,
-    /// Lifetime (`10y`, `8760h`).
-    #[serde(default)]
+    /// Lifetime (`10y`, `8760h`), checked; the kind's default when absent.
     pub validity: Option<String>,
-    /// `node`: one credential per node.
+}
+
+/// A CA row.
+#[derive(Clone, Debug)]
+pub struct CaEntry {
+    /// Name used in reports, `check` and `renew`.
+    pub name: String,
+    /// One per node (`for_each: node`).
+    pub per_node: bool,
+    /// PREFIX of `PREFIX.crt` and `PREFIX.key`.
+    pub file: String,
+    /// Its subject, SANs and lifetime.
+    pub cert: SubjectTemplate,
+}
+
+/// Where a leaf certificate goes: files, a kubeconfig (its own key and certificate
+/// embedded), or both.
+#[derive(Clone, Debug)]
+pub enum Output {
+    /// `PREFIX.crt` and `PREFIX.key`.
+    File(String),
+    /// A kubeconfig path.
+    Kubeconfig(String),
+    /// Both: the files are the source of truth, the kubeconfig embeds them.
+    Both {
+        /// PREFIX of the files.
+        file: String,
+        /// The kubeconfig path.
+        kubeconfig: String,
+    },
+}
+
+impl Output {
+    fn new(file: Option<String>, kubeconfig: Option<String>) -> Option<Output> {
+        match (file, kubeconfig) {
+            (Some(file), Some(kubeconfig)) => Some(Output::Both { file, kubeconfig }),
+            (Some(f), None) => Some(Output::File(f)),
+            (None, Some(k)) => Some(Output::Kubeconfig(k)),
+            (None, None) => None,
+        }
+    }
+
+    /// The file PREFIX, if files are written.
+    pub fn file(&self) -> Option<&str> {
+        match self {
+            Output::File(f) | Output::Both { file: f, .. } => Some(f),
+            Output::Kubeconfig(_) => None,
+        }
+    }
+
+    /// The kubeconfig path, if one is written.
+    pub fn kubeconfig(&self) -> Option<&str> {
+        match self {
+            Output::Kubeconfig(k) | Output::Both { kubeconfig: k, .. } => Some(k),
+            Output::File(_) => None,
+        }
+    }
+}
+
+/// A leaf certificate row.
+#[derive(Clone, Debug)]
+pub struct CertEntry {
+    /// Name used in reports, `check` and `renew`.
+    pub name: String,
+    /// One per node (`for_each: node`).
+    pub per_node: bool,
+    /// The signing CA's name.
+    pub ca: String,
+    /// What is written.
+    pub output: Output,
+    /// The kubeconfig's server URL template (default `https://{endpoint}`).
+    pub server: Option<String>,
+    /// Extended key usage.
+    pub usage: Usage,
+    /// Its subject, SANs and lifetime.
+    pub cert: SubjectTemplate,
+}
+
+/// A key pair row.
+#[derive(Clone, Debug)]
+pub struct KeypairEntry {
+    /// Name used in reports, `check` and `renew`.
+    pub name: String,
+    /// One per node (`for_each: node`).
+    pub per_node: bool,
+    /// PREFIX of `PREFIX.key` and `PREFIX.pub`.
+    pub file: String,
+}
+
+impl Entry {
+    /// Name used in reports, `check` and `renew`.
+    pub fn name(&self) -> &str {
+        match self {
+            Entry::Ca(e) => &e.name,
+            Entry::Cert(e) => &e.name,
+            Entry::Keypair(e) => &e.name,
+        }
+    }
+
+    /// What it makes.
+    pub fn kind(&self) -> Kind {
+        match self {
+            Entry::Ca(_) => Kind::Ca,
+            Entry::Cert(_) => Kind::Cert,
+            Entry::Keypair(_) => Kind::Keypair,
+        }
+    }
+
+    /// One credential per node (`for_each: node`).
+    pub fn per_node(&self) -> bool {
+        match self {
+            Entry::Ca(e) => e.per_node,
+            Entry::Cert(e) => e.per_node,
+            Entry::Keypair(e) => e.per_node,
+        }
+    }
+
+    /// The file PREFIX, if files are written.
+    pub fn file(&self) -> Option<&str> {
+        match self {
+            Entry::Ca(e) => Some(&e.file),
+            Entry::Cert(e) => e.output.file(),
+            Entry::Keypair(e) => Some(&e.file),
+        }
+    }
+
+    /// The kubeconfig path, if one is written.
+    pub fn kubeconfig(&self) -> Option<&str> {
+        match self {
+            Entry::Cert(e) => e.output.kubeconfig(),
+            Entry::Ca(_) | Entry::Keypair(_) => None,
+        }
+    }
+
+    /// The signing CA's name (leaf certificates).
+    pub fn ca(&self) -> Option<&str> {
+        match self {
+            Entry::Cert(e) => Some(&e.ca),
+            Entry::Ca(_) | Entry::Keypair(_) => None,
+        }
+    }
+
+    /// Turn a row into its kind's entry, or say what is wrong with it. `cas` are the CAs
+    /// listed before it.
+    fn from_row(r: Row, cas: &HashSet<String>) -> std::result::Result<Entry, String> {
+        let per_node = r.for_each.is_some();
+        let cert = |r: Row| SubjectTemplate {
+            cn: r.cn,
+            groups: r.groups,
+            sans: r.sans,
+            validity: r.validity,
+        };
+        match r.kind {
+            Kind::Ca => {
+                let (Some(file), None, None) = (r.file.clone(), &r.ca, &r.kubeconfig) else {
+                    return Err(format!(
+                        "CA {:?} needs a file and takes no ca or kubeconfig",
+                        r.name
+                    ));
+                };
+                if r.cn.is_empty() {
+                    return Err(format!("CA {:?} needs a cn", r.name));
+                }
+                // `usage` and `server` mean nothing for a CA; they are accepted and ignored.
+                Ok(Entry::Ca(CaEntry {
+                    name: r.name.clone(),
+                    per_node,
+                    file,
+                    cert: cert(r),
+                }))
+            }
+            Kind::Keypair => {
+                let (Some(file), None, None) = (r.file, r.kubeconfig, r.ca) else {
+                    return Err(format!(
+                        "keypair {:?} needs a file and nothing else",
+                        r.name
+                    ));
+                };
+                // A subject, SANs, usage or server mean nothing for a bare key pair; they
+                // are accepted and ignored.
+                Ok(Entry::Keypair(KeypairEntry {
+                    name: r.name,
+                    per_node,
+                    file,
+                }))
+            }
+            Kind::Cert => {
+                let ca =
+                    r.ca.clone()
+                        .ok_or_else(|| format!("entry {:?} names no signing ca", r.name))?;
+                if !cas.contains(&ca) {
+                    return Err(format!(
+                        "entry {:?} is signed by {ca:?}, which is not a CA listed before it",
+                        r.name
+                    ));
+                }
+                let output =
+                    Output::new(r.file.clone(), r.kubeconfig.clone()).ok_or_else(|| {
+                        format!("entry {:?} writes neither a file nor a kubeconfig", r.name)
+                    })?;
+                if r.cn.is_empty() {
+                    return Err(format!("entry {:?} needs a cn", r.name));
+                }
+                Ok(Entry::Cert(CertEntry {
+                    name: r.name.clone(),
+                    per_node,
+                    ca,
+                    output,
+                    server: r.server.clone(),
+                    usage: r.usage,
+                    cert: cert(r),
+                }))
+            }
+        }
+    }
+}
+
+/// A plan file, as written.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlanFile {
+    layout: String,
     #[serde(default)]
-    pub for_each: Option<String>,
+    service_cidr: Option<String>,
+    #[serde(default)]
+    endpoint: Option<String>,
+    credentials: Vec<Row>,
 }
 
 /// A parsed, checked plan.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Clone, Debug)]
 pub struct Plan {
     /// The layout's name (`kubeadm`, `hard-way`, or a custom plan's).
     pub layout: String,
     /// The layout's default service CIDR, used when `--service-cidr` is not given
     /// (kubeadm's `10.96.0.0/12` when the plan names none).
-    #[serde(default)]
     pub service_cidr: Option<String>,
     /// The layout's default API server endpoint host, a template (`{control_plane}` when the
     /// plan names none), used when `--control-plane-endpoint` is not given.
-    #[serde(default)]
     pub endpoint: Option<String>,
     /// The credentials, CAs first.
     pub credentials: Vec<Entry>,
@@ -154,10 +395,9 @@ impl Plan {
 
     /// Parse and check a plan; `source` names it in errors.
     pub fn parse(source: &str, text: &str) -> Result<Plan> {
-        let plan: Plan = crate::yaml::from_str(text)
+        let file: PlanFile = crate::yaml::from_str(text)
             .map_err(|e| Error::input(source, format!("invalid plan: {e}")))?;
-        plan.check().map_err(|p| Error::input(source, p))?;
-        Ok(plan)
+        Plan::check(file).map_err(|p| Error::input(source, p))
     }
 
     /// The service CIDR when `--service-cidr` is not given: the plan's, else kubeadm's
@@ -175,11 +415,13 @@ impl Plan {
         }
     }
 
-    fn check(&self) -> std::result::Result<(), String> {
-        if let Some(cidr) = &self.service_cidr {
+    /// Check what no single row can say on its own (unique names and files, CAs before the
+    /// leaves they sign) and type each row.
+    fn check(file: PlanFile) -> std::result::Result<Plan, String> {
+        if let Some(cidr) = &file.service_cidr {
             first_service_ip(cidr)?;
         }
-        if let Some(e) = &self.endpoint
+        if let Some(e) = &file.endpoint
             && e.replace("{control_plane}", "x")
                 .contains(['{', '}', '/', ':'])
         {
@@ -190,11 +432,12 @@ impl Plan {
         let mut names = HashSet::new();
         let mut cas = HashSet::new();
         let mut files = HashSet::new();
-        for e in &self.credentials {
+        let mut credentials = Vec::with_capacity(file.credentials.len());
+        for e in file.credentials {
             if e.name.is_empty() {
                 return Err("an entry has no name".into());
             }
-            if !names.insert(&e.name) {
+            if !names.insert(e.name.clone()) {
                 return Err(format!("entry {:?} appears twice", e.name));
             }
             if e.for_each.as_deref().is_some_and(|f| f != "node") {
@@ -214,50 +457,18 @@ impl Plan {
             if let Some(v) = &e.validity {
                 crate::duration::parse(v).map_err(|m| format!("entry {:?}: {m}", e.name))?;
             }
-            match e.kind {
-                Kind::Ca => {
-                    if e.ca.is_some() || e.kubeconfig.is_some() || e.file.is_none() {
-                        return Err(format!(
-                            "CA {:?} needs a file and takes no ca or kubeconfig",
-                            e.name
-                        ));
-                    }
-                    if e.cn.is_empty() {
-                        return Err(format!("CA {:?} needs a cn", e.name));
-                    }
-                    cas.insert(e.name.clone());
-                }
-                Kind::Keypair => {
-                    if e.file.is_none() || e.kubeconfig.is_some() || e.ca.is_some() {
-                        return Err(format!(
-                            "keypair {:?} needs a file and nothing else",
-                            e.name
-                        ));
-                    }
-                }
-                Kind::Cert => {
-                    let ca =
-                        e.ca.as_ref()
-                            .ok_or_else(|| format!("entry {:?} names no signing ca", e.name))?;
-                    if !cas.contains(ca) {
-                        return Err(format!(
-                            "entry {:?} is signed by {ca:?}, which is not a CA listed before it",
-                            e.name
-                        ));
-                    }
-                    if e.file.is_none() && e.kubeconfig.is_none() {
-                        return Err(format!(
-                            "entry {:?} writes neither a file nor a kubeconfig",
-                            e.name
-                        ));
-                    }
-                    if e.cn.is_empty() {
-                        return Err(format!("entry {:?} needs a cn", e.name));
-                    }
-                }
+            let entry = Entry::from_row(e, &cas)?;
+            if let Entry::Ca(ca) = &entry {
+                cas.insert(ca.name.clone());
             }
+            credentials.push(entry);
         }
-        Ok(())
+        Ok(Plan {
+            layout: file.layout,
+            service_cidr: file.service_cidr,
+            endpoint: file.endpoint,
+            credentials,
+        })
     }
 
     /// Expand every entry with `params`, in plan order.
@@ -265,7 +476,7 @@ impl Plan {
         let mut out = Vec::new();
         let first = params.control_plane.clone();
         for e in &self.credentials {
-            let nodes: Vec<&String> = if e.for_each.is_some() {
+            let nodes: Vec<&String> = if e.per_node() {
                 params.nodes.iter().collect()
             } else {
                 vec![&first]
@@ -285,45 +496,81 @@ fn expand_entry(e: &Entry, p: &Params, node: &str) -> Result<Credential> {
             .next()
             .unwrap_or_default()
     };
+    let (spec, server) = match e {
+        Entry::Ca(ca) => (expand_spec(&ca.name, &ca.cert, None, p, node)?, None),
+        Entry::Cert(c) => (
+            expand_spec(&c.name, &c.cert, Some(c.usage), p, node)?,
+            c.server.as_deref(),
+        ),
+        // A key pair has no certificate: its spec is never read.
+        Entry::Keypair(_) => (
+            CertSpec {
+                subject: Subject {
+                    common_name: String::new(),
+                    organizations: vec![],
+                },
+                usage: Some(Usage::default()),
+                sans: vec![],
+                validity: LEAF_VALIDITY,
+            },
+            None,
+        ),
+    };
+    Ok(Credential {
+        name: one(e.name()),
+        kind: e.kind(),
+        ca: e.ca().map(str::to_string),
+        file: e.file().map(one),
+        kubeconfig: e.kubeconfig().map(one),
+        server: one(server.unwrap_or("https://{endpoint}")),
+        spec,
+    })
+}
+
+/// A certificate's spec from its templates; `usage` is `None` for a CA.
+fn expand_spec(
+    name: &str,
+    t: &SubjectTemplate,
+    usage: Option<Usage>,
+    p: &Params,
+    node: &str,
+) -> Result<CertSpec> {
+    let one = |t: &str| -> String {
+        substitute(t, p, node)
+            .into_iter()
+            .next()
+            .unwrap_or_default()
+    };
     let mut sans = Vec::new();
     let mut seen = BTreeSet::new();
-    for pattern in &e.sans {
+    for pattern in &t.sans {
         for text in substitute(pattern, p, node) {
             let san: San = text
                 .parse()
-                .map_err(|m| Error::Usage(format!("{}: SAN {m}", e.name)))?;
+                .map_err(|m| Error::Usage(format!("{name}: SAN {m}")))?;
             if seen.insert(san.clone()) {
                 sans.push(san);
             }
         }
     }
-    let validity = match &e.validity {
+    let validity = match &t.validity {
         Some(v) => crate::duration::parse(v).map_err(Error::Usage)?,
-        None if e.kind == Kind::Ca => CA_VALIDITY,
+        None if usage.is_none() => CA_VALIDITY,
         None => LEAF_VALIDITY,
     };
-    let spec = CertSpec {
+    Ok(CertSpec {
         subject: Subject {
-            common_name: one(&e.cn),
-            organizations: e
+            common_name: one(&t.cn),
+            organizations: t
                 .groups
                 .iter()
                 .map(|g| one(g))
                 .filter(|g| !g.is_empty())
                 .collect(),
         },
-        usage: (e.kind != Kind::Ca).then_some(e.usage),
+        usage,
         sans,
         validity: clamp_positive(validity),
-    };
-    Ok(Credential {
-        name: one(&e.name),
-        kind: e.kind,
-        ca: e.ca.clone(),
-        file: e.file.as_deref().map(one),
-        kubeconfig: e.kubeconfig.as_deref().map(one),
-        server: one(e.server.as_deref().unwrap_or("https://{endpoint}")),
-        spec,
     })
 }
 
@@ -498,11 +745,56 @@ mod tests {
                 "layout: x\ncredentials:\n  - {name: ca, kind: ca, file: ca, cn: c, bogus: 1}\n",
                 "invalid plan",
             ),
+            // Rows whose fields do not fit their kind.
+            (
+                "layout: x\ncredentials:\n  - {name: ca, kind: ca, file: ca, cn: c}\n  - {name: b, kind: ca, ca: ca, file: b, cn: b}\n",
+                "CA \"b\" needs a file and takes no ca or kubeconfig",
+            ),
+            (
+                "layout: x\ncredentials:\n  - {name: k, kind: keypair, kubeconfig: k.conf}\n",
+                "keypair \"k\" needs a file and nothing else",
+            ),
+            (
+                "layout: x\ncredentials:\n  - {name: ca, kind: ca, file: ca, cn: c}\n  - {name: a, ca: ca, cn: a}\n",
+                "entry \"a\" writes neither a file nor a kubeconfig",
+            ),
+            (
+                "layout: x\ncredentials:\n  - {name: a, file: a, cn: a}\n",
+                "entry \"a\" names no signing ca",
+            ),
+            (
+                "layout: x\ncredentials:\n  - {name: ca, kind: ca, file: ca}\n",
+                "CA \"ca\" needs a cn",
+            ),
         ];
         for (text, want) in cases {
             let err = Plan::parse("p.yaml", text).unwrap_err().to_string();
             assert!(err.contains("p.yaml") && err.contains(want), "{err}");
         }
+    }
+
+    #[test]
+    fn rows_are_typed_by_kind_and_ignored_fields_still_accepted() {
+        // `kind` defaults to cert; a CA's usage/server and a key pair's subject were always
+        // accepted (and ignored), so plans written that way still load.
+        let plan = Plan::parse(
+            "p.yaml",
+            "layout: x\ncredentials:\n  - {name: ca, kind: ca, file: ca, cn: c, usage: server, server: s}\n  - {name: k, kind: keypair, file: k, cn: x, usage: peer, sans: [a]}\n  - {name: a, ca: ca, kubeconfig: a.conf, cn: a, for_each: node}\n",
+        )
+        .unwrap();
+        let kinds: Vec<_> = plan.credentials.iter().map(Entry::kind).collect();
+        assert_eq!(kinds, [Kind::Ca, Kind::Keypair, Kind::Cert]);
+        let Entry::Cert(leaf) = &plan.credentials[2] else {
+            panic!("not a cert")
+        };
+        assert!(leaf.per_node);
+        assert_eq!(leaf.ca, "ca");
+        assert_eq!(leaf.output.file(), None);
+        assert_eq!(leaf.output.kubeconfig(), Some("a.conf"));
+        let creds = plan.expand(&params(&["n1", "n2"])).unwrap();
+        assert_eq!(creds.len(), 4);
+        assert_eq!(creds[0].spec.usage, None);
+        assert_eq!(creds[3].kubeconfig.as_deref(), Some("a.conf"));
     }
 
     #[test]

@@ -34,7 +34,7 @@ pub fn is_ca_file(rel: &str) -> bool {
     crate::plan::EMBEDDED.iter().any(|(layout, _)| {
         Plan::embedded(layout).is_ok_and(|p| {
             p.credentials.iter().any(|e| {
-                e.kind == Kind::Ca && e.file.as_ref().is_some_and(|f| format!("{f}.crt") == rel)
+                e.kind() == Kind::Ca && e.file().is_some_and(|f| format!("{f}.crt") == rel)
             })
         })
     })
@@ -120,14 +120,14 @@ pub fn missing(dir: &Path, layout: &str) -> Vec<FileRow> {
         }
     };
     for e in &plan.credentials {
-        if e.for_each.is_some() || e.name == "super-admin.conf" {
+        if e.per_node() || e.name() == "super-admin.conf" {
             continue;
         }
-        let etcd = e.name == "etcd-ca" || e.ca.as_deref() == Some("etcd-ca");
-        if kubeadm && ((etcd && !local_etcd) || (!control_plane && e.name != "ca")) {
+        let etcd = e.name() == "etcd-ca" || e.ca() == Some("etcd-ca");
+        if kubeadm && ((etcd && !local_etcd) || (!control_plane && e.name() != "ca")) {
             continue;
         }
-        match (e.kind, &e.file, &e.kubeconfig) {
+        match (e.kind(), e.file(), e.kubeconfig()) {
             (Kind::Keypair, Some(f), _) => {
                 if exists(&format!("{f}.key")) {
                     expect(format!("{f}.pub"), "pub", false);
@@ -144,7 +144,7 @@ pub fn missing(dir: &Path, layout: &str) -> Vec<FileRow> {
                         .extension()
                         .and_then(|x| x.to_str())
                         .unwrap_or("");
-                    expect(k.clone(), ext, false);
+                    expect(k.to_string(), ext, false);
                 }
             }
         }

@@ -24,7 +24,7 @@ use serde::Serialize;
 
 use crate::keys::PrivateKey;
 use crate::pki::{self, CertFacts, Usage};
-use crate::plan::{Kind, Plan};
+use crate::plan::{Entry, Plan};
 
 /// Where a certificate lives.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -162,11 +162,11 @@ fn planned_usages() -> BTreeMap<String, Usage> {
             continue;
         };
         for e in plan.credentials {
-            if e.kind == Kind::Cert
-                && e.for_each.is_none()
-                && let Some(f) = &e.file
+            if let Entry::Cert(c) = &e
+                && !c.per_node
+                && let Some(f) = c.output.file()
             {
-                out.insert(format!("{f}.crt"), e.usage);
+                out.insert(format!("{f}.crt"), c.usage);
             }
         }
     }

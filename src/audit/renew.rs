@@ -255,19 +255,19 @@ fn plan_order(inv: &Inventory) -> impl Fn(&Found) -> usize + '_ {
             Location::Referenced { kubeconfig, .. } => rel(&inv.dir, kubeconfig),
         };
         let names = |e: &crate::plan::Entry| {
-            let mut v: Vec<String> = e.file.iter().map(|f| format!("{f}.crt")).collect();
-            v.extend(e.kubeconfig.iter().cloned());
+            let mut v: Vec<String> = e.file().iter().map(|f| format!("{f}.crt")).collect();
+            v.extend(e.kubeconfig().map(str::to_string));
             v
         };
         // Exact entries first; a per-node pattern (`{node}.kubeconfig`) matches what is left.
         let exact = plan
             .credentials
             .iter()
-            .position(|e| e.for_each.is_none() && names(e).iter().any(|n| n == &file));
+            .position(|e| !e.per_node() && names(e).iter().any(|n| n == &file));
         exact
             .or_else(|| {
                 plan.credentials.iter().position(|e| {
-                    e.for_each.is_some() && names(e).iter().any(|n| matches_pattern(n, &file))
+                    e.per_node() && names(e).iter().any(|n| matches_pattern(n, &file))
                 })
             })
             .unwrap_or(usize::MAX)

@@ -13,17 +13,17 @@
 //! - keys are written before the certificates that certify them and every file is atomic, so a
 //!   run killed at any moment leaves whole files and the next run converges.
 //!
-//! Independent keys are generated first, in parallel on all cores (rayon); signing and
-//! writing then follow the plan's order.
+//! New keys are generated in parallel on all cores (`keygen`) while signing and writing
+//! follow the plan's order.
 
 pub mod fit;
+mod keygen;
 pub mod kubeconfigs;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
-use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
@@ -192,8 +192,9 @@ pub fn apply(
         }
     }
 
-    // Every credential without a usable key gets a fresh one, generated in parallel.
-    let need: Vec<usize> = creds
+    // Every credential without a usable key gets a fresh one, generated in parallel while
+    // this thread signs and writes in plan order.
+    let jobs: Vec<keygen::Job> = creds
         .iter()
         .zip(&found)
         .enumerate()
@@ -201,61 +202,17 @@ pub fn apply(
         // A dry run makes (and never writes) only the CA keys, so that it can walk the whole
         // plan exactly as the real run will.
         .filter(|(_, (c, _))| !opts.dry_run || c.kind == Kind::Ca)
-        .map(|(i, _)| i)
+        .map(|(i, (c, _))| (i, key_type_for(c, opts.key_type)))
         .collect();
-    // Keys are generated on all cores while this thread signs and writes, in plan order,
-    // each credential as soon as its key is ready: the file writes (each fsynced) hide under
-    // the key generation instead of following it.
-    let total = need.len();
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    let stop = std::sync::atomic::AtomicBool::new(false);
-    let (tx, rx) = std::sync::mpsc::channel::<(usize, Result<PrivateKey>)>();
     let mut ctx = Ctx {
         opts,
         issuers: HashMap::new(),
         rows: Vec::new(),
         now: Timestamp::now(),
     };
-    std::thread::scope(|scope| -> Result<()> {
-        let need = &need;
-        let done = &done;
-        let stop = &stop;
-        // If signing or writing fails, the remaining keys are not worth generating.
-        struct StopOnDrop<'a>(&'a std::sync::atomic::AtomicBool);
-        impl Drop for StopOnDrop<'_> {
-            fn drop(&mut self) {
-                self.0.store(true, std::sync::atomic::Ordering::Relaxed);
-            }
-        }
-        let _stop_on_exit = StopOnDrop(stop);
-        scope.spawn(move || {
-            need.par_iter().for_each_with(tx, |tx, &i| {
-                if stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    return;
-                }
-                let kt = key_type_for(&creds[i], opts.key_type);
-                let k = PrivateKey::generate(kt);
-                progress(
-                    done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1,
-                    total,
-                );
-                // The receiver is gone only if the run already failed.
-                let _ = tx.send((i, k));
-            });
-        });
-        let mut ready: HashMap<usize, PrivateKey> = HashMap::new();
+    keygen::with_keys(&jobs, progress, |keys| {
         for (i, (cred, found)) in creds.iter().zip(found).enumerate() {
-            let new_key = if need.binary_search(&i).is_ok() {
-                while !ready.contains_key(&i) {
-                    let (j, k) = rx
-                        .recv()
-                        .map_err(|_| Error::Crypto("key generation stopped".into()))?;
-                    ready.insert(j, k?);
-                }
-                ready.remove(&i)
-            } else {
-                None
-            };
+            let new_key = keys.take(i)?;
             match cred.kind {
                 Kind::Ca => ctx.ca(cred, found, new_key)?,
                 Kind::Cert => ctx.leaf(cred, found, new_key)?,
