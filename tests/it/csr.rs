@@ -77,16 +77,7 @@ fn kcred_signs_openssl_requests_and_go_authenticates_them() {
         openssl(&env, &args);
 
         let client = format!("{name}-client.crt");
-        env.ok(&[
-            "cert",
-            "sign",
-            "--ca",
-            &env.p("ca"),
-            "--csr",
-            &env.p(&csr),
-            "--out",
-            &env.p(&client),
-        ]);
+        env.sign("ca", &csr, &client, &[]);
         let got = go_x509check(&env.path("ca.crt"), &env.path(&client));
         assert_eq!(got["authenticated"], true, "{name}: {got}");
         assert_eq!(got["user"], "jane@example.com", "{name}");
@@ -105,18 +96,7 @@ fn kcred_signs_openssl_requests_and_go_authenticates_them() {
         assert!(!text.contains("Subject Alternative Name"), "{name}: {text}");
 
         let server = format!("{name}-server.crt");
-        env.ok(&[
-            "cert",
-            "sign",
-            "--ca",
-            &env.p("ca"),
-            "--csr",
-            &env.p(&csr),
-            "--out",
-            &env.p(&server),
-            "--usage",
-            "server",
-        ]);
+        env.sign("ca", &csr, &server, &["--usage", "server"]);
         let text = openssl(
             &env,
             &[
@@ -192,16 +172,7 @@ fn openssl_signature_variants() {
     );
     for ok in ["pss", "p521"] {
         let crt = format!("{ok}.crt");
-        env.ok(&[
-            "cert",
-            "sign",
-            "--ca",
-            &env.p("ca"),
-            "--csr",
-            &env.p(ok),
-            "--out",
-            &env.p(&crt),
-        ]);
+        env.sign("ca", ok, &crt, &[]);
         let got = go_x509check(&env.path("ca.crt"), &env.path(&crt));
         assert_eq!(got["authenticated"], true, "{ok}: {got}");
         assert_eq!(got["user"], ok);
@@ -222,19 +193,7 @@ fn openssl_signature_variants() {
         ],
     );
     for (bad, why) in [("sha1", "SHA-1"), ("weak", "RSA-1024"), ("pssmax", "salt")] {
-        let err = env.fails(
-            3,
-            &[
-                "cert",
-                "sign",
-                "--ca",
-                &env.p("ca"),
-                "--csr",
-                &env.p(bad),
-                "--out",
-                &env.p("x.crt"),
-            ],
-        );
+        let err = env.sign_fails(3, "ca", bad, "x.crt", &[]);
         assert!(err.contains(why), "{bad}: {err}");
         assert!(!env.path("x.crt").exists());
     }
@@ -273,18 +232,7 @@ for label, key, h in [("rsa", rsa.generate_private_key(65537, 3072), hashes.SHA3
     );
     for name in ["rsa.csr", "p384.der", "p256.csr", "ed25519.der"] {
         let out = format!("{name}.crt");
-        env.ok(&[
-            "cert",
-            "sign",
-            "--ca",
-            &env.p("ca"),
-            "--csr",
-            &env.p(name),
-            "--out",
-            &env.p(&out),
-            "--usage",
-            "peer",
-        ]);
+        env.sign("ca", name, &out, &["--usage", "peer"]);
         let got = go_x509check(&env.path("ca.crt"), &env.path(&out));
         assert_eq!(got["authenticated"], true, "{name}: {got}");
         assert_eq!(got["user"], "py-user");
@@ -470,16 +418,7 @@ fn certificate_signing_request_yaml_round_trips_through_kubectl() {
         .unwrap();
         for input in [&yaml, &json_file] {
             let out = format!("{input}.crt");
-            env.ok(&[
-                "cert",
-                "sign",
-                "--ca",
-                &env.p("ca"),
-                "--csr",
-                &env.p(input),
-                "--out",
-                &env.p(&out),
-            ]);
+            env.sign("ca", input, &out, &[]);
             let eku = openssl(
                 &env,
                 &["x509", "-in", &out, "-noout", "-ext", "extendedKeyUsage"],
@@ -580,16 +519,7 @@ fn altered_requests_are_refused_and_nothing_is_written() {
     };
     fs::write(env.path("bad.csr"), pem(&alter(&openssl_der))).unwrap();
     // The control: unaltered, the same request is signed.
-    env.ok(&[
-        "cert",
-        "sign",
-        "--ca",
-        &env.p("ca"),
-        "--csr",
-        &env.p("o.der"),
-        "--out",
-        &env.p("ok.crt"),
-    ]);
+    env.sign("ca", "o.der", "ok.crt", &[]);
     // kcred's own request, altered inside its CertificateSigningRequest object.
     let kcred_pem = fs::read_to_string(env.path("k.csr")).unwrap();
     let kcred_der = base64::engine::general_purpose::STANDARD
@@ -607,19 +537,7 @@ fn altered_requests_are_refused_and_nothing_is_written() {
     fs::write(env.path("bad.yaml"), yaml.replace(&good_b64, &bad_b64)).unwrap();
 
     for input in ["bad.der", "bad.csr", "bad.yaml"] {
-        let err = env.fails(
-            3,
-            &[
-                "cert",
-                "sign",
-                "--ca",
-                &env.p("ca"),
-                "--csr",
-                &env.p(input),
-                "--out",
-                &env.p("out.crt"),
-            ],
-        );
+        let err = env.sign_fails(3, "ca", input, "out.crt", &[]);
         assert!(err.contains("signature does not verify"), "{input}: {err}");
         assert!(err.contains(input), "the error names the file: {err}");
         assert!(!env.path("out.crt").exists(), "{input}: nothing is written");
@@ -675,19 +593,7 @@ fn kubelet_signers_refuse_requests_without_system_nodes() {
     )
     .unwrap();
     for input in ["client.yaml", "serving.yaml"] {
-        let err = env.fails(
-            3,
-            &[
-                "cert",
-                "sign",
-                "--ca",
-                &env.p("ca"),
-                "--csr",
-                &env.p(input),
-                "--out",
-                &env.p("n.crt"),
-            ],
-        );
+        let err = env.sign_fails(3, "ca", input, "n.crt", &[]);
         assert!(
             err.contains("subject organization is not system:nodes"),
             "{err}"
@@ -703,16 +609,7 @@ fn kubelet_signers_refuse_requests_without_system_nodes() {
         object("kubernetes.io/kube-apiserver-client", "[client auth]"),
     )
     .unwrap();
-    env.ok(&[
-        "cert",
-        "sign",
-        "--ca",
-        &env.p("ca"),
-        "--csr",
-        &env.p("apiserver-client.yaml"),
-        "--out",
-        &env.p("ac.crt"),
-    ]);
+    env.sign("ca", "apiserver-client.yaml", "ac.crt", &[]);
     fs::write(
         env.path("wrong-usage.yaml"),
         object(
@@ -721,19 +618,7 @@ fn kubelet_signers_refuse_requests_without_system_nodes() {
         ),
     )
     .unwrap();
-    let err = env.fails(
-        3,
-        &[
-            "cert",
-            "sign",
-            "--ca",
-            &env.p("ca"),
-            "--csr",
-            &env.p("wrong-usage.yaml"),
-            "--out",
-            &env.p("w.crt"),
-        ],
-    );
+    let err = env.sign_fails(3, "ca", "wrong-usage.yaml", "w.crt", &[]);
     assert!(
         err.contains("invalid usage for client certificate: server auth"),
         "{err}"
@@ -811,45 +696,9 @@ fn sign_writes_exactly_out_and_checks_its_flags() {
     ]);
     assert!(env.path("signed.pem").is_file());
     assert!(!env.path("signed.pem.crt").exists());
-    env.fails(
-        3,
-        &[
-            "cert",
-            "sign",
-            "--ca",
-            &env.p("ca"),
-            "--csr",
-            &env.p("j.csr"),
-            "--out",
-            &env.p("signed.pem"),
-        ],
-    );
-    env.ok(&[
-        "cert",
-        "sign",
-        "--ca",
-        &env.p("ca"),
-        "--csr",
-        &env.p("j.csr"),
-        "--out",
-        &env.p("signed.pem"),
-        "--force",
-    ]);
-    let err = env.fails(
-        2,
-        &[
-            "cert",
-            "sign",
-            "--ca",
-            &env.p("ca"),
-            "--csr",
-            &env.p("j.yaml"),
-            "--out",
-            &env.p("s.crt"),
-            "--usage",
-            "server",
-        ],
-    );
+    env.sign_fails(3, "ca", "j.csr", "signed.pem", &[]);
+    env.sign("ca", "j.csr", "signed.pem", &["--force"]);
+    let err = env.sign_fails(2, "ca", "j.yaml", "s.crt", &["--usage", "server"]);
     assert!(err.contains("contradicts"), "{err}");
     let err = env.fails(
         2,
@@ -868,21 +717,7 @@ fn sign_writes_exactly_out_and_checks_its_flags() {
     );
     assert!(err.contains("--expiration"), "{err}");
     // A server CSR has nothing to put in a server certificate without SANs.
-    let err = env.fails(
-        3,
-        &[
-            "cert",
-            "sign",
-            "--ca",
-            &env.p("ca"),
-            "--csr",
-            &env.p("j.csr"),
-            "--out",
-            &env.p("s.crt"),
-            "--usage",
-            "server",
-        ],
-    );
+    let err = env.sign_fails(3, "ca", "j.csr", "s.crt", &["--usage", "server"]);
     assert!(err.contains("needs a DNS or IP SAN"), "{err}");
     // Read from stdin; signed by a CA that expires in 2 days, the leaf stops with the CA.
     env.ok(&["ca", "create", "--out", &env.p("short"), "--validity", "2d"]);
@@ -912,19 +747,7 @@ fn sign_writes_exactly_out_and_checks_its_flags() {
         openssl(&env, &["x509", "-in", "short.crt", "-noout", "-enddate"])
     );
     // Not a CSR at all.
-    let err = env.fails(
-        3,
-        &[
-            "cert",
-            "sign",
-            "--ca",
-            &env.p("ca"),
-            "--csr",
-            &env.p("ca.crt"),
-            "--out",
-            &env.p("s.crt"),
-        ],
-    );
+    let err = env.sign_fails(3, "ca", "ca.crt", "s.crt", &[]);
     assert!(err.contains("no certificate request here"), "{err}");
     assert!(!env.path("s.crt").exists());
 }

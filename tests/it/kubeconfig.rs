@@ -58,22 +58,20 @@ struct Server {
 
 impl Server {
     fn start(env: &Env) -> Server {
-        env.ok(&[
-            "cert",
-            "issue",
-            "--ca",
-            &env.p("ca"),
-            "--out",
-            &env.p("apiserver"),
-            "--cn",
-            "kube-apiserver",
-            "--usage",
-            "server",
-            "--san",
-            "127.0.0.1",
-            "--key-type",
-            "ecdsa-p256",
-        ]);
+        env.issue(
+            "ca",
+            "apiserver",
+            &[
+                "--cn",
+                "kube-apiserver",
+                "--usage",
+                "server",
+                "--san",
+                "127.0.0.1",
+                "--key-type",
+                "ecdsa-p256",
+            ],
+        );
         fs::write(
             env.path("tokens.csv"),
             "s3cr3t-token-1,jane,uid-42,\"dev,on-call\"\n",
@@ -134,18 +132,12 @@ fn kubectl_auth_whoami_reports_the_identity_kcred_put_in() {
     let url = server.url.as_str();
 
     // An admin certificate, embedded.
-    env.ok(&[
-        "kubeconfig",
-        "--server",
+    env.kubeconfig(
         url,
-        "--ca",
-        &env.p("ca"),
-        "--admin",
-        "--key-type",
-        "ecdsa-p256",
-        "--out",
-        &env.p("admin.conf"),
-    ]);
+        "ca",
+        "admin.conf",
+        &["--admin", "--key-type", "ecdsa-p256"],
+    );
     let view = kubectl_view(env.dir.path(), &env.path("admin.conf"));
     let cert = b64(&named(&view, "users", "admin")["user"]["client-certificate-data"]);
     let who = whoami(env.dir.path(), &env.path("admin.conf"), &[]);
@@ -158,18 +150,12 @@ fn kubectl_auth_whoami_reports_the_identity_kcred_put_in() {
     // A node certificate (RSA), --no-embed: the kubeconfig lives in a subdirectory, names
     // its files relative to itself, and kubectl runs from elsewhere.
     fs::create_dir_all(env.path("run")).unwrap();
-    env.ok(&[
-        "kubeconfig",
-        "--server",
+    env.kubeconfig(
         url,
-        "--ca",
-        &env.p("ca"),
-        "--node",
-        "worker-1",
-        "--no-embed",
-        "--out",
-        &env.p("etc/kubelet.conf"),
-    ]);
+        "ca",
+        "etc/kubelet.conf",
+        &["--node", "worker-1", "--no-embed"],
+    );
     let raw = fs::read_to_string(env.path("etc/kubelet.conf")).unwrap();
     assert!(raw.contains("certificate-authority: ../ca.crt\n"), "{raw}");
     assert!(raw.contains("client-certificate: kubelet.crt\n"), "{raw}");
@@ -195,17 +181,7 @@ fn kubectl_auth_whoami_reports_the_identity_kcred_put_in() {
     );
 
     // A static token user.
-    env.ok(&[
-        "kubeconfig",
-        "--server",
-        url,
-        "--ca",
-        &env.p("ca"),
-        "--token",
-        "s3cr3t-token-1",
-        "--out",
-        &env.p("token.conf"),
-    ]);
+    env.kubeconfig(url, "ca", "token.conf", &["--token", "s3cr3t-token-1"]);
     let who = whoami(env.dir.path(), &env.path("token.conf"), &[]);
     assert_eq!(
         who,
@@ -214,26 +190,24 @@ fn kubectl_auth_whoami_reports_the_identity_kcred_put_in() {
 
     // A context merged into the token kubeconfig: current-context stays the token user's,
     // and the merged context authenticates as its own certificate.
-    env.ok(&[
-        "kubeconfig",
-        "--server",
+    env.kubeconfig(
         url,
-        "--ca",
-        &env.p("ca"),
-        "--cn",
-        "ci-bot",
-        "--group",
-        "ci",
-        "--group",
-        "yes",
-        "--key-type",
-        "ed25519",
-        "--context",
-        "ci",
-        "--merge",
-        "--out",
-        &env.p("token.conf"),
-    ]);
+        "ca",
+        "token.conf",
+        &[
+            "--cn",
+            "ci-bot",
+            "--group",
+            "ci",
+            "--group",
+            "yes",
+            "--key-type",
+            "ed25519",
+            "--context",
+            "ci",
+            "--merge",
+        ],
+    );
     let view = kubectl_view(env.dir.path(), &env.path("token.conf"));
     assert_eq!(view["current-context"], "token-user@kubernetes");
     let who = whoami(env.dir.path(), &env.path("token.conf"), &[]);
@@ -334,18 +308,11 @@ fn kubectl_config_view_reads_what_kcred_writes() {
     assert!(stdout.contains("\nkind: Config\npreferences: {}\nusers:\n"));
 
     // Existing files: embedded by default, named relative to the kubeconfig with --no-embed.
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
-        &env.p("pki/ca"),
-        "--out",
-        &env.p("pki/jane"),
-        "--cn",
-        "jane",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+    env.issue(
+        "pki/ca",
+        "pki/jane",
+        &["--cn", "jane", "--key-type", "ecdsa-p256"],
+    );
     fs::write(env.path("pki/token"), "tok-from-file\n").unwrap();
     for no_embed in [false, true] {
         let out = env.path(&format!("conf/{no_embed}/k.conf"));
@@ -480,20 +447,12 @@ contexts:
     fs::write(env.path("config"), existing).unwrap();
     fs::set_permissions(env.path("config"), fs::Permissions::from_mode(0o600)).unwrap();
     let before = kubectl_view(env.dir.path(), &env.path("config"));
-    env.ok(&[
-        "kubeconfig",
-        "--server",
+    env.kubeconfig(
         "https://new:6443",
-        "--ca",
-        &env.p("ca"),
-        "--cn",
-        "jane",
-        "--key-type",
-        "ecdsa-p256",
-        "--merge",
-        "--out",
-        &env.p("config"),
-    ]);
+        "ca",
+        "config",
+        &["--cn", "jane", "--key-type", "ecdsa-p256", "--merge"],
+    );
     let after = kubectl_view(env.dir.path(), &env.path("config"));
     // Everything that was there is still there, in kubectl's reading too.
     assert_eq!(after["current-context"], "prod");
@@ -581,30 +540,8 @@ fn refusals_are_one_line_and_change_nothing() {
     assert_eq!(fs::read(&out).unwrap(), before);
 
     // A key that does not belong to the certificate.
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
-        &env.p("ca"),
-        "--out",
-        &env.p("a"),
-        "--cn",
-        "a",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
-        &env.p("ca"),
-        "--out",
-        &env.p("b"),
-        "--cn",
-        "b",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+    env.issue("ca", "a", &["--cn", "a", "--key-type", "ecdsa-p256"]);
+    env.issue("ca", "b", &["--cn", "b", "--key-type", "ecdsa-p256"]);
     let e = run_fails(
         3,
         &[
@@ -1130,18 +1067,7 @@ contexts:
 fn no_embed_with_der_inputs_writes_pem_copies_kubectl_loads() {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
-        &env.p("ca"),
-        "--out",
-        &env.p("jane"),
-        "--cn",
-        "jane",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+    env.issue("ca", "jane", &["--cn", "jane", "--key-type", "ecdsa-p256"]);
     let openssl = |args: &[&str]| {
         run_peer(peer("openssl").current_dir(env.dir.path()).args(args));
     };
@@ -1319,18 +1245,7 @@ fn no_embed_never_writes_over_its_inputs() {
             .current_dir(env.dir.path())
             .args(["x509", "-in", "ca.crt", "-outform", "DER", "-out", "ca.der"]),
     );
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
-        &env.p("ca"),
-        "--out",
-        &env.p("jane"),
-        "--cn",
-        "jane",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+    env.issue("ca", "jane", &["--cn", "jane", "--key-type", "ecdsa-p256"]);
     run_peer(peer("openssl").current_dir(env.dir.path()).args([
         "x509", "-in", "jane.crt", "-outform", "DER", "-out", "jane.der",
     ]));
