@@ -44,23 +44,10 @@ fn openssl_subject(env: &Env, file: &str, what: &str) -> String {
 /// openssl-made requests (RSA, P-256, P-384, Ed25519; several O; DNS and IP SANs) signed by
 /// kcred as client certificates authenticate in Go as exactly the CSR's CN and groups, and
 /// as server certificates carry exactly the requested SANs.
-#[test]
-fn kcred_signs_openssl_requests_and_go_authenticates_them() {
+fn kcred_signs_an_openssl_request_and_go_authenticates_it(name: &str, newkey: &[&str]) {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
-    let keys: [(&str, &[&str]); 4] = [
-        ("rsa", &["-newkey", "rsa:2048"]),
-        (
-            "p256",
-            &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
-        ),
-        (
-            "p384",
-            &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
-        ),
-        ("ed25519", &["-newkey", "ed25519"]),
-    ];
-    for (name, newkey) in keys {
+    {
         let csr = format!("{name}.csr");
         let mut args = vec!["req", "-new", "-nodes", "-keyout"];
         let key = format!("{name}.key");
@@ -131,6 +118,32 @@ fn kcred_signs_openssl_requests_and_go_authenticates_them() {
             .unwrap();
         assert!(verify.status.success(), "{name}: {verify:?}");
     }
+}
+
+#[test]
+fn kcred_signs_openssl_rsa_requests_and_go_authenticates_them() {
+    kcred_signs_an_openssl_request_and_go_authenticates_it("rsa", &["-newkey", "rsa:2048"]);
+}
+
+#[test]
+fn kcred_signs_openssl_p256_requests_and_go_authenticates_them() {
+    kcred_signs_an_openssl_request_and_go_authenticates_it(
+        "p256",
+        &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+    );
+}
+
+#[test]
+fn kcred_signs_openssl_p384_requests_and_go_authenticates_them() {
+    kcred_signs_an_openssl_request_and_go_authenticates_it(
+        "p384",
+        &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
+    );
+}
+
+#[test]
+fn kcred_signs_openssl_ed25519_requests_and_go_authenticates_them() {
+    kcred_signs_an_openssl_request_and_go_authenticates_it("ed25519", &["-newkey", "ed25519"]);
 }
 
 /// Signature variants from openssl: RSA-PSS (salt = hash length, as Go verifies it) and
@@ -255,10 +268,9 @@ print(json.dumps([str(v.value) for v in san]))
 
 /// kcred's requests pass `openssl req -verify` for every key type and show every O in order,
 /// and the SANs are in the extensionRequest.
-#[test]
-fn kcred_requests_verify_in_openssl_with_every_group() {
+fn kcred_requests_verify_in_openssl_with_every_group(kt: &str) {
     let env = Env::new();
-    for kt in ["rsa2048", "ecdsa-p256", "ecdsa-p384", "ed25519"] {
+    {
         env.ok(&[
             "csr",
             "create",
@@ -315,69 +327,104 @@ fn kcred_requests_verify_in_openssl_with_every_group() {
     }
 }
 
+#[test]
+fn kcred_rsa2048_requests_verify_in_openssl_with_every_group() {
+    kcred_requests_verify_in_openssl_with_every_group("rsa2048");
+}
+
+#[test]
+fn kcred_ecdsa_p256_requests_verify_in_openssl_with_every_group() {
+    kcred_requests_verify_in_openssl_with_every_group("ecdsa-p256");
+}
+
+#[test]
+fn kcred_ecdsa_p384_requests_verify_in_openssl_with_every_group() {
+    kcred_requests_verify_in_openssl_with_every_group("ecdsa-p384");
+}
+
+#[test]
+fn kcred_ed25519_requests_verify_in_openssl_with_every_group() {
+    kcred_requests_verify_in_openssl_with_every_group("ed25519");
+}
+
+/// (prefix, csr create flags, signerName, usages, expirationSeconds)
+type YamlCase<'a> = (&'a str, Vec<&'a str>, &'a str, Vec<&'a str>, Option<i64>);
+
+#[test]
+fn client_csr_yaml_with_expiration_round_trips_through_kubectl() {
+    csr_yaml_round_trips_through_kubectl((
+        "jane",
+        vec!["--cn", "jane", "--group", "dev", "--key-type", "ecdsa-p256"],
+        "kubernetes.io/kube-apiserver-client",
+        vec!["digital signature", "client auth"],
+        Some(7200),
+    ));
+}
+
+#[test]
+fn kubelet_client_csr_yaml_round_trips_through_kubectl() {
+    csr_yaml_round_trips_through_kubectl((
+        "kubelet",
+        vec!["--node", "worker-1"],
+        "kubernetes.io/kube-apiserver-client-kubelet",
+        vec!["digital signature", "key encipherment", "client auth"],
+        None,
+    ));
+}
+
+#[test]
+fn kubelet_serving_csr_yaml_with_expiration_round_trips_through_kubectl() {
+    csr_yaml_round_trips_through_kubectl((
+        "serving",
+        vec![
+            "--node",
+            "worker-1",
+            "--usage",
+            "server",
+            "--san",
+            "10.0.0.5",
+            "--key-type",
+            "ecdsa-p384",
+        ],
+        "kubernetes.io/kubelet-serving",
+        vec!["digital signature", "server auth"],
+        Some(86400),
+    ));
+}
+
+#[test]
+fn custom_signer_csr_yaml_round_trips_through_kubectl() {
+    csr_yaml_round_trips_through_kubectl((
+        "custom",
+        vec![
+            "--cn",
+            "etcd-0",
+            "--usage",
+            "peer",
+            "--san",
+            "etcd-0.local",
+            "--signer-name",
+            "example.com/etcd",
+        ],
+        "example.com/etcd",
+        vec![
+            "digital signature",
+            "key encipherment",
+            "server auth",
+            "client auth",
+        ],
+        None,
+    ));
+}
+
 /// The CertificateSigningRequest YAML, decoded by kubectl, holds exactly the fields asked
 /// for, with spec.request the base64 of the .csr file; kcred signs the YAML and kubectl's JSON
 /// rendering of it alike, honouring expirationSeconds (checked with `openssl x509 -checkend`).
-#[test]
-fn certificate_signing_request_yaml_round_trips_through_kubectl() {
+fn csr_yaml_round_trips_through_kubectl(case: YamlCase) {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
-    // (prefix, csr create flags, signerName, usages, expirationSeconds)
-    type Case<'a> = (&'a str, Vec<&'a str>, &'a str, Vec<&'a str>, Option<i64>);
-    let cases: [Case; 4] = [
-        (
-            "jane",
-            vec!["--cn", "jane", "--group", "dev", "--key-type", "ecdsa-p256"],
-            "kubernetes.io/kube-apiserver-client",
-            vec!["digital signature", "client auth"],
-            Some(7200),
-        ),
-        (
-            "kubelet",
-            vec!["--node", "worker-1"],
-            "kubernetes.io/kube-apiserver-client-kubelet",
-            vec!["digital signature", "key encipherment", "client auth"],
-            None,
-        ),
-        (
-            "serving",
-            vec![
-                "--node",
-                "worker-1",
-                "--usage",
-                "server",
-                "--san",
-                "10.0.0.5",
-                "--key-type",
-                "ecdsa-p384",
-            ],
-            "kubernetes.io/kubelet-serving",
-            vec!["digital signature", "server auth"],
-            Some(86400),
-        ),
-        (
-            "custom",
-            vec![
-                "--cn",
-                "etcd-0",
-                "--usage",
-                "peer",
-                "--san",
-                "etcd-0.local",
-                "--signer-name",
-                "example.com/etcd",
-            ],
-            "example.com/etcd",
-            vec![
-                "digital signature",
-                "key encipherment",
-                "server auth",
-                "client auth",
-            ],
-            None,
-        ),
-    ];
-    for (name, flags, signer, usages, expiration) in cases {
+    let (name, flags, signer, usages, expiration) = case;
+    {
         let mut args = vec!["csr", "create", "--out"];
         let prefix = env.p(name);
         args.push(&prefix);
