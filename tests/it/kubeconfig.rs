@@ -124,14 +124,20 @@ fn whoami(cwd: &Path, kubeconfig: &Path, extra: &[&str]) -> Value {
     v["status"]["userInfo"].clone()
 }
 
-#[test]
-fn kubectl_auth_whoami_reports_the_identity_kcred_put_in() {
+/// A scratch directory with a CA `ca` and a whoamiserver trusting it.
+fn with_server() -> (Env, Server) {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
     let server = Server::start(&env);
-    let url = server.url.as_str();
+    (env, server)
+}
 
-    // An admin certificate, embedded.
+/// An admin certificate, embedded: kubectl authenticates as admin in system:masters, with
+/// the certificate's credential-id.
+#[test]
+fn kubectl_auth_whoami_reports_an_embedded_admin_certificate() {
+    let (env, server) = with_server();
+    let url = server.url.as_str();
     env.kubeconfig(
         url,
         "ca",
@@ -146,9 +152,14 @@ fn kubectl_auth_whoami_reports_the_identity_kcred_put_in() {
         json!({"username": "admin", "groups": ["system:masters", "system:authenticated"],
                "extra": {"authentication.kubernetes.io/credential-id": [credential_id(&cert)]}})
     );
+}
 
-    // A node certificate (RSA), --no-embed: the kubeconfig lives in a subdirectory, names
-    // its files relative to itself, and kubectl runs from elsewhere.
+/// A node certificate (RSA), --no-embed: the kubeconfig lives in a subdirectory, names its
+/// files relative to itself, and kubectl runs from elsewhere.
+#[test]
+fn kubectl_auth_whoami_reports_a_no_embed_node_certificate() {
+    let (env, server) = with_server();
+    let url = server.url.as_str();
     fs::create_dir_all(env.path("run")).unwrap();
     env.kubeconfig(
         url,
@@ -179,17 +190,28 @@ fn kubectl_auth_whoami_reports_the_identity_kcred_put_in() {
             & 0o777,
         0o600
     );
+}
 
-    // A static token user.
+/// A static token user.
+#[test]
+fn kubectl_auth_whoami_reports_a_static_token_user() {
+    let (env, server) = with_server();
+    let url = server.url.as_str();
     env.kubeconfig(url, "ca", "token.conf", &["--token", "s3cr3t-token-1"]);
     let who = whoami(env.dir.path(), &env.path("token.conf"), &[]);
     assert_eq!(
         who,
         json!({"username": "jane", "uid": "uid-42", "groups": ["dev", "on-call", "system:authenticated"]})
     );
+}
 
-    // A context merged into the token kubeconfig: current-context stays the token user's,
-    // and the merged context authenticates as its own certificate.
+/// A context merged into the token kubeconfig: current-context stays the token user's, and
+/// the merged context authenticates as its own certificate.
+#[test]
+fn kubectl_auth_whoami_reports_a_merged_context_beside_the_current_one() {
+    let (env, server) = with_server();
+    let url = server.url.as_str();
+    env.kubeconfig(url, "ca", "token.conf", &["--token", "s3cr3t-token-1"]);
     env.kubeconfig(
         url,
         "ca",
