@@ -243,14 +243,19 @@ fn kubectl_auth_whoami_reports_a_merged_context_beside_the_current_one() {
     assert_eq!(who["groups"], json!(["ci", "yes", "system:authenticated"]));
 }
 
-#[test]
-fn kubectl_config_view_reads_what_kcred_writes() {
+/// A scratch directory with a CA at `pki/ca`, and that CA's certificate.
+fn with_pki_ca() -> (Env, Vec<u8>) {
     let env = Env::new();
     env.ca("pki/ca", "ecdsa-p256");
     let ca_pem = fs::read(env.path("pki/ca.crt")).unwrap();
+    (env, ca_pem)
+}
 
-    // Names and values a YAML 1.1 reader would misread, and YAML syntax characters, come back
-    // as the same strings.
+/// Names and values a YAML 1.1 reader would misread, and YAML syntax characters, come back
+/// from `kubectl config view` as the same strings.
+#[test]
+fn kubectl_config_view_reads_yaml_look_alike_names_as_given() {
+    let (env, ca_pem) = with_pki_ca();
     let tricky = [
         ("yes", "no", "on", "null"),
         ("off", "0123", "1.0", "~"),
@@ -294,8 +299,12 @@ fn kubectl_config_view_reads_what_kcred_writes() {
             json!({"cluster": cluster, "user": user, "namespace": ns})
         );
     }
+}
 
-    // Default names: the certificate's CN, USER@CLUSTER; stdout output.
+/// Default names: the certificate's CN, USER@CLUSTER; stdout output in kubectl's own layout.
+#[test]
+fn kubectl_config_view_reads_default_names_from_stdout_output() {
+    let (env, _) = with_pki_ca();
     let stdout = env.ok(&[
         "kubeconfig",
         "--server",
@@ -328,15 +337,31 @@ fn kubectl_config_view_reads_what_kcred_writes() {
             .starts_with("apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: ")
     );
     assert!(stdout.contains("\nkind: Config\npreferences: {}\nusers:\n"));
+}
 
-    // Existing files: embedded by default, named relative to the kubeconfig with --no-embed.
+/// Existing files are embedded by default: kubectl reads the same bytes as data.
+#[test]
+fn kubectl_config_view_reads_embedded_existing_files() {
+    existing_files(false);
+}
+
+/// With --no-embed, existing files are named relative to the kubeconfig, as kubectl
+/// resolves them.
+#[test]
+fn kubectl_config_view_resolves_no_embed_paths_to_the_existing_files() {
+    existing_files(true);
+}
+
+/// A kubeconfig for an existing certificate, key and token file, embedded or not.
+fn existing_files(no_embed: bool) {
+    let (env, ca_pem) = with_pki_ca();
     env.issue(
         "pki/ca",
         "pki/jane",
         &["--cn", "jane", "--key-type", "ecdsa-p256"],
     );
     fs::write(env.path("pki/token"), "tok-from-file\n").unwrap();
-    for no_embed in [false, true] {
+    {
         let out = env.path(&format!("conf/{no_embed}/k.conf"));
         let mut args = vec![
             "kubeconfig",
