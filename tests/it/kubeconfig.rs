@@ -553,29 +553,52 @@ contexts:
     assert_eq!(fresh["current-context"], "token-user@kubernetes");
 }
 
-#[test]
-fn refusals_are_one_line_and_change_nothing() {
+/// A CA `ca` and a token kubeconfig `k.conf` that refusals must leave as it is: the scratch
+/// directory, the kubeconfig's path and its bytes.
+fn with_token_kubeconfig() -> (Env, String, Vec<u8>) {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
     let out = env.p("k.conf");
-    let base = ["kubeconfig", "--server", "https://k:6443", "--out"];
-    let with = |extra: &[&str]| -> Vec<String> {
-        base.iter()
-            .map(|s| s.to_string())
-            .chain([out.clone()])
-            .chain(extra.iter().map(|s| s.to_string()))
-            .collect()
-    };
-    let run_fails = |code: i32, extra: &[&str]| -> String {
-        let args = with(extra);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        env.fails(code, &args)
-    };
-    env.ok(&with(&["--token", "t"])
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>());
+    env.ok(&[
+        "kubeconfig",
+        "--server",
+        "https://k:6443",
+        "--out",
+        &out,
+        "--token",
+        "t",
+    ]);
     let before = fs::read(&out).unwrap();
+    (env, out, before)
+}
+
+/// `kcred kubeconfig --server https://k:6443 --out OUT <extra>`, expected to exit `code`.
+fn kubeconfig_fails(env: &Env, out: &str, code: i32, extra: &[&str]) -> String {
+    let mut args = vec!["kubeconfig", "--server", "https://k:6443", "--out", out];
+    args.extend_from_slice(extra);
+    env.fails(code, &args)
+}
+
+/// `kcred kubeconfig --server https://k:6443 --token t --merge --out <out>`: the smallest
+/// merge.
+fn token_merge_args(out: &str) -> [&str; 8] {
+    [
+        "kubeconfig",
+        "--server",
+        "https://k:6443",
+        "--token",
+        "t",
+        "--merge",
+        "--out",
+        out,
+    ]
+}
+
+/// Usage errors and an existing file without --force: one line each, the file unchanged.
+#[test]
+fn refusals_are_one_line_and_change_nothing() {
+    let (env, out, before) = with_token_kubeconfig();
+    let run_fails = |code: i32, extra: &[&str]| kubeconfig_fails(&env, &out, code, extra);
     assert!(run_fails(3, &["--token", "u"]).contains("already exists; pass --force"));
     assert!(run_fails(2, &["--cn", "x"]).contains("--ca PREFIX"));
     assert!(run_fails(2, &[]).contains("say how the user authenticates"));
@@ -585,8 +608,13 @@ fn refusals_are_one_line_and_change_nothing() {
     );
     assert!(run_fails(3, &["--token", "a b", "--force"]).contains("whitespace"));
     assert_eq!(fs::read(&out).unwrap(), before);
+}
 
-    // A key that does not belong to the certificate.
+/// A key that does not belong to the certificate is refused without showing the key.
+#[test]
+fn a_key_that_does_not_belong_to_the_certificate_is_refused() {
+    let (env, out, before) = with_token_kubeconfig();
+    let run_fails = |code: i32, extra: &[&str]| kubeconfig_fails(&env, &out, code, extra);
     env.issue("ca", "a", &["--cn", "a", "--key-type", "ecdsa-p256"]);
     env.issue("ca", "b", &["--cn", "b", "--key-type", "ecdsa-p256"]);
     let e = run_fails(
@@ -602,56 +630,34 @@ fn refusals_are_one_line_and_change_nothing() {
     assert!(e.contains("does not belong"), "{e}");
     assert!(!e.contains("PRIVATE KEY"), "{e}");
     assert_eq!(fs::read(&out).unwrap(), before);
+}
 
-    // --merge needs a file; a kubeconfig that is not one is named in the error.
-    let e = env.fails(
-        2,
-        &[
-            "kubeconfig",
-            "--server",
-            "https://k",
-            "--token",
-            "t",
-            "--merge",
-            "--out",
-            "-",
-        ],
-    );
+/// --merge needs a file.
+#[test]
+fn merge_to_stdout_is_refused() {
+    let env = Env::new();
+    let e = env.fails(2, &token_merge_args("-"));
     assert!(e.contains("--merge needs --out FILE"), "{e}");
+}
+
+/// A kubeconfig that is not valid YAML is named in the error.
+#[test]
+fn merge_into_invalid_yaml_names_the_file() {
+    let env = Env::new();
     fs::write(env.path("bad.conf"), "clusters: [1, 2\n").unwrap();
-    let e = env.fails(
-        3,
-        &[
-            "kubeconfig",
-            "--server",
-            "https://k",
-            "--token",
-            "t",
-            "--merge",
-            "--out",
-            &env.p("bad.conf"),
-        ],
-    );
+    let e = env.fails(3, &token_merge_args(&env.p("bad.conf")));
     assert!(
         e.contains("bad.conf") && e.contains("not valid YAML"),
         "{e}"
     );
+}
 
-    // Never through a symbolic link, even when merging.
+/// Never through a symbolic link, even when merging.
+#[test]
+fn merge_never_writes_through_a_symbolic_link() {
+    let (env, out, before) = with_token_kubeconfig();
     std::os::unix::fs::symlink(&out, env.path("link.conf")).unwrap();
-    let e = env.fails(
-        3,
-        &[
-            "kubeconfig",
-            "--server",
-            "https://k",
-            "--token",
-            "t",
-            "--merge",
-            "--out",
-            &env.p("link.conf"),
-        ],
-    );
+    let e = env.fails(3, &token_merge_args(&env.p("link.conf")));
     assert!(e.contains("symbolic link"), "{e}");
     assert_eq!(fs::read(&out).unwrap(), before);
 }
@@ -958,24 +964,17 @@ fn merge_refuses_files_that_are_not_kubeconfigs() {
             .output()
             .unwrap();
         assert!(!kubectl.status.success(), "kubectl loads {name}?");
-        let e = env.fails(
-            3,
-            &[
-                "kubeconfig",
-                "--server",
-                "https://k:6443",
-                "--token",
-                "t",
-                "--merge",
-                "--out",
-                &env.p(name),
-            ],
-        );
+        let e = env.fails(3, &token_merge_args(&env.p(name)));
         assert_eq!(e.lines().count(), 1, "{name}: {e}");
         assert!(e.contains(name) && e.contains("kubeconfig"), "{name}: {e}");
         assert_eq!(fs::read_to_string(env.path(name)).unwrap(), text, "{name}");
     }
-    // What kubectl does load is merged into: no apiVersion/kind, or only one of them.
+}
+
+/// What kubectl does load is merged into: no apiVersion/kind, or only one of them.
+#[test]
+fn merge_accepts_files_kubectl_loads_without_apiversion_or_kind() {
+    let env = Env::new();
     for (name, text) in [
         (
             "bare.yaml",
@@ -987,16 +986,7 @@ fn merge_refuses_files_that_are_not_kubeconfigs() {
     ] {
         fs::write(env.path(name), text).unwrap();
         kubectl_view(env.dir.path(), &env.path(name));
-        env.ok(&[
-            "kubeconfig",
-            "--server",
-            "https://k:6443",
-            "--token",
-            "t",
-            "--merge",
-            "--out",
-            &env.p(name),
-        ]);
+        env.ok(&token_merge_args(&env.p(name)));
         let v = kubectl_view(env.dir.path(), &env.path(name));
         assert_eq!(v["current-context"], "token-user@kubernetes", "{name}");
     }
