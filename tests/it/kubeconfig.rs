@@ -538,17 +538,13 @@ contexts:
             & 0o777,
         0o600
     );
-    // Merging into a file that does not exist creates it and sets current-context.
-    env.ok(&[
-        "kubeconfig",
-        "--server",
-        "https://new:6443",
-        "--token",
-        "t",
-        "--merge",
-        "--out",
-        &env.p("fresh"),
-    ]);
+}
+
+/// Merging into a file that does not exist creates it and sets current-context.
+#[test]
+fn merge_into_a_missing_file_creates_it_with_current_context() {
+    let env = Env::new();
+    env.ok(&token_merge_args(&env.p("fresh")));
     let fresh = kubectl_view(env.dir.path(), &env.path("fresh"));
     assert_eq!(fresh["current-context"], "token-user@kubernetes");
 }
@@ -769,42 +765,56 @@ contexts:
   context: {cluster: plain, user: ops}
 "#;
 
-/// A merge that would replace a cluster or user other contexts use, with different
-/// content, is refused without --force and names those contexts; nothing is written, and
-/// kubectl reads the file as before. The same content is fine; --force replaces it and
-/// says for whom. (kubectl's `config set-cluster` edits a cluster for every context that
-/// uses it; kcred must not do that behind a "merged".)
-#[test]
-fn merge_refuses_to_rewire_other_contexts() {
+// A merge that would replace a cluster or user other contexts use, with different
+// content, is refused without --force and names those contexts; nothing is written, and
+// kubectl reads the file as before. The same content is fine; --force replaces it and
+// says for whom. (kubectl's `config set-cluster` edits a cluster for every context that
+// uses it; kcred must not do that behind a "merged".)
+
+/// `config` holding [`SHARED`] (0600), and how kubectl reads it.
+fn with_shared() -> (Env, std::path::PathBuf, Value) {
     let env = Env::new();
     let file = env.path("config");
     fs::write(&file, SHARED).unwrap();
     fs::set_permissions(&file, fs::Permissions::from_mode(0o600)).unwrap();
     let before = kubectl_view(env.dir.path(), &file);
-    let merge = |extra: &[&str]| -> Vec<String> {
-        ["kubeconfig", "--merge", "--out"]
-            .iter()
-            .map(|s| s.to_string())
-            .chain([env.p("config")])
-            .chain(extra.iter().map(|s| s.to_string()))
-            .collect()
-    };
-    let fails = |extra: &[&str]| -> String {
-        let args = merge(extra);
-        env.fails(3, &args.iter().map(String::as_str).collect::<Vec<_>>())
-    };
-    let ok = |extra: &[&str]| -> std::process::Output {
-        let args = merge(extra);
-        let out = env.kcred().args(&args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
-    };
+    (env, file, before)
+}
 
-    // The issue's case: another server under the name `prod`.
+/// `kcred kubeconfig --merge --out config <extra>`.
+fn merge_args(env: &Env, extra: &[&str]) -> Vec<String> {
+    ["kubeconfig", "--merge", "--out"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([env.p("config")])
+        .chain(extra.iter().map(|s| s.to_string()))
+        .collect()
+}
+
+/// A merge into `config` refused with exit 3; returns stderr.
+fn merge_fails(env: &Env, extra: &[&str]) -> String {
+    let args = merge_args(env, extra);
+    env.fails(3, &args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// A merge into `config` that succeeds; returns its output.
+fn merge_ok(env: &Env, extra: &[&str]) -> std::process::Output {
+    let args = merge_args(env, extra);
+    let out = env.kcred().args(&args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Another server under the shared cluster name `prod`: refused in one line naming the
+/// file, the cluster, the contexts and the fields, with nothing written.
+#[test]
+fn merge_refuses_another_server_for_a_shared_cluster() {
+    let (env, file, _) = with_shared();
+    let fails = |extra: &[&str]| merge_fails(&env, extra);
     let e = fails(&[
         "--cluster",
         "prod",
@@ -825,7 +835,13 @@ fn merge_refuses_to_rewire_other_contexts() {
         SHARED,
         "nothing written"
     );
-    // The same server, but the entry would lose insecure-skip-tls-verify: still a change.
+}
+
+/// The same server, but the entry would lose insecure-skip-tls-verify: still a change.
+#[test]
+fn merge_refuses_to_drop_insecure_skip_tls_verify_of_a_shared_cluster() {
+    let (env, _, _) = with_shared();
+    let fails = |extra: &[&str]| merge_fails(&env, extra);
     let e = fails(&[
         "--cluster",
         "prod",
@@ -835,7 +851,14 @@ fn merge_refuses_to_rewire_other_contexts() {
         "t",
     ]);
     assert!(e.contains("cluster.insecure-skip-tls-verify") && !e.contains("cluster.server"));
-    // A user other contexts use, with another token.
+}
+
+/// A user other contexts use, with another token: refused without printing the token, and
+/// kubectl reads the file as before.
+#[test]
+fn merge_refuses_another_token_for_a_shared_user() {
+    let (env, file, before) = with_shared();
+    let fails = |extra: &[&str]| merge_fails(&env, extra);
     let e = fails(&[
         "--cluster",
         "new",
@@ -860,8 +883,13 @@ fn merge_refuses_to_rewire_other_contexts() {
         "nothing written"
     );
     assert_eq!(kubectl_view(env.dir.path(), &file), before);
+}
 
-    // Identical content changes nothing for the other contexts: merged.
+/// Identical content changes nothing for the other contexts: merged.
+#[test]
+fn merge_with_identical_shared_entries_is_merged() {
+    let (env, file, before) = with_shared();
+    let ok = |extra: &[&str]| merge_ok(&env, extra);
     ok(&[
         "--cluster",
         "plain",
@@ -880,7 +908,13 @@ fn merge_refuses_to_rewire_other_contexts() {
         named(&after, "contexts", "d")["context"],
         json!({"cluster": "plain", "user": "ops"})
     );
-    // Replacing the context's own entries (only `d` uses them) needs no --force.
+}
+
+/// Replacing a context's own entries (only it uses them) needs no --force.
+#[test]
+fn merge_replaces_a_contexts_own_entries_without_force() {
+    let (env, _, _) = with_shared();
+    let ok = |extra: &[&str]| merge_ok(&env, extra);
     ok(&[
         "--cluster",
         "solo",
@@ -905,8 +939,13 @@ fn merge_refuses_to_rewire_other_contexts() {
         "--context",
         "solo",
     ]);
+}
 
-    // --force replaces it for everyone, and says so.
+/// --force replaces a shared cluster for everyone, and says so.
+#[test]
+fn merge_force_replaces_a_shared_cluster_and_says_for_whom() {
+    let (env, file, _) = with_shared();
+    let ok = |extra: &[&str]| merge_ok(&env, extra);
     let out = ok(&[
         "--cluster",
         "prod",
