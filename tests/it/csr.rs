@@ -41,6 +41,26 @@ fn openssl_subject(env: &Env, file: &str, what: &str) -> String {
     )
 }
 
+/// `openssl req -new` with a new P-256 key written to `key`, for `subj`; `extra` says where
+/// the request goes.
+fn openssl_p256_req(env: &Env, key: &str, subj: &str, extra: &[&str]) {
+    let mut args = vec![
+        "req",
+        "-new",
+        "-nodes",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-keyout",
+        key,
+        "-subj",
+        subj,
+    ];
+    args.extend_from_slice(extra);
+    openssl(env, &args);
+}
+
 /// openssl-made requests (RSA, P-256, P-384, Ed25519; several O; DNS and IP SANs) signed by
 /// kcred as client certificates authenticate in Go as exactly the CSR's CN and groups, and
 /// as server certificates carry exactly the requested SANs.
@@ -509,25 +529,11 @@ fn csr_yaml_round_trips_through_kubectl(case: YamlCase) {
 fn altered_requests_are_refused_and_nothing_is_written() {
     let env = Env::new();
     env.ca("ca", "rsa2048");
-    openssl(
+    openssl_p256_req(
         &env,
-        &[
-            "req",
-            "-new",
-            "-nodes",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-keyout",
-            "o.key",
-            "-subj",
-            "/O=dev/CN=mallory",
-            "-outform",
-            "DER",
-            "-out",
-            "o.der",
-        ],
+        "o.key",
+        "/O=dev/CN=mallory",
+        &["-outform", "DER", "-out", "o.der"],
     );
     env.ok(&[
         "csr",
@@ -593,36 +599,32 @@ fn altered_requests_are_refused_and_nothing_is_written() {
 
 /// The kubelet signers want `CN=system:node:NAME` in exactly `O=system:nodes` and their own
 /// usages; kcred refuses otherwise, on both ends, with one line and no files.
-#[test]
-fn kubelet_signers_refuse_requests_without_system_nodes() {
+/// A CA `ca`, and a request from openssl naming a node but not system:nodes (`n.csr`), with
+/// a way to put it in a hand-written CertificateSigningRequest for a signer and usages.
+fn with_node_request_not_in_system_nodes() -> (Env, impl Fn(&str, &str) -> String) {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
-    // A request from openssl naming a node but not system:nodes, in a hand-written object.
-    openssl(
+    openssl_p256_req(
         &env,
-        &[
-            "req",
-            "-new",
-            "-nodes",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-keyout",
-            "n.key",
-            "-subj",
-            "/O=system:masters/CN=system:node:worker-1",
-            "-out",
-            "n.csr",
-        ],
+        "n.key",
+        "/O=system:masters/CN=system:node:worker-1",
+        &["-out", "n.csr"],
     );
     let request =
         base64::engine::general_purpose::STANDARD.encode(fs::read(env.path("n.csr")).unwrap());
-    let object = |signer: &str, usages: &str| {
+    let object = move |signer: &str, usages: &str| {
         format!(
             "apiVersion: certificates.k8s.io/v1\nkind: CertificateSigningRequest\nmetadata:\n  name: node-csr-x\nspec:\n  request: {request}\n  signerName: {signer}\n  usages: {usages}\n"
         )
     };
+    (env, object)
+}
+
+/// Both kubelet signers refuse a node request outside system:nodes, with one line and no
+/// file; kubectl's decoder accepts the same objects, so the refusal is kcred's signer rule.
+#[test]
+fn kubelet_signers_refuse_requests_without_system_nodes() {
+    let (env, object) = with_node_request_not_in_system_nodes();
     fs::write(
         env.path("client.yaml"),
         object(
@@ -649,8 +651,12 @@ fn kubelet_signers_refuse_requests_without_system_nodes() {
     }
     // The same objects are accepted by kubectl's decoder: the refusal is kcred's signer rule.
     kubectl_reads(&env, "client.yaml");
+}
 
-    // kube-apiserver-client takes the same request (client usages only).
+/// kube-apiserver-client takes the same request, with client usages only.
+#[test]
+fn kube_apiserver_client_signs_it_with_client_usages_only() {
+    let (env, object) = with_node_request_not_in_system_nodes();
     fs::write(
         env.path("apiserver-client.yaml"),
         object("kubernetes.io/kube-apiserver-client", "[client auth]"),
@@ -670,8 +676,13 @@ fn kubelet_signers_refuse_requests_without_system_nodes() {
         err.contains("invalid usage for client certificate: server auth"),
         "{err}"
     );
+}
 
-    // On the requesting side: a node with an extra group cannot ask a kubelet signer.
+/// On the requesting side: a node with an extra group cannot ask a kubelet signer, and
+/// nothing is written; it may ask the general client signer.
+#[test]
+fn csr_create_refuses_a_node_with_extra_groups_for_kubelet_signers() {
+    let env = Env::new();
     let err = env.fails(
         2,
         &[

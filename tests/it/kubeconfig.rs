@@ -771,6 +771,16 @@ contexts:
 // says for whom. (kubectl's `config set-cluster` edits a cluster for every context that
 // uses it; kcred must not do that behind a "merged".)
 
+/// Another server under the shared cluster name `prod`.
+const OTHER_PROD: [&str; 6] = [
+    "--cluster",
+    "prod",
+    "--server",
+    "https://other:6443",
+    "--token",
+    "t",
+];
+
 /// `config` holding [`SHARED`] (0600), and how kubectl reads it.
 fn with_shared() -> (Env, std::path::PathBuf, Value) {
     let env = Env::new();
@@ -815,14 +825,7 @@ fn merge_ok(env: &Env, extra: &[&str]) -> std::process::Output {
 fn merge_refuses_another_server_for_a_shared_cluster() {
     let (env, file, _) = with_shared();
     let fails = |extra: &[&str]| merge_fails(&env, extra);
-    let e = fails(&[
-        "--cluster",
-        "prod",
-        "--server",
-        "https://other:6443",
-        "--token",
-        "t",
-    ]);
+    let e = fails(&OTHER_PROD);
     assert_eq!(e.lines().count(), 1, "{e}");
     assert!(e.contains("config:"), "names the file: {e}");
     assert!(e.contains("cluster \"prod\""), "{e}");
@@ -946,15 +949,7 @@ fn merge_replaces_a_contexts_own_entries_without_force() {
 fn merge_force_replaces_a_shared_cluster_and_says_for_whom() {
     let (env, file, _) = with_shared();
     let ok = |extra: &[&str]| merge_ok(&env, extra);
-    let out = ok(&[
-        "--cluster",
-        "prod",
-        "--server",
-        "https://other:6443",
-        "--token",
-        "t",
-        "--force",
-    ]);
+    let out = ok(&[&OTHER_PROD[..], &["--force"]].concat());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("replaced cluster \"prod\"") && stderr.contains("\"a\", \"b\""),
