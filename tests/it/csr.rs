@@ -722,10 +722,8 @@ fn csr_create_refuses_a_node_with_extra_groups_for_kubelet_signers() {
     ]);
 }
 
-/// `--out FILE` is the file; usage and expiration errors are usage errors; an existing output
-/// needs --force.
-#[test]
-fn sign_writes_exactly_out_and_checks_its_flags() {
+/// A CA `ca` and a request for jane, `j.csr` and `j.yaml`.
+fn with_jane_request() -> Env {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
     env.ok(&[
@@ -740,6 +738,13 @@ fn sign_writes_exactly_out_and_checks_its_flags() {
         "--k8s-name",
         "jane",
     ]);
+    env
+}
+
+/// `--out FILE` is the file (no `.crt` added); an existing output needs --force.
+#[test]
+fn sign_writes_exactly_out_and_needs_force_over_it() {
+    let env = with_jane_request();
     env.ok(&[
         "cert",
         "sign",
@@ -756,8 +761,20 @@ fn sign_writes_exactly_out_and_checks_its_flags() {
     assert!(!env.path("signed.pem.crt").exists());
     env.sign_fails(3, "ca", "j.csr", "signed.pem", &[]);
     env.sign("ca", "j.csr", "signed.pem", &["--force"]);
+}
+
+/// A usage that contradicts the CertificateSigningRequest's usages is a usage error.
+#[test]
+fn sign_usage_contradicting_the_object_is_a_usage_error() {
+    let env = with_jane_request();
     let err = env.sign_fails(2, "ca", "j.yaml", "s.crt", &["--usage", "server"]);
     assert!(err.contains("contradicts"), "{err}");
+}
+
+/// An expiration under the API server's 10-minute minimum is a usage error.
+#[test]
+fn csr_create_expiration_below_the_minimum_is_a_usage_error() {
+    let env = Env::new();
     let err = env.fails(
         2,
         &[
@@ -774,10 +791,20 @@ fn sign_writes_exactly_out_and_checks_its_flags() {
         ],
     );
     assert!(err.contains("--expiration"), "{err}");
-    // A server CSR has nothing to put in a server certificate without SANs.
+}
+
+/// A server CSR has nothing to put in a server certificate without SANs.
+#[test]
+fn sign_server_usage_needs_a_san() {
+    let env = with_jane_request();
     let err = env.sign_fails(3, "ca", "j.csr", "s.crt", &["--usage", "server"]);
     assert!(err.contains("needs a DNS or IP SAN"), "{err}");
-    // Read from stdin; signed by a CA that expires in 2 days, the leaf stops with the CA.
+}
+
+/// Read from stdin; signed by a CA that expires in 2 days, the leaf stops with the CA.
+#[test]
+fn sign_from_stdin_by_a_short_lived_ca_ends_with_the_ca() {
+    let env = with_jane_request();
     env.ok(&["ca", "create", "--out", &env.p("short"), "--validity", "2d"]);
     let out = env
         .kcred()
@@ -804,7 +831,12 @@ fn sign_writes_exactly_out_and_checks_its_flags() {
         ),
         openssl(&env, &["x509", "-in", "short.crt", "-noout", "-enddate"])
     );
-    // Not a CSR at all.
+}
+
+/// Not a CSR at all: refused, nothing written.
+#[test]
+fn sign_refuses_a_file_that_is_not_a_request() {
+    let env = with_jane_request();
     let err = env.sign_fails(3, "ca", "ca.crt", "s.crt", &[]);
     assert!(err.contains("no certificate request here"), "{err}");
     assert!(!env.path("s.crt").exists());
