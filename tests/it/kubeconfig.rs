@@ -1129,13 +1129,9 @@ contexts:
     assert_eq!(named(&after, "users", "new")["user"]["token"], "new-token");
 }
 
-/// `--no-embed` names files that kubectl must read as PEM (client-go: the CA through
-/// `x509.CertPool.AppendCertsFromPEM`, the client pair through `tls.X509KeyPair`). DER
-/// inputs are copied as PEM next to the kubeconfig (certificates 0644, the key 0600, never
-/// over a file without --force), and kubectl gets as far as connecting: its error is the
-/// refused connection, not a certificate it could not parse.
-#[test]
-fn no_embed_with_der_inputs_writes_pem_copies_kubectl_loads() {
+/// A CA `ca`, jane's certificate and key, their DER forms (`ca.der`, `jane.der`,
+/// `jane-key.der`), and an empty `kc/`.
+fn with_der_inputs() -> Env {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
     env.issue("ca", "jane", &["--cn", "jane", "--key-type", "ecdsa-p256"]);
@@ -1156,6 +1152,11 @@ fn no_embed_with_der_inputs_writes_pem_copies_kubectl_loads() {
         "jane-key.der",
     ]);
     fs::create_dir(env.path("kc")).unwrap();
+    env
+}
+
+/// `kcred kubeconfig --no-embed` over the DER CA, certificate and key, to `out`.
+fn run_der_no_embed(env: &Env, out: &str, force: bool) -> std::process::Output {
     let args = |out: &str, force: bool| -> Vec<String> {
         let mut v: Vec<String> = [
             "kubeconfig",
@@ -1180,8 +1181,39 @@ fn no_embed_with_der_inputs_writes_pem_copies_kubectl_loads() {
         v
     };
     let strs = |v: &[String]| v.iter().map(String::clone).collect::<Vec<_>>();
-    let run = |v: Vec<String>| env.kcred().args(strs(&v)).output().unwrap();
-    let out = run(args("kc/k.conf", false));
+    env.kcred().args(strs(&args(out, force))).output().unwrap()
+}
+
+/// kubectl loads the CA and the client pair of `kubeconfig` and fails only on the
+/// connection.
+fn kubectl_connects(env: &Env, kubeconfig: &str) {
+    let out = peer("kubectl")
+        .current_dir(env.dir.path())
+        .env_remove("KUBECONFIG")
+        .args([
+            "--kubeconfig",
+            kubeconfig,
+            "version",
+            "--request-timeout=1s",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("refused") && !stderr.contains("PEM") && !stderr.contains("unable to load"),
+        "{kubeconfig}: {stderr}"
+    );
+}
+
+/// `--no-embed` names files that kubectl must read as PEM (client-go: the CA through
+/// `x509.CertPool.AppendCertsFromPEM`, the client pair through `tls.X509KeyPair`). DER
+/// inputs are copied as PEM next to the kubeconfig (certificates 0644, the key 0600, never
+/// over a file without --force), and kubectl gets as far as connecting: its error is the
+/// refused connection, not a certificate it could not parse.
+#[test]
+fn no_embed_with_der_inputs_writes_pem_copies_kubectl_loads() {
+    let env = with_der_inputs();
+    let out = run_der_no_embed(&env, "kc/k.conf", false);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
@@ -1216,27 +1248,7 @@ fn no_embed_with_der_inputs_writes_pem_copies_kubectl_loads() {
     assert_eq!(mode("kc/k.conf"), 0o600);
 
     // kubectl loads the CA and the client pair and fails only on the connection.
-    let kubectl_connects = |kubeconfig: &str| {
-        let out = peer("kubectl")
-            .current_dir(env.dir.path())
-            .env_remove("KUBECONFIG")
-            .args([
-                "--kubeconfig",
-                kubeconfig,
-                "version",
-                "--request-timeout=1s",
-            ])
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            stderr.contains("refused")
-                && !stderr.contains("PEM")
-                && !stderr.contains("unable to load"),
-            "{kubeconfig}: {stderr}"
-        );
-    };
-    kubectl_connects("kc/k.conf");
+    kubectl_connects(&env, "kc/k.conf");
     let flat = run_peer(
         peer("kubectl")
             .current_dir(env.dir.path())
@@ -1252,22 +1264,37 @@ fn no_embed_with_der_inputs_writes_pem_copies_kubectl_loads() {
             ]),
     );
     assert!(flat.contains("client-key-data"), "{flat}");
+}
 
-    // The copies are never written over without --force, and a refusal writes nothing.
+/// The PEM copies are never written over without --force, and a refusal writes nothing.
+#[test]
+fn no_embed_pem_copies_are_not_written_over_without_force() {
+    let env = with_der_inputs();
+    let run = |out: &str, force: bool| run_der_no_embed(&env, out, force);
+    assert!(run("kc/k.conf", false).status.success());
     fs::remove_file(env.path("kc/k.conf")).unwrap();
     let before = crate::common::snapshot(&env.path("kc"));
-    let out = run(args("kc/k.conf", false));
+    let out = run("kc/k.conf", false);
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
     assert_eq!(crate::common::snapshot(&env.path("kc")), before);
-    assert!(run(args("kc/k.conf", true)).status.success());
-    kubectl_connects("kc/k.conf");
+    assert!(run("kc/k.conf", true).status.success());
+    kubectl_connects(&env, "kc/k.conf");
+}
 
-    // To stdout there is nowhere to put a copy: refused, with the reason.
-    let out = run(args("-", false));
+/// To stdout there is nowhere to put a copy: refused, with the reason.
+#[test]
+fn no_embed_der_inputs_to_stdout_are_refused() {
+    let env = with_der_inputs();
+    let out = run_der_no_embed(&env, "-", false);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("DER"));
-    // Embedded, the DER inputs become PEM data kubectl loads just as well.
+}
+
+/// Embedded, the DER inputs become PEM data kubectl loads just as well.
+#[test]
+fn embedded_der_inputs_become_pem_data_kubectl_loads() {
+    let env = with_der_inputs();
     env.ok(&[
         "kubeconfig",
         "--server",
@@ -1281,7 +1308,7 @@ fn no_embed_with_der_inputs_writes_pem_copies_kubectl_loads() {
         "--out",
         "embedded.conf",
     ]);
-    kubectl_connects("embedded.conf");
+    kubectl_connects(&env, "embedded.conf");
 }
 
 /// With `--no-embed` the minted certificate and key go next to the kubeconfig, named after
