@@ -11,7 +11,7 @@ use std::process::Stdio;
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use crate::common::{Env, go_x509check, peer, python, run_peer};
+use crate::common::{Env, go_x509check, mode, peer, python, run_peer};
 
 fn openssl(env: &Env, args: &[&str]) -> String {
     run_peer(peer("openssl").current_dir(env.dir.path()).args(args))
@@ -302,28 +302,27 @@ print(json.dumps([str(v.value) for v in san]))
 fn kcred_requests_verify_in_openssl_with_every_group(kt: &str) {
     let env = Env::new();
     {
-        env.ok(&[
-            "csr",
-            "create",
-            "--out",
-            &env.p(kt),
-            "--cn",
-            "jane",
-            "--group",
-            "zeta",
-            "--group",
-            "dev, ops",
-            "--group",
-            "alpha",
-            "--key-type",
+        env.csr(
             kt,
-            "--usage",
-            "peer",
-            "--san",
-            "jane.example",
-            "--san",
-            "192.0.2.1",
-        ]);
+            &[
+                "--cn",
+                "jane",
+                "--group",
+                "zeta",
+                "--group",
+                "dev, ops",
+                "--group",
+                "alpha",
+                "--key-type",
+                kt,
+                "--usage",
+                "peer",
+                "--san",
+                "jane.example",
+                "--san",
+                "192.0.2.1",
+            ],
+        );
         let csr = format!("{kt}.csr");
         let out = peer("openssl")
             .current_dir(env.dir.path())
@@ -348,13 +347,7 @@ fn kcred_requests_verify_in_openssl_with_every_group(kt: &str) {
         let from_csr = openssl(&env, &["req", "-in", &csr, "-noout", "-pubkey"]);
         let from_key = openssl(&env, &["pkey", "-in", &format!("{kt}.key"), "-pubout"]);
         assert_eq!(from_csr, from_key, "{kt}");
-        let mode = fs::metadata(env.path(&format!("{kt}.key")))
-            .unwrap()
-            .permissions();
-        assert_eq!(
-            std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777,
-            0o600
-        );
+        assert_eq!(mode(&env.path(&format!("{kt}.key"))), 0o600);
     }
 }
 
@@ -546,18 +539,10 @@ fn altered_requests_are_refused_and_nothing_is_written() {
         "/O=dev/CN=mallory",
         &["-outform", "DER", "-out", "o.der"],
     );
-    env.ok(&[
-        "csr",
-        "create",
-        "--out",
-        &env.p("k"),
-        "--cn",
-        "mallory",
-        "--group",
-        "dev",
-        "--k8s-name",
-        "mallory",
-    ]);
+    env.csr(
+        "k",
+        &["--cn", "mallory", "--group", "dev", "--k8s-name", "mallory"],
+    );
     let alter = |der: &[u8]| {
         let at = der
             .windows(7)
@@ -694,20 +679,10 @@ fn kube_apiserver_client_signs_it_with_client_usages_only() {
 #[test]
 fn csr_create_refuses_a_node_with_extra_groups_for_kubelet_signers() {
     let env = Env::new();
-    let err = env.fails(
+    let err = env.csr_fails(
         2,
-        &[
-            "csr",
-            "create",
-            "--out",
-            &env.p("extra"),
-            "--node",
-            "worker-1",
-            "--group",
-            "ops",
-            "--k8s-name",
-            "x",
-        ],
+        "extra",
+        &["--node", "worker-1", "--group", "ops", "--k8s-name", "x"],
     );
     assert!(
         err.contains("subject organization is not system:nodes"),
@@ -717,38 +692,36 @@ fn csr_create_refuses_a_node_with_extra_groups_for_kubelet_signers() {
         assert!(!env.path(f).exists(), "{f} written");
     }
     // ...but may ask the general client signer for it.
-    env.ok(&[
-        "csr",
-        "create",
-        "--out",
-        &env.p("extra"),
-        "--node",
-        "worker-1",
-        "--group",
-        "ops",
-        "--k8s-name",
-        "x",
-        "--signer-name",
-        "kubernetes.io/kube-apiserver-client",
-    ]);
+    env.csr(
+        "extra",
+        &[
+            "--node",
+            "worker-1",
+            "--group",
+            "ops",
+            "--k8s-name",
+            "x",
+            "--signer-name",
+            "kubernetes.io/kube-apiserver-client",
+        ],
+    );
 }
 
 /// A CA `ca` and a request for jane, `j.csr` and `j.yaml`.
 fn with_jane_request() -> Env {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
-    env.ok(&[
-        "csr",
-        "create",
-        "--out",
-        &env.p("j"),
-        "--cn",
-        "jane",
-        "--key-type",
-        "ecdsa-p256",
-        "--k8s-name",
-        "jane",
-    ]);
+    env.csr(
+        "j",
+        &[
+            "--cn",
+            "jane",
+            "--key-type",
+            "ecdsa-p256",
+            "--k8s-name",
+            "jane",
+        ],
+    );
     env
 }
 
@@ -786,20 +759,10 @@ fn sign_usage_contradicting_the_object_is_a_usage_error() {
 #[test]
 fn csr_create_expiration_below_the_minimum_is_a_usage_error() {
     let env = Env::new();
-    let err = env.fails(
+    let err = env.csr_fails(
         2,
-        &[
-            "csr",
-            "create",
-            "--out",
-            &env.p("e"),
-            "--cn",
-            "e",
-            "--k8s-name",
-            "e",
-            "--expiration",
-            "5m",
-        ],
+        "e",
+        &["--cn", "e", "--k8s-name", "e", "--expiration", "5m"],
     );
     assert!(err.contains("--expiration"), "{err}");
 }
@@ -875,30 +838,26 @@ fn k8s_names_follow_the_api_servers_rules_for_csrs() {
     .enumerate()
     {
         let prefix = format!("ok{i}");
-        env.ok(&[
-            "csr",
-            "create",
-            "--out",
-            &env.p(&prefix),
-            "--cn",
-            "jane",
-            "--key-type",
-            "ecdsa-p256",
-            "--k8s-name",
-            name,
-        ]);
+        env.csr(
+            &prefix,
+            &[
+                "--cn",
+                "jane",
+                "--key-type",
+                "ecdsa-p256",
+                "--k8s-name",
+                name,
+            ],
+        );
         let obj = kubectl_reads(&env, &format!("{prefix}.yaml"));
         assert_eq!(obj["metadata"]["name"], *name);
     }
     for (i, name) in ["a/b", "a%2F", ".", "..", ""].iter().enumerate() {
         let prefix = format!("bad{i}");
-        let err = env.fails(
+        let err = env.csr_fails(
             2,
+            &prefix,
             &[
-                "csr",
-                "create",
-                "--out",
-                &env.p(&prefix),
                 "--cn",
                 "jane",
                 "--key-type",

@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use crate::common::{Env, go_tool, peer, run_peer};
+use crate::common::{Env, go_tool, mode, peer, run_peer};
 
 /// `kubectl config view --raw -o json` of one file, from `cwd`.
 fn kubectl_view(cwd: &Path, kubeconfig: &Path) -> Value {
@@ -182,14 +182,7 @@ fn kubectl_auth_whoami_reports_a_no_embed_node_certificate() {
         who["extra"]["authentication.kubernetes.io/credential-id"],
         json!([credential_id(&cert)])
     );
-    assert_eq!(
-        fs::metadata(env.path("etc/kubelet.key"))
-            .unwrap()
-            .permissions()
-            .mode()
-            & 0o777,
-        0o600
-    );
+    assert_eq!(mode(&env.path("etc/kubelet.key")), 0o600);
 }
 
 /// A static token user.
@@ -450,10 +443,7 @@ fn existing_files(no_embed: bool) {
         } else {
             assert_eq!(user["token"], "tok-from-file");
         }
-        assert_eq!(
-            fs::metadata(&out).unwrap().permissions().mode() & 0o777,
-            0o600
-        );
+        assert_eq!(mode(&out), 0o600);
     }
 }
 
@@ -530,14 +520,7 @@ contexts:
     let raw = fs::read_to_string(env.path("config")).unwrap();
     assert!(raw.contains("x-fleet-id: 7f3a\n"), "{raw}");
     assert!(raw.contains("x-note: keep me\n"), "{raw}");
-    assert_eq!(
-        fs::metadata(env.path("config"))
-            .unwrap()
-            .permissions()
-            .mode()
-            & 0o777,
-        0o600
-    );
+    assert_eq!(mode(&env.path("config")), 0o600);
 }
 
 /// Merging into a file that does not exist creates it and sets current-context.
@@ -1241,7 +1224,7 @@ fn no_embed_with_der_inputs_writes_pem_copies_kubectl_loads() {
         der_of("kc/k.key"),
         fs::read(env.path("jane-key.der")).unwrap()
     );
-    let mode = |f: &str| fs::metadata(env.path(f)).unwrap().permissions().mode() & 0o777;
+    let mode = |f: &str| mode(&env.path(f));
     assert_eq!(mode("kc/k-ca.crt"), 0o644);
     assert_eq!(mode("kc/k.crt"), 0o644);
     assert_eq!(mode("kc/k.key"), 0o600);
