@@ -807,8 +807,7 @@ fn merge_ok(env: &Env, extra: &[&str]) -> std::process::Output {
 #[test]
 fn merge_refuses_another_server_for_a_shared_cluster() {
     let (env, file, _) = with_shared();
-    let fails = |extra: &[&str]| merge_fails(&env, extra);
-    let e = fails(&OTHER_PROD);
+    let e = merge_fails(&env, &OTHER_PROD);
     assert_eq!(e.lines().count(), 1, "{e}");
     assert!(e.contains("config:"), "names the file: {e}");
     assert!(e.contains("cluster \"prod\""), "{e}");
@@ -827,15 +826,17 @@ fn merge_refuses_another_server_for_a_shared_cluster() {
 #[test]
 fn merge_refuses_to_drop_insecure_skip_tls_verify_of_a_shared_cluster() {
     let (env, _, _) = with_shared();
-    let fails = |extra: &[&str]| merge_fails(&env, extra);
-    let e = fails(&[
-        "--cluster",
-        "prod",
-        "--server",
-        "https://prod:6443",
-        "--token",
-        "t",
-    ]);
+    let e = merge_fails(
+        &env,
+        &[
+            "--cluster",
+            "prod",
+            "--server",
+            "https://prod:6443",
+            "--token",
+            "t",
+        ],
+    );
     assert!(e.contains("cluster.insecure-skip-tls-verify") && !e.contains("cluster.server"));
 }
 
@@ -844,17 +845,19 @@ fn merge_refuses_to_drop_insecure_skip_tls_verify_of_a_shared_cluster() {
 #[test]
 fn merge_refuses_another_token_for_a_shared_user() {
     let (env, file, before) = with_shared();
-    let fails = |extra: &[&str]| merge_fails(&env, extra);
-    let e = fails(&[
-        "--cluster",
-        "new",
-        "--server",
-        "https://new:6443",
-        "--user",
-        "ops",
-        "--token",
-        "other-token",
-    ]);
+    let e = merge_fails(
+        &env,
+        &[
+            "--cluster",
+            "new",
+            "--server",
+            "https://new:6443",
+            "--user",
+            "ops",
+            "--token",
+            "other-token",
+        ],
+    );
     assert!(
         e.contains("user \"ops\"") && e.contains("\"a\", \"b\", \"c\""),
         "{e}"
@@ -875,19 +878,21 @@ fn merge_refuses_another_token_for_a_shared_user() {
 #[test]
 fn merge_with_identical_shared_entries_is_merged() {
     let (env, file, before) = with_shared();
-    let ok = |extra: &[&str]| merge_ok(&env, extra);
-    ok(&[
-        "--cluster",
-        "plain",
-        "--server",
-        "https://plain:6443",
-        "--user",
-        "ops",
-        "--token",
-        "ops-token",
-        "--context",
-        "d",
-    ]);
+    merge_ok(
+        &env,
+        &[
+            "--cluster",
+            "plain",
+            "--server",
+            "https://plain:6443",
+            "--user",
+            "ops",
+            "--token",
+            "ops-token",
+            "--context",
+            "d",
+        ],
+    );
     let after = kubectl_view(env.dir.path(), &file);
     assert_eq!(without(after.clone(), &[], &[], &["d"]), before);
     assert_eq!(
@@ -900,39 +905,43 @@ fn merge_with_identical_shared_entries_is_merged() {
 #[test]
 fn merge_replaces_a_contexts_own_entries_without_force() {
     let (env, _, _) = with_shared();
-    let ok = |extra: &[&str]| merge_ok(&env, extra);
-    ok(&[
-        "--cluster",
-        "solo",
-        "--server",
-        "https://solo:6443",
-        "--user",
-        "solo",
-        "--token",
-        "s1",
-        "--context",
-        "solo",
-    ]);
-    ok(&[
-        "--cluster",
-        "solo",
-        "--server",
-        "https://solo2:6443",
-        "--user",
-        "solo",
-        "--token",
-        "s2",
-        "--context",
-        "solo",
-    ]);
+    merge_ok(
+        &env,
+        &[
+            "--cluster",
+            "solo",
+            "--server",
+            "https://solo:6443",
+            "--user",
+            "solo",
+            "--token",
+            "s1",
+            "--context",
+            "solo",
+        ],
+    );
+    merge_ok(
+        &env,
+        &[
+            "--cluster",
+            "solo",
+            "--server",
+            "https://solo2:6443",
+            "--user",
+            "solo",
+            "--token",
+            "s2",
+            "--context",
+            "solo",
+        ],
+    );
 }
 
 /// --force replaces a shared cluster for everyone, and says so.
 #[test]
 fn merge_force_replaces_a_shared_cluster_and_says_for_whom() {
     let (env, file, _) = with_shared();
-    let ok = |extra: &[&str]| merge_ok(&env, extra);
-    let out = ok(&[&OTHER_PROD[..], &["--force"]].concat());
+    let out = merge_ok(&env, &[&OTHER_PROD[..], &["--force"]].concat());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("replaced cluster \"prod\"") && stderr.contains("\"a\", \"b\""),
