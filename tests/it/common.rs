@@ -80,6 +80,59 @@ impl Env {
             key_type,
         ]);
     }
+
+    /// `kcred cert issue --ca <ca> --out <out> <extra>` (paths relative to the scratch dir);
+    /// expects exit 0 and returns stdout.
+    pub fn issue(&self, ca: &str, out: &str, extra: &[&str]) -> String {
+        let (ca, out) = (self.p(ca), self.p(out));
+        let mut args = vec!["cert", "issue", "--ca", &ca, "--out", &out];
+        args.extend_from_slice(extra);
+        self.ok(&args)
+    }
+
+    /// `kcred cert sign --ca <ca> --csr <csr> --out <out> <extra>` (paths relative to the
+    /// scratch dir); expects exit 0 and returns stdout.
+    pub fn sign(&self, ca: &str, csr: &str, out: &str, extra: &[&str]) -> String {
+        let (ca, csr, out) = (self.p(ca), self.p(csr), self.p(out));
+        let mut args = vec!["cert", "sign", "--ca", &ca, "--csr", &csr, "--out", &out];
+        args.extend_from_slice(extra);
+        self.ok(&args)
+    }
+
+    /// The same `kcred cert sign` as [`Env::sign`], expected to exit `code`; returns stderr.
+    pub fn sign_fails(&self, code: i32, ca: &str, csr: &str, out: &str, extra: &[&str]) -> String {
+        let (ca, csr, out) = (self.p(ca), self.p(csr), self.p(out));
+        let mut args = vec!["cert", "sign", "--ca", &ca, "--csr", &csr, "--out", &out];
+        args.extend_from_slice(extra);
+        self.fails(code, &args)
+    }
+
+    /// `kcred csr create --out <prefix> <extra>` (prefix relative to the scratch dir); expects
+    /// exit 0 and returns stdout.
+    pub fn csr(&self, prefix: &str, extra: &[&str]) -> String {
+        let prefix = self.p(prefix);
+        let mut args = vec!["csr", "create", "--out", &prefix];
+        args.extend_from_slice(extra);
+        self.ok(&args)
+    }
+
+    /// The same `kcred csr create` as [`Env::csr`], expected to exit `code`; returns stderr.
+    pub fn csr_fails(&self, code: i32, prefix: &str, extra: &[&str]) -> String {
+        let prefix = self.p(prefix);
+        let mut args = vec!["csr", "create", "--out", &prefix];
+        args.extend_from_slice(extra);
+        self.fails(code, &args)
+    }
+
+    /// `kcred kubeconfig --server <server> --ca <ca> <extra> --out <out>` (paths relative to
+    /// the scratch dir); expects exit 0 and returns stdout.
+    pub fn kubeconfig(&self, server: &str, ca: &str, out: &str, extra: &[&str]) -> String {
+        let (ca, out) = (self.p(ca), self.p(out));
+        let mut args = vec!["kubeconfig", "--server", server, "--ca", &ca];
+        args.extend_from_slice(extra);
+        args.extend(["--out", &out]);
+        self.ok(&args)
+    }
 }
 
 /// A peer tool from PATH, or a test failure that says how to get it.
@@ -176,6 +229,16 @@ pub fn go_tokencheck(dir: &Path, key: &str, token: &str, extra: &[&str]) -> serd
     let out = child.wait_with_output().expect("tokencheck");
     assert!(out.status.success(), "tokencheck failed");
     serde_json::from_slice(&out.stdout).expect("tokencheck JSON")
+}
+
+/// The permission bits of `path` (`0o600` for a key).
+pub fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
 }
 
 /// Every file under `dir` with its bytes.

@@ -11,7 +11,7 @@ use std::process::Stdio;
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use crate::common::{Env, go_x509check, peer, python, run_peer};
+use crate::common::{Env, go_x509check, mode, peer, python, run_peer};
 
 fn openssl(env: &Env, args: &[&str]) -> String {
     run_peer(peer("openssl").current_dir(env.dir.path()).args(args))
@@ -41,26 +41,33 @@ fn openssl_subject(env: &Env, file: &str, what: &str) -> String {
     )
 }
 
+/// `openssl req -new` with a new P-256 key written to `key`, for `subj`; `extra` says where
+/// the request goes.
+fn openssl_p256_req(env: &Env, key: &str, subj: &str, extra: &[&str]) {
+    let mut args = vec![
+        "req",
+        "-new",
+        "-nodes",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-keyout",
+        key,
+        "-subj",
+        subj,
+    ];
+    args.extend_from_slice(extra);
+    openssl(env, &args);
+}
+
 /// openssl-made requests (RSA, P-256, P-384, Ed25519; several O; DNS and IP SANs) signed by
 /// kcred as client certificates authenticate in Go as exactly the CSR's CN and groups, and
 /// as server certificates carry exactly the requested SANs.
-#[test]
-fn kcred_signs_openssl_requests_and_go_authenticates_them() {
+fn kcred_signs_an_openssl_request_and_go_authenticates_it(name: &str, newkey: &[&str]) {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
-    let keys: [(&str, &[&str]); 4] = [
-        ("rsa", &["-newkey", "rsa:2048"]),
-        (
-            "p256",
-            &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
-        ),
-        (
-            "p384",
-            &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
-        ),
-        ("ed25519", &["-newkey", "ed25519"]),
-    ];
-    for (name, newkey) in keys {
+    {
         let csr = format!("{name}.csr");
         let mut args = vec!["req", "-new", "-nodes", "-keyout"];
         let key = format!("{name}.key");
@@ -77,16 +84,7 @@ fn kcred_signs_openssl_requests_and_go_authenticates_them() {
         openssl(&env, &args);
 
         let client = format!("{name}-client.crt");
-        env.ok(&[
-            "cert",
-            "sign",
-            "--ca",
-            &env.p("ca"),
-            "--csr",
-            &env.p(&csr),
-            "--out",
-            &env.p(&client),
-        ]);
+        env.sign("ca", &csr, &client, &[]);
         let got = go_x509check(&env.path("ca.crt"), &env.path(&client));
         assert_eq!(got["authenticated"], true, "{name}: {got}");
         assert_eq!(got["user"], "jane@example.com", "{name}");
@@ -105,18 +103,7 @@ fn kcred_signs_openssl_requests_and_go_authenticates_them() {
         assert!(!text.contains("Subject Alternative Name"), "{name}: {text}");
 
         let server = format!("{name}-server.crt");
-        env.ok(&[
-            "cert",
-            "sign",
-            "--ca",
-            &env.p("ca"),
-            "--csr",
-            &env.p(&csr),
-            "--out",
-            &env.p(&server),
-            "--usage",
-            "server",
-        ]);
+        env.sign("ca", &csr, &server, &["--usage", "server"]);
         let text = openssl(
             &env,
             &[
@@ -153,21 +140,50 @@ fn kcred_signs_openssl_requests_and_go_authenticates_them() {
     }
 }
 
-/// Signature variants from openssl: RSA-PSS (salt = hash length, as Go verifies it) and
-/// P-521 with SHA-512 are signed and authenticate in Go; SHA-1, RSA-1024 and a PSS salt
-/// Go would not accept are refused.
 #[test]
-fn openssl_signature_variants() {
+fn kcred_signs_openssl_rsa_requests_and_go_authenticates_them() {
+    kcred_signs_an_openssl_request_and_go_authenticates_it("rsa", &["-newkey", "rsa:2048"]);
+}
+
+#[test]
+fn kcred_signs_openssl_p256_requests_and_go_authenticates_them() {
+    kcred_signs_an_openssl_request_and_go_authenticates_it(
+        "p256",
+        &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+    );
+}
+
+#[test]
+fn kcred_signs_openssl_p384_requests_and_go_authenticates_them() {
+    kcred_signs_an_openssl_request_and_go_authenticates_it(
+        "p384",
+        &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
+    );
+}
+
+#[test]
+fn kcred_signs_openssl_ed25519_requests_and_go_authenticates_them() {
+    kcred_signs_an_openssl_request_and_go_authenticates_it("ed25519", &["-newkey", "ed25519"]);
+}
+
+/// `openssl req -new` for `CN=<out>` in groups g1 and g2, written to `out`; `extra` picks
+/// the key and signature.
+fn openssl_variant_req(env: &Env, out: &str, extra: &[&str]) {
+    let mut args = vec!["req", "-new", "-nodes", "-keyout", "k.key", "-subj"];
+    let subj = format!("/O=g1/O=g2/CN={out}");
+    args.push(&subj);
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&["-out", out]);
+    openssl(env, &args);
+}
+
+/// Signature variants from openssl: RSA-PSS (salt = hash length, as Go verifies it) and
+/// P-521 with SHA-512 are signed and authenticate in Go.
+#[test]
+fn openssl_pss_and_p521_requests_are_signed_and_authenticate() {
     let env = Env::new();
     env.ca("ca", "rsa2048");
-    let req = |out: &str, extra: &[&str]| {
-        let mut args = vec!["req", "-new", "-nodes", "-keyout", "k.key", "-subj"];
-        let subj = format!("/O=g1/O=g2/CN={out}");
-        args.push(&subj);
-        args.extend_from_slice(extra);
-        args.extend_from_slice(&["-out", out]);
-        openssl(&env, &args);
-    };
+    let req = |out: &str, extra: &[&str]| openssl_variant_req(&env, out, extra);
     req(
         "pss",
         &[
@@ -192,21 +208,20 @@ fn openssl_signature_variants() {
     );
     for ok in ["pss", "p521"] {
         let crt = format!("{ok}.crt");
-        env.ok(&[
-            "cert",
-            "sign",
-            "--ca",
-            &env.p("ca"),
-            "--csr",
-            &env.p(ok),
-            "--out",
-            &env.p(&crt),
-        ]);
+        env.sign("ca", ok, &crt, &[]);
         let got = go_x509check(&env.path("ca.crt"), &env.path(&crt));
         assert_eq!(got["authenticated"], true, "{ok}: {got}");
         assert_eq!(got["user"], ok);
         assert_eq!(got["groups"], json!(["g1", "g2"]));
     }
+}
+
+/// SHA-1, RSA-1024 and a PSS salt Go would not accept are refused, writing nothing.
+#[test]
+fn openssl_sha1_rsa1024_and_max_pss_salt_requests_are_refused() {
+    let env = Env::new();
+    env.ca("ca", "rsa2048");
+    let req = |out: &str, extra: &[&str]| openssl_variant_req(&env, out, extra);
     req("sha1", &["-newkey", "rsa:2048", "-sha1"]);
     req("weak", &["-newkey", "rsa:1024"]);
     req(
@@ -222,19 +237,7 @@ fn openssl_signature_variants() {
         ],
     );
     for (bad, why) in [("sha1", "SHA-1"), ("weak", "RSA-1024"), ("pssmax", "salt")] {
-        let err = env.fails(
-            3,
-            &[
-                "cert",
-                "sign",
-                "--ca",
-                &env.p("ca"),
-                "--csr",
-                &env.p(bad),
-                "--out",
-                &env.p("x.crt"),
-            ],
-        );
+        let err = env.sign_fails(3, "ca", bad, "x.crt", &[]);
         assert!(err.contains(why), "{bad}: {err}");
         assert!(!env.path("x.crt").exists());
     }
@@ -273,18 +276,7 @@ for label, key, h in [("rsa", rsa.generate_private_key(65537, 3072), hashes.SHA3
     );
     for name in ["rsa.csr", "p384.der", "p256.csr", "ed25519.der"] {
         let out = format!("{name}.crt");
-        env.ok(&[
-            "cert",
-            "sign",
-            "--ca",
-            &env.p("ca"),
-            "--csr",
-            &env.p(name),
-            "--out",
-            &env.p(&out),
-            "--usage",
-            "peer",
-        ]);
+        env.sign("ca", name, &out, &["--usage", "peer"]);
         let got = go_x509check(&env.path("ca.crt"), &env.path(&out));
         assert_eq!(got["authenticated"], true, "{name}: {got}");
         assert_eq!(got["user"], "py-user");
@@ -307,32 +299,30 @@ print(json.dumps([str(v.value) for v in san]))
 
 /// kcred's requests pass `openssl req -verify` for every key type and show every O in order,
 /// and the SANs are in the extensionRequest.
-#[test]
-fn kcred_requests_verify_in_openssl_with_every_group() {
+fn kcred_requests_verify_in_openssl_with_every_group(kt: &str) {
     let env = Env::new();
-    for kt in ["rsa2048", "ecdsa-p256", "ecdsa-p384", "ed25519"] {
-        env.ok(&[
-            "csr",
-            "create",
-            "--out",
-            &env.p(kt),
-            "--cn",
-            "jane",
-            "--group",
-            "zeta",
-            "--group",
-            "dev, ops",
-            "--group",
-            "alpha",
-            "--key-type",
+    {
+        env.csr(
             kt,
-            "--usage",
-            "peer",
-            "--san",
-            "jane.example",
-            "--san",
-            "192.0.2.1",
-        ]);
+            &[
+                "--cn",
+                "jane",
+                "--group",
+                "zeta",
+                "--group",
+                "dev, ops",
+                "--group",
+                "alpha",
+                "--key-type",
+                kt,
+                "--usage",
+                "peer",
+                "--san",
+                "jane.example",
+                "--san",
+                "192.0.2.1",
+            ],
+        );
         let csr = format!("{kt}.csr");
         let out = peer("openssl")
             .current_dir(env.dir.path())
@@ -357,79 +347,108 @@ fn kcred_requests_verify_in_openssl_with_every_group() {
         let from_csr = openssl(&env, &["req", "-in", &csr, "-noout", "-pubkey"]);
         let from_key = openssl(&env, &["pkey", "-in", &format!("{kt}.key"), "-pubout"]);
         assert_eq!(from_csr, from_key, "{kt}");
-        let mode = fs::metadata(env.path(&format!("{kt}.key")))
-            .unwrap()
-            .permissions();
-        assert_eq!(
-            std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777,
-            0o600
-        );
+        assert_eq!(mode(&env.path(&format!("{kt}.key"))), 0o600);
     }
+}
+
+#[test]
+fn kcred_rsa2048_requests_verify_in_openssl_with_every_group() {
+    kcred_requests_verify_in_openssl_with_every_group("rsa2048");
+}
+
+#[test]
+fn kcred_ecdsa_p256_requests_verify_in_openssl_with_every_group() {
+    kcred_requests_verify_in_openssl_with_every_group("ecdsa-p256");
+}
+
+#[test]
+fn kcred_ecdsa_p384_requests_verify_in_openssl_with_every_group() {
+    kcred_requests_verify_in_openssl_with_every_group("ecdsa-p384");
+}
+
+#[test]
+fn kcred_ed25519_requests_verify_in_openssl_with_every_group() {
+    kcred_requests_verify_in_openssl_with_every_group("ed25519");
+}
+
+/// (prefix, csr create flags, signerName, usages, expirationSeconds)
+type YamlCase<'a> = (&'a str, Vec<&'a str>, &'a str, Vec<&'a str>, Option<i64>);
+
+#[test]
+fn client_csr_yaml_with_expiration_round_trips_through_kubectl() {
+    csr_yaml_round_trips_through_kubectl((
+        "jane",
+        vec!["--cn", "jane", "--group", "dev", "--key-type", "ecdsa-p256"],
+        "kubernetes.io/kube-apiserver-client",
+        vec!["digital signature", "client auth"],
+        Some(7200),
+    ));
+}
+
+#[test]
+fn kubelet_client_csr_yaml_round_trips_through_kubectl() {
+    csr_yaml_round_trips_through_kubectl((
+        "kubelet",
+        vec!["--node", "worker-1"],
+        "kubernetes.io/kube-apiserver-client-kubelet",
+        vec!["digital signature", "key encipherment", "client auth"],
+        None,
+    ));
+}
+
+#[test]
+fn kubelet_serving_csr_yaml_with_expiration_round_trips_through_kubectl() {
+    csr_yaml_round_trips_through_kubectl((
+        "serving",
+        vec![
+            "--node",
+            "worker-1",
+            "--usage",
+            "server",
+            "--san",
+            "10.0.0.5",
+            "--key-type",
+            "ecdsa-p384",
+        ],
+        "kubernetes.io/kubelet-serving",
+        vec!["digital signature", "server auth"],
+        Some(86400),
+    ));
+}
+
+#[test]
+fn custom_signer_csr_yaml_round_trips_through_kubectl() {
+    csr_yaml_round_trips_through_kubectl((
+        "custom",
+        vec![
+            "--cn",
+            "etcd-0",
+            "--usage",
+            "peer",
+            "--san",
+            "etcd-0.local",
+            "--signer-name",
+            "example.com/etcd",
+        ],
+        "example.com/etcd",
+        vec![
+            "digital signature",
+            "key encipherment",
+            "server auth",
+            "client auth",
+        ],
+        None,
+    ));
 }
 
 /// The CertificateSigningRequest YAML, decoded by kubectl, holds exactly the fields asked
 /// for, with spec.request the base64 of the .csr file; kcred signs the YAML and kubectl's JSON
 /// rendering of it alike, honouring expirationSeconds (checked with `openssl x509 -checkend`).
-#[test]
-fn certificate_signing_request_yaml_round_trips_through_kubectl() {
+fn csr_yaml_round_trips_through_kubectl(case: YamlCase) {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
-    // (prefix, csr create flags, signerName, usages, expirationSeconds)
-    type Case<'a> = (&'a str, Vec<&'a str>, &'a str, Vec<&'a str>, Option<i64>);
-    let cases: [Case; 4] = [
-        (
-            "jane",
-            vec!["--cn", "jane", "--group", "dev", "--key-type", "ecdsa-p256"],
-            "kubernetes.io/kube-apiserver-client",
-            vec!["digital signature", "client auth"],
-            Some(7200),
-        ),
-        (
-            "kubelet",
-            vec!["--node", "worker-1"],
-            "kubernetes.io/kube-apiserver-client-kubelet",
-            vec!["digital signature", "key encipherment", "client auth"],
-            None,
-        ),
-        (
-            "serving",
-            vec![
-                "--node",
-                "worker-1",
-                "--usage",
-                "server",
-                "--san",
-                "10.0.0.5",
-                "--key-type",
-                "ecdsa-p384",
-            ],
-            "kubernetes.io/kubelet-serving",
-            vec!["digital signature", "server auth"],
-            Some(86400),
-        ),
-        (
-            "custom",
-            vec![
-                "--cn",
-                "etcd-0",
-                "--usage",
-                "peer",
-                "--san",
-                "etcd-0.local",
-                "--signer-name",
-                "example.com/etcd",
-            ],
-            "example.com/etcd",
-            vec![
-                "digital signature",
-                "key encipherment",
-                "server auth",
-                "client auth",
-            ],
-            None,
-        ),
-    ];
-    for (name, flags, signer, usages, expiration) in cases {
+    let (name, flags, signer, usages, expiration) = case;
+    {
         let mut args = vec!["csr", "create", "--out"];
         let prefix = env.p(name);
         args.push(&prefix);
@@ -470,16 +489,7 @@ fn certificate_signing_request_yaml_round_trips_through_kubectl() {
         .unwrap();
         for input in [&yaml, &json_file] {
             let out = format!("{input}.crt");
-            env.ok(&[
-                "cert",
-                "sign",
-                "--ca",
-                &env.p("ca"),
-                "--csr",
-                &env.p(input),
-                "--out",
-                &env.p(&out),
-            ]);
+            env.sign("ca", input, &out, &[]);
             let eku = openssl(
                 &env,
                 &["x509", "-in", &out, "-noout", "-ext", "extendedKeyUsage"],
@@ -523,38 +533,16 @@ fn certificate_signing_request_yaml_round_trips_through_kubectl() {
 fn altered_requests_are_refused_and_nothing_is_written() {
     let env = Env::new();
     env.ca("ca", "rsa2048");
-    openssl(
+    openssl_p256_req(
         &env,
-        &[
-            "req",
-            "-new",
-            "-nodes",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-keyout",
-            "o.key",
-            "-subj",
-            "/O=dev/CN=mallory",
-            "-outform",
-            "DER",
-            "-out",
-            "o.der",
-        ],
+        "o.key",
+        "/O=dev/CN=mallory",
+        &["-outform", "DER", "-out", "o.der"],
     );
-    env.ok(&[
-        "csr",
-        "create",
-        "--out",
-        &env.p("k"),
-        "--cn",
-        "mallory",
-        "--group",
-        "dev",
-        "--k8s-name",
-        "mallory",
-    ]);
+    env.csr(
+        "k",
+        &["--cn", "mallory", "--group", "dev", "--k8s-name", "mallory"],
+    );
     let alter = |der: &[u8]| {
         let at = der
             .windows(7)
@@ -580,16 +568,7 @@ fn altered_requests_are_refused_and_nothing_is_written() {
     };
     fs::write(env.path("bad.csr"), pem(&alter(&openssl_der))).unwrap();
     // The control: unaltered, the same request is signed.
-    env.ok(&[
-        "cert",
-        "sign",
-        "--ca",
-        &env.p("ca"),
-        "--csr",
-        &env.p("o.der"),
-        "--out",
-        &env.p("ok.crt"),
-    ]);
+    env.sign("ca", "o.der", "ok.crt", &[]);
     // kcred's own request, altered inside its CertificateSigningRequest object.
     let kcred_pem = fs::read_to_string(env.path("k.csr")).unwrap();
     let kcred_der = base64::engine::general_purpose::STANDARD
@@ -607,19 +586,7 @@ fn altered_requests_are_refused_and_nothing_is_written() {
     fs::write(env.path("bad.yaml"), yaml.replace(&good_b64, &bad_b64)).unwrap();
 
     for input in ["bad.der", "bad.csr", "bad.yaml"] {
-        let err = env.fails(
-            3,
-            &[
-                "cert",
-                "sign",
-                "--ca",
-                &env.p("ca"),
-                "--csr",
-                &env.p(input),
-                "--out",
-                &env.p("out.crt"),
-            ],
-        );
+        let err = env.sign_fails(3, "ca", input, "out.crt", &[]);
         assert!(err.contains("signature does not verify"), "{input}: {err}");
         assert!(err.contains(input), "the error names the file: {err}");
         assert!(!env.path("out.crt").exists(), "{input}: nothing is written");
@@ -628,36 +595,32 @@ fn altered_requests_are_refused_and_nothing_is_written() {
 
 /// The kubelet signers want `CN=system:node:NAME` in exactly `O=system:nodes` and their own
 /// usages; kcred refuses otherwise, on both ends, with one line and no files.
-#[test]
-fn kubelet_signers_refuse_requests_without_system_nodes() {
+/// A CA `ca`, and a request from openssl naming a node but not system:nodes (`n.csr`), with
+/// a way to put it in a hand-written CertificateSigningRequest for a signer and usages.
+fn with_node_request_not_in_system_nodes() -> (Env, impl Fn(&str, &str) -> String) {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
-    // A request from openssl naming a node but not system:nodes, in a hand-written object.
-    openssl(
+    openssl_p256_req(
         &env,
-        &[
-            "req",
-            "-new",
-            "-nodes",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:P-256",
-            "-keyout",
-            "n.key",
-            "-subj",
-            "/O=system:masters/CN=system:node:worker-1",
-            "-out",
-            "n.csr",
-        ],
+        "n.key",
+        "/O=system:masters/CN=system:node:worker-1",
+        &["-out", "n.csr"],
     );
     let request =
         base64::engine::general_purpose::STANDARD.encode(fs::read(env.path("n.csr")).unwrap());
-    let object = |signer: &str, usages: &str| {
+    let object = move |signer: &str, usages: &str| {
         format!(
             "apiVersion: certificates.k8s.io/v1\nkind: CertificateSigningRequest\nmetadata:\n  name: node-csr-x\nspec:\n  request: {request}\n  signerName: {signer}\n  usages: {usages}\n"
         )
     };
+    (env, object)
+}
+
+/// Both kubelet signers refuse a node request outside system:nodes, with one line and no
+/// file; kubectl's decoder accepts the same objects, so the refusal is kcred's signer rule.
+#[test]
+fn kubelet_signers_refuse_requests_without_system_nodes() {
+    let (env, object) = with_node_request_not_in_system_nodes();
     fs::write(
         env.path("client.yaml"),
         object(
@@ -675,19 +638,7 @@ fn kubelet_signers_refuse_requests_without_system_nodes() {
     )
     .unwrap();
     for input in ["client.yaml", "serving.yaml"] {
-        let err = env.fails(
-            3,
-            &[
-                "cert",
-                "sign",
-                "--ca",
-                &env.p("ca"),
-                "--csr",
-                &env.p(input),
-                "--out",
-                &env.p("n.crt"),
-            ],
-        );
+        let err = env.sign_fails(3, "ca", input, "n.crt", &[]);
         assert!(
             err.contains("subject organization is not system:nodes"),
             "{err}"
@@ -696,23 +647,18 @@ fn kubelet_signers_refuse_requests_without_system_nodes() {
     }
     // The same objects are accepted by kubectl's decoder: the refusal is kcred's signer rule.
     kubectl_reads(&env, "client.yaml");
+}
 
-    // kube-apiserver-client takes the same request (client usages only).
+/// kube-apiserver-client takes the same request, with client usages only.
+#[test]
+fn kube_apiserver_client_signs_it_with_client_usages_only() {
+    let (env, object) = with_node_request_not_in_system_nodes();
     fs::write(
         env.path("apiserver-client.yaml"),
         object("kubernetes.io/kube-apiserver-client", "[client auth]"),
     )
     .unwrap();
-    env.ok(&[
-        "cert",
-        "sign",
-        "--ca",
-        &env.p("ca"),
-        "--csr",
-        &env.p("apiserver-client.yaml"),
-        "--out",
-        &env.p("ac.crt"),
-    ]);
+    env.sign("ca", "apiserver-client.yaml", "ac.crt", &[]);
     fs::write(
         env.path("wrong-usage.yaml"),
         object(
@@ -721,39 +667,22 @@ fn kubelet_signers_refuse_requests_without_system_nodes() {
         ),
     )
     .unwrap();
-    let err = env.fails(
-        3,
-        &[
-            "cert",
-            "sign",
-            "--ca",
-            &env.p("ca"),
-            "--csr",
-            &env.p("wrong-usage.yaml"),
-            "--out",
-            &env.p("w.crt"),
-        ],
-    );
+    let err = env.sign_fails(3, "ca", "wrong-usage.yaml", "w.crt", &[]);
     assert!(
         err.contains("invalid usage for client certificate: server auth"),
         "{err}"
     );
+}
 
-    // On the requesting side: a node with an extra group cannot ask a kubelet signer.
-    let err = env.fails(
+/// On the requesting side: a node with an extra group cannot ask a kubelet signer, and
+/// nothing is written; it may ask the general client signer.
+#[test]
+fn csr_create_refuses_a_node_with_extra_groups_for_kubelet_signers() {
+    let env = Env::new();
+    let err = env.csr_fails(
         2,
-        &[
-            "csr",
-            "create",
-            "--out",
-            &env.p("extra"),
-            "--node",
-            "worker-1",
-            "--group",
-            "ops",
-            "--k8s-name",
-            "x",
-        ],
+        "extra",
+        &["--node", "worker-1", "--group", "ops", "--k8s-name", "x"],
     );
     assert!(
         err.contains("subject organization is not system:nodes"),
@@ -763,40 +692,43 @@ fn kubelet_signers_refuse_requests_without_system_nodes() {
         assert!(!env.path(f).exists(), "{f} written");
     }
     // ...but may ask the general client signer for it.
-    env.ok(&[
-        "csr",
-        "create",
-        "--out",
-        &env.p("extra"),
-        "--node",
-        "worker-1",
-        "--group",
-        "ops",
-        "--k8s-name",
-        "x",
-        "--signer-name",
-        "kubernetes.io/kube-apiserver-client",
-    ]);
+    env.csr(
+        "extra",
+        &[
+            "--node",
+            "worker-1",
+            "--group",
+            "ops",
+            "--k8s-name",
+            "x",
+            "--signer-name",
+            "kubernetes.io/kube-apiserver-client",
+        ],
+    );
 }
 
-/// `--out FILE` is the file; usage and expiration errors are usage errors; an existing output
-/// needs --force.
-#[test]
-fn sign_writes_exactly_out_and_checks_its_flags() {
+/// A CA `ca` and a request for jane, `j.csr` and `j.yaml`.
+fn with_jane_request() -> Env {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
-    env.ok(&[
-        "csr",
-        "create",
-        "--out",
-        &env.p("j"),
-        "--cn",
-        "jane",
-        "--key-type",
-        "ecdsa-p256",
-        "--k8s-name",
-        "jane",
-    ]);
+    env.csr(
+        "j",
+        &[
+            "--cn",
+            "jane",
+            "--key-type",
+            "ecdsa-p256",
+            "--k8s-name",
+            "jane",
+        ],
+    );
+    env
+}
+
+/// `--out FILE` is the file (no `.crt` added); an existing output needs --force.
+#[test]
+fn sign_writes_exactly_out_and_needs_force_over_it() {
+    let env = with_jane_request();
     env.ok(&[
         "cert",
         "sign",
@@ -811,80 +743,42 @@ fn sign_writes_exactly_out_and_checks_its_flags() {
     ]);
     assert!(env.path("signed.pem").is_file());
     assert!(!env.path("signed.pem.crt").exists());
-    env.fails(
-        3,
-        &[
-            "cert",
-            "sign",
-            "--ca",
-            &env.p("ca"),
-            "--csr",
-            &env.p("j.csr"),
-            "--out",
-            &env.p("signed.pem"),
-        ],
-    );
-    env.ok(&[
-        "cert",
-        "sign",
-        "--ca",
-        &env.p("ca"),
-        "--csr",
-        &env.p("j.csr"),
-        "--out",
-        &env.p("signed.pem"),
-        "--force",
-    ]);
-    let err = env.fails(
-        2,
-        &[
-            "cert",
-            "sign",
-            "--ca",
-            &env.p("ca"),
-            "--csr",
-            &env.p("j.yaml"),
-            "--out",
-            &env.p("s.crt"),
-            "--usage",
-            "server",
-        ],
-    );
+    env.sign_fails(3, "ca", "j.csr", "signed.pem", &[]);
+    env.sign("ca", "j.csr", "signed.pem", &["--force"]);
+}
+
+/// A usage that contradicts the CertificateSigningRequest's usages is a usage error.
+#[test]
+fn sign_usage_contradicting_the_object_is_a_usage_error() {
+    let env = with_jane_request();
+    let err = env.sign_fails(2, "ca", "j.yaml", "s.crt", &["--usage", "server"]);
     assert!(err.contains("contradicts"), "{err}");
-    let err = env.fails(
+}
+
+/// An expiration under the API server's 10-minute minimum is a usage error.
+#[test]
+fn csr_create_expiration_below_the_minimum_is_a_usage_error() {
+    let env = Env::new();
+    let err = env.csr_fails(
         2,
-        &[
-            "csr",
-            "create",
-            "--out",
-            &env.p("e"),
-            "--cn",
-            "e",
-            "--k8s-name",
-            "e",
-            "--expiration",
-            "5m",
-        ],
+        "e",
+        &["--cn", "e", "--k8s-name", "e", "--expiration", "5m"],
     );
     assert!(err.contains("--expiration"), "{err}");
-    // A server CSR has nothing to put in a server certificate without SANs.
-    let err = env.fails(
-        3,
-        &[
-            "cert",
-            "sign",
-            "--ca",
-            &env.p("ca"),
-            "--csr",
-            &env.p("j.csr"),
-            "--out",
-            &env.p("s.crt"),
-            "--usage",
-            "server",
-        ],
-    );
+}
+
+/// A server CSR has nothing to put in a server certificate without SANs.
+#[test]
+fn sign_server_usage_needs_a_san() {
+    let env = with_jane_request();
+    let err = env.sign_fails(3, "ca", "j.csr", "s.crt", &["--usage", "server"]);
     assert!(err.contains("needs a DNS or IP SAN"), "{err}");
-    // Read from stdin; signed by a CA that expires in 2 days, the leaf stops with the CA.
+}
+
+/// Read from stdin; signed by a CA that expires in 2 days, the leaf stops with the CA.
+#[test]
+fn sign_from_stdin_by_a_short_lived_ca_ends_with_the_ca() {
+    let env = with_jane_request();
     env.ok(&["ca", "create", "--out", &env.p("short"), "--validity", "2d"]);
     let out = env
         .kcred()
@@ -911,20 +805,13 @@ fn sign_writes_exactly_out_and_checks_its_flags() {
         ),
         openssl(&env, &["x509", "-in", "short.crt", "-noout", "-enddate"])
     );
-    // Not a CSR at all.
-    let err = env.fails(
-        3,
-        &[
-            "cert",
-            "sign",
-            "--ca",
-            &env.p("ca"),
-            "--csr",
-            &env.p("ca.crt"),
-            "--out",
-            &env.p("s.crt"),
-        ],
-    );
+}
+
+/// Not a CSR at all: refused, nothing written.
+#[test]
+fn sign_refuses_a_file_that_is_not_a_request() {
+    let env = with_jane_request();
+    let err = env.sign_fails(3, "ca", "ca.crt", "s.crt", &[]);
     assert!(err.contains("no certificate request here"), "{err}");
     assert!(!env.path("s.crt").exists());
 }
@@ -951,30 +838,26 @@ fn k8s_names_follow_the_api_servers_rules_for_csrs() {
     .enumerate()
     {
         let prefix = format!("ok{i}");
-        env.ok(&[
-            "csr",
-            "create",
-            "--out",
-            &env.p(&prefix),
-            "--cn",
-            "jane",
-            "--key-type",
-            "ecdsa-p256",
-            "--k8s-name",
-            name,
-        ]);
+        env.csr(
+            &prefix,
+            &[
+                "--cn",
+                "jane",
+                "--key-type",
+                "ecdsa-p256",
+                "--k8s-name",
+                name,
+            ],
+        );
         let obj = kubectl_reads(&env, &format!("{prefix}.yaml"));
         assert_eq!(obj["metadata"]["name"], *name);
     }
     for (i, name) in ["a/b", "a%2F", ".", "..", ""].iter().enumerate() {
         let prefix = format!("bad{i}");
-        let err = env.fails(
+        let err = env.csr_fails(
             2,
+            &prefix,
             &[
-                "csr",
-                "create",
-                "--out",
-                &env.p(&prefix),
                 "--cn",
                 "jane",
                 "--key-type",

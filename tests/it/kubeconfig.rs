@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use crate::common::{Env, go_tool, peer, run_peer};
+use crate::common::{Env, go_tool, mode, peer, run_peer};
 
 /// `kubectl config view --raw -o json` of one file, from `cwd`.
 fn kubectl_view(cwd: &Path, kubeconfig: &Path) -> Value {
@@ -58,22 +58,20 @@ struct Server {
 
 impl Server {
     fn start(env: &Env) -> Server {
-        env.ok(&[
-            "cert",
-            "issue",
-            "--ca",
-            &env.p("ca"),
-            "--out",
-            &env.p("apiserver"),
-            "--cn",
-            "kube-apiserver",
-            "--usage",
-            "server",
-            "--san",
-            "127.0.0.1",
-            "--key-type",
-            "ecdsa-p256",
-        ]);
+        env.issue(
+            "ca",
+            "apiserver",
+            &[
+                "--cn",
+                "kube-apiserver",
+                "--usage",
+                "server",
+                "--san",
+                "127.0.0.1",
+                "--key-type",
+                "ecdsa-p256",
+            ],
+        );
         fs::write(
             env.path("tokens.csv"),
             "s3cr3t-token-1,jane,uid-42,\"dev,on-call\"\n",
@@ -126,26 +124,26 @@ fn whoami(cwd: &Path, kubeconfig: &Path, extra: &[&str]) -> Value {
     v["status"]["userInfo"].clone()
 }
 
-#[test]
-fn kubectl_auth_whoami_reports_the_identity_kcred_put_in() {
+/// A scratch directory with a CA `ca` and a whoamiserver trusting it.
+fn with_server() -> (Env, Server) {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
     let server = Server::start(&env);
-    let url = server.url.as_str();
+    (env, server)
+}
 
-    // An admin certificate, embedded.
-    env.ok(&[
-        "kubeconfig",
-        "--server",
+/// An admin certificate, embedded: kubectl authenticates as admin in system:masters, with
+/// the certificate's credential-id.
+#[test]
+fn kubectl_auth_whoami_reports_an_embedded_admin_certificate() {
+    let (env, server) = with_server();
+    let url = server.url.as_str();
+    env.kubeconfig(
         url,
-        "--ca",
-        &env.p("ca"),
-        "--admin",
-        "--key-type",
-        "ecdsa-p256",
-        "--out",
-        &env.p("admin.conf"),
-    ]);
+        "ca",
+        "admin.conf",
+        &["--admin", "--key-type", "ecdsa-p256"],
+    );
     let view = kubectl_view(env.dir.path(), &env.path("admin.conf"));
     let cert = b64(&named(&view, "users", "admin")["user"]["client-certificate-data"]);
     let who = whoami(env.dir.path(), &env.path("admin.conf"), &[]);
@@ -154,22 +152,21 @@ fn kubectl_auth_whoami_reports_the_identity_kcred_put_in() {
         json!({"username": "admin", "groups": ["system:masters", "system:authenticated"],
                "extra": {"authentication.kubernetes.io/credential-id": [credential_id(&cert)]}})
     );
+}
 
-    // A node certificate (RSA), --no-embed: the kubeconfig lives in a subdirectory, names
-    // its files relative to itself, and kubectl runs from elsewhere.
+/// A node certificate (RSA), --no-embed: the kubeconfig lives in a subdirectory, names its
+/// files relative to itself, and kubectl runs from elsewhere.
+#[test]
+fn kubectl_auth_whoami_reports_a_no_embed_node_certificate() {
+    let (env, server) = with_server();
+    let url = server.url.as_str();
     fs::create_dir_all(env.path("run")).unwrap();
-    env.ok(&[
-        "kubeconfig",
-        "--server",
+    env.kubeconfig(
         url,
-        "--ca",
-        &env.p("ca"),
-        "--node",
-        "worker-1",
-        "--no-embed",
-        "--out",
-        &env.p("etc/kubelet.conf"),
-    ]);
+        "ca",
+        "etc/kubelet.conf",
+        &["--node", "worker-1", "--no-embed"],
+    );
     let raw = fs::read_to_string(env.path("etc/kubelet.conf")).unwrap();
     assert!(raw.contains("certificate-authority: ../ca.crt\n"), "{raw}");
     assert!(raw.contains("client-certificate: kubelet.crt\n"), "{raw}");
@@ -185,55 +182,47 @@ fn kubectl_auth_whoami_reports_the_identity_kcred_put_in() {
         who["extra"]["authentication.kubernetes.io/credential-id"],
         json!([credential_id(&cert)])
     );
-    assert_eq!(
-        fs::metadata(env.path("etc/kubelet.key"))
-            .unwrap()
-            .permissions()
-            .mode()
-            & 0o777,
-        0o600
-    );
+    assert_eq!(mode(&env.path("etc/kubelet.key")), 0o600);
+}
 
-    // A static token user.
-    env.ok(&[
-        "kubeconfig",
-        "--server",
-        url,
-        "--ca",
-        &env.p("ca"),
-        "--token",
-        "s3cr3t-token-1",
-        "--out",
-        &env.p("token.conf"),
-    ]);
+/// A static token user.
+#[test]
+fn kubectl_auth_whoami_reports_a_static_token_user() {
+    let (env, server) = with_server();
+    let url = server.url.as_str();
+    env.kubeconfig(url, "ca", "token.conf", &["--token", "s3cr3t-token-1"]);
     let who = whoami(env.dir.path(), &env.path("token.conf"), &[]);
     assert_eq!(
         who,
         json!({"username": "jane", "uid": "uid-42", "groups": ["dev", "on-call", "system:authenticated"]})
     );
+}
 
-    // A context merged into the token kubeconfig: current-context stays the token user's,
-    // and the merged context authenticates as its own certificate.
-    env.ok(&[
-        "kubeconfig",
-        "--server",
+/// A context merged into the token kubeconfig: current-context stays the token user's, and
+/// the merged context authenticates as its own certificate.
+#[test]
+fn kubectl_auth_whoami_reports_a_merged_context_beside_the_current_one() {
+    let (env, server) = with_server();
+    let url = server.url.as_str();
+    env.kubeconfig(url, "ca", "token.conf", &["--token", "s3cr3t-token-1"]);
+    env.kubeconfig(
         url,
-        "--ca",
-        &env.p("ca"),
-        "--cn",
-        "ci-bot",
-        "--group",
-        "ci",
-        "--group",
-        "yes",
-        "--key-type",
-        "ed25519",
-        "--context",
-        "ci",
-        "--merge",
-        "--out",
-        &env.p("token.conf"),
-    ]);
+        "ca",
+        "token.conf",
+        &[
+            "--cn",
+            "ci-bot",
+            "--group",
+            "ci",
+            "--group",
+            "yes",
+            "--key-type",
+            "ed25519",
+            "--context",
+            "ci",
+            "--merge",
+        ],
+    );
     let view = kubectl_view(env.dir.path(), &env.path("token.conf"));
     assert_eq!(view["current-context"], "token-user@kubernetes");
     let who = whoami(env.dir.path(), &env.path("token.conf"), &[]);
@@ -247,14 +236,19 @@ fn kubectl_auth_whoami_reports_the_identity_kcred_put_in() {
     assert_eq!(who["groups"], json!(["ci", "yes", "system:authenticated"]));
 }
 
-#[test]
-fn kubectl_config_view_reads_what_kcred_writes() {
+/// A scratch directory with a CA at `pki/ca`, and that CA's certificate.
+fn with_pki_ca() -> (Env, Vec<u8>) {
     let env = Env::new();
     env.ca("pki/ca", "ecdsa-p256");
     let ca_pem = fs::read(env.path("pki/ca.crt")).unwrap();
+    (env, ca_pem)
+}
 
-    // Names and values a YAML 1.1 reader would misread, and YAML syntax characters, come back
-    // as the same strings.
+/// Names and values a YAML 1.1 reader would misread, and YAML syntax characters, come back
+/// from `kubectl config view` as the same strings.
+#[test]
+fn kubectl_config_view_reads_yaml_look_alike_names_as_given() {
+    let (env, ca_pem) = with_pki_ca();
     let tricky = [
         ("yes", "no", "on", "null"),
         ("off", "0123", "1.0", "~"),
@@ -298,8 +292,12 @@ fn kubectl_config_view_reads_what_kcred_writes() {
             json!({"cluster": cluster, "user": user, "namespace": ns})
         );
     }
+}
 
-    // Default names: the certificate's CN, USER@CLUSTER; stdout output.
+/// Default names: the certificate's CN, USER@CLUSTER; stdout output in kubectl's own layout.
+#[test]
+fn kubectl_config_view_reads_default_names_from_stdout_output() {
+    let (env, _) = with_pki_ca();
     let stdout = env.ok(&[
         "kubeconfig",
         "--server",
@@ -332,22 +330,31 @@ fn kubectl_config_view_reads_what_kcred_writes() {
             .starts_with("apiVersion: v1\nclusters:\n- cluster:\n    certificate-authority-data: ")
     );
     assert!(stdout.contains("\nkind: Config\npreferences: {}\nusers:\n"));
+}
 
-    // Existing files: embedded by default, named relative to the kubeconfig with --no-embed.
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
-        &env.p("pki/ca"),
-        "--out",
-        &env.p("pki/jane"),
-        "--cn",
-        "jane",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+/// Existing files are embedded by default: kubectl reads the same bytes as data.
+#[test]
+fn kubectl_config_view_reads_embedded_existing_files() {
+    existing_files(false);
+}
+
+/// With --no-embed, existing files are named relative to the kubeconfig, as kubectl
+/// resolves them.
+#[test]
+fn kubectl_config_view_resolves_no_embed_paths_to_the_existing_files() {
+    existing_files(true);
+}
+
+/// A kubeconfig for an existing certificate, key and token file, embedded or not.
+fn existing_files(no_embed: bool) {
+    let (env, ca_pem) = with_pki_ca();
+    env.issue(
+        "pki/ca",
+        "pki/jane",
+        &["--cn", "jane", "--key-type", "ecdsa-p256"],
+    );
     fs::write(env.path("pki/token"), "tok-from-file\n").unwrap();
-    for no_embed in [false, true] {
+    {
         let out = env.path(&format!("conf/{no_embed}/k.conf"));
         let mut args = vec![
             "kubeconfig",
@@ -436,10 +443,7 @@ fn kubectl_config_view_reads_what_kcred_writes() {
         } else {
             assert_eq!(user["token"], "tok-from-file");
         }
-        assert_eq!(
-            fs::metadata(&out).unwrap().permissions().mode() & 0o777,
-            0o600
-        );
+        assert_eq!(mode(&out), 0o600);
     }
 }
 
@@ -480,20 +484,12 @@ contexts:
     fs::write(env.path("config"), existing).unwrap();
     fs::set_permissions(env.path("config"), fs::Permissions::from_mode(0o600)).unwrap();
     let before = kubectl_view(env.dir.path(), &env.path("config"));
-    env.ok(&[
-        "kubeconfig",
-        "--server",
+    env.kubeconfig(
         "https://new:6443",
-        "--ca",
-        &env.p("ca"),
-        "--cn",
-        "jane",
-        "--key-type",
-        "ecdsa-p256",
-        "--merge",
-        "--out",
-        &env.p("config"),
-    ]);
+        "ca",
+        "config",
+        &["--cn", "jane", "--key-type", "ecdsa-p256", "--merge"],
+    );
     let after = kubectl_view(env.dir.path(), &env.path("config"));
     // Everything that was there is still there, in kubectl's reading too.
     assert_eq!(after["current-context"], "prod");
@@ -524,52 +520,64 @@ contexts:
     let raw = fs::read_to_string(env.path("config")).unwrap();
     assert!(raw.contains("x-fleet-id: 7f3a\n"), "{raw}");
     assert!(raw.contains("x-note: keep me\n"), "{raw}");
-    assert_eq!(
-        fs::metadata(env.path("config"))
-            .unwrap()
-            .permissions()
-            .mode()
-            & 0o777,
-        0o600
-    );
-    // Merging into a file that does not exist creates it and sets current-context.
-    env.ok(&[
-        "kubeconfig",
-        "--server",
-        "https://new:6443",
-        "--token",
-        "t",
-        "--merge",
-        "--out",
-        &env.p("fresh"),
-    ]);
+    assert_eq!(mode(&env.path("config")), 0o600);
+}
+
+/// Merging into a file that does not exist creates it and sets current-context.
+#[test]
+fn merge_into_a_missing_file_creates_it_with_current_context() {
+    let env = Env::new();
+    env.ok(&token_merge_args(&env.p("fresh")));
     let fresh = kubectl_view(env.dir.path(), &env.path("fresh"));
     assert_eq!(fresh["current-context"], "token-user@kubernetes");
 }
 
-#[test]
-fn refusals_are_one_line_and_change_nothing() {
+/// A CA `ca` and a token kubeconfig `k.conf` that refusals must leave as it is: the scratch
+/// directory, the kubeconfig's path and its bytes.
+fn with_token_kubeconfig() -> (Env, String, Vec<u8>) {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
     let out = env.p("k.conf");
-    let base = ["kubeconfig", "--server", "https://k:6443", "--out"];
-    let with = |extra: &[&str]| -> Vec<String> {
-        base.iter()
-            .map(|s| s.to_string())
-            .chain([out.clone()])
-            .chain(extra.iter().map(|s| s.to_string()))
-            .collect()
-    };
-    let run_fails = |code: i32, extra: &[&str]| -> String {
-        let args = with(extra);
-        let args: Vec<&str> = args.iter().map(String::as_str).collect();
-        env.fails(code, &args)
-    };
-    env.ok(&with(&["--token", "t"])
-        .iter()
-        .map(String::as_str)
-        .collect::<Vec<_>>());
+    env.ok(&[
+        "kubeconfig",
+        "--server",
+        "https://k:6443",
+        "--out",
+        &out,
+        "--token",
+        "t",
+    ]);
     let before = fs::read(&out).unwrap();
+    (env, out, before)
+}
+
+/// `kcred kubeconfig --server https://k:6443 --out OUT <extra>`, expected to exit `code`.
+fn kubeconfig_fails(env: &Env, out: &str, code: i32, extra: &[&str]) -> String {
+    let mut args = vec!["kubeconfig", "--server", "https://k:6443", "--out", out];
+    args.extend_from_slice(extra);
+    env.fails(code, &args)
+}
+
+/// `kcred kubeconfig --server https://k:6443 --token t --merge --out <out>`: the smallest
+/// merge.
+fn token_merge_args(out: &str) -> [&str; 8] {
+    [
+        "kubeconfig",
+        "--server",
+        "https://k:6443",
+        "--token",
+        "t",
+        "--merge",
+        "--out",
+        out,
+    ]
+}
+
+/// Usage errors and an existing file without --force: one line each, the file unchanged.
+#[test]
+fn refusals_are_one_line_and_change_nothing() {
+    let (env, out, before) = with_token_kubeconfig();
+    let run_fails = |code: i32, extra: &[&str]| kubeconfig_fails(&env, &out, code, extra);
     assert!(run_fails(3, &["--token", "u"]).contains("already exists; pass --force"));
     assert!(run_fails(2, &["--cn", "x"]).contains("--ca PREFIX"));
     assert!(run_fails(2, &[]).contains("say how the user authenticates"));
@@ -579,32 +587,15 @@ fn refusals_are_one_line_and_change_nothing() {
     );
     assert!(run_fails(3, &["--token", "a b", "--force"]).contains("whitespace"));
     assert_eq!(fs::read(&out).unwrap(), before);
+}
 
-    // A key that does not belong to the certificate.
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
-        &env.p("ca"),
-        "--out",
-        &env.p("a"),
-        "--cn",
-        "a",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
-        &env.p("ca"),
-        "--out",
-        &env.p("b"),
-        "--cn",
-        "b",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+/// A key that does not belong to the certificate is refused without showing the key.
+#[test]
+fn a_key_that_does_not_belong_to_the_certificate_is_refused() {
+    let (env, out, before) = with_token_kubeconfig();
+    let run_fails = |code: i32, extra: &[&str]| kubeconfig_fails(&env, &out, code, extra);
+    env.issue("ca", "a", &["--cn", "a", "--key-type", "ecdsa-p256"]);
+    env.issue("ca", "b", &["--cn", "b", "--key-type", "ecdsa-p256"]);
     let e = run_fails(
         3,
         &[
@@ -618,56 +609,34 @@ fn refusals_are_one_line_and_change_nothing() {
     assert!(e.contains("does not belong"), "{e}");
     assert!(!e.contains("PRIVATE KEY"), "{e}");
     assert_eq!(fs::read(&out).unwrap(), before);
+}
 
-    // --merge needs a file; a kubeconfig that is not one is named in the error.
-    let e = env.fails(
-        2,
-        &[
-            "kubeconfig",
-            "--server",
-            "https://k",
-            "--token",
-            "t",
-            "--merge",
-            "--out",
-            "-",
-        ],
-    );
+/// --merge needs a file.
+#[test]
+fn merge_to_stdout_is_refused() {
+    let env = Env::new();
+    let e = env.fails(2, &token_merge_args("-"));
     assert!(e.contains("--merge needs --out FILE"), "{e}");
+}
+
+/// A kubeconfig that is not valid YAML is named in the error.
+#[test]
+fn merge_into_invalid_yaml_names_the_file() {
+    let env = Env::new();
     fs::write(env.path("bad.conf"), "clusters: [1, 2\n").unwrap();
-    let e = env.fails(
-        3,
-        &[
-            "kubeconfig",
-            "--server",
-            "https://k",
-            "--token",
-            "t",
-            "--merge",
-            "--out",
-            &env.p("bad.conf"),
-        ],
-    );
+    let e = env.fails(3, &token_merge_args(&env.p("bad.conf")));
     assert!(
         e.contains("bad.conf") && e.contains("not valid YAML"),
         "{e}"
     );
+}
 
-    // Never through a symbolic link, even when merging.
+/// Never through a symbolic link, even when merging.
+#[test]
+fn merge_never_writes_through_a_symbolic_link() {
+    let (env, out, before) = with_token_kubeconfig();
     std::os::unix::fs::symlink(&out, env.path("link.conf")).unwrap();
-    let e = env.fails(
-        3,
-        &[
-            "kubeconfig",
-            "--server",
-            "https://k",
-            "--token",
-            "t",
-            "--merge",
-            "--out",
-            &env.p("link.conf"),
-        ],
-    );
+    let e = env.fails(3, &token_merge_args(&env.p("link.conf")));
     assert!(e.contains("symbolic link"), "{e}");
     assert_eq!(fs::read(&out).unwrap(), before);
 }
@@ -779,50 +748,66 @@ contexts:
   context: {cluster: plain, user: ops}
 "#;
 
-/// A merge that would replace a cluster or user other contexts use, with different
-/// content, is refused without --force and names those contexts; nothing is written, and
-/// kubectl reads the file as before. The same content is fine; --force replaces it and
-/// says for whom. (kubectl's `config set-cluster` edits a cluster for every context that
-/// uses it; kcred must not do that behind a "merged".)
-#[test]
-fn merge_refuses_to_rewire_other_contexts() {
+// A merge that would replace a cluster or user other contexts use, with different
+// content, is refused without --force and names those contexts; nothing is written, and
+// kubectl reads the file as before. The same content is fine; --force replaces it and
+// says for whom. (kubectl's `config set-cluster` edits a cluster for every context that
+// uses it; kcred must not do that behind a "merged".)
+
+/// Another server under the shared cluster name `prod`.
+const OTHER_PROD: [&str; 6] = [
+    "--cluster",
+    "prod",
+    "--server",
+    "https://other:6443",
+    "--token",
+    "t",
+];
+
+/// `config` holding [`SHARED`] (0600), and how kubectl reads it.
+fn with_shared() -> (Env, std::path::PathBuf, Value) {
     let env = Env::new();
     let file = env.path("config");
     fs::write(&file, SHARED).unwrap();
     fs::set_permissions(&file, fs::Permissions::from_mode(0o600)).unwrap();
     let before = kubectl_view(env.dir.path(), &file);
-    let merge = |extra: &[&str]| -> Vec<String> {
-        ["kubeconfig", "--merge", "--out"]
-            .iter()
-            .map(|s| s.to_string())
-            .chain([env.p("config")])
-            .chain(extra.iter().map(|s| s.to_string()))
-            .collect()
-    };
-    let fails = |extra: &[&str]| -> String {
-        let args = merge(extra);
-        env.fails(3, &args.iter().map(String::as_str).collect::<Vec<_>>())
-    };
-    let ok = |extra: &[&str]| -> std::process::Output {
-        let args = merge(extra);
-        let out = env.kcred().args(&args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        out
-    };
+    (env, file, before)
+}
 
-    // The issue's case: another server under the name `prod`.
-    let e = fails(&[
-        "--cluster",
-        "prod",
-        "--server",
-        "https://other:6443",
-        "--token",
-        "t",
-    ]);
+/// `kcred kubeconfig --merge --out config <extra>`.
+fn merge_args(env: &Env, extra: &[&str]) -> Vec<String> {
+    ["kubeconfig", "--merge", "--out"]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([env.p("config")])
+        .chain(extra.iter().map(|s| s.to_string()))
+        .collect()
+}
+
+/// A merge into `config` refused with exit 3; returns stderr.
+fn merge_fails(env: &Env, extra: &[&str]) -> String {
+    let args = merge_args(env, extra);
+    env.fails(3, &args.iter().map(String::as_str).collect::<Vec<_>>())
+}
+
+/// A merge into `config` that succeeds; returns its output.
+fn merge_ok(env: &Env, extra: &[&str]) -> std::process::Output {
+    let args = merge_args(env, extra);
+    let out = env.kcred().args(&args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+/// Another server under the shared cluster name `prod`: refused in one line naming the
+/// file, the cluster, the contexts and the fields, with nothing written.
+#[test]
+fn merge_refuses_another_server_for_a_shared_cluster() {
+    let (env, file, _) = with_shared();
+    let e = merge_fails(&env, &OTHER_PROD);
     assert_eq!(e.lines().count(), 1, "{e}");
     assert!(e.contains("config:"), "names the file: {e}");
     assert!(e.contains("cluster \"prod\""), "{e}");
@@ -835,27 +820,44 @@ fn merge_refuses_to_rewire_other_contexts() {
         SHARED,
         "nothing written"
     );
-    // The same server, but the entry would lose insecure-skip-tls-verify: still a change.
-    let e = fails(&[
-        "--cluster",
-        "prod",
-        "--server",
-        "https://prod:6443",
-        "--token",
-        "t",
-    ]);
+}
+
+/// The same server, but the entry would lose insecure-skip-tls-verify: still a change.
+#[test]
+fn merge_refuses_to_drop_insecure_skip_tls_verify_of_a_shared_cluster() {
+    let (env, _, _) = with_shared();
+    let e = merge_fails(
+        &env,
+        &[
+            "--cluster",
+            "prod",
+            "--server",
+            "https://prod:6443",
+            "--token",
+            "t",
+        ],
+    );
     assert!(e.contains("cluster.insecure-skip-tls-verify") && !e.contains("cluster.server"));
-    // A user other contexts use, with another token.
-    let e = fails(&[
-        "--cluster",
-        "new",
-        "--server",
-        "https://new:6443",
-        "--user",
-        "ops",
-        "--token",
-        "other-token",
-    ]);
+}
+
+/// A user other contexts use, with another token: refused without printing the token, and
+/// kubectl reads the file as before.
+#[test]
+fn merge_refuses_another_token_for_a_shared_user() {
+    let (env, file, before) = with_shared();
+    let e = merge_fails(
+        &env,
+        &[
+            "--cluster",
+            "new",
+            "--server",
+            "https://new:6443",
+            "--user",
+            "ops",
+            "--token",
+            "other-token",
+        ],
+    );
     assert!(
         e.contains("user \"ops\"") && e.contains("\"a\", \"b\", \"c\""),
         "{e}"
@@ -870,62 +872,76 @@ fn merge_refuses_to_rewire_other_contexts() {
         "nothing written"
     );
     assert_eq!(kubectl_view(env.dir.path(), &file), before);
+}
 
-    // Identical content changes nothing for the other contexts: merged.
-    ok(&[
-        "--cluster",
-        "plain",
-        "--server",
-        "https://plain:6443",
-        "--user",
-        "ops",
-        "--token",
-        "ops-token",
-        "--context",
-        "d",
-    ]);
+/// Identical content changes nothing for the other contexts: merged.
+#[test]
+fn merge_with_identical_shared_entries_is_merged() {
+    let (env, file, before) = with_shared();
+    merge_ok(
+        &env,
+        &[
+            "--cluster",
+            "plain",
+            "--server",
+            "https://plain:6443",
+            "--user",
+            "ops",
+            "--token",
+            "ops-token",
+            "--context",
+            "d",
+        ],
+    );
     let after = kubectl_view(env.dir.path(), &file);
     assert_eq!(without(after.clone(), &[], &[], &["d"]), before);
     assert_eq!(
         named(&after, "contexts", "d")["context"],
         json!({"cluster": "plain", "user": "ops"})
     );
-    // Replacing the context's own entries (only `d` uses them) needs no --force.
-    ok(&[
-        "--cluster",
-        "solo",
-        "--server",
-        "https://solo:6443",
-        "--user",
-        "solo",
-        "--token",
-        "s1",
-        "--context",
-        "solo",
-    ]);
-    ok(&[
-        "--cluster",
-        "solo",
-        "--server",
-        "https://solo2:6443",
-        "--user",
-        "solo",
-        "--token",
-        "s2",
-        "--context",
-        "solo",
-    ]);
+}
 
-    // --force replaces it for everyone, and says so.
-    let out = ok(&[
-        "--cluster",
-        "prod",
-        "--server",
-        "https://other:6443",
-        "--token",
-        "t",
-        "--force",
-    ]);
+/// Replacing a context's own entries (only it uses them) needs no --force.
+#[test]
+fn merge_replaces_a_contexts_own_entries_without_force() {
+    let (env, _, _) = with_shared();
+    merge_ok(
+        &env,
+        &[
+            "--cluster",
+            "solo",
+            "--server",
+            "https://solo:6443",
+            "--user",
+            "solo",
+            "--token",
+            "s1",
+            "--context",
+            "solo",
+        ],
+    );
+    merge_ok(
+        &env,
+        &[
+            "--cluster",
+            "solo",
+            "--server",
+            "https://solo2:6443",
+            "--user",
+            "solo",
+            "--token",
+            "s2",
+            "--context",
+            "solo",
+        ],
+    );
+}
+
+/// --force replaces a shared cluster for everyone, and says so.
+#[test]
+fn merge_force_replaces_a_shared_cluster_and_says_for_whom() {
+    let (env, file, _) = with_shared();
+    let out = merge_ok(&env, &[&OTHER_PROD[..], &["--force"]].concat());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("replaced cluster \"prod\"") && stderr.contains("\"a\", \"b\""),
@@ -974,24 +990,17 @@ fn merge_refuses_files_that_are_not_kubeconfigs() {
             .output()
             .unwrap();
         assert!(!kubectl.status.success(), "kubectl loads {name}?");
-        let e = env.fails(
-            3,
-            &[
-                "kubeconfig",
-                "--server",
-                "https://k:6443",
-                "--token",
-                "t",
-                "--merge",
-                "--out",
-                &env.p(name),
-            ],
-        );
+        let e = env.fails(3, &token_merge_args(&env.p(name)));
         assert_eq!(e.lines().count(), 1, "{name}: {e}");
         assert!(e.contains(name) && e.contains("kubeconfig"), "{name}: {e}");
         assert_eq!(fs::read_to_string(env.path(name)).unwrap(), text, "{name}");
     }
-    // What kubectl does load is merged into: no apiVersion/kind, or only one of them.
+}
+
+/// What kubectl does load is merged into: no apiVersion/kind, or only one of them.
+#[test]
+fn merge_accepts_files_kubectl_loads_without_apiversion_or_kind() {
+    let env = Env::new();
     for (name, text) in [
         (
             "bare.yaml",
@@ -1003,16 +1012,7 @@ fn merge_refuses_files_that_are_not_kubeconfigs() {
     ] {
         fs::write(env.path(name), text).unwrap();
         kubectl_view(env.dir.path(), &env.path(name));
-        env.ok(&[
-            "kubeconfig",
-            "--server",
-            "https://k:6443",
-            "--token",
-            "t",
-            "--merge",
-            "--out",
-            &env.p(name),
-        ]);
+        env.ok(&token_merge_args(&env.p(name)));
         let v = kubectl_view(env.dir.path(), &env.path(name));
         assert_eq!(v["current-context"], "token-user@kubernetes", "{name}");
     }
@@ -1121,27 +1121,12 @@ contexts:
     assert_eq!(named(&after, "users", "new")["user"]["token"], "new-token");
 }
 
-/// `--no-embed` names files that kubectl must read as PEM (client-go: the CA through
-/// `x509.CertPool.AppendCertsFromPEM`, the client pair through `tls.X509KeyPair`). DER
-/// inputs are copied as PEM next to the kubeconfig (certificates 0644, the key 0600, never
-/// over a file without --force), and kubectl gets as far as connecting: its error is the
-/// refused connection, not a certificate it could not parse.
-#[test]
-fn no_embed_with_der_inputs_writes_pem_copies_kubectl_loads() {
+/// A CA `ca`, jane's certificate and key, their DER forms (`ca.der`, `jane.der`,
+/// `jane-key.der`), and an empty `kc/`.
+fn with_der_inputs() -> Env {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
-        &env.p("ca"),
-        "--out",
-        &env.p("jane"),
-        "--cn",
-        "jane",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+    env.issue("ca", "jane", &["--cn", "jane", "--key-type", "ecdsa-p256"]);
     let openssl = |args: &[&str]| {
         run_peer(peer("openssl").current_dir(env.dir.path()).args(args));
     };
@@ -1159,6 +1144,11 @@ fn no_embed_with_der_inputs_writes_pem_copies_kubectl_loads() {
         "jane-key.der",
     ]);
     fs::create_dir(env.path("kc")).unwrap();
+    env
+}
+
+/// `kcred kubeconfig --no-embed` over the DER CA, certificate and key, to `out`.
+fn run_der_no_embed(env: &Env, out: &str, force: bool) -> std::process::Output {
     let args = |out: &str, force: bool| -> Vec<String> {
         let mut v: Vec<String> = [
             "kubeconfig",
@@ -1183,8 +1173,39 @@ fn no_embed_with_der_inputs_writes_pem_copies_kubectl_loads() {
         v
     };
     let strs = |v: &[String]| v.iter().map(String::clone).collect::<Vec<_>>();
-    let run = |v: Vec<String>| env.kcred().args(strs(&v)).output().unwrap();
-    let out = run(args("kc/k.conf", false));
+    env.kcred().args(strs(&args(out, force))).output().unwrap()
+}
+
+/// kubectl loads the CA and the client pair of `kubeconfig` and fails only on the
+/// connection.
+fn kubectl_connects(env: &Env, kubeconfig: &str) {
+    let out = peer("kubectl")
+        .current_dir(env.dir.path())
+        .env_remove("KUBECONFIG")
+        .args([
+            "--kubeconfig",
+            kubeconfig,
+            "version",
+            "--request-timeout=1s",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("refused") && !stderr.contains("PEM") && !stderr.contains("unable to load"),
+        "{kubeconfig}: {stderr}"
+    );
+}
+
+/// `--no-embed` names files that kubectl must read as PEM (client-go: the CA through
+/// `x509.CertPool.AppendCertsFromPEM`, the client pair through `tls.X509KeyPair`). DER
+/// inputs are copied as PEM next to the kubeconfig (certificates 0644, the key 0600, never
+/// over a file without --force), and kubectl gets as far as connecting: its error is the
+/// refused connection, not a certificate it could not parse.
+#[test]
+fn no_embed_with_der_inputs_writes_pem_copies_kubectl_loads() {
+    let env = with_der_inputs();
+    let out = run_der_no_embed(&env, "kc/k.conf", false);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
@@ -1212,34 +1233,14 @@ fn no_embed_with_der_inputs_writes_pem_copies_kubectl_loads() {
         der_of("kc/k.key"),
         fs::read(env.path("jane-key.der")).unwrap()
     );
-    let mode = |f: &str| fs::metadata(env.path(f)).unwrap().permissions().mode() & 0o777;
+    let mode = |f: &str| mode(&env.path(f));
     assert_eq!(mode("kc/k-ca.crt"), 0o644);
     assert_eq!(mode("kc/k.crt"), 0o644);
     assert_eq!(mode("kc/k.key"), 0o600);
     assert_eq!(mode("kc/k.conf"), 0o600);
 
     // kubectl loads the CA and the client pair and fails only on the connection.
-    let kubectl_connects = |kubeconfig: &str| {
-        let out = peer("kubectl")
-            .current_dir(env.dir.path())
-            .env_remove("KUBECONFIG")
-            .args([
-                "--kubeconfig",
-                kubeconfig,
-                "version",
-                "--request-timeout=1s",
-            ])
-            .output()
-            .unwrap();
-        let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(
-            stderr.contains("refused")
-                && !stderr.contains("PEM")
-                && !stderr.contains("unable to load"),
-            "{kubeconfig}: {stderr}"
-        );
-    };
-    kubectl_connects("kc/k.conf");
+    kubectl_connects(&env, "kc/k.conf");
     let flat = run_peer(
         peer("kubectl")
             .current_dir(env.dir.path())
@@ -1255,22 +1256,37 @@ fn no_embed_with_der_inputs_writes_pem_copies_kubectl_loads() {
             ]),
     );
     assert!(flat.contains("client-key-data"), "{flat}");
+}
 
-    // The copies are never written over without --force, and a refusal writes nothing.
+/// The PEM copies are never written over without --force, and a refusal writes nothing.
+#[test]
+fn no_embed_pem_copies_are_not_written_over_without_force() {
+    let env = with_der_inputs();
+    let run = |out: &str, force: bool| run_der_no_embed(&env, out, force);
+    assert!(run("kc/k.conf", false).status.success());
     fs::remove_file(env.path("kc/k.conf")).unwrap();
     let before = crate::common::snapshot(&env.path("kc"));
-    let out = run(args("kc/k.conf", false));
+    let out = run("kc/k.conf", false);
     assert_eq!(out.status.code(), Some(3));
     assert!(String::from_utf8_lossy(&out.stderr).contains("already exists"));
     assert_eq!(crate::common::snapshot(&env.path("kc")), before);
-    assert!(run(args("kc/k.conf", true)).status.success());
-    kubectl_connects("kc/k.conf");
+    assert!(run("kc/k.conf", true).status.success());
+    kubectl_connects(&env, "kc/k.conf");
+}
 
-    // To stdout there is nowhere to put a copy: refused, with the reason.
-    let out = run(args("-", false));
+/// To stdout there is nowhere to put a copy: refused, with the reason.
+#[test]
+fn no_embed_der_inputs_to_stdout_are_refused() {
+    let env = with_der_inputs();
+    let out = run_der_no_embed(&env, "-", false);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("DER"));
-    // Embedded, the DER inputs become PEM data kubectl loads just as well.
+}
+
+/// Embedded, the DER inputs become PEM data kubectl loads just as well.
+#[test]
+fn embedded_der_inputs_become_pem_data_kubectl_loads() {
+    let env = with_der_inputs();
     env.ok(&[
         "kubeconfig",
         "--server",
@@ -1284,7 +1300,7 @@ fn no_embed_with_der_inputs_writes_pem_copies_kubectl_loads() {
         "--out",
         "embedded.conf",
     ]);
-    kubectl_connects("embedded.conf");
+    kubectl_connects(&env, "embedded.conf");
 }
 
 /// With `--no-embed` the minted certificate and key go next to the kubeconfig, named after
@@ -1319,18 +1335,7 @@ fn no_embed_never_writes_over_its_inputs() {
             .current_dir(env.dir.path())
             .args(["x509", "-in", "ca.crt", "-outform", "DER", "-out", "ca.der"]),
     );
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
-        &env.p("ca"),
-        "--out",
-        &env.p("jane"),
-        "--cn",
-        "jane",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+    env.issue("ca", "jane", &["--cn", "jane", "--key-type", "ecdsa-p256"]);
     run_peer(peer("openssl").current_dir(env.dir.path()).args([
         "x509", "-in", "jane.crt", "-outform", "DER", "-out", "jane.der",
     ]));
