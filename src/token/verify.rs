@@ -311,7 +311,8 @@ pub struct TokenTrust {
     pub keys: Vec<VerificationKey>,
     /// `--service-account-issuer` (several allowed; the first one mints).
     pub issuers: Vec<String>,
-    /// `--api-audiences`; empty means the first issuer, as the API server defaults it.
+    /// `--api-audiences`; empty means every issuer, as the API server defaults it
+    /// (`pkg/kubeapiserver/options/authentication.go`, `ToAuthenticationConfig`).
     pub audiences: Vec<String>,
     /// Whether legacy secret-based tokens (issuer `kubernetes/serviceaccount`) are accepted
     /// (the API server always runs that authenticator next to the bound one).
@@ -320,7 +321,7 @@ pub struct TokenTrust {
 
 impl TokenTrust {
     /// Trust these keys for these issuers (empty: the default issuer) and audiences
-    /// (empty: the first issuer); legacy tokens accepted.
+    /// (empty: every issuer); legacy tokens accepted.
     pub fn new(keys: Vec<VerificationKey>, issuers: Vec<String>, audiences: Vec<String>) -> Self {
         let issuers = if issuers.is_empty() {
             vec![DEFAULT_ISSUER.to_string()]
@@ -335,10 +336,11 @@ impl TokenTrust {
         }
     }
 
-    /// The API audiences: `--api-audiences`, or the first issuer.
+    /// The API audiences: `--api-audiences`, or else every `--service-account-issuer`
+    /// (`ToAuthenticationConfig`: `authenticator.Audiences(o.ServiceAccounts.Issuers)`).
     pub fn api_audiences(&self) -> Vec<String> {
         if self.audiences.is_empty() {
-            self.issuers.iter().take(1).cloned().collect()
+            self.issuers.clone()
         } else {
             self.audiences.clone()
         }
@@ -1058,6 +1060,14 @@ mod tests {
             "token audiences [\"vault\"] is invalid for the target audiences [\"https://kubernetes.default.svc.cluster.local\"]"
         );
         trust.audiences = vec!["vault".into()];
+        assert!(authenticate(&token, &trust, now).is_ok());
+        // No --api-audiences: every issuer is an API audience (ToAuthenticationConfig), so a
+        // token whose audience is the second issuer is accepted.
+        trust.audiences.clear();
+        trust.issuers.push("https://second".into());
+        let mut r = request();
+        r.audiences = vec!["https://second".into()];
+        let token = signer.sign(&r.claims(now, "j".into())).unwrap();
         assert!(authenticate(&token, &trust, now).is_ok());
     }
 

@@ -683,7 +683,7 @@ func split(s string) []string {
 func main() {
 	keyPath := flag.String("key", "", "PEM file, read as --service-account-key-file")
 	issuer := flag.String("issuer", "https://kubernetes.default.svc.cluster.local", "comma-separated issuers")
-	audience := flag.String("audience", "", "comma-separated API audiences (default: first issuer)")
+	audience := flag.String("audience", "", "comma-separated API audiences (default: every issuer)")
 	at := flag.Int64("time", 0, "unix time to check at (default now)")
 	flag.Parse()
 	data, err := os.ReadFile(*keyPath)
@@ -712,8 +712,10 @@ func main() {
 	}
 	issuers := split(*issuer)
 	auds := split(*audience)
+	// pkg/kubeapiserver/options/authentication.go ToAuthenticationConfig: no
+	// --api-audiences means every --service-account-issuer.
 	if len(auds) == 0 && len(issuers) > 0 {
-		auds = issuers[:1]
+		auds = issuers
 	}
 	now := time.Now()
 	if *at != 0 {
