@@ -251,6 +251,16 @@ pub struct CredentialArgs {
 }
 
 impl CredentialArgs {
+    /// Whether a credential was named (a kubeconfig, context, certificate or token), as
+    /// opposed to only trust flags.
+    pub fn given(&self) -> bool {
+        self.kubeconfig.is_some()
+            || self.context.is_some()
+            || self.client_certificate.is_some()
+            || self.token.is_some()
+            || self.token_file.is_some()
+    }
+
     /// The request and the API server's trust material these flags name, read from their
     /// files (`kcred::authn::load`).
     pub fn load(&self) -> kcred::Result<(kcred::authn::Presented, kcred::authn::Trust)> {
