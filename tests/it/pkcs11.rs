@@ -545,3 +545,115 @@ fn token_errors_are_one_line_naming_the_uri_and_write_nothing() {
         after.keys().collect::<Vec<_>>()
     );
 }
+
+/// kubeadm's three CAs made on the token (`ca create --key`, PREFIX.key holding the URI):
+/// `bootstrap` keeps them and signs every leaf and kubeconfig through the token; openssl
+/// verifies the leaves, kubectl reads admin.conf and Go authenticates its client certificate;
+/// `check` and `renew` work; and no file in the directory holds a CA private key (every PEM
+/// private key is parsed and compared with the CAs' public keys).
+#[test]
+fn a_kubeadm_bootstrap_with_the_cas_on_the_token_keeps_them_there() {
+    let hsm = Hsm::new();
+    std::fs::create_dir_all(hsm.env.path("k/pki/etcd")).unwrap();
+    let cas = [
+        ("ca", "k/pki/ca"),
+        ("front-proxy-ca", "k/pki/front-proxy-ca"),
+        ("etcd-ca", "k/pki/etcd/ca"),
+    ];
+    for (object, prefix) in cas {
+        hsm.ok(&[
+            "ca",
+            "create",
+            "--out",
+            prefix,
+            "--key-type",
+            "ecdsa-p256",
+            "--key",
+            &hsm.uri(object, "pin"),
+        ]);
+    }
+    hsm.ok(&[
+        "bootstrap",
+        "--dir",
+        "k",
+        "--node",
+        "cp1",
+        "--node",
+        "w1",
+        "--key-type",
+        "ecdsa-p256",
+    ]);
+    let pki = hsm.env.path("k/pki");
+    for (ca, leaf, purpose) in [
+        ("ca.crt", "apiserver.crt", "sslserver"),
+        ("ca.crt", "apiserver-kubelet-client.crt", "sslclient"),
+        ("front-proxy-ca.crt", "front-proxy-client.crt", "sslclient"),
+        ("etcd/ca.crt", "etcd/server.crt", "sslserver"),
+        ("etcd/ca.crt", "apiserver-etcd-client.crt", "sslclient"),
+    ] {
+        let out = hsm
+            .peer("openssl")
+            .current_dir(&pki)
+            .args(["verify", "-CAfile", ca, "-purpose", purpose, leaf])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{leaf}: {out:?}");
+    }
+    let view: serde_json::Value = serde_json::from_str(&run_peer(hsm.peer("kubectl").args([
+        "config",
+        "view",
+        "--raw",
+        "-o",
+        "json",
+        "--kubeconfig",
+        "k/admin.conf",
+    ])))
+    .unwrap();
+    use base64::Engine as _;
+    let crt = base64::engine::general_purpose::STANDARD
+        .decode(
+            view["users"][0]["user"]["client-certificate-data"]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap();
+    std::fs::write(hsm.env.path("admin-from-conf.crt"), crt).unwrap();
+    let got = go_x509check(&pki.join("ca.crt"), &hsm.env.path("admin-from-conf.crt"));
+    assert_eq!(got["user"], "kubernetes-admin", "{got}");
+
+    hsm.ok(&["check", "--dir", "k"]);
+    hsm.ok(&["renew", "--dir", "k", "--all"]);
+    hsm.ok(&["check", "--dir", "k"]);
+
+    // No CA private key anywhere: every CA key file is the URI, and no PEM private key in the
+    // tree has a CA's public key.
+    let ca_pubs: Vec<String> = cas
+        .iter()
+        .map(|(_, p)| {
+            let key = std::fs::read_to_string(hsm.env.path(&format!("{p}.key"))).unwrap();
+            assert!(key.starts_with("pkcs11:"), "{p}.key: {key}");
+            run_peer(hsm.peer("openssl").args([
+                "x509",
+                "-noout",
+                "-pubkey",
+                "-in",
+                &format!("{p}.crt"),
+            ]))
+        })
+        .collect();
+    let mut checked = 0;
+    for (file, bytes) in snapshot(&hsm.env.path("k")) {
+        let text = String::from_utf8_lossy(&bytes);
+        if text.contains("PRIVATE KEY-----") {
+            let pubkey = run_peer(hsm.peer("openssl").args([
+                "pkey",
+                "-pubout",
+                "-in",
+                &format!("k/{file}"),
+            ]));
+            assert!(!ca_pubs.contains(&pubkey), "{file} holds a CA private key");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 8, "only {checked} private keys found");
+}
