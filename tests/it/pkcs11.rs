@@ -583,44 +583,7 @@ fn a_kubeadm_bootstrap_with_the_cas_on_the_token_keeps_them_there() {
         "--key-type",
         "ecdsa-p256",
     ]);
-    let pki = hsm.env.path("k/pki");
-    for (ca, leaf, purpose) in [
-        ("ca.crt", "apiserver.crt", "sslserver"),
-        ("ca.crt", "apiserver-kubelet-client.crt", "sslclient"),
-        ("front-proxy-ca.crt", "front-proxy-client.crt", "sslclient"),
-        ("etcd/ca.crt", "etcd/server.crt", "sslserver"),
-        ("etcd/ca.crt", "apiserver-etcd-client.crt", "sslclient"),
-    ] {
-        let out = hsm
-            .peer("openssl")
-            .current_dir(&pki)
-            .args(["verify", "-CAfile", ca, "-purpose", purpose, leaf])
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{leaf}: {out:?}");
-    }
-    let view: serde_json::Value = serde_json::from_str(&run_peer(hsm.peer("kubectl").args([
-        "config",
-        "view",
-        "--raw",
-        "-o",
-        "json",
-        "--kubeconfig",
-        "k/admin.conf",
-    ])))
-    .unwrap();
-    use base64::Engine as _;
-    let crt = base64::engine::general_purpose::STANDARD
-        .decode(
-            view["users"][0]["user"]["client-certificate-data"]
-                .as_str()
-                .unwrap(),
-        )
-        .unwrap();
-    std::fs::write(hsm.env.path("admin-from-conf.crt"), crt).unwrap();
-    let got = go_x509check(&pki.join("ca.crt"), &hsm.env.path("admin-from-conf.crt"));
-    assert_eq!(got["user"], "kubernetes-admin", "{got}");
-
+    verify_kubeadm_tree(&hsm, "k");
     hsm.ok(&["check", "--dir", "k"]);
     hsm.ok(&["renew", "--dir", "k", "--all"]);
     hsm.ok(&["check", "--dir", "k"]);
@@ -656,4 +619,125 @@ fn a_kubeadm_bootstrap_with_the_cas_on_the_token_keeps_them_there() {
         }
     }
     assert!(checked >= 8, "only {checked} private keys found");
+}
+
+/// openssl verifies kubeadm's leaves against their CAs, kubectl reads `DIR/admin.conf` and
+/// Go authenticates its client certificate as kubernetes-admin.
+fn verify_kubeadm_tree(hsm: &Hsm, dir: &str) {
+    let pki = hsm.env.path(&format!("{dir}/pki"));
+    for (ca, leaf, purpose) in [
+        ("ca.crt", "apiserver.crt", "sslserver"),
+        ("ca.crt", "apiserver-kubelet-client.crt", "sslclient"),
+        ("front-proxy-ca.crt", "front-proxy-client.crt", "sslclient"),
+        ("etcd/ca.crt", "etcd/server.crt", "sslserver"),
+        ("etcd/ca.crt", "apiserver-etcd-client.crt", "sslclient"),
+    ] {
+        let out = hsm
+            .peer("openssl")
+            .current_dir(&pki)
+            .args(["verify", "-CAfile", ca, "-purpose", purpose, leaf])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{leaf}: {out:?}");
+    }
+    let view: serde_json::Value = serde_json::from_str(&run_peer(hsm.peer("kubectl").args([
+        "config",
+        "view",
+        "--raw",
+        "-o",
+        "json",
+        "--kubeconfig",
+        &format!("{dir}/admin.conf"),
+    ])))
+    .unwrap();
+    use base64::Engine as _;
+    let crt = base64::engine::general_purpose::STANDARD
+        .decode(
+            view["users"][0]["user"]["client-certificate-data"]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap();
+    std::fs::write(hsm.env.path("admin-from-conf.crt"), crt).unwrap();
+    let got = go_x509check(&pki.join("ca.crt"), &hsm.env.path("admin-from-conf.crt"));
+    assert_eq!(got["user"], "kubernetes-admin", "{got}");
+}
+
+/// `bootstrap --ca-key-uri NAME=pkcs11:...` for kubeadm's three CAs: the keys are made on the
+/// token, no CA key file is written (kubeadm's external-CA layout, `cmd/kubeadm/app/phases/
+/// certs/certs.go` `UsingExternalCA`: ca.crt without ca.key), every leaf is signed through the
+/// token and verifies; `check` passes and reports the CAs externally managed; a second run
+/// keeps everything; `renew` says the CA key is not in the directory instead of pretending;
+/// an unknown CA name is a usage error.
+#[test]
+fn bootstrap_ca_key_uri_keeps_the_cas_on_the_token_and_no_ca_key_on_disk() {
+    let hsm = Hsm::new();
+    let uris: Vec<String> = ["ca", "front-proxy-ca", "etcd-ca"]
+        .iter()
+        .map(|n| format!("{n}={}", hsm.uri(&format!("boot-{n}"), "pin")))
+        .collect();
+    let mut args = vec![
+        "bootstrap",
+        "--dir",
+        "k",
+        "--node",
+        "cp1",
+        "--node",
+        "w1",
+        "--key-type",
+        "ecdsa-p256",
+    ];
+    for u in &uris {
+        args.extend(["--ca-key-uri", u.as_str()]);
+    }
+    let mut dry = args.clone();
+    dry.push("--dry-run");
+    hsm.ok(&dry);
+    assert!(
+        !hsm.pkcs11_tool(&["--list-objects", "--type", "privkey"])
+            .contains("boot-"),
+        "a dry run made keys on the token"
+    );
+    let (out, _) = hsm.ok(&args);
+    assert!(!out.contains("ca.key"), "{out}");
+    for f in [
+        "k/pki/ca.key",
+        "k/pki/front-proxy-ca.key",
+        "k/pki/etcd/ca.key",
+    ] {
+        assert!(!hsm.env.path(f).exists(), "{f} was written");
+    }
+    let objects = hsm.pkcs11_tool(&["--list-objects", "--type", "privkey"]);
+    for n in ["ca", "front-proxy-ca", "etcd-ca"] {
+        assert!(
+            objects.contains(&format!("label:      boot-{n}\n")),
+            "{objects}"
+        );
+    }
+    verify_kubeadm_tree(&hsm, "k");
+    let (check, _) = hsm.ok(&["check", "--dir", "k"]);
+    let ca_row = check
+        .lines()
+        .find(|l| l.starts_with("ca "))
+        .unwrap_or_else(|| panic!("{check}"));
+    assert!(ca_row.contains("yes"), "not externally managed: {ca_row}");
+    let before = snapshot(&hsm.env.path("k"));
+    let (out, _) = hsm.ok(&args);
+    assert!(
+        out.contains("0 created") && out.contains("0 errors"),
+        "{out}"
+    );
+    assert_eq!(before, snapshot(&hsm.env.path("k")));
+    // renew has no token key to sign with: it says so (exit 3), not "renewed".
+    let err = hsm.fails(&["renew", "--dir", "k", "--all"]);
+    assert!(err.contains("externally managed"), "{err}");
+    let out = hsm.run(&[
+        "bootstrap",
+        "--dir",
+        "k2",
+        "--ca-key-uri",
+        "nope=pkcs11:object=x",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(!hsm.env.path("k2").exists());
 }
