@@ -55,8 +55,8 @@ pub struct IssueArgs {
     #[command(flatten)]
     ca: CaArgs,
     /// Write PREFIX.crt and PREFIX.key (parent directories are created 0700).
-    #[arg(long, value_name = "PREFIX", required_unless_present = "list_profiles")]
-    out: Option<PathBuf>,
+    #[arg(long, value_name = "PREFIX", value_parser = super::args::parse_prefix, required_unless_present = "list_profiles")]
+    out: Option<super::args::Prefix>,
     /// Print the embedded identity profiles (YAML, the format --profiles reads) and exit.
     #[arg(long, conflicts_with_all = ["out", "ca", "ca_cert", "ca_key"])]
     list_profiles: bool,
@@ -300,7 +300,7 @@ fn issue_fit(
         }
     };
     let cert = super::ca::read_cert(crt)?;
-    let (ca_crt, _) = a.ca.paths();
+    let (ca_crt, _) = a.ca.paths().map_err(|e| (PathBuf::new(), e.to_string()))?;
     if let Some(why) = kcred::bootstrap::fit::misfit(
         spec,
         &ca_crt.display().to_string(),
