@@ -134,10 +134,46 @@ impl KeyArgs {
     }
 }
 
-/// Read a private key file.
+/// Read a private key file, PEM or DER (PKCS#1, SEC1, PKCS#8).
 pub fn load_key(path: &Path) -> anyhow::Result<PrivateKey> {
     let bytes = kcred::fsio::read(path)?;
-    Ok(PrivateKey::from_pem(&kcred::fsio::display(path), &bytes)?)
+    Ok(PrivateKey::from_file_bytes(&kcred::fsio::display(path), &bytes)?.0)
+}
+
+/// Verification keys for kcred's own checks (`decode-token --key`, `sa jwks --key`): a DER
+/// file is read too, with a warning that kube-apiserver would not read it as
+/// `--service-account-key-file` (client-go `keyutil.ParsePublicKeysPEM` takes PEM only).
+pub fn load_verification_keys_noting_der(
+    path: &Path,
+) -> anyhow::Result<Vec<kcred::token::VerificationKey>> {
+    let (keys, was_der) = kcred::token::keys::load_verification_keys_or_der(path)?;
+    if was_der {
+        warn(&format!(
+            "{} is DER: read it, but kube-apiserver reads --service-account-key-file as PEM only and would refuse this file",
+            kcred::fsio::display(path)
+        ));
+    }
+    Ok(keys)
+}
+
+/// Trust files whoami and can-i read as kube-apiserver does: a DER file is refused, not
+/// read, because the API server would refuse it. `--client-ca-file` goes through client-go
+/// `cert.NewPoolFromBytes` (`ParseCertsPEM`: PEM only) in `dynamiccertificates`
+/// `newCABundleAndVerifier`; kube-apiserver does not start with it.
+fn refuse_der_trust(path: &Path, flag: &str) -> kcred::Result<()> {
+    let Ok(bytes) = kcred::fsio::read(path) else {
+        // Missing or unreadable: the loader says so in its own words.
+        return Ok(());
+    };
+    if !kcred::pem::looks_like_pem(&bytes) && bytes.first() == Some(&0x30) {
+        return Err(kcred::Error::input(
+            kcred::fsio::display(path),
+            format!(
+                "DER, but kube-apiserver reads {flag} as PEM only (client-go cert.ParseCertsPEM) and would refuse to start: convert it (openssl x509 -inform DER -in FILE -out FILE.pem)"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The signing CA: `--ca PREFIX` or `--ca-cert FILE --ca-key FILE`.
@@ -331,6 +367,15 @@ impl CredentialArgs {
     /// The request and the API server's trust material these flags name, read from their
     /// files (`kcred::authn::load`).
     pub fn load(&self) -> kcred::Result<(kcred::authn::Presented, kcred::authn::Trust)> {
+        if let Some(f) = &self.client_ca_file {
+            refuse_der_trust(f, "--client-ca-file")?;
+        }
+        if let Some(dir) = &self.pki_dir {
+            refuse_der_trust(
+                &dir.join("ca.crt"),
+                "--client-ca-file (--pki-dir DIR/ca.crt)",
+            )?;
+        }
         let client = kcred::authn::ClientOptions {
             kubeconfig: self.kubeconfig.clone(),
             context: self.context.clone(),

@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use clap::Args;
 use jiff::SignedDuration;
 use kcred::fsio::{self, Output};
-use kcred::keys::PrivateKey;
+use kcred::keys::{KeyEncoding, PrivateKey};
 use kcred::kubeconfig::{self, Cluster, Context, Kubeconfig, User};
 use kcred::output::{go_list, sanitize};
 use kcred::pki::{self, CertFacts, Issuer, Usage};
@@ -446,27 +446,20 @@ fn pem_certificates(path: &Path) -> anyhow::Result<(Vec<u8>, bool)> {
     Ok((pem, true))
 }
 
-/// A private key file as PEM, the key, and whether the file was DER. A DER key is read by
-/// its structure (PKCS#8, PKCS#1 RSA or SEC1 EC, as `openssl pkey -outform DER` writes them)
-/// and wrapped in the PEM label of that structure, so its encoding is kept.
+/// A private key file as PEM, the key, and whether the file was DER. A DER key
+/// (`PrivateKey::from_file_bytes`) is wrapped in the PEM label of its structure, so its
+/// encoding is kept.
 fn pem_key(path: &Path) -> anyhow::Result<(PrivateKey, Zeroizing<Vec<u8>>, bool)> {
     let bytes = fsio::read(path)?;
-    let source = fsio::display(path);
-    if kcred::pem::looks_like_pem(&bytes) || bytes.first() != Some(&0x30) {
-        let key = PrivateKey::from_pem(&source, &bytes)?;
-        return Ok((key, bytes, false));
-    }
-    for label in ["PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY"] {
-        let pem = Zeroizing::new(kcred::pem::encode(label, &bytes).into_bytes());
-        if let Ok(key) = PrivateKey::from_pem(&source, &pem) {
-            return Ok((key, Zeroizing::new(pem.to_vec()), true));
-        }
-    }
-    Err(kcred::Error::input(
-        source,
-        "neither a PEM private key nor a DER PKCS#8, PKCS#1 or SEC1 one",
-    )
-    .into())
+    let (key, encoding) = PrivateKey::from_file_bytes(&fsio::display(path), &bytes)?;
+    Ok(match encoding {
+        KeyEncoding::Pem => (key, bytes, false),
+        KeyEncoding::Der(label) => (
+            key,
+            Zeroizing::new(kcred::pem::encode(label, &bytes).into_bytes()),
+            true,
+        ),
+    })
 }
 
 fn credential(a: &KubeconfigArgs, place: &Place, minting: bool) -> anyhow::Result<Credential> {

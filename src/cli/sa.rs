@@ -134,7 +134,7 @@ fn keypair_fit(
 fn jwks_cmd(a: JwksArgs) -> anyhow::Result<ExitStatus> {
     let mut keys: Vec<VerificationKey> = Vec::new();
     for path in &a.key {
-        keys.extend(token::load_verification_keys(path)?);
+        keys.extend(super::args::load_verification_keys_noting_der(path)?);
     }
     // The API server serves compact JSON (openidmetadata.go, json.Marshal).
     let set = serde_json::to_string(&jwks::jwk_set(&keys))?;
