@@ -253,7 +253,8 @@ impl PrivateKey {
         if crate::pem::looks_like_pem(bytes) || bytes.first() != Some(&0x30) {
             return Ok((Self::from_pem(source, bytes)?, KeyEncoding::Pem));
         }
-        let tries: [(&str, fn(&[u8]) -> std::result::Result<Self, String>); 3] = [
+        type Parse = fn(&[u8]) -> std::result::Result<PrivateKey, String>;
+        let tries: [(&str, Parse); 3] = [
             ("PRIVATE KEY", Self::from_pkcs8),
             ("RSA PRIVATE KEY", Self::from_pkcs1),
             ("EC PRIVATE KEY", Self::from_sec1),
