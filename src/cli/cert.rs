@@ -19,6 +19,10 @@ pub enum CertCommand {
     Issue(Box<IssueArgs>),
     /// Show a certificate (PEM or DER, single or bundle), or the certificates a kubeconfig
     /// holds, as the API server would read them.
+    ///
+    /// With -o json|yaml the output is always a list with one entry per certificate (one for
+    /// a single certificate file); each entry has the RFC 4514 subject and issuer strings and
+    /// the same names as subjectAttributes/issuerAttributes ({type, oid, value} each).
     Inspect(InspectArgs),
     /// Sign a CSR (PEM or DER PKCS#10, or a CertificateSigningRequest in YAML or JSON).
     Sign(Box<SignArgs>),
@@ -459,12 +463,9 @@ fn inspect(a: InspectArgs) -> anyhow::Result<ExitStatus> {
             });
         }
     }
-    // One certificate prints as an object, several as a list of them.
-    let rendered = if shown.len() == 1 {
-        output::structured(a.output.format, &shown[0])?
-    } else {
-        output::structured(a.output.format, &shown)?
-    };
+    // JSON and YAML are always a list, one entry per certificate (a lone certificate file
+    // too), so a script reads every input the same way: `jq '.[0].subject'`.
+    let rendered = output::structured(a.output.format, &shown)?;
     if let Some(text) = rendered {
         super::emit(&text)?;
         return Ok(ExitStatus::Success);
