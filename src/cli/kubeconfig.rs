@@ -30,7 +30,7 @@ pub struct KubeconfigArgs {
     server: String,
     /// Write the kubeconfig here (0600, atomically), or `-` for stdout. Default: stdout, as
     /// `kubeadm kubeconfig user` prints; with --merge, the file kubectl writes to (the first
-    /// existing file in KUBECONFIG, else its first, else ~/.kube/config).
+    /// existing file in KUBECONFIG, else its last, else ~/.kube/config).
     #[arg(long = "out", value_name = "FILE|-")]
     out_flag: Option<PathBuf>,
     /// Where the kubeconfig goes, `-` for stdout: `--out`, or its default (see [`target`]).
