@@ -107,7 +107,8 @@ fn go_crypto_x509_authenticates_every_identity_for_every_key_type() {
                     "json",
                 ]))
                 .unwrap();
-                assert_eq!(mine["kubernetes"]["extra"], got["extra"], "{out}");
+                // `cert inspect -o json` is always a list, one entry per certificate.
+                assert_eq!(mine[0]["kubernetes"]["extra"], got["extra"], "{out}");
                 let (ok, text) = openssl_verify(
                     &env,
                     &format!("{ca}.crt"),
