@@ -376,6 +376,19 @@ impl CredentialArgs {
                 "--client-ca-file (--pki-dir DIR/ca.crt)",
             )?;
         }
+        // The credential itself may be DER: the API server reads whatever certificate the
+        // client presents, but kubectl loads a --client-certificate file with
+        // `tls.X509KeyPair` (client-go transport), PEM only; said, not refused.
+        if let Some(f) = &self.client_certificate
+            && let Ok(bytes) = kcred::fsio::read(f)
+            && !kcred::pem::looks_like_pem(&bytes)
+            && bytes.first() == Some(&0x30)
+        {
+            warn(&format!(
+                "{} is DER: read as the certificate a client would present, but kubectl reads --client-certificate as PEM only",
+                kcred::fsio::display(f)
+            ));
+        }
         let client = kcred::authn::ClientOptions {
             kubeconfig: self.kubeconfig.clone(),
             context: self.context.clone(),

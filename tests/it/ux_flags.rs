@@ -735,6 +735,19 @@ fn token_issue_signs_with_a_der_key_and_decode_token_verifies_with_a_der_public_
         );
         let report: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(report["verified"], true, "{report:#}");
+        // sa jwks reads it too, and names the same key as from the PEM form.
+        let pem_pub = format!("{key}.pub.pem");
+        openssl(
+            d,
+            &[
+                "pkey", "-inform", "DER", "-in", key, "-pubout", "-out", &pem_pub,
+            ],
+        );
+        let from_der: Value =
+            serde_json::from_str(&env.ok(&["sa", "jwks", "--key", &pubkey])).unwrap();
+        let from_pem: Value =
+            serde_json::from_str(&env.ok(&["sa", "jwks", "--key", &pem_pub])).unwrap();
+        assert_eq!(from_der, from_pem);
     }
 }
 
@@ -777,6 +790,25 @@ fn whoami_refuses_der_trust_files_as_kube_apiserver_does() {
         ],
     );
     assert!(err.contains("ca.der") && err.contains("PEM only"), "{err}");
+    // A DER client certificate is what a client could present: read, with a warning that
+    // kubectl would not load it.
+    openssl(
+        d,
+        &[
+            "x509", "-in", "jane.crt", "-outform", "DER", "-out", "jane.der",
+        ],
+    );
+    let warned = ok_stderr(
+        &env,
+        &[
+            "whoami",
+            "--client-certificate",
+            "jane.der",
+            "--client-ca-file",
+            "ca.crt",
+        ],
+    );
+    assert!(warned.contains("jane.der is DER"), "{warned}");
     let token = env.ok(&["token", "issue", "bot", "--key", "sa.key"]);
     env.ok(&[
         "whoami",
