@@ -903,3 +903,43 @@ fn every_output_flag_takes_table_text_json_yaml_and_refuses_others() {
         }
     }
 }
+
+/// The default merge target gets the same protection as a named one: an entry other
+/// contexts use is not replaced without --force.
+#[test]
+fn merge_into_the_default_file_never_rewires_other_contexts() {
+    let env = Env::new();
+    fs::create_dir_all(env.path(".kube")).unwrap();
+    let home_config = env.p(".kube/config");
+    env.ok(&[
+        "kubeconfig",
+        "--server",
+        SERVER,
+        "--token",
+        "t.one",
+        "--user",
+        "one",
+        "--out",
+        &home_config,
+    ]);
+    let before = fs::read(env.path(".kube/config")).unwrap();
+    // Same cluster name, another server: context one@kubernetes would connect elsewhere.
+    let err = env.fails(
+        3,
+        &[
+            "kubeconfig",
+            "--server",
+            "https://10.9.9.9:6443",
+            "--token",
+            "t.two",
+            "--user",
+            "two",
+            "--merge",
+            "--use-context",
+        ],
+    );
+    assert!(err.contains("refusing to replace"), "{err}");
+    assert_eq!(fs::read(env.path(".kube/config")).unwrap(), before);
+    let view = kubectl_view(env.dir.path(), ".kube/config");
+    assert_eq!(view["current-context"], "one@kubernetes");
+}
