@@ -161,6 +161,10 @@ pub fn load_verification_keys_noting_der(
 /// `cert.NewPoolFromBytes` (`ParseCertsPEM`: PEM only) in `dynamiccertificates`
 /// `newCABundleAndVerifier`; kube-apiserver does not start with it.
 fn refuse_der_trust(path: &Path, flag: &str) -> kcred::Result<()> {
+    // stdin is read once, by the loader.
+    if path == Path::new("-") {
+        return Ok(());
+    }
     let Ok(bytes) = kcred::fsio::read(path) else {
         // Missing or unreadable: the loader says so in its own words.
         return Ok(());
@@ -380,6 +384,7 @@ impl CredentialArgs {
         // client presents, but kubectl loads a --client-certificate file with
         // `tls.X509KeyPair` (client-go transport), PEM only; said, not refused.
         if let Some(f) = &self.client_certificate
+            && f != Path::new("-")
             && let Ok(bytes) = kcred::fsio::read(f)
             && !kcred::pem::looks_like_pem(&bytes)
             && bytes.first() == Some(&0x30)
