@@ -388,6 +388,8 @@ impl CredentialArgs {
             && let Ok(bytes) = kcred::fsio::read(f)
             && !kcred::pem::looks_like_pem(&bytes)
             && bytes.first() == Some(&0x30)
+            // A malformed one gets the handshake's one-line error alone.
+            && kcred::pki::read_certificates(f, &bytes).is_ok()
         {
             warn(&format!(
                 "{} is DER: read as the certificate a client would present, but kubectl reads --client-certificate as PEM only",
