@@ -943,3 +943,78 @@ fn merge_into_the_default_file_never_rewires_other_contexts() {
     let view = kubectl_view(env.dir.path(), ".kube/config");
     assert_eq!(view["current-context"], "one@kubernetes");
 }
+
+/// A kubeconfig that names a DER client certificate, key or cluster CA cannot be loaded by
+/// kubectl (client-go's tls.X509KeyPair and rootCertPool read PEM only): it never sends a
+/// request, so whoami must not say what the API server would answer. Real kubectl's own
+/// refusal is the reference.
+#[test]
+fn whoami_refuses_a_kubeconfig_kubectl_cannot_load() {
+    let env = Env::new();
+    let d = env.dir.path();
+    env.ca("ca", "ecdsa-p256");
+    env.issue("ca", "jane", &["--cn", "jane"]);
+    for (input, output, kind) in [
+        ("jane.crt", "jane.der", "x509"),
+        ("jane.key", "jane-key.der", "pkey"),
+        ("ca.crt", "ca.der", "x509"),
+    ] {
+        openssl(d, &[kind, "-in", input, "-outform", "DER", "-out", output]);
+    }
+    let cases = [
+        ("jane.der", "jane.key", "ca.crt", "certificate input"),
+        ("jane.crt", "jane-key.der", "ca.crt", "key input"),
+        (
+            "jane.crt",
+            "jane.key",
+            "ca.der",
+            "unable to parse bytes as PEM block",
+        ),
+    ];
+    for (i, (cert, key, ca, phrase)) in cases.into_iter().enumerate() {
+        let kc = format!("k{i}.conf");
+        let kubectl = |args: &[&str]| {
+            let mut c = peer("kubectl");
+            c.current_dir(d).arg("--kubeconfig").arg(&kc).args(args);
+            c.output().unwrap()
+        };
+        for args in [
+            vec![
+                "config",
+                "set-cluster",
+                "c",
+                "--server=https://127.0.0.1:1",
+                &format!("--certificate-authority={ca}"),
+                "--embed-certs",
+            ],
+            vec![
+                "config",
+                "set-credentials",
+                "jane",
+                &format!("--client-certificate={cert}"),
+                &format!("--client-key={key}"),
+                "--embed-certs",
+            ],
+            vec!["config", "set-context", "c", "--cluster=c", "--user=jane"],
+            vec!["config", "use-context", "c"],
+        ] {
+            let out = kubectl(&args);
+            assert!(out.status.success(), "{out:?}");
+        }
+        // Embedded, the data is parsed while kubectl builds its transport, before any
+        // connection (a file is read again at each handshake, so the refusal would come at the
+        // server's certificate request instead).
+        let out = kubectl(&["get", "--raw", "/version"]);
+        let kubectl_err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success());
+        assert!(kubectl_err.contains(phrase), "{kc}: kubectl: {kubectl_err}");
+        let err = env.fails(
+            3,
+            &["whoami", "--kubeconfig", &kc, "--client-ca-file", "ca.crt"],
+        );
+        assert!(
+            err.contains(phrase) && err.contains("not PEM"),
+            "{kc}: {err}"
+        );
+    }
+}
