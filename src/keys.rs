@@ -179,6 +179,16 @@ fn rsa_key_type(bits: usize) -> Option<KeyType> {
     }
 }
 
+/// How a private key file was encoded ([`PrivateKey::from_file_bytes`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyEncoding {
+    /// PEM text.
+    Pem,
+    /// DER, with the PEM label of its structure (`PRIVATE KEY`, `RSA PRIVATE KEY`,
+    /// `EC PRIVATE KEY`).
+    Der(&'static str),
+}
+
 impl PrivateKey {
     /// Generate a fresh key.
     pub fn generate(key_type: KeyType) -> Result<Self> {
@@ -276,6 +286,44 @@ impl PrivateKey {
         Error::Usage(format!(
             "the {} key {uri} is held in a PKCS#11 token and cannot be exported",
             self.key_type
+        ))
+    }
+
+    /// Read a private key file's bytes, PEM or DER, told apart by content: PEM by its
+    /// label ([`PrivateKey::from_pem`]); DER by its structure, tried as PKCS#8, PKCS#1 RSA
+    /// and SEC1 EC (what `openssl pkey|rsa|ec -outform DER` write; the three cannot be
+    /// mistaken for one another: PKCS#8 holds an AlgorithmIdentifier, PKCS#1 a modulus and
+    /// SEC1 an octet string after the version). Every kcred flag that takes a private key
+    /// file reads it here. The [`KeyEncoding`] says which it was, so a DER key can be
+    /// re-wrapped as PEM for readers that take PEM only (kubectl, kube-apiserver).
+    pub fn from_file_bytes(source: &str, bytes: &[u8]) -> Result<(Self, KeyEncoding)> {
+        if crate::pem::looks_like_pem(bytes) || bytes.first() != Some(&0x30) {
+            return Ok((Self::from_pem(source, bytes)?, KeyEncoding::Pem));
+        }
+        type Parse = fn(&[u8]) -> std::result::Result<PrivateKey, String>;
+        let tries: [(&str, Parse); 3] = [
+            ("PRIVATE KEY", Self::from_pkcs8),
+            ("RSA PRIVATE KEY", Self::from_pkcs1),
+            ("EC PRIVATE KEY", Self::from_sec1),
+        ];
+        let mut why = Vec::new();
+        for (label, parse) in tries {
+            match parse(bytes) {
+                Ok(key) => return Ok((key, KeyEncoding::Der(label))),
+                Err(e) => why.push(e),
+            }
+        }
+        // A DER key of a kind kcred does not take (RSA-1024, a curve it does not know) says
+        // so; anything else is not a private key at all.
+        let specific = why.iter().find(|w| {
+            w.contains("not supported") || w.contains("unsupported") || w.contains("curve")
+        });
+        Err(Error::input(
+            source,
+            match specific {
+                Some(w) => format!("DER private key: {w}"),
+                None => "neither PEM nor a DER private key (PKCS#8, PKCS#1 RSA or SEC1 EC); an encrypted key must be decrypted first (openssl pkey -in FILE -out PLAIN.pem)".into(),
+            },
         ))
     }
 

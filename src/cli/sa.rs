@@ -24,8 +24,8 @@ pub enum SaCommand {
 #[derive(Debug, Args)]
 pub struct KeygenArgs {
     /// Write PREFIX.key and PREFIX.pub.
-    #[arg(long, value_name = "PREFIX")]
-    out: PathBuf,
+    #[arg(long, value_name = "PREFIX", value_parser = super::args::parse_prefix)]
+    out: super::args::Prefix,
     /// Key type: rsa2048, rsa3072, rsa4096, ecdsa-p256, ecdsa-p384, ecdsa-p521 (tokens are
     /// then RS256, ES256, ES384 or ES512, as kube-apiserver signs with such a key).
     #[arg(long, value_name = "T", default_value = "rsa2048")]
@@ -151,7 +151,7 @@ fn keypair_fit(
 fn jwks_cmd(a: JwksArgs) -> anyhow::Result<ExitStatus> {
     let mut keys: Vec<VerificationKey> = Vec::new();
     for path in &a.key {
-        keys.extend(token::load_verification_keys(path)?);
+        keys.extend(super::args::load_verification_keys_noting_der(path)?);
     }
     // The API server serves compact JSON (openidmetadata.go, json.Marshal).
     let set = serde_json::to_string(&jwks::jwk_set(&keys))?;

@@ -20,5 +20,6 @@ mod csr;
 mod token_adversarial;
 mod token_cli;
 mod token_interop;
+mod ux_flags;
 mod ux_help;
 mod whoami;
