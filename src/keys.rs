@@ -144,6 +144,9 @@ enum Inner {
     Rsa(RsaKeyPair),
     Ecdsa(EcdsaKeyPair),
     Ed25519(Ed25519KeyPair),
+    /// Held in a PKCS#11 token (src/pkcs11): signs through `C_Sign`, never exported.
+    #[cfg(feature = "pkcs11")]
+    Pkcs11(std::sync::Arc<crate::pkcs11::TokenKey>),
 }
 
 /// A private key that can sign certificates, CSRs and tokens.
@@ -214,6 +217,9 @@ impl PrivateKey {
             path: source.to_string(),
             problem,
         };
+        if pem_text.trim_ascii_start().starts_with(b"pkcs11:") {
+            return Self::from_pkcs11_uri_file(source, pem_text);
+        }
         let blocks = crate::pem::parse_all(source, pem_text)?;
         let block = blocks
             .iter()
@@ -240,6 +246,47 @@ impl PrivateKey {
             )),
             other => Err(bad(format!("unsupported private key type {other:?}"))),
         }
+    }
+
+    /// A key file holding a PKCS#11 URI stands for the token key it names (src/pkcs11).
+    #[cfg(feature = "pkcs11")]
+    fn from_pkcs11_uri_file(source: &str, text: &[u8]) -> Result<Self> {
+        let uri = crate::pkcs11::uri_from_file(source, text)?;
+        Ok(Self::from_token(crate::pkcs11::open(source, &uri)?))
+    }
+
+    #[cfg(not(feature = "pkcs11"))]
+    fn from_pkcs11_uri_file(source: &str, _text: &[u8]) -> Result<Self> {
+        Err(Error::input(
+            source,
+            "holds a PKCS#11 URI, but this kcred was built without the pkcs11 feature",
+        ))
+    }
+
+    /// A key held in a PKCS#11 token.
+    #[cfg(feature = "pkcs11")]
+    pub fn from_token(key: crate::pkcs11::TokenKey) -> Self {
+        PrivateKey {
+            key_type: key.key_type(),
+            inner: Inner::Pkcs11(std::sync::Arc::new(key)),
+        }
+    }
+
+    /// The PKCS#11 URI (without the PIN) of a token-held key; `None` for a key in memory.
+    pub fn token_uri(&self) -> Option<&str> {
+        match &self.inner {
+            #[cfg(feature = "pkcs11")]
+            Inner::Pkcs11(k) => Some(k.uri()),
+            _ => None,
+        }
+    }
+
+    /// The error for operations that need the private bytes of a token-held key.
+    fn not_exportable(&self, uri: &str) -> Error {
+        Error::Usage(format!(
+            "the {} key {uri} is held in a PKCS#11 token and cannot be exported",
+            self.key_type
+        ))
     }
 
     /// Read a private key file's bytes, PEM or DER, told apart by content: PEM by its
@@ -342,6 +389,9 @@ impl PrivateKey {
                 self.key_type
             ))
         };
+        if let Some(uri) = self.token_uri() {
+            return Err(self.not_exportable(uri));
+        }
         let failed = |_| Error::Crypto("encoding the private key failed".into());
         let (label, der): (&str, Zeroizing<Vec<u8>>) = match (&self.inner, format) {
             (Inner::Rsa(kp), KeyFormat::Pkcs1) => {
@@ -375,6 +425,8 @@ impl PrivateKey {
                 .map_err(failed)?
                 .as_ref()
                 .to_vec(),
+            #[cfg(feature = "pkcs11")]
+            Inner::Pkcs11(k) => return Err(self.not_exportable(k.uri())),
         };
         Ok(Zeroizing::new(d))
     }
@@ -386,6 +438,8 @@ impl PrivateKey {
             Inner::Rsa(kp) => kp.public_key().as_der().map_err(failed)?,
             Inner::Ecdsa(kp) => kp.public_key().as_der().map_err(failed)?,
             Inner::Ed25519(kp) => kp.public_key().as_der().map_err(failed)?,
+            #[cfg(feature = "pkcs11")]
+            Inner::Pkcs11(k) => return Ok(k.public_key_der().to_vec()),
         };
         Ok(d.as_ref().to_vec())
     }
@@ -420,12 +474,23 @@ impl PrivateKey {
             }
             Inner::Ecdsa(kp) => Ok(kp.sign(&rng, msg).map_err(failed)?.as_ref().to_vec()),
             Inner::Ed25519(kp) => Ok(kp.sign(msg).as_ref().to_vec()),
+            #[cfg(feature = "pkcs11")]
+            Inner::Pkcs11(k) => k
+                .sign(msg)
+                .map_err(|p| Error::Crypto(format!("{}: signing failed: {p}", k.uri()))),
         }
     }
 
     /// Sign `msg` for a JWS (RFC 7518 §3): RSA as for X.509 (RS256), ECDSA as the fixed-size
     /// `r || s` JWS wants rather than X.509's ASN.1 form.
     pub fn sign_jws(&self, msg: &[u8]) -> Result<Vec<u8>> {
+        #[cfg(feature = "pkcs11")]
+        if let Inner::Pkcs11(k) = &self.inner {
+            // PKCS#11 returns ECDSA as `r || s` already.
+            return k
+                .sign_jws(msg)
+                .map_err(|p| Error::Crypto(format!("{}: signing failed: {p}", k.uri())));
+        }
         let sig = self.sign(msg)?;
         let width = match self.key_type {
             KeyType::EcdsaP256 => 32,
@@ -455,11 +520,27 @@ impl PrivateKey {
             Inner::Ecdsa(_) if self.key_type == KeyType::EcdsaP521 => 521,
             Inner::Ecdsa(_) => 256,
             Inner::Ed25519(_) => 256,
+            #[cfg(feature = "pkcs11")]
+            Inner::Pkcs11(_) => match self.key_type {
+                KeyType::Rsa2048 => 2048,
+                KeyType::Rsa3072 => 3072,
+                KeyType::Rsa4096 => 4096,
+                KeyType::EcdsaP384 => 384,
+                KeyType::EcdsaP521 => 521,
+                _ => 256,
+            },
         }
     }
 
     /// A second handle on the same key (aws-lc-rs key pairs are not `Clone`).
     pub fn try_clone(&self) -> Result<PrivateKey> {
+        #[cfg(feature = "pkcs11")]
+        if let Inner::Pkcs11(k) = &self.inner {
+            return Ok(PrivateKey {
+                inner: Inner::Pkcs11(k.clone()),
+                key_type: self.key_type,
+            });
+        }
         Self::from_pkcs8(&self.pkcs8_der()?).map_err(Error::Crypto)
     }
 

@@ -12,6 +12,7 @@ mod fuzz_replay;
 mod hostile;
 mod kubeconfig;
 mod make_ux;
+mod pkcs11;
 mod pki_cli;
 mod pki_interop;
 
