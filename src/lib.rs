@@ -41,6 +41,7 @@ pub mod output;
 pub mod pem;
 pub mod pki;
 pub mod plan;
+pub mod renew;
 pub mod token;
 pub mod whoami;
 pub mod yaml;

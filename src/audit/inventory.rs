@@ -106,7 +106,7 @@ fn is_kubeconfig(path: &Path) -> bool {
     if ext(path) != "conf" {
         return false;
     }
-    let Ok(bytes) = crate::fsio::read(path) else {
+    let Ok(bytes) = crate::fsio::read::read(path) else {
         return false;
     };
     let Ok(text) = std::str::from_utf8(&bytes) else {
@@ -199,7 +199,7 @@ impl Reader {
     }
 
     fn read(&mut self, path: &Path, name: &str, file: &str) -> Option<zeroize::Zeroizing<Vec<u8>>> {
-        match crate::fsio::read(path) {
+        match crate::fsio::read::read(path) {
             Ok(b) => Some(b),
             Err(e) => {
                 self.problem(name.into(), file.into(), e.to_string(), true);
@@ -278,7 +278,7 @@ impl Reader {
         let file = self.rel(path);
         let mut problems = Vec::new();
         let mut unreadable = false;
-        let key = match crate::fsio::read(path)
+        let key = match crate::fsio::read::read(path)
             .and_then(|b| PrivateKey::from_pem(&path.display().to_string(), &b))
         {
             Ok(k) => Some(k),
@@ -292,7 +292,7 @@ impl Reader {
         let pub_path = path.with_extension("pub");
         if pub_path.is_file() {
             let shown = self.rel(&pub_path);
-            let have = crate::fsio::read(&pub_path).and_then(|b| {
+            let have = crate::fsio::read::read(&pub_path).and_then(|b| {
                 crate::token::keys::parse_verification_keys(&pub_path.display().to_string(), &b)
             });
             match (have, &key) {
@@ -326,7 +326,7 @@ impl Reader {
     fn bare_pub(&mut self, path: &Path) {
         let name = self.stem_name(path);
         let file = self.rel(path);
-        if let Err(e) = crate::fsio::read(path).and_then(|b| {
+        if let Err(e) = crate::fsio::read::read(path).and_then(|b| {
             crate::token::keys::parse_verification_keys(&path.display().to_string(), &b)
         }) {
             self.problem(name, file, e.to_string(), true);
@@ -485,7 +485,7 @@ impl Reader {
             self.problem(row.into(), file.into(), why, true);
             return Err(());
         }
-        match crate::fsio::read(&p) {
+        match crate::fsio::read::read(&p) {
             Ok(b) => Ok(Some((b, Some(p)))),
             Err(e) => {
                 self.problem(row.into(), file.into(), e.to_string(), true);
@@ -523,7 +523,7 @@ impl Reader {
             self.problem(row.into(), file.into(), why, true);
             return None;
         }
-        match crate::fsio::read(&p) {
+        match crate::fsio::read::read(&p) {
             Ok(b) => Some(b.to_vec()),
             Err(e) => {
                 self.problem(row.into(), file.into(), e.to_string(), true);

@@ -1,8 +1,9 @@
-//! `kcred check` and `kcred renew`: find every certificate in a PKI directory (kubeadm,
-//! hard-way or any kcred plan) — in `.crt`/`.pem` files and embedded in kubeconfigs — and
-//! audit or re-sign them. Nothing is passed over: a file that is unreadable, corrupt or
-//! missing, a kubeconfig naming files that are missing, and a secret readable by others are
-//! rows with problems (`inventory`, `layout`), and `renew` refuses to write around them.
+//! `kcred check`: find every certificate in a PKI directory (kubeadm, hard-way or any kcred
+//! plan) — in `.crt`/`.pem` files and embedded in kubeconfigs — and audit them. Nothing is
+//! passed over: a file that is unreadable, corrupt or missing, a kubeconfig naming files
+//! that are missing, and a secret readable by others are rows with problems (`inventory`,
+//! `layout`), and `crate::renew` (which reads this inventory) refuses to write around them.
+//! This module only reads: it imports `fsio::read`, never a writer.
 //!
 //! Names follow `kubeadm certs check-expiration` (`cmd/kubeadm/app/phases/certs/renewal`):
 //! under a kubeadm `pki/` directory a certificate is named by its path with `/` as `-`
@@ -11,10 +12,8 @@
 
 mod inventory;
 mod layout;
-mod renew;
 
 pub use inventory::{FileRow, inventory};
-pub use renew::{Options as RenewOptions, RenewOutcome, Renewed, renew, renew_with};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

@@ -81,8 +81,8 @@ impl std::error::Error for X509Rejection {}
 /// Every `CERTIFICATE` block of a PEM file (other blocks are skipped, as client-go's
 /// `cert.ParseCertsPEM` does), or a single DER certificate; each must decode.
 pub fn load_certificates(path: &Path) -> Result<Vec<Vec<u8>>> {
-    let bytes = crate::fsio::read(path)?;
-    let source = crate::fsio::display(path);
+    let bytes = crate::fsio::read::read(path)?;
+    let source = crate::fsio::read::display(path);
     let ders: Vec<Vec<u8>> = if crate::pem::looks_like_pem(&bytes) {
         crate::pem::parse_all(&source, &bytes)?
             .iter()

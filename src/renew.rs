@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
-use super::{Found, Inventory, Location, rel};
+use crate::audit::{Found, Inventory, Location, rel};
 use crate::error::{Error, Result};
 use crate::fsio;
 use crate::kubeconfig::Kubeconfig;
@@ -153,7 +153,7 @@ pub fn renew_with(
                     format!(
                         "expires {}, not within {}",
                         c.facts.not_after.strftime("%Y-%m-%d"),
-                        super::exact_duration(window)
+                        crate::audit::exact_duration(window)
                     ),
                 ));
             }
