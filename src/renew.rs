@@ -14,7 +14,7 @@ use crate::audit::{Found, Inventory, Location, rel};
 use crate::error::{Error, Result};
 use crate::fsio;
 use crate::kubeconfig::Kubeconfig;
-use crate::pki::{CertSpec, Issuer, San, Usage};
+use crate::pki::{CertSpec, Eku, Issuer, Usage};
 
 /// One renewed certificate.
 #[derive(Clone, Debug, Serialize)]
@@ -226,8 +226,8 @@ pub fn renew_with(
             .filter(|w| &w.3 == name)
             .map(|w| rel(&inv.dir, &w.0))
             .collect();
-        let expires = crate::pki::CertFacts::from_der(new)
-            .map(|f| f.not_after)
+        let expires = crate::pki::Certificate::from_der(new)
+            .map(|c| c.not_after)
             .unwrap_or(Timestamp::UNIX_EPOCH);
         out.push(Renewed {
             name: name.clone(),
@@ -296,27 +296,21 @@ fn location_path(_dir: &std::path::Path, c: &Found) -> PathBuf {
 /// The spec that re-creates `c`: same subject, SANs and usage.
 fn spec_of(c: &Found, validity: SignedDuration) -> Result<CertSpec> {
     let f = &c.facts;
-    let has = |n: &str| f.extended_key_usage.iter().any(|e| e == n);
-    let usage = match (
-        has("TLS Web Client Authentication"),
-        has("TLS Web Server Authentication"),
-    ) {
+    let usage = match (f.lists(&Eku::ClientAuth), f.lists(&Eku::ServerAuth)) {
         (true, true) => Usage::Peer,
         (false, true) => Usage::Server,
         _ => Usage::Client,
     };
-    let mut sans = Vec::new();
-    for s in &f.subject_alt_names {
-        let text = s.trim_start_matches("DNS:").trim_start_matches("IP:");
-        sans.push(
-            text.parse::<San>()
-                .map_err(|m| Error::input(&c.name, format!("cannot keep SAN: {m}")))?,
-        );
+    if let Some(other) = f.other_sans.first() {
+        return Err(Error::input(
+            &c.name,
+            format!("cannot keep SAN: {other} is not a name kcred issues"),
+        ));
     }
     Ok(CertSpec {
-        subject: f.subject_fields.clone(),
+        subject: f.subject.clone(),
         usage: Some(usage),
-        sans,
+        sans: f.sans.clone(),
         validity,
     })
 }

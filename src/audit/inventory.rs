@@ -17,7 +17,7 @@ use super::{Found, Inventory, Location, layout};
 use crate::error::{Error, Result};
 use crate::keys::PrivateKey;
 use crate::kubeconfig::{Kubeconfig, NamedUser};
-use crate::pki::{self, CertFacts};
+use crate::pki::{self, Certificate};
 
 /// A row about a file rather than a certificate: unreadable, missing, a loose mode, or a file
 /// (a key pair, a token kubeconfig) that holds no certificate.
@@ -230,7 +230,7 @@ impl Reader {
                 return;
             }
         };
-        let facts = match CertFacts::from_der(&der) {
+        let facts = match Certificate::from_der(&der) {
             Ok(f) => f,
             Err(p) => return self.problem(name, file, format!("{}: {p}", path.display()), true),
         };
@@ -390,7 +390,7 @@ impl Reader {
                     continue;
                 }
             };
-            let facts = match CertFacts::from_der(&der) {
+            let facts = match Certificate::from_der(&der) {
                 Ok(f) => f,
                 Err(p) => {
                     self.problem(row_name, file.clone(), format!("{source}: {p}"), true);

@@ -22,7 +22,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
 use crate::keys::PrivateKey;
-use crate::pki::{self, CertFacts, Usage};
+use crate::pki::{self, Certificate, Usage};
 use crate::plan::{Entry, Plan};
 
 /// Where a certificate lives.
@@ -64,7 +64,7 @@ pub struct Found {
     /// The certificate, DER.
     pub der: Vec<u8>,
     /// What it says.
-    pub facts: CertFacts,
+    pub facts: Certificate,
     /// Its private key, if kcred could read one.
     pub key: Option<PrivateKey>,
     /// The kubeconfig cluster's CA data (PEM), for embedded certificates.
@@ -232,7 +232,7 @@ pub fn check(inv: &Inventory, window: SignedDuration, now: Timestamp) -> CheckRe
             });
             if let Some(u) = planned
                 && ((u.client() && !c.facts.allows_client_auth())
-                    || (u.server() && !allows_server(&c.facts)))
+                    || (u.server() && !c.facts.allows_server_auth()))
             {
                 problems.push(format!("wrong usage for its role: needs {u}"));
             }
@@ -322,13 +322,6 @@ pub fn exact_duration(d: SignedDuration) -> String {
         }
     }
     format!("{secs}s")
-}
-
-fn allows_server(f: &CertFacts) -> bool {
-    f.extended_key_usage.is_empty()
-        || f.extended_key_usage
-            .iter()
-            .any(|e| e == "TLS Web Server Authentication" || e == "Any")
 }
 
 /// `path` relative to `dir`, for display.

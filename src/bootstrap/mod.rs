@@ -29,7 +29,7 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::fsio;
 use crate::keys::{KeyType, PrivateKey};
-use crate::pki::{self, CertFacts, Issuer};
+use crate::pki::{self, Certificate, Issuer};
 use crate::plan::{Credential, Kind};
 
 /// How to apply a plan.
@@ -346,8 +346,8 @@ impl Ctx<'_> {
         note: Option<String>,
     ) {
         let is_key = file.ends_with(".key") || file.ends_with(".pub");
-        let (user, groups, expires) = match cert.and_then(|d| CertFacts::from_der(d).ok()) {
-            Some(f) => (f.kubernetes.user, f.kubernetes.groups, Some(f.not_after)),
+        let (user, groups, expires) = match cert.and_then(|d| Certificate::from_der(d).ok()) {
+            Some(c) => (c.identity.user, c.identity.groups, Some(c.not_after)),
             None if !is_key => (
                 cred.spec.subject.common_name.clone(),
                 cred.spec.subject.organizations.clone(),
@@ -383,9 +383,9 @@ impl Ctx<'_> {
                 self.row(key_rel.clone(), cred, Action::Kept, None, None);
                 let crt_path = join(&self.opts.dir, &crt_rel);
                 let key_path = join(&self.opts.dir, &key_rel);
-                if let Some(why) = CertFacts::from_der(&cert)
+                if let Some(why) = Certificate::from_der(&cert)
                     .ok()
-                    .and_then(|f| fit::out_of_validity(&f, self.now))
+                    .and_then(|c| c.out_of_validity(self.now))
                 {
                     return self.stale_ca(cred, &crt_rel, key, &cert, why);
                 }
@@ -451,8 +451,8 @@ impl Ctx<'_> {
             return Ok(());
         }
         let mut spec = cred.spec.clone();
-        if let Ok(f) = CertFacts::from_der(cert) {
-            spec.subject = f.subject_fields;
+        if let Ok(c) = Certificate::from_der(cert) {
+            spec.subject = c.subject;
         }
         let new = pki::self_signed(&spec, &key)?;
         self.write(crt_rel, new.pem().into_bytes(), false, true)?;

@@ -60,13 +60,19 @@ impl fmt::Display for Usage {
     }
 }
 
-/// A subject alternative name: an IP address if it parses as one, else a DNS name.
+/// A subject alternative name. Parsed from text (`--san`, plans) it is an IP address if it
+/// parses as one, else a DNS name; e-mail and URI names are read from certificates, and kept
+/// when one is renewed.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum San {
     /// dNSName.
     Dns(String),
     /// iPAddress.
     Ip(IpAddr),
+    /// rfc822Name.
+    Email(String),
+    /// uniformResourceIdentifier.
+    Uri(String),
 }
 
 impl FromStr for San {
@@ -102,6 +108,9 @@ impl fmt::Display for San {
         match self {
             San::Dns(d) => f.write_str(d),
             San::Ip(ip) => write!(f, "{ip}"),
+            // Prefixed, as openssl writes them: a bare address would read as a DNS name.
+            San::Email(e) => write!(f, "email:{e}"),
+            San::Uri(u) => write!(f, "URI:{u}"),
         }
     }
 }

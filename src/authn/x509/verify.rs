@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use jiff::Timestamp;
 
-use super::cert::{Cert, KeyAlg};
+use super::cert::Cert;
 use super::constraints::{check_chain_constraints, policies_valid};
 use super::goerror::{GoError, rfc3339};
 
@@ -162,7 +162,7 @@ impl<'a> Verifier<'a> {
                     break 'pools;
                 }
                 // Go skips a candidate whose key it could not parse (PublicKey == nil).
-                if cand.key_alg == KeyAlg::Unknown || already_in_chain(cand, current) {
+                if cand.key_unknown() || already_in_chain(cand, current) {
                     continue;
                 }
                 if let Err(e) = c.check_signature_from(cand) {
