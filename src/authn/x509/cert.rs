@@ -11,7 +11,7 @@ use super::goerror::GoError;
 use crate::pki::algorithm::{
     self, KeyAlgorithm, SignatureAlgorithm, SignatureError, SignatureKind, VerifyingKey,
 };
-use crate::pki::oid;
+use crate::pki::{Eku, oid};
 
 #[derive(Clone, Debug, Default)]
 pub(super) struct NameConstraints {
@@ -46,10 +46,8 @@ pub(super) struct Cert {
     pub(super) max_path_len: i64,
     ku_nonzero: bool,
     ku_cert_sign: bool,
-    /// ExtKeyUsage or UnknownExtKeyUsage is non-empty.
-    pub(super) eku_listed: bool,
-    pub(super) eku_any: bool,
-    pub(super) eku_client: bool,
+    /// ExtKeyUsage and UnknownExtKeyUsage together (empty: no extension).
+    pub(super) ekus: Vec<Eku>,
     pub(super) skid: Vec<u8>,
     pub(super) akid: Vec<u8>,
     pub(super) san_value: Option<Vec<u8>>,
@@ -139,9 +137,7 @@ impl Cert {
             max_path_len: -1,
             ku_nonzero: false,
             ku_cert_sign: false,
-            eku_listed: false,
-            eku_any: false,
-            eku_client: false,
+            ekus: vec![],
             skid: vec![],
             akid: vec![],
             san_value: None,
@@ -284,18 +280,7 @@ impl Cert {
                     }
                     self.skid = skid.0.to_vec();
                 }
-                ParsedExtension::ExtendedKeyUsage(eku) => {
-                    self.eku_any = eku.any;
-                    self.eku_client = eku.client_auth;
-                    self.eku_listed = eku.any
-                        || eku.server_auth
-                        || eku.client_auth
-                        || eku.code_signing
-                        || eku.email_protection
-                        || eku.time_stamping
-                        || eku.ocsp_signing
-                        || !eku.other.is_empty();
-                }
+                ParsedExtension::ExtendedKeyUsage(eku) => self.ekus = Eku::list(eku),
                 ParsedExtension::PolicyConstraints(pc) => {
                     self.require_explicit_policy = pc.require_explicit_policy.map(i64::from);
                 }
