@@ -29,8 +29,8 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::fsio;
 use crate::keys::{KeyType, PrivateKey};
-use crate::pki::{self, Certificate, Issuer};
-use crate::plan::{Credential, Kind};
+use crate::pki::{self, CertSpec, Certificate, Issuer};
+use crate::plan::{CaCredential, CertCredential, Credential, Kind, Makes, Output};
 
 /// How to apply a plan.
 #[derive(Clone, Debug)]
@@ -183,10 +183,10 @@ pub fn apply(
         // A run that was killed may have left temporary files; they are never read.
         for c in creds {
             let prefixes = c
-                .file
-                .iter()
+                .file()
+                .into_iter()
                 .flat_map(|p| ["key", "crt", "pub"].map(|ext| format!("{p}.{ext}")));
-            for rel in prefixes.chain(c.kubeconfig.iter().cloned()) {
+            for rel in prefixes.chain(c.kubeconfig().map(str::to_string)) {
                 fsio::remove_stale_temps(&join(&opts.dir, &rel));
             }
         }
@@ -201,7 +201,7 @@ pub fn apply(
         .filter(|(_, (c, f))| f.key.is_none() && wants_new_key(c, f, opts))
         // A dry run makes (and never writes) only the CA keys, so that it can walk the whole
         // plan exactly as the real run will.
-        .filter(|(_, (c, _))| !opts.dry_run || c.kind == Kind::Ca)
+        .filter(|(_, (c, _))| !opts.dry_run || c.kind() == Kind::Ca)
         .map(|(i, (c, _))| (i, key_type_for(c, opts.key_type)))
         .collect();
     let mut ctx = Ctx {
@@ -213,10 +213,10 @@ pub fn apply(
     keygen::with_keys(&jobs, progress, |keys| {
         for (i, (cred, found)) in creds.iter().zip(found).enumerate() {
             let new_key = keys.take(i)?;
-            match cred.kind {
-                Kind::Ca => ctx.ca(cred, found, new_key)?,
-                Kind::Cert => ctx.leaf(cred, found, new_key)?,
-                Kind::Keypair => ctx.keypair(cred, found, new_key)?,
+            match &cred.makes {
+                Makes::Ca(ca) => ctx.ca(cred, ca, found, new_key)?,
+                Makes::Cert(leaf) => ctx.leaf(cred, leaf, found, new_key)?,
+                Makes::Keypair { file } => ctx.keypair(cred, file, found, new_key)?,
             }
         }
         Ok(())
@@ -232,7 +232,7 @@ pub fn apply(
 
 /// The API server refuses EdDSA ServiceAccount tokens, so a key pair never is Ed25519.
 fn key_type_for(cred: &Credential, wanted: KeyType) -> KeyType {
-    if cred.kind == Kind::Keypair && wanted == KeyType::Ed25519 {
+    if cred.kind() == Kind::Keypair && wanted == KeyType::Ed25519 {
         KeyType::EcdsaP256
     } else {
         wanted
@@ -240,7 +240,7 @@ fn key_type_for(cred: &Credential, wanted: KeyType) -> KeyType {
 }
 
 fn wants_new_key(cred: &Credential, found: &Found, opts: &Options) -> bool {
-    match cred.kind {
+    match cred.kind() {
         // A CA certificate without its key is an error, never a reason to re-key.
         Kind::Ca => found.cert.is_none(),
         Kind::Keypair => true,
@@ -272,14 +272,14 @@ fn survey(dir: &Path, cred: &Credential) -> Result<Found> {
         key: None,
         cert: None,
     };
-    if let Some(prefix) = &cred.file {
+    if let Some(prefix) = cred.file() {
         let key_path = join(dir, &format!("{prefix}.key"));
         if let Some(bytes) = read_if_exists(&key_path)? {
             let k = PrivateKey::from_pem(&key_path.display().to_string(), &bytes);
             found.key =
                 Some(k.map_err(|e| with_hint(e, "kcred never replaces a key: move it away"))?);
         }
-        if cred.kind != Kind::Keypair {
+        if cred.kind() != Kind::Keypair {
             let crt_path = join(dir, &format!("{prefix}.crt"));
             if let Some(bytes) = read_if_exists(&crt_path)? {
                 found.cert = Some(pki::read_certificates(&crt_path, &bytes)?.remove(0));
@@ -294,7 +294,7 @@ fn survey(dir: &Path, cred: &Credential) -> Result<Found> {
                 .map_err(|e| with_hint(e, "move it away to have it rewritten"))?;
             }
         }
-    } else if let Some(kc) = &cred.kubeconfig {
+    } else if let Some(kc) = cred.kubeconfig() {
         let path = join(dir, kc);
         if let Some(bytes) = read_if_exists(&path)? {
             let (key, cert) = kubeconfigs::embedded_credential(&path, &bytes)?;
@@ -302,7 +302,7 @@ fn survey(dir: &Path, cred: &Credential) -> Result<Found> {
             found.cert = Some(cert);
         }
     }
-    if let (Some(prefix), Some(kc)) = (&cred.file, &cred.kubeconfig) {
+    if let (Some(prefix), Some(kc)) = (cred.file(), cred.kubeconfig()) {
         // The files are the source of truth, but a kubeconfig that exists must be readable
         // before anything is written next to it.
         let path = join(dir, kc);
@@ -346,14 +346,15 @@ impl Ctx<'_> {
         note: Option<String>,
     ) {
         let is_key = file.ends_with(".key") || file.ends_with(".pub");
-        let (user, groups, expires) = match cert.and_then(|d| Certificate::from_der(d).ok()) {
-            Some(c) => (c.identity.user, c.identity.groups, Some(c.not_after)),
-            None if !is_key => (
-                cred.spec.subject.common_name.clone(),
-                cred.spec.subject.organizations.clone(),
-                self.now.checked_add(cred.spec.validity).ok(),
+        let cert = cert.and_then(|d| Certificate::from_der(d).ok());
+        let (user, groups, expires) = match (cert, cred.spec()) {
+            (Some(c), _) => (c.identity.user, c.identity.groups, Some(c.not_after)),
+            (None, Some(spec)) if !is_key => (
+                spec.subject.common_name.clone(),
+                spec.subject.organizations.clone(),
+                self.now.checked_add(spec.validity).ok(),
             ),
-            None => (String::new(), vec![], None),
+            _ => (String::new(), vec![], None),
         };
         self.rows.push(Row {
             file,
@@ -375,8 +376,14 @@ impl Ctx<'_> {
         fsio::write_atomic(&path, &contents, mode, replace)
     }
 
-    fn ca(&mut self, cred: &Credential, found: Found, new_key: Option<PrivateKey>) -> Result<()> {
-        let prefix = cred.file.as_deref().unwrap_or(&cred.name);
+    fn ca(
+        &mut self,
+        cred: &Credential,
+        ca: &CaCredential,
+        found: Found,
+        new_key: Option<PrivateKey>,
+    ) -> Result<()> {
+        let prefix = &ca.file;
         let (key_rel, crt_rel) = (format!("{prefix}.key"), format!("{prefix}.crt"));
         match (found.key, found.cert) {
             (Some(key), Some(cert)) => {
@@ -387,7 +394,7 @@ impl Ctx<'_> {
                     .ok()
                     .and_then(|c| c.out_of_validity(self.now))
                 {
-                    return self.stale_ca(cred, &crt_rel, key, &cert, why);
+                    return self.stale_ca(cred, &ca.spec, &crt_rel, key, &cert, why);
                 }
                 match Issuer::new(&crt_path, cert.clone(), key, &key_path) {
                     Ok(issuer) => {
@@ -405,7 +412,7 @@ impl Ctx<'_> {
             }
             (Some(key), None) => {
                 self.row(key_rel, cred, Action::Kept, None, None);
-                let cert = self.self_sign(cred, &crt_rel, key)?;
+                let cert = self.self_sign(cred, &ca.spec, &crt_rel, key)?;
                 self.row(crt_rel, cred, Action::Restored, cert.as_deref(), None);
             }
             (None, Some(cert)) => {
@@ -418,7 +425,7 @@ impl Ctx<'_> {
                 self.row(key_rel.clone(), cred, Action::Created, None, None);
                 if let Some(key) = new_key {
                     self.write(&key_rel, pem_of(&key)?, true, false)?;
-                    let cert = self.self_sign(cred, &crt_rel, key)?;
+                    let cert = self.self_sign(cred, &ca.spec, &crt_rel, key)?;
                     self.row(crt_rel, cred, Action::Created, cert.as_deref(), None);
                 } else {
                     self.row(crt_rel, cred, Action::Created, None, None);
@@ -434,6 +441,7 @@ impl Ctx<'_> {
     fn stale_ca(
         &mut self,
         cred: &Credential,
+        spec: &CertSpec,
         crt_rel: &str,
         key: PrivateKey,
         cert: &[u8],
@@ -450,7 +458,7 @@ impl Ctx<'_> {
             );
             return Ok(());
         }
-        let mut spec = cred.spec.clone();
+        let mut spec = spec.clone();
         if let Ok(c) = Certificate::from_der(cert) {
             spec.subject = c.subject;
         }
@@ -475,10 +483,11 @@ impl Ctx<'_> {
     fn self_sign(
         &mut self,
         cred: &Credential,
+        spec: &CertSpec,
         crt_rel: &str,
         key: PrivateKey,
     ) -> Result<Option<Vec<u8>>> {
-        let cert = pki::self_signed(&cred.spec, &key)?;
+        let cert = pki::self_signed(spec, &key)?;
         self.write(crt_rel, cert.pem().into_bytes(), false, false)?;
         let path = join(&self.opts.dir, crt_rel);
         let issuer = Issuer::new(&path, cert.der.clone(), key, &path)?;
@@ -489,10 +498,10 @@ impl Ctx<'_> {
     fn keypair(
         &mut self,
         cred: &Credential,
+        prefix: &str,
         found: Found,
         new_key: Option<PrivateKey>,
     ) -> Result<()> {
-        let prefix = cred.file.as_deref().unwrap_or(&cred.name);
         let (key_rel, pub_rel) = (format!("{prefix}.key"), format!("{prefix}.pub"));
         let (key, key_action) = match (found.key, new_key) {
             (Some(k), _) => (Some(k), Action::Kept),
@@ -531,12 +540,17 @@ impl Ctx<'_> {
         Ok(())
     }
 
-    fn leaf(&mut self, cred: &Credential, found: Found, new_key: Option<PrivateKey>) -> Result<()> {
-        let ca_name = cred.ca.clone().unwrap_or_default();
-        let main_rel = match (&cred.file, &cred.kubeconfig) {
-            (Some(p), _) => format!("{p}.crt"),
-            (None, Some(k)) => k.clone(),
-            (None, None) => cred.name.clone(),
+    fn leaf(
+        &mut self,
+        cred: &Credential,
+        leaf: &CertCredential,
+        found: Found,
+        new_key: Option<PrivateKey>,
+    ) -> Result<()> {
+        let ca_name = leaf.ca.clone();
+        let main_rel = match &leaf.output {
+            Output::File(p) | Output::Both { file: p, .. } => format!("{p}.crt"),
+            Output::Kubeconfig(k) => k.clone(),
         };
         let Some(issuer) = self.issuers.get(&ca_name) else {
             let note = format!("its CA {ca_name:?} is not usable (see above)");
@@ -551,7 +565,7 @@ impl Ctx<'_> {
         };
         // Decide the key and whether a new certificate is needed.
         let (key, key_action, cert_action, mut cert, note) = match (found.key, found.cert) {
-            (Some(key), Some(cert)) => match misfit(cred, &key, &cert, issuer, self.now) {
+            (Some(key), Some(cert)) => match misfit(leaf, &key, &cert, issuer, self.now) {
                 None => (Some(key), Action::Kept, Action::Kept, Some(cert), None),
                 Some(why) if self.opts.force => {
                     (Some(key), Action::Kept, Action::Reissued, None, Some(why))
@@ -575,9 +589,9 @@ impl Ctx<'_> {
             && !self.opts.dry_run
             && let Some(k) = &key
         {
-            cert = Some(issuer.sign(&cred.spec, &k.public_key_der()?)?.der);
+            cert = Some(issuer.sign(&leaf.spec, &k.public_key_der()?)?.der);
         }
-        let Some(kc) = &cred.kubeconfig else {
+        let Some(kc) = leaf.output.kubeconfig() else {
             return self.leaf_files(
                 cred,
                 key.as_ref(),
@@ -587,7 +601,7 @@ impl Ctx<'_> {
                 note,
             );
         };
-        if cred.file.is_some() {
+        if leaf.output.file().is_some() {
             self.leaf_files(
                 cred,
                 key.as_ref(),
@@ -597,14 +611,14 @@ impl Ctx<'_> {
                 note,
             )?;
             let (action, why) =
-                self.kubeconfig(cred, kc, key.as_ref(), cert.as_deref(), cert_action)?;
-            self.row(kc.clone(), cred, action, cert.as_deref(), why);
+                self.kubeconfig(cred, leaf, kc, key.as_ref(), cert.as_deref(), cert_action)?;
+            self.row(kc.to_string(), cred, action, cert.as_deref(), why);
         } else if cert_action.is_problem() {
-            self.row(kc.clone(), cred, cert_action, cert.as_deref(), note);
+            self.row(kc.to_string(), cred, cert_action, cert.as_deref(), note);
         } else {
             let (action, why) =
-                self.kubeconfig(cred, kc, key.as_ref(), cert.as_deref(), cert_action)?;
-            self.row(kc.clone(), cred, action, cert.as_deref(), why.or(note));
+                self.kubeconfig(cred, leaf, kc, key.as_ref(), cert.as_deref(), cert_action)?;
+            self.row(kc.to_string(), cred, action, cert.as_deref(), why.or(note));
         }
         Ok(())
     }
@@ -619,7 +633,7 @@ impl Ctx<'_> {
         cert_action: Action,
         note: Option<String>,
     ) -> Result<()> {
-        let prefix = cred.file.as_deref().unwrap_or(&cred.name);
+        let prefix = cred.file().unwrap_or(&cred.name);
         let (key_rel, crt_rel) = (format!("{prefix}.key"), format!("{prefix}.crt"));
         if key_action == Action::Created
             && let Some(k) = key
@@ -647,6 +661,7 @@ impl Ctx<'_> {
     fn kubeconfig(
         &self,
         cred: &Credential,
+        leaf: &CertCredential,
         kc: &str,
         key: Option<&PrivateKey>,
         cert: Option<&[u8]>,
@@ -675,16 +690,16 @@ impl Ctx<'_> {
         };
         let issuer = self
             .issuers
-            .get(cred.ca.as_deref().unwrap_or_default())
+            .get(&leaf.ca)
             .ok_or_else(|| Error::Usage(format!("{}: no CA", cred.name)))?;
         let ca_pem = crate::pem::encode("CERTIFICATE", issuer.cert_der());
         let cert_pem = crate::pem::encode("CERTIFICATE", cert);
         let key_pem = pem_of(key)?;
         let spec = kubeconfigs::Spec {
             cluster: &self.opts.cluster,
-            server: &cred.server,
+            server: &leaf.server,
             ca_pem: &ca_pem,
-            user: &cred.spec.subject.common_name,
+            user: &leaf.spec.subject.common_name,
             cert_pem: &cert_pem,
             key_pem: &key_pem,
         };
@@ -702,7 +717,7 @@ impl Ctx<'_> {
             let text = kubeconfigs::render(&spec)?;
             fsio::write_atomic(&path, text.as_bytes(), fsio::SECRET, existing.is_some())?;
         }
-        let action = if action == Action::Created && cred.file.is_none() {
+        let action = if action == Action::Created && leaf.output.file().is_none() {
             cert_action
         } else {
             action
@@ -720,16 +735,15 @@ fn pem_of(key: &PrivateKey) -> Result<Vec<u8>> {
 
 /// Why an existing certificate no longer fits its plan entry, or `None` if it does.
 fn misfit(
-    cred: &Credential,
+    leaf: &CertCredential,
     key: &PrivateKey,
     cert: &[u8],
     issuer: &Issuer,
     now: Timestamp,
 ) -> Option<String> {
-    let ca = cred.ca.as_deref().unwrap_or("");
     fit::misfit(
-        &cred.spec,
-        ca,
+        &leaf.spec,
+        &leaf.ca,
         key,
         cert,
         issuer.cert_der(),
