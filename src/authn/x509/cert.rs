@@ -71,6 +71,49 @@ pub(super) struct Cert {
     pub(super) uids: Vec<Option<String>>,
 }
 
+impl NameConstraints {
+    /// The subtrees Go's `parseNameConstraintsExtension` (parser.go) reads: DNS, IP (with
+    /// mask), e-mail and URI. The flag is false when a subtree of another form is present:
+    /// Go then leaves the extension unhandled, which matters when it is critical.
+    fn read(nc: &x509_parser::extensions::NameConstraints<'_>) -> (NameConstraints, bool) {
+        let mut out = NameConstraints::default();
+        let mut understood = true;
+        for (subtrees, permitted) in [
+            (&nc.permitted_subtrees, true),
+            (&nc.excluded_subtrees, false),
+        ] {
+            for st in subtrees.iter().flatten() {
+                let (dns, ip, email, uri) = if permitted {
+                    (
+                        &mut out.permitted_dns,
+                        &mut out.permitted_ip,
+                        &mut out.permitted_email,
+                        &mut out.permitted_uri,
+                    )
+                } else {
+                    (
+                        &mut out.excluded_dns,
+                        &mut out.excluded_ip,
+                        &mut out.excluded_email,
+                        &mut out.excluded_uri,
+                    )
+                };
+                match &st.base {
+                    GeneralName::DNSName(d) => dns.push(d.to_string()),
+                    GeneralName::IPAddress(b) if b.len() == 8 || b.len() == 32 => {
+                        let (addr, mask) = b.split_at(b.len() / 2);
+                        ip.push((addr.to_vec(), mask.to_vec()));
+                    }
+                    GeneralName::RFC822Name(m) => email.push(m.to_string()),
+                    GeneralName::URI(u) => uri.push(u.to_string()),
+                    _ => understood = false,
+                }
+            }
+        }
+        (out, understood)
+    }
+}
+
 /// The extensions Go's `processExtensions` parses (parser.go).
 const GO_PARSED_EXTENSIONS: [&str; 13] = [
     "2.5.29.15",
@@ -217,47 +260,8 @@ impl Cert {
                     unhandled = understood == 0;
                 }
                 ParsedExtension::NameConstraints(nc) => {
-                    let mut out = NameConstraints::default();
-                    let mut read = |subtrees: &Option<Vec<_>>, permitted: bool| {
-                        for st in subtrees.iter().flatten() {
-                            let st: &x509_parser::extensions::GeneralSubtree<'_> = st;
-                            match &st.base {
-                                GeneralName::DNSName(d) => {
-                                    if permitted {
-                                        out.permitted_dns.push(d.to_string())
-                                    } else {
-                                        out.excluded_dns.push(d.to_string())
-                                    }
-                                }
-                                GeneralName::IPAddress(b) if b.len() == 8 || b.len() == 32 => {
-                                    let (ip, mask) = b.split_at(b.len() / 2);
-                                    let v = (ip.to_vec(), mask.to_vec());
-                                    if permitted {
-                                        out.permitted_ip.push(v)
-                                    } else {
-                                        out.excluded_ip.push(v)
-                                    }
-                                }
-                                GeneralName::RFC822Name(m) => {
-                                    if permitted {
-                                        out.permitted_email.push(m.to_string())
-                                    } else {
-                                        out.excluded_email.push(m.to_string())
-                                    }
-                                }
-                                GeneralName::URI(u) => {
-                                    if permitted {
-                                        out.permitted_uri.push(u.to_string())
-                                    } else {
-                                        out.excluded_uri.push(u.to_string())
-                                    }
-                                }
-                                _ => unhandled = true,
-                            }
-                        }
-                    };
-                    read(&nc.permitted_subtrees, true);
-                    read(&nc.excluded_subtrees, false);
+                    let (out, understood) = NameConstraints::read(nc);
+                    unhandled = !understood;
                     self.name_constraints = Some(out);
                 }
                 ParsedExtension::AuthorityKeyIdentifier(akid) => {
