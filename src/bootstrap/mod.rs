@@ -591,17 +591,8 @@ impl Ctx<'_> {
         {
             cert = Some(issuer.sign(&leaf.spec, &k.public_key_der()?)?.der);
         }
-        let Some(kc) = leaf.output.kubeconfig() else {
-            return self.leaf_files(
-                cred,
-                key.as_ref(),
-                cert.as_deref(),
-                key_action,
-                cert_action,
-                note,
-            );
-        };
-        if leaf.output.file().is_some() {
+        // Files, when the plan has them, carry the note; the kubeconfig row then has its own.
+        let note = if leaf.output.file().is_some() {
             self.leaf_files(
                 cred,
                 key.as_ref(),
@@ -610,10 +601,14 @@ impl Ctx<'_> {
                 cert_action,
                 note,
             )?;
-            let (action, why) =
-                self.kubeconfig(cred, leaf, kc, key.as_ref(), cert.as_deref(), cert_action)?;
-            self.row(kc.to_string(), cred, action, cert.as_deref(), why);
-        } else if cert_action.is_problem() {
+            None
+        } else {
+            note
+        };
+        let Some(kc) = leaf.output.kubeconfig() else {
+            return Ok(());
+        };
+        if leaf.output.file().is_none() && cert_action.is_problem() {
             self.row(kc.to_string(), cred, cert_action, cert.as_deref(), note);
         } else {
             let (action, why) =
