@@ -379,47 +379,14 @@ impl Reader {
             let Some((cert_pem, cert_path)) = cert else {
                 continue;
             };
-            let source = match &cert_path {
-                Some(p) => p.display().to_string(),
-                None => format!("{} (user {:?})", path.display(), user.name),
+            let Some((der, facts)) =
+                self.user_cert(path, user, &row_name, &file, &cert_pem, &cert_path)
+            else {
+                continue;
             };
-            let der = match pki::read_certificates(Path::new(&source), &cert_pem) {
-                Ok(mut c) => c.remove(0),
-                Err(e) => {
-                    self.problem(row_name, file.clone(), e.to_string(), true);
-                    continue;
-                }
-            };
-            let facts = match Certificate::from_der(&der) {
-                Ok(f) => f,
-                Err(p) => {
-                    self.problem(row_name, file.clone(), format!("{source}: {p}"), true);
-                    continue;
-                }
-            };
-            let key = match key {
-                Some((pem, key_path)) => {
-                    let ksource = match &key_path {
-                        Some(p) => p.display().to_string(),
-                        None => {
-                            format!("{} (user {:?} client-key-data)", path.display(), user.name)
-                        }
-                    };
-                    if let Some(p) = &key_path
-                        && let Some(why) = loose_mode(p, &p.display().to_string())
-                    {
-                        self.problem(row_name.clone(), file.clone(), why, false);
-                    }
-                    match PrivateKey::from_pem(&ksource, &pem) {
-                        Ok(k) => Some(k),
-                        Err(e) => {
-                            self.problem(row_name.clone(), file.clone(), e.to_string(), true);
-                            None
-                        }
-                    }
-                }
-                None => None,
-            };
+            let key = key.and_then(|(pem, key_path)| {
+                self.user_key(path, user, &row_name, &file, &pem, &key_path)
+            });
             let ca = self.cluster_ca(&kc, user, &row_name, &file);
             let location = match cert_path {
                 None => Location::Kubeconfig {
@@ -456,6 +423,65 @@ impl Reader {
                 unreadable: false,
                 problems: vec![],
             });
+        }
+    }
+
+    /// A kubeconfig user's certificate, decoded; a problem row when it cannot be.
+    fn user_cert(
+        &mut self,
+        path: &Path,
+        user: &NamedUser,
+        row_name: &str,
+        file: &str,
+        cert_pem: &[u8],
+        cert_path: &Option<PathBuf>,
+    ) -> Option<(Vec<u8>, Certificate)> {
+        let source = match cert_path {
+            Some(p) => p.display().to_string(),
+            None => format!("{} (user {:?})", path.display(), user.name),
+        };
+        let der = match pki::read_certificates(Path::new(&source), cert_pem) {
+            Ok(mut c) => c.remove(0),
+            Err(e) => {
+                self.problem(row_name.into(), file.into(), e.to_string(), true);
+                return None;
+            }
+        };
+        match Certificate::from_der(&der) {
+            Ok(f) => Some((der, f)),
+            Err(p) => {
+                self.problem(row_name.into(), file.into(), format!("{source}: {p}"), true);
+                None
+            }
+        }
+    }
+
+    /// A kubeconfig user's private key, read; a problem row when it cannot be, and one
+    /// when the file it names is readable by others.
+    fn user_key(
+        &mut self,
+        path: &Path,
+        user: &NamedUser,
+        row_name: &str,
+        file: &str,
+        pem: &[u8],
+        key_path: &Option<PathBuf>,
+    ) -> Option<PrivateKey> {
+        let ksource = match key_path {
+            Some(p) => p.display().to_string(),
+            None => format!("{} (user {:?} client-key-data)", path.display(), user.name),
+        };
+        if let Some(p) = key_path
+            && let Some(why) = loose_mode(p, &p.display().to_string())
+        {
+            self.problem(row_name.into(), file.into(), why, false);
+        }
+        match PrivateKey::from_pem(&ksource, pem) {
+            Ok(k) => Some(k),
+            Err(e) => {
+                self.problem(row_name.into(), file.into(), e.to_string(), true);
+                None
+            }
         }
     }
 
