@@ -1,6 +1,7 @@
 //! `kcred bootstrap`: apply a [`Plan`](crate::plan::Plan) to a directory, idempotently.
 //!
-//! The rules (issue 7, kubeadm's `createKubeConfigFileIfNotExists` habit):
+//! The rules (kubeadm's `createKubeConfigFileIfNotExists` habit, so that a re-run, or a run
+//! after a crash, converges instead of destroying what exists):
 //! - an existing key is never changed;
 //! - an existing certificate that still fits the plan (within its validity period, subject,
 //!   SANs, usage, signed by its CA, matching its key) is kept; a missing one is issued, with the existing key if there is one;
@@ -19,9 +20,10 @@
 pub mod fit;
 mod keygen;
 pub mod kubeconfigs;
+mod survey;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -31,6 +33,8 @@ use crate::fsio;
 use crate::keys::{KeyType, PrivateKey};
 use crate::pki::{self, CertSpec, Certificate, Issuer};
 use crate::plan::{CaCredential, CertCredential, Credential, Kind, Makes, Output};
+
+use survey::{Found, join, read_if_exists, survey};
 
 /// How to apply a plan.
 #[derive(Clone, Debug)]
@@ -160,12 +164,6 @@ impl Report {
     }
 }
 
-/// A key and certificate found on disk (or embedded in a kubeconfig).
-struct Found {
-    key: Option<PrivateKey>,
-    cert: Option<Vec<u8>>,
-}
-
 /// Apply `creds` (an expanded plan) under `opts.dir`. `progress(done, total)` is called as
 /// keys are generated.
 pub fn apply(
@@ -246,86 +244,6 @@ fn wants_new_key(cred: &Credential, found: &Found, opts: &Options) -> bool {
         Kind::Keypair => true,
         // A leaf certificate without its key is re-keyed only with --force.
         Kind::Cert => found.cert.is_none() || opts.force,
-    }
-}
-
-fn join(dir: &Path, rel: &str) -> PathBuf {
-    dir.join(rel)
-}
-
-fn read_if_exists(path: &Path) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>> {
-    match std::fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => Err(Error::Symlink {
-            path: path.display().to_string(),
-        }),
-        Ok(_) => fsio::read(path).map(Some),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::io(path, e)),
-    }
-}
-
-/// Read what exists of `cred`. Anything that exists but cannot be read (empty, corrupt, not
-/// a key, not a kubeconfig with an embedded credential) is an error naming the file: the run
-/// stops before anything is written, since kcred never replaces what it cannot read.
-fn survey(dir: &Path, cred: &Credential) -> Result<Found> {
-    let mut found = Found {
-        key: None,
-        cert: None,
-    };
-    if let Some(prefix) = cred.file() {
-        let key_path = join(dir, &format!("{prefix}.key"));
-        if let Some(bytes) = read_if_exists(&key_path)? {
-            let k = PrivateKey::from_pem(&key_path.display().to_string(), &bytes);
-            found.key =
-                Some(k.map_err(|e| with_hint(e, "kcred never replaces a key: move it away"))?);
-        }
-        if cred.kind() != Kind::Keypair {
-            let crt_path = join(dir, &format!("{prefix}.crt"));
-            if let Some(bytes) = read_if_exists(&crt_path)? {
-                found.cert = Some(pki::read_certificates(&crt_path, &bytes)?.remove(0));
-            }
-        } else {
-            let pub_path = join(dir, &format!("{prefix}.pub"));
-            if let Some(bytes) = read_if_exists(&pub_path)? {
-                crate::token::keys::parse_verification_keys(
-                    &pub_path.display().to_string(),
-                    &bytes,
-                )
-                .map_err(|e| with_hint(e, "move it away to have it rewritten"))?;
-            }
-        }
-    } else if let Some(kc) = cred.kubeconfig() {
-        let path = join(dir, kc);
-        if let Some(bytes) = read_if_exists(&path)? {
-            let (key, cert) = kubeconfigs::embedded_credential(&path, &bytes)?;
-            found.key = Some(key);
-            found.cert = Some(cert);
-        }
-    }
-    if let (Some(prefix), Some(kc)) = (cred.file(), cred.kubeconfig()) {
-        // The files are the source of truth, but a kubeconfig that exists must be readable
-        // before anything is written next to it.
-        let path = join(dir, kc);
-        if let Some(bytes) = read_if_exists(&path)? {
-            kubeconfigs::embedded_credential(&path, &bytes).map_err(|e| {
-                with_hint(
-                    e,
-                    &format!("the kubeconfig of {prefix}.crt: move it away to have it rewritten"),
-                )
-            })?;
-        }
-    }
-    Ok(found)
-}
-
-/// `e` with a hint on what to do appended to its problem.
-fn with_hint(e: Error, hint: &str) -> Error {
-    match e {
-        Error::Input { path, problem } => Error::Input {
-            path,
-            problem: format!("{problem}; {hint}"),
-        },
-        other => other,
     }
 }
 
