@@ -43,6 +43,7 @@ pub mod pem;
 pub mod pkcs11;
 pub mod pki;
 pub mod plan;
+pub mod renew;
 pub mod token;
 pub mod whoami;
 pub mod yaml;

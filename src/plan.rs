@@ -105,7 +105,7 @@ pub struct CaEntry {
 
 /// Where a leaf certificate goes: files, a kubeconfig (its own key and certificate
 /// embedded), or both.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Output {
     /// `PREFIX.crt` and `PREFIX.key`.
     File(String),
@@ -356,23 +356,87 @@ pub struct Params {
     pub cluster: String,
 }
 
-/// A credential with every placeholder expanded.
+/// A credential with every placeholder expanded, typed by what it makes as [`Entry`] is:
+/// a key pair has no certificate spec, a CA no signing CA, a leaf always an output.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Credential {
     /// Name for reports.
     pub name: String,
-    /// CA, leaf or key pair.
-    pub kind: Kind,
-    /// Signing CA's name.
-    pub ca: Option<String>,
-    /// File prefix, relative to the output directory.
-    pub file: Option<String>,
-    /// Kubeconfig path, relative to the output directory.
-    pub kubeconfig: Option<String>,
+    /// What it makes.
+    pub makes: Makes,
+}
+
+/// What an expanded [`Credential`] makes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Makes {
+    /// A self-signed CA.
+    Ca(CaCredential),
+    /// A leaf certificate.
+    Cert(CertCredential),
+    /// A bare key pair: `FILE.key` and `FILE.pub`.
+    Keypair {
+        /// File prefix, relative to the output directory.
+        file: String,
+    },
+}
+
+/// An expanded CA row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CaCredential {
+    /// File prefix of `FILE.crt` and `FILE.key`, relative to the output directory.
+    pub file: String,
+    /// What the certificate says.
+    pub spec: CertSpec,
+}
+
+/// An expanded leaf row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CertCredential {
+    /// The signing CA's name.
+    pub ca: String,
+    /// Files, kubeconfig or both, relative to the output directory.
+    pub output: Output,
     /// The kubeconfig's server URL.
     pub server: String,
-    /// What the certificate says (unused for key pairs).
+    /// What the certificate says.
     pub spec: CertSpec,
+}
+
+impl Credential {
+    /// What it makes, untyped.
+    pub fn kind(&self) -> Kind {
+        match self.makes {
+            Makes::Ca(_) => Kind::Ca,
+            Makes::Cert(_) => Kind::Cert,
+            Makes::Keypair { .. } => Kind::Keypair,
+        }
+    }
+
+    /// The file prefix, if files are written.
+    pub fn file(&self) -> Option<&str> {
+        match &self.makes {
+            Makes::Ca(c) => Some(&c.file),
+            Makes::Cert(c) => c.output.file(),
+            Makes::Keypair { file } => Some(file),
+        }
+    }
+
+    /// The kubeconfig path, if one is written.
+    pub fn kubeconfig(&self) -> Option<&str> {
+        match &self.makes {
+            Makes::Cert(c) => c.output.kubeconfig(),
+            Makes::Ca(_) | Makes::Keypair { .. } => None,
+        }
+    }
+
+    /// What its certificate says; `None` for a key pair.
+    pub fn spec(&self) -> Option<&CertSpec> {
+        match &self.makes {
+            Makes::Ca(c) => Some(&c.spec),
+            Makes::Cert(c) => Some(&c.spec),
+            Makes::Keypair { .. } => None,
+        }
+    }
 }
 
 impl Plan {
@@ -496,34 +560,29 @@ fn expand_entry(e: &Entry, p: &Params, node: &str) -> Result<Credential> {
             .next()
             .unwrap_or_default()
     };
-    let (spec, server) = match e {
-        Entry::Ca(ca) => (expand_spec(&ca.name, &ca.cert, None, p, node)?, None),
-        Entry::Cert(c) => (
-            expand_spec(&c.name, &c.cert, Some(c.usage), p, node)?,
-            c.server.as_deref(),
-        ),
-        // A key pair has no certificate: its spec is never read.
-        Entry::Keypair(_) => (
-            CertSpec {
-                subject: Subject {
-                    common_name: String::new(),
-                    organizations: vec![],
+    let makes = match e {
+        Entry::Ca(ca) => Makes::Ca(CaCredential {
+            file: one(&ca.file),
+            spec: expand_spec(&ca.name, &ca.cert, None, p, node)?,
+        }),
+        Entry::Cert(c) => Makes::Cert(CertCredential {
+            ca: c.ca.clone(),
+            output: match &c.output {
+                Output::File(f) => Output::File(one(f)),
+                Output::Kubeconfig(k) => Output::Kubeconfig(one(k)),
+                Output::Both { file, kubeconfig } => Output::Both {
+                    file: one(file),
+                    kubeconfig: one(kubeconfig),
                 },
-                usage: Some(Usage::default()),
-                sans: vec![],
-                validity: LEAF_VALIDITY,
             },
-            None,
-        ),
+            server: one(c.server.as_deref().unwrap_or("https://{endpoint}")),
+            spec: expand_spec(&c.name, &c.cert, Some(c.usage), p, node)?,
+        }),
+        Entry::Keypair(k) => Makes::Keypair { file: one(&k.file) },
     };
     Ok(Credential {
         name: one(e.name()),
-        kind: e.kind(),
-        ca: e.ca().map(str::to_string),
-        file: e.file().map(one),
-        kubeconfig: e.kubeconfig().map(one),
-        server: one(server.unwrap_or("https://{endpoint}")),
-        spec,
+        makes,
     })
 }
 
@@ -703,7 +762,13 @@ mod tests {
             assert!(names.contains(&want), "missing {want}");
         }
         let apiserver = creds.iter().find(|c| c.name == "apiserver").unwrap();
-        let sans: Vec<String> = apiserver.spec.sans.iter().map(|s| s.to_string()).collect();
+        let sans: Vec<String> = apiserver
+            .spec()
+            .unwrap()
+            .sans
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         assert_eq!(
             sans,
             [
@@ -716,14 +781,14 @@ mod tests {
             ]
         );
         let etcd = creds.iter().find(|c| c.name == "etcd-server").unwrap();
-        assert_eq!(etcd.spec.subject.common_name, "cp-1");
+        assert_eq!(etcd.spec().unwrap().subject.common_name, "cp-1");
         let kubelet = creds.iter().find(|c| c.name == "kubelet.conf/w-1").unwrap();
-        assert_eq!(
-            kubelet.kubeconfig.as_deref(),
-            Some("nodes/w-1/kubelet.conf")
-        );
-        assert_eq!(kubelet.spec.subject.organizations, ["system:nodes"]);
-        assert_eq!(kubelet.server, "https://cp-1:6443");
+        assert_eq!(kubelet.kubeconfig(), Some("nodes/w-1/kubelet.conf"));
+        let Makes::Cert(leaf) = &kubelet.makes else {
+            panic!("kubelet.conf is not a leaf")
+        };
+        assert_eq!(leaf.spec.subject.organizations, ["system:nodes"]);
+        assert_eq!(leaf.server, "https://cp-1:6443");
     }
 
     #[test]
@@ -793,8 +858,9 @@ mod tests {
         assert_eq!(leaf.output.kubeconfig(), Some("a.conf"));
         let creds = plan.expand(&params(&["n1", "n2"])).unwrap();
         assert_eq!(creds.len(), 4);
-        assert_eq!(creds[0].spec.usage, None);
-        assert_eq!(creds[3].kubeconfig.as_deref(), Some("a.conf"));
+        assert_eq!(creds[0].spec().unwrap().usage, None);
+        assert_eq!(creds[1].spec(), None);
+        assert_eq!(creds[3].kubeconfig(), Some("a.conf"));
     }
 
     #[test]

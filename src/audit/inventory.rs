@@ -17,7 +17,7 @@ use super::{Found, Inventory, Location, layout};
 use crate::error::{Error, Result};
 use crate::keys::PrivateKey;
 use crate::kubeconfig::{Kubeconfig, NamedUser};
-use crate::pki::{self, CertFacts};
+use crate::pki::{self, Certificate};
 
 /// A row about a file rather than a certificate: unreadable, missing, a loose mode, or a file
 /// (a key pair, a token kubeconfig) that holds no certificate.
@@ -106,7 +106,7 @@ fn is_kubeconfig(path: &Path) -> bool {
     if ext(path) != "conf" {
         return false;
     }
-    let Ok(bytes) = crate::fsio::read(path) else {
+    let Ok(bytes) = crate::fsio::read::read(path) else {
         return false;
     };
     let Ok(text) = std::str::from_utf8(&bytes) else {
@@ -199,7 +199,7 @@ impl Reader {
     }
 
     fn read(&mut self, path: &Path, name: &str, file: &str) -> Option<zeroize::Zeroizing<Vec<u8>>> {
-        match crate::fsio::read(path) {
+        match crate::fsio::read::read(path) {
             Ok(b) => Some(b),
             Err(e) => {
                 self.problem(name.into(), file.into(), e.to_string(), true);
@@ -230,7 +230,7 @@ impl Reader {
                 return;
             }
         };
-        let facts = match CertFacts::from_der(&der) {
+        let facts = match Certificate::from_der(&der) {
             Ok(f) => f,
             Err(p) => return self.problem(name, file, format!("{}: {p}", path.display()), true),
         };
@@ -278,7 +278,7 @@ impl Reader {
         let file = self.rel(path);
         let mut problems = Vec::new();
         let mut unreadable = false;
-        let key = match crate::fsio::read(path)
+        let key = match crate::fsio::read::read(path)
             .and_then(|b| PrivateKey::from_pem(&path.display().to_string(), &b))
         {
             Ok(k) => Some(k),
@@ -292,7 +292,7 @@ impl Reader {
         let pub_path = path.with_extension("pub");
         if pub_path.is_file() {
             let shown = self.rel(&pub_path);
-            let have = crate::fsio::read(&pub_path).and_then(|b| {
+            let have = crate::fsio::read::read(&pub_path).and_then(|b| {
                 crate::token::keys::parse_verification_keys(&pub_path.display().to_string(), &b)
             });
             match (have, &key) {
@@ -326,7 +326,7 @@ impl Reader {
     fn bare_pub(&mut self, path: &Path) {
         let name = self.stem_name(path);
         let file = self.rel(path);
-        if let Err(e) = crate::fsio::read(path).and_then(|b| {
+        if let Err(e) = crate::fsio::read::read(path).and_then(|b| {
             crate::token::keys::parse_verification_keys(&path.display().to_string(), &b)
         }) {
             self.problem(name, file, e.to_string(), true);
@@ -379,47 +379,14 @@ impl Reader {
             let Some((cert_pem, cert_path)) = cert else {
                 continue;
             };
-            let source = match &cert_path {
-                Some(p) => p.display().to_string(),
-                None => format!("{} (user {:?})", path.display(), user.name),
+            let Some((der, facts)) =
+                self.user_cert(path, user, &row_name, &file, &cert_pem, &cert_path)
+            else {
+                continue;
             };
-            let der = match pki::read_certificates(Path::new(&source), &cert_pem) {
-                Ok(mut c) => c.remove(0),
-                Err(e) => {
-                    self.problem(row_name, file.clone(), e.to_string(), true);
-                    continue;
-                }
-            };
-            let facts = match CertFacts::from_der(&der) {
-                Ok(f) => f,
-                Err(p) => {
-                    self.problem(row_name, file.clone(), format!("{source}: {p}"), true);
-                    continue;
-                }
-            };
-            let key = match key {
-                Some((pem, key_path)) => {
-                    let ksource = match &key_path {
-                        Some(p) => p.display().to_string(),
-                        None => {
-                            format!("{} (user {:?} client-key-data)", path.display(), user.name)
-                        }
-                    };
-                    if let Some(p) = &key_path
-                        && let Some(why) = loose_mode(p, &p.display().to_string())
-                    {
-                        self.problem(row_name.clone(), file.clone(), why, false);
-                    }
-                    match PrivateKey::from_pem(&ksource, &pem) {
-                        Ok(k) => Some(k),
-                        Err(e) => {
-                            self.problem(row_name.clone(), file.clone(), e.to_string(), true);
-                            None
-                        }
-                    }
-                }
-                None => None,
-            };
+            let key = key.and_then(|(pem, key_path)| {
+                self.user_key(path, user, &row_name, &file, &pem, &key_path)
+            });
             let ca = self.cluster_ca(&kc, user, &row_name, &file);
             let location = match cert_path {
                 None => Location::Kubeconfig {
@@ -459,6 +426,65 @@ impl Reader {
         }
     }
 
+    /// A kubeconfig user's certificate, decoded; a problem row when it cannot be.
+    fn user_cert(
+        &mut self,
+        path: &Path,
+        user: &NamedUser,
+        row_name: &str,
+        file: &str,
+        cert_pem: &[u8],
+        cert_path: &Option<PathBuf>,
+    ) -> Option<(Vec<u8>, Certificate)> {
+        let source = match cert_path {
+            Some(p) => p.display().to_string(),
+            None => format!("{} (user {:?})", path.display(), user.name),
+        };
+        let der = match pki::read_certificates(Path::new(&source), cert_pem) {
+            Ok(mut c) => c.remove(0),
+            Err(e) => {
+                self.problem(row_name.into(), file.into(), e.to_string(), true);
+                return None;
+            }
+        };
+        match Certificate::from_der(&der) {
+            Ok(f) => Some((der, f)),
+            Err(p) => {
+                self.problem(row_name.into(), file.into(), format!("{source}: {p}"), true);
+                None
+            }
+        }
+    }
+
+    /// A kubeconfig user's private key, read; a problem row when it cannot be, and one
+    /// when the file it names is readable by others.
+    fn user_key(
+        &mut self,
+        path: &Path,
+        user: &NamedUser,
+        row_name: &str,
+        file: &str,
+        pem: &[u8],
+        key_path: &Option<PathBuf>,
+    ) -> Option<PrivateKey> {
+        let ksource = match key_path {
+            Some(p) => p.display().to_string(),
+            None => format!("{} (user {:?} client-key-data)", path.display(), user.name),
+        };
+        if let Some(p) = key_path
+            && let Some(why) = loose_mode(p, &p.display().to_string())
+        {
+            self.problem(row_name.into(), file.into(), why, false);
+        }
+        match PrivateKey::from_pem(&ksource, pem) {
+            Ok(k) => Some(k),
+            Err(e) => {
+                self.problem(row_name.into(), file.into(), e.to_string(), true);
+                None
+            }
+        }
+    }
+
     /// The PEM of a user's `client-certificate` or `client-key`: embedded (`-data`) or the file
     /// it names, with that file's path. `Err` after recording a row when the file cannot be read.
     fn user_file(
@@ -485,7 +511,7 @@ impl Reader {
             self.problem(row.into(), file.into(), why, true);
             return Err(());
         }
-        match crate::fsio::read(&p) {
+        match crate::fsio::read::read(&p) {
             Ok(b) => Ok(Some((b, Some(p)))),
             Err(e) => {
                 self.problem(row.into(), file.into(), e.to_string(), true);
@@ -523,7 +549,7 @@ impl Reader {
             self.problem(row.into(), file.into(), why, true);
             return None;
         }
-        match crate::fsio::read(&p) {
+        match crate::fsio::read::read(&p) {
             Ok(b) => Some(b.to_vec()),
             Err(e) => {
                 self.problem(row.into(), file.into(), e.to_string(), true);

@@ -1,20 +1,21 @@
-//! `kcred check` and `kcred renew`: find every certificate in a PKI directory (kubeadm,
-//! hard-way or any kcred plan) — in `.crt`/`.pem` files and embedded in kubeconfigs — and
-//! audit or re-sign them. Nothing is passed over: a file that is unreadable, corrupt or
-//! missing, a kubeconfig naming files that are missing, and a secret readable by others are
-//! rows with problems (`inventory`, `layout`), and `renew` refuses to write around them.
+//! `kcred check`: find every certificate in a PKI directory (kubeadm, hard-way or any kcred
+//! plan) — in `.crt`/`.pem` files and embedded in kubeconfigs — and audit them. Nothing is
+//! passed over: a file that is unreadable, corrupt or missing, a kubeconfig naming files
+//! that are missing, and a secret readable by others are rows with problems (`inventory`,
+//! `layout`), and `crate::renew` (which reads this inventory) refuses to write around them.
+//! This module only reads: it imports `fsio::read`, never a writer.
 //!
 //! Names follow `kubeadm certs check-expiration` (`cmd/kubeadm/app/phases/certs/renewal`):
 //! under a kubeadm `pki/` directory a certificate is named by its path with `/` as `-`
 //! (`etcd/server` → `etcd-server`, `etcd/ca` → `etcd-ca`), a kubeconfig by its file name
 //! (`admin.conf`); elsewhere by its path without the extension.
 
+mod check;
 mod inventory;
 mod layout;
-mod renew;
 
+pub use check::check;
 pub use inventory::{FileRow, inventory};
-pub use renew::{Options as RenewOptions, RenewOutcome, Renewed, renew, renew_with};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -23,8 +24,7 @@ use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
 use crate::keys::PrivateKey;
-use crate::pki::{self, CertFacts, Usage};
-use crate::plan::{Entry, Plan};
+use crate::pki::{self, Certificate};
 
 /// Where a certificate lives.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -65,7 +65,7 @@ pub struct Found {
     /// The certificate, DER.
     pub der: Vec<u8>,
     /// What it says.
-    pub facts: CertFacts,
+    pub facts: Certificate,
     /// Its private key, if kcred could read one.
     pub key: Option<PrivateKey>,
     /// The kubeconfig cluster's CA data (PEM), for embedded certificates.
@@ -153,165 +153,6 @@ impl CheckReport {
     }
 }
 
-/// The usage the embedded plans expect of each file they write, to catch a certificate that
-/// cannot do its job (an API server certificate without serverAuth, say).
-fn planned_usages() -> BTreeMap<String, Usage> {
-    let mut out = BTreeMap::new();
-    for (layout, _) in crate::plan::EMBEDDED {
-        let Ok(plan) = Plan::embedded(layout) else {
-            continue;
-        };
-        for e in plan.credentials {
-            if let Entry::Cert(c) = &e
-                && !c.per_node
-                && let Some(f) = c.output.file()
-            {
-                out.insert(format!("{f}.crt"), c.usage);
-            }
-        }
-    }
-    out
-}
-
-/// Audit `inv`: expiry within `window`, key/certificate match, chain to a CA in the
-/// directory, usage for its role, kubeconfig CA data.
-pub fn check(inv: &Inventory, window: SignedDuration, now: Timestamp) -> CheckReport {
-    let usages = planned_usages();
-    let cluster_ca = inv.cluster_ca();
-    let pki_root = layout::is_kubeadm_pki(&inv.dir);
-    let mut certificates = Vec::new();
-    let mut cas = Vec::new();
-    for c in &inv.certs {
-        let mut problems = Vec::new();
-        let left = c.facts.not_after.duration_since(now);
-        if c.facts.not_after <= now {
-            problems.push(format!("expired at {}", c.facts.not_after));
-        } else if left <= window {
-            problems.push(format!("expires within {}", exact_duration(window)));
-        }
-        if c.facts.not_before > now {
-            problems.push(format!("not valid before {}", c.facts.not_before));
-        }
-        let (file, key_missing_ok) = match &c.location {
-            Location::File { cert, .. } => (rel(&inv.dir, cert), c.facts.is_ca),
-            Location::Kubeconfig { path, .. } => (rel(&inv.dir, path), false),
-            Location::Referenced { kubeconfig, .. } => (rel(&inv.dir, kubeconfig), false),
-        };
-        let key_exists = match &c.location {
-            Location::File { key, .. } => key.is_some(),
-            Location::Kubeconfig { .. } | Location::Referenced { .. } => c.key.is_some(),
-        };
-        match &c.key {
-            Some(k) if !k.matches_public_key(&c.facts.spki_der).unwrap_or(false) => {
-                problems.push("private key does not match the certificate".into());
-            }
-            None if !key_exists && !key_missing_ok => problems.push("private key missing".into()),
-            _ => {}
-        }
-        let mut ca_name = String::new();
-        if c.facts.is_ca {
-            if !pki::signed_by(&c.der, &c.der) && inv.issuer_of(c).is_none() {
-                problems
-                    .push("CA is neither self-signed nor signed by a CA in the directory".into());
-            }
-        } else {
-            match inv.issuer_of(c) {
-                Some(ca) => {
-                    ca_name = ca.name.clone();
-                    if ca.facts.not_after <= now {
-                        problems.push(format!("its CA {} has expired", ca.name));
-                    }
-                }
-                None => problems
-                    .push("chain does not verify: not signed by any CA in the directory".into()),
-            }
-            // A kubeadm `pki/` given directly names its files without the `pki/` prefix.
-            let planned = usages.get(&file).or_else(|| {
-                pki_root
-                    .then(|| usages.get(&format!("pki/{file}")))
-                    .flatten()
-            });
-            if let Some(u) = planned
-                && ((u.client() && !c.facts.allows_client_auth())
-                    || (u.server() && !allows_server(&c.facts)))
-            {
-                problems.push(format!("wrong usage for its role: needs {u}"));
-            }
-        }
-        if !matches!(c.location, Location::File { .. }) {
-            if !c.facts.allows_client_auth() {
-                problems.push("kubeconfig client certificate without clientAuth usage".into());
-            }
-            let want = cluster_ca.or_else(|| inv.issuer_of(c));
-            if let Some(ca) = want {
-                let have = c
-                    .kubeconfig_ca
-                    .as_ref()
-                    .and_then(|pem| pki::read_certificates(Path::new("<ca data>"), pem).ok())
-                    .unwrap_or_default();
-                if !have.contains(&ca.der) {
-                    problems.push(format!(
-                        "kubeconfig CA data is not the cluster CA ({})",
-                        ca.name
-                    ));
-                }
-            }
-        }
-        let row = CheckRow {
-            name: c.name.clone(),
-            file,
-            expiration_date: Some(c.facts.not_after),
-            residual_time: left.as_secs(),
-            missing: false,
-            ca_name,
-            externally_managed: c.facts.is_ca && !key_exists,
-            problems,
-        };
-        if c.facts.is_ca {
-            cas.push(row);
-        } else {
-            certificates.push(row);
-        }
-    }
-    // Rows about files join the row of the certificate they belong to, or stand alone.
-    let mut unreadable = BTreeMap::new();
-    for f in &inv.rows {
-        if f.unreadable {
-            unreadable
-                .entry(f.file.clone())
-                .or_insert_with(|| f.problems.first().cloned().unwrap_or_default());
-        }
-        if let Some(row) = certificates
-            .iter_mut()
-            .chain(cas.iter_mut())
-            .find(|r| r.name == f.name && r.file == f.file)
-        {
-            row.problems.extend(f.problems.iter().cloned());
-            continue;
-        }
-        let table = if f.is_ca { &mut cas } else { &mut certificates };
-        table.push(CheckRow {
-            name: f.name.clone(),
-            file: f.file.clone(),
-            expiration_date: None,
-            residual_time: 0,
-            missing: f.missing,
-            ca_name: String::new(),
-            externally_managed: false,
-            problems: f.problems.clone(),
-        });
-    }
-    certificates.sort_by(|a, b| a.name.cmp(&b.name).then(a.file.cmp(&b.file)));
-    cas.sort_by(|a, b| a.name.cmp(&b.name).then(a.file.cmp(&b.file)));
-    CheckReport {
-        kind: "CertificateExpirationInfo",
-        api_version: "output.kubeadm.k8s.io/v1alpha3",
-        certificates,
-        certificate_authorities: cas,
-        unreadable,
-    }
-}
-
 /// A span as the user would write it, exactly: the largest of `y` (365 d, kcred's year), `d`,
 /// `h`, `m`, `s` that divides it (`400d` stays `400d`, where apimachinery's
 /// `ShortHumanDuration` would round it to `1y`).
@@ -323,13 +164,6 @@ pub fn exact_duration(d: SignedDuration) -> String {
         }
     }
     format!("{secs}s")
-}
-
-fn allows_server(f: &CertFacts) -> bool {
-    f.extended_key_usage.is_empty()
-        || f.extended_key_usage
-            .iter()
-            .any(|e| e == "TLS Web Server Authentication" || e == "Any")
 }
 
 /// `path` relative to `dir`, for display.

@@ -159,9 +159,9 @@ pub fn authenticate(request: &Request, trust: &Trust, now: Timestamp) -> Outcome
                 }
                 match x509::authenticate_client_cert(chain, cas, now) {
                     Ok(identity) => {
-                        let expires = crate::pki::CertFacts::from_der(&chain[0])
+                        let expires = crate::pki::Certificate::from_der(&chain[0])
                             .ok()
-                            .map(|f| f.not_after);
+                            .map(|c| c.not_after);
                         return done(identity, Authenticator::X509, notes, expires);
                     }
                     Err(r) if r.kind == RejectionKind::EmptyCommonName => notes.push(

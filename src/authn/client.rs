@@ -67,7 +67,7 @@ fn prefixed(err: Error, prefix: &str) -> Error {
 /// handshake's question ([`super::tls_handshake`]), answered like every other.
 fn presented_chain(source: &Path, bytes: &[u8]) -> Result<Vec<Vec<u8>>> {
     if crate::pem::looks_like_pem(bytes) {
-        let ders: Vec<Vec<u8>> = crate::pem::parse_all(&crate::fsio::display(source), bytes)?
+        let ders: Vec<Vec<u8>> = crate::pem::parse_all(&crate::fsio::read::display(source), bytes)?
             .iter()
             .filter(|b| b.tag() == "CERTIFICATE")
             .map(|b| b.contents().to_vec())
@@ -95,11 +95,11 @@ fn non_empty_token(source: &str, token: String) -> Result<String> {
 }
 
 fn read_token_text(path: &Path) -> Result<String> {
-    let bytes = crate::fsio::read(path)?;
+    let bytes = crate::fsio::read::read(path)?;
     let source = if path == Path::new("-") {
         "<stdin>".to_string()
     } else {
-        crate::fsio::display(path)
+        crate::fsio::read::display(path)
     };
     String::from_utf8(bytes.to_vec())
         .map_err(|_| Error::input(source, "the token is not UTF-8 text"))
@@ -117,7 +117,7 @@ fn kubeconfig_token(user: &NamedUser) -> Result<Option<String>> {
             Ok(text) if !text.trim().is_empty() => return Ok(Some(text.trim().to_string())),
             Ok(_) if literal.is_empty() => {
                 return Err(Error::input(
-                    crate::fsio::display(&path),
+                    crate::fsio::read::display(&path),
                     "the token file is empty: client-go has no token to send",
                 ));
             }
@@ -136,7 +136,7 @@ impl ClientOptions {
                 Some(("<stdin>".to_string(), read_token_text(Path::new("-"))?))
             }
             (Some(t), _) => Some(("the --token value".to_string(), t.clone())),
-            (None, Some(path)) => Some((crate::fsio::display(path), read_token_text(path)?)),
+            (None, Some(path)) => Some((crate::fsio::read::display(path), read_token_text(path)?)),
             (None, None) => None,
         };
         // --token and --token-file accept a pasted "Bearer " prefix and surrounding whitespace.
@@ -149,7 +149,7 @@ impl ClientOptions {
         };
         if self.client_certificate.is_some() || explicit_token.is_some() {
             let client_chain = match &self.client_certificate {
-                Some(path) => Some(presented_chain(path, &crate::fsio::read(path)?)?),
+                Some(path) => Some(presented_chain(path, &crate::fsio::read::read(path)?)?),
                 None => None,
             };
             return Ok(Presented {
@@ -161,7 +161,7 @@ impl ClientOptions {
                 chain_source: self
                     .client_certificate
                     .as_deref()
-                    .map(crate::fsio::display)
+                    .map(crate::fsio::read::display)
                     .unwrap_or_default(),
                 ..Presented::default()
             });
@@ -184,11 +184,13 @@ impl ClientOptions {
             }
         };
         let kubeconfig_name = match &self.kubeconfig {
-            Some(p) => crate::fsio::display(p),
+            Some(p) => crate::fsio::read::display(p),
             None => std::env::var("KUBECONFIG")
                 .ok()
                 .filter(|v| !v.is_empty())
-                .or_else(|| crate::kubeconfig::default_path().map(|p| crate::fsio::display(&p)))
+                .or_else(|| {
+                    crate::kubeconfig::default_path().map(|p| crate::fsio::read::display(&p))
+                })
                 .unwrap_or_else(|| "the kubeconfig".into()),
         };
         let selected = kc

@@ -31,8 +31,8 @@ pub struct TokenFile {
 impl TokenFile {
     /// Read `path`.
     pub fn load(path: &Path) -> Result<TokenFile> {
-        let bytes = crate::fsio::read(path)?;
-        TokenFile::parse(&crate::fsio::display(path), &bytes)
+        let bytes = crate::fsio::read::read(path)?;
+        TokenFile::parse(&crate::fsio::read::display(path), &bytes)
     }
 
     /// Parse CSV bytes; `source` names it in errors.

@@ -36,7 +36,7 @@ pub struct Stats {
 /// Load one `--rbac` argument: a file, a directory, or `-` (stdin).
 pub fn load_path(policy: &mut Policy, path: &Path, stats: &mut Stats) -> Result<()> {
     if path == Path::new("-") {
-        let bytes = crate::fsio::read(path)?;
+        let bytes = crate::fsio::read::read(path)?;
         return load_bytes(policy, &bytes, "<stdin>", stats);
     }
     let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
@@ -50,12 +50,12 @@ pub fn load_path(policy: &mut Policy, path: &Path, stats: &mut Stats) -> Result<
             ));
         }
         for f in files {
-            let bytes = crate::fsio::read(&f)?;
+            let bytes = crate::fsio::read::read(&f)?;
             load_bytes(policy, &bytes, &f.display().to_string(), stats)?;
         }
         return Ok(());
     }
-    let bytes = crate::fsio::read(path)?;
+    let bytes = crate::fsio::read::read(path)?;
     load_bytes(policy, &bytes, &path.display().to_string(), stats)
 }
 

@@ -7,19 +7,7 @@
 use jiff::Timestamp;
 
 use crate::keys::{KeyType, PrivateKey};
-use crate::pki::{self, CertFacts, CertSpec};
-
-/// Why a certificate cannot be used at `now`: the API server (and Go's crypto/x509,
-/// `Certificate.isValid`) rejects one outside NotBefore..NotAfter, so it fits no request.
-pub fn out_of_validity(facts: &CertFacts, now: Timestamp) -> Option<String> {
-    if facts.not_after <= now {
-        Some(format!("expired at {}", facts.not_after))
-    } else if facts.not_before > now {
-        Some(format!("not valid before {}", facts.not_before))
-    } else {
-        None
-    }
-}
+use crate::pki::{self, CertSpec, Certificate, Eku};
 
 /// Why an existing leaf certificate does not fit `spec` (signed by `ca_der`, named `ca_name`
 /// in messages; `asked` says who asks: "the plan", "the command line"), or `None` if it does.
@@ -32,11 +20,13 @@ pub fn misfit(
     now: Timestamp,
     asked: &str,
 ) -> Option<String> {
-    let facts = match CertFacts::from_der(cert) {
+    let facts = match Certificate::from_der(cert) {
         Ok(f) => f,
         Err(e) => return Some(e),
     };
-    if let Some(why) = out_of_validity(&facts, now) {
+    // The API server (Go's `Certificate.isValid`) rejects a certificate outside
+    // NotBefore..NotAfter, so such a one fits no request.
+    if let Some(why) = facts.out_of_validity(now) {
         return Some(why);
     }
     if !key.matches_public_key(&facts.spki_der).unwrap_or(false) {
@@ -46,23 +36,20 @@ pub fn misfit(
         return Some(format!("not signed by its CA {ca_name:?}"));
     }
     let want = &spec.subject;
-    if facts.subject_fields != *want {
+    if facts.subject != *want {
         return Some(format!(
             "subject is CN={:?} O={:?}, {asked} says CN={:?} O={:?}",
-            facts.subject_fields.common_name,
-            facts.subject_fields.organizations,
+            facts.subject.common_name,
+            facts.subject.organizations,
             want.common_name,
             want.organizations
         ));
     }
     let mut have: Vec<String> = facts
-        .subject_alt_names
+        .sans
         .iter()
-        .map(|s| {
-            s.trim_start_matches("DNS:")
-                .trim_start_matches("IP:")
-                .to_string()
-        })
+        .map(ToString::to_string)
+        .chain(facts.other_sans.iter().cloned())
         .collect();
     let mut wanted: Vec<String> = spec.sans.iter().map(|s| s.to_string()).collect();
     have.sort();
@@ -75,9 +62,8 @@ pub fn misfit(
         ));
     }
     let usage = spec.usage.unwrap_or_default();
-    let has = |n: &str| facts.extended_key_usage.iter().any(|e| e == n);
-    if has("TLS Web Client Authentication") != usage.client()
-        || has("TLS Web Server Authentication") != usage.server()
+    if facts.lists(&Eku::ClientAuth) != usage.client()
+        || facts.lists(&Eku::ServerAuth) != usage.server()
     {
         return Some(format!("extended key usage is not {usage}"));
     }
@@ -87,11 +73,11 @@ pub fn misfit(
 /// Why an existing CA certificate does not fit a `ca create` for `cn`, or `None` if it does:
 /// a self-signed CA certificate for its key, subject exactly `CN=cn`, within its validity.
 pub fn ca_misfit(cn: &str, key: &PrivateKey, cert: &[u8], now: Timestamp) -> Option<String> {
-    let facts = match CertFacts::from_der(cert) {
+    let facts = match Certificate::from_der(cert) {
         Ok(f) => f,
         Err(e) => return Some(e),
     };
-    if let Some(why) = out_of_validity(&facts, now) {
+    if let Some(why) = facts.out_of_validity(now) {
         return Some(why);
     }
     if !facts.is_ca {
@@ -103,7 +89,7 @@ pub fn ca_misfit(cn: &str, key: &PrivateKey, cert: &[u8], now: Timestamp) -> Opt
     if !pki::signed_by(cert, cert) {
         return Some("not self-signed".into());
     }
-    let s = &facts.subject_fields;
+    let s = &facts.subject;
     if s.common_name != cn || !s.organizations.is_empty() {
         return Some(format!(
             "subject is CN={:?} O={:?}, the command line says CN={cn:?}",

@@ -1,6 +1,7 @@
 //! `kcred bootstrap`: apply a [`Plan`](crate::plan::Plan) to a directory, idempotently.
 //!
-//! The rules (issue 7, kubeadm's `createKubeConfigFileIfNotExists` habit):
+//! The rules (kubeadm's `createKubeConfigFileIfNotExists` habit, so that a re-run, or a run
+//! after a crash, converges instead of destroying what exists):
 //! - an existing key is never changed;
 //! - an existing certificate that still fits the plan (within its validity period, subject,
 //!   SANs, usage, signed by its CA, matching its key) is kept; a missing one is issued, with the existing key if there is one;
@@ -19,10 +20,11 @@
 pub mod fit;
 mod keygen;
 pub mod kubeconfigs;
+mod survey;
 mod token_cas;
 
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use jiff::Timestamp;
 use serde::Serialize;
@@ -30,8 +32,10 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::fsio;
 use crate::keys::{KeyType, PrivateKey};
-use crate::pki::{self, CertFacts, Issuer};
-use crate::plan::{Credential, Kind};
+use crate::pki::{self, CertSpec, Certificate, Issuer};
+use crate::plan::{CaCredential, CertCredential, Credential, Kind, Makes, Output};
+
+use survey::{Found, join, read_if_exists, survey};
 
 /// How to apply a plan.
 #[derive(Clone, Debug)]
@@ -163,12 +167,6 @@ impl Report {
     }
 }
 
-/// A key and certificate found on disk (or embedded in a kubeconfig).
-struct Found {
-    key: Option<PrivateKey>,
-    cert: Option<Vec<u8>>,
-}
-
 /// Apply `creds` (an expanded plan) under `opts.dir`. `progress(done, total)` is called as
 /// keys are generated.
 pub fn apply(
@@ -187,10 +185,10 @@ pub fn apply(
         // A run that was killed may have left temporary files; they are never read.
         for c in creds {
             let prefixes = c
-                .file
-                .iter()
+                .file()
+                .into_iter()
                 .flat_map(|p| ["key", "crt", "pub"].map(|ext| format!("{p}.{ext}")));
-            for rel in prefixes.chain(c.kubeconfig.iter().cloned()) {
+            for rel in prefixes.chain(c.kubeconfig().map(str::to_string)) {
                 fsio::remove_stale_temps(&join(&opts.dir, &rel));
             }
         }
@@ -205,7 +203,7 @@ pub fn apply(
         .filter(|(_, (c, f))| f.key.is_none() && wants_new_key(c, f, opts))
         // A dry run makes (and never writes) only the CA keys, so that it can walk the whole
         // plan exactly as the real run will.
-        .filter(|(_, (c, _))| !opts.dry_run || c.kind == Kind::Ca)
+        .filter(|(_, (c, _))| !opts.dry_run || c.kind() == Kind::Ca)
         .map(|(i, (c, _))| (i, key_type_for(c, opts.key_type)))
         .collect();
     let mut ctx = Ctx {
@@ -217,10 +215,10 @@ pub fn apply(
     keygen::with_keys(&jobs, progress, |keys| {
         for (i, (cred, found)) in creds.iter().zip(found).enumerate() {
             let new_key = keys.take(i)?;
-            match cred.kind {
-                Kind::Ca => ctx.ca(cred, found, new_key)?,
-                Kind::Cert => ctx.leaf(cred, found, new_key)?,
-                Kind::Keypair => ctx.keypair(cred, found, new_key)?,
+            match &cred.makes {
+                Makes::Ca(ca) => ctx.ca(cred, ca, found, new_key)?,
+                Makes::Cert(leaf) => ctx.leaf(cred, leaf, found, new_key)?,
+                Makes::Keypair { file } => ctx.keypair(cred, file, found, new_key)?,
             }
         }
         Ok(())
@@ -236,7 +234,7 @@ pub fn apply(
 
 /// The API server refuses EdDSA ServiceAccount tokens, so a key pair never is Ed25519.
 fn key_type_for(cred: &Credential, wanted: KeyType) -> KeyType {
-    if cred.kind == Kind::Keypair && wanted == KeyType::Ed25519 {
+    if cred.kind() == Kind::Keypair && wanted == KeyType::Ed25519 {
         KeyType::EcdsaP256
     } else {
         wanted
@@ -244,92 +242,12 @@ fn key_type_for(cred: &Credential, wanted: KeyType) -> KeyType {
 }
 
 fn wants_new_key(cred: &Credential, found: &Found, opts: &Options) -> bool {
-    match cred.kind {
+    match cred.kind() {
         // A CA certificate without its key is an error, never a reason to re-key.
         Kind::Ca => found.cert.is_none(),
         Kind::Keypair => true,
         // A leaf certificate without its key is re-keyed only with --force.
         Kind::Cert => found.cert.is_none() || opts.force,
-    }
-}
-
-fn join(dir: &Path, rel: &str) -> PathBuf {
-    dir.join(rel)
-}
-
-fn read_if_exists(path: &Path) -> Result<Option<zeroize::Zeroizing<Vec<u8>>>> {
-    match std::fs::symlink_metadata(path) {
-        Ok(m) if m.file_type().is_symlink() => Err(Error::Symlink {
-            path: path.display().to_string(),
-        }),
-        Ok(_) => fsio::read(path).map(Some),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::io(path, e)),
-    }
-}
-
-/// Read what exists of `cred`. Anything that exists but cannot be read (empty, corrupt, not
-/// a key, not a kubeconfig with an embedded credential) is an error naming the file: the run
-/// stops before anything is written, since kcred never replaces what it cannot read.
-fn survey(dir: &Path, cred: &Credential) -> Result<Found> {
-    let mut found = Found {
-        key: None,
-        cert: None,
-    };
-    if let Some(prefix) = &cred.file {
-        let key_path = join(dir, &format!("{prefix}.key"));
-        if let Some(bytes) = read_if_exists(&key_path)? {
-            let k = PrivateKey::from_pem(&key_path.display().to_string(), &bytes);
-            found.key =
-                Some(k.map_err(|e| with_hint(e, "kcred never replaces a key: move it away"))?);
-        }
-        if cred.kind != Kind::Keypair {
-            let crt_path = join(dir, &format!("{prefix}.crt"));
-            if let Some(bytes) = read_if_exists(&crt_path)? {
-                found.cert = Some(pki::read_certificates(&crt_path, &bytes)?.remove(0));
-            }
-        } else {
-            let pub_path = join(dir, &format!("{prefix}.pub"));
-            if let Some(bytes) = read_if_exists(&pub_path)? {
-                crate::token::keys::parse_verification_keys(
-                    &pub_path.display().to_string(),
-                    &bytes,
-                )
-                .map_err(|e| with_hint(e, "move it away to have it rewritten"))?;
-            }
-        }
-    } else if let Some(kc) = &cred.kubeconfig {
-        let path = join(dir, kc);
-        if let Some(bytes) = read_if_exists(&path)? {
-            let (key, cert) = kubeconfigs::embedded_credential(&path, &bytes)?;
-            found.key = Some(key);
-            found.cert = Some(cert);
-        }
-    }
-    if let (Some(prefix), Some(kc)) = (&cred.file, &cred.kubeconfig) {
-        // The files are the source of truth, but a kubeconfig that exists must be readable
-        // before anything is written next to it.
-        let path = join(dir, kc);
-        if let Some(bytes) = read_if_exists(&path)? {
-            kubeconfigs::embedded_credential(&path, &bytes).map_err(|e| {
-                with_hint(
-                    e,
-                    &format!("the kubeconfig of {prefix}.crt: move it away to have it rewritten"),
-                )
-            })?;
-        }
-    }
-    Ok(found)
-}
-
-/// `e` with a hint on what to do appended to its problem.
-fn with_hint(e: Error, hint: &str) -> Error {
-    match e {
-        Error::Input { path, problem } => Error::Input {
-            path,
-            problem: format!("{problem}; {hint}"),
-        },
-        other => other,
     }
 }
 
@@ -350,14 +268,15 @@ impl Ctx<'_> {
         note: Option<String>,
     ) {
         let is_key = file.ends_with(".key") || file.ends_with(".pub");
-        let (user, groups, expires) = match cert.and_then(|d| CertFacts::from_der(d).ok()) {
-            Some(f) => (f.kubernetes.user, f.kubernetes.groups, Some(f.not_after)),
-            None if !is_key => (
-                cred.spec.subject.common_name.clone(),
-                cred.spec.subject.organizations.clone(),
-                self.now.checked_add(cred.spec.validity).ok(),
+        let cert = cert.and_then(|d| Certificate::from_der(d).ok());
+        let (user, groups, expires) = match (cert, cred.spec()) {
+            (Some(c), _) => (c.identity.user, c.identity.groups, Some(c.not_after)),
+            (None, Some(spec)) if !is_key => (
+                spec.subject.common_name.clone(),
+                spec.subject.organizations.clone(),
+                self.now.checked_add(spec.validity).ok(),
             ),
-            None => (String::new(), vec![], None),
+            _ => (String::new(), vec![], None),
         };
         self.rows.push(Row {
             file,
@@ -379,8 +298,14 @@ impl Ctx<'_> {
         fsio::write_atomic(&path, &contents, mode, replace)
     }
 
-    fn ca(&mut self, cred: &Credential, found: Found, new_key: Option<PrivateKey>) -> Result<()> {
-        let prefix = cred.file.as_deref().unwrap_or(&cred.name);
+    fn ca(
+        &mut self,
+        cred: &Credential,
+        ca: &CaCredential,
+        found: Found,
+        new_key: Option<PrivateKey>,
+    ) -> Result<()> {
+        let prefix = &ca.file;
         let (key_rel, crt_rel) = (format!("{prefix}.key"), format!("{prefix}.crt"));
         // A token-held key (`--ca-key-uri`) has no file to report or write.
         let on_token = self.opts.ca_key_uris.contains_key(&cred.name);
@@ -391,11 +316,11 @@ impl Ctx<'_> {
                 }
                 let crt_path = join(&self.opts.dir, &crt_rel);
                 let key_path = join(&self.opts.dir, &key_rel);
-                if let Some(why) = CertFacts::from_der(&cert)
+                if let Some(why) = Certificate::from_der(&cert)
                     .ok()
-                    .and_then(|f| fit::out_of_validity(&f, self.now))
+                    .and_then(|c| c.out_of_validity(self.now))
                 {
-                    return self.stale_ca(cred, &crt_rel, key, &cert, why);
+                    return self.stale_ca(cred, &ca.spec, &crt_rel, key, &cert, why);
                 }
                 match Issuer::new(&crt_path, cert.clone(), key, &key_path) {
                     Ok(issuer) => {
@@ -415,7 +340,7 @@ impl Ctx<'_> {
                 if !on_token {
                     self.row(key_rel, cred, Action::Kept, None, None);
                 }
-                let cert = self.self_sign(cred, &crt_rel, key)?;
+                let cert = self.self_sign(cred, &ca.spec, &crt_rel, key)?;
                 let action = if on_token {
                     Action::Created
                 } else {
@@ -437,7 +362,7 @@ impl Ctx<'_> {
                     if !on_token {
                         self.write(&key_rel, pem_of(&key)?, true, false)?;
                     }
-                    let cert = self.self_sign(cred, &crt_rel, key)?;
+                    let cert = self.self_sign(cred, &ca.spec, &crt_rel, key)?;
                     self.row(crt_rel, cred, Action::Created, cert.as_deref(), None);
                 } else {
                     self.row(crt_rel, cred, Action::Created, None, None);
@@ -453,6 +378,7 @@ impl Ctx<'_> {
     fn stale_ca(
         &mut self,
         cred: &Credential,
+        spec: &CertSpec,
         crt_rel: &str,
         key: PrivateKey,
         cert: &[u8],
@@ -469,9 +395,9 @@ impl Ctx<'_> {
             );
             return Ok(());
         }
-        let mut spec = cred.spec.clone();
-        if let Ok(f) = CertFacts::from_der(cert) {
-            spec.subject = f.subject_fields;
+        let mut spec = spec.clone();
+        if let Ok(c) = Certificate::from_der(cert) {
+            spec.subject = c.subject;
         }
         let new = pki::self_signed(&spec, &key)?;
         self.write(crt_rel, new.pem().into_bytes(), false, true)?;
@@ -494,10 +420,11 @@ impl Ctx<'_> {
     fn self_sign(
         &mut self,
         cred: &Credential,
+        spec: &CertSpec,
         crt_rel: &str,
         key: PrivateKey,
     ) -> Result<Option<Vec<u8>>> {
-        let cert = pki::self_signed(&cred.spec, &key)?;
+        let cert = pki::self_signed(spec, &key)?;
         self.write(crt_rel, cert.pem().into_bytes(), false, false)?;
         let path = join(&self.opts.dir, crt_rel);
         let issuer = Issuer::new(&path, cert.der.clone(), key, &path)?;
@@ -508,10 +435,10 @@ impl Ctx<'_> {
     fn keypair(
         &mut self,
         cred: &Credential,
+        prefix: &str,
         found: Found,
         new_key: Option<PrivateKey>,
     ) -> Result<()> {
-        let prefix = cred.file.as_deref().unwrap_or(&cred.name);
         let (key_rel, pub_rel) = (format!("{prefix}.key"), format!("{prefix}.pub"));
         let (key, key_action) = match (found.key, new_key) {
             (Some(k), _) => (Some(k), Action::Kept),
@@ -550,12 +477,17 @@ impl Ctx<'_> {
         Ok(())
     }
 
-    fn leaf(&mut self, cred: &Credential, found: Found, new_key: Option<PrivateKey>) -> Result<()> {
-        let ca_name = cred.ca.clone().unwrap_or_default();
-        let main_rel = match (&cred.file, &cred.kubeconfig) {
-            (Some(p), _) => format!("{p}.crt"),
-            (None, Some(k)) => k.clone(),
-            (None, None) => cred.name.clone(),
+    fn leaf(
+        &mut self,
+        cred: &Credential,
+        leaf: &CertCredential,
+        found: Found,
+        new_key: Option<PrivateKey>,
+    ) -> Result<()> {
+        let ca_name = leaf.ca.clone();
+        let main_rel = match &leaf.output {
+            Output::File(p) | Output::Both { file: p, .. } => format!("{p}.crt"),
+            Output::Kubeconfig(k) => k.clone(),
         };
         let Some(issuer) = self.issuers.get(&ca_name) else {
             let note = format!("its CA {ca_name:?} is not usable (see above)");
@@ -570,7 +502,7 @@ impl Ctx<'_> {
         };
         // Decide the key and whether a new certificate is needed.
         let (key, key_action, cert_action, mut cert, note) = match (found.key, found.cert) {
-            (Some(key), Some(cert)) => match misfit(cred, &key, &cert, issuer, self.now) {
+            (Some(key), Some(cert)) => match misfit(leaf, &key, &cert, issuer, self.now) {
                 None => (Some(key), Action::Kept, Action::Kept, Some(cert), None),
                 Some(why) if self.opts.force => {
                     (Some(key), Action::Kept, Action::Reissued, None, Some(why))
@@ -594,19 +526,10 @@ impl Ctx<'_> {
             && !self.opts.dry_run
             && let Some(k) = &key
         {
-            cert = Some(issuer.sign(&cred.spec, &k.public_key_der()?)?.der);
+            cert = Some(issuer.sign(&leaf.spec, &k.public_key_der()?)?.der);
         }
-        let Some(kc) = &cred.kubeconfig else {
-            return self.leaf_files(
-                cred,
-                key.as_ref(),
-                cert.as_deref(),
-                key_action,
-                cert_action,
-                note,
-            );
-        };
-        if cred.file.is_some() {
+        // Files, when the plan has them, carry the note; the kubeconfig row then has its own.
+        let note = if leaf.output.file().is_some() {
             self.leaf_files(
                 cred,
                 key.as_ref(),
@@ -615,15 +538,19 @@ impl Ctx<'_> {
                 cert_action,
                 note,
             )?;
-            let (action, why) =
-                self.kubeconfig(cred, kc, key.as_ref(), cert.as_deref(), cert_action)?;
-            self.row(kc.clone(), cred, action, cert.as_deref(), why);
-        } else if cert_action.is_problem() {
-            self.row(kc.clone(), cred, cert_action, cert.as_deref(), note);
+            None
+        } else {
+            note
+        };
+        let Some(kc) = leaf.output.kubeconfig() else {
+            return Ok(());
+        };
+        if leaf.output.file().is_none() && cert_action.is_problem() {
+            self.row(kc.to_string(), cred, cert_action, cert.as_deref(), note);
         } else {
             let (action, why) =
-                self.kubeconfig(cred, kc, key.as_ref(), cert.as_deref(), cert_action)?;
-            self.row(kc.clone(), cred, action, cert.as_deref(), why.or(note));
+                self.kubeconfig(cred, leaf, kc, key.as_ref(), cert.as_deref(), cert_action)?;
+            self.row(kc.to_string(), cred, action, cert.as_deref(), why.or(note));
         }
         Ok(())
     }
@@ -638,7 +565,7 @@ impl Ctx<'_> {
         cert_action: Action,
         note: Option<String>,
     ) -> Result<()> {
-        let prefix = cred.file.as_deref().unwrap_or(&cred.name);
+        let prefix = cred.file().unwrap_or(&cred.name);
         let (key_rel, crt_rel) = (format!("{prefix}.key"), format!("{prefix}.crt"));
         if key_action == Action::Created
             && let Some(k) = key
@@ -666,6 +593,7 @@ impl Ctx<'_> {
     fn kubeconfig(
         &self,
         cred: &Credential,
+        leaf: &CertCredential,
         kc: &str,
         key: Option<&PrivateKey>,
         cert: Option<&[u8]>,
@@ -694,16 +622,16 @@ impl Ctx<'_> {
         };
         let issuer = self
             .issuers
-            .get(cred.ca.as_deref().unwrap_or_default())
+            .get(&leaf.ca)
             .ok_or_else(|| Error::Usage(format!("{}: no CA", cred.name)))?;
         let ca_pem = crate::pem::encode("CERTIFICATE", issuer.cert_der());
         let cert_pem = crate::pem::encode("CERTIFICATE", cert);
         let key_pem = pem_of(key)?;
         let spec = kubeconfigs::Spec {
             cluster: &self.opts.cluster,
-            server: &cred.server,
+            server: &leaf.server,
             ca_pem: &ca_pem,
-            user: &cred.spec.subject.common_name,
+            user: &leaf.spec.subject.common_name,
             cert_pem: &cert_pem,
             key_pem: &key_pem,
         };
@@ -721,7 +649,7 @@ impl Ctx<'_> {
             let text = kubeconfigs::render(&spec)?;
             fsio::write_atomic(&path, text.as_bytes(), fsio::SECRET, existing.is_some())?;
         }
-        let action = if action == Action::Created && cred.file.is_none() {
+        let action = if action == Action::Created && leaf.output.file().is_none() {
             cert_action
         } else {
             action
@@ -739,16 +667,15 @@ fn pem_of(key: &PrivateKey) -> Result<Vec<u8>> {
 
 /// Why an existing certificate no longer fits its plan entry, or `None` if it does.
 fn misfit(
-    cred: &Credential,
+    leaf: &CertCredential,
     key: &PrivateKey,
     cert: &[u8],
     issuer: &Issuer,
     now: Timestamp,
 ) -> Option<String> {
-    let ca = cred.ca.as_deref().unwrap_or("");
     fit::misfit(
-        &cred.spec,
-        ca,
+        &leaf.spec,
+        &leaf.ca,
         key,
         cert,
         issuer.cert_der(),

@@ -12,10 +12,10 @@ use crate::plan::{Credential, Kind};
 /// Put the token-held key of each CA named in `opts.ca_key_uris` into `found`.
 pub(super) fn open(creds: &[Credential], found: &mut [Found], opts: &Options) -> Result<()> {
     for name in opts.ca_key_uris.keys() {
-        if !creds.iter().any(|c| c.kind == Kind::Ca && &c.name == name) {
+        if !creds.iter().any(|c| c.kind() == Kind::Ca && &c.name == name) {
             let cas: Vec<&str> = creds
                 .iter()
-                .filter(|c| c.kind == Kind::Ca)
+                .filter(|c| c.kind() == Kind::Ca)
                 .map(|c| c.name.as_str())
                 .collect();
             return Err(Error::Usage(format!(
@@ -29,7 +29,7 @@ pub(super) fn open(creds: &[Credential], found: &mut [Found], opts: &Options) ->
             continue;
         };
         if f.key.is_some() {
-            let prefix = cred.file.as_deref().unwrap_or(&cred.name);
+            let prefix = cred.file().unwrap_or(&cred.name);
             return Err(Error::input(
                 opts.dir.join(format!("{prefix}.key")),
                 format!(

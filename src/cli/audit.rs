@@ -207,12 +207,12 @@ pub fn renew(a: RenewArgs) -> anyhow::Result<ExitStatus> {
         return Err(kcred::Error::Usage("`all` renews every leaf: give it alone".into()).into());
     }
     let names = (!all).then_some(a.names.as_slice());
-    let opts = audit::RenewOptions {
+    let opts = kcred::renew::Options {
         validity: a.validity,
         expiring_within: a.expiring_within,
         dry_run: a.dry_run,
     };
-    let outcome = audit::renew_with(&inv, names, &opts)?;
+    let outcome = kcred::renew::renew_with(&inv, names, &opts)?;
     for (name, why) in &outcome.skipped {
         // Not due is no problem: said only when not quiet.
         if a.quiet && why.contains(", not within ") {
@@ -263,7 +263,7 @@ pub fn renew(a: RenewArgs) -> anyhow::Result<ExitStatus> {
 /// `cmd/kubeadm/app/cmd/certs.go`) name etcd only where its certificates are kcred's to
 /// renew (a local etcd, `pki/etcd/`); Kubernetes The Hard Way runs etcd without TLS and
 /// kubelets and kube-proxy with the kubeconfigs renewed here.
-fn advice(inv: &audit::Inventory, done: &[audit::Renewed]) -> String {
+fn advice(inv: &audit::Inventory, done: &[kcred::renew::Renewed]) -> String {
     let etcd = done
         .iter()
         .any(|r| r.name.starts_with("etcd-") || r.name == "apiserver-etcd-client");

@@ -15,7 +15,6 @@
 //! and IP SANs and the public key are read. Other requested extensions are ignored: the CA
 //! decides key usages and basic constraints.
 
-use aws_lc_rs::signature::{self as sig, VerificationAlgorithm};
 use der::asn1::{BitString, SetOfVec};
 use der::{Decode, Encode};
 use signature::Keypair;
@@ -27,8 +26,9 @@ use x509_cert::name::Name;
 use x509_cert::request::{CertReq, CertReqInfo, ExtensionReq, Version};
 use x509_parser::prelude::{FromDer, GeneralName, ParsedExtension, X509CertificationRequest};
 
-use x509_parser::public_key::PublicKey;
-
+use super::algorithm::{
+    self, KeyAlgorithm, PssProblem, SignatureAlgorithm, SignatureError, SignatureKind, VerifyingKey,
+};
 use super::issuer::{RawSignature, Signer, extension, general_names};
 use super::name::Subject;
 use super::spec::San;
@@ -125,8 +125,8 @@ pub struct CertificateRequest {
     pub other_sans: Vec<String>,
     /// Public key, DER SubjectPublicKeyInfo.
     pub spki_der: Vec<u8>,
-    /// `RSA 2048`, `ECDSA P-256`, `Ed25519`, …
-    pub public_key: String,
+    /// The key's algorithm (`RSA 2048`, `ECDSA P-256`, `Ed25519`, … when displayed).
+    pub key: KeyAlgorithm,
     /// Whether the key is RSA (the Kubernetes signers then allow `key encipherment`).
     pub is_rsa: bool,
 }
@@ -145,13 +145,8 @@ impl CertificateRequest {
         }
         let info = &req.certification_request_info;
         let spki = &info.subject_pki;
-        let (public_key, is_rsa) = describe_key(spki).map_err(bad)?;
-        let alg = verification_algorithm(&req.signature_algorithm, spki).map_err(bad)?;
-        sig::UnparsedPublicKey::new(alg, &spki.subject_public_key.data)
-            .verify(info.raw, &req.signature_value.data)
-            .map_err(|_| {
-                bad("the CSR's signature does not verify: its content was altered, or it was not signed with its own key".into())
-            })?;
+        let key = certifiable_key(spki).map_err(bad)?;
+        check_signature(&req, &key).map_err(bad)?;
 
         // Verified: now read it.
         let subject_name = Name::from_der(info.subject.as_raw())
@@ -192,8 +187,8 @@ impl CertificateRequest {
             sans,
             other_sans,
             spki_der: spki.raw.to_vec(),
-            public_key,
-            is_rsa,
+            is_rsa: key.is_rsa(),
+            key,
         })
     }
 
@@ -211,39 +206,21 @@ fn ip(bytes: &[u8]) -> Option<std::net::IpAddr> {
     }
 }
 
-/// The key's description, and whether it is RSA. Keys kcred will not certify are refused:
-/// RSA under 2048 bits, curves other than P-256/P-384/P-521, unknown algorithms.
-fn describe_key(
+/// The request's key, if kcred will certify it: RSA of 2048 bits or more, ECDSA on
+/// P-256/P-384/P-521, or Ed25519.
+fn certifiable_key(
     spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>,
-) -> Result<(String, bool), String> {
-    match spki.parsed() {
-        Ok(PublicKey::RSA(rsa)) => {
-            let bits = rsa.key_size();
-            if bits < 2048 {
-                return Err(format!(
-                    "the CSR's key is RSA-{bits}: too weak (kcred certifies RSA keys of 2048 bits or more)"
-                ));
-            }
-            Ok((format!("RSA {bits}"), true))
-        }
-        Ok(PublicKey::EC(_)) => {
-            let curve = spki
-                .algorithm
-                .parameters
-                .as_ref()
-                .and_then(|p| p.as_oid().ok())
-                .map(|o| o.to_id_string())
-                .unwrap_or_default();
-            match curve.as_str() {
-                "1.2.840.10045.3.1.7" => Ok(("ECDSA P-256".into(), false)),
-                "1.3.132.0.34" => Ok(("ECDSA P-384".into(), false)),
-                "1.3.132.0.35" => Ok(("ECDSA P-521".into(), false)),
-                other => Err(format!("the CSR's key is on an unsupported curve {other}")),
-            }
-        }
-        _ if spki.algorithm.algorithm.to_id_string() == "1.3.101.112" => {
-            Ok(("Ed25519".into(), false))
-        }
+) -> Result<KeyAlgorithm, String> {
+    let key = KeyAlgorithm::of(spki);
+    match &key {
+        KeyAlgorithm::Rsa { bits } if *bits < 2048 => Err(format!(
+            "the CSR's key is RSA-{bits}: too weak (kcred certifies RSA keys of 2048 bits or more)"
+        )),
+        KeyAlgorithm::Rsa { .. } | KeyAlgorithm::Ecdsa(_) | KeyAlgorithm::Ed25519 => Ok(key),
+        KeyAlgorithm::EcdsaOther(curve) => Err(format!(
+            "the CSR's key is on an unsupported curve {}",
+            curve.as_deref().unwrap_or_default()
+        )),
         _ => Err(format!(
             "the CSR's key algorithm {} is not supported",
             spki.algorithm.algorithm.to_id_string()
@@ -251,87 +228,38 @@ fn describe_key(
     }
 }
 
-/// The aws-lc-rs verification for a CSR's signature algorithm and key: RSA PKCS#1 v1.5 and
-/// RSA-PSS with SHA-256/384/512, ECDSA with the hashes aws-lc-rs pairs with each curve,
-/// Ed25519. SHA-1 is refused.
-fn verification_algorithm(
-    alg: &x509_parser::x509::AlgorithmIdentifier<'_>,
-    spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>,
-) -> Result<&'static dyn VerificationAlgorithm, String> {
-    let oid = alg.algorithm.to_id_string();
-    let curve = spki
-        .algorithm
-        .parameters
-        .as_ref()
-        .and_then(|p| p.as_oid().ok())
-        .map(|o| o.to_id_string())
-        .unwrap_or_default();
-    const P256: &str = "1.2.840.10045.3.1.7";
-    const P384: &str = "1.3.132.0.34";
-    const P521: &str = "1.3.132.0.35";
-    let found: Option<&'static dyn VerificationAlgorithm> = match oid.as_str() {
-        "1.2.840.113549.1.1.11" => Some(&sig::RSA_PKCS1_2048_8192_SHA256),
-        "1.2.840.113549.1.1.12" => Some(&sig::RSA_PKCS1_2048_8192_SHA384),
-        "1.2.840.113549.1.1.13" => Some(&sig::RSA_PKCS1_2048_8192_SHA512),
-        "1.2.840.113549.1.1.10" => return rsa_pss(alg),
-        // Go's crypto/x509 pairs any of these hashes with any curve; so does aws-lc-rs.
-        "1.2.840.10045.4.3.2" => match curve.as_str() {
-            P256 => Some(&sig::ECDSA_P256_SHA256_ASN1),
-            P384 => Some(&sig::ECDSA_P384_SHA256_ASN1),
-            P521 => Some(&sig::ECDSA_P521_SHA256_ASN1),
-            _ => None,
-        },
-        "1.2.840.10045.4.3.3" => match curve.as_str() {
-            P256 => Some(&sig::ECDSA_P256_SHA384_ASN1),
-            P384 => Some(&sig::ECDSA_P384_SHA384_ASN1),
-            P521 => Some(&sig::ECDSA_P521_SHA384_ASN1),
-            _ => None,
-        },
-        "1.2.840.10045.4.3.4" => match curve.as_str() {
-            P256 => Some(&sig::ECDSA_P256_SHA512_ASN1),
-            P384 => Some(&sig::ECDSA_P384_SHA512_ASN1),
-            P521 => Some(&sig::ECDSA_P521_SHA512_ASN1),
-            _ => None,
-        },
-        "1.3.101.112" => Some(&sig::ED25519),
-        "1.2.840.113549.1.1.5" | "1.3.14.3.2.29" | "1.2.840.10045.4.1" => {
-            return Err("the CSR is signed with SHA-1, which kcred does not accept".into());
+/// The request's own signature over the exact CertificationRequestInfo bytes, by the shared
+/// check (Go's `CheckSignature`, which kube-apiserver's `csr.CheckSignature()` runs), worded
+/// for the CSR: SHA-1 is refused, RSA-PSS only with a salt as long as the hash.
+fn check_signature(req: &X509CertificationRequest<'_>, key: &KeyAlgorithm) -> Result<(), String> {
+    let alg = SignatureAlgorithm::of(&req.signature_algorithm);
+    let info = &req.certification_request_info;
+    let verifying = VerifyingKey {
+        alg: key,
+        bits: &info.subject_pki.subject_public_key.data,
+    };
+    let not_supported = || {
+        format!(
+            "the CSR's signature algorithm {} is not supported for its key",
+            alg.oid
+        )
+    };
+    match (alg.kind, algorithm::verify(alg.kind, verifying, info.raw, &req.signature_value.data)) {
+        (_, Ok(())) => Ok(()),
+        (SignatureKind::RsaPssRefused(PssProblem::Salt { have, want }), _) => Err(format!(
+            "the CSR's RSA-PSS salt is {have} bytes; only a salt as long as the hash ({want}) is accepted, as in Go's crypto/x509"
+        )),
+        (SignatureKind::RsaPssRefused(PssProblem::Parameters), _) => {
+            Err("the CSR's RSA-PSS parameters are not supported".into())
         }
-        _ => None,
-    };
-    found.ok_or_else(|| format!("the CSR's signature algorithm {oid} is not supported for its key"))
-}
-
-/// RSASSA-PSS as Go's `CheckSignature` verifies it: MGF1 with the same hash, salt length
-/// equal to the hash length (which is what aws-lc-rs checks).
-fn rsa_pss(
-    alg: &x509_parser::x509::AlgorithmIdentifier<'_>,
-) -> Result<&'static dyn VerificationAlgorithm, String> {
-    use x509_parser::signature_algorithm::RsaSsaPssParams;
-    let unsupported = || "the CSR's RSA-PSS parameters are not supported".to_string();
-    let params = alg.parameters.as_ref().ok_or_else(unsupported)?;
-    let params = RsaSsaPssParams::try_from(params).map_err(|_| unsupported())?;
-    let hash = params.hash_algorithm_oid().to_id_string();
-    let mgf_hash = params
-        .mask_gen_algorithm()
-        .map(|m| m.hash.to_id_string())
-        .map_err(|_| unsupported())?;
-    if mgf_hash != hash {
-        return Err(unsupported());
+        (_, Err(SignatureError::Insecure(name))) if name.contains("SHA1") => {
+            Err("the CSR is signed with SHA-1, which kcred does not accept".into())
+        }
+        (_, Err(SignatureError::Invalid | SignatureError::KeyMismatch("RSA" | "Ed25519"))) => Err(
+            "the CSR's signature does not verify: its content was altered, or it was not signed with its own key".into(),
+        ),
+        _ => Err(not_supported()),
     }
-    let (alg, len): (&'static dyn VerificationAlgorithm, u32) = match hash.as_str() {
-        "2.16.840.1.101.3.4.2.1" => (&sig::RSA_PSS_2048_8192_SHA256, 32),
-        "2.16.840.1.101.3.4.2.2" => (&sig::RSA_PSS_2048_8192_SHA384, 48),
-        "2.16.840.1.101.3.4.2.3" => (&sig::RSA_PSS_2048_8192_SHA512, 64),
-        _ => return Err(unsupported()),
-    };
-    if params.salt_length() != len {
-        return Err(format!(
-            "the CSR's RSA-PSS salt is {} bytes; only a salt as long as the hash ({len}) is accepted, as in Go's crypto/x509",
-            params.salt_length()
-        ));
-    }
-    Ok(alg)
 }
 
 #[cfg(test)]

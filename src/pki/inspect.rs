@@ -1,16 +1,15 @@
-//! Reading a certificate the way an operator and the API server would: the X.509 facts
-//! (x509-parser decodes them) and the Kubernetes reading of its subject
-//! (`k8s.io/apiserver/pkg/authentication/request/x509/x509.go`): username = CN, groups =
-//! every O, extra `credential-id` = `X509SHA256=<hex sha256 of the DER>`.
-
-use std::collections::BTreeMap;
+//! `kcred cert inspect`'s view of a certificate: the typed [`Certificate`] rendered in
+//! openssl's wording (`openssl x509 -text`: `TLS Web Client Authentication`, `DNS:…`,
+//! `sha256WithRSAEncryption`) with the Kubernetes identity beside it. This is the output
+//! edge: nothing in the library reads these strings back; it reads [`Certificate`].
 
 use jiff::Timestamp;
 use serde::Serialize;
-use x509_parser::prelude::*;
 
+use super::certificate::Certificate;
 use super::name::Subject;
-use crate::identity::{CREDENTIAL_ID, Identity};
+use super::spec::San;
+use crate::identity::Identity;
 
 /// Everything `kcred cert inspect` shows about one certificate.
 #[derive(Clone, Debug, Serialize)]
@@ -46,10 +45,6 @@ pub struct CertFacts {
     pub sha256_fingerprint: String,
     /// What the API server would authenticate this certificate as.
     pub kubernetes: Identity,
-    #[serde(skip)]
-    pub(crate) key_usage_present: bool,
-    #[serde(skip)]
-    pub(crate) key_cert_sign: bool,
     /// The subject exactly as kcred reads it.
     #[serde(skip)]
     pub subject_fields: Subject,
@@ -61,135 +56,7 @@ pub struct CertFacts {
 impl CertFacts {
     /// Decode a DER certificate. The error is a short description of what is wrong.
     pub fn from_der(der: &[u8]) -> Result<CertFacts, String> {
-        let (rest, cert) =
-            X509Certificate::from_der(der).map_err(|e| format!("invalid certificate: {e}"))?;
-        if !rest.is_empty() {
-            return Err("invalid certificate: trailing bytes after the DER".into());
-        }
-        let parsed_name = <x509_cert::Certificate as der::Decode>::from_der(der)
-            .map_err(|e| format!("invalid certificate: {e}"))?;
-        let subject_fields = Subject::from_name("", parsed_name.tbs_certificate().subject())
-            .map_err(|_| "subject holds a value that is not a string".to_string())?;
-
-        let ts = |t: &ASN1Time| Timestamp::from_second(t.timestamp()).unwrap_or(Timestamp::MAX);
-        let (key_usage_present, key_cert_sign, key_usage) = match cert.key_usage() {
-            Ok(Some(ku)) => {
-                let ku = ku.value;
-                let names = [
-                    (ku.digital_signature(), "Digital Signature"),
-                    (ku.non_repudiation(), "Non Repudiation"),
-                    (ku.key_encipherment(), "Key Encipherment"),
-                    (ku.data_encipherment(), "Data Encipherment"),
-                    (ku.key_agreement(), "Key Agreement"),
-                    (ku.key_cert_sign(), "Certificate Sign"),
-                    (ku.crl_sign(), "CRL Sign"),
-                    (ku.encipher_only(), "Encipher Only"),
-                    (ku.decipher_only(), "Decipher Only"),
-                ];
-                let list = names
-                    .iter()
-                    .filter(|(on, _)| *on)
-                    .map(|(_, n)| n.to_string())
-                    .collect();
-                (true, ku.key_cert_sign(), list)
-            }
-            Ok(None) => (false, false, vec![]),
-            Err(e) => return Err(format!("invalid KeyUsage extension: {e}")),
-        };
-        let extended_key_usage = match cert.extended_key_usage() {
-            Ok(Some(eku)) => {
-                let e = eku.value;
-                let mut v: Vec<String> = [
-                    (e.any, "Any"),
-                    (e.server_auth, "TLS Web Server Authentication"),
-                    (e.client_auth, "TLS Web Client Authentication"),
-                    (e.code_signing, "Code Signing"),
-                    (e.email_protection, "E-mail Protection"),
-                    (e.time_stamping, "Time Stamping"),
-                    (e.ocsp_signing, "OCSP Signing"),
-                ]
-                .iter()
-                .filter(|(on, _)| *on)
-                .map(|(_, n)| n.to_string())
-                .collect();
-                v.extend(e.other.iter().map(|o| o.to_id_string()));
-                v
-            }
-            Ok(None) => vec![],
-            Err(e) => return Err(format!("invalid ExtendedKeyUsage extension: {e}")),
-        };
-        let subject_alt_names = match cert.subject_alternative_name() {
-            Ok(Some(san)) => san
-                .value
-                .general_names
-                .iter()
-                .map(|g| match g {
-                    GeneralName::DNSName(d) => format!("DNS:{d}"),
-                    GeneralName::IPAddress(b) => match b.len() {
-                        4 => format!(
-                            "IP:{}",
-                            std::net::Ipv4Addr::from(<[u8; 4]>::try_from(*b).unwrap_or_default())
-                        ),
-                        16 => format!(
-                            "IP:{}",
-                            std::net::Ipv6Addr::from(<[u8; 16]>::try_from(*b).unwrap_or_default())
-                        ),
-                        _ => "IP:<invalid>".into(),
-                    },
-                    GeneralName::RFC822Name(e) => format!("email:{e}"),
-                    GeneralName::URI(u) => format!("URI:{u}"),
-                    other => format!("{other:?}"),
-                })
-                .collect(),
-            Ok(None) => vec![],
-            Err(e) => return Err(format!("invalid SubjectAltName extension: {e}")),
-        };
-        let is_ca = match cert.basic_constraints() {
-            Ok(bc) => bc.map(|b| b.value.ca).unwrap_or(false),
-            Err(e) => return Err(format!("invalid BasicConstraints extension: {e}")),
-        };
-        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der);
-        let hex_fp: Vec<String> = digest.as_ref().iter().map(|b| format!("{b:02X}")).collect();
-        let mut kubernetes = Identity::new(
-            subject_fields.common_name.clone(),
-            subject_fields.organizations.clone(),
-        );
-        // x509.go parseUIDFromCert: exactly one non-empty user UID attribute is the UID.
-        let uids: Vec<_> = cert
-            .subject()
-            .iter_attributes()
-            .filter(|a| a.attr_type().to_id_string() == "1.3.6.1.4.1.57683.2")
-            .collect();
-        if let [one] = uids.as_slice()
-            && let Ok(uid) = one.as_str()
-        {
-            kubernetes.uid = uid.to_string();
-        }
-        kubernetes.extra.insert(
-            CREDENTIAL_ID.to_string(),
-            vec![format!("X509SHA256={}", hex::encode(digest.as_ref()))],
-        );
-        Ok(CertFacts {
-            subject: super::name::display_name(parsed_name.tbs_certificate().subject()),
-            issuer: super::name::display_name(parsed_name.tbs_certificate().issuer()),
-            subject_attributes: super::name::attributes(parsed_name.tbs_certificate().subject()),
-            issuer_attributes: super::name::attributes(parsed_name.tbs_certificate().issuer()),
-            serial: hex::encode(cert.raw_serial()),
-            not_before: ts(&cert.validity().not_before),
-            not_after: ts(&cert.validity().not_after),
-            is_ca,
-            public_key: describe_key(cert.public_key()),
-            signature_algorithm: signature_name(&cert.signature_algorithm.algorithm.to_id_string()),
-            key_usage,
-            extended_key_usage,
-            subject_alt_names,
-            sha256_fingerprint: hex_fp.join(":"),
-            kubernetes,
-            key_usage_present,
-            key_cert_sign,
-            subject_fields,
-            spki_der: cert.public_key().raw.to_vec(),
-        })
+        Certificate::from_der(der).map(|c| CertFacts::from(&c))
     }
 
     /// Whether the EKU allows client authentication (absent EKU allows anything, as Go).
@@ -224,46 +91,45 @@ impl CertFacts {
     }
 }
 
-fn describe_key(spki: &SubjectPublicKeyInfo<'_>) -> String {
-    match spki.parsed() {
-        Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => format!("RSA {}", rsa.key_size()),
-        Ok(x509_parser::public_key::PublicKey::EC(_)) => {
-            let curve = spki
-                .algorithm
-                .parameters
-                .as_ref()
-                .and_then(|p| p.as_oid().ok())
-                .map(|o| o.to_id_string());
-            match curve.as_deref() {
-                Some("1.2.840.10045.3.1.7") => "ECDSA P-256".into(),
-                Some("1.3.132.0.34") => "ECDSA P-384".into(),
-                Some("1.3.132.0.35") => "ECDSA P-521".into(),
-                Some(other) => format!("ECDSA {other}"),
-                None => "ECDSA".into(),
-            }
+impl From<&Certificate> for CertFacts {
+    fn from(c: &Certificate) -> CertFacts {
+        let fingerprint: Vec<String> = c.sha256.iter().map(|b| format!("{b:02X}")).collect();
+        CertFacts {
+            subject: super::name::display_name(&c.subject_name),
+            issuer: super::name::display_name(&c.issuer_name),
+            subject_attributes: super::name::attributes(&c.subject_name),
+            issuer_attributes: super::name::attributes(&c.issuer_name),
+            serial: hex::encode(&c.serial),
+            not_before: c.not_before,
+            not_after: c.not_after,
+            is_ca: c.is_ca,
+            public_key: c.key.to_string(),
+            signature_algorithm: c.signature.to_string(),
+            key_usage: c
+                .key_usage
+                .map(|ku| ku.names().into_iter().map(String::from).collect())
+                .unwrap_or_default(),
+            extended_key_usage: c.ekus.iter().map(ToString::to_string).collect(),
+            subject_alt_names: c
+                .sans
+                .iter()
+                .map(openssl_san)
+                .chain(c.other_sans.iter().cloned())
+                .collect(),
+            sha256_fingerprint: fingerprint.join(":"),
+            kubernetes: c.identity.clone(),
+            subject_fields: c.subject.clone(),
+            spki_der: c.spki_der.clone(),
         }
-        _ => match spki.algorithm.algorithm.to_id_string().as_str() {
-            "1.3.101.112" => "Ed25519".into(),
-            "1.3.101.113" => "Ed448".into(),
-            other => other.to_string(),
-        },
     }
 }
 
-fn signature_name(oid: &str) -> String {
-    let known = BTreeMap::from([
-        ("1.2.840.113549.1.1.5", "sha1WithRSAEncryption"),
-        ("1.2.840.113549.1.1.11", "sha256WithRSAEncryption"),
-        ("1.2.840.113549.1.1.12", "sha384WithRSAEncryption"),
-        ("1.2.840.113549.1.1.13", "sha512WithRSAEncryption"),
-        ("1.2.840.113549.1.1.10", "rsassaPss"),
-        ("1.2.840.10045.4.3.2", "ecdsa-with-SHA256"),
-        ("1.2.840.10045.4.3.3", "ecdsa-with-SHA384"),
-        ("1.2.840.10045.4.3.4", "ecdsa-with-SHA512"),
-        ("1.3.101.112", "ED25519"),
-    ]);
-    known
-        .get(oid)
-        .map(|s| s.to_string())
-        .unwrap_or_else(|| oid.to_string())
+/// A SAN as `openssl x509 -text` writes it: `DNS:…`, `IP:…`, `email:…`, `URI:…`.
+fn openssl_san(s: &San) -> String {
+    match s {
+        San::Dns(d) => format!("DNS:{d}"),
+        San::Ip(ip) => format!("IP:{ip}"),
+        San::Email(e) => format!("email:{e}"),
+        San::Uri(u) => format!("URI:{u}"),
+    }
 }

@@ -98,14 +98,15 @@ impl Issuer {
     ) -> Result<Issuer> {
         let cert = Certificate::from_der(&cert_der)
             .map_err(|e| Error::input(cert_path, format!("invalid certificate: {e}")))?;
-        let info = super::CertFacts::from_der(&cert_der).map_err(|p| Error::input(cert_path, p))?;
+        let info = super::certificate::Certificate::from_der(&cert_der)
+            .map_err(|p| Error::input(cert_path, p))?;
         if !info.is_ca {
             return Err(Error::input(
                 cert_path,
                 "is not a CA certificate (BasicConstraints CA:TRUE missing); it cannot sign",
             ));
         }
-        if info.key_usage_present && !info.key_cert_sign {
+        if info.key_usage.is_some_and(|ku| !ku.cert_sign()) {
             return Err(Error::input(
                 cert_path,
                 "CA certificate lacks the keyCertSign key usage; it cannot sign certificates",
@@ -371,6 +372,12 @@ pub(super) fn general_names(sans: &[San]) -> Result<Vec<GeneralName>> {
                 Ia5String::new(d).map_err(|e| Error::Usage(format!("SAN {d:?}: {e}")))?,
             ),
             San::Ip(ip) => GeneralName::from(*ip),
+            San::Email(e) => GeneralName::Rfc822Name(
+                Ia5String::new(e).map_err(|err| Error::Usage(format!("SAN {e:?}: {err}")))?,
+            ),
+            San::Uri(u) => GeneralName::UniformResourceIdentifier(
+                Ia5String::new(u).map_err(|err| Error::Usage(format!("SAN {u:?}: {err}")))?,
+            ),
         });
     }
     Ok(names)

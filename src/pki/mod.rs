@@ -1,17 +1,22 @@
 //! The PKI core: certificate specs, CAs that sign them, and reading certificates back.
 //!
 //! Minting goes [`CertSpec`] + public key → [`Issuer::sign`] (or [`self_signed`] for a CA)
-//! → DER; reading goes DER → [`CertFacts`]. CSRs: [`create_csr`] makes one, and
+//! → DER; reading goes DER → [`Certificate`] (typed: [`Eku`], [`San`], [`algorithm::KeyAlgorithm`],
+//! validity as timestamps), rendered for people only at the edge as [`CertFacts`]. CSRs: [`create_csr`] makes one, and
 //! [`read_signing_request`] + [`sign_request`] sign one (PKCS#10 or a Kubernetes
 //! CertificateSigningRequest object) under the rules of its signer.
 
+pub mod algorithm;
+mod certificate;
 mod csr;
 mod inspect;
 mod issuer;
 mod name;
+pub mod oid;
 mod signing_request;
 mod spec;
 
+pub use certificate::{Certificate, Eku, KeyUsage};
 pub use csr::{CSR_PEM_LABEL, CertificateRequest, create_csr, csr_pem};
 pub use inspect::CertFacts;
 pub use issuer::{Issued, Issuer, self_signed};
@@ -69,7 +74,8 @@ pub fn read_certificates(path: &Path, bytes: &[u8]) -> Result<Vec<Vec<u8>>> {
 }
 
 /// Whether `cert_der` carries a valid signature by the key of `issuer_der` (and names it as
-/// issuer). Only the signature and names: validity and usage are the caller's business.
+/// issuer). Only the signature and names, checked as Go's `CheckSignature` checks them
+/// ([`algorithm::verify`]): validity and usage are the caller's business.
 pub fn signed_by(cert_der: &[u8], issuer_der: &[u8]) -> bool {
     use x509_parser::prelude::{FromDer, X509Certificate};
     let (Ok((_, cert)), Ok((_, issuer))) = (
@@ -78,6 +84,17 @@ pub fn signed_by(cert_der: &[u8], issuer_der: &[u8]) -> bool {
     ) else {
         return false;
     };
+    let spki = issuer.public_key();
+    let key = algorithm::VerifyingKey {
+        alg: &algorithm::KeyAlgorithm::of(spki),
+        bits: &spki.subject_public_key.data,
+    };
     cert.issuer().as_raw() == issuer.subject().as_raw()
-        && cert.verify_signature(Some(issuer.public_key())).is_ok()
+        && algorithm::verify(
+            algorithm::SignatureAlgorithm::of(&cert.signature_algorithm).kind,
+            key,
+            cert.tbs_certificate.as_ref(),
+            &cert.signature_value.data,
+        )
+        .is_ok()
 }

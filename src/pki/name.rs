@@ -12,8 +12,8 @@ use x509_cert::name::{Name, RdnSequence, RelativeDistinguishedName};
 
 use crate::error::{Error, Result};
 
-const CN: der::asn1::ObjectIdentifier = der::asn1::ObjectIdentifier::new_unwrap("2.5.4.3");
-const O: der::asn1::ObjectIdentifier = der::asn1::ObjectIdentifier::new_unwrap("2.5.4.10");
+const CN: der::asn1::ObjectIdentifier = der::asn1::ObjectIdentifier::new_unwrap(super::oid::CN);
+const O: der::asn1::ObjectIdentifier = der::asn1::ObjectIdentifier::new_unwrap(super::oid::O);
 
 /// The subject fields kcred reads and writes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -60,13 +60,19 @@ impl fmt::Display for Usage {
     }
 }
 
-/// A subject alternative name: an IP address if it parses as one, else a DNS name.
+/// A subject alternative name. Parsed from text (`--san`, plans) it is an IP address if it
+/// parses as one, else a DNS name; e-mail and URI names are read from certificates, and kept
+/// when one is renewed.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum San {
     /// dNSName.
     Dns(String),
     /// iPAddress.
     Ip(IpAddr),
+    /// rfc822Name.
+    Email(String),
+    /// uniformResourceIdentifier.
+    Uri(String),
 }
 
 impl FromStr for San {
@@ -75,14 +81,19 @@ impl FromStr for San {
         if let Ok(ip) = s.parse::<IpAddr>() {
             return Ok(San::Ip(ip));
         }
-        // DNS names as Go's crypto/x509 and kubeadm accept them: ASCII letters, digits,
-        // '-', '.', and a leading '*.' wildcard.
+        // DNS names as kubeadm accepts them (cmd/kubeadm/app/apis/kubeadm/validation/
+        // validation.go, `ValidateCertSANs`: a DNS-1123 subdomain, or
+        // one behind a leading '*.' wildcard): labels of ASCII letters, digits and '-' that
+        // neither start nor end with '-'. '_' is let through, as Go's crypto/x509 does for
+        // the names it is given (service records such as `_etcd-server._tcp`).
         let name = s.strip_prefix("*.").unwrap_or(s);
         let ok = !name.is_empty()
             && name.len() <= 253
             && name.split('.').all(|label| {
                 !label.is_empty()
                     && label.len() <= 63
+                    && !label.starts_with('-')
+                    && !label.ends_with('-')
                     && label
                         .bytes()
                         .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
@@ -102,6 +113,9 @@ impl fmt::Display for San {
         match self {
             San::Dns(d) => f.write_str(d),
             San::Ip(ip) => write!(f, "{ip}"),
+            // Prefixed, as openssl writes them: a bare address would read as a DNS name.
+            San::Email(e) => write!(f, "email:{e}"),
+            San::Uri(u) => write!(f, "URI:{u}"),
         }
     }
 }
@@ -179,11 +193,19 @@ mod tests {
             San::Dns("kubernetes.default".into())
         );
         assert!("*.apps.example.com".parse::<San>().is_ok());
-        for bad in ["", "a..b", "has space", "ünï.com", "-"] {
-            if bad == "-" {
-                continue;
-            }
+        for bad in [
+            "",
+            "a..b",
+            "has space",
+            "ünï.com",
+            "-",
+            "-a.example",
+            "a-.example",
+        ] {
             assert!(bad.parse::<San>().is_err(), "{bad:?}");
+        }
+        for good in ["a-b.example", "_etcd-server._tcp.example", "*.a-1.example"] {
+            assert!(good.parse::<San>().is_ok(), "{good:?}");
         }
     }
 }

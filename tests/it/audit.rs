@@ -711,3 +711,116 @@ fn hard_way_matches_kthw_ca_conf_entry_by_entry() {
     assert!(!dir.join("server.crt").exists());
     env.ok(&["check", "--dir", "hw"]);
 }
+
+/// A CA restricted to serverAuth and to names under `example.com` (Python's cryptography
+/// writes it), with three leaves and their keys: `jane` (clientAuth), `web` (serverAuth for
+/// `api.other.org`) and `ok` (serverAuth for `api.example.com`).
+fn restricted_ca_dir(dir: &Path) {
+    python(
+        r#"
+import sys, datetime
+from cryptography import x509
+from cryptography.x509.oid import NameOID, ExtendedKeyUsageOID as EKU
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+d = sys.argv[1]
+now = datetime.datetime.now(datetime.timezone.utc)
+def name(cn, o=None):
+    attrs = [x509.NameAttribute(NameOID.ORGANIZATION_NAME, o)] if o else []
+    return x509.Name(attrs + [x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+def save(stem, cert, key):
+    open(f"{d}/{stem}.crt", "wb").write(cert.public_bytes(serialization.Encoding.PEM))
+    open(f"{d}/{stem}.key", "wb").write(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+ca_key = ec.generate_private_key(ec.SECP256R1())
+ca = (x509.CertificateBuilder().subject_name(name("restricted-ca")).issuer_name(name("restricted-ca"))
+      .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+      .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=365))
+      .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+      .add_extension(x509.KeyUsage(True, False, False, False, False, True, True, False, False), critical=True)
+      .add_extension(x509.ExtendedKeyUsage([EKU.SERVER_AUTH]), critical=False)
+      .add_extension(x509.NameConstraints(permitted_subtrees=[x509.DNSName("example.com")], excluded_subtrees=None), critical=True)
+      .sign(ca_key, hashes.SHA256()))
+save("ca", ca, ca_key)
+for stem, cn, o, eku, dns in [("jane", "jane", "dev", EKU.CLIENT_AUTH, None),
+                              ("web", "web", None, EKU.SERVER_AUTH, "api.other.org"),
+                              ("ok", "ok", None, EKU.SERVER_AUTH, "api.example.com")]:
+    key = ec.generate_private_key(ec.SECP256R1())
+    b = (x509.CertificateBuilder().subject_name(name(cn, o)).issuer_name(ca.subject)
+         .public_key(key.public_key()).serial_number(x509.random_serial_number())
+         .not_valid_before(now - datetime.timedelta(hours=1)).not_valid_after(now + datetime.timedelta(days=90))
+         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+         .add_extension(x509.KeyUsage(True, False, False, False, False, False, False, False, False), critical=True)
+         .add_extension(x509.ExtendedKeyUsage([eku]), critical=False))
+    if dns:
+        b = b.add_extension(x509.SubjectAlternativeName([x509.DNSName(dns)]), critical=False)
+    save(stem, b.sign(ca_key, hashes.SHA256()), key)
+"#,
+        &[&dir.display().to_string()],
+    );
+    for f in ["ca.key", "jane.key", "web.key", "ok.key"] {
+        fs::set_permissions(dir.join(f), fs::Permissions::from_mode(0o600)).unwrap();
+    }
+}
+
+/// `kcred check` verifies each leaf's chain as Go's `Certificate.Verify` does
+/// (crypto/x509/verify.go: `checkChainForKeyUsage`, `checkChainConstraints`), not just its
+/// signature: a leaf signed by its CA whose chain Go refuses is a problem, in Go's words.
+#[test]
+fn check_refuses_a_leaf_whose_chain_go_would_refuse() {
+    let env = Env::new();
+    let dir = env.path("restricted");
+    fs::create_dir_all(&dir).unwrap();
+    restricted_ca_dir(&dir);
+    let (code, report) = check(&env, &dir.display().to_string());
+    assert_eq!(code, 1, "{report:#}");
+
+    // A client certificate under a CA restricted to serverAuth: kube-apiserver's x509
+    // authenticator (tests/go/x509check, Go's own Verify) refuses it with the same reason.
+    let go = go_x509check(&dir.join("ca.crt"), &dir.join("jane.crt"));
+    assert_eq!(go["authenticated"], false, "{go}");
+    let go_reason = go["error"].as_str().unwrap();
+    assert!(
+        go_reason.ends_with("x509: certificate specifies an incompatible key usage"),
+        "{go_reason}"
+    );
+    assert_eq!(
+        rows(&report, "jane")[0]["problems"],
+        json!(["chain does not verify: x509: certificate specifies an incompatible key usage"]),
+        "{report:#}"
+    );
+    // A server certificate for a name outside the CA's name constraints (the wording of
+    // verify.go's CANotAuthorizedForThisName and constraints.go).
+    assert_eq!(
+        rows(&report, "web")[0]["problems"],
+        json!([
+            "chain does not verify: x509: a root or intermediate certificate is not authorized to sign for this name: DNS name \"api.other.org\" is not permitted by any constraint"
+        ]),
+        "{report:#}"
+    );
+    // Within the constraints and the CA's usage: nothing to say, and the CA is its CA.
+    let ok = rows(&report, "ok")[0];
+    assert_eq!(ok["problems"], json!([]), "{report:#}");
+    assert_eq!(ok["caName"], "ca");
+    // openssl agrees: the signatures verify (any purpose), and the name constraint refuses
+    // `web` there too.
+    let openssl_verify = |leaf: &str| {
+        peer("openssl")
+            .args(["verify", "-no_check_time", "-purpose", "any", "-CAfile"])
+            .arg(dir.join("ca.crt"))
+            .arg(dir.join(format!("{leaf}.crt")))
+            .output()
+            .unwrap()
+    };
+    for leaf in ["jane", "ok"] {
+        assert!(openssl_verify(leaf).status.success(), "{leaf}");
+    }
+    let web = openssl_verify("web");
+    assert!(!web.status.success());
+    let said = format!(
+        "{}{}",
+        String::from_utf8_lossy(&web.stdout),
+        String::from_utf8_lossy(&web.stderr)
+    );
+    assert!(said.contains("permitted subtree violation"), "{said}");
+}

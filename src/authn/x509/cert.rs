@@ -2,47 +2,16 @@
 //! of `crypto/x509/parser.go` (`parseCertificate`, `processExtensions`, `parseASN1String`)
 //! and of `x509.go` (`CheckSignatureFrom`, `checkSignature`).
 
-use aws_lc_rs::signature::{self as sig, UnparsedPublicKey, VerificationAlgorithm};
 use jiff::Timestamp;
 use x509_parser::der_parser::asn1_rs::Tag;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::goerror::GoError;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum KeyAlg {
-    Rsa,
-    Ecdsa(Curve),
-    Ed25519,
-    Unknown,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(super) enum Curve {
-    P256,
-    P384,
-    P521,
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Hash {
-    Sha256,
-    Sha384,
-    Sha512,
-}
-
-/// Go's `SignatureAlgorithm`, reduced to what verification needs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum SigAlg {
-    RsaPkcs1(Hash),
-    RsaPss(Hash),
-    Ecdsa(Hash),
-    Ed25519,
-    /// MD5/SHA-1 family: Go refuses them in certificates (`InsecureAlgorithmError`).
-    Insecure(&'static str),
-    Unknown,
-}
+use crate::pki::algorithm::{
+    self, KeyAlgorithm, SignatureAlgorithm, SignatureError, SignatureKind, VerifyingKey,
+};
+use crate::pki::{Eku, oid};
 
 #[derive(Clone, Debug, Default)]
 pub(super) struct NameConstraints {
@@ -67,9 +36,9 @@ pub(super) struct Cert {
     serial: String,
     pub(super) not_before: Timestamp,
     pub(super) not_after: Timestamp,
-    pub(super) key_alg: KeyAlg,
+    pub(super) key_alg: KeyAlgorithm,
     key_bits: Vec<u8>,
-    sig_alg: SigAlg,
+    sig_alg: SignatureKind,
     signature: Vec<u8>,
     pub(super) unhandled_critical: bool,
     pub(super) bc_valid: bool,
@@ -77,10 +46,8 @@ pub(super) struct Cert {
     pub(super) max_path_len: i64,
     ku_nonzero: bool,
     ku_cert_sign: bool,
-    /// ExtKeyUsage or UnknownExtKeyUsage is non-empty.
-    pub(super) eku_listed: bool,
-    pub(super) eku_any: bool,
-    pub(super) eku_client: bool,
+    /// ExtKeyUsage and UnknownExtKeyUsage together (empty: no extension).
+    pub(super) ekus: Vec<Eku>,
     pub(super) skid: Vec<u8>,
     pub(super) akid: Vec<u8>,
     pub(super) san_value: Option<Vec<u8>>,
@@ -99,9 +66,52 @@ pub(super) struct Cert {
     pub(super) policy_mappings: bool,
     pub(super) common_name: String,
     pub(super) organizations: Vec<String>,
-    /// Every subject attribute of type [`oids::USER_UID`], in order; `None` for a value
+    /// Every subject attribute of type [`oid::USER_UID`], in order; `None` for a value
     /// that is not a string (Go's `readASN1Any` keeps such values, typed otherwise).
     pub(super) uids: Vec<Option<String>>,
+}
+
+impl NameConstraints {
+    /// The subtrees Go's `parseNameConstraintsExtension` (parser.go) reads: DNS, IP (with
+    /// mask), e-mail and URI. The flag is false when a subtree of another form is present:
+    /// Go then leaves the extension unhandled, which matters when it is critical.
+    fn read(nc: &x509_parser::extensions::NameConstraints<'_>) -> (NameConstraints, bool) {
+        let mut out = NameConstraints::default();
+        let mut understood = true;
+        for (subtrees, permitted) in [
+            (&nc.permitted_subtrees, true),
+            (&nc.excluded_subtrees, false),
+        ] {
+            for st in subtrees.iter().flatten() {
+                let (dns, ip, email, uri) = if permitted {
+                    (
+                        &mut out.permitted_dns,
+                        &mut out.permitted_ip,
+                        &mut out.permitted_email,
+                        &mut out.permitted_uri,
+                    )
+                } else {
+                    (
+                        &mut out.excluded_dns,
+                        &mut out.excluded_ip,
+                        &mut out.excluded_email,
+                        &mut out.excluded_uri,
+                    )
+                };
+                match &st.base {
+                    GeneralName::DNSName(d) => dns.push(d.to_string()),
+                    GeneralName::IPAddress(b) if b.len() == 8 || b.len() == 32 => {
+                        let (addr, mask) = b.split_at(b.len() / 2);
+                        ip.push((addr.to_vec(), mask.to_vec()));
+                    }
+                    GeneralName::RFC822Name(m) => email.push(m.to_string()),
+                    GeneralName::URI(u) => uri.push(u.to_string()),
+                    _ => understood = false,
+                }
+            }
+        }
+        (out, understood)
+    }
 }
 
 /// The extensions Go's `processExtensions` parses (parser.go).
@@ -118,23 +128,8 @@ const GO_PARSED_EXTENSIONS: [&str; 13] = [
     "2.5.29.32",
     "2.5.29.33",
     "2.5.29.54",
-    oids::AIA,
+    oid::AIA,
 ];
-
-mod oids {
-    pub const RSA: &str = "1.2.840.113549.1.1.1";
-    pub const EC: &str = "1.2.840.10045.2.1";
-    pub const ED25519: &str = "1.3.101.112";
-    pub const P256: &str = "1.2.840.10045.3.1.7";
-    pub const P384: &str = "1.3.132.0.34";
-    pub const P521: &str = "1.3.132.0.35";
-    pub const CN: &str = "2.5.4.3";
-    pub const O: &str = "2.5.4.10";
-    /// The Kubernetes user UID attribute (`asn1util.X509UID()`, read by x509.go's
-    /// `parseUIDFromCert` under the AllowParsingUserUIDFromCertAuth feature gate).
-    pub const USER_UID: &str = "1.3.6.1.4.1.57683.2";
-    pub const AIA: &str = "1.3.6.1.5.5.7.1.1";
-}
 
 impl Cert {
     pub(super) fn parse(der: &[u8]) -> Result<Cert, String> {
@@ -160,25 +155,10 @@ impl Cert {
                 .map_err(|_| "x509: malformed validity".to_string())
         };
         let spki = tbs.public_key();
-        let key_alg = match spki.algorithm.algorithm.to_id_string().as_str() {
-            oids::RSA => KeyAlg::Rsa,
-            oids::ED25519 => KeyAlg::Ed25519,
-            oids::EC => {
-                let curve = spki
-                    .algorithm
-                    .parameters
-                    .as_ref()
-                    .and_then(|p| p.as_oid().ok())
-                    .map(|o| o.to_id_string());
-                KeyAlg::Ecdsa(match curve.as_deref() {
-                    Some(oids::P256) => Curve::P256,
-                    Some(oids::P384) => Curve::P384,
-                    Some(oids::P521) => Curve::P521,
-                    _ => return Err("x509: unsupported elliptic curve".into()),
-                })
-            }
-            _ => KeyAlg::Unknown,
-        };
+        let key_alg = KeyAlgorithm::of(spki);
+        if let KeyAlgorithm::EcdsaOther(_) = key_alg {
+            return Err("x509: unsupported elliptic curve".into());
+        }
         let (common_name, organizations, uids) = go_subject(&x)?;
         let mut c = Cert {
             raw: der.to_vec(),
@@ -192,7 +172,7 @@ impl Cert {
             not_after: ts(&tbs.validity.not_after)?,
             key_alg,
             key_bits: spki.subject_public_key.data.to_vec(),
-            sig_alg: sig_alg(&x),
+            sig_alg: SignatureAlgorithm::of(&x.signature_algorithm).kind,
             signature: x.signature_value.data.to_vec(),
             unhandled_critical: false,
             bc_valid: false,
@@ -200,9 +180,7 @@ impl Cert {
             max_path_len: -1,
             ku_nonzero: false,
             ku_cert_sign: false,
-            eku_listed: false,
-            eku_any: false,
-            eku_client: false,
+            ekus: vec![],
             skid: vec![],
             akid: vec![],
             san_value: None,
@@ -282,47 +260,8 @@ impl Cert {
                     unhandled = understood == 0;
                 }
                 ParsedExtension::NameConstraints(nc) => {
-                    let mut out = NameConstraints::default();
-                    let mut read = |subtrees: &Option<Vec<_>>, permitted: bool| {
-                        for st in subtrees.iter().flatten() {
-                            let st: &x509_parser::extensions::GeneralSubtree<'_> = st;
-                            match &st.base {
-                                GeneralName::DNSName(d) => {
-                                    if permitted {
-                                        out.permitted_dns.push(d.to_string())
-                                    } else {
-                                        out.excluded_dns.push(d.to_string())
-                                    }
-                                }
-                                GeneralName::IPAddress(b) if b.len() == 8 || b.len() == 32 => {
-                                    let (ip, mask) = b.split_at(b.len() / 2);
-                                    let v = (ip.to_vec(), mask.to_vec());
-                                    if permitted {
-                                        out.permitted_ip.push(v)
-                                    } else {
-                                        out.excluded_ip.push(v)
-                                    }
-                                }
-                                GeneralName::RFC822Name(m) => {
-                                    if permitted {
-                                        out.permitted_email.push(m.to_string())
-                                    } else {
-                                        out.excluded_email.push(m.to_string())
-                                    }
-                                }
-                                GeneralName::URI(u) => {
-                                    if permitted {
-                                        out.permitted_uri.push(u.to_string())
-                                    } else {
-                                        out.excluded_uri.push(u.to_string())
-                                    }
-                                }
-                                _ => unhandled = true,
-                            }
-                        }
-                    };
-                    read(&nc.permitted_subtrees, true);
-                    read(&nc.excluded_subtrees, false);
+                    let (out, understood) = NameConstraints::read(nc);
+                    unhandled = !understood;
                     self.name_constraints = Some(out);
                 }
                 ParsedExtension::AuthorityKeyIdentifier(akid) => {
@@ -345,18 +284,7 @@ impl Cert {
                     }
                     self.skid = skid.0.to_vec();
                 }
-                ParsedExtension::ExtendedKeyUsage(eku) => {
-                    self.eku_any = eku.any;
-                    self.eku_client = eku.client_auth;
-                    self.eku_listed = eku.any
-                        || eku.server_auth
-                        || eku.client_auth
-                        || eku.code_signing
-                        || eku.email_protection
-                        || eku.time_stamping
-                        || eku.ocsp_signing
-                        || !eku.other.is_empty();
-                }
+                ParsedExtension::ExtendedKeyUsage(eku) => self.ekus = Eku::list(eku),
                 ParsedExtension::PolicyConstraints(pc) => {
                     self.require_explicit_policy = pc.require_explicit_policy.map(i64::from);
                 }
@@ -378,7 +306,7 @@ impl Cert {
                 _ => {
                     // Go handles every id-ce extension listed above and AIA; anything
                     // else is unhandled (and matters when critical).
-                    unhandled = oid != oids::AIA;
+                    unhandled = oid != oid::AIA;
                 }
             }
             if e.critical && unhandled {
@@ -417,7 +345,7 @@ impl Cert {
         if parent.ku_nonzero && !parent.ku_cert_sign {
             return Err(GoError::ConstraintViolation);
         }
-        if parent.key_alg == KeyAlg::Unknown {
+        if parent.key_unknown() {
             return Err(GoError::Signature(
                 "x509: cannot verify signature: algorithm unimplemented".into(),
             ));
@@ -456,7 +384,7 @@ fn go_subject(
                     continue;
                 }
                 let oid = atv.attr_type().to_id_string();
-                if oid == oids::USER_UID {
+                if oid == oid::USER_UID {
                     uids.push(value);
                     continue;
                 }
@@ -464,8 +392,8 @@ fn go_subject(
                     continue;
                 };
                 match oid.as_str() {
-                    oids::CN => cn = value,
-                    oids::O => orgs.push(value),
+                    oid::CN => cn = value,
+                    oid::O => orgs.push(value),
                     _ => {}
                 }
             }
@@ -525,161 +453,65 @@ fn go_string(tag: Tag, data: &[u8]) -> Result<Option<String>, String> {
     Ok(Some(s))
 }
 
-/// Go's `getSignatureAlgorithmFromAI`, for the algorithms it knows.
-fn sig_alg(x: &X509Certificate<'_>) -> SigAlg {
-    let ai = &x.signature_algorithm;
-    match ai.algorithm.to_id_string().as_str() {
-        "1.2.840.113549.1.1.11" => SigAlg::RsaPkcs1(Hash::Sha256),
-        "1.2.840.113549.1.1.12" => SigAlg::RsaPkcs1(Hash::Sha384),
-        "1.2.840.113549.1.1.13" => SigAlg::RsaPkcs1(Hash::Sha512),
-        "1.2.840.10045.4.3.2" => SigAlg::Ecdsa(Hash::Sha256),
-        "1.2.840.10045.4.3.3" => SigAlg::Ecdsa(Hash::Sha384),
-        "1.2.840.10045.4.3.4" => SigAlg::Ecdsa(Hash::Sha512),
-        "1.3.101.112" => SigAlg::Ed25519,
-        "1.2.840.113549.1.1.5" => SigAlg::Insecure("SHA1-RSA"),
-        "1.2.840.113549.1.1.4" => SigAlg::Insecure("MD5-RSA"),
-        "1.2.840.113549.1.1.2" => SigAlg::Insecure("MD2-RSA"),
-        "1.2.840.10045.4.1" => SigAlg::Insecure("ECDSA-SHA1"),
-        "1.2.840.113549.1.1.10" => pss_hash(ai).map_or(SigAlg::Unknown, SigAlg::RsaPss),
-        _ => SigAlg::Unknown,
-    }
-}
-
-/// The hash of an RSASSA-PSS AlgorithmIdentifier that Go accepts: SHA-256/384/512 with
-/// MGF1 of the same hash and a salt as long as the hash (x509.go, `getSignatureAlgorithmFromAI`).
-fn pss_hash(ai: &x509_parser::x509::AlgorithmIdentifier<'_>) -> Option<Hash> {
-    use x509_parser::signature_algorithm::{RsaSsaPssParams, SignatureAlgorithm};
-    let SignatureAlgorithm::RSASSA_PSS(p) = SignatureAlgorithm::try_from(ai).ok()? else {
-        return None;
-    };
-    let p: &RsaSsaPssParams = &p;
-    let (hash, len) = match p.hash_algorithm_oid().to_id_string().as_str() {
-        "2.16.840.1.101.3.4.2.1" => (Hash::Sha256, 32),
-        "2.16.840.1.101.3.4.2.2" => (Hash::Sha384, 48),
-        "2.16.840.1.101.3.4.2.3" => (Hash::Sha512, 64),
-        _ => return None,
-    };
-    let mgf = p.mask_gen_algorithm().ok()?;
-    if mgf.hash.to_id_string() != p.hash_algorithm_oid().to_id_string() {
-        return None;
-    }
-    (p.salt_length() == len && p.trailer_field() == 1).then_some(hash)
-}
-
-/// `checkSignature` (x509.go), with Go's error texts.
+/// `checkSignature` (x509.go): the shared check, with Go's error texts.
 fn verify_signature(
-    alg: SigAlg,
+    alg: SignatureKind,
     tbs: &[u8],
     signature: &[u8],
     parent: &Cert,
 ) -> Result<(), GoError> {
-    let mismatch = |want: &str| {
-        let have = match parent.key_alg {
-            KeyAlg::Rsa => "*rsa.PublicKey",
-            KeyAlg::Ecdsa(_) => "*ecdsa.PublicKey",
-            KeyAlg::Ed25519 => "ed25519.PublicKey",
-            KeyAlg::Unknown => "<nil>",
-        };
-        Err(GoError::Signature(format!(
-            "x509: signature algorithm specifies an {want} public key, but have public key of type {have}"
-        )))
+    let key = VerifyingKey {
+        alg: &parent.key_alg,
+        bits: &parent.key_bits,
     };
-    let algorithm: &'static dyn VerificationAlgorithm = match (alg, parent.key_alg) {
-        (SigAlg::Insecure(name), _) => {
-            return Err(GoError::Signature(format!(
-                "x509: cannot verify signature: insecure algorithm {name}"
-            )));
+    algorithm::verify(alg, key, tbs, signature).map_err(|e| match e {
+        SignatureError::Insecure(name) => GoError::Signature(format!(
+            "x509: cannot verify signature: insecure algorithm {name}"
+        )),
+        SignatureError::Unimplemented => GoError::Signature(
+            "x509: cannot verify signature: algorithm unimplemented".into(),
+        ),
+        SignatureError::RsaTooSmall(bits) => GoError::Signature(format!(
+            "crypto/rsa: {bits}-bit keys are insecure (see https://go.dev/pkg/crypto/rsa#hdr-Minimum_key_size)"
+        )),
+        SignatureError::KeyMismatch(want) => {
+            let have = match parent.key_alg {
+                KeyAlgorithm::Rsa { .. } => "*rsa.PublicKey",
+                KeyAlgorithm::Ecdsa(_) => "*ecdsa.PublicKey",
+                KeyAlgorithm::Ed25519 => "ed25519.PublicKey",
+                _ => "<nil>",
+            };
+            GoError::Signature(format!(
+                "x509: signature algorithm specifies an {want} public key, but have public key of type {have}"
+            ))
         }
-        (SigAlg::Unknown, _) => {
-            return Err(GoError::Signature(
-                "x509: cannot verify signature: algorithm unimplemented".into(),
-            ));
-        }
-        (SigAlg::RsaPkcs1(_) | SigAlg::RsaPss(_), KeyAlg::Rsa)
-            if rsa_modulus_bits(&parent.key_bits) < 1024 =>
-        {
-            // crypto/rsa's checkKeySize (the rsa1024min GODEBUG, on by default).
-            return Err(GoError::Signature(format!(
-                "crypto/rsa: {}-bit keys are insecure (see https://go.dev/pkg/crypto/rsa#hdr-Minimum_key_size)",
-                rsa_modulus_bits(&parent.key_bits)
-            )));
-        }
-        (SigAlg::RsaPkcs1(h), KeyAlg::Rsa) => {
-            // aws-lc-rs keeps RSA keys under 2048 bits behind "legacy" names; Go verifies
-            // them (it only refuses keys under 1024 bits).
-            match (h, rsa_modulus_bits(&parent.key_bits) < 2048) {
-                (Hash::Sha256, true) => &sig::RSA_PKCS1_1024_8192_SHA256_FOR_LEGACY_USE_ONLY,
-                (Hash::Sha512, true) => &sig::RSA_PKCS1_1024_8192_SHA512_FOR_LEGACY_USE_ONLY,
-                (Hash::Sha384, true) => {
-                    return Err(GoError::Unsupported(
-                        "an RSA key under 2048 bits signing with SHA-384".into(),
-                    ));
-                }
-                (Hash::Sha256, false) => &sig::RSA_PKCS1_2048_8192_SHA256,
-                (Hash::Sha384, false) => &sig::RSA_PKCS1_2048_8192_SHA384,
-                (Hash::Sha512, false) => &sig::RSA_PKCS1_2048_8192_SHA512,
+        SignatureError::Unsupported(what) => GoError::Unsupported(what.into()),
+        SignatureError::Invalid => GoError::Signature(
+            match parent.key_alg {
+                KeyAlgorithm::Rsa { .. } => "crypto/rsa: verification error",
+                KeyAlgorithm::Ecdsa(_) => "x509: ECDSA verification failure",
+                _ => "x509: Ed25519 verification failure",
             }
-        }
-        (SigAlg::RsaPss(h), KeyAlg::Rsa) => {
-            if rsa_modulus_bits(&parent.key_bits) < 2048 {
-                return Err(GoError::Unsupported(
-                    "an RSA-PSS signature by a key under 2048 bits".into(),
-                ));
-            }
-            match h {
-                Hash::Sha256 => &sig::RSA_PSS_2048_8192_SHA256,
-                Hash::Sha384 => &sig::RSA_PSS_2048_8192_SHA384,
-                Hash::Sha512 => &sig::RSA_PSS_2048_8192_SHA512,
-            }
-        }
-        (SigAlg::RsaPkcs1(_) | SigAlg::RsaPss(_), _) => return mismatch("RSA"),
-        // Go lets any curve sign with any of the SHA-2 hashes.
-        (SigAlg::Ecdsa(h), KeyAlg::Ecdsa(curve)) => match (curve, h) {
-            (Curve::P256, Hash::Sha256) => &sig::ECDSA_P256_SHA256_ASN1,
-            (Curve::P256, Hash::Sha384) => &sig::ECDSA_P256_SHA384_ASN1,
-            (Curve::P256, Hash::Sha512) => &sig::ECDSA_P256_SHA512_ASN1,
-            (Curve::P384, Hash::Sha256) => &sig::ECDSA_P384_SHA256_ASN1,
-            (Curve::P384, Hash::Sha384) => &sig::ECDSA_P384_SHA384_ASN1,
-            (Curve::P384, Hash::Sha512) => &sig::ECDSA_P384_SHA512_ASN1,
-            (Curve::P521, Hash::Sha256) => &sig::ECDSA_P521_SHA256_ASN1,
-            (Curve::P521, Hash::Sha384) => &sig::ECDSA_P521_SHA384_ASN1,
-            (Curve::P521, Hash::Sha512) => &sig::ECDSA_P521_SHA512_ASN1,
-        },
-        (SigAlg::Ecdsa(_), _) => return mismatch("ECDSA"),
-        (SigAlg::Ed25519, KeyAlg::Ed25519) => &sig::ED25519,
-        (SigAlg::Ed25519, _) => return mismatch("Ed25519"),
-    };
-    UnparsedPublicKey::new(algorithm, &parent.key_bits)
-        .verify(tbs, signature)
-        .map_err(|_| {
-            GoError::Signature(
-                match parent.key_alg {
-                    KeyAlg::Rsa => "crypto/rsa: verification error",
-                    KeyAlg::Ecdsa(_) => "x509: ECDSA verification failure",
-                    _ => "x509: Ed25519 verification failure",
-                }
-                .into(),
-            )
-        })
-}
-
-/// Bits in the modulus of a PKCS#1 RSAPublicKey, as Go's `N.BitLen()` counts them.
-fn rsa_modulus_bits(der: &[u8]) -> usize {
-    match x509_parser::public_key::RSAPublicKey::from_der(der) {
-        Ok((_, k)) => {
-            let m = k.modulus;
-            match m.iter().position(|&b| b != 0) {
-                Some(i) => (m.len() - i - 1) * 8 + (8 - m[i].leading_zeros() as usize),
-                None => 0,
-            }
-        }
-        Err(_) => 0,
-    }
+            .into(),
+        ),
+    })
 }
 
 impl Cert {
     /// The RSA modulus size in bits (`None` for other key types).
     pub(super) fn rsa_bits(&self) -> Option<usize> {
-        (self.key_alg == KeyAlg::Rsa).then(|| rsa_modulus_bits(&self.key_bits))
+        match self.key_alg {
+            KeyAlgorithm::Rsa { bits } => Some(bits),
+            _ => None,
+        }
+    }
+
+    /// A key Go's parser leaves nil (`PublicKeyAlgorithm` unknown): Go skips such a
+    /// candidate parent, and cannot check a signature with it.
+    pub(super) fn key_unknown(&self) -> bool {
+        matches!(
+            self.key_alg,
+            KeyAlgorithm::Other(_) | KeyAlgorithm::Ed448 | KeyAlgorithm::EcdsaOther(_)
+        )
     }
 }

@@ -30,6 +30,7 @@ use jiff::Timestamp;
 
 use crate::error::{Error, Result};
 use crate::identity::{CREDENTIAL_ID, Identity};
+use crate::pki::Eku;
 
 use cert::Cert;
 use goerror::GoError;
@@ -82,8 +83,8 @@ impl std::error::Error for X509Rejection {}
 /// Every `CERTIFICATE` block of a PEM file (other blocks are skipped, as client-go's
 /// `cert.ParseCertsPEM` does), or a single DER certificate; each must decode.
 pub fn load_certificates(path: &Path) -> Result<Vec<Vec<u8>>> {
-    let bytes = crate::fsio::read(path)?;
-    let source = crate::fsio::display(path);
+    let bytes = crate::fsio::read::read(path)?;
+    let source = crate::fsio::read::display(path);
     let ders: Vec<Vec<u8>> = if crate::pem::looks_like_pem(&bytes) {
         crate::pem::parse_all(&source, &bytes)?
             .iter()
@@ -151,26 +152,14 @@ pub fn authenticate_client_cert(
         reason,
         certificate: Some(id.clone()),
     };
-    let mut intermediates = Pool::default();
-    for der in presented {
-        intermediates.add(Cert::parse(der).map_err(malformed)?);
-    }
-    let mut roots = Pool::default();
-    for der in client_cas_der {
-        roots.add(Cert::parse(der).map_err(|e| malformed(format!("client CA bundle: {e}")))?);
-    }
-    let verifier = Verifier {
-        roots: &roots,
-        intermediates: &intermediates,
+    verify_parsed(
+        &leaf,
+        presented,
+        client_cas_der,
+        "client CA bundle",
         now,
-    };
-    if let Err(e) = verifier.verify(&leaf) {
-        let kind = match e {
-            GoError::Unsupported(_) => RejectionKind::Unsupported,
-            _ => RejectionKind::Verify,
-        };
-        return Err(fail(kind, e.to_string()));
-    }
+        &Eku::ClientAuth,
+    )?;
     // CommonNameUserConversion: an empty CN is "no opinion", not an error.
     if leaf.common_name.is_empty() {
         return Err(fail(
@@ -191,6 +180,64 @@ pub fn authenticate_client_cert(
         vec![format!("X509SHA256={}", hex::encode(digest.as_ref()))],
     );
     Ok(identity)
+}
+
+/// Go's `Certificate.Verify` (crypto/x509/verify.go) for `leaf_der`, with Roots =
+/// `roots_der`, Intermediates = `intermediates_der` and KeyUsages = [`usage`]
+/// ([`Eku::Any`] checks no usage), at `now`. This is the chain check kube-apiserver's
+/// authenticators run, for any use: `kcred check` verifies each leaf in a PKI directory with
+/// it, for each use the leaf is meant for.
+pub fn verify_chain(
+    leaf_der: &[u8],
+    intermediates_der: &[Vec<u8>],
+    roots_der: &[Vec<u8>],
+    now: Timestamp,
+    usage: &Eku,
+) -> Result<(), X509Rejection> {
+    let leaf = Cert::parse(leaf_der).map_err(|reason| X509Rejection {
+        kind: RejectionKind::Malformed,
+        reason,
+        certificate: None,
+    })?;
+    verify_parsed(&leaf, intermediates_der, roots_der, "roots", now, usage)
+}
+
+/// [`verify_chain`] for a parsed leaf; `roots_name` names the roots in errors.
+fn verify_parsed(
+    leaf: &Cert,
+    intermediates_der: &[Vec<u8>],
+    roots_der: &[Vec<u8>],
+    roots_name: &str,
+    now: Timestamp,
+    usage: &Eku,
+) -> Result<(), X509Rejection> {
+    let malformed = |reason: String| X509Rejection {
+        kind: RejectionKind::Malformed,
+        reason,
+        certificate: None,
+    };
+    let mut intermediates = Pool::default();
+    for der in intermediates_der {
+        intermediates.add(Cert::parse(der).map_err(malformed)?);
+    }
+    let mut roots = Pool::default();
+    for der in roots_der {
+        roots.add(Cert::parse(der).map_err(|e| malformed(format!("{roots_name}: {e}")))?);
+    }
+    let verifier = Verifier {
+        roots: &roots,
+        intermediates: &intermediates,
+        now,
+        usage,
+    };
+    verifier.verify(leaf).map_err(|e| X509Rejection {
+        kind: match e {
+            GoError::Unsupported(_) => RejectionKind::Unsupported,
+            _ => RejectionKind::Verify,
+        },
+        reason: e.to_string(),
+        certificate: Some(leaf.identifier()),
+    })
 }
 
 /// `parseUIDFromCert` (x509.go, with AllowParsingUserUIDFromCertAuth on: beta and on by

@@ -6,9 +6,10 @@ use std::collections::HashMap;
 
 use jiff::Timestamp;
 
-use super::cert::{Cert, KeyAlg};
+use super::cert::Cert;
 use super::constraints::{check_chain_constraints, policies_valid};
 use super::goerror::{GoError, rfc3339};
+use crate::pki::Eku;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum CertType {
@@ -64,12 +65,15 @@ pub(super) struct Verifier<'a> {
     pub(super) roots: &'a Pool,
     pub(super) intermediates: &'a Pool,
     pub(super) now: Timestamp,
+    /// `VerifyOptions.KeyUsages`, one usage; [`Eku::Any`] checks none (verify.go:
+    /// "The presence of anyExtendedKeyUsage overrides any other key usage").
+    pub(super) usage: &'a Eku,
 }
 
 const MAX_SIGNATURE_CHECKS: usize = 100;
 
 impl<'a> Verifier<'a> {
-    /// `Certificate.Verify` with KeyUsages = [ClientAuth].
+    /// `Certificate.Verify` with KeyUsages = [`self.usage`].
     pub(super) fn verify(&self, leaf: &'a Cert) -> Result<(), GoError> {
         leaf.is_valid_leaf(self.now)?;
         let candidates = if self.roots.contains(leaf) {
@@ -95,7 +99,7 @@ impl<'a> Verifier<'a> {
                     continue;
                 }
             }
-            if !chain_allows_client_auth(chain) {
+            if *self.usage != Eku::Any && !chain_allows(chain, self.usage) {
                 incompatible_usage += 1;
                 continue;
             }
@@ -162,7 +166,7 @@ impl<'a> Verifier<'a> {
                     break 'pools;
                 }
                 // Go skips a candidate whose key it could not parse (PublicKey == nil).
-                if cand.key_alg == KeyAlg::Unknown || already_in_chain(cand, current) {
+                if cand.key_unknown() || already_in_chain(cand, current) {
                     continue;
                 }
                 if let Err(e) = c.check_signature_from(cand) {
@@ -282,10 +286,10 @@ fn already_in_chain(cand: &Cert, chain: &[&Cert]) -> bool {
     })
 }
 
-/// `checkChainForKeyUsage` with the one requested usage, ClientAuth: every certificate
-/// that lists extended key usages must list clientAuth or anyExtendedKeyUsage.
-fn chain_allows_client_auth(chain: &[&Cert]) -> bool {
+/// `checkChainForKeyUsage` with one requested usage: every certificate that lists extended
+/// key usages must list that one or anyExtendedKeyUsage.
+fn chain_allows(chain: &[&Cert], usage: &Eku) -> bool {
     chain
         .iter()
-        .all(|c| !c.eku_listed || c.eku_any || c.eku_client)
+        .all(|c| c.ekus.is_empty() || c.ekus.iter().any(|e| e == usage || *e == Eku::Any))
 }

@@ -10,11 +10,11 @@ use std::path::PathBuf;
 use jiff::{SignedDuration, Timestamp};
 use serde::Serialize;
 
-use super::{Found, Inventory, Location, rel};
+use crate::audit::{Found, Inventory, Location, rel};
 use crate::error::{Error, Result};
 use crate::fsio;
 use crate::kubeconfig::Kubeconfig;
-use crate::pki::{CertSpec, Issuer, San, Usage};
+use crate::pki::{CertSpec, Eku, Issuer, Usage};
 
 /// One renewed certificate.
 #[derive(Clone, Debug, Serialize)]
@@ -76,7 +76,35 @@ pub fn renew_with(
     names: Option<&[String]>,
     opts: &Options,
 ) -> Result<RenewOutcome> {
-    let validity = opts.validity;
+    refuse_unreadable(inv, names)?;
+    let mut skipped = Vec::new();
+    let mut selected = select(inv, names, &mut skipped)?;
+    if let Some(window) = opts.expiring_within {
+        keep_due(&mut selected, window, Timestamp::now(), &mut skipped);
+    }
+    // The plan's order (kubeadm's certlist.go order for a kubeadm directory), then by name:
+    // the same on every run, whatever the certificates' bytes.
+    let order = plan_order(inv);
+    selected.sort_by_cached_key(|c| (order(c), c.name.clone()));
+
+    let signed = sign_all(inv, &selected, opts.validity)?;
+    let writes = prepare_writes(inv, &signed)?;
+    let paths: Vec<&std::path::Path> = writes.iter().map(|w| w.path.as_path()).collect();
+    fsio::check_writable(&paths, true)?;
+    if !opts.dry_run {
+        for w in &writes {
+            fsio::write_atomic(&w.path, &w.contents, w.mode, true)?;
+        }
+    }
+    Ok(RenewOutcome {
+        renewed: report(inv, &signed, &writes),
+        skipped,
+    })
+}
+
+/// Every input is read and checked before anything is written: an unreadable file (and,
+/// for `--all`, a missing one the layout names) stops the run, naming it.
+fn refuse_unreadable(inv: &Inventory, names: Option<&[String]>) -> Result<()> {
     for row in &inv.rows {
         if row.unreadable || (names.is_none() && row.missing) {
             let why = row.problems.first().cloned().unwrap_or_default();
@@ -94,15 +122,22 @@ pub fn renew_with(
             return Err(Error::input(path, format!("{why}; nothing was renewed")));
         }
     }
+    Ok(())
+}
+
+/// The leaves `names` asks for (every leaf when `None`, but for the kubelet's own).
+fn select<'a>(
+    inv: &'a Inventory,
+    names: Option<&[String]>,
+    skipped: &mut Vec<(String, String)>,
+) -> Result<Vec<&'a Found>> {
     let leaves: Vec<&Found> = inv.certs.iter().filter(|c| !c.facts.is_ca).collect();
-    let mut skipped = Vec::new();
-    let selected: Vec<&Found> = match names {
+    let Some(names) = names else {
         // kubeadm's `certs renew all` leaves kubelet.conf to the kubelet, which rotates the
         // client certificate the file names (kubeadm's "Certificate Management" docs; only
         // an embedded kubelet.conf is kubeadm's to renew).
-        None => leaves
-            .iter()
-            .copied()
+        return Ok(leaves
+            .into_iter()
             .filter(|c| match &c.location {
                 Location::Referenced { cert, .. } => {
                     skipped.push((
@@ -117,128 +152,151 @@ pub fn renew_with(
                 }
                 _ => true,
             })
-            .collect(),
-        Some(names) => {
-            let mut out = Vec::new();
-            for n in names {
-                match inv.certs.iter().find(|c| &c.name == n) {
-                    Some(c) if c.facts.is_ca => {
-                        return Err(Error::Usage(format!(
-                            "{n} is a CA: kcred renew does not renew CAs (make a new CA and re-issue its leaves)"
-                        )));
-                    }
-                    Some(c) => out.push(c),
-                    None => {
-                        let known: Vec<&str> = leaves.iter().map(|c| c.name.as_str()).collect();
-                        return Err(Error::Usage(format!(
-                            "no certificate named {n:?} in {} (known: {})",
-                            inv.dir.display(),
-                            known.join(", ")
-                        )));
-                    }
-                }
-            }
-            out
-        }
+            .collect());
     };
-
-    let mut selected = selected;
-    if let Some(window) = opts.expiring_within {
-        let now = Timestamp::now();
-        selected.retain(|c| {
-            let due = c.facts.not_after.duration_since(now) <= window;
-            if !due {
-                skipped.push((
-                    c.name.clone(),
-                    format!(
-                        "expires {}, not within {}",
-                        c.facts.not_after.strftime("%Y-%m-%d"),
-                        super::exact_duration(window)
-                    ),
-                ));
+    let mut out = Vec::new();
+    for n in names {
+        match inv.certs.iter().find(|c| &c.name == n) {
+            Some(c) if c.facts.is_ca => {
+                return Err(Error::Usage(format!(
+                    "{n} is a CA: kcred renew does not renew CAs (make a new CA and re-issue its leaves)"
+                )));
             }
-            due
-        });
+            Some(c) => out.push(c),
+            None => {
+                let known: Vec<&str> = leaves.iter().map(|c| c.name.as_str()).collect();
+                return Err(Error::Usage(format!(
+                    "no certificate named {n:?} in {} (known: {})",
+                    inv.dir.display(),
+                    known.join(", ")
+                )));
+            }
+        }
     }
-    // The plan's order (kubeadm's certlist.go order for a kubeadm directory), then by name:
-    // the same on every run, whatever the certificates' bytes.
-    let order = plan_order(inv);
-    selected.sort_by_cached_key(|c| (order(c), c.name.clone()));
+    Ok(out)
+}
 
-    // Sign everything first; write only when every renewal could be signed. Copies of one
-    // certificate (admin.crt and admin.kubeconfig) get the same new certificate.
-    let mut new_certs: BTreeMap<Vec<u8>, (String, Vec<u8>)> = BTreeMap::new();
-    let mut signed_order: Vec<Vec<u8>> = Vec::new();
-    for c in &selected {
-        if new_certs.contains_key(&c.der) {
+/// Keep the certificates that expire within `window` of `now`; the others are skipped.
+fn keep_due(
+    selected: &mut Vec<&Found>,
+    window: SignedDuration,
+    now: Timestamp,
+    skipped: &mut Vec<(String, String)>,
+) {
+    selected.retain(|c| {
+        let due = c.facts.not_after.duration_since(now) <= window;
+        if !due {
+            skipped.push((
+                c.name.clone(),
+                format!(
+                    "expires {}, not within {}",
+                    c.facts.not_after.strftime("%Y-%m-%d"),
+                    crate::audit::exact_duration(window)
+                ),
+            ));
+        }
+        due
+    });
+}
+
+/// The new certificates, by the DER of the one each replaces, in signing order. Copies of
+/// one certificate (admin.crt and admin.kubeconfig) get the same new certificate.
+struct Signed {
+    order: Vec<Vec<u8>>,
+    /// Old DER → (name, new DER).
+    new: BTreeMap<Vec<u8>, (String, Vec<u8>)>,
+}
+
+/// Sign everything first; nothing is written unless every renewal could be signed.
+fn sign_all(inv: &Inventory, selected: &[&Found], validity: SignedDuration) -> Result<Signed> {
+    let mut signed = Signed {
+        order: Vec::new(),
+        new: BTreeMap::new(),
+    };
+    for c in selected {
+        if signed.new.contains_key(&c.der) {
             continue;
         }
-        signed_order.push(c.der.clone());
+        signed.order.push(c.der.clone());
         let key = c.key.as_ref().ok_or_else(|| {
             Error::input(
-                location_path(&inv.dir, c),
+                location_path(c),
                 "no private key next to the certificate: cannot renew it",
             )
         })?;
         let ca = inv.issuer_of(c).ok_or_else(|| {
             Error::input(
-                location_path(&inv.dir, c),
+                location_path(c),
                 "not signed by any CA in the directory: cannot renew it",
             )
         })?;
         let ca_key = ca.key.as_ref().ok_or_else(|| {
             Error::input(
-                location_path(&inv.dir, ca),
+                location_path(ca),
                 "the CA's key is not in the directory (externally managed): renew with the CA holder",
             )
         })?;
         let ca_key = ca_key.try_clone()?;
-        let ca_path = location_path(&inv.dir, ca);
+        let ca_path = location_path(ca);
         let issuer = Issuer::new(&ca_path, ca.der.clone(), ca_key, &ca_path)?;
         let issued = issuer.sign(&spec_of(c, validity)?, &key.public_key_der()?)?;
-        new_certs.insert(c.der.clone(), (c.name.clone(), issued.der));
+        signed
+            .new
+            .insert(c.der.clone(), (c.name.clone(), issued.der));
     }
+    Ok(signed)
+}
 
-    // Every copy is prepared (its file read and re-rendered) and every destination checked
-    // before the first write.
-    let mut writes: Vec<(PathBuf, Vec<u8>, u32, String)> = Vec::new();
-    for old in &signed_order {
-        let (name, new) = &new_certs[old];
+/// One file to rewrite, for the renewal `name`.
+struct Write {
+    path: PathBuf,
+    contents: Vec<u8>,
+    mode: u32,
+    name: String,
+}
+
+/// Every copy prepared (its file read and re-rendered) before the first write.
+fn prepare_writes(inv: &Inventory, signed: &Signed) -> Result<Vec<Write>> {
+    let mut writes: Vec<Write> = Vec::new();
+    for old in &signed.order {
+        let (name, new) = &signed.new[old];
         for copy in inv.certs.iter().filter(|c| &c.der == old) {
             let (path, contents, mode) = render_copy(copy, new)?;
-            if !writes.iter().any(|w| w.0 == path) {
-                writes.push((path, contents, mode, name.clone()));
+            if !writes.iter().any(|w| w.path == path) {
+                writes.push(Write {
+                    path,
+                    contents,
+                    mode,
+                    name: name.clone(),
+                });
             }
         }
     }
-    let paths: Vec<&std::path::Path> = writes.iter().map(|w| w.0.as_path()).collect();
-    fsio::check_writable(&paths, true)?;
-    if !opts.dry_run {
-        for (path, contents, mode, _) in &writes {
-            fsio::write_atomic(path, contents, *mode, true)?;
-        }
-    }
-    let mut out = Vec::new();
-    for old in &signed_order {
-        let (name, new) = &new_certs[old];
-        let files = writes
-            .iter()
-            .filter(|w| &w.3 == name)
-            .map(|w| rel(&inv.dir, &w.0))
-            .collect();
-        let expires = crate::pki::CertFacts::from_der(new)
-            .map(|f| f.not_after)
-            .unwrap_or(Timestamp::UNIX_EPOCH);
-        out.push(Renewed {
-            name: name.clone(),
-            files,
-            expires,
-        });
-    }
-    Ok(RenewOutcome {
-        renewed: out,
-        skipped,
-    })
+    Ok(writes)
+}
+
+/// What was renewed: each certificate, the files rewritten, its new NotAfter.
+fn report(inv: &Inventory, signed: &Signed, writes: &[Write]) -> Vec<Renewed> {
+    signed
+        .order
+        .iter()
+        .map(|old| {
+            let (name, new) = &signed.new[old];
+            let files = writes
+                .iter()
+                .filter(|w| &w.name == name)
+                .map(|w| rel(&inv.dir, &w.path))
+                .collect();
+            let expires = crate::pki::Certificate::from_der(new)
+                .map(|c| c.not_after)
+                .unwrap_or(Timestamp::UNIX_EPOCH);
+            Renewed {
+                name: name.clone(),
+                files,
+                expires,
+            }
+        })
+        .collect()
 }
 
 /// A sort key placing a certificate where its layout's plan lists it (`usize::MAX` when the
@@ -286,7 +344,7 @@ fn matches_pattern(pattern: &str, file: &str) -> bool {
         && !file[prefix.len()..file.len() - suffix.len()].contains('/')
 }
 
-fn location_path(_dir: &std::path::Path, c: &Found) -> PathBuf {
+fn location_path(c: &Found) -> PathBuf {
     match &c.location {
         Location::File { cert, .. } | Location::Referenced { cert, .. } => cert.clone(),
         Location::Kubeconfig { path, .. } => path.clone(),
@@ -296,27 +354,21 @@ fn location_path(_dir: &std::path::Path, c: &Found) -> PathBuf {
 /// The spec that re-creates `c`: same subject, SANs and usage.
 fn spec_of(c: &Found, validity: SignedDuration) -> Result<CertSpec> {
     let f = &c.facts;
-    let has = |n: &str| f.extended_key_usage.iter().any(|e| e == n);
-    let usage = match (
-        has("TLS Web Client Authentication"),
-        has("TLS Web Server Authentication"),
-    ) {
+    let usage = match (f.lists(&Eku::ClientAuth), f.lists(&Eku::ServerAuth)) {
         (true, true) => Usage::Peer,
         (false, true) => Usage::Server,
         _ => Usage::Client,
     };
-    let mut sans = Vec::new();
-    for s in &f.subject_alt_names {
-        let text = s.trim_start_matches("DNS:").trim_start_matches("IP:");
-        sans.push(
-            text.parse::<San>()
-                .map_err(|m| Error::input(&c.name, format!("cannot keep SAN: {m}")))?,
-        );
+    if let Some(other) = f.other_sans.first() {
+        return Err(Error::input(
+            &c.name,
+            format!("cannot keep SAN: {other} is not a name kcred issues"),
+        ));
     }
     Ok(CertSpec {
-        subject: f.subject_fields.clone(),
+        subject: f.subject.clone(),
         usage: Some(usage),
-        sans,
+        sans: f.sans.clone(),
         validity,
     })
 }

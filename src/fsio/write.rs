@@ -1,11 +1,10 @@
-//! Files in and out, safely: inputs are size-capped before parsing; outputs are written
-//! atomically (a temporary file in the same directory, fsync, rename), with their final mode
-//! set before the first byte, never through a symbolic link, and never over an existing file
-//! unless asked. A set of outputs is checked as a whole before any of it is written, so a
-//! refused command changes nothing at all (DESIGN.md §5).
+//! Writing outputs, safely: atomically (a temporary file in the same directory, fsync,
+//! rename), with the final mode set before the first byte, never through a symbolic link,
+//! and never over an existing file unless asked. A set of outputs is checked as a whole
+//! before any of it is written, so a refused command changes nothing at all (DESIGN.md §5).
 
 use std::fs;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 
@@ -13,50 +12,12 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 
-/// Largest input kcred reads (certificates bundles, kubeconfigs, tokens): 8 MiB.
-pub const MAX_INPUT: u64 = 8 << 20;
-
 /// Mode for private keys and files that embed them (kubeconfigs).
 pub const SECRET: u32 = 0o600;
 /// Mode for certificates and public keys.
 pub const PUBLIC: u32 = 0o644;
 /// Mode for directories kcred creates.
 pub const DIR: u32 = 0o700;
-
-/// Read a whole file (or stdin for `-`), refusing anything over [`MAX_INPUT`].
-pub fn read(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
-    let mut buf = Zeroizing::new(Vec::new());
-    if path == Path::new("-") {
-        std::io::stdin()
-            .take(MAX_INPUT + 1)
-            .read_to_end(&mut buf)
-            .map_err(|e| Error::io("<stdin>", e))?;
-    } else {
-        let f = fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        if f.metadata().map(|m| m.is_dir()).unwrap_or(false) {
-            return Err(Error::input(path, "is a directory, not a file"));
-        }
-        f.take(MAX_INPUT + 1)
-            .read_to_end(&mut buf)
-            .map_err(|e| Error::io(path, e))?;
-    }
-    if buf.len() as u64 > MAX_INPUT {
-        return Err(Error::input(
-            display(path),
-            format!("larger than the {} MiB input limit", MAX_INPUT >> 20),
-        ));
-    }
-    Ok(buf)
-}
-
-/// How a path is shown in messages (`-` is stdin).
-pub fn display(path: &Path) -> String {
-    if path == Path::new("-") {
-        "<stdin>".into()
-    } else {
-        path.display().to_string()
-    }
-}
 
 /// One file to be written.
 pub struct Output {
@@ -92,23 +53,10 @@ impl Output {
 /// exists unless `force`. Nothing is touched.
 pub fn check_writable(paths: &[&Path], force: bool) -> Result<()> {
     for path in paths {
-        match fs::symlink_metadata(path) {
-            Ok(m) if m.file_type().is_symlink() => {
-                return Err(Error::Symlink {
-                    path: path.display().to_string(),
-                });
-            }
-            Ok(m) if m.is_dir() => {
-                return Err(Error::input(path, "is a directory; give a file path"));
-            }
-            Ok(_) if !force => {
-                return Err(Error::Exists {
-                    path: path.display().to_string(),
-                });
-            }
-            Ok(_) => {}
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::io(path, e)),
+        if exists_as_file(path)? && !force {
+            return Err(Error::Exists {
+                path: path.display().to_string(),
+            });
         }
     }
     Ok(())
@@ -119,21 +67,25 @@ pub fn check_writable(paths: &[&Path], force: bool) -> Result<()> {
 pub fn existing(paths: &[&Path]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for path in paths {
-        match fs::symlink_metadata(path) {
-            Ok(m) if m.file_type().is_symlink() => {
-                return Err(Error::Symlink {
-                    path: path.display().to_string(),
-                });
-            }
-            Ok(m) if m.is_dir() => {
-                return Err(Error::input(path, "is a directory; give a file path"));
-            }
-            Ok(_) => out.push(path.to_path_buf()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-            Err(e) => return Err(Error::io(path, e)),
+        if exists_as_file(path)? {
+            out.push(path.to_path_buf());
         }
     }
     Ok(out)
+}
+
+/// Whether `path` is an existing file kcred may replace; a symbolic link or a directory
+/// there is an error (kcred never writes through a link, nor over a directory).
+fn exists_as_file(path: &Path) -> Result<bool> {
+    match fs::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => Err(Error::Symlink {
+            path: path.display().to_string(),
+        }),
+        Ok(m) if m.is_dir() => Err(Error::input(path, "is a directory; give a file path")),
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(Error::io(path, e)),
+    }
 }
 
 /// Write every output, after checking them all first (see [`check_writable`]).

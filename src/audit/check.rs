@@ -1,0 +1,295 @@
+//! `kcred check`'s verdict on each certificate found: expiry, key match, the chain as Go's
+//! `Certificate.Verify` builds it (the check kube-apiserver runs on a client certificate,
+//! and a Go TLS client on a serving one), usage for its role, kubeconfig CA data.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use jiff::{SignedDuration, Timestamp};
+
+use super::{
+    CheckReport, CheckRow, FileRow, Found, Inventory, Location, exact_duration, layout, rel,
+};
+use crate::authn::x509::{RejectionKind, verify_chain};
+use crate::pki::{self, Eku, Usage};
+use crate::plan::{Entry, Plan};
+
+/// Audit `inv`: expiry within `window`, key/certificate match, chain to a CA in the
+/// directory, usage for its role, kubeconfig CA data.
+pub fn check(inv: &Inventory, window: SignedDuration, now: Timestamp) -> CheckReport {
+    let audit = Audit {
+        inv,
+        usages: planned_usages(),
+        cluster_ca: inv.cluster_ca(),
+        pki_root: layout::is_kubeadm_pki(&inv.dir),
+        anchors: Anchors::of(inv),
+        window,
+        now,
+    };
+    let mut certificates = Vec::new();
+    let mut cas = Vec::new();
+    for c in &inv.certs {
+        let row = audit.row(c);
+        if c.facts.is_ca {
+            cas.push(row);
+        } else {
+            certificates.push(row);
+        }
+    }
+    let unreadable = add_file_rows(&inv.rows, &mut certificates, &mut cas);
+    certificates.sort_by(|a, b| a.name.cmp(&b.name).then(a.file.cmp(&b.file)));
+    cas.sort_by(|a, b| a.name.cmp(&b.name).then(a.file.cmp(&b.file)));
+    CheckReport {
+        kind: "CertificateExpirationInfo",
+        api_version: "output.kubeadm.k8s.io/v1alpha3",
+        certificates,
+        certificate_authorities: cas,
+        unreadable,
+    }
+}
+
+/// What one audit knows beyond the certificate at hand.
+struct Audit<'a> {
+    inv: &'a Inventory,
+    /// Usage by planned file (`pki/apiserver.crt` → server).
+    usages: BTreeMap<String, Usage>,
+    cluster_ca: Option<&'a Found>,
+    pki_root: bool,
+    anchors: Anchors,
+    window: SignedDuration,
+    now: Timestamp,
+}
+
+impl Audit<'_> {
+    fn row(&self, c: &Found) -> CheckRow {
+        let (file, key_missing_ok) = match &c.location {
+            Location::File { cert, .. } => (rel(&self.inv.dir, cert), c.facts.is_ca),
+            Location::Kubeconfig { path, .. } => (rel(&self.inv.dir, path), false),
+            Location::Referenced { kubeconfig, .. } => (rel(&self.inv.dir, kubeconfig), false),
+        };
+        let key_exists = match &c.location {
+            Location::File { key, .. } => key.is_some(),
+            Location::Kubeconfig { .. } | Location::Referenced { .. } => c.key.is_some(),
+        };
+        let mut problems = self.validity_problems(c);
+        match &c.key {
+            Some(k) if !k.matches_public_key(&c.facts.spki_der).unwrap_or(false) => {
+                problems.push("private key does not match the certificate".into());
+            }
+            None if !key_exists && !key_missing_ok => problems.push("private key missing".into()),
+            _ => {}
+        }
+        let mut ca_name = String::new();
+        if c.facts.is_ca {
+            if !pki::signed_by(&c.der, &c.der) && self.inv.issuer_of(c).is_none() {
+                problems
+                    .push("CA is neither self-signed nor signed by a CA in the directory".into());
+            }
+        } else {
+            ca_name = self.leaf_problems(c, &file, &mut problems);
+        }
+        if !matches!(c.location, Location::File { .. }) {
+            self.kubeconfig_problems(c, &mut problems);
+        }
+        CheckRow {
+            name: c.name.clone(),
+            file,
+            expiration_date: Some(c.facts.not_after),
+            residual_time: c.facts.not_after.duration_since(self.now).as_secs(),
+            missing: false,
+            ca_name,
+            externally_managed: c.facts.is_ca && !key_exists,
+            problems,
+        }
+    }
+
+    fn validity_problems(&self, c: &Found) -> Vec<String> {
+        let mut problems = Vec::new();
+        let f = &c.facts;
+        if f.not_after <= self.now {
+            problems.push(format!("expired at {}", f.not_after));
+        } else if f.not_after.duration_since(self.now) <= self.window {
+            problems.push(format!("expires within {}", exact_duration(self.window)));
+        }
+        if f.not_before > self.now {
+            problems.push(format!("not valid before {}", f.not_before));
+        }
+        problems
+    }
+
+    /// A leaf's chain and usage problems; returns the name of the CA that signed it.
+    fn leaf_problems(&self, c: &Found, file: &str, problems: &mut Vec<String>) -> String {
+        // A kubeadm `pki/` given directly names its files without the `pki/` prefix.
+        let planned = self.usages.get(file).or_else(|| {
+            self.pki_root
+                .then(|| self.usages.get(&format!("pki/{file}")))
+                .flatten()
+        });
+        let mut ca_name = String::new();
+        match self.inv.issuer_of(c) {
+            Some(ca) => {
+                ca_name = ca.name.clone();
+                if ca.facts.not_after <= self.now {
+                    problems.push(format!("its CA {} has expired", ca.name));
+                } else if c.facts.out_of_validity(self.now).is_none() {
+                    problems.extend(self.chain_problem(c, planned));
+                }
+            }
+            None => {
+                problems.push("chain does not verify: not signed by any CA in the directory".into())
+            }
+        }
+        if let Some(u) = planned
+            && ((u.client() && !c.facts.allows_client_auth())
+                || (u.server() && !c.facts.allows_server_auth()))
+        {
+            problems.push(format!("wrong usage for its role: needs {u}"));
+        }
+        ca_name
+    }
+
+    /// Go's `Certificate.Verify` of the leaf against the directory's CAs, for each use it
+    /// has: its planned role, the client and server uses it lists itself, client use for a
+    /// kubeconfig's certificate. A CA restricted to other extended key usages, or by name
+    /// constraints, makes a chain Go (and so kube-apiserver, or a Go client) refuses.
+    /// Uses the leaf itself does not allow are reported as its usage, not again here.
+    fn chain_problem(&self, c: &Found, planned: Option<&Usage>) -> Option<String> {
+        let f = &c.facts;
+        let in_kubeconfig = !matches!(c.location, Location::File { .. });
+        let client =
+            in_kubeconfig || planned.is_some_and(|u| u.client()) || f.lists(&Eku::ClientAuth);
+        let server = planned.is_some_and(|u| u.server()) || f.lists(&Eku::ServerAuth);
+        let mut uses = Vec::new();
+        if client && f.allows_client_auth() {
+            uses.push(Eku::ClientAuth);
+        }
+        if server && f.allows_server_auth() {
+            uses.push(Eku::ServerAuth);
+        }
+        if uses.is_empty() {
+            uses.push(Eku::Any);
+        }
+        uses.iter().find_map(|u| {
+            let a = &self.anchors;
+            verify_chain(&c.der, &a.intermediates, &a.roots, self.now, u)
+                .err()
+                .map(|r| match r.kind {
+                    RejectionKind::Unsupported => {
+                        format!("chain cannot be checked: {}", r.reason)
+                    }
+                    _ => format!("chain does not verify: {}", r.reason),
+                })
+        })
+    }
+
+    fn kubeconfig_problems(&self, c: &Found, problems: &mut Vec<String>) {
+        if !c.facts.allows_client_auth() {
+            problems.push("kubeconfig client certificate without clientAuth usage".into());
+        }
+        let want = self.cluster_ca.or_else(|| self.inv.issuer_of(c));
+        if let Some(ca) = want {
+            let have = c
+                .kubeconfig_ca
+                .as_ref()
+                .and_then(|pem| pki::read_certificates(Path::new("<ca data>"), pem).ok())
+                .unwrap_or_default();
+            if !have.contains(&ca.der) {
+                problems.push(format!(
+                    "kubeconfig CA data is not the cluster CA ({})",
+                    ca.name
+                ));
+            }
+        }
+    }
+}
+
+/// The directory's CA certificates as Go's verifier sees them: a CA is a root when it is
+/// self-signed, or when no CA in the directory signed it (the top of what the directory
+/// holds is what a `--client-ca-file` made from it would trust); the others are
+/// intermediates.
+struct Anchors {
+    roots: Vec<Vec<u8>>,
+    intermediates: Vec<Vec<u8>>,
+}
+
+impl Anchors {
+    fn of(inv: &Inventory) -> Anchors {
+        let mut a = Anchors {
+            roots: vec![],
+            intermediates: vec![],
+        };
+        for ca in inv
+            .certs
+            .iter()
+            .filter(|c| c.facts.is_ca && matches!(c.location, Location::File { .. }))
+        {
+            if pki::signed_by(&ca.der, &ca.der) || inv.issuer_of(ca).is_none() {
+                a.roots.push(ca.der.clone());
+            } else {
+                a.intermediates.push(ca.der.clone());
+            }
+        }
+        a
+    }
+}
+
+/// Rows about files join the row of the certificate they belong to, or stand alone.
+/// Returns the unreadable files with their reason.
+fn add_file_rows(
+    rows: &[FileRow],
+    certificates: &mut Vec<CheckRow>,
+    cas: &mut Vec<CheckRow>,
+) -> BTreeMap<String, String> {
+    let mut unreadable = BTreeMap::new();
+    for f in rows {
+        if f.unreadable {
+            unreadable
+                .entry(f.file.clone())
+                .or_insert_with(|| f.problems.first().cloned().unwrap_or_default());
+        }
+        if let Some(row) = certificates
+            .iter_mut()
+            .chain(cas.iter_mut())
+            .find(|r| r.name == f.name && r.file == f.file)
+        {
+            row.problems.extend(f.problems.iter().cloned());
+            continue;
+        }
+        let table = if f.is_ca {
+            &mut *cas
+        } else {
+            &mut *certificates
+        };
+        table.push(CheckRow {
+            name: f.name.clone(),
+            file: f.file.clone(),
+            expiration_date: None,
+            residual_time: 0,
+            missing: f.missing,
+            ca_name: String::new(),
+            externally_managed: false,
+            problems: f.problems.clone(),
+        });
+    }
+    unreadable
+}
+
+/// The usage the embedded plans expect of each file they write, to catch a certificate that
+/// cannot do its job (an API server certificate without serverAuth, say).
+fn planned_usages() -> BTreeMap<String, Usage> {
+    let mut out = BTreeMap::new();
+    for (layout, _) in crate::plan::EMBEDDED {
+        let Ok(plan) = Plan::embedded(layout) else {
+            continue;
+        };
+        for e in plan.credentials {
+            if let Entry::Cert(c) = &e
+                && !c.per_node
+                && let Some(f) = c.output.file()
+            {
+                out.insert(format!("{f}.crt"), c.usage);
+            }
+        }
+    }
+    out
+}
