@@ -7,7 +7,7 @@ mod exit_codes;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let args = <cli::Cli as clap::Parser>::parse();
+    let args = cli::parse();
     match cli::run(args) {
         Ok(code) => code.into(),
         Err(err) => {

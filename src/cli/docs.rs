@@ -21,7 +21,7 @@ pub struct CompletionsArgs {
 }
 
 pub fn completions(args: CompletionsArgs) -> anyhow::Result<ExitStatus> {
-    let mut cmd = Cli::command();
+    let mut cmd = super::command();
     clap_complete::generate(args.shell, &mut cmd, "kcred", &mut std::io::stdout());
     Ok(ExitStatus::Success)
 }
@@ -122,35 +122,42 @@ The embedded bootstrap plans; \fBkcred bootstrap \-\-print\-plan\fR \fILAYOUT\fR
 .TP
 .I templates/profiles.yaml
 The embedded identity profiles; \fBkcred cert issue \-\-list\-profiles\fR prints them.
-.SH EXAMPLES
-A kubeadm\-layout PKI for one control\-plane node, then an audit of it:
-.PP
-.nf
-.RS
-kcred bootstrap \-\-dir /etc/kubernetes \-\-node cp\-1
-kcred check \-\-dir /etc/kubernetes
-.RE
-.fi
-.PP
-A CA and a client certificate for user jane in group dev:
-.PP
-.nf
-.RS
-kcred ca create \-\-out pki/ca
-kcred cert issue \-\-ca pki/ca \-\-out jane \-\-cn jane \-\-group dev
-kcred cert inspect jane.crt
-.RE
-.fi
-.PP
-A plan of one's own, started from the embedded one:
-.PP
-.nf
-.RS
-kcred bootstrap \-\-print\-plan kubeadm > my\-plan.yaml
-kcred bootstrap \-\-dir ./pki \-\-plan my\-plan.yaml \-\-dry\-run
-.RE
-.fi
 "#;
+
+/// roff text for a line of plain text: `-` as `\-` (a minus a reader can copy), `\` as `\e`,
+/// and a leading `.` or `'` defused.
+fn roff_text(line: &str) -> String {
+    let text = line.replace('\\', "\\e").replace('-', "\\-");
+    if text.starts_with('.') || text.starts_with('\'') {
+        format!("\\&{text}")
+    } else {
+        text
+    }
+}
+
+/// The examples of the command at `path` (examples.rs) as roff: each comment a paragraph,
+/// each command line unfilled and indented.
+fn examples_roff(path: &str) -> String {
+    let mut out = String::new();
+    for e in super::examples::for_path(path) {
+        out.push_str(&format!(
+            ".PP\n{}\n.PP\n.nf\n.RS\n{}\n.RE\n.fi\n",
+            roff_text(e.what),
+            super::examples::shell_lines(e.run)
+                .iter()
+                .map(|l| roff_text(l))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ));
+    }
+    out
+}
+
+/// A command's path below kcred (`cert issue`) from its bin name (`kcred cert issue`).
+fn path_of(cmd: &clap::Command) -> String {
+    let bin = cmd.get_bin_name().unwrap_or(cmd.get_name());
+    bin.strip_prefix("kcred").unwrap_or(bin).trim().to_string()
+}
 
 /// kcred.1: the top command's own sections, then every command, then the trailer.
 fn main_page(cmd: &clap::Command, see_also: &[String]) -> anyhow::Result<String> {
@@ -173,8 +180,15 @@ fn main_page(cmd: &clap::Command, see_also: &[String]) -> anyhow::Result<String>
         page.push_str(".PP\n");
         page.push_str(&section(false, |w| sub_man.render_synopsis_section(w))?);
         page.push_str(&section(false, |w| sub_man.render_options_section(w))?);
+        let examples = examples_roff(&path_of(&sub));
+        if !examples.is_empty() {
+            page.push_str(".PP\n\\fBExamples:\\fR\n");
+            page.push_str(&examples);
+        }
     }
     page.push_str(TRAILER);
+    page.push_str(".SH EXAMPLES\n");
+    page.push_str(&examples_roff(""));
     if !see_also.is_empty() {
         page.push_str(".SH \"SEE ALSO\"\n");
         let refs: Vec<String> = see_also
@@ -215,6 +229,11 @@ pub fn man(a: ManArgs) -> anyhow::Result<ExitStatus> {
             let man = clap_mangen::Man::new(sub.clone());
             let mut buf = Vec::new();
             man.render(&mut buf)?;
+            let examples = examples_roff(&path_of(sub));
+            if !examples.is_empty() {
+                buf.extend_from_slice(b".SH EXAMPLES\n");
+                buf.extend_from_slice(examples.as_bytes());
+            }
             pages.push((
                 man.get_filename(),
                 ascii(&String::from_utf8(buf)?).into_bytes(),

@@ -9,18 +9,20 @@ mod can_i;
 mod cert;
 mod csr;
 mod docs;
+mod examples;
 mod kubeconfig;
 mod sa;
 mod token;
 mod whoami;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 
 use crate::exit_codes::ExitStatus;
 
 /// Mint and check Kubernetes credentials offline.
 #[derive(Debug, Parser)]
-#[command(name = "kcred", version, about, long_about = None, propagate_version = true)]
+// `version` on kcred only: `kcred ca create -V` is not a thing (no propagate_version).
+#[command(name = "kcred", version, about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -74,6 +76,18 @@ pub(crate) fn emit(text: impl AsRef<str>) -> std::io::Result<()> {
     out.flush()
 }
 
+/// The command tree as `kcred` parses it: the clap definitions, each command's help ending
+/// with its examples (examples.rs).
+pub fn command() -> clap::Command {
+    examples::attach(Cli::command(), "")
+}
+
+/// Parse the process's arguments (clap's usage errors exit 2, `--help` exits 0).
+pub fn parse() -> Cli {
+    let matches = command().get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     match cli.command {
@@ -96,10 +110,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
 
 #[cfg(test)]
 mod tests {
-    use clap::CommandFactory;
-
     #[test]
     fn flag_definitions_are_consistent() {
-        super::Cli::command().debug_assert();
+        super::command().debug_assert();
     }
 }
