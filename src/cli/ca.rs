@@ -27,10 +27,10 @@ pub struct CreateArgs {
     #[arg(long, value_name = "CN", default_value = "kubernetes")]
     cn: String,
     /// Key type: rsa2048, rsa3072, rsa4096, ecdsa-p256, ecdsa-p384, ed25519.
-    #[arg(long, value_name = "T", default_value = "rsa2048")]
+    #[arg(long, value_name = "T", default_value = "rsa2048", value_parser = super::values::key_type())]
     key_type: KeyType,
     /// Private key encoding: pkcs1, sec1 or pkcs8 (default: as kubeadm writes the type).
-    #[arg(long, value_name = "pkcs1|sec1|pkcs8")]
+    #[arg(long, value_name = "pkcs1|sec1|pkcs8", value_parser = super::values::key_format())]
     key_format: Option<KeyFormat>,
     /// Lifetime (Go style 87600h, or 3650d, 10y).
     #[arg(long, value_name = "D", default_value = "10y", value_parser = parse_duration)]

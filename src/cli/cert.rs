@@ -37,7 +37,7 @@ pub struct SignArgs {
     out: PathBuf,
     /// client, server (SANs from the CSR) or peer; default client, or what a
     /// CertificateSigningRequest's usages say.
-    #[arg(long, value_name = "client|server|peer")]
+    #[arg(long, value_name = "client|server|peer", value_parser = super::values::usage())]
     usage: Option<Usage>,
     /// Longest lifetime to give (a request's expirationSeconds may ask for less); never
     /// beyond the CA's.
@@ -63,7 +63,7 @@ pub struct IssueArgs {
     #[command(flatten)]
     identity: IdentityArgs,
     /// client (clientAuth), server (serverAuth, needs a SAN) or peer (both).
-    #[arg(long, value_name = "client|server|peer", default_value = "client")]
+    #[arg(long, value_name = "client|server|peer", default_value = "client", value_parser = super::values::usage())]
     usage: Usage,
     /// Subject alternative name: a DNS name or an IP address; repeatable.
     #[arg(long = "san", value_name = "DNS-NAME-OR-IP")]

@@ -64,7 +64,7 @@ pub struct KubeconfigArgs {
     #[arg(long, value_name = "NAME")]
     user: Option<String>,
     /// Context name (default: USER@CLUSTER).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_hint = clap::ValueHint::Other)]
     context: Option<String>,
     /// The context's default namespace.
     #[arg(long, value_name = "NS")]

@@ -13,6 +13,7 @@ mod examples;
 mod kubeconfig;
 mod sa;
 mod token;
+mod values;
 mod whoami;
 
 use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
@@ -62,7 +63,11 @@ enum Command {
     /// (privileged group, Node, RBAC) decide it over RBAC manifests and the bootstrap policy.
     CanI(Box<can_i::CanIArgs>),
     /// Print a shell completion script.
+    #[command(visible_alias = "completion")]
     Completions(docs::CompletionsArgs),
+    /// Completion candidates that depend on files, for the bash script (hidden).
+    #[command(name = "__complete", hide = true)]
+    Complete(docs::CompleteArgs),
     /// Print the man page (roff), or write it and one page per command with --out DIR.
     Man(docs::ManArgs),
 }
@@ -104,6 +109,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Whoami(a) => whoami::run(*a),
         Command::CanI(a) => can_i::run(*a),
         Command::Completions(a) => docs::completions(a),
+        Command::Complete(a) => docs::complete(a),
         Command::Man(a) => docs::man(a),
     }
 }

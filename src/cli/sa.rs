@@ -28,7 +28,7 @@ pub struct KeygenArgs {
     out: PathBuf,
     /// Key type: rsa2048, rsa3072, rsa4096, ecdsa-p256, ecdsa-p384, ecdsa-p521 (tokens are
     /// then RS256, ES256, ES384 or ES512, as kube-apiserver signs with such a key).
-    #[arg(long, value_name = "T", default_value = "rsa2048")]
+    #[arg(long, value_name = "T", default_value = "rsa2048", value_parser = super::values::key_type())]
     key_type: KeyType,
     /// Replace existing files.
     #[arg(long, conflicts_with = "skip_existing")]

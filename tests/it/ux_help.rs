@@ -875,3 +875,236 @@ fn every_help_ends_with_examples_that_work() {
         page.contains("kcred bootstrap --dir cluster --node cp-1 && kcred check --dir cluster")
     );
 }
+
+/// What real bash completes for `words` (the last one is the word being completed), after
+/// `source <(kcred completion bash)`, calling the function `complete -p kcred` names with
+/// COMP_WORDS/COMP_CWORD set as readline sets them. `env_vars` are set for the run.
+fn bash_complete(env: &Env, words: &[&str], env_vars: &[(&str, &str)]) -> Vec<String> {
+    let bin = assert_cmd::cargo::cargo_bin("kcred");
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let script = format!(
+        r#"source <(kcred completion bash) || exit 8
+spec=$(complete -p kcred)
+[[ $spec == *"-F "* ]] || {{ echo "no -F in: $spec" >&2; exit 9; }}
+fn=${{spec#*-F }}; fn=${{fn%% *}}
+COMP_WORDS=({words})
+COMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 ))
+COMP_LINE="${{COMP_WORDS[*]}}"
+COMP_POINT=${{#COMP_LINE}}
+COMPREPLY=()
+"$fn" kcred "${{COMP_WORDS[COMP_CWORD]}}" "${{COMP_WORDS[COMP_CWORD-1]}}"
+printf '%s\n' "${{COMPREPLY[@]}}"
+"#,
+        words = quoted.join(" ")
+    );
+    let mut cmd = std::process::Command::new("bash");
+    cmd.args(["-c", &script])
+        .current_dir(env.dir.path())
+        .env("PATH", &path)
+        .env("HOME", env.dir.path())
+        .env_remove("KUBECONFIG")
+        .env_remove("KCRED_PROFILES");
+    for (k, v) in env_vars {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run bash");
+    assert!(
+        out.status.success(),
+        "bash completion of {words:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut got: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    got.sort();
+    got
+}
+
+#[track_caller]
+fn completes(env: &Env, words: &[&str], env_vars: &[(&str, &str)], want: &[&str]) {
+    let mut want: Vec<String> = want.iter().map(|s| s.to_string()).collect();
+    want.sort();
+    assert_eq!(bash_complete(env, words, env_vars), want, "{words:?}");
+}
+
+#[test]
+fn bash_completes_flag_values_never_file_names() {
+    let env = Env::new();
+    // Files whose names a file-name completion would offer for each prefix below.
+    for f in [
+        "kubeadm-notes",
+        "hard-way.txt",
+        "json.txt",
+        "client.crt",
+        "ecdsa.key",
+        "dev.yaml",
+    ] {
+        std::fs::write(env.path(f), "x").unwrap();
+    }
+    let none: &[(&str, &str)] = &[];
+    completes(
+        &env,
+        &["kcred", "bootstrap", "--layout", ""],
+        none,
+        &["hard-way", "kubeadm"],
+    );
+    completes(
+        &env,
+        &["kcred", "bootstrap", "--print-plan", "h"],
+        none,
+        &["hard-way"],
+    );
+    completes(
+        &env,
+        &["kcred", "check", "-o", ""],
+        none,
+        &["json", "table", "yaml"],
+    );
+    completes(&env, &["kcred", "whoami", "--output", "j"], none, &["json"]);
+    completes(
+        &env,
+        &["kcred", "cert", "issue", "--usage", ""],
+        none,
+        &["client", "peer", "server"],
+    );
+    completes(
+        &env,
+        &["kcred", "csr", "create", "--usage", "c"],
+        none,
+        &["client"],
+    );
+    completes(
+        &env,
+        &["kcred", "ca", "create", "--key-type", "ecdsa"],
+        none,
+        &["ecdsa-p256", "ecdsa-p384", "ecdsa-p521"],
+    );
+    completes(
+        &env,
+        &["kcred", "cert", "issue", "--key-format", ""],
+        none,
+        &["pkcs1", "pkcs8", "sec1"],
+    );
+    // --profile: the embedded profiles (templates/profiles.yaml), plus --profiles' own.
+    completes(
+        &env,
+        &["kcred", "cert", "issue", "--profile", "kubernetes-"],
+        none,
+        &["kubernetes-admin", "kubernetes-super-admin"],
+    );
+    std::fs::write(
+        env.path("mine.yaml"),
+        "dev-lead:\n  cn: lead\n  groups: [dev]\n",
+    )
+    .unwrap();
+    completes(
+        &env,
+        &[
+            "kcred",
+            "kubeconfig",
+            "--profiles",
+            "mine.yaml",
+            "--profile",
+            "d",
+        ],
+        none,
+        &["dev-lead"],
+    );
+    completes(
+        &env,
+        &["kcred", "cert", "issue", "--profile", "d"],
+        &[("KCRED_PROFILES", "mine.yaml")],
+        &["dev-lead"],
+    );
+    // --context: the contexts of --kubeconfig, else of $KUBECONFIG's files (merged).
+    env.ca("ca", "ecdsa-p256");
+    for (file, context, cn) in [
+        ("a.kubeconfig", "dev", "jane"),
+        ("a.kubeconfig", "prod", "ops"),
+    ] {
+        let mut args = vec!["--cn", cn, "--context", context, "--key-type", "ecdsa-p256"];
+        if env.path(file).exists() {
+            args.push("--merge");
+        }
+        env.kubeconfig("https://cp-1:6443", "ca", file, &args);
+    }
+    env.kubeconfig(
+        "https://cp-1:6443",
+        "ca",
+        "b.kubeconfig",
+        &[
+            "--cn",
+            "bob",
+            "--context",
+            "staging",
+            "--key-type",
+            "ecdsa-p256",
+        ],
+    );
+    completes(
+        &env,
+        &[
+            "kcred",
+            "whoami",
+            "--kubeconfig",
+            "a.kubeconfig",
+            "--context",
+            "",
+        ],
+        none,
+        &["dev", "prod"],
+    );
+    completes(
+        &env,
+        &["kcred", "can-i", "get", "pods", "--context", ""],
+        &[("KUBECONFIG", "a.kubeconfig:b.kubeconfig")],
+        &["dev", "prod", "staging"],
+    );
+    // `kcred kubeconfig --merge`: the contexts already in --out.
+    completes(
+        &env,
+        &[
+            "kcred",
+            "kubeconfig",
+            "--out",
+            "b.kubeconfig",
+            "--merge",
+            "--context",
+            "s",
+        ],
+        none,
+        &["staging"],
+    );
+    // No kubeconfig at all: nothing, not file names.
+    completes(&env, &["kcred", "whoami", "--context", ""], none, &[]);
+    // The script turns off bash's file-name fallback (`complete -o default`) for these flags.
+    let script = env.ok(&["completions", "bash"]);
+    for flag in [
+        "--layout",
+        "--output",
+        "--usage",
+        "--key-type",
+        "--profile",
+        "--context",
+    ] {
+        let case = script
+            .find(&format!("                {flag})\n"))
+            .unwrap_or_else(|| panic!("no case for {flag}"));
+        let body = &script[case..case + 400];
+        assert!(
+            body.lines()
+                .nth(1)
+                .unwrap()
+                .contains("compopt +o default +o bashdefault"),
+            "{flag}: {body}"
+        );
+    }
+}
