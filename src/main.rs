@@ -22,7 +22,7 @@ fn main() -> ExitCode {
             let code = exit_codes::ExitStatus::for_error(&err);
             eprintln!(
                 "kcred: error: {}",
-                kcred::output::sanitize(&format!("{err:#}"))
+                kcred::output::sanitize(&cli::error_line(&err))
             );
             code.into()
         }

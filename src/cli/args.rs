@@ -66,16 +66,7 @@ impl IdentityArgs {
 
 pub fn validate_node_name(name: &str) -> anyhow::Result<()> {
     // Node names are DNS-1123 subdomains (k8s.io/apimachinery validation).
-    let ok = !name.is_empty()
-        && name.len() <= 253
-        && name.split('.').all(|l| {
-            !l.is_empty()
-                && l.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-        });
-    if ok {
+    if kcred::token::is_dns1123_subdomain(name) {
         Ok(())
     } else {
         Err(kcred::Error::Usage(format!(

@@ -181,12 +181,22 @@ pub fn run(a: BootstrapArgs) -> anyhow::Result<ExitStatus> {
         None => super::emit(table(&report, a.quiet))?,
     }
     if report.has_problems() {
-        // One line a script's log keeps, whatever stdout was sent to.
+        // One line a script's log keeps, whatever stdout was sent to; the way out, when
+        // --force is it (the library's notes name no flags).
+        let forceable = report
+            .files
+            .iter()
+            .any(|f| f.action == bootstrap::Action::Mismatch);
         eprintln!(
-            "kcred: bootstrap: {} in {} files ({})",
+            "kcred: bootstrap: {} in {} files ({}){}",
             problems(report.summary.problems),
             report.files.len(),
-            sanitize(&report.dir)
+            sanitize(&report.dir),
+            if forceable && !a.force {
+                "; --force re-issues mismatched certificates with their keys and re-keys certificates without one"
+            } else {
+                ""
+            }
         );
     }
     Ok(if report.has_problems() {

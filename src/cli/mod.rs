@@ -10,6 +10,7 @@ mod cert;
 mod csr;
 mod docs;
 mod examples;
+mod hints;
 mod kubeconfig;
 mod sa;
 mod token;
@@ -87,10 +88,14 @@ pub fn command() -> clap::Command {
     examples::attach(Cli::command(), "")
 }
 
-/// Parse the process's arguments (clap's usage errors exit 2, `--help` exits 0).
+pub use hints::error_line;
+
+/// Parse the process's arguments (usage errors exit 2 as `kcred: error: …`, `--help` 0).
 pub fn parse() -> Cli {
-    let matches = command().get_matches();
-    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+    let matches = command()
+        .try_get_matches()
+        .unwrap_or_else(|e| hints::usage_error(e));
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| hints::usage_error(e))
 }
 
 /// Run a parsed command line.

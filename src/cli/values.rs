@@ -106,6 +106,23 @@ pub fn profile() -> Named<String> {
     )
 }
 
+/// `--san`: one name or address per flag, as kubeadm's `--apiserver-cert-extra-sans` is
+/// not; `--san a,b` is refused with the repeated form to use instead.
+pub fn san(text: &str) -> Result<kcred::pki::San, String> {
+    text.parse().map_err(|problem: String| {
+        let parts: Vec<&str> = text.split(',').map(str::trim).collect();
+        if parts.len() > 1 && parts.iter().all(|p| p.parse::<kcred::pki::San>().is_ok()) {
+            let repeated: Vec<String> = parts.iter().map(|p| format!("--san {p}")).collect();
+            format!(
+                "{problem}; repeat --san for each name: {}",
+                repeated.join(" ")
+            )
+        } else {
+            problem
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,5 +145,16 @@ mod tests {
         all_parse(layout());
         all_parse(profile());
         assert!(profile().possible_values().unwrap().count() >= 3);
+    }
+
+    #[test]
+    fn san_list_gets_the_repeat_hint() {
+        let e = san("a.example.com,10.0.0.1").unwrap_err();
+        assert!(
+            e.ends_with("; repeat --san for each name: --san a.example.com --san 10.0.0.1"),
+            "{e}"
+        );
+        assert!(!san("a b").unwrap_err().contains("repeat"));
+        assert!(san("10.0.0.1").is_ok());
     }
 }

@@ -173,7 +173,7 @@ impl Issuer {
             not_after = ca_end;
         }
         if ca_end <= now {
-            return Err(Error::Usage(format!(
+            return Err(Error::Refused(format!(
                 "the CA expired at {}; renew the CA before signing with it",
                 ca_end.strftime("%Y-%m-%dT%H:%M:%SZ")
             )));
@@ -281,7 +281,7 @@ pub(super) fn extension<T: Encode>(
 ) -> Result<Extension> {
     let bytes = value
         .to_der()
-        .map_err(|e| Error::Crypto(format!("encoding extension {oid}: {e}")))?;
+        .map_err(|e| Error::Encoding(format!("encoding extension {oid}: {e}")))?;
     Ok(Extension {
         extn_id: oid,
         critical,
@@ -430,7 +430,7 @@ fn build(
         .build::<_, RawSignature>(&signer)
         .map_err(|e| Error::Crypto(format!("signing the certificate: {e}")))?;
     cert.to_der()
-        .map_err(|e| Error::Crypto(format!("encoding the certificate: {e}")))
+        .map_err(|e| Error::Encoding(format!("encoding the certificate: {e}")))
 }
 
 /// Adapts a [`PrivateKey`] to the RustCrypto signer traits the x509-cert builders use.

@@ -20,4 +20,5 @@ mod token_adversarial;
 mod token_cli;
 mod token_interop;
 mod ux_help;
+mod ux_messages;
 mod whoami;
