@@ -144,39 +144,17 @@ pub fn leaf_spec(
     validity: SignedDuration,
 ) -> anyhow::Result<CertSpec> {
     let id = identity.identity()?;
-    let mut sans = sans.to_vec();
-    if usage.server() {
-        if let Some(node) = &identity.node {
-            let san: San = node.parse().map_err(kcred::Error::Usage)?;
-            if !sans.contains(&san) {
-                sans.insert(0, san);
-            }
-        }
-        if sans.is_empty() {
-            return Err(kcred::Error::Usage(format!(
+    // The rules are the library's (CertSpec::for_leaf); the words name the flags.
+    CertSpec::for_leaf(id, identity.node.as_deref(), usage, sans.to_vec(), validity).map_err(|e| {
+        let msg = match e {
+            pki::LeafError::NeedsSan { usage } => format!(
                 "--usage {usage} needs at least one --san (a DNS name or IP the server answers on)"
-            ))
-            .into());
-        }
-    }
-    let id = match id {
-        Some(id) => id,
-        // A server certificate may go without an identity: its first SAN names it.
-        None if usage == Usage::Server => {
-            kcred::Identity::new(sans[0].to_string(), Vec::<String>::new())
-        }
-        None => {
-            return Err(kcred::Error::Usage(
-                "say who the certificate is for: --cn NAME [--group G]..., --admin, --node NAME or --profile NAME"
-                    .into(),
-            )
-            .into());
-        }
-    };
-    let mut spec = CertSpec::leaf(&id, usage);
-    spec.sans = sans;
-    spec.validity = validity;
-    Ok(spec)
+            ),
+            pki::LeafError::NoIdentity { .. } => "say who the certificate is for: --cn NAME [--group G]..., --admin, --node NAME or --profile NAME".into(),
+            pki::LeafError::NodeSan { problem, .. } => problem,
+        };
+        kcred::Error::Usage(msg).into()
+    })
 }
 
 /// A freshly signed leaf and its key.
