@@ -81,7 +81,12 @@ fn bash_values(script: &str) -> String {
         if trimmed.starts_with('-') && trimmed.ends_with(')') && !trimmed.contains(' ') {
             flag = Some(trimmed.trim_end_matches(')').to_string());
         }
-        out.push_str(line);
+        // The hidden helper is not a word to offer (clap_complete lists hidden commands).
+        if trimmed.starts_with("opts=\"") {
+            out.push_str(&line.replace(" __complete ", " "));
+        } else {
+            out.push_str(line);
+        }
         out.push('\n');
     }
     out

@@ -1083,6 +1083,13 @@ fn bash_completes_flag_values_never_file_names() {
         none,
         &["staging"],
     );
+    // Commands: the hidden helper is not offered.
+    let commands = bash_complete(&env, &["kcred", ""], none);
+    assert!(commands.contains(&"whoami".to_string()), "{commands:?}");
+    assert!(
+        !commands.iter().any(|c| c.starts_with("__")),
+        "{commands:?}"
+    );
     // No kubeconfig at all: nothing, not file names.
     completes(&env, &["kcred", "whoami", "--context", ""], none, &[]);
     // The script turns off bash's file-name fallback (`complete -o default`) for these flags.
