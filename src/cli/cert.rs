@@ -175,12 +175,11 @@ pub fn mint(
     existing_key: Option<PrivateKey>,
     key_args: &KeyArgs,
 ) -> anyhow::Result<Minted> {
-    let key = match existing_key {
-        Some(k) => k,
-        None => PrivateKey::generate(key_args.key_type)?,
-    };
-    let format = key_args.format_for(key.key_type())?;
-    let issued = issuer.sign(spec, &key.public_key_der()?)?;
+    let key_type = existing_key
+        .as_ref()
+        .map_or(key_args.key_type, PrivateKey::key_type);
+    let format = key_args.format_for(key_type)?;
+    let (key_pem, issued) = issuer.mint(spec, existing_key, key_args.key_type, format)?;
     for w in &issued.warnings {
         warn(w);
     }
@@ -189,7 +188,7 @@ pub fn mint(
         warn(&w);
     }
     Ok(Minted {
-        key_pem: key.to_pem(format)?.as_bytes().to_vec(),
+        key_pem: key_pem.as_bytes().to_vec(),
         issued,
         facts,
     })

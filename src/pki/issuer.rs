@@ -153,6 +153,24 @@ impl Issuer {
         self.sign_as(spec, spec.subject.to_name()?, subject_spki)
     }
 
+    /// Sign `spec` for `key`, or for a new key of `key_type` when there is none, and encode
+    /// that key as `format`: what `cert issue` and a minted kubeconfig user write (the key
+    /// and the certificate).
+    pub fn mint(
+        &self,
+        spec: &CertSpec,
+        key: Option<PrivateKey>,
+        key_type: crate::keys::KeyType,
+        format: crate::keys::KeyFormat,
+    ) -> Result<(zeroize::Zeroizing<String>, Issued)> {
+        let key = match key {
+            Some(k) => k,
+            None => PrivateKey::generate(key_type)?,
+        };
+        let issued = self.sign(spec, &key.public_key_der()?)?;
+        Ok((key.to_pem(format)?, issued))
+    }
+
     /// [`Issuer::sign`] with the subject given as an exact X.509 Name (a CSR's, copied
     /// attribute for attribute); `spec.subject` should hold its CN and O.
     pub(crate) fn sign_as(
