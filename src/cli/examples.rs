@@ -32,11 +32,11 @@ pub const EXAMPLES: &[(&str, &[Example])] = &[
             ),
             ex(
                 "A kubeconfig for user jane in group dev, with a new client certificate",
-                "kcred kubeconfig --server https://cp-1:6443 --ca k8s/pki/ca --cn jane --group dev --out jane-dev.kubeconfig",
+                "kcred kubeconfig --server https://cp-1:6443 --ca cluster/pki/ca --cn jane --group dev --out jane-dev.kubeconfig",
             ),
             ex(
                 "Who the API server would say that kubeconfig's user is",
-                "kcred whoami --kubeconfig jane-dev.kubeconfig --pki-dir k8s/pki",
+                "kcred whoami --kubeconfig jane-dev.kubeconfig --pki-dir cluster/pki",
             ),
         ],
     ),
@@ -379,11 +379,26 @@ pub fn for_path(path: &str) -> &'static [Example] {
 
 /// An example's command line as shell lines of at most 78 columns (with the help's
 /// 2-column indent), broken between words with ` \` continuations, so that an 80-column
-/// terminal shows it unwrapped and a paste runs it.
+/// terminal shows it unwrapped and a paste runs it. A flag stays with its value.
 pub fn shell_lines(run: &str) -> Vec<String> {
     const WIDTH: usize = 76;
-    let mut lines = vec![String::new()];
+    let mut units: Vec<String> = Vec::new();
     for word in run.split(' ') {
+        match units.last_mut() {
+            Some(last)
+                if last.starts_with("--")
+                    && !last.contains(' ')
+                    && !word.starts_with('-')
+                    && !["|", ">", "<", "&&"].contains(&word) =>
+            {
+                last.push(' ');
+                last.push_str(word);
+            }
+            _ => units.push(word.to_string()),
+        }
+    }
+    let mut lines = vec![String::new()];
+    for word in &units {
         let line = lines.last_mut().expect("one line");
         if !line.trim().is_empty() && line.len() + 1 + word.len() + 2 > WIDTH {
             line.push_str(" \\");
