@@ -13,6 +13,15 @@ fn text(data: &[u8]) -> Option<&str> {
 
 /// PEM private keys: PKCS#1, SEC1, PKCS#8, by content.
 pub fn private_key(data: &[u8]) {
+    // A PKCS#11 URI key file loads the module it names: parse the URI, never load code
+    // named by fuzz input.
+    if data.trim_ascii_start().starts_with(b"pkcs11:") {
+        #[cfg(feature = "pkcs11")]
+        if let Some(t) = text(data) {
+            let _ = crate::pkcs11::Pkcs11Uri::parse(t.trim()).map(|u| u.to_string());
+        }
+        return;
+    }
     if let Ok(k) = crate::keys::PrivateKey::from_pem("fuzz", data) {
         let _ = k.public_key_der();
     }

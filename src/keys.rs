@@ -144,6 +144,9 @@ enum Inner {
     Rsa(RsaKeyPair),
     Ecdsa(EcdsaKeyPair),
     Ed25519(Ed25519KeyPair),
+    /// Held in a PKCS#11 token (src/pkcs11): signs through `C_Sign`, never exported.
+    #[cfg(feature = "pkcs11")]
+    Pkcs11(std::sync::Arc<crate::pkcs11::TokenKey>),
 }
 
 /// A private key that can sign certificates, CSRs and tokens.
@@ -176,6 +179,16 @@ fn rsa_key_type(bits: usize) -> Option<KeyType> {
     }
 }
 
+/// How a private key file was encoded ([`PrivateKey::from_file_bytes`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyEncoding {
+    /// PEM text.
+    Pem,
+    /// DER, with the PEM label of its structure (`PRIVATE KEY`, `RSA PRIVATE KEY`,
+    /// `EC PRIVATE KEY`).
+    Der(&'static str),
+}
+
 impl PrivateKey {
     /// Generate a fresh key.
     pub fn generate(key_type: KeyType) -> Result<Self> {
@@ -204,6 +217,9 @@ impl PrivateKey {
             path: source.to_string(),
             problem,
         };
+        if pem_text.trim_ascii_start().starts_with(b"pkcs11:") {
+            return Self::from_pkcs11_uri_file(source, pem_text);
+        }
         // DER (an ASN.1 SEQUENCE, 0x30) where PEM is read: say what it is and how to turn
         // it into PEM, rather than "no PEM data".
         if pem_text.first() == Some(&0x30) && !crate::pem::looks_like_pem(pem_text) {
@@ -237,6 +253,85 @@ impl PrivateKey {
             )),
             other => Err(bad(format!("unsupported private key type {other:?}"))),
         }
+    }
+
+    /// A key file holding a PKCS#11 URI stands for the token key it names (src/pkcs11).
+    #[cfg(feature = "pkcs11")]
+    fn from_pkcs11_uri_file(source: &str, text: &[u8]) -> Result<Self> {
+        let uri = crate::pkcs11::uri_from_file(source, text)?;
+        Ok(Self::from_token(crate::pkcs11::open(source, &uri)?))
+    }
+
+    #[cfg(not(feature = "pkcs11"))]
+    fn from_pkcs11_uri_file(source: &str, _text: &[u8]) -> Result<Self> {
+        Err(Error::input(
+            source,
+            "holds a PKCS#11 URI, but this kcred was built without the pkcs11 feature",
+        ))
+    }
+
+    /// A key held in a PKCS#11 token.
+    #[cfg(feature = "pkcs11")]
+    pub fn from_token(key: crate::pkcs11::TokenKey) -> Self {
+        PrivateKey {
+            key_type: key.key_type(),
+            inner: Inner::Pkcs11(std::sync::Arc::new(key)),
+        }
+    }
+
+    /// The PKCS#11 URI (without the PIN) of a token-held key; `None` for a key in memory.
+    pub fn token_uri(&self) -> Option<&str> {
+        match &self.inner {
+            #[cfg(feature = "pkcs11")]
+            Inner::Pkcs11(k) => Some(k.uri()),
+            _ => None,
+        }
+    }
+
+    /// The error for operations that need the private bytes of a token-held key.
+    fn not_exportable(&self, uri: &str) -> Error {
+        Error::Usage(format!(
+            "the {} key {uri} is held in a PKCS#11 token and cannot be exported",
+            self.key_type
+        ))
+    }
+
+    /// Read a private key file's bytes, PEM or DER, told apart by content: PEM by its
+    /// label ([`PrivateKey::from_pem`]); DER by its structure, tried as PKCS#8, PKCS#1 RSA
+    /// and SEC1 EC (what `openssl pkey|rsa|ec -outform DER` write; the three cannot be
+    /// mistaken for one another: PKCS#8 holds an AlgorithmIdentifier, PKCS#1 a modulus and
+    /// SEC1 an octet string after the version). Every kcred flag that takes a private key
+    /// file reads it here. The [`KeyEncoding`] says which it was, so a DER key can be
+    /// re-wrapped as PEM for readers that take PEM only (kubectl, kube-apiserver).
+    pub fn from_file_bytes(source: &str, bytes: &[u8]) -> Result<(Self, KeyEncoding)> {
+        if crate::pem::looks_like_pem(bytes) || bytes.first() != Some(&0x30) {
+            return Ok((Self::from_pem(source, bytes)?, KeyEncoding::Pem));
+        }
+        type Parse = fn(&[u8]) -> std::result::Result<PrivateKey, String>;
+        let tries: [(&str, Parse); 3] = [
+            ("PRIVATE KEY", Self::from_pkcs8),
+            ("RSA PRIVATE KEY", Self::from_pkcs1),
+            ("EC PRIVATE KEY", Self::from_sec1),
+        ];
+        let mut why = Vec::new();
+        for (label, parse) in tries {
+            match parse(bytes) {
+                Ok(key) => return Ok((key, KeyEncoding::Der(label))),
+                Err(e) => why.push(e),
+            }
+        }
+        // A DER key of a kind kcred does not take (RSA-1024, a curve it does not know) says
+        // so; anything else is not a private key at all.
+        let specific = why.iter().find(|w| {
+            w.contains("not supported") || w.contains("unsupported") || w.contains("curve")
+        });
+        Err(Error::input(
+            source,
+            match specific {
+                Some(w) => format!("DER private key: {w}"),
+                None => "neither PEM nor a DER private key (PKCS#8, PKCS#1 RSA or SEC1 EC); an encrypted key must be decrypted first (openssl pkey -in FILE -out PLAIN.pem)".into(),
+            },
+        ))
     }
 
     fn from_pkcs1(der: &[u8]) -> std::result::Result<Self, String> {
@@ -301,6 +396,9 @@ impl PrivateKey {
                 self.key_type
             ))
         };
+        if let Some(uri) = self.token_uri() {
+            return Err(self.not_exportable(uri));
+        }
         let failed = |_| Error::Crypto("encoding the private key failed".into());
         let (label, der): (&str, Zeroizing<Vec<u8>>) = match (&self.inner, format) {
             (Inner::Rsa(kp), KeyFormat::Pkcs1) => {
@@ -334,6 +432,8 @@ impl PrivateKey {
                 .map_err(failed)?
                 .as_ref()
                 .to_vec(),
+            #[cfg(feature = "pkcs11")]
+            Inner::Pkcs11(k) => return Err(self.not_exportable(k.uri())),
         };
         Ok(Zeroizing::new(d))
     }
@@ -345,6 +445,8 @@ impl PrivateKey {
             Inner::Rsa(kp) => kp.public_key().as_der().map_err(failed)?,
             Inner::Ecdsa(kp) => kp.public_key().as_der().map_err(failed)?,
             Inner::Ed25519(kp) => kp.public_key().as_der().map_err(failed)?,
+            #[cfg(feature = "pkcs11")]
+            Inner::Pkcs11(k) => return Ok(k.public_key_der().to_vec()),
         };
         Ok(d.as_ref().to_vec())
     }
@@ -379,12 +481,23 @@ impl PrivateKey {
             }
             Inner::Ecdsa(kp) => Ok(kp.sign(&rng, msg).map_err(failed)?.as_ref().to_vec()),
             Inner::Ed25519(kp) => Ok(kp.sign(msg).as_ref().to_vec()),
+            #[cfg(feature = "pkcs11")]
+            Inner::Pkcs11(k) => k
+                .sign(msg)
+                .map_err(|p| Error::Crypto(format!("{}: signing failed: {p}", k.uri()))),
         }
     }
 
     /// Sign `msg` for a JWS (RFC 7518 §3): RSA as for X.509 (RS256), ECDSA as the fixed-size
     /// `r || s` JWS wants rather than X.509's ASN.1 form.
     pub fn sign_jws(&self, msg: &[u8]) -> Result<Vec<u8>> {
+        #[cfg(feature = "pkcs11")]
+        if let Inner::Pkcs11(k) = &self.inner {
+            // PKCS#11 returns ECDSA as `r || s` already.
+            return k
+                .sign_jws(msg)
+                .map_err(|p| Error::Crypto(format!("{}: signing failed: {p}", k.uri())));
+        }
         let sig = self.sign(msg)?;
         let width = match self.key_type {
             KeyType::EcdsaP256 => 32,
@@ -414,11 +527,27 @@ impl PrivateKey {
             Inner::Ecdsa(_) if self.key_type == KeyType::EcdsaP521 => 521,
             Inner::Ecdsa(_) => 256,
             Inner::Ed25519(_) => 256,
+            #[cfg(feature = "pkcs11")]
+            Inner::Pkcs11(_) => match self.key_type {
+                KeyType::Rsa2048 => 2048,
+                KeyType::Rsa3072 => 3072,
+                KeyType::Rsa4096 => 4096,
+                KeyType::EcdsaP384 => 384,
+                KeyType::EcdsaP521 => 521,
+                _ => 256,
+            },
         }
     }
 
     /// A second handle on the same key (aws-lc-rs key pairs are not `Clone`).
     pub fn try_clone(&self) -> Result<PrivateKey> {
+        #[cfg(feature = "pkcs11")]
+        if let Inner::Pkcs11(k) = &self.inner {
+            return Ok(PrivateKey {
+                inner: Inner::Pkcs11(k.clone()),
+                key_type: self.key_type,
+            });
+        }
         Self::from_pkcs8(&self.pkcs8_der()?).map_err(Error::Crypto)
     }
 

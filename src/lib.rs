@@ -39,6 +39,8 @@ pub mod keys;
 pub mod kubeconfig;
 pub mod output;
 pub mod pem;
+#[cfg(feature = "pkcs11")]
+pub mod pkcs11;
 pub mod pki;
 pub mod plan;
 pub mod token;

@@ -195,10 +195,26 @@ impl ClientOptions {
             None => None,
         };
         let client_chain = match &selected.credential {
-            UserCredential::ClientCert { cert_pem, .. } => Some(presented_chain(
-                Path::new(&format!("{what}: client certificate")),
-                cert_pem,
-            )?),
+            UserCredential::ClientCert { cert_pem, key_pem } => {
+                // client-go loads the pair with tls.X509KeyPair (transport/tls_cache ->
+                // TLSConfigFor), which reads PEM only: a DER file named by the kubeconfig
+                // means kubectl never sends a request, whatever the certificate says.
+                for (bytes, input) in [(&cert_pem[..], "certificate"), (&key_pem[..], "key")] {
+                    if !crate::pem::looks_like_pem(bytes) {
+                        return Err(Error::input(
+                            format!("{what}: client {input}"),
+                            format!(
+                                "is not PEM, so kubectl cannot load it (client-go tls.X509KeyPair: \"tls: failed to find any PEM data in {input} input\"); convert it with `openssl {} -inform DER`",
+                                if input == "key" { "pkey" } else { "x509" }
+                            ),
+                        ));
+                    }
+                }
+                Some(presented_chain(
+                    Path::new(&format!("{what}: client certificate")),
+                    cert_pem,
+                )?)
+            }
             UserCredential::Token(_) | UserCredential::None => None,
             other if token.is_none() => {
                 return Err(Error::input(
@@ -216,6 +232,13 @@ impl ClientOptions {
             selected.cluster_name
         );
         let cluster_ca = match &selected.cluster.ca_pem {
+            // client-go's rootCertPool: x509.CertPool.AppendCertsFromPEM, PEM only.
+            Some(pem) if !crate::pem::looks_like_pem(pem) => {
+                return Err(Error::input(
+                    ca_source,
+                    "is not PEM, so kubectl cannot load it (client-go rootCertPool: \"unable to load root certificates: unable to parse bytes as PEM block\"); convert it with `openssl x509 -inform DER`",
+                ));
+            }
             Some(pem) => Some(crate::pki::read_certificates(Path::new(&ca_source), pem)?),
             None => None,
         };

@@ -5,36 +5,15 @@ use super::anonymous::{ANONYMOUS_USER, UNAUTHENTICATED_GROUP};
 use crate::Identity;
 use crate::identity::SYSTEM_AUTHENTICATED;
 
-/// `serviceaccount.SplitUsername`: `system:serviceaccount:NS:NAME` with a valid namespace
-/// (DNS label) and name (DNS subdomain).
-fn split_sa_username(user: &str) -> Option<(&str, &str)> {
-    let rest = user.strip_prefix("system:serviceaccount:")?;
-    let parts: Vec<&str> = rest.split(':').collect();
-    let [ns, name] = parts[..] else { return None };
-    let label = |s: &str, dots: bool| {
-        !s.is_empty()
-            && s.len() <= if dots { 253 } else { 63 }
-            && s.chars().all(|c| {
-                c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || (dots && c == '.')
-            })
-            && s.starts_with(|c: char| c.is_ascii_alphanumeric())
-            && s.ends_with(|c: char| c.is_ascii_alphanumeric())
-    };
-    (label(ns, false) && label(name, true)).then_some((ns, name))
-}
-
 /// A ServiceAccount username without groups gets the ServiceAccount groups; a non-anonymous
 /// user gets `system:authenticated` unless it already has that or `system:unauthenticated`;
 /// `system:anonymous` gets `system:unauthenticated`.
 pub fn impersonated(user: &str, groups: &[String], uid: Option<&str>) -> Identity {
     let mut groups = groups.to_vec();
     if groups.is_empty()
-        && let Some((ns, _)) = split_sa_username(user)
+        && let Some((ns, _)) = crate::token::split_username(user)
     {
-        groups = vec![
-            "system:serviceaccounts".into(),
-            format!("system:serviceaccounts:{ns}"),
-        ];
+        groups = crate::token::groups(ns);
     }
     if user != ANONYMOUS_USER {
         if !groups

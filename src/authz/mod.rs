@@ -15,6 +15,8 @@
 //! union of rule resolvers, to which the privileged-group authorizer does not belong).
 
 pub mod bootstrap;
+pub mod forbidden;
+pub mod impersonation;
 pub mod manifest;
 pub mod node;
 pub mod rbac;

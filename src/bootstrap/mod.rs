@@ -19,6 +19,7 @@
 pub mod fit;
 mod keygen;
 pub mod kubeconfigs;
+mod token_cas;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -45,6 +46,8 @@ pub struct Options {
     pub dry_run: bool,
     /// Cluster name in kubeconfigs.
     pub cluster: String,
+    /// CA keys held in a PKCS#11 token, by CA name: no key file is read or written for them.
+    pub ca_key_uris: std::collections::BTreeMap<String, String>,
 }
 
 /// What happened to one file.
@@ -175,10 +178,11 @@ pub fn apply(
     progress: &(dyn Fn(usize, usize) + Sync),
 ) -> Result<Report> {
     // Everything that exists is read (and refused if unreadable) before anything is written.
-    let found: Vec<Found> = creds
+    let mut found: Vec<Found> = creds
         .iter()
         .map(|c| survey(&opts.dir, c))
         .collect::<Result<_>>()?;
+    token_cas::open(creds, &mut found, opts)?;
     if !opts.dry_run {
         // A run that was killed may have left temporary files; they are never read.
         for c in creds {
@@ -378,9 +382,13 @@ impl Ctx<'_> {
     fn ca(&mut self, cred: &Credential, found: Found, new_key: Option<PrivateKey>) -> Result<()> {
         let prefix = cred.file.as_deref().unwrap_or(&cred.name);
         let (key_rel, crt_rel) = (format!("{prefix}.key"), format!("{prefix}.crt"));
+        // A token-held key (`--ca-key-uri`) has no file to report or write.
+        let on_token = self.opts.ca_key_uris.contains_key(&cred.name);
         match (found.key, found.cert) {
             (Some(key), Some(cert)) => {
-                self.row(key_rel.clone(), cred, Action::Kept, None, None);
+                if !on_token {
+                    self.row(key_rel.clone(), cred, Action::Kept, None, None);
+                }
                 let crt_path = join(&self.opts.dir, &crt_rel);
                 let key_path = join(&self.opts.dir, &key_rel);
                 if let Some(why) = CertFacts::from_der(&cert)
@@ -404,9 +412,16 @@ impl Ctx<'_> {
                 }
             }
             (Some(key), None) => {
-                self.row(key_rel, cred, Action::Kept, None, None);
+                if !on_token {
+                    self.row(key_rel, cred, Action::Kept, None, None);
+                }
                 let cert = self.self_sign(cred, &crt_rel, key)?;
-                self.row(crt_rel, cred, Action::Restored, cert.as_deref(), None);
+                let action = if on_token {
+                    Action::Created
+                } else {
+                    Action::Restored
+                };
+                self.row(crt_rel, cred, action, cert.as_deref(), None);
             }
             (None, Some(cert)) => {
                 let note = format!(
@@ -415,9 +430,13 @@ impl Ctx<'_> {
                 self.row(crt_rel, cred, Action::Error, Some(&cert), Some(note));
             }
             (None, None) => {
-                self.row(key_rel.clone(), cred, Action::Created, None, None);
+                if !on_token {
+                    self.row(key_rel.clone(), cred, Action::Created, None, None);
+                }
                 if let Some(key) = new_key {
-                    self.write(&key_rel, pem_of(&key)?, true, false)?;
+                    if !on_token {
+                        self.write(&key_rel, pem_of(&key)?, true, false)?;
+                    }
                     let cert = self.self_sign(cred, &crt_rel, key)?;
                     self.row(crt_rel, cred, Action::Created, cert.as_deref(), None);
                 } else {

@@ -126,41 +126,158 @@ impl KeyArgs {
     }
 }
 
-/// Read a private key file.
+/// Read a private key file, PEM or DER (PKCS#1, SEC1, PKCS#8).
 pub fn load_key(path: &Path) -> anyhow::Result<PrivateKey> {
     let bytes = kcred::fsio::read(path)?;
-    Ok(PrivateKey::from_pem(&kcred::fsio::display(path), &bytes)?)
+    Ok(PrivateKey::from_file_bytes(&kcred::fsio::display(path), &bytes)?.0)
+}
+
+/// Verification keys for kcred's own checks (`decode-token --key`, `sa jwks --key`): a DER
+/// file is read too, with a warning that kube-apiserver would not read it as
+/// `--service-account-key-file` (client-go `keyutil.ParsePublicKeysPEM` takes PEM only).
+pub fn load_verification_keys_noting_der(
+    path: &Path,
+) -> anyhow::Result<Vec<kcred::token::VerificationKey>> {
+    let (keys, was_der) = kcred::token::keys::load_verification_keys_or_der(path)?;
+    if was_der {
+        warn(&format!(
+            "{} is DER: read it, but kube-apiserver reads --service-account-key-file as PEM only and would refuse this file",
+            kcred::fsio::display(path)
+        ));
+    }
+    Ok(keys)
+}
+
+/// Trust files whoami and can-i read as kube-apiserver does: a DER file is refused, not
+/// read, because the API server would refuse it. `--client-ca-file` goes through client-go
+/// `cert.NewPoolFromBytes` (`ParseCertsPEM`: PEM only) in `dynamiccertificates`
+/// `newCABundleAndVerifier`; kube-apiserver does not start with it.
+fn refuse_der_trust(path: &Path, flag: &str) -> kcred::Result<()> {
+    // stdin is read once, by the loader.
+    if path == Path::new("-") {
+        return Ok(());
+    }
+    let Ok(bytes) = kcred::fsio::read(path) else {
+        // Missing or unreadable: the loader says so in its own words.
+        return Ok(());
+    };
+    if !kcred::pem::looks_like_pem(&bytes) && bytes.first() == Some(&0x30) {
+        return Err(kcred::Error::input(
+            kcred::fsio::display(path),
+            format!(
+                "DER, but kube-apiserver reads {flag} as PEM only (client-go cert.ParseCertsPEM) and would refuse to start: convert it (openssl x509 -inform DER -in FILE -out FILE.pem)"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The signing CA: `--ca PREFIX` or `--ca-cert FILE --ca-key FILE`.
 #[derive(Debug, Args, Clone)]
 pub struct CaArgs {
     /// The CA as PREFIX.crt and PREFIX.key.
-    #[arg(long, value_name = "PREFIX", required_unless_present_all = ["ca_cert", "ca_key"], conflicts_with_all = ["ca_cert", "ca_key"])]
-    pub ca: Option<PathBuf>,
+    // `--ca-key` with `--ca` is not a clap conflict: it gets its own message (use --ca-cert).
+    #[arg(long, value_name = "PREFIX", value_parser = parse_prefix, required_unless_present_all = ["ca_cert", "ca_key"], conflicts_with = "ca_cert")]
+    pub ca: Option<Prefix>,
     /// The CA certificate (with --ca-key).
     #[arg(long, value_name = "FILE", requires = "ca_key")]
     pub ca_cert: Option<PathBuf>,
     /// The CA private key (with --ca-cert).
-    #[arg(long, value_name = "FILE", requires = "ca_cert")]
+    #[arg(long, value_name = "FILE")]
     pub ca_key: Option<PathBuf>,
 }
 
 impl CaArgs {
-    /// The certificate and key paths.
-    pub fn paths(&self) -> (PathBuf, PathBuf) {
+    /// The certificate and key paths. `--ca FILE --ca-key FILE` is refused with the flag that
+    /// names a certificate file (`--ca-cert`).
+    pub fn paths(&self) -> anyhow::Result<(PathBuf, PathBuf)> {
         match (&self.ca, &self.ca_cert, &self.ca_key) {
-            (Some(prefix), _, _) => (with_ext(prefix, "crt"), with_ext(prefix, "key")),
-            (None, Some(c), Some(k)) => (c.clone(), k.clone()),
-            _ => unreachable!("clap requires --ca or --ca-cert with --ca-key"),
+            (Some(prefix), _, Some(key)) => Err(kcred::Error::Usage(format!(
+                "--ca takes a PREFIX (it reads PREFIX.crt and PREFIX.key); to name the two files, use --ca-cert {} --ca-key {}",
+                prefix.given().display(),
+                key.display()
+            ))
+            .into()),
+            (Some(prefix), _, None) => Ok((with_ext(prefix, "crt"), with_ext(prefix, "key"))),
+            (None, Some(c), Some(k)) => Ok((c.clone(), k.clone())),
+            _ => Err(kcred::Error::Usage("--ca-key needs --ca-cert".into()).into()),
         }
     }
 
     /// Load and check the CA.
     pub fn load(&self) -> anyhow::Result<Issuer> {
-        let (c, k) = self.paths();
+        let (c, k) = self.paths()?;
         Issuer::load(&c, &k).context("cannot use the CA")
     }
+}
+
+/// A `--out PREFIX` or `--ca PREFIX`: the path files are named from (`PREFIX.crt`,
+/// `PREFIX.key`, ...), and what was typed. It derefs to the prefix path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prefix {
+    path: PathBuf,
+    given: PathBuf,
+}
+
+impl Prefix {
+    /// The argument as typed (`jane.crt` for the prefix `jane`).
+    pub fn given(&self) -> &Path {
+        &self.given
+    }
+}
+
+impl std::ops::Deref for Prefix {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl AsRef<Path> for Prefix {
+    fn as_ref(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// The extensions kcred itself adds to a PREFIX, and the usual PEM one: `--out jane.crt`
+/// means the prefix `jane`, never `jane.crt.crt`.
+const PREFIX_EXTENSIONS: [&str; 5] = ["crt", "pem", "key", "csr", "pub"];
+
+/// The prefix `s` names: a known file extension is dropped, with a one-line note on
+/// stderr (said once, at parse time, so the files written are no surprise). Other dots stay
+/// (`ca.v2` is the prefix `ca.v2`).
+pub fn strip_prefix_extension(s: &str) -> (PathBuf, bool) {
+    let path = PathBuf::from(s);
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .filter(|e| PREFIX_EXTENSIONS.iter().any(|k| e.eq_ignore_ascii_case(k)));
+    let stem_ok = path
+        .file_stem()
+        .is_some_and(|st| !st.is_empty() && st != "." && st != "..");
+    match ext {
+        Some(_) if stem_ok => (path.with_extension(""), true),
+        _ => (path, false),
+    }
+}
+
+/// `value_parser` for a PREFIX flag; see [`strip_prefix_extension`].
+pub fn parse_prefix(s: &str) -> Result<Prefix, String> {
+    if s.is_empty() {
+        return Err("a PREFIX must not be empty".into());
+    }
+    let (path, dropped) = strip_prefix_extension(s);
+    if dropped {
+        eprintln!(
+            "kcred: note: {} is taken as the PREFIX {} (kcred adds each file's extension itself)",
+            kcred::output::sanitize(s),
+            kcred::output::sanitize(&path.display().to_string()),
+        );
+    }
+    Ok(Prefix {
+        path,
+        given: PathBuf::from(s),
+    })
 }
 
 /// `PREFIX` + `.ext`, keeping any dots already in PREFIX (`ca.v2` → `ca.v2.crt`).
@@ -244,9 +361,44 @@ pub struct CredentialArgs {
 }
 
 impl CredentialArgs {
+    /// Whether a credential was named (a kubeconfig, context, certificate or token), as
+    /// opposed to only trust flags.
+    pub fn given(&self) -> bool {
+        self.kubeconfig.is_some()
+            || self.context.is_some()
+            || self.client_certificate.is_some()
+            || self.token.is_some()
+            || self.token_file.is_some()
+    }
+
     /// The request and the API server's trust material these flags name, read from their
     /// files (`kcred::authn::load`).
     pub fn load(&self) -> kcred::Result<(kcred::authn::Presented, kcred::authn::Trust)> {
+        if let Some(f) = &self.client_ca_file {
+            refuse_der_trust(f, "--client-ca-file")?;
+        }
+        if let Some(dir) = &self.pki_dir {
+            refuse_der_trust(
+                &dir.join("ca.crt"),
+                "--client-ca-file (--pki-dir DIR/ca.crt)",
+            )?;
+        }
+        // The credential itself may be DER: the API server reads whatever certificate the
+        // client presents, but kubectl loads a --client-certificate file with
+        // `tls.X509KeyPair` (client-go transport), PEM only; said, not refused.
+        if let Some(f) = &self.client_certificate
+            && f != Path::new("-")
+            && let Ok(bytes) = kcred::fsio::read(f)
+            && !kcred::pem::looks_like_pem(&bytes)
+            && bytes.first() == Some(&0x30)
+            // A malformed one gets the handshake's one-line error alone.
+            && kcred::pki::read_certificates(f, &bytes).is_ok()
+        {
+            warn(&format!(
+                "{} is DER: read as the certificate a client would present, but kubectl reads --client-certificate as PEM only",
+                kcred::fsio::display(f)
+            ));
+        }
         let client = kcred::authn::ClientOptions {
             kubeconfig: self.kubeconfig.clone(),
             context: self.context.clone(),
@@ -288,6 +440,25 @@ pub fn string_slice_values(occurrences: &[StringSlice]) -> Vec<String> {
         .iter()
         .flat_map(|o| o.0.iter().cloned())
         .collect()
+}
+
+#[cfg(test)]
+mod prefix_tests {
+    use super::*;
+
+    #[test]
+    fn known_extensions_are_dropped_other_dots_stay() {
+        let p = |s: &str| strip_prefix_extension(s).0;
+        assert_eq!(p("jane.crt"), Path::new("jane"));
+        assert_eq!(p("pki/ca.KEY"), Path::new("pki/ca"));
+        assert_eq!(p("sa.pub"), Path::new("sa"));
+        assert_eq!(p("ca.v2"), Path::new("ca.v2"));
+        assert_eq!(p("ca.v2.pem"), Path::new("ca.v2"));
+        assert_eq!(p("jane"), Path::new("jane"));
+        // Nothing would be left of the name: kept as given.
+        assert_eq!(p(".crt"), Path::new(".crt"));
+        assert_eq!(p("dir/.pem"), Path::new("dir/.pem"));
+    }
 }
 
 #[cfg(test)]

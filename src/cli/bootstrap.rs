@@ -65,6 +65,11 @@ pub struct BootstrapArgs {
     /// Type of every new key (rsa2048, rsa3072, rsa4096, ecdsa-p256, ecdsa-p384, ed25519).
     #[arg(long, value_name = "T", default_value = "rsa2048", value_parser = super::values::key_type())]
     key_type: KeyType,
+    /// Keep CA NAME's key in a PKCS#11 token (NAME=pkcs11:token=..;object=..; repeatable):
+    /// made there unless the object exists, and no key file is written (kubeadm's
+    /// external-CA layout).
+    #[arg(long, value_name = "NAME=URI")]
+    ca_key_uri: Vec<String>,
     /// Print what would be done; write nothing.
     #[arg(long)]
     dry_run: bool,
@@ -165,6 +170,19 @@ pub fn run(a: BootstrapArgs) -> anyhow::Result<ExitStatus> {
         force: a.force,
         dry_run: a.dry_run,
         cluster: a.cluster_name.clone(),
+        ca_key_uris: a
+            .ca_key_uri
+            .iter()
+            .map(|nv| match nv.split_once('=') {
+                Some((n, v)) if !n.is_empty() && v.starts_with("pkcs11:") => {
+                    Ok((n.to_string(), v.to_string()))
+                }
+                _ => Err(usage(format!(
+                    "--ca-key-uri wants NAME=pkcs11:..., got {:?}",
+                    nv.split_once('=').map_or(nv.as_str(), |(n, _)| n)
+                ))),
+            })
+            .collect::<anyhow::Result<_>>()?,
     };
     let show_progress = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let progress = move |done: usize, total: usize| {

@@ -21,8 +21,8 @@ pub enum CaCommand {
 #[derive(Debug, Args)]
 pub struct CreateArgs {
     /// Write PREFIX.crt and PREFIX.key (parent directories are created 0700).
-    #[arg(long, value_name = "PREFIX")]
-    out: PathBuf,
+    #[arg(long, value_name = "PREFIX", value_parser = super::args::parse_prefix)]
+    out: super::args::Prefix,
     /// Subject CN.
     #[arg(long, value_name = "CN", default_value = "kubernetes")]
     cn: String,
@@ -31,7 +31,14 @@ pub struct CreateArgs {
     key_type: KeyType,
     /// Private key encoding: pkcs1, sec1 or pkcs8 (default: as kubeadm writes the type).
     #[arg(long, value_name = "pkcs1|sec1|pkcs8", value_parser = super::values::key_format())]
+    #[cfg_attr(feature = "pkcs11", arg(conflicts_with = "key"))]
     key_format: Option<KeyFormat>,
+    /// Keep the key in a PKCS#11 token: an RFC 7512 URI (pkcs11:token=..;object=..). The key
+    /// pair is generated there (not extractable) unless the object exists, which is then
+    /// certified; PREFIX.key holds only the URI (PIN: pin-source=file:.. or KCRED_PKCS11_PIN).
+    #[cfg(feature = "pkcs11")]
+    #[arg(long, value_name = "URI")]
+    key: Option<String>,
     /// Lifetime (Go style 87600h, or 3650d, 10y).
     #[arg(long, value_name = "D", default_value = "10y", value_parser = parse_duration)]
     validity: SignedDuration,
@@ -67,14 +74,13 @@ fn create(a: CreateArgs) -> anyhow::Result<ExitStatus> {
     if a.cn.is_empty() {
         return Err(kcred::Error::Usage("--cn must not be empty".into()).into());
     }
-    let key = PrivateKey::generate(a.key_type)?;
+    let (key, key_file) = new_key(&a, format)?;
     let mut spec = CertSpec::ca(a.cn.clone());
     spec.validity = a.validity;
     let cert = pki::self_signed(&spec, &key)?;
-    let key_pem = key.to_pem(format)?;
     fsio::write_all(
         &[
-            Output::secret(&key_path, key_pem.as_bytes().to_vec()),
+            Output::secret(&key_path, key_file.to_vec()),
             Output::public(&crt, cert.pem().into_bytes()),
         ],
         a.force,
@@ -82,11 +88,48 @@ fn create(a: CreateArgs) -> anyhow::Result<ExitStatus> {
     eprintln!(
         "created CA {:?} ({}): {} {}",
         a.cn,
-        a.key_type,
+        key.key_type(),
         crt.display(),
         key_path.display()
     );
     Ok(ExitStatus::Success)
+}
+
+/// The CA key and the bytes of PREFIX.key: a fresh key as PEM, or a token key and its URI.
+fn new_key(
+    a: &CreateArgs,
+    format: KeyFormat,
+) -> anyhow::Result<(PrivateKey, zeroize::Zeroizing<Vec<u8>>)> {
+    #[cfg(feature = "pkcs11")]
+    if let Some(text) = &a.key {
+        return Ok(token_key("--key", text, a.key_type)?);
+    }
+    let key = PrivateKey::generate(a.key_type)?;
+    let pem = key.to_pem(format)?;
+    Ok((key, zeroize::Zeroizing::new(pem.as_bytes().to_vec())))
+}
+
+/// The key a `--key pkcs11:...` names, made on the token when it is not there, and the key
+/// file that stands for it (the URI without its PIN value).
+#[cfg(feature = "pkcs11")]
+pub(super) fn token_key(
+    flag: &str,
+    text: &str,
+    key_type: KeyType,
+) -> kcred::Result<(PrivateKey, zeroize::Zeroizing<Vec<u8>>)> {
+    use kcred::pkcs11;
+    let uri = pkcs11::parse_arg(flag, text)?;
+    let (key, made) = pkcs11::open_or_generate(&uri, key_type)?;
+    eprintln!(
+        "{} {} key {}",
+        if made { "generated" } else { "using the" },
+        key.key_type(),
+        key.uri()
+    );
+    Ok((
+        PrivateKey::from_token(key),
+        zeroize::Zeroizing::new(pkcs11::uri_file_content(&uri)),
+    ))
 }
 
 /// What `--skip-existing` found: every output there and fitting (what was kept), or the file
@@ -179,7 +222,7 @@ fn ca_fit(a: &CreateArgs, crt: &Path, key_path: &Path, present: &[PathBuf]) -> F
     Ok(format!(
         "CA {:?} ({}): {} {}",
         a.cn,
-        a.key_type,
+        key.key_type(),
         crt.display(),
         key_path.display()
     ))

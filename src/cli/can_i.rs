@@ -1,11 +1,13 @@
 //! `kcred can-i`: `kubectl auth can-i`, answered offline by kube-apiserver's authorizers
 //! (`kcred::authz`) over RBAC manifests and the bootstrap policy.
 //!
-//! The identity comes from `--as` (built as the impersonation filter builds it,
-//! `kcred::authn::impersonation`) or from a credential, through the authenticator chain
-//! `kcred whoami` runs, with the same flags ([`CredentialArgs`]) and the same entry point
+//! The identity comes from a credential, through the authenticator chain `kcred whoami`
+//! runs, with the same flags ([`CredentialArgs`]) and the same entry point
 //! (`kcred::authn::load` and `check`); a credential the API server would refuse prints
-//! whoami's 401 and exits 1.
+//! whoami's 401 and exits 1. `--as` alone names the identity directly (built as the
+//! impersonation filter builds it, `kcred::authn::impersonation`); `--as` on top of a
+//! credential is what `kubectl --as` sends: the credential's identity must be allowed to
+//! impersonate (`kcred::authz::impersonation`), or the answer is the API server's 403.
 
 use std::path::PathBuf;
 
@@ -14,6 +16,7 @@ use jiff::Timestamp;
 use kcred::authn::Outcome;
 use kcred::authn::impersonation::impersonated;
 use kcred::authz::bootstrap;
+use kcred::authz::impersonation::Impersonate;
 use kcred::authz::manifest::{self, Stats};
 use kcred::authz::resources;
 use kcred::authz::review::{SelfSubjectRulesReview, SubjectAccessReview};
@@ -74,8 +77,10 @@ pub struct CanIArgs {
     #[arg(long, value_name = "SUB")]
     subresource: Option<String>,
 
-    /// Ask for this user, as `kubectl --as` (impersonation) would present it.
-    #[arg(long = "as", value_name = "USER", conflicts_with_all = ["kubeconfig", "context", "client_certificate", "token", "token_file"])]
+    /// Ask for this user, as `kubectl --as` presents it. Alone, the identity is taken as
+    /// given; with a credential, that credential must be allowed to impersonate it (verb
+    /// impersonate on users/serviceaccounts, groups, uids), as the API server checks.
+    #[arg(long = "as", value_name = "USER")]
     as_user: Option<String>,
     /// Group for --as (repeatable).
     #[arg(long = "as-group", value_name = "GROUP", requires = "as_user")]
@@ -158,6 +163,38 @@ fn load_policy(a: &CanIArgs) -> anyhow::Result<(Policy, Stats)> {
     Ok((policy, stats))
 }
 
+/// The credential's identity and its kubeconfig namespace, through whoami's chain; a
+/// credential the API server would refuse prints whoami's answer and yields the exit status.
+fn authenticate(
+    a: &CanIArgs,
+) -> anyhow::Result<Result<(kcred::Identity, Option<String>), ExitStatus>> {
+    let (presented, trust) = a.credential.load()?;
+    let now = Timestamp::now();
+    let (outcome, request_notes) = kcred::authn::check(&presented, &trust, now)?;
+    match outcome {
+        Outcome::Authenticated { identity, .. } => {
+            // How the request was taken (whoami prints these in its table).
+            if !a.quiet {
+                for n in &request_notes {
+                    eprintln!("kcred: note: {}", output::sanitize(n));
+                }
+            }
+            Ok(Ok((identity, presented.namespace)))
+        }
+        outcome => {
+            // The API server answers 401 (or the handshake fails) before authorization:
+            // whoami's answer, exit 1.
+            if !a.quiet {
+                match output::structured(a.output, &whoami::object(&outcome, now))? {
+                    Some(text) => super::emit(&text)?,
+                    None => eprint!("{}", super::whoami::failure_text(&outcome, &presented, now)),
+                }
+            }
+            Ok(Err(ExitStatus::CheckFailed))
+        }
+    }
+}
+
 pub fn run(a: CanIArgs) -> anyhow::Result<ExitStatus> {
     // Arguments first (kubectl's Complete/Validate), so a usage error costs nothing.
     if a.list && (a.verb.is_some() || a.target.is_some()) {
@@ -170,39 +207,14 @@ pub fn run(a: CanIArgs) -> anyhow::Result<ExitStatus> {
     }
     let modes = a.authorization_mode.clone();
 
-    // The identity.
-    let (identity, ctx_namespace) = match &a.as_user {
-        Some(u) => (impersonated(u, &a.as_group, a.as_uid.as_deref()), None),
-        None => {
-            let (presented, trust) = a.credential.load()?;
-            let now = Timestamp::now();
-            let (outcome, request_notes) = kcred::authn::check(&presented, &trust, now)?;
-            match outcome {
-                Outcome::Authenticated { identity, .. } => {
-                    // How the request was taken (whoami prints these in its table).
-                    if !a.quiet {
-                        for n in &request_notes {
-                            eprintln!("kcred: note: {}", output::sanitize(n));
-                        }
-                    }
-                    (identity, presented.namespace)
-                }
-                outcome => {
-                    // The API server answers 401 (or the handshake fails) before
-                    // authorization: whoami's answer, exit 1.
-                    if !a.quiet {
-                        match output::structured(a.output, &whoami::object(&outcome, now))? {
-                            Some(text) => super::emit(&text)?,
-                            None => eprint!(
-                                "{}",
-                                super::whoami::failure_text(&outcome, &presented, now)
-                            ),
-                        }
-                    }
-                    return Ok(ExitStatus::CheckFailed);
-                }
-            }
+    // The identity: the credential's (whoami's chain), then --as on top of it.
+    let (requestor, ctx_namespace) = if a.as_user.is_none() || a.credential.given() {
+        match authenticate(&a)? {
+            Ok(found) => (Some(found.0), found.1),
+            Err(status) => return Ok(status),
         }
+    } else {
+        (None, None)
     };
     let namespace = if a.all_namespaces {
         String::new()
@@ -231,6 +243,36 @@ pub fn run(a: CanIArgs) -> anyhow::Result<ExitStatus> {
             );
         }
     }
+
+    let identity = match (&a.as_user, requestor) {
+        (None, Some(id)) => id,
+        (Some(u), None) => impersonated(u, &a.as_group, a.as_uid.as_deref()),
+        (Some(u), Some(requestor)) => {
+            let imp = Impersonate {
+                user: u.clone(),
+                groups: a.as_group.clone(),
+                uid: a.as_uid.clone(),
+            };
+            match imp.authorize(&authorizer, &requestor) {
+                Ok(id) => id,
+                Err(forbidden) => {
+                    // The impersonation filter answers 403 before the review is made;
+                    // kubectl prints it as an error from the server and exits 1.
+                    if !a.quiet {
+                        match output::structured(a.output, &forbidden.status())? {
+                            Some(text) => super::emit(&text)?,
+                            None => eprintln!(
+                                "Error from server (Forbidden): {}",
+                                output::sanitize(&forbidden.message())
+                            ),
+                        }
+                    }
+                    return Ok(ExitStatus::CheckFailed);
+                }
+            }
+        }
+        (None, None) => unreachable!("a credential is read whenever --as is absent"),
+    };
 
     if a.list {
         let status = authorizer.rules_for(&identity, &namespace);

@@ -19,6 +19,10 @@ pub enum CertCommand {
     Issue(Box<IssueArgs>),
     /// Show a certificate (PEM or DER, single or bundle), or the certificates a kubeconfig
     /// holds, as the API server would read them.
+    ///
+    /// With -o json|yaml the output is always a list with one entry per certificate (one for
+    /// a single certificate file); each entry has the RFC 4514 subject and issuer strings and
+    /// the same names as subjectAttributes/issuerAttributes ({type, oid, value} each).
     Inspect(InspectArgs),
     /// Sign a CSR (PEM or DER PKCS#10, or a CertificateSigningRequest in YAML or JSON).
     Sign(Box<SignArgs>),
@@ -55,8 +59,8 @@ pub struct IssueArgs {
     #[command(flatten)]
     ca: CaArgs,
     /// Write PREFIX.crt and PREFIX.key (parent directories are created 0700).
-    #[arg(long, value_name = "PREFIX", required_unless_present = "list_profiles")]
-    out: Option<PathBuf>,
+    #[arg(long, value_name = "PREFIX", value_parser = super::args::parse_prefix, required_unless_present = "list_profiles")]
+    out: Option<super::args::Prefix>,
     /// Print the embedded identity profiles (YAML, the format --profiles reads) and exit.
     #[arg(long, conflicts_with_all = ["out", "ca", "ca_cert", "ca_key"])]
     list_profiles: bool,
@@ -277,7 +281,7 @@ fn issue_fit(
         }
     };
     let cert = super::ca::read_cert(crt)?;
-    let (ca_crt, _) = a.ca.paths();
+    let (ca_crt, _) = a.ca.paths().map_err(|e| (PathBuf::new(), e.to_string()))?;
     if let Some(why) = kcred::bootstrap::fit::misfit(
         spec,
         &ca_crt.display().to_string(),
@@ -436,12 +440,9 @@ fn inspect(a: InspectArgs) -> anyhow::Result<ExitStatus> {
             });
         }
     }
-    // One certificate prints as an object, several as a list of them.
-    let rendered = if shown.len() == 1 {
-        output::structured(a.output.format, &shown[0])?
-    } else {
-        output::structured(a.output.format, &shown)?
-    };
+    // JSON and YAML are always a list, one entry per certificate (a lone certificate file
+    // too), so a script reads every input the same way: `jq '.[0].subject'`.
+    let rendered = output::structured(a.output.format, &shown)?;
     if let Some(text) = rendered {
         super::emit(&text)?;
         return Ok(ExitStatus::Success);

@@ -1,7 +1,7 @@
 //! `kcred csr create`: a key and a PKCS#10 CSR for an identity, and optionally the
 //! `certificates.k8s.io/v1` CertificateSigningRequest that carries it to a cluster.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use clap::{Args, Subcommand};
 use jiff::SignedDuration;
@@ -24,8 +24,8 @@ pub enum CsrCommand {
 #[derive(Debug, Args)]
 pub struct CreateArgs {
     /// Write PREFIX.key (0600), PREFIX.csr and, with --k8s-name, PREFIX.yaml.
-    #[arg(long, value_name = "PREFIX")]
-    out: PathBuf,
+    #[arg(long, value_name = "PREFIX", value_parser = super::args::parse_prefix)]
+    out: super::args::Prefix,
     #[command(flatten)]
     identity: IdentityArgs,
     /// client (clientAuth), server (serverAuth, needs a SAN) or peer (both).

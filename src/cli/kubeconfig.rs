@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use clap::Args;
 use jiff::SignedDuration;
 use kcred::fsio::{self, Output};
-use kcred::keys::PrivateKey;
+use kcred::keys::{KeyEncoding, PrivateKey};
 use kcred::kubeconfig::{self, Cluster, Context, Kubeconfig, User};
 use kcred::output::{go_list, sanitize};
 use kcred::pki::{self, CertFacts, Issuer, Usage};
@@ -28,16 +28,21 @@ pub struct KubeconfigArgs {
     /// The API server's URL, e.g. https://10.0.0.1:6443.
     #[arg(long, value_name = "URL")]
     server: String,
-    /// Write the kubeconfig here (0600, atomically), or `-` for stdout.
-    #[arg(long, value_name = "FILE|-")]
+    /// Write the kubeconfig here (0600, atomically), or `-` for stdout. Default: stdout, as
+    /// `kubeadm kubeconfig user` prints; with --merge, the file kubectl writes to (the first
+    /// existing file in KUBECONFIG, else its last, else ~/.kube/config).
+    #[arg(long = "out", value_name = "FILE|-")]
+    out_flag: Option<PathBuf>,
+    /// Where the kubeconfig goes, `-` for stdout: `--out`, or its default (see [`target`]).
+    #[arg(skip)]
     out: PathBuf,
     /// CA bundle to trust the API server with (default with --ca: PREFIX.crt).
     #[arg(long, value_name = "FILE")]
     certificate_authority: Option<PathBuf>,
     /// The cluster CA as PREFIX.crt (+ PREFIX.key to mint a client certificate when
     /// identity flags are given).
-    #[arg(long, value_name = "PREFIX")]
-    ca: Option<PathBuf>,
+    #[arg(long, value_name = "PREFIX", value_parser = super::args::parse_prefix)]
+    ca: Option<super::args::Prefix>,
     /// An existing client certificate (with --client-key).
     #[arg(long, value_name = "FILE", requires = "client_key", conflicts_with_all = ["token", "token_file"])]
     client_certificate: Option<PathBuf>,
@@ -73,9 +78,25 @@ pub struct KubeconfigArgs {
     /// them; a minted certificate and key go next to the kubeconfig (NAME.crt, NAME.key).
     #[arg(long)]
     no_embed: bool,
+    /// kubectl's --embed-certs: embed the certificates and key (the default);
+    /// `--embed-certs=false` is --no-embed.
+    #[arg(long, value_name = "true|false", num_args = 0..=1, require_equals = true, default_missing_value = "true", conflicts_with = "no_embed")]
+    embed_certs: Option<bool>,
+    /// Do not verify the API server's certificate (kubectl's cluster field
+    /// insecure-skip-tls-verify). Not with a CA: kubectl refuses the two together.
+    #[arg(long, value_name = "true|false", num_args = 0..=1, require_equals = true, default_missing_value = "true")]
+    insecure_skip_tls_verify: Option<bool>,
+    /// The name to verify the API server's certificate against, when it is not the
+    /// --server host (kubectl's cluster field tls-server-name).
+    #[arg(long, value_name = "NAME")]
+    tls_server_name: Option<String>,
     /// Add to (or replace by name in) the existing file, keeping everything else.
     #[arg(long)]
     merge: bool,
+    /// Make the new context the current one (as `kubectl config use-context`). Without
+    /// --merge it always is; a merge otherwise keeps the file's current context.
+    #[arg(long)]
+    use_context: bool,
     /// Replace existing files.
     #[arg(long)]
     force: bool,
@@ -185,8 +206,56 @@ struct Credential {
     notes: Vec<String>,
 }
 
-pub fn run(a: KubeconfigArgs) -> anyhow::Result<ExitStatus> {
+/// Where the kubeconfig goes without `--out`: stdout, as `kubeadm kubeconfig user` prints it;
+/// with `--merge`, the file kubectl itself writes a new entry to
+/// ([`kubeconfig::default_write_path`]).
+fn target(out: Option<&Path>, merge: bool) -> anyhow::Result<PathBuf> {
+    match (out, merge) {
+        (Some(o), _) => Ok(o.to_path_buf()),
+        (None, false) => Ok(PathBuf::from("-")),
+        (None, true) => kubeconfig::default_write_path().ok_or_else(|| {
+            kcred::Error::Usage(
+                "--merge without --out merges into ~/.kube/config, but HOME is not set: give --out FILE"
+                    .into(),
+            )
+            .into()
+        }),
+    }
+}
+
+pub fn run(mut a: KubeconfigArgs) -> anyhow::Result<ExitStatus> {
     let usage = |m: &str| -> anyhow::Error { kcred::Error::Usage(m.to_string()).into() };
+    if a.embed_certs == Some(false) {
+        if a.skip_existing {
+            return Err(usage(
+                "--skip-existing checks embedded data: it cannot be used with --embed-certs=false",
+            ));
+        }
+        a.no_embed = true;
+    }
+    // client-go refuses a CA with insecure mode when it builds the TLS config
+    // (transport/transport.go, TLSConfigFor: "specifying a root certificates file with the
+    // insecure flag is not allowed"), and `kubectl config set-cluster` refuses to write one
+    // (kubectl/pkg/cmd/config/create_cluster.go, validate).
+    if a.insecure_skip_tls_verify == Some(true) {
+        if let Some(f) = &a.certificate_authority {
+            return Err(usage(&format!(
+                "you cannot specify a certificate authority and insecure mode at the same time (--certificate-authority {} with --insecure-skip-tls-verify): kubectl refuses a kubeconfig with both",
+                f.display()
+            )));
+        }
+        if let Some(p) = &a.ca {
+            return Err(usage(&format!(
+                "you cannot specify a certificate authority and insecure mode at the same time (--ca {} names the cluster CA {}): kubectl refuses a kubeconfig with both; mint with `kcred cert issue` and give --client-certificate/--client-key",
+                p.given().display(),
+                with_ext(p, "crt").display()
+            )));
+        }
+    }
+    if a.tls_server_name.as_deref() == Some("") {
+        return Err(usage("--tls-server-name must not be empty"));
+    }
+    a.out = target(a.out_flag.as_deref(), a.merge)?;
     if a.server.is_empty() {
         return Err(usage("--server must not be empty"));
     }
@@ -282,8 +351,9 @@ pub fn run(a: KubeconfigArgs) -> anyhow::Result<ExitStatus> {
     kc.set_cluster(&a.cluster, cluster);
     kc.set_user(&user, cred.user);
     kc.set_context(&context, ctx);
-    // A merge leaves the user's choice of context alone, unless there was none.
-    if !a.merge || kc.current_context.is_empty() {
+    // A merge leaves the user's choice of context alone, unless there was none or
+    // --use-context asks for the new one.
+    if !a.merge || a.use_context || kc.current_context.is_empty() {
         kc.current_context = context.clone();
     }
     let yaml = kc.to_yaml()?;
@@ -329,6 +399,8 @@ fn cluster(
         (None, None) => (None, ""),
     };
     let mut cluster = Cluster::new(&a.server);
+    cluster.insecure_skip_tls_verify = a.insecure_skip_tls_verify == Some(true);
+    cluster.tls_server_name = a.tls_server_name.clone().unwrap_or_default();
     let mut files = Vec::new();
     let mut notes = Vec::new();
     if let Some(f) = ca_file {
@@ -374,27 +446,20 @@ fn pem_certificates(path: &Path) -> anyhow::Result<(Vec<u8>, bool)> {
     Ok((pem, true))
 }
 
-/// A private key file as PEM, the key, and whether the file was DER. A DER key is read by
-/// its structure (PKCS#8, PKCS#1 RSA or SEC1 EC, as `openssl pkey -outform DER` writes them)
-/// and wrapped in the PEM label of that structure, so its encoding is kept.
+/// A private key file as PEM, the key, and whether the file was DER. A DER key
+/// (`PrivateKey::from_file_bytes`) is wrapped in the PEM label of its structure, so its
+/// encoding is kept.
 fn pem_key(path: &Path) -> anyhow::Result<(PrivateKey, Zeroizing<Vec<u8>>, bool)> {
     let bytes = fsio::read(path)?;
-    let source = fsio::display(path);
-    if kcred::pem::looks_like_pem(&bytes) || bytes.first() != Some(&0x30) {
-        let key = PrivateKey::from_pem(&source, &bytes)?;
-        return Ok((key, bytes, false));
-    }
-    for label in ["PRIVATE KEY", "RSA PRIVATE KEY", "EC PRIVATE KEY"] {
-        let pem = Zeroizing::new(kcred::pem::encode(label, &bytes).into_bytes());
-        if let Ok(key) = PrivateKey::from_pem(&source, &pem) {
-            return Ok((key, Zeroizing::new(pem.to_vec()), true));
-        }
-    }
-    Err(kcred::Error::input(
-        source,
-        "neither a PEM private key nor a DER PKCS#8, PKCS#1 or SEC1 one",
-    )
-    .into())
+    let (key, encoding) = PrivateKey::from_file_bytes(&fsio::display(path), &bytes)?;
+    Ok(match encoding {
+        KeyEncoding::Pem => (key, bytes, false),
+        KeyEncoding::Der(label) => (
+            key,
+            Zeroizing::new(kcred::pem::encode(label, &bytes).into_bytes()),
+            true,
+        ),
+    })
 }
 
 fn credential(a: &KubeconfigArgs, place: &Place, minting: bool) -> anyhow::Result<Credential> {
@@ -610,6 +675,20 @@ fn kubeconfig_fit(a: &KubeconfigArgs, minting: bool) -> super::ca::Fit {
         return differs(format!(
             "its server is {:?}, the command line says {:?}",
             cluster.cluster.server, a.server
+        ));
+    }
+    if cluster.cluster.insecure_skip_tls_verify != (a.insecure_skip_tls_verify == Some(true)) {
+        return differs(format!(
+            "its insecure-skip-tls-verify is {}, the command line says {}",
+            cluster.cluster.insecure_skip_tls_verify,
+            a.insecure_skip_tls_verify == Some(true)
+        ));
+    }
+    let want_name = a.tls_server_name.as_deref().unwrap_or_default();
+    if cluster.cluster.tls_server_name != want_name {
+        return differs(format!(
+            "its tls-server-name is {:?}, the command line says {want_name:?}",
+            cluster.cluster.tls_server_name
         ));
     }
     let ca_file = match (&a.certificate_authority, &a.ca) {

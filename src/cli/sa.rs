@@ -24,12 +24,17 @@ pub enum SaCommand {
 #[derive(Debug, Args)]
 pub struct KeygenArgs {
     /// Write PREFIX.key and PREFIX.pub.
-    #[arg(long, value_name = "PREFIX")]
-    out: PathBuf,
+    #[arg(long, value_name = "PREFIX", value_parser = super::args::parse_prefix)]
+    out: super::args::Prefix,
     /// Key type: rsa2048, rsa3072, rsa4096, ecdsa-p256, ecdsa-p384, ecdsa-p521 (tokens are
     /// then RS256, ES256, ES384 or ES512, as kube-apiserver signs with such a key).
     #[arg(long, value_name = "T", default_value = "rsa2048", value_parser = super::values::key_type())]
     key_type: KeyType,
+    /// Keep the key in a PKCS#11 token: an RFC 7512 URI (pkcs11:token=..;object=..). Generated
+    /// there unless the object exists; PREFIX.key holds only the URI.
+    #[cfg(feature = "pkcs11")]
+    #[arg(long, value_name = "URI")]
+    key: Option<String>,
     /// Replace existing files.
     #[arg(long, conflicts_with = "skip_existing")]
     force: bool,
@@ -73,24 +78,36 @@ fn keygen(a: KeygenArgs) -> anyhow::Result<ExitStatus> {
         )));
     }
     fsio::check_writable(&[&key_path, &pub_path], a.force)?;
-    let key = PrivateKey::generate(a.key_type)?;
-    let key_pem = key.to_pem(a.key_type.default_format())?;
+    let (key, key_pem) = new_key(&a)?;
+    let key_type = key.key_type();
+    token::SigningAlg::for_key_type(key_type)?;
     let pub_pem = kcred::pem::encode("PUBLIC KEY", &key.public_key_der()?);
     fsio::write_all(
         &[
-            Output::secret(&key_path, key_pem.as_bytes().to_vec()),
+            Output::secret(&key_path, key_pem.to_vec()),
             Output::public(&pub_path, pub_pem.into_bytes()),
         ],
         a.force,
     )?;
     eprintln!(
         "created ServiceAccount key pair ({}, kid {}): {} {}",
-        a.key_type,
+        key_type,
         kcred::keys::key_id(&key.public_key_der()?),
         key_path.display(),
         pub_path.display()
     );
     Ok(ExitStatus::Success)
+}
+
+/// The signing key and the bytes of PREFIX.key (PEM, or the URI of a token key).
+fn new_key(a: &KeygenArgs) -> anyhow::Result<(PrivateKey, zeroize::Zeroizing<Vec<u8>>)> {
+    #[cfg(feature = "pkcs11")]
+    if let Some(text) = &a.key {
+        return Ok(super::ca::token_key("--key", text, a.key_type)?);
+    }
+    let key = PrivateKey::generate(a.key_type)?;
+    let pem = key.to_pem(a.key_type.default_format())?;
+    Ok((key, zeroize::Zeroizing::new(pem.as_bytes().to_vec())))
 }
 
 /// Whether PREFIX.key and PREFIX.pub are still a pair of the type asked: the public key the
@@ -134,7 +151,7 @@ fn keypair_fit(
 fn jwks_cmd(a: JwksArgs) -> anyhow::Result<ExitStatus> {
     let mut keys: Vec<VerificationKey> = Vec::new();
     for path in &a.key {
-        keys.extend(token::load_verification_keys(path)?);
+        keys.extend(super::args::load_verification_keys_noting_der(path)?);
     }
     // The API server serves compact JSON (openidmetadata.go, json.Marshal).
     let set = serde_json::to_string(&jwks::jwk_set(&keys))?;

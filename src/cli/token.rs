@@ -338,7 +338,7 @@ pub fn decode(a: DecodeArgs) -> anyhow::Result<ExitStatus> {
 
     let mut keys = Vec::new();
     for p in &a.key {
-        keys.extend(token::load_verification_keys(p)?);
+        keys.extend(super::args::load_verification_keys_noting_der(p)?);
     }
     if let Some(p) = &a.jwks {
         let bytes = kcred::fsio::read(p)?;

@@ -63,6 +63,31 @@ pub fn default_path() -> Option<PathBuf> {
         .map(|h| PathBuf::from(h).join(".kube").join("config"))
 }
 
+/// The file kubectl writes a new entry to (`kubectl config set-*`: client-go
+/// `clientcmd.ModifyConfig` sends an entry no file holds yet to
+/// `PathOptions.GetDefaultFilename`, `tools/clientcmd/config.go`): with `KUBECONFIG` set (a
+/// path list, each file once), its only file, else the first of its files that exists, else
+/// its *last* file; without it, `~/.kube/config`. Empty list entries are skipped (client-go
+/// would name the empty path and fail to write it).
+pub fn default_write_path() -> Option<PathBuf> {
+    let list = std::env::var_os("KUBECONFIG").filter(|l| !l.is_empty());
+    let Some(list) = list else {
+        return default_path();
+    };
+    let mut files: Vec<PathBuf> = Vec::new();
+    for p in std::env::split_paths(&list) {
+        if !p.as_os_str().is_empty() && !files.contains(&p) {
+            files.push(p);
+        }
+    }
+    files
+        .iter()
+        .find(|p| std::fs::metadata(p).is_ok())
+        .or(files.last())
+        .cloned()
+        .or_else(default_path)
+}
+
 impl Kubeconfig {
     /// An empty kubeconfig (`apiVersion: v1`, `kind: Config`).
     pub fn new() -> Self {

@@ -85,7 +85,7 @@ impl Issuer {
             .next()
             .ok_or_else(|| Error::input(cert_path, "no certificate found"))?;
         let key_bytes = crate::fsio::read(key_path)?;
-        let key = PrivateKey::from_pem(&key_path.display().to_string(), &key_bytes)?;
+        let (key, _) = PrivateKey::from_file_bytes(&key_path.display().to_string(), &key_bytes)?;
         Issuer::new(cert_path, cert_der, key, key_path)
     }
 

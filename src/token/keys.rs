@@ -194,6 +194,12 @@ pub fn load_verification_keys(path: &Path) -> Result<Vec<VerificationKey>> {
 /// `parseECPublicKey` (PKIX, then a certificate); the label plays no part and a block none of
 /// them reads is skipped. No key at all: kube-apiserver refuses to start.
 pub fn parse_verification_keys(source: &str, bytes: &[u8]) -> Result<Vec<VerificationKey>> {
+    if looks_like_der(bytes) {
+        return Err(Error::input(
+            source,
+            "DER, but kube-apiserver reads --service-account-key-file as PEM only (keyutil.ParsePublicKeysPEM) and would refuse to start: convert it (openssl pkey -inform DER -in FILE -out FILE.pem, with -pubin for a public key)",
+        ));
+    }
     let blocks = crate::pem::parse_all(source, bytes)?;
     let mut keys = Vec::new();
     for (i, block) in blocks.iter().enumerate() {
@@ -211,6 +217,37 @@ pub fn parse_verification_keys(source: &str, bytes: &[u8]) -> Result<Vec<Verific
         ));
     }
     Ok(keys)
+}
+
+/// Whether `bytes` look like DER (one ASN.1 SEQUENCE) rather than PEM text.
+fn looks_like_der(bytes: &[u8]) -> bool {
+    !crate::pem::looks_like_pem(bytes) && bytes.first() == Some(&0x30)
+}
+
+/// Verification keys for kcred's own checks (`decode-token --key`, `sa jwks --key`): PEM as
+/// [`parse_verification_keys`] reads it, or one DER structure read as keyutil reads one
+/// block (PKCS#1/PKCS#8 RSA, PKIX, a certificate, SEC1). The flag says the file was DER,
+/// which kube-apiserver itself would refuse, so the caller can say so.
+pub fn parse_verification_keys_or_der(
+    source: &str,
+    bytes: &[u8],
+) -> Result<(Vec<VerificationKey>, bool)> {
+    if !looks_like_der(bytes) {
+        return Ok((parse_verification_keys(source, bytes)?, false));
+    }
+    match keyutil_block(source, bytes) {
+        Some(k) => Ok((vec![k], true)),
+        None => Err(Error::input(
+            source,
+            "DER data that holds no RSA or ECDSA key (expected a public key, a private key or a certificate)",
+        )),
+    }
+}
+
+/// [`parse_verification_keys_or_der`] on a file.
+pub fn load_verification_keys_or_der(path: &Path) -> Result<(Vec<VerificationKey>, bool)> {
+    let bytes = crate::fsio::read(path)?;
+    parse_verification_keys_or_der(&crate::fsio::display(path), &bytes)
 }
 
 /// RFC 8017 RSAPrivateKey, as far as the public half.

@@ -696,6 +696,8 @@ fn renew_keeps_keys_and_updates_kubeconfigs() {
     assert_eq!(got["user"], "system:node:n1");
     let j: Value =
         serde_json::from_str(&env.ok(&["cert", "inspect", "hw/admin.crt", "-o", "json"])).unwrap();
+    // `cert inspect -o json` is always a list, one entry per certificate.
+    let j = &j[0];
     assert_eq!(j["timeLeft"], "89d");
     env.ok(&["check", "--dir", "hw"]);
     let err = env.fails(2, &["renew", "--dir", "hw", "ca"]);
@@ -747,6 +749,7 @@ fn renew_named_targets_in_the_kubeadm_layout() {
     let j: Value =
         serde_json::from_str(&env.ok(&["cert", "inspect", "k/pki/apiserver.crt", "-o", "json"]))
             .unwrap();
+    let j = &j[0];
     assert_eq!(j["timeLeft"], "59d");
     for (kubeconfig, user, groups) in [
         (
@@ -912,6 +915,7 @@ credentials:
     let j: Value =
         serde_json::from_str(&env.ok(&["cert", "inspect", "lab/api/serving.crt", "-o", "json"]))
             .unwrap();
+    let j = &j[0];
     assert_eq!(j["timeLeft"], "89d");
     let view = kubectl_view(&dir, "ops.kubeconfig");
     assert_eq!(

@@ -964,3 +964,102 @@ fn real_kubectl_prints_kcreds_reviews_as_kcred_does() {
         assert_eq!(kout, table, "{who:?}");
     }
 }
+
+/// `--as` on top of a credential is what `kubectl --as` sends: the impersonation filter
+/// (`k8s.io/apiserver/pkg/endpoints/filters/impersonation.go`) first asks whether the
+/// credential's identity may `impersonate` the user (or ServiceAccount), each group and the
+/// UID, and answers 403 (`responsewriters.Forbidden`) at the first refusal.
+#[test]
+fn as_on_top_of_a_credential_needs_impersonate_permission() {
+    let env = Env::new();
+    env.ok(&["bootstrap", "--dir", "c", "--key-type", "ecdsa-p256"]);
+    let sched = ["--kubeconfig", "c/scheduler.conf", "--pki-dir", "c/pki"];
+    let ask = |extra: &[&str]| {
+        can_i(
+            &env,
+            &[&["get", "pods", "-n", "dev"], &sched[..], extra].concat(),
+        )
+    };
+
+    // The scheduler may not impersonate anyone: 403, kubectl's error line, exit 1.
+    let (code, out, err) = ask(&["--as", "bob"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert_eq!(out, "");
+    assert!(
+        err.contains(r#"Error from server (Forbidden): users "bob" is forbidden: User "system:kube-scheduler" cannot impersonate resource "users" in API group "" at the cluster scope"#),
+        "{err}"
+    );
+    let (code, out, _) = ask(&["--as", "bob", "-o", "json"]);
+    assert_eq!(code, 1);
+    let status: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(status["kind"], "Status");
+    assert_eq!(status["code"], 403);
+    assert_eq!(status["reason"], "Forbidden");
+    assert_eq!(status["details"]["kind"], "users");
+    assert_eq!(status["details"]["name"], "bob");
+    assert_eq!(ask(&["--as", "bob", "-q"]).1, "");
+
+    // Allowed to impersonate bob (by name) but not the group asked for.
+    fs::write(
+        env.path("imp.yaml"),
+        r#"
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: impersonate-bob}
+rules:
+- {apiGroups: [""], resources: [users], verbs: [impersonate], resourceNames: [bob]}
+- {apiGroups: [""], resources: [serviceaccounts], verbs: [impersonate]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: scheduler-impersonates-bob}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: impersonate-bob}
+subjects: [{kind: User, name: "system:kube-scheduler", apiGroup: rbac.authorization.k8s.io}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: bob-views, namespace: dev}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+subjects: [{kind: User, name: bob, apiGroup: rbac.authorization.k8s.io}]
+"#,
+    )
+    .unwrap();
+    let (code, out, err) = ask(&["--as", "bob", "--rbac", "imp.yaml"]);
+    assert_eq!((code, out.lines().next()), (0, Some("yes")), "{err}");
+    let (code, _, err) = ask(&["--as", "bob", "--as-group", "ops", "--rbac", "imp.yaml"]);
+    assert_eq!(code, 1);
+    assert!(
+        err.contains(r#"groups "ops" is forbidden: User "system:kube-scheduler" cannot impersonate resource "groups""#),
+        "{err}"
+    );
+    // A ServiceAccount is impersonated as one (resource serviceaccounts, its namespace) and
+    // gets the ServiceAccount groups; `view` is not bound to it, so the answer is no.
+    let (code, out, err) = ask(&["--as", "system:serviceaccount:dev:ci", "--rbac", "imp.yaml"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.starts_with("no"), "{out}{err}");
+    let (_, out, _) = ask(&[
+        "--as",
+        "system:serviceaccount:dev:ci",
+        "--rbac",
+        "imp.yaml",
+        "-o",
+        "json",
+    ]);
+    let review: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        review["spec"]["groups"],
+        serde_json::json!([
+            "system:serviceaccounts",
+            "system:serviceaccounts:dev",
+            "system:authenticated"
+        ])
+    );
+
+    // system:masters may impersonate anyone (the privileged-group authorizer).
+    let sup = ["--kubeconfig", "c/super-admin.conf", "--pki-dir", "c/pki"];
+    let (code, out, _) = can_i(
+        &env,
+        &[&["get", "pods", "-n", "dev", "--as", "nobody"], &sup[..]].concat(),
+    );
+    assert_eq!((code, out.lines().next()), (1, Some("no")));
+}

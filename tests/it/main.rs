@@ -12,6 +12,7 @@ mod fuzz_replay;
 mod hostile;
 mod kubeconfig;
 mod make_ux;
+mod pkcs11;
 mod pki_cli;
 mod pki_interop;
 
@@ -19,6 +20,7 @@ mod csr;
 mod token_adversarial;
 mod token_cli;
 mod token_interop;
+mod ux_flags;
 mod ux_help;
 mod ux_messages;
 mod whoami;

@@ -10,8 +10,13 @@ fn mode(path: &std::path::Path) -> u32 {
     fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
+/// The one certificate of `file`, from `cert inspect -o json` (always a list).
 fn inspect_json(env: &Env, file: &str) -> serde_json::Value {
-    serde_json::from_str(&env.ok(&["cert", "inspect", &env.p(file), "-o", "json"])).unwrap()
+    let list: serde_json::Value =
+        serde_json::from_str(&env.ok(&["cert", "inspect", &env.p(file), "-o", "json"])).unwrap();
+    let items = list.as_array().expect("cert inspect -o json is a list");
+    assert_eq!(items.len(), 1, "{list}");
+    items[0].clone()
 }
 
 #[test]

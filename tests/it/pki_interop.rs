@@ -107,7 +107,8 @@ fn go_crypto_x509_authenticates_every_identity_for_every_key_type() {
                     "json",
                 ]))
                 .unwrap();
-                assert_eq!(mine["kubernetes"]["extra"], got["extra"], "{out}");
+                // `cert inspect -o json` is always a list, one entry per certificate.
+                assert_eq!(mine[0]["kubernetes"]["extra"], got["extra"], "{out}");
                 let (ok, text) = openssl_verify(
                     &env,
                     &format!("{ca}.crt"),
@@ -370,7 +371,8 @@ fn kcred_signs_with_a_ca_made_by_openssl() {
         serde_json::from_str(&env.ok(&["cert", "inspect", "ossl-ca.crt", "-o", "json"])).unwrap();
     let leaf: serde_json::Value =
         serde_json::from_str(&env.ok(&["cert", "inspect", "u.crt", "-o", "json"])).unwrap();
-    assert_eq!(ca["notAfter"], leaf["notAfter"]);
+    // `cert inspect -o json` is always a list, one entry per certificate.
+    assert_eq!(ca[0]["notAfter"], leaf[0]["notAfter"]);
 }
 
 #[test]

@@ -723,7 +723,8 @@ fn the_certificate_uid_attribute_as_the_api_server_reads_it() {
     // cert inspect shows the UID the API server would read.
     let out: Value =
         serde_json::from_str(&env.ok(&["cert", "inspect", "one.crt", "-o", "json"])).unwrap();
-    assert_eq!(out["kubernetes"]["uid"], "u-1", "{out}");
+    // `cert inspect -o json` is always a list, one entry per certificate.
+    assert_eq!(out[0]["kubernetes"]["uid"], "u-1", "{out}");
 }
 
 /// Go's crypto/tls server (tests/go/tlsclientauth, a real handshake under kube-apiserver's

@@ -72,7 +72,7 @@ impl fmt::Display for GoError {
 }
 
 /// Go's `%q` (strconv.Quote): double quotes, backslash escapes, printable Unicode kept.
-pub(super) fn go_quote(s: &str) -> String {
+pub(crate) fn go_quote(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {

@@ -20,6 +20,7 @@
 mod cert;
 mod constraints;
 mod goerror;
+pub(crate) use goerror::go_quote;
 mod verify;
 
 use std::fmt;
