@@ -1,6 +1,10 @@
 //! The library's error type. Every variant that comes from outside input keeps the
 //! offending file next to the problem, so the binary can print one line that names both
 //! (ripgrep's `ParseSizeError { original, kind }` habit).
+//!
+//! The library knows no command line: messages name files, values and Kubernetes fields,
+//! never kcred's flags. The binary (`src/cli/`) adds the hints that name flags ("pass
+//! --force"), keyed on the variant.
 
 use std::path::Path;
 
@@ -15,17 +19,18 @@ pub enum Error {
         /// What is wrong with it, in a few words.
         problem: String,
     },
-    /// Reading or writing a file failed. (The OS error is part of the message, not a
-    /// `source`, so that `{:#}` does not print it twice.)
-    #[error("{path}: {error}")]
+    /// Reading or writing a file failed. (The OS error is part of the message, in words
+    /// without its `(os error N)` tail, not a `source`, so that `{:#}` does not print it
+    /// twice.)
+    #[error("{path}: {}", io_words(error))]
     Io {
         /// The file.
         path: String,
         /// The operating system's error.
         error: std::io::Error,
     },
-    /// An output exists and `--force` was not given.
-    #[error("{path} already exists; pass --force to replace it")]
+    /// An output exists and replacing it was not asked for.
+    #[error("{path} already exists")]
     Exists {
         /// The existing file.
         path: String,
@@ -39,9 +44,50 @@ pub enum Error {
     /// The request cannot be carried out as asked (conflicting or missing options).
     #[error("{0}")]
     Usage(String),
+    /// A well-formed request that a rule of the domain refuses (a CA that has expired):
+    /// nothing is wrong with the command line, so it is not [`Error::Usage`].
+    #[error("{0}")]
+    Refused(String),
+    /// Serializing an output (DER, PEM, JSON, YAML) failed.
+    #[error("{0}")]
+    Encoding(String),
     /// A cryptographic operation failed.
     #[error("{0}")]
     Crypto(String),
+}
+
+/// An OS error in words, as a one-line message wants it: `no such file` rather than
+/// `No such file or directory (os error 2)`.
+pub fn io_words(e: &std::io::Error) -> String {
+    use std::io::ErrorKind as K;
+    let words = match e.kind() {
+        K::NotFound => "no such file",
+        K::PermissionDenied => "permission denied",
+        K::AlreadyExists => "already exists",
+        K::IsADirectory => "is a directory",
+        K::NotADirectory => "a path component is not a directory",
+        K::DirectoryNotEmpty => "directory not empty",
+        K::ReadOnlyFilesystem => "read-only file system",
+        K::StorageFull => "no space left on device",
+        K::InvalidFilename => "file name too long",
+        K::CrossesDevices => "cannot move across file systems",
+        _ => "",
+    };
+    if !words.is_empty() {
+        return words.to_string();
+    }
+    // Anything else: the OS's text without the `(os error N)` tail, lower-cased first
+    // letter, as the rest of a `path: problem` line.
+    let text = e.to_string();
+    let text = match (e.raw_os_error(), text.rfind(" (os error ")) {
+        (Some(_), Some(i)) => text[..i].to_string(),
+        _ => text,
+    };
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => text,
+    }
 }
 
 /// Result with kcred's [`Error`].
@@ -62,5 +108,32 @@ impl Error {
             path: path.as_ref().display().to_string(),
             error: source,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn os_errors_in_words_without_the_os_error_tail() {
+        let missing = std::fs::read("/nonexistent/kcred/x").unwrap_err();
+        assert_eq!(
+            Error::io("x.crt", missing).to_string(),
+            "x.crt: no such file"
+        );
+        let dir = std::fs::read("/").unwrap_err();
+        assert!(!Error::io("/", dir).to_string().contains("os error"));
+        let raw = std::io::Error::from_raw_os_error(libc_enotconn());
+        let text = io_words(&raw);
+        assert!(
+            !text.contains("os error") && text.starts_with(char::is_lowercase),
+            "{text}"
+        );
+    }
+
+    /// ENOTCONN on Linux: an error kind the table leaves to the OS's own words.
+    fn libc_enotconn() -> i32 {
+        107
     }
 }

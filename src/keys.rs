@@ -220,6 +220,13 @@ impl PrivateKey {
         if pem_text.trim_ascii_start().starts_with(b"pkcs11:") {
             return Self::from_pkcs11_uri_file(source, pem_text);
         }
+        // DER (an ASN.1 SEQUENCE, 0x30) where PEM is read: say what it is and how to turn
+        // it into PEM, rather than "no PEM data".
+        if pem_text.first() == Some(&0x30) && !crate::pem::looks_like_pem(pem_text) {
+            return Err(bad(format!(
+                "a DER (binary) key; kcred reads PEM keys: convert it with `openssl pkey -inform DER -in {source} -out {source}.pem`"
+            )));
+        }
         let blocks = crate::pem::parse_all(source, pem_text)?;
         let block = blocks
             .iter()

@@ -48,5 +48,5 @@ pub mod token;
 pub mod whoami;
 pub mod yaml;
 
-pub use error::{Error, Result};
+pub use error::{Error, Result, io_words};
 pub use identity::Identity;

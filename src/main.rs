@@ -7,7 +7,7 @@ mod exit_codes;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let args = <cli::Cli as clap::Parser>::parse();
+    let args = cli::parse();
     match cli::run(args) {
         Ok(code) => code.into(),
         Err(err) => {
@@ -22,7 +22,7 @@ fn main() -> ExitCode {
             let code = exit_codes::ExitStatus::for_error(&err);
             eprintln!(
                 "kcred: error: {}",
-                kcred::output::sanitize(&format!("{err:#}"))
+                kcred::output::sanitize(&cli::error_line(&err))
             );
             code.into()
         }

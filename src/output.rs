@@ -44,7 +44,7 @@ pub fn json<T: Serialize>(value: &T) -> Result<String> {
     let mut ser = serde_json::Serializer::with_formatter(&mut buf, fmt);
     value
         .serialize(&mut ser)
-        .map_err(|e| Error::Crypto(format!("encoding JSON: {e}")))?;
+        .map_err(|e| Error::Encoding(format!("encoding JSON: {e}")))?;
     let mut s = String::from_utf8(buf).unwrap_or_default();
     s.push('\n');
     Ok(s)

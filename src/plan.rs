@@ -510,7 +510,7 @@ impl Plan {
             for path in e.file.iter().chain(e.kubeconfig.iter()) {
                 if Path::new(path).is_absolute() || path.split('/').any(|c| c == "..") {
                     return Err(format!(
-                        "entry {:?}: {path:?} must be a relative path inside --dir",
+                        "entry {:?}: {path:?} must be a relative path inside the output directory",
                         e.name
                     ));
                 }
@@ -804,7 +804,7 @@ mod tests {
             ),
             (
                 "layout: x\ncredentials:\n  - {name: ca, kind: ca, file: ../ca, cn: c}\n",
-                "inside --dir",
+                "inside the output directory",
             ),
             (
                 "layout: x\ncredentials:\n  - {name: ca, kind: ca, file: ca, cn: c, bogus: 1}\n",

@@ -95,14 +95,9 @@ fn non_empty_token(source: &str, token: String) -> Result<String> {
 }
 
 fn read_token_text(path: &Path) -> Result<String> {
-    let bytes = crate::fsio::read::read(path)?;
-    let source = if path == Path::new("-") {
-        "<stdin>".to_string()
-    } else {
-        crate::fsio::read::display(path)
-    };
-    String::from_utf8(bytes.to_vec())
-        .map_err(|_| Error::input(source, "the token is not UTF-8 text"))
+    Ok(crate::token::read_token(None, Some(path), "")?
+        .map(|(_, text)| text)
+        .unwrap_or_default())
 }
 
 /// The token client-go sends for a kubeconfig user: `token` as written (not trimmed);
@@ -131,14 +126,11 @@ fn kubeconfig_token(user: &NamedUser) -> Result<Option<String>> {
 impl ClientOptions {
     /// The request client-go would send.
     pub fn presented(&self) -> Result<Presented> {
-        let explicit_token = match (&self.token, &self.token_file) {
-            (Some(t), _) if t == "-" => {
-                Some(("<stdin>".to_string(), read_token_text(Path::new("-"))?))
-            }
-            (Some(t), _) => Some(("the --token value".to_string(), t.clone())),
-            (None, Some(path)) => Some((crate::fsio::read::display(path), read_token_text(path)?)),
-            (None, None) => None,
-        };
+        let explicit_token = crate::token::read_token(
+            self.token.as_deref(),
+            self.token_file.as_deref(),
+            "the token given",
+        )?;
         // --token and --token-file accept a pasted "Bearer " prefix and surrounding whitespace.
         let (token_source, explicit_token) = match explicit_token {
             Some((source, t)) => {

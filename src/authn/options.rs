@@ -10,9 +10,6 @@ use crate::error::{Error, Result};
 use crate::token::keys::load_verification_keys;
 use crate::token::verify::TokenTrust;
 
-/// kubeadm's `--service-account-issuer`, the issuer `--pki-dir` implies.
-pub const KUBEADM_ISSUER: &str = "https://kubernetes.default.svc.cluster.local";
-
 /// kube-apiserver's authentication flags, by their names.
 #[derive(Clone, Debug)]
 pub struct ApiServerOptions {
@@ -92,7 +89,8 @@ impl ApiServerOptions {
                 keys.extend(load_verification_keys(f)?);
             }
             let issuers = if self.service_account_issuers.is_empty() {
-                vec![KUBEADM_ISSUER.to_string()]
+                // kubeadm's --service-account-issuer: the issuer a kubeadm PKI directory implies.
+                vec![crate::token::DEFAULT_ISSUER.to_string()]
             } else {
                 self.service_account_issuers.clone()
             };

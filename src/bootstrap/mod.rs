@@ -385,7 +385,7 @@ impl Ctx<'_> {
         why: String,
     ) -> Result<()> {
         if !self.opts.force {
-            let note = format!("{why}; pass --force to re-issue it with its key");
+            let note = format!("{why}; re-issuing it with its key would fix it");
             self.row(
                 crt_rel.into(),
                 cred,
@@ -517,7 +517,7 @@ impl Ctx<'_> {
             },
             (Some(key), None) => (Some(key), Action::Kept, Action::Issued, None, None),
             (None, Some(cert)) if !self.opts.force => {
-                let why = "certificate without its key: pass --force to re-key it".to_string();
+                let why = "certificate without its key: it needs a new key".to_string();
                 (None, Action::Error, Action::Mismatch, Some(cert), Some(why))
             }
             (None, _) => (new_key, Action::Created, Action::Created, None, None),

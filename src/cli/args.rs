@@ -25,7 +25,7 @@ pub struct IdentityArgs {
     #[arg(long, value_name = "NAME", conflicts_with = "profile")]
     pub node: Option<String>,
     /// A named identity from the profiles (templates/profiles.yaml, or --profiles).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_parser = super::values::profile(), hide_possible_values = true)]
     pub profile: Option<String>,
     /// Extra identity profiles (YAML, same format as the embedded ones).
     #[arg(long, value_name = "FILE", env = "KCRED_PROFILES")]
@@ -66,16 +66,7 @@ impl IdentityArgs {
 
 pub fn validate_node_name(name: &str) -> anyhow::Result<()> {
     // Node names are DNS-1123 subdomains (k8s.io/apimachinery validation).
-    let ok = !name.is_empty()
-        && name.len() <= 253
-        && name.split('.').all(|l| {
-            !l.is_empty()
-                && l.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-                && !l.starts_with('-')
-                && !l.ends_with('-')
-        });
-    if ok {
+    if kcred::token::is_dns1123_subdomain(name) {
         Ok(())
     } else {
         Err(kcred::Error::Usage(format!(
@@ -93,11 +84,12 @@ pub struct KeyArgs {
         long,
         value_name = "T",
         default_value = "rsa2048",
-        conflicts_with = "key"
+        conflicts_with = "key",
+        value_parser = super::values::key_type()
     )]
     pub key_type: KeyType,
     /// Private key encoding: pkcs1 (RSA), sec1 (ECDSA) as kubeadm writes them, or pkcs8.
-    #[arg(long, value_name = "pkcs1|sec1|pkcs8")]
+    #[arg(long, value_name = "pkcs1|sec1|pkcs8", value_parser = super::values::key_format())]
     pub key_format: Option<KeyFormat>,
     /// Certify this existing private key (PKCS#1, SEC1 or PKCS#8) instead of making one.
     #[arg(long, value_name = "FILE")]
@@ -314,7 +306,8 @@ pub struct OutputArg {
         short = 'o',
         long = "output",
         value_name = "table|json|yaml",
-        default_value = "table"
+        default_value = "table",
+        value_parser = super::values::output()
     )]
     pub format: kcred::output::Format,
 }
@@ -328,7 +321,7 @@ pub struct CredentialArgs {
     #[arg(long, value_name = "FILE", conflicts_with_all = ["client_certificate", "token", "token_file"])]
     kubeconfig: Option<PathBuf>,
     /// The kubeconfig context (default: its current context).
-    #[arg(long, value_name = "NAME", conflicts_with_all = ["client_certificate", "token", "token_file"])]
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["client_certificate", "token", "token_file"], value_hint = clap::ValueHint::Other)]
     context: Option<String>,
     /// A client certificate chain (PEM: the leaf, then any intermediates the client
     /// presents). With --token or --token-file, both go in the same request.

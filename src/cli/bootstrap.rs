@@ -20,14 +20,15 @@ pub struct BootstrapArgs {
     dir: Option<PathBuf>,
     /// Print an embedded plan (YAML, the format --plan reads) to stdout and exit: the start
     /// of a plan of your own.
-    #[arg(long, value_name = "kubeadm|hard-way", exclusive = true)]
+    #[arg(long, value_name = "kubeadm|hard-way", exclusive = true, value_parser = super::values::layout())]
     print_plan: Option<String>,
     /// Embedded plan: kubeadm (/etc/kubernetes layout) or hard-way (Kubernetes The Hard Way).
     #[arg(
         long,
         value_name = "kubeadm|hard-way",
         default_value = "kubeadm",
-        conflicts_with = "plan"
+        conflicts_with = "plan",
+        value_parser = super::values::layout()
     )]
     layout: String,
     /// A plan file instead of an embedded layout (see templates/plans/).
@@ -62,7 +63,7 @@ pub struct BootstrapArgs {
     #[arg(long, value_name = "NAME", default_value = "kubernetes")]
     cluster_name: String,
     /// Type of every new key (rsa2048, rsa3072, rsa4096, ecdsa-p256, ecdsa-p384, ed25519).
-    #[arg(long, value_name = "T", default_value = "rsa2048")]
+    #[arg(long, value_name = "T", default_value = "rsa2048", value_parser = super::values::key_type())]
     key_type: KeyType,
     /// Keep CA NAME's key in a PKCS#11 token (NAME=pkcs11:token=..;object=..; repeatable):
     /// made there unless the object exists, and no key file is written (kubeadm's
@@ -198,12 +199,22 @@ pub fn run(a: BootstrapArgs) -> anyhow::Result<ExitStatus> {
         None => super::emit(table(&report, a.quiet))?,
     }
     if report.has_problems() {
-        // One line a script's log keeps, whatever stdout was sent to.
+        // One line a script's log keeps, whatever stdout was sent to; the way out, when
+        // --force is it (the library's notes name no flags).
+        let forceable = report
+            .files
+            .iter()
+            .any(|f| f.action == bootstrap::Action::Mismatch);
         eprintln!(
-            "kcred: bootstrap: {} in {} files ({})",
+            "kcred: bootstrap: {} in {} files ({}){}",
             problems(report.summary.problems),
             report.files.len(),
-            sanitize(&report.dir)
+            sanitize(&report.dir),
+            if forceable && !a.force {
+                "; --force re-issues mismatched certificates with their keys and re-keys certificates without one"
+            } else {
+                ""
+            }
         );
     }
     Ok(if report.has_problems() {

@@ -27,10 +27,10 @@ pub struct CreateArgs {
     #[arg(long, value_name = "CN", default_value = "kubernetes")]
     cn: String,
     /// Key type: rsa2048, rsa3072, rsa4096, ecdsa-p256, ecdsa-p384, ed25519.
-    #[arg(long, value_name = "T", default_value = "rsa2048")]
+    #[arg(long, value_name = "T", default_value = "rsa2048", value_parser = super::values::key_type())]
     key_type: KeyType,
     /// Private key encoding: pkcs1, sec1 or pkcs8 (default: as kubeadm writes the type).
-    #[arg(long, value_name = "pkcs1|sec1|pkcs8")]
+    #[arg(long, value_name = "pkcs1|sec1|pkcs8", value_parser = super::values::key_format())]
     #[cfg_attr(feature = "pkcs11", arg(conflicts_with = "key"))]
     key_format: Option<KeyFormat>,
     /// Keep the key in a PKCS#11 token: an RFC 7512 URI (pkcs11:token=..;object=..). The key

@@ -41,7 +41,7 @@ pub struct SignArgs {
     out: PathBuf,
     /// client, server (SANs from the CSR) or peer; default client, or what a
     /// CertificateSigningRequest's usages say.
-    #[arg(long, value_name = "client|server|peer")]
+    #[arg(long, value_name = "client|server|peer", value_parser = super::values::usage())]
     usage: Option<Usage>,
     /// Longest lifetime to give (a request's expirationSeconds may ask for less); never
     /// beyond the CA's.
@@ -67,10 +67,10 @@ pub struct IssueArgs {
     #[command(flatten)]
     identity: IdentityArgs,
     /// client (clientAuth), server (serverAuth, needs a SAN) or peer (both).
-    #[arg(long, value_name = "client|server|peer", default_value = "client")]
+    #[arg(long, value_name = "client|server|peer", default_value = "client", value_parser = super::values::usage())]
     usage: Usage,
     /// Subject alternative name: a DNS name or an IP address; repeatable.
-    #[arg(long = "san", value_name = "DNS-NAME-OR-IP")]
+    #[arg(long = "san", value_name = "DNS-NAME-OR-IP", value_parser = super::values::san)]
     sans: Vec<San>,
     #[command(flatten)]
     key: KeyArgs,
@@ -148,39 +148,17 @@ pub fn leaf_spec(
     validity: SignedDuration,
 ) -> anyhow::Result<CertSpec> {
     let id = identity.identity()?;
-    let mut sans = sans.to_vec();
-    if usage.server() {
-        if let Some(node) = &identity.node {
-            let san: San = node.parse().map_err(kcred::Error::Usage)?;
-            if !sans.contains(&san) {
-                sans.insert(0, san);
-            }
-        }
-        if sans.is_empty() {
-            return Err(kcred::Error::Usage(format!(
+    // The rules are the library's (CertSpec::for_leaf); the words name the flags.
+    CertSpec::for_leaf(id, identity.node.as_deref(), usage, sans.to_vec(), validity).map_err(|e| {
+        let msg = match e {
+            pki::LeafError::NeedsSan { usage } => format!(
                 "--usage {usage} needs at least one --san (a DNS name or IP the server answers on)"
-            ))
-            .into());
-        }
-    }
-    let id = match id {
-        Some(id) => id,
-        // A server certificate may go without an identity: its first SAN names it.
-        None if usage == Usage::Server => {
-            kcred::Identity::new(sans[0].to_string(), Vec::<String>::new())
-        }
-        None => {
-            return Err(kcred::Error::Usage(
-                "say who the certificate is for: --cn NAME [--group G]..., --admin, --node NAME or --profile NAME"
-                    .into(),
-            )
-            .into());
-        }
-    };
-    let mut spec = CertSpec::leaf(&id, usage);
-    spec.sans = sans;
-    spec.validity = validity;
-    Ok(spec)
+            ),
+            pki::LeafError::NoIdentity { .. } => "say who the certificate is for: --cn NAME [--group G]..., --admin, --node NAME or --profile NAME".into(),
+            pki::LeafError::NodeSan { problem, .. } => problem,
+        };
+        kcred::Error::Usage(msg).into()
+    })
 }
 
 /// A freshly signed leaf and its key.
@@ -201,12 +179,11 @@ pub fn mint(
     existing_key: Option<PrivateKey>,
     key_args: &KeyArgs,
 ) -> anyhow::Result<Minted> {
-    let key = match existing_key {
-        Some(k) => k,
-        None => PrivateKey::generate(key_args.key_type)?,
-    };
-    let format = key_args.format_for(key.key_type())?;
-    let issued = issuer.sign(spec, &key.public_key_der()?)?;
+    let key_type = existing_key
+        .as_ref()
+        .map_or(key_args.key_type, PrivateKey::key_type);
+    let format = key_args.format_for(key_type)?;
+    let (key_pem, issued) = issuer.mint(spec, existing_key, key_args.key_type, format)?;
     for w in &issued.warnings {
         warn(w);
     }
@@ -215,7 +192,7 @@ pub fn mint(
         warn(&w);
     }
     Ok(Minted {
-        key_pem: key.to_pem(format)?.as_bytes().to_vec(),
+        key_pem: key_pem.as_bytes().to_vec(),
         issued,
         facts,
     })

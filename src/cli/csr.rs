@@ -29,10 +29,10 @@ pub struct CreateArgs {
     #[command(flatten)]
     identity: IdentityArgs,
     /// client (clientAuth), server (serverAuth, needs a SAN) or peer (both).
-    #[arg(long, value_name = "client|server|peer", default_value = "client")]
+    #[arg(long, value_name = "client|server|peer", default_value = "client", value_parser = super::values::usage())]
     usage: Usage,
     /// Subject alternative name to request: a DNS name or an IP address; repeatable.
-    #[arg(long = "san", value_name = "DNS-NAME-OR-IP")]
+    #[arg(long = "san", value_name = "DNS-NAME-OR-IP", value_parser = super::values::san)]
     sans: Vec<San>,
     #[command(flatten)]
     key: KeyArgs,

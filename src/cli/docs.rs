@@ -21,8 +21,145 @@ pub struct CompletionsArgs {
 }
 
 pub fn completions(args: CompletionsArgs) -> anyhow::Result<ExitStatus> {
-    let mut cmd = Cli::command();
-    clap_complete::generate(args.shell, &mut cmd, "kcred", &mut std::io::stdout());
+    let mut cmd = super::command();
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut cmd, "kcred", &mut script);
+    let script = String::from_utf8(script)?;
+    super::emit(if args.shell == clap_complete::Shell::Bash {
+        bash_values(&script)
+    } else {
+        script
+    })?;
+    Ok(ExitStatus::Success)
+}
+
+/// Options whose values bash asks `kcred __complete WHAT` for (they depend on files).
+const DYNAMIC: [(&str, &str); 2] = [("--context", "context"), ("--profile", "profile")];
+
+/// clap_complete's bash script, with value flags completing values only: a flag with named
+/// values (`--layout`, `-o`, `--usage`, `--key-type`) turns off bash's file-name fallback
+/// (the script is registered `-o default`), and `--context`/`--profile` take their words
+/// from `kcred __complete`. clap_complete writes each option's case as `--flag)` followed by
+/// one `COMPREPLY=(...)` line.
+fn bash_values(script: &str) -> String {
+    const NO_FILES: &str = "compopt +o default +o bashdefault 2>/dev/null || true";
+    let mut out = String::with_capacity(script.len() + 4096);
+    let mut flag: Option<String> = None;
+    // After a replaced line: clap_complete's `compopt -o nospace` block for free text, which
+    // would glue the next word to a completed name.
+    let mut skip_nospace = false;
+    let mut lines = script.lines().peekable();
+    while let Some(line) = lines.next() {
+        let trimmed = line.trim();
+        if std::mem::take(&mut skip_nospace)
+            && trimmed.starts_with("if [[ \"${BASH_VERSINFO[0]}\" -ge 4 ]]")
+            && lines
+                .peek()
+                .is_some_and(|l| l.trim() == "compopt -o nospace")
+        {
+            lines.next();
+            lines.next();
+            continue;
+        }
+        let indent = &line[..line.len() - line.trim_start().len()];
+        match flag.take() {
+            Some(f) if trimmed.starts_with("COMPREPLY=(") => {
+                if let Some((_, what)) = DYNAMIC.iter().find(|(name, _)| *name == f) {
+                    out.push_str(&format!("{indent}{NO_FILES}\n"));
+                    out.push_str(&format!(
+                        "{indent}COMPREPLY=($(compgen -W \"$(\"${{COMP_WORDS[0]}}\" __complete {what} -- \"${{COMP_WORDS[@]:1:COMP_CWORD-1}}\" 2>/dev/null)\" -- \"${{cur}}\"))\n"
+                    ));
+                    skip_nospace = true;
+                    continue;
+                }
+                if trimmed.starts_with("COMPREPLY=($(compgen -W ") {
+                    out.push_str(&format!("{indent}{NO_FILES}\n"));
+                }
+            }
+            _ => {}
+        }
+        if trimmed.starts_with('-') && trimmed.ends_with(')') && !trimmed.contains(' ') {
+            flag = Some(trimmed.trim_end_matches(')').to_string());
+        }
+        // The hidden helper is not a word to offer (clap_complete lists hidden commands).
+        if trimmed.starts_with("opts=\"") {
+            out.push_str(&line.replace(" __complete ", " "));
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// What `kcred __complete` lists.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum Candidates {
+    /// Context names of the kubeconfig the words name (`--kubeconfig`; for `kcred
+    /// kubeconfig`, `--out`), else of `KUBECONFIG` or `~/.kube/config`, as kubectl loads it.
+    Context,
+    /// Profile names: the embedded ones and those of `--profiles` or `KCRED_PROFILES`.
+    Profile,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct CompleteArgs {
+    what: Candidates,
+    /// The command line's words so far, after `kcred`.
+    #[arg(last = true, allow_hyphen_values = true)]
+    words: Vec<String>,
+}
+
+/// The value of `--flag X` or `--flag=X` in shell words, `~/` expanded as the shell would
+/// when the command runs.
+fn flag_value(words: &[String], flag: &str) -> Option<PathBuf> {
+    let eq = format!("{flag}=");
+    let value = words.iter().enumerate().find_map(|(i, w)| {
+        if w == flag {
+            words.get(i + 1).cloned()
+        } else {
+            w.strip_prefix(&eq).map(str::to_string)
+        }
+    })?;
+    match (value.strip_prefix("~/"), std::env::var_os("HOME")) {
+        (Some(rest), Some(home)) => Some(PathBuf::from(home).join(rest)),
+        _ => Some(PathBuf::from(value)),
+    }
+}
+
+/// `kcred __complete`: one candidate a line; nothing (and exit 0) when the files cannot be
+/// read, as a completion must never print an error into the command line.
+pub fn complete(a: CompleteArgs) -> anyhow::Result<ExitStatus> {
+    use kcred::kubeconfig::Kubeconfig;
+    let names: Vec<String> = match a.what {
+        Candidates::Context => {
+            let file = flag_value(&a.words, "--kubeconfig").or_else(|| {
+                (a.words.first().map(String::as_str) == Some("kubeconfig"))
+                    .then(|| flag_value(&a.words, "--out"))
+                    .flatten()
+            });
+            let kc = match file {
+                Some(path) => Kubeconfig::load(&path),
+                None => Kubeconfig::load_env(),
+            };
+            kc.map(|kc| kc.contexts.into_iter().map(|c| c.name).collect())
+                .unwrap_or_default()
+        }
+        Candidates::Profile => {
+            let extra = flag_value(&a.words, "--profiles")
+                .or_else(|| std::env::var_os("KCRED_PROFILES").map(PathBuf::from));
+            kcred::identity::profiles(extra.as_deref())
+                .or_else(|_| kcred::identity::profiles(None))
+                .map(|all| all.into_keys().collect())
+                .unwrap_or_default()
+        }
+    };
+    let mut text = String::new();
+    for n in names {
+        text.push_str(&n);
+        text.push('\n');
+    }
+    super::emit(text)?;
     Ok(ExitStatus::Success)
 }
 
@@ -122,35 +259,42 @@ The embedded bootstrap plans; \fBkcred bootstrap \-\-print\-plan\fR \fILAYOUT\fR
 .TP
 .I templates/profiles.yaml
 The embedded identity profiles; \fBkcred cert issue \-\-list\-profiles\fR prints them.
-.SH EXAMPLES
-A kubeadm\-layout PKI for one control\-plane node, then an audit of it:
-.PP
-.nf
-.RS
-kcred bootstrap \-\-dir /etc/kubernetes \-\-node cp\-1
-kcred check \-\-dir /etc/kubernetes
-.RE
-.fi
-.PP
-A CA and a client certificate for user jane in group dev:
-.PP
-.nf
-.RS
-kcred ca create \-\-out pki/ca
-kcred cert issue \-\-ca pki/ca \-\-out jane \-\-cn jane \-\-group dev
-kcred cert inspect jane.crt
-.RE
-.fi
-.PP
-A plan of one's own, started from the embedded one:
-.PP
-.nf
-.RS
-kcred bootstrap \-\-print\-plan kubeadm > my\-plan.yaml
-kcred bootstrap \-\-dir ./pki \-\-plan my\-plan.yaml \-\-dry\-run
-.RE
-.fi
 "#;
+
+/// roff text for a line of plain text: `-` as `\-` (a minus a reader can copy), `\` as `\e`,
+/// and a leading `.` or `'` defused.
+fn roff_text(line: &str) -> String {
+    let text = line.replace('\\', "\\e").replace('-', "\\-");
+    if text.starts_with('.') || text.starts_with('\'') {
+        format!("\\&{text}")
+    } else {
+        text
+    }
+}
+
+/// The examples of the command at `path` (examples.rs) as roff: each comment a paragraph,
+/// each command line unfilled and indented.
+fn examples_roff(path: &str) -> String {
+    let mut out = String::new();
+    for e in super::examples::for_path(path) {
+        out.push_str(&format!(
+            ".PP\n{}\n.PP\n.nf\n.RS\n{}\n.RE\n.fi\n",
+            roff_text(e.what),
+            super::examples::shell_lines(e.run)
+                .iter()
+                .map(|l| roff_text(l))
+                .collect::<Vec<_>>()
+                .join("\n")
+        ));
+    }
+    out
+}
+
+/// A command's path below kcred (`cert issue`) from its bin name (`kcred cert issue`).
+fn path_of(cmd: &clap::Command) -> String {
+    let bin = cmd.get_bin_name().unwrap_or(cmd.get_name());
+    bin.strip_prefix("kcred").unwrap_or(bin).trim().to_string()
+}
 
 /// kcred.1: the top command's own sections, then every command, then the trailer.
 fn main_page(cmd: &clap::Command, see_also: &[String]) -> anyhow::Result<String> {
@@ -173,8 +317,15 @@ fn main_page(cmd: &clap::Command, see_also: &[String]) -> anyhow::Result<String>
         page.push_str(".PP\n");
         page.push_str(&section(false, |w| sub_man.render_synopsis_section(w))?);
         page.push_str(&section(false, |w| sub_man.render_options_section(w))?);
+        let examples = examples_roff(&path_of(&sub));
+        if !examples.is_empty() {
+            page.push_str(".PP\n\\fBExamples:\\fR\n");
+            page.push_str(&examples);
+        }
     }
     page.push_str(TRAILER);
+    page.push_str(".SH EXAMPLES\n");
+    page.push_str(&examples_roff(""));
     if !see_also.is_empty() {
         page.push_str(".SH \"SEE ALSO\"\n");
         let refs: Vec<String> = see_also
@@ -215,6 +366,11 @@ pub fn man(a: ManArgs) -> anyhow::Result<ExitStatus> {
             let man = clap_mangen::Man::new(sub.clone());
             let mut buf = Vec::new();
             man.render(&mut buf)?;
+            let examples = examples_roff(&path_of(sub));
+            if !examples.is_empty() {
+                buf.extend_from_slice(b".SH EXAMPLES\n");
+                buf.extend_from_slice(examples.as_bytes());
+            }
             pages.push((
                 man.get_filename(),
                 ascii(&String::from_utf8(buf)?).into_bytes(),

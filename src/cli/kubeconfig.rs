@@ -69,7 +69,7 @@ pub struct KubeconfigArgs {
     #[arg(long, value_name = "NAME")]
     user: Option<String>,
     /// Context name (default: USER@CLUSTER).
-    #[arg(long, value_name = "NAME")]
+    #[arg(long, value_name = "NAME", value_hint = clap::ValueHint::Other)]
     context: Option<String>,
     /// The context's default namespace.
     #[arg(long, value_name = "NS")]
@@ -523,10 +523,8 @@ fn credential(a: &KubeconfigArgs, place: &Place, minting: bool) -> anyhow::Resul
         });
     }
     if let Some(file) = &a.token_file {
-        let bytes = fsio::read(file)?;
-        let token = std::str::from_utf8(&bytes)
-            .map_err(|_| kcred::Error::input(fsio::display(file), "token file is not UTF-8"))?
-            .trim();
+        let (_, text) = kcred::token::read_token(None, Some(file), "")?.unwrap_or_default();
+        let token = text.trim();
         check_token(token, &fsio::display(file))?;
         let user = if a.no_embed {
             User::token_file(place.name(file)?)

@@ -9,18 +9,22 @@ mod can_i;
 mod cert;
 mod csr;
 mod docs;
+mod examples;
+mod hints;
 mod kubeconfig;
 mod sa;
 mod token;
+mod values;
 mod whoami;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, FromArgMatches as _, Parser, Subcommand};
 
 use crate::exit_codes::ExitStatus;
 
 /// Mint and check Kubernetes credentials offline.
 #[derive(Debug, Parser)]
-#[command(name = "kcred", version, about, long_about = None, propagate_version = true)]
+// `version` on kcred only: `kcred ca create -V` is not a thing (no propagate_version).
+#[command(name = "kcred", version, about, long_about = None)]
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -60,7 +64,11 @@ enum Command {
     /// (privileged group, Node, RBAC) decide it over RBAC manifests and the bootstrap policy.
     CanI(Box<can_i::CanIArgs>),
     /// Print a shell completion script.
+    #[command(visible_alias = "completion")]
     Completions(docs::CompletionsArgs),
+    /// Completion candidates that depend on files, for the bash script (hidden).
+    #[command(name = "__complete", hide = true)]
+    Complete(docs::CompleteArgs),
     /// Print the man page (roff), or write it and one page per command with --out DIR.
     Man(docs::ManArgs),
 }
@@ -72,6 +80,22 @@ pub(crate) fn emit(text: impl AsRef<str>) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_ref().as_bytes())?;
     out.flush()
+}
+
+/// The command tree as `kcred` parses it: the clap definitions, each command's help ending
+/// with its examples (examples.rs).
+pub fn command() -> clap::Command {
+    examples::attach(Cli::command(), "")
+}
+
+pub use hints::error_line;
+
+/// Parse the process's arguments (usage errors exit 2 as `kcred: error: …`, `--help` 0).
+pub fn parse() -> Cli {
+    let matches = command()
+        .try_get_matches()
+        .unwrap_or_else(|e| hints::usage_error(e));
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| hints::usage_error(e))
 }
 
 /// Run a parsed command line.
@@ -90,16 +114,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Whoami(a) => whoami::run(*a),
         Command::CanI(a) => can_i::run(*a),
         Command::Completions(a) => docs::completions(a),
+        Command::Complete(a) => docs::complete(a),
         Command::Man(a) => docs::man(a),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use clap::CommandFactory;
-
     #[test]
     fn flag_definitions_are_consistent() {
-        super::Cli::command().debug_assert();
+        super::command().debug_assert();
     }
 }

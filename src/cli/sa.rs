@@ -28,7 +28,7 @@ pub struct KeygenArgs {
     out: super::args::Prefix,
     /// Key type: rsa2048, rsa3072, rsa4096, ecdsa-p256, ecdsa-p384, ecdsa-p521 (tokens are
     /// then RS256, ES256, ES384 or ES512, as kube-apiserver signs with such a key).
-    #[arg(long, value_name = "T", default_value = "rsa2048")]
+    #[arg(long, value_name = "T", default_value = "rsa2048", value_parser = super::values::key_type())]
     key_type: KeyType,
     /// Keep the key in a PKCS#11 token: an RFC 7512 URI (pkcs11:token=..;object=..). Generated
     /// there unless the object exists; PREFIX.key holds only the URI.

@@ -323,25 +323,16 @@ struct Report<'a> {
 }
 
 pub fn decode(a: DecodeArgs) -> anyhow::Result<ExitStatus> {
-    let (source, text) = match (&a.token, &a.token_file) {
-        (Some(t), None) if t == "-" => {
-            let p = PathBuf::from("-");
-            (
-                "<stdin>".to_string(),
-                bytes_to_text(&p, &kcred::fsio::read(&p)?)?,
-            )
-        }
-        (Some(t), None) => ("the token argument".to_string(), t.clone()),
-        (None, Some(p)) => (
-            kcred::fsio::display(p),
-            bytes_to_text(p, &kcred::fsio::read(p)?)?,
-        ),
-        _ => {
-            return Err(kcred::Error::Usage(
-                "give a token: as an argument, - for stdin, or --token-file FILE".into(),
-            )
-            .into());
-        }
+    let Some((source, text)) = token::read_token(
+        a.token.as_deref(),
+        a.token_file.as_deref(),
+        "the token argument",
+    )?
+    else {
+        return Err(kcred::Error::Usage(
+            "give a token: as an argument, - for stdin, or --token-file FILE".into(),
+        )
+        .into());
     };
     let decoded = verify::decode(&source, &text)?;
 
@@ -417,14 +408,6 @@ pub fn decode(a: DecodeArgs) -> anyhow::Result<ExitStatus> {
         return Ok(ExitStatus::CheckFailed);
     }
     Ok(ExitStatus::Success)
-}
-
-fn bytes_to_text(path: &std::path::Path, bytes: &[u8]) -> anyhow::Result<String> {
-    Ok(std::str::from_utf8(bytes)
-        .map_err(|_| {
-            kcred::Error::input(kcred::fsio::display(path), "the token is not UTF-8 text")
-        })?
-        .to_string())
 }
 
 /// `2026-11-24T10:41:25Z (expires in 59m)`.

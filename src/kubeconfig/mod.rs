@@ -401,7 +401,7 @@ impl Kubeconfig {
     /// `preferences` always present, and empty top-level lists as `null`.
     pub fn to_value(&self) -> Result<Value> {
         let mut v = serde_json::to_value(self)
-            .map_err(|e| Error::Crypto(format!("encoding the kubeconfig: {e}")))?;
+            .map_err(|e| Error::Encoding(format!("encoding the kubeconfig: {e}")))?;
         if let Value::Object(top) = &mut v {
             top.entry("apiVersion").or_insert_with(|| Value::from("v1"));
             top.entry("kind").or_insert_with(|| Value::from("Config"));
@@ -482,7 +482,8 @@ impl std::fmt::Display for Rewired {
 
 /// An entry as it would be written (origin left out).
 fn encode<T: serde::Serialize>(entry: &T) -> Result<Value> {
-    serde_json::to_value(entry).map_err(|e| Error::Crypto(format!("encoding the kubeconfig: {e}")))
+    serde_json::to_value(entry)
+        .map_err(|e| Error::Encoding(format!("encoding the kubeconfig: {e}")))
 }
 
 /// The fields in which two named entries differ: keys of the inner `cluster`/`user` object

@@ -67,7 +67,7 @@ pub fn create_csr(subject: &Subject, sans: &[San], key: &PrivateKey) -> Result<V
         .build::<_, RawSignature>(&signer)
         .map_err(|e| Error::Crypto(format!("signing the CSR: {e}")))?;
     req.to_der()
-        .map_err(|e| Error::Crypto(format!("encoding the CSR: {e}")))
+        .map_err(|e| Error::Encoding(format!("encoding the CSR: {e}")))
 }
 
 /// A CSR as PEM (`CERTIFICATE REQUEST`, LF line endings as Go writes it).

@@ -154,6 +154,24 @@ impl Issuer {
         self.sign_as(spec, spec.subject.to_name()?, subject_spki)
     }
 
+    /// Sign `spec` for `key`, or for a new key of `key_type` when there is none, and encode
+    /// that key as `format`: what `cert issue` and a minted kubeconfig user write (the key
+    /// and the certificate).
+    pub fn mint(
+        &self,
+        spec: &CertSpec,
+        key: Option<PrivateKey>,
+        key_type: crate::keys::KeyType,
+        format: crate::keys::KeyFormat,
+    ) -> Result<(zeroize::Zeroizing<String>, Issued)> {
+        let key = match key {
+            Some(k) => k,
+            None => PrivateKey::generate(key_type)?,
+        };
+        let issued = self.sign(spec, &key.public_key_der()?)?;
+        Ok((key.to_pem(format)?, issued))
+    }
+
     /// [`Issuer::sign`] with the subject given as an exact X.509 Name (a CSR's, copied
     /// attribute for attribute); `spec.subject` should hold its CN and O.
     pub(crate) fn sign_as(
@@ -174,7 +192,7 @@ impl Issuer {
             not_after = ca_end;
         }
         if ca_end <= now {
-            return Err(Error::Usage(format!(
+            return Err(Error::Refused(format!(
                 "the CA expired at {}; renew the CA before signing with it",
                 ca_end.strftime("%Y-%m-%dT%H:%M:%SZ")
             )));
@@ -282,7 +300,7 @@ pub(super) fn extension<T: Encode>(
 ) -> Result<Extension> {
     let bytes = value
         .to_der()
-        .map_err(|e| Error::Crypto(format!("encoding extension {oid}: {e}")))?;
+        .map_err(|e| Error::Encoding(format!("encoding extension {oid}: {e}")))?;
     Ok(Extension {
         extn_id: oid,
         critical,
@@ -437,7 +455,7 @@ fn build(
         .build::<_, RawSignature>(&signer)
         .map_err(|e| Error::Crypto(format!("signing the certificate: {e}")))?;
     cert.to_der()
-        .map_err(|e| Error::Crypto(format!("encoding the certificate: {e}")))
+        .map_err(|e| Error::Encoding(format!("encoding the certificate: {e}")))
 }
 
 /// Adapts a [`PrivateKey`] to the RustCrypto signer traits the x509-cert builders use.

@@ -27,7 +27,7 @@ pub use signing_request::{
     SignOptions, SigningRequest, check_signer_rules, default_signer, plan_signing,
     read_signing_request, sign_request, usages_for,
 };
-pub use spec::{BACKDATE, CA_VALIDITY, CertSpec, LEAF_VALIDITY, San, Usage};
+pub use spec::{BACKDATE, CA_VALIDITY, CertSpec, LEAF_VALIDITY, LeafError, San, Usage};
 
 use std::path::Path;
 

@@ -131,7 +131,7 @@ impl CertificateSigningRequest {
                 // spec.expirationSeconds is an int32.
                 if !(MIN_EXPIRATION_SECONDS..=i64::from(i32::MAX)).contains(&s) {
                     return Err(Error::Usage(format!(
-                        "--expiration must be between 10m and {}s (the API's limits), not {s}s",
+                        "an expiration of {s}s is outside the API's limits for spec.expirationSeconds (600s to {}s)",
                         i32::MAX
                     )));
                 }
@@ -439,7 +439,7 @@ pub fn plan_signing(
             };
             if let Some(u) = opts.usage.filter(|u| *u != asked) {
                 return Err(Error::Usage(format!(
-                    "--usage {u} contradicts the request's usages [{}]",
+                    "usage {u} contradicts the request's usages [{}]",
                     obj.spec.usages.join(", ")
                 )));
             }
@@ -456,7 +456,7 @@ pub fn plan_signing(
                     validity = asked;
                 } else {
                     warnings.push(format!(
-                        "spec.expirationSeconds {secs} is longer than --validity; the certificate gets {}s",
+                        "spec.expirationSeconds {secs} is longer than the validity allowed; the certificate gets {}s",
                         validity.as_secs()
                     ));
                 }

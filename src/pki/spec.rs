@@ -172,11 +172,112 @@ impl CertSpec {
     pub fn is_ca(&self) -> bool {
         self.usage.is_none()
     }
+
+    /// A leaf as a user asks for one: an identity (or none), a usage, SANs and a lifetime.
+    /// A serving certificate for a node also names the node (`node`) as a SAN, first, as
+    /// kubeadm's kubelet serving certificates do; a server certificate needs a SAN, and
+    /// may go without an identity (its first SAN is then its CN); any other needs one.
+    pub fn for_leaf(
+        identity: Option<Identity>,
+        node: Option<&str>,
+        usage: Usage,
+        mut sans: Vec<San>,
+        validity: SignedDuration,
+    ) -> Result<Self, LeafError> {
+        if usage.server() {
+            if let Some(node) = node {
+                let san: San = node.parse().map_err(|problem| LeafError::NodeSan {
+                    node: node.to_string(),
+                    problem,
+                })?;
+                if !sans.contains(&san) {
+                    sans.insert(0, san);
+                }
+            }
+            if sans.is_empty() {
+                return Err(LeafError::NeedsSan { usage });
+            }
+        }
+        let identity = match identity {
+            Some(id) => id,
+            None if usage == Usage::Server => {
+                Identity::new(sans[0].to_string(), Vec::<String>::new())
+            }
+            None => return Err(LeafError::NoIdentity { usage }),
+        };
+        let mut spec = CertSpec::leaf(&identity, usage);
+        spec.sans = sans;
+        spec.validity = validity;
+        Ok(spec)
+    }
+}
+
+/// Why [`CertSpec::for_leaf`] cannot make a spec; each keeps what was asked, and the
+/// command line words the way out.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum LeafError {
+    /// A server or peer certificate with no SAN: nothing to put in it.
+    #[error(
+        "a {usage} certificate needs at least one SAN (a DNS name or IP the server answers on)"
+    )]
+    NeedsSan {
+        /// The usage asked for.
+        usage: Usage,
+    },
+    /// No identity for a certificate that authenticates a client.
+    #[error("a {usage} certificate needs an identity (a user, and groups)")]
+    NoIdentity {
+        /// The usage asked for.
+        usage: Usage,
+    },
+    /// The node's name is not a SAN.
+    #[error("node {node:?}: {problem}")]
+    NodeSan {
+        /// The node name.
+        node: String,
+        /// Why it is not a SAN.
+        problem: String,
+    },
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn for_leaf_applies_the_leaf_rules_without_a_command_line() {
+        let h = SignedDuration::from_hours;
+        let jane = Identity::new("jane", vec!["dev".to_string()]);
+        let spec =
+            CertSpec::for_leaf(Some(jane.clone()), None, Usage::Client, vec![], h(1)).unwrap();
+        assert_eq!(spec.subject.common_name, "jane");
+        assert_eq!(spec.validity, h(1));
+        // A kubelet serving certificate names its node first.
+        let ip: San = "10.0.0.1".parse().unwrap();
+        let node = Identity::node("cp-1");
+        let spec = CertSpec::for_leaf(
+            Some(node),
+            Some("cp-1"),
+            Usage::Server,
+            vec![ip.clone()],
+            h(1),
+        )
+        .unwrap();
+        assert_eq!(spec.sans, vec![San::Dns("cp-1".into()), ip.clone()]);
+        // A server certificate without an identity is named by its first SAN.
+        let spec = CertSpec::for_leaf(None, None, Usage::Server, vec![ip], h(1)).unwrap();
+        assert_eq!(spec.subject.common_name, "10.0.0.1");
+        assert_eq!(
+            CertSpec::for_leaf(Some(jane), None, Usage::Peer, vec![], h(1)).unwrap_err(),
+            LeafError::NeedsSan { usage: Usage::Peer }
+        );
+        assert_eq!(
+            CertSpec::for_leaf(None, None, Usage::Client, vec![], h(1)).unwrap_err(),
+            LeafError::NoIdentity {
+                usage: Usage::Client
+            }
+        );
+    }
 
     #[test]
     fn sans_are_ips_or_dns_names() {

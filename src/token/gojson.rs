@@ -57,7 +57,7 @@ pub fn to_vec<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>> {
     let mut ser = serde_json::Serializer::with_formatter(&mut buf, GoFormatter);
     value
         .serialize(&mut ser)
-        .map_err(|e| Error::Crypto(format!("encoding JSON: {e}")))?;
+        .map_err(|e| Error::Encoding(format!("encoding JSON: {e}")))?;
     Ok(buf)
 }
 

@@ -130,10 +130,10 @@ impl BoundRequest {
         if let Some(n) = &self.node {
             validate_name(NameKind::Object("node"), &n.name)?;
             if !matches!(self.binding, Some(Binding::Pod(_))) {
-                return Err(Error::Usage(
-                    "--node-name goes with a Pod binding (for a Node binding use --bound-object-kind Node)"
-                        .into(),
-                ));
+                return Err(Error::Usage(format!(
+                    "node {:?} goes with a Pod binding (a Node binding names the node as the bound object)",
+                    n.name
+                )));
             }
         }
         if self.lifetime < MIN_LIFETIME {

@@ -114,27 +114,68 @@ pub enum NameKind {
     Object(&'static str),
 }
 
+/// A bearer token as a command line gives it: `arg` itself (`-` reads stdin), else the
+/// contents of `file` (`-` is stdin too). Returns where it came from, for messages, and the
+/// text as read (not trimmed: callers decide, as client-go's sources differ). `arg_label`
+/// names the argument in messages; the caller knows what its command line calls it.
+pub fn read_token(
+    arg: Option<&str>,
+    file: Option<&std::path::Path>,
+    arg_label: &str,
+) -> crate::Result<Option<(String, String)>> {
+    let from_file = |path: &std::path::Path| -> crate::Result<(String, String)> {
+        let bytes = crate::fsio::read::read(path)?;
+        let source = if path == std::path::Path::new("-") {
+            "<stdin>".to_string()
+        } else {
+            crate::fsio::display(path)
+        };
+        let text = String::from_utf8(bytes.to_vec())
+            .map_err(|_| crate::Error::input(&source, "the token is not UTF-8 text"))?;
+        Ok((source, text))
+    };
+    match (arg, file) {
+        (Some("-"), _) => from_file(std::path::Path::new("-")).map(Some),
+        (Some(token), _) => Ok(Some((arg_label.to_string(), token.to_string()))),
+        (None, Some(path)) => from_file(path).map(Some),
+        (None, None) => Ok(None),
+    }
+}
+
+/// A DNS-1123 label (apimachinery `validation.IsDNS1123Label`): 1-63 characters of
+/// lowercase letters, digits and '-', starting and ending with a letter or digit.
+pub fn is_dns1123_label(name: &str) -> bool {
+    name.len() <= 63 && is_label_except_max_length(name)
+}
+
+/// A DNS-1123 subdomain (apimachinery `validation.IsDNS1123Subdomain`): at most 253
+/// characters, dot-separated parts each shaped as a label; as upstream
+/// (`isDNS1123LabelExceptMaxLength`), a part is not limited to 63 characters.
+pub fn is_dns1123_subdomain(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 253 && name.split('.').all(is_label_except_max_length)
+}
+
+fn is_label_except_max_length(l: &str) -> bool {
+    !l.is_empty()
+        && l.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !l.starts_with('-')
+        && !l.ends_with('-')
+}
+
 /// Validate a name as the API server's apimachinery validation does: DNS-1123 label (at most
 /// 63 characters) for namespaces, DNS-1123 subdomain (at most 253) for other objects.
 /// The error is a one-line usage message.
 pub fn validate_name(kind: NameKind, name: &str) -> crate::Result<()> {
-    let label_ok = |l: &str| {
-        !l.is_empty()
-            && l.len() <= 63
-            && l.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-    };
     let (what, ok, rule) = match kind {
         NameKind::Namespace => (
             "namespace",
-            label_ok(name),
+            is_dns1123_label(name),
             "a DNS-1123 label: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit",
         ),
         NameKind::Object(what) => (
             what,
-            !name.is_empty() && name.len() <= 253 && name.split('.').all(label_ok),
+            is_dns1123_subdomain(name),
             "a DNS-1123 subdomain: lowercase letters, digits, '-' and '.', at most 253 characters, each part starting and ending with a letter or digit",
         ),
     };
@@ -151,6 +192,15 @@ pub fn validate_name(kind: NameKind, name: &str) -> crate::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn subdomain_parts_are_not_limited_to_63_characters_as_upstream() {
+        let long = "a".repeat(64);
+        assert!(is_dns1123_subdomain(&format!("{long}.example")));
+        assert!(!is_dns1123_label(&long));
+        assert!(!is_dns1123_subdomain(&"a".repeat(254)));
+        assert!(!is_dns1123_subdomain("a..b") && !is_dns1123_subdomain(".a"));
+    }
 
     #[test]
     fn names_validate_as_apimachinery_does() {

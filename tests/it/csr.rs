@@ -764,7 +764,11 @@ fn csr_create_expiration_below_the_minimum_is_a_usage_error() {
         "e",
         &["--cn", "e", "--k8s-name", "e", "--expiration", "5m"],
     );
-    assert!(err.contains("--expiration"), "{err}");
+    // The library names the value and the API field, not the flag.
+    assert!(
+        err.contains("an expiration of 300s") && err.contains("spec.expirationSeconds"),
+        "{err}"
+    );
 }
 
 /// A server CSR has nothing to put in a server certificate without SANs.

@@ -22,4 +22,5 @@ mod token_cli;
 mod token_interop;
 mod ux_flags;
 mod ux_help;
+mod ux_messages;
 mod whoami;

@@ -693,3 +693,425 @@ fn output_text_is_kubeadms_name_for_table() {
         .assert()
         .code(2);
 }
+
+/// The command paths below `kcred` as `--help` lists them ("ca", "ca create", ...), `help`
+/// left out, depth first.
+fn command_paths(env: &Env, path: &[String], out: &mut Vec<Vec<String>>) {
+    out.push(path.to_vec());
+    let mut args: Vec<&str> = path.iter().map(String::as_str).collect();
+    args.push("--help");
+    let help = env.ok(&args);
+    let Some(start) = help.find("\nCommands:\n") else {
+        return;
+    };
+    let subs: Vec<String> = help[start + 11..]
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next().map(str::to_string))
+        .filter(|n| n != "help")
+        .collect();
+    for sub in subs {
+        let mut p = path.to_vec();
+        p.push(sub);
+        command_paths(env, &p, out);
+    }
+}
+
+/// The command lines of the Examples that `help` ends with (`# ...` lines are comments; a
+/// line ending in ` \` continues on the next, as in a shell).
+fn help_examples(help: &str) -> Vec<String> {
+    let Some(start) = help.rfind("\nExamples:\n") else {
+        return Vec::new();
+    };
+    let mut commands: Vec<String> = Vec::new();
+    let mut continued = false;
+    for line in help[start + 11..].lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (text, more) = match line.strip_suffix(" \\") {
+            Some(t) => (t, true),
+            None => (line, false),
+        };
+        match commands.last_mut() {
+            Some(last) if continued => {
+                last.push(' ');
+                last.push_str(text);
+            }
+            _ => commands.push(text.to_string()),
+        }
+        continued = more;
+    }
+    commands
+}
+
+/// Copy a directory tree (file modes kept: keys stay 0600).
+fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// The ready files src/cli/examples.rs promises its examples.
+fn example_fixture(env: &Env, dir: &str) {
+    let d = |rel: &str| format!("{dir}/{rel}");
+    env.ca(&d("ca"), "ecdsa-p256");
+    env.ok(&[
+        "bootstrap",
+        "--dir",
+        &env.p(&d("k8s")),
+        "--node",
+        "cp-1",
+        "--key-type",
+        "ecdsa-p256",
+    ]);
+    env.ok(&[
+        "sa",
+        "keygen",
+        "--out",
+        &env.p(&d("sa")),
+        "--key-type",
+        "ecdsa-p256",
+    ]);
+    env.issue(
+        &d("ca"),
+        &d("jane"),
+        &["--cn", "jane", "--group", "dev", "--key-type", "ecdsa-p256"],
+    );
+    env.ok(&[
+        "kubeconfig",
+        "--server",
+        "https://cp-1:6443",
+        "--certificate-authority",
+        &env.p(&d("ca.crt")),
+        "--client-certificate",
+        &env.p(&d("jane.crt")),
+        "--client-key",
+        &env.p(&d("jane.key")),
+        "--out",
+        &env.p(&d("jane.kubeconfig")),
+    ]);
+    env.csr(&d("bob"), &["--cn", "bob", "--key-type", "ecdsa-p256"]);
+    let token = env.ok(&[
+        "token",
+        "issue",
+        "builder",
+        "-n",
+        "ci",
+        "--key",
+        &env.p(&d("sa.key")),
+    ]);
+    std::fs::write(env.path(&d("token.jwt")), token).unwrap();
+}
+
+#[test]
+fn every_help_ends_with_examples_that_work() {
+    let env = Env::new();
+    example_fixture(&env, "fixture");
+    let bin = assert_cmd::cargo::cargo_bin("kcred");
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut paths = Vec::new();
+    command_paths(&env, &[], &mut paths);
+    assert!(paths.len() >= 20, "{paths:?}");
+    for (i, cmd) in paths.iter().enumerate() {
+        let mut args: Vec<&str> = cmd.iter().map(String::as_str).collect();
+        args.push("--help");
+        let help = env.ok(&args);
+        // Subcommands do not repeat kcred's -V/--version.
+        assert_eq!(
+            help.contains("--version"),
+            cmd.is_empty(),
+            "kcred {cmd:?} --help: --version"
+        );
+        args.pop();
+        args.push("-h");
+        let short = env.ok(&args);
+        let examples = help_examples(&help);
+        assert!(
+            (2..=4).contains(&examples.len()),
+            "kcred {cmd:?} --help ends with {} examples:\n{help}",
+            examples.len()
+        );
+        assert_eq!(help_examples(&short), examples, "kcred {cmd:?} -h");
+        // Each command's examples run in order, in a fresh copy of the fixture, with the
+        // kcred under test first on PATH; each must exit 0.
+        let dir = env.path(&format!("run-{i}"));
+        copy_tree(&env.path("fixture"), &dir);
+        for line in &examples {
+            let out = std::process::Command::new("bash")
+                .args(["-c", &format!("set -eo pipefail; {line}")])
+                .current_dir(&dir)
+                .env("PATH", &path)
+                .env("HOME", &dir)
+                .env("NO_COLOR", "1")
+                .env_remove("KUBECONFIG")
+                .env_remove("KCRED_PROFILES")
+                .output()
+                .expect("run bash");
+            assert!(
+                out.status.success(),
+                "kcred {cmd:?}: example `{line}` exited {:?}:\n{}",
+                out.status,
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+    // The man page carries them: kcred(1)'s EXAMPLES and each command's section.
+    let page = env.ok(&["man"]).replace("\\-", "-");
+    assert!(page.contains("kcred token issue builder -n ci --key sa.key > builder.jwt"));
+    assert!(
+        page.contains("kcred bootstrap --dir cluster --node cp-1 && kcred check --dir cluster")
+    );
+}
+
+/// What real bash completes for `words` (the last one is the word being completed), after
+/// `source <(kcred completion bash)`, calling the function `complete -p kcred` names with
+/// COMP_WORDS/COMP_CWORD set as readline sets them. `env_vars` are set for the run.
+fn bash_complete(env: &Env, words: &[&str], env_vars: &[(&str, &str)]) -> Vec<String> {
+    let bin = assert_cmd::cargo::cargo_bin("kcred");
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let quoted: Vec<String> = words.iter().map(|w| format!("'{w}'")).collect();
+    let script = format!(
+        r#"source <(kcred completion bash) || exit 8
+spec=$(complete -p kcred)
+[[ $spec == *"-F "* ]] || {{ echo "no -F in: $spec" >&2; exit 9; }}
+fn=${{spec#*-F }}; fn=${{fn%% *}}
+COMP_WORDS=({words})
+COMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 ))
+COMP_LINE="${{COMP_WORDS[*]}}"
+COMP_POINT=${{#COMP_LINE}}
+COMPREPLY=()
+"$fn" kcred "${{COMP_WORDS[COMP_CWORD]}}" "${{COMP_WORDS[COMP_CWORD-1]}}"
+printf '%s\n' "${{COMPREPLY[@]}}"
+"#,
+        words = quoted.join(" ")
+    );
+    let mut cmd = std::process::Command::new("bash");
+    cmd.args(["-c", &script])
+        .current_dir(env.dir.path())
+        .env("PATH", &path)
+        .env("HOME", env.dir.path())
+        .env_remove("KUBECONFIG")
+        .env_remove("KCRED_PROFILES");
+    for (k, v) in env_vars {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run bash");
+    assert!(
+        out.status.success(),
+        "bash completion of {words:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut got: Vec<String> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    got.sort();
+    got
+}
+
+#[track_caller]
+fn completes(env: &Env, words: &[&str], env_vars: &[(&str, &str)], want: &[&str]) {
+    let mut want: Vec<String> = want.iter().map(|s| s.to_string()).collect();
+    want.sort();
+    assert_eq!(bash_complete(env, words, env_vars), want, "{words:?}");
+}
+
+#[test]
+fn bash_completes_flag_values_never_file_names() {
+    let env = Env::new();
+    // Files whose names a file-name completion would offer for each prefix below.
+    for f in [
+        "kubeadm-notes",
+        "hard-way.txt",
+        "json.txt",
+        "client.crt",
+        "ecdsa.key",
+        "dev.yaml",
+    ] {
+        std::fs::write(env.path(f), "x").unwrap();
+    }
+    let none: &[(&str, &str)] = &[];
+    completes(
+        &env,
+        &["kcred", "bootstrap", "--layout", ""],
+        none,
+        &["hard-way", "kubeadm"],
+    );
+    completes(
+        &env,
+        &["kcred", "bootstrap", "--print-plan", "h"],
+        none,
+        &["hard-way"],
+    );
+    completes(
+        &env,
+        &["kcred", "check", "-o", ""],
+        none,
+        &["json", "table", "yaml"],
+    );
+    completes(&env, &["kcred", "whoami", "--output", "j"], none, &["json"]);
+    completes(
+        &env,
+        &["kcred", "cert", "issue", "--usage", ""],
+        none,
+        &["client", "peer", "server"],
+    );
+    completes(
+        &env,
+        &["kcred", "csr", "create", "--usage", "c"],
+        none,
+        &["client"],
+    );
+    completes(
+        &env,
+        &["kcred", "ca", "create", "--key-type", "ecdsa"],
+        none,
+        &["ecdsa-p256", "ecdsa-p384", "ecdsa-p521"],
+    );
+    completes(
+        &env,
+        &["kcred", "cert", "issue", "--key-format", ""],
+        none,
+        &["pkcs1", "pkcs8", "sec1"],
+    );
+    // --profile: the embedded profiles (templates/profiles.yaml), plus --profiles' own.
+    completes(
+        &env,
+        &["kcred", "cert", "issue", "--profile", "kubernetes-"],
+        none,
+        &["kubernetes-admin", "kubernetes-super-admin"],
+    );
+    std::fs::write(
+        env.path("mine.yaml"),
+        "dev-lead:\n  cn: lead\n  groups: [dev]\n",
+    )
+    .unwrap();
+    completes(
+        &env,
+        &[
+            "kcred",
+            "kubeconfig",
+            "--profiles",
+            "mine.yaml",
+            "--profile",
+            "d",
+        ],
+        none,
+        &["dev-lead"],
+    );
+    completes(
+        &env,
+        &["kcred", "cert", "issue", "--profile", "d"],
+        &[("KCRED_PROFILES", "mine.yaml")],
+        &["dev-lead"],
+    );
+    // --context: the contexts of --kubeconfig, else of $KUBECONFIG's files (merged).
+    env.ca("ca", "ecdsa-p256");
+    for (file, context, cn) in [
+        ("a.kubeconfig", "dev", "jane"),
+        ("a.kubeconfig", "prod", "ops"),
+    ] {
+        let mut args = vec!["--cn", cn, "--context", context, "--key-type", "ecdsa-p256"];
+        if env.path(file).exists() {
+            args.push("--merge");
+        }
+        env.kubeconfig("https://cp-1:6443", "ca", file, &args);
+    }
+    env.kubeconfig(
+        "https://cp-1:6443",
+        "ca",
+        "b.kubeconfig",
+        &[
+            "--cn",
+            "bob",
+            "--context",
+            "staging",
+            "--key-type",
+            "ecdsa-p256",
+        ],
+    );
+    completes(
+        &env,
+        &[
+            "kcred",
+            "whoami",
+            "--kubeconfig",
+            "a.kubeconfig",
+            "--context",
+            "",
+        ],
+        none,
+        &["dev", "prod"],
+    );
+    completes(
+        &env,
+        &["kcred", "can-i", "get", "pods", "--context", ""],
+        &[("KUBECONFIG", "a.kubeconfig:b.kubeconfig")],
+        &["dev", "prod", "staging"],
+    );
+    // `kcred kubeconfig --merge`: the contexts already in --out.
+    completes(
+        &env,
+        &[
+            "kcred",
+            "kubeconfig",
+            "--out",
+            "b.kubeconfig",
+            "--merge",
+            "--context",
+            "s",
+        ],
+        none,
+        &["staging"],
+    );
+    // Commands: the hidden helper is not offered.
+    let commands = bash_complete(&env, &["kcred", ""], none);
+    assert!(commands.contains(&"whoami".to_string()), "{commands:?}");
+    assert!(
+        !commands.iter().any(|c| c.starts_with("__")),
+        "{commands:?}"
+    );
+    // No kubeconfig at all: nothing, not file names.
+    completes(&env, &["kcred", "whoami", "--context", ""], none, &[]);
+    // The script turns off bash's file-name fallback (`complete -o default`) for these flags.
+    let script = env.ok(&["completions", "bash"]);
+    for flag in [
+        "--layout",
+        "--output",
+        "--usage",
+        "--key-type",
+        "--profile",
+        "--context",
+    ] {
+        let case = script
+            .find(&format!("                {flag})\n"))
+            .unwrap_or_else(|| panic!("no case for {flag}"));
+        let body = &script[case..case + 400];
+        assert!(
+            body.lines()
+                .nth(1)
+                .unwrap()
+                .contains("compopt +o default +o bashdefault"),
+            "{flag}: {body}"
+        );
+    }
+}
