@@ -12,7 +12,10 @@ use crate::plan::{Credential, Kind};
 /// Put the token-held key of each CA named in `opts.ca_key_uris` into `found`.
 pub(super) fn open(creds: &[Credential], found: &mut [Found], opts: &Options) -> Result<()> {
     for name in opts.ca_key_uris.keys() {
-        if !creds.iter().any(|c| c.kind() == Kind::Ca && &c.name == name) {
+        if !creds
+            .iter()
+            .any(|c| c.kind() == Kind::Ca && &c.name == name)
+        {
             let cas: Vec<&str> = creds
                 .iter()
                 .filter(|c| c.kind() == Kind::Ca)
