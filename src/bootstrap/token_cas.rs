@@ -22,7 +22,7 @@ pub(super) fn open(creds: &[Credential], found: &mut [Found], opts: &Options) ->
                 .map(|c| c.name.as_str())
                 .collect();
             return Err(Error::Usage(format!(
-                "--ca-key-uri {name}=...: the plan has no CA {name:?} (its CAs: {})",
+                "a token key is given for CA {name:?}, but the plan has no such CA (its CAs: {})",
                 cas.join(", ")
             )));
         }
@@ -36,7 +36,7 @@ pub(super) fn open(creds: &[Credential], found: &mut [Found], opts: &Options) ->
             return Err(Error::input(
                 opts.dir.join(format!("{prefix}.key")),
                 format!(
-                    "exists, and --ca-key-uri puts CA {:?}'s key in a token: move the file away",
+                    "exists, but CA {:?}'s key is to stay in a token: move the file away",
                     cred.name
                 ),
             ));
@@ -55,7 +55,7 @@ fn token_key(
 ) -> Result<Option<crate::keys::PrivateKey>> {
     use crate::keys::PrivateKey;
     use crate::pkcs11;
-    let uri = pkcs11::parse_arg(&format!("--ca-key-uri {}", cred.name), text)?;
+    let uri = pkcs11::parse_arg(&format!("the token key of CA {}", cred.name), text)?;
     // A dry run makes nothing on the token (a CA it would make gets a key in memory, as
     // every CA in a dry run); a certificate already there needs its key as is.
     if opts.dry_run && f.cert.is_none() {
@@ -77,6 +77,6 @@ fn token_key(
     _opts: &Options,
 ) -> Result<Option<crate::keys::PrivateKey>> {
     Err(Error::Usage(
-        "--ca-key-uri: this kcred was built without the pkcs11 feature".into(),
+        "a CA key in a token needs the pkcs11 feature, and this kcred was built without it".into(),
     ))
 }
