@@ -41,6 +41,8 @@ pub mod output;
 pub mod pem;
 pub mod pki;
 pub mod plan;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod token;
 pub mod whoami;
 pub mod yaml;

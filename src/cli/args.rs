@@ -224,6 +224,14 @@ pub struct CredentialArgs {
     #[arg(long, value_name = "FILE")]
     token_file: Option<PathBuf>,
 
+    #[command(flatten)]
+    trust: TrustArgs,
+}
+
+/// kube-apiserver's authentication flags (the trust side of [`CredentialArgs`]; also
+/// `kcred serve`'s).
+#[derive(Debug, Args, Clone)]
+pub struct TrustArgs {
     /// kube-apiserver --client-ca-file.
     #[arg(long, value_name = "FILE")]
     client_ca_file: Option<PathBuf>,
@@ -250,6 +258,21 @@ pub struct CredentialArgs {
     pki_dir: Option<PathBuf>,
 }
 
+impl TrustArgs {
+    /// The API server options these flags give.
+    pub fn options(&self) -> kcred::authn::ApiServerOptions {
+        kcred::authn::ApiServerOptions {
+            client_ca_file: self.client_ca_file.clone(),
+            service_account_key_files: self.service_account_key_file.clone(),
+            service_account_issuers: self.service_account_issuer.clone(),
+            api_audiences: string_slice_values(&self.api_audiences),
+            token_auth_file: self.token_auth_file.clone(),
+            anonymous_auth: self.anonymous_auth,
+            pki_dir: self.pki_dir.clone(),
+        }
+    }
+}
+
 impl CredentialArgs {
     /// The request and the API server's trust material these flags name, read from their
     /// files (`kcred::authn::load`).
@@ -261,15 +284,7 @@ impl CredentialArgs {
             token: self.token.clone(),
             token_file: self.token_file.clone(),
         };
-        let server = kcred::authn::ApiServerOptions {
-            client_ca_file: self.client_ca_file.clone(),
-            service_account_key_files: self.service_account_key_file.clone(),
-            service_account_issuers: self.service_account_issuer.clone(),
-            api_audiences: string_slice_values(&self.api_audiences),
-            token_auth_file: self.token_auth_file.clone(),
-            anonymous_auth: self.anonymous_auth,
-            pki_dir: self.pki_dir.clone(),
-        };
+        let server = self.trust.options();
         kcred::authn::load(&client, &server)
     }
 }
