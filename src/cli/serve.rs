@@ -51,6 +51,13 @@ pub struct ServeArgs {
     /// The JWKS URL the discovery document names (default: ISSUER/openid/v1/jwks).
     #[arg(long, value_name = "URL")]
     service_account_jwks_uri: Option<String>,
+    /// Write DIR/authentication-webhook.kubeconfig and DIR/authorization-webhook.kubeconfig
+    /// for kube-apiserver's --authentication-token-webhook-config-file and
+    /// --authorization-webhook-config-file: this server, its CA, tls-server-name kubernetes,
+    /// and a client certificate minted with DIR's CA (needs --dir) that DIR/webhook-rbac.yaml
+    /// binds to system:auth-delegator here. Rewritten at each start.
+    #[arg(long, value_name = "DIR", requires = "dir")]
+    webhook_config_out: Option<PathBuf>,
     /// Access-log format: text or json (one line per request on stderr).
     #[arg(long, value_name = "text|json", default_value = "text")]
     log_format: LogFormat,
@@ -97,9 +104,20 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitStatus> {
             .into());
         }
     };
+    let mut rbac = a.rbac;
+    let webhook = match (&a.webhook_config_out, &a.dir) {
+        (Some(out), Some(d)) => {
+            let pki = pki_of(d);
+            let (w, rbac_file) =
+                kcred::serve::webhook::prepare(out, &pki.join("ca.crt"), &pki.join("ca.key"))?;
+            rbac.push(rbac_file);
+            Some(w)
+        }
+        _ => None,
+    };
     let sources = Sources {
         authn,
-        rbac: a.rbac,
+        rbac,
         bootstrap_policy: !a.no_bootstrap_policy,
         modes: a.authorization_mode,
         tls_cert,
@@ -111,6 +129,7 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitStatus> {
         sources,
         listen: a.listen,
         log_format: a.log_format,
+        webhook,
     })?;
     Ok(ExitStatus::Success)
 }

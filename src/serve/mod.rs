@@ -20,6 +20,7 @@ pub mod routes;
 pub mod state;
 pub mod status;
 pub mod tls;
+pub mod webhook;
 pub mod wire;
 
 use std::convert::Infallible;
@@ -56,6 +57,8 @@ pub struct Config {
     pub listen: SocketAddr,
     /// Access-log format.
     pub log_format: LogFormat,
+    /// `--webhook-config-out`: written once the address is bound.
+    pub webhook: Option<webhook::WebhookOut>,
 }
 
 /// Load the state (every error is reported before listening), listen, and serve until
@@ -94,6 +97,14 @@ async fn serve(config: Config, state: State) -> Result<()> {
     let bound = listener
         .local_addr()
         .map_err(|e| io_err("cannot read the bound address", e))?;
+    if let Some(w) = &config.webhook {
+        for p in webhook::write(w, bound)? {
+            log::note(
+                fmt,
+                &format!("kcred serve: wrote {}", crate::fsio::display(&p)),
+            );
+        }
+    }
     log::note(fmt, &format!("kcred serve: listening on https://{bound}"));
 
     // Reload the trust files when they change.

@@ -660,3 +660,83 @@ fn trust_files_reload_when_they_change() {
     assert!(s.log().contains("sa.pub"), "{}", s.log());
     assert!(ask(), "the last good key still verifies");
 }
+
+/// A webhook client as kube-apiserver builds it from a `--*-webhook-config-file`
+/// (`k8s.io/apiserver/pkg/util/webhook`, `LoadKubeconfig`): cluster server URL, CA,
+/// tls-server-name and the user's client certificate, all from the kubeconfig; the review
+/// is POSTed to the server URL as it stands.
+const PY_WEBHOOK: &str = r#"
+import base64, json, os, ssl, sys, tempfile, http.client, yaml
+cfg = yaml.safe_load(open(sys.argv[1]))
+cluster = cfg["clusters"][0]["cluster"]
+user = cfg["users"][0]["user"]
+d = tempfile.mkdtemp()
+def put(name, b64):
+    p = os.path.join(d, name)
+    open(p, "wb").write(base64.b64decode(b64))
+    return p
+ctx = ssl.create_default_context(cafile=put("ca", cluster["certificate-authority-data"]))
+ctx.load_cert_chain(put("crt", user["client-certificate-data"]), put("key", user["client-key-data"]))
+url = cluster["server"][len("https://"):]
+hostport, path = url.split("/", 1)
+host, port = hostport.rsplit(":", 1)
+# tls-server-name: connect to the address, verify the certificate for this name.
+import socket
+class Conn(http.client.HTTPSConnection):
+    def connect(self):
+        s = socket.create_connection((host, int(port)))
+        self.sock = ctx.wrap_socket(s, server_hostname=cluster["tls-server-name"])
+c = Conn(host, int(port), context=ctx)
+c.request("POST", "/" + path, body=sys.argv[2], headers={"Content-Type": "application/json"})
+r = c.getresponse()
+print(json.dumps({"code": r.status, "body": json.loads(r.read())}))
+"#;
+
+#[test]
+fn webhook_config_files_work_and_sigterm_drains() {
+    let env = Env::new();
+    cluster(&env);
+    let mut s = Server::start(&env, &["--dir", "c", "--webhook-config-out", "wh"]);
+    assert_eq!(
+        crate::common::mode(&env.path("wh/authentication-webhook.kubeconfig")),
+        0o600
+    );
+    let token = env.ok(&[
+        "token",
+        "issue",
+        "builder",
+        "-n",
+        "ci",
+        "--key",
+        "c/pki/sa.key",
+    ]);
+    let call = |file: &str, body: Value| -> Value {
+        let out = crate::common::python(PY_WEBHOOK, &[&env.p(file), &body.to_string()]);
+        serde_json::from_str(&out).unwrap()
+    };
+    let v = call(
+        "wh/authentication-webhook.kubeconfig",
+        json!({"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "spec": {"token": token.trim()}}),
+    );
+    assert_eq!(v["code"], 201, "{v}");
+    assert_eq!(v["body"]["status"]["authenticated"], true);
+    let v = call(
+        "wh/authorization-webhook.kubeconfig",
+        json!({"apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview",
+               "spec": {"user": "bob", "groups": ["system:authenticated"], "nonResourceAttributes": {"path": "/version", "verb": "get"}}}),
+    );
+    assert_eq!(v["code"], 201, "{v}");
+    assert_eq!(v["body"]["status"]["allowed"], true);
+    assert!(
+        s.log().contains("kcred:kube-apiserver-webhook-client"),
+        "{}",
+        s.log()
+    );
+
+    // SIGTERM: drained, exit 0.
+    let pid = s.child.id().to_string();
+    crate::common::run_peer(Command::new("kill").args(["-TERM", &pid]));
+    let status = s.child.wait().unwrap();
+    assert!(status.success(), "{status:?}: {}", s.log());
+    assert!(s.wait_log("kcred serve: stopped"), "{}", s.log());
+}
