@@ -7,7 +7,7 @@ use crate::identity::SYSTEM_AUTHENTICATED;
 
 /// `serviceaccount.SplitUsername`: `system:serviceaccount:NS:NAME` with a valid namespace
 /// (DNS label) and name (DNS subdomain).
-fn split_sa_username(user: &str) -> Option<(&str, &str)> {
+pub fn split_sa_username(user: &str) -> Option<(&str, &str)> {
     let rest = user.strip_prefix("system:serviceaccount:")?;
     let parts: Vec<&str> = rest.split(':').collect();
     let [ns, name] = parts[..] else { return None };

@@ -206,6 +206,27 @@ async fn read_body(body: Body) -> std::result::Result<Bytes, status::Reply> {
     }
 }
 
+/// `url.PathUnescape` of an extra key as impersonation.go reads it (`%XX` escapes; a bad
+/// escape keeps the text as it is).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(v);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
+}
+
 async fn respond(
     shared: &Shared,
     chain: Option<Arc<Vec<Vec<u8>>>>,
@@ -227,7 +248,25 @@ async fn respond(
         content_type: header(hyper::header::CONTENT_TYPE),
         accept: header(hyper::header::ACCEPT),
         client_chain: chain.map(|c| c.as_ref().clone()),
+        ..routes::Incoming::default()
     };
+    let mut inc = inc;
+    for (name, value) in req.headers() {
+        let Ok(v) = value.to_str() else { continue };
+        let n = name.as_str(); // lowercase in hyper
+        if n == "impersonate-user" {
+            inc.impersonate_user = Some(v.to_string());
+        } else if n == "impersonate-group" {
+            inc.impersonate_groups.push(v.to_string());
+        } else if n == "impersonate-uid" {
+            inc.impersonate_uid = Some(v.to_string());
+        } else if let Some(key) = n.strip_prefix("impersonate-extra-") {
+            inc.impersonate_extra
+                .entry(percent_decode(key))
+                .or_default()
+                .push(v.to_string());
+        }
+    }
     let handled = match read_body(req.into_body()).await {
         Ok(body) => routes::handle(shared, &inc, &body),
         Err(reply) => routes::Handled {

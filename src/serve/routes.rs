@@ -3,6 +3,8 @@
 //! request info and authorization (403), then the path's handler (discovery, health, the
 //! reviews, issuer discovery) or the NotFound handler (404).
 
+use std::collections::BTreeMap;
+
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
@@ -34,6 +36,79 @@ pub struct Incoming {
     pub accept: Option<String>,
     /// The TLS client chain (leaf first).
     pub client_chain: Option<Vec<Vec<u8>>>,
+    /// `Impersonate-User`.
+    pub impersonate_user: Option<String>,
+    /// `Impersonate-Group` (each).
+    pub impersonate_groups: Vec<String>,
+    /// `Impersonate-Uid`.
+    pub impersonate_uid: Option<String>,
+    /// `Impersonate-Extra-KEY` (key unescaped and lowercased).
+    pub impersonate_extra: BTreeMap<String, Vec<String>>,
+}
+
+/// The impersonation filter (`apiserver/pkg/endpoints/filters/impersonation.go`,
+/// `WithImpersonation`): each thing impersonated is authorized for the requester with verb
+/// `impersonate` (users, groups, uids and `userextras/KEY` in their API groups, a
+/// ServiceAccount username as `serviceaccounts` in its namespace), the first refusal is the
+/// API server's 403 with those attributes, and the request goes on as the impersonated user
+/// (groups and `system:authenticated` as `crate::authn::impersonation` builds them).
+fn impersonate(
+    inc: &Incoming,
+    requester: &Identity,
+    state: &State,
+) -> Result<Option<Identity>, Reply> {
+    let Some(user) = &inc.impersonate_user else {
+        if !inc.impersonate_groups.is_empty()
+            || inc.impersonate_uid.is_some()
+            || !inc.impersonate_extra.is_empty()
+        {
+            return Err(status::bad_request(
+                "requested [impersonation of groups, extra or uid] without impersonating a user",
+            ));
+        }
+        return Ok(None);
+    };
+    let check = |group: &str, resource: &str, namespace: &str, name: &str, sub: &str| {
+        let a = Attributes {
+            user: requester.clone(),
+            verb: "impersonate".into(),
+            namespace: namespace.into(),
+            api_group: group.into(),
+            resource: resource.into(),
+            subresource: sub.into(),
+            name: name.into(),
+            resource_request: true,
+            path: String::new(),
+        };
+        let d = state.authorizer.authorize(&a);
+        if d.allowed {
+            Ok(())
+        } else {
+            Err(status::forbidden(&a, &d.reason))
+        }
+    };
+    match crate::authn::impersonation::split_sa_username(user) {
+        Some((ns, name)) => check("", "serviceaccounts", ns, name, "")?,
+        None => check("", "users", "", user, "")?,
+    }
+    for g in &inc.impersonate_groups {
+        check("", "groups", "", g, "")?;
+    }
+    for (k, vs) in &inc.impersonate_extra {
+        for v in vs {
+            check("authentication.k8s.io", "userextras", "", v, k)?;
+        }
+    }
+    if let Some(uid) = &inc.impersonate_uid {
+        check("authentication.k8s.io", "uids", "", uid, "")?;
+    }
+    let mut id = crate::authn::impersonation::impersonated(
+        user,
+        &inc.impersonate_groups,
+        inc.impersonate_uid.as_deref(),
+    );
+    id.extra = inc.impersonate_extra.clone();
+    Ok(Some(id))
 }
 
 /// The answer and what the access log says about it.
@@ -176,6 +251,17 @@ pub fn handle(shared: &Shared, inc: &Incoming, body: &[u8]) -> Handled {
             user: None,
             verdict: "unauthorized",
         };
+    };
+    let user = match impersonate(inc, &user, &state) {
+        Ok(Some(as_user)) => as_user,
+        Ok(None) => user,
+        Err(reply) => {
+            return Handled {
+                reply,
+                user: Some(user.user),
+                verdict: "forbid",
+            };
+        }
     };
     let attrs = attributes(&user, &inc.method, &inc.path);
     let d = state.authorizer.authorize(&attrs);

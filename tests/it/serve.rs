@@ -295,6 +295,33 @@ fn kubectl_auth_can_i_against_kcred_serve() {
     let (ok, out, _) = can_i(&a);
     assert!(!ok, "kubectl auth can-i exits 1 on no");
     assert_eq!(out.trim(), "no");
+    // Impersonation (the filter in impersonation.go): system:masters may impersonate, and
+    // the answer is the impersonated user's; nobody may not impersonate at all.
+    let (ok, out, _) = can_i(&[
+        "get",
+        "secrets",
+        "--as",
+        "nobody",
+        "--kubeconfig",
+        "c/super-admin.conf",
+    ]);
+    assert!(!ok);
+    assert_eq!(out.trim(), "no");
+    let mut a = vec![
+        "get",
+        "secrets",
+        "--as",
+        "root",
+        "--as-group",
+        "system:masters",
+    ];
+    a.extend(nobody);
+    let (ok, _, err) = can_i(&a);
+    assert!(!ok);
+    assert!(
+        err.contains("users \"root\" is forbidden: User \"nobody\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope"),
+        "{err}"
+    );
     // --list: SelfSubjectRulesReview; nobody holds system:basic-user's self reviews.
     let mut a = vec!["--list"];
     a.extend(nobody);
