@@ -133,7 +133,11 @@ fn serve(env: &Env) -> Server {
 /// kubectl against the server, with `--tls-server-name kubernetes` (kubeadm's apiserver
 /// certificate names `kubernetes`, not 127.0.0.1).
 fn kubectl(s: &Server, env: &Env, args: &[&str]) -> (bool, String, String) {
-    let out = peer("kubectl")
+    kubectl_as("kubectl", s, env, args)
+}
+
+fn kubectl_as(bin: &str, s: &Server, env: &Env, args: &[&str]) -> (bool, String, String) {
+    let out = peer(bin)
         .current_dir(env.dir.path())
         .env("HOME", env.dir.path())
         .env_remove("KUBECONFIG")
@@ -332,6 +336,56 @@ fn kubectl_auth_can_i_against_kcred_serve() {
         "{out}"
     );
     assert!(!out.contains("secrets"), "{out}");
+}
+
+/// kubectl 1.32 (scripts/install-peers installs it as kubectl-1.32). Observed: it already
+/// sends the review bodies as protobuf, like 1.35 (JSON bodies are exercised by the Python
+/// client and the webhook-shaped tests).
+#[test]
+fn older_kubectl_1_32() {
+    let env = Env::new();
+    cluster(&env);
+    let s = serve(&env);
+    let k = |args: &[&str]| kubectl_as("kubectl-1.32", &s, &env, args);
+    let (ok, out, err) = k(&[
+        "--kubeconfig",
+        "c/admin.conf",
+        "auth",
+        "whoami",
+        "-o",
+        "json",
+    ]);
+    assert!(ok, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["status"]["userInfo"]["username"], "kubernetes-admin");
+    let (ok, out, _) = k(&[
+        "--kubeconfig",
+        "c/super-admin.conf",
+        "auth",
+        "can-i",
+        "create",
+        "pods",
+    ]);
+    assert!(ok);
+    assert_eq!(out.trim(), "yes");
+    let (ok, out, err) = k(&[
+        "--kubeconfig",
+        "c/nodes/node-1/kubelet.conf",
+        "auth",
+        "can-i",
+        "--list",
+    ]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("selfsubjectreviews.authentication.k8s.io"),
+        "{out}"
+    );
+    assert!(s.wait_log("\"kubernetes-admin\" POST \"/apis/authentication.k8s.io/v1/selfsubjectreviews\" protobuf allow 201"), "{}", s.log());
+    assert!(
+        s.wait_log("/selfsubjectaccessreviews\" protobuf allow 201"),
+        "{}",
+        s.log()
+    );
 }
 
 /// The Python `kubernetes` client: TokenReview and SubjectAccessReview, with and without
