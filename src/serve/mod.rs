@@ -11,8 +11,9 @@
 //! - [`state`]: the trust material, reloaded when its files change; [`log`]: the access log.
 //!
 //! HTTP/1.1 through hyper on a two-worker tokio runtime. Limits as the API server's: a
-//! request body of at most 3 MiB, headers within 10 s (slowloris), a body within 30 s,
-//! at most 1024 connections at once.
+//! request body of at most 3 MiB, headers within 10 s (slowloris), a body within 30 s;
+//! and kcred's own to bound memory: at most 1024 connections and 64 bodies being read at
+//! once (so at most 192 MiB of request bodies).
 
 pub mod log;
 pub mod reviews;
@@ -47,6 +48,7 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
 const MAX_CONNECTIONS: usize = 1024;
+const MAX_BODIES: usize = 64;
 
 /// How to run.
 #[derive(Clone, Debug)]
@@ -135,6 +137,7 @@ async fn serve(config: Config, state: State) -> Result<()> {
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls_config));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let limit = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let bodies = Arc::new(tokio::sync::Semaphore::new(MAX_BODIES));
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
@@ -149,6 +152,7 @@ async fn serve(config: Config, state: State) -> Result<()> {
                 let _ = tcp.set_nodelay(true);
                 let acceptor = acceptor.clone();
                 let shared = shared.clone();
+                let bodies = bodies.clone();
                 let watcher = graceful.watcher();
                 tokio::spawn(async move {
                     let _permit = permit;
@@ -165,8 +169,9 @@ async fn serve(config: Config, state: State) -> Result<()> {
                         let shared = shared.clone();
                         let chain = chain.clone();
                         let remote = remote.clone();
+                        let bodies = bodies.clone();
                         async move {
-                            Ok::<_, Infallible>(respond(&shared, chain, &remote, req, fmt).await)
+                            Ok::<_, Infallible>(respond(&shared, &bodies, chain, &remote, req, fmt).await)
                         }
                     });
                     let conn = hyper::server::conn::http1::Builder::new()
@@ -229,6 +234,7 @@ fn percent_decode(s: &str) -> String {
 
 async fn respond(
     shared: &Shared,
+    bodies: &tokio::sync::Semaphore,
     chain: Option<Arc<Vec<Vec<u8>>>>,
     remote: &str,
     req: Request<Body>,
@@ -267,7 +273,12 @@ async fn respond(
                 .push(v.to_string());
         }
     }
-    let handled = match read_body(req.into_body()).await {
+    let body = {
+        // Holding a permit while the body arrives bounds the memory bodies take.
+        let _permit = bodies.acquire().await;
+        read_body(req.into_body()).await
+    };
+    let handled = match body {
         Ok(body) => routes::handle(shared, &inc, &body),
         Err(reply) => routes::Handled {
             reply,

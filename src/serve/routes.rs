@@ -354,7 +354,7 @@ fn route(
         return status::method_not_supported(&attrs.resource, &attrs.api_group, action);
     }
     let Some(body_type) = wire::body_type(inc.content_type.as_deref()) else {
-        return status::unsupported_media_type(inc.content_type.as_deref().unwrap_or(""));
+        return status::unsupported_media_type();
     };
     if !wire::accepts_json(inc.accept.as_deref()) {
         return status::not_acceptable();

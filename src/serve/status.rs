@@ -61,8 +61,7 @@ pub fn bad_request(message: &str) -> Reply {
 
 /// `NewUnsupportedMediaType` as the REST handlers raise it for a body type they cannot
 /// decode (`handlers/rest.go`, `negotiation.NegotiateInputSerializer`).
-pub fn unsupported_media_type(content_type: &str) -> Reply {
-    let _ = content_type;
+pub fn unsupported_media_type() -> Reply {
     failure(
         415,
         "UnsupportedMediaType",

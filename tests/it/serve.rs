@@ -36,8 +36,9 @@ impl Server {
         let addr = loop {
             match lines.next() {
                 Some(Ok(l)) => {
-                    if let Some(a) = l.strip_prefix("kcred serve: listening on https://") {
-                        break a.to_string();
+                    // Text: `kcred serve: listening on https://ADDR`; JSON: the same in "msg".
+                    if let Some((_, a)) = l.split_once("kcred serve: listening on https://") {
+                        break a.trim_end_matches(['"', '}']).to_string();
                     }
                     seen.push(l);
                 }
@@ -641,7 +642,10 @@ fn webhook_shaped_reviews() {
 fn bad_requests_get_status_errors_and_the_server_keeps_serving() {
     let env = Env::new();
     cluster(&env);
-    let s = serve(&env);
+    let s = Server::start(
+        &env,
+        &["--dir", "c", "--rbac", "rbac.json", "--log-format", "json"],
+    );
     let r = raw(
         &s,
         &env,
@@ -704,6 +708,19 @@ fn bad_requests_get_status_errors_and_the_server_keeps_serving() {
     assert_eq!(codes[8], 200);
     assert_eq!(codes[9], 200);
     assert_eq!(r[9]["body"], "ok");
+    // The JSON access log: one object per request.
+    assert!(s.wait_log("\"status\":415"), "{}", s.log());
+    let line = s
+        .log()
+        .lines()
+        .find(|l| l.contains("\"status\":415"))
+        .unwrap()
+        .to_string();
+    let v: Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(v["user"], "webhook");
+    assert_eq!(v["method"], "POST");
+    assert_eq!(v["path"], TR);
+    assert_eq!(v["verdict"], "allow");
 }
 
 #[test]
