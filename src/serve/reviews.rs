@@ -315,6 +315,20 @@ fn token_review(
         token: Some(s.token.clone()),
     };
     let outcome = crate::authn::authenticate(&request, &trust, now);
+    // What kcred could not check (the live lookups of a bound token: the ServiceAccount,
+    // pod, secret or node must still exist with that UID) is said in an annotation, as
+    // `kcred whoami` says it; the TokenReview status has no field for it.
+    let mut obj = obj;
+    if let Outcome::Authenticated { notes, .. } = &outcome
+        && !notes.is_empty()
+    {
+        if !obj.get("metadata").is_some_and(Value::is_object) {
+            obj["metadata"] = json!({});
+        }
+        obj["metadata"]["annotations"] = json!({
+            crate::whoami::NOT_CHECKED_ANNOTATION: notes.join("; ")
+        });
+    }
     let st = match &outcome {
         Outcome::Authenticated { identity, .. } => {
             // Bound tokens answer with the audiences they were accepted for. The token file

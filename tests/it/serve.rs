@@ -618,6 +618,14 @@ fn webhook_shaped_reviews() {
             "system:authenticated"
         ])
     );
+    // The ServiceAccount lookup the API server makes is not made offline, and says so.
+    assert!(
+        r[0]["body"]["metadata"]["annotations"]["kcred.dev/notes"]
+            .as_str()
+            .is_some_and(|n| n.contains("not checked offline")),
+        "{:?}",
+        r[0]
+    );
     assert_eq!(r[1]["code"], 201);
     assert_eq!(
         r[1]["body"]["status"]["authenticated"],
