@@ -331,3 +331,16 @@ async fn respond(
     );
     resp
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn extra_keys_are_path_unescaped_as_impersonation_go_reads_them() {
+        assert_eq!(
+            super::percent_decode("example.org%2fscopes"),
+            "example.org/scopes"
+        );
+        assert_eq!(super::percent_decode("bad%zz"), "bad%zz");
+        assert_eq!(super::percent_decode("end%2"), "end%2");
+    }
+}
