@@ -44,6 +44,8 @@ pub mod pkcs11;
 pub mod pki;
 pub mod plan;
 pub mod renew;
+#[cfg(feature = "serve")]
+pub mod serve;
 pub mod token;
 pub mod whoami;
 pub mod yaml;

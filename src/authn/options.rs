@@ -54,6 +54,26 @@ fn pki_dir(dir: &Path) -> PathBuf {
     }
 }
 
+/// kube-apiserver reads `--client-ca-file` as PEM only (`dynamiccertificates`
+/// `NewDynamicCAContentFromFile` -> client-go `cert.ParseCertsPEM`) and refuses to start on a
+/// DER file: so does kcred, rather than trusting what the API server would not. stdin is
+/// left to the loader, which reads it once; a missing file gets the loader's own words.
+fn refuse_der_client_ca(path: &Path) -> Result<()> {
+    if path == Path::new("-") {
+        return Ok(());
+    }
+    let Ok(bytes) = crate::fsio::read::read(path) else {
+        return Ok(());
+    };
+    if !crate::pem::looks_like_pem(&bytes) && bytes.first() == Some(&0x30) {
+        return Err(Error::input(
+            crate::fsio::read::display(path),
+            "DER, but kube-apiserver reads --client-ca-file as PEM only (client-go cert.ParseCertsPEM) and would refuse to start: convert it (openssl x509 -inform DER -in FILE -out FILE.pem)",
+        ));
+    }
+    Ok(())
+}
+
 impl ApiServerOptions {
     /// The trust material these flags give the authenticators (every file read here).
     pub fn trust(&self) -> Result<Trust> {
@@ -69,7 +89,10 @@ impl ApiServerOptions {
             }
         }
         let client_cas = match &ca_file {
-            Some(f) => Some(super::x509::load_ca_bundle(f)?),
+            Some(f) => {
+                refuse_der_client_ca(f)?;
+                Some(super::x509::load_ca_bundle(f)?)
+            }
             None => None,
         };
         let token_file = match &self.token_auth_file {

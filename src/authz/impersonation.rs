@@ -24,11 +24,15 @@ pub struct Impersonate {
     pub groups: Vec<String>,
     /// `Impersonate-Uid`.
     pub uid: Option<String>,
+    /// `Impersonate-Extra-KEY` values, by key (unescaped and lower-cased, as the filter
+    /// reads the header names).
+    pub extra: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl Impersonate {
     /// The attribute records the filter authorizes, in its order: the user (as a
-    /// ServiceAccount when `SplitUsername` accepts the name), each group, then the UID.
+    /// ServiceAccount when `SplitUsername` accepts the name), each group, each extra value
+    /// (`userextras/KEY`), then the UID.
     pub fn checks(&self, requestor: &Identity) -> Vec<Attributes> {
         let record = |api_group: &str, resource: &str, namespace: &str, name: &str| Attributes {
             user: requestor.clone(),
@@ -46,6 +50,13 @@ impl Impersonate {
             None => record("", "users", "", &self.user),
         });
         out.extend(self.groups.iter().map(|g| record("", "groups", "", g)));
+        for (key, values) in &self.extra {
+            for v in values {
+                let mut a = record("authentication.k8s.io", "userextras", "", v);
+                a.subresource = key.clone();
+                out.push(a);
+            }
+        }
         if let Some(uid) = self.uid.as_deref().filter(|u| !u.is_empty()) {
             out.push(record("authentication.k8s.io", "uids", "", uid));
         }
@@ -69,7 +80,9 @@ impl Impersonate {
                 }));
             }
         }
-        Ok(impersonated(&self.user, &self.groups, self.uid.as_deref()))
+        let mut id = impersonated(&self.user, &self.groups, self.uid.as_deref());
+        id.extra = self.extra.clone();
+        Ok(id)
     }
 }
 
@@ -110,6 +123,7 @@ subjects: [{kind: User, name: alice, apiGroup: rbac.authorization.k8s.io}]
             user: "system:serviceaccount:dev:ci".into(),
             groups: vec!["g1".into()],
             uid: Some("u-1".into()),
+            ..Impersonate::default()
         };
         let got: Vec<(String, String, String, String)> = imp
             .checks(&alice())
@@ -141,7 +155,7 @@ subjects: [{kind: User, name: alice, apiGroup: rbac.authorization.k8s.io}]
         let imp = Impersonate {
             user: "bob".into(),
             groups: vec!["devs".into()],
-            uid: None,
+            ..Impersonate::default()
         };
         let id = imp.authorize(&authorizer(IMPERSONATOR), &alice()).unwrap();
         assert_eq!(id.user, "bob");
@@ -155,7 +169,7 @@ subjects: [{kind: User, name: alice, apiGroup: rbac.authorization.k8s.io}]
         let imp = Impersonate {
             user: "bob".into(),
             groups: vec!["system:masters".into()],
-            uid: None,
+            ..Impersonate::default()
         };
         let err = imp
             .authorize(&authorizer(IMPERSONATOR), &alice())

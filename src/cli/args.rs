@@ -148,30 +148,6 @@ pub fn load_verification_keys_noting_der(
     Ok(keys)
 }
 
-/// Trust files whoami and can-i read as kube-apiserver does: a DER file is refused, not
-/// read, because the API server would refuse it. `--client-ca-file` goes through client-go
-/// `cert.NewPoolFromBytes` (`ParseCertsPEM`: PEM only) in `dynamiccertificates`
-/// `newCABundleAndVerifier`; kube-apiserver does not start with it.
-fn refuse_der_trust(path: &Path, flag: &str) -> kcred::Result<()> {
-    // stdin is read once, by the loader.
-    if path == Path::new("-") {
-        return Ok(());
-    }
-    let Ok(bytes) = kcred::fsio::read(path) else {
-        // Missing or unreadable: the loader says so in its own words.
-        return Ok(());
-    };
-    if !kcred::pem::looks_like_pem(&bytes) && bytes.first() == Some(&0x30) {
-        return Err(kcred::Error::input(
-            kcred::fsio::display(path),
-            format!(
-                "DER, but kube-apiserver reads {flag} as PEM only (client-go cert.ParseCertsPEM) and would refuse to start: convert it (openssl x509 -inform DER -in FILE -out FILE.pem)"
-            ),
-        ));
-    }
-    Ok(())
-}
-
 /// The signing CA: `--ca PREFIX` or `--ca-cert FILE --ca-key FILE`.
 #[derive(Debug, Args, Clone)]
 pub struct CaArgs {
@@ -334,6 +310,14 @@ pub struct CredentialArgs {
     #[arg(long, value_name = "FILE")]
     token_file: Option<PathBuf>,
 
+    #[command(flatten)]
+    trust: TrustArgs,
+}
+
+/// kube-apiserver's authentication flags (the trust side of [`CredentialArgs`]; also
+/// `kcred serve`'s).
+#[derive(Debug, Args, Clone)]
+pub struct TrustArgs {
     /// kube-apiserver --client-ca-file.
     #[arg(long, value_name = "FILE")]
     client_ca_file: Option<PathBuf>,
@@ -360,6 +344,21 @@ pub struct CredentialArgs {
     pki_dir: Option<PathBuf>,
 }
 
+impl TrustArgs {
+    /// The API server options these flags give.
+    pub fn options(&self) -> kcred::authn::ApiServerOptions {
+        kcred::authn::ApiServerOptions {
+            client_ca_file: self.client_ca_file.clone(),
+            service_account_key_files: self.service_account_key_file.clone(),
+            service_account_issuers: self.service_account_issuer.clone(),
+            api_audiences: string_slice_values(&self.api_audiences),
+            token_auth_file: self.token_auth_file.clone(),
+            anonymous_auth: self.anonymous_auth,
+            pki_dir: self.pki_dir.clone(),
+        }
+    }
+}
+
 impl CredentialArgs {
     /// Whether a credential was named (a kubeconfig, context, certificate or token), as
     /// opposed to only trust flags.
@@ -374,15 +373,6 @@ impl CredentialArgs {
     /// The request and the API server's trust material these flags name, read from their
     /// files (`kcred::authn::load`).
     pub fn load(&self) -> kcred::Result<(kcred::authn::Presented, kcred::authn::Trust)> {
-        if let Some(f) = &self.client_ca_file {
-            refuse_der_trust(f, "--client-ca-file")?;
-        }
-        if let Some(dir) = &self.pki_dir {
-            refuse_der_trust(
-                &dir.join("ca.crt"),
-                "--client-ca-file (--pki-dir DIR/ca.crt)",
-            )?;
-        }
         // The credential itself may be DER: the API server reads whatever certificate the
         // client presents, but kubectl loads a --client-certificate file with
         // `tls.X509KeyPair` (client-go transport), PEM only; said, not refused.
@@ -406,15 +396,7 @@ impl CredentialArgs {
             token: self.token.clone(),
             token_file: self.token_file.clone(),
         };
-        let server = kcred::authn::ApiServerOptions {
-            client_ca_file: self.client_ca_file.clone(),
-            service_account_key_files: self.service_account_key_file.clone(),
-            service_account_issuers: self.service_account_issuer.clone(),
-            api_audiences: string_slice_values(&self.api_audiences),
-            token_auth_file: self.token_auth_file.clone(),
-            anonymous_auth: self.anonymous_auth,
-            pki_dir: self.pki_dir.clone(),
-        };
+        let server = self.trust.options();
         kcred::authn::load(&client, &server)
     }
 }

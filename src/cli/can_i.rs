@@ -252,6 +252,7 @@ pub fn run(a: CanIArgs) -> anyhow::Result<ExitStatus> {
                 user: u.clone(),
                 groups: a.as_group.clone(),
                 uid: a.as_uid.clone(),
+                ..Impersonate::default()
             };
             match imp.authorize(&authorizer, &requestor) {
                 Ok(id) => id,

@@ -13,6 +13,8 @@ mod examples;
 mod hints;
 mod kubeconfig;
 mod sa;
+#[cfg(feature = "serve")]
+mod serve;
 mod token;
 mod values;
 mod whoami;
@@ -63,6 +65,10 @@ enum Command {
     /// What an identity may do, offline: kubectl auth can-i as kube-apiserver's authorizers
     /// (privileged group, Node, RBAC) decide it over RBAC manifests and the bootstrap policy.
     CanI(Box<can_i::CanIArgs>),
+    /// The API server's authentication and authorization endpoints over TLS, for kubectl,
+    /// webhooks and OIDC discovery, with no cluster.
+    #[cfg(feature = "serve")]
+    Serve(Box<serve::ServeArgs>),
     /// Print a shell completion script.
     #[command(visible_alias = "completion")]
     Completions(docs::CompletionsArgs),
@@ -113,6 +119,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::DecodeToken(a) => token::decode(*a),
         Command::Whoami(a) => whoami::run(*a),
         Command::CanI(a) => can_i::run(*a),
+        #[cfg(feature = "serve")]
+        Command::Serve(a) => serve::run(*a),
         Command::Completions(a) => docs::completions(a),
         Command::Complete(a) => docs::complete(a),
         Command::Man(a) => docs::man(a),

@@ -17,6 +17,7 @@ mod pki_cli;
 mod pki_interop;
 
 mod csr;
+mod serve;
 mod token_adversarial;
 mod token_cli;
 mod token_interop;

@@ -1,0 +1,3 @@
+module kcred.invalid/serve-load-client
+
+go 1.22

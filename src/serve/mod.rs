@@ -1,0 +1,346 @@
+//! `kcred serve`: kube-apiserver's authentication and authorization endpoints over TLS, for
+//! real clients and no cluster. `kubectl auth whoami` / `auth can-i`, a kube-apiserver's
+//! token and authorization webhooks, and OIDC issuer discovery talk to the same
+//! authenticator chain `kcred whoami` runs (`crate::authn`) and the authorizer `kcred can-i`
+//! runs (`crate::authz`), so the server and the offline commands cannot disagree.
+//!
+//! - [`tls`]: rustls on aws-lc-rs; client certificates requested, judged by the chain;
+//! - [`routes`]: the handler chain (401, 403, the paths, 404); [`reviews`]: the review
+//!   resources; [`status`]: the API server's Status objects; [`wire`]: request bodies
+//!   (JSON, YAML, Kubernetes protobuf);
+//! - [`state`]: the trust material, reloaded when its files change; [`log`]: the access log.
+//!
+//! HTTP/1.1 through hyper on a two-worker tokio runtime. Limits as the API server's: a
+//! request body of at most 3 MiB, headers within 10 s (slowloris), a body within 30 s;
+//! and kcred's own to bound memory: at most 1024 connections and 64 bodies being read at
+//! once (so at most 192 MiB of request bodies).
+
+pub mod log;
+pub mod reviews;
+pub mod routes;
+pub mod state;
+pub mod status;
+pub mod tls;
+pub mod webhook;
+pub mod wire;
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, Full, Limited};
+use hyper::body::Incoming as Body;
+use hyper::{Request, Response};
+use hyper_util::rt::{TokioIo, TokioTimer};
+
+pub use log::LogFormat;
+pub use state::Sources;
+use state::{Shared, State, Watcher};
+
+use crate::error::{Error, Result};
+
+/// `MaxRequestBodyBytes` (`apiserver/pkg/server/config.go`): 3 MiB.
+pub const MAX_BODY: usize = 3 * 1024 * 1024;
+const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+const BODY_TIMEOUT: Duration = Duration::from_secs(30);
+const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+const MAX_CONNECTIONS: usize = 1024;
+const MAX_BODIES: usize = 64;
+
+/// How to run.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Trust and serving material.
+    pub sources: Sources,
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// Access-log format.
+    pub log_format: LogFormat,
+    /// `--webhook-config-out`: written once the address is bound.
+    pub webhook: Option<webhook::WebhookOut>,
+}
+
+/// Load the state (every error is reported before listening), listen, and serve until
+/// SIGINT or SIGTERM; in-flight requests are drained.
+pub fn run(config: Config) -> Result<()> {
+    let state = State::load(&config.sources)?;
+    for e in &state.authorizer.policy.aggregation_errors {
+        log::note(config.log_format, &format!("kcred serve: warning: {e}"));
+    }
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| Error::Usage(format!("cannot start the runtime: {e}")))?;
+    rt.block_on(serve(config, state))
+}
+
+fn io_err(what: &str, e: std::io::Error) -> Error {
+    Error::Usage(format!("{what}: {e}"))
+}
+
+async fn serve(config: Config, state: State) -> Result<()> {
+    let fmt = config.log_format;
+    let cert = Arc::new(tls::CertSlot(RwLock::new(state.cert.clone())));
+    // Whether to ask for client certificates is fixed at start, as kube-apiserver's
+    // `--client-ca-file` is (its contents reload; its presence does not).
+    let tls_config = tls::server_config(cert.clone(), state.trust.client_cas.is_some())?;
+    let shared = Arc::new(Shared {
+        sources: config.sources.clone(),
+        state: RwLock::new(Arc::new(state)),
+        cert,
+    });
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .map_err(|e| io_err(&format!("cannot listen on {}", config.listen), e))?;
+    let bound = listener
+        .local_addr()
+        .map_err(|e| io_err("cannot read the bound address", e))?;
+    if let Some(w) = &config.webhook {
+        for p in webhook::write(w, bound)? {
+            log::note(
+                fmt,
+                &format!("kcred serve: wrote {}", crate::fsio::display(&p)),
+            );
+        }
+    }
+    log::note(fmt, &format!("kcred serve: listening on https://{bound}"));
+
+    // Reload the trust files when they change.
+    {
+        let shared = shared.clone();
+        tokio::spawn(async move {
+            let mut watcher = Watcher::new(&shared.sources);
+            let mut tick = tokio::time::interval(Duration::from_secs(1));
+            loop {
+                tick.tick().await;
+                let s = shared.clone();
+                let (w, r) = tokio::task::spawn_blocking(move || {
+                    let r = watcher.poll(&s);
+                    (watcher, r)
+                })
+                .await
+                .expect("reload task");
+                watcher = w;
+                match r {
+                    Some(Ok(())) => log::note(fmt, "kcred serve: trust files changed: reloaded"),
+                    Some(Err(line)) => log::note(fmt, &line),
+                    None => {}
+                }
+            }
+        });
+    }
+
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls_config));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let limit = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
+    let bodies = Arc::new(tokio::sync::Semaphore::new(MAX_BODIES));
+    let ctrl_c = tokio::signal::ctrl_c();
+    tokio::pin!(ctrl_c);
+    let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(|e| io_err("cannot handle SIGTERM", e))?;
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let Ok((tcp, peer)) = accepted else { continue };
+                let Ok(permit) = limit.clone().try_acquire_owned() else {
+                    continue; // too many connections: this one is closed
+                };
+                let _ = tcp.set_nodelay(true);
+                let acceptor = acceptor.clone();
+                let shared = shared.clone();
+                let bodies = bodies.clone();
+                let watcher = graceful.watcher();
+                tokio::spawn(async move {
+                    let _permit = permit;
+                    let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await else {
+                        return;
+                    };
+                    let chain: Option<Arc<Vec<Vec<u8>>>> = tls
+                        .get_ref()
+                        .1
+                        .peer_certificates()
+                        .map(|c| Arc::new(c.iter().map(|d| d.to_vec()).collect()));
+                    let remote: Arc<str> = peer.to_string().into();
+                    let svc = hyper::service::service_fn(move |req| {
+                        let shared = shared.clone();
+                        let chain = chain.clone();
+                        let remote = remote.clone();
+                        let bodies = bodies.clone();
+                        async move {
+                            Ok::<_, Infallible>(respond(&shared, &bodies, chain, &remote, req, fmt).await)
+                        }
+                    });
+                    let conn = hyper::server::conn::http1::Builder::new()
+                        .timer(TokioTimer::new())
+                        .header_read_timeout(HEADER_TIMEOUT)
+                        .max_buf_size(64 * 1024)
+                        .serve_connection(TokioIo::new(tls), svc);
+                    let _ = watcher.watch(conn).await;
+                });
+            }
+            _ = &mut ctrl_c => break,
+            _ = sigterm.recv() => break,
+        }
+    }
+    drop(listener);
+    log::note(fmt, "kcred serve: stopping: draining in-flight requests");
+    tokio::select! {
+        _ = graceful.shutdown() => {}
+        _ = tokio::time::sleep(DRAIN_TIMEOUT) => {
+            log::note(fmt, "kcred serve: drain timed out");
+        }
+    }
+    log::note(fmt, "kcred serve: stopped");
+    Ok(())
+}
+
+async fn read_body(body: Body) -> std::result::Result<Bytes, status::Reply> {
+    match tokio::time::timeout(BODY_TIMEOUT, Limited::new(body, MAX_BODY).collect()).await {
+        Err(_) => Err(status::request_timeout()),
+        Ok(Ok(c)) => Ok(c.to_bytes()),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => {
+            Err(status::too_large(MAX_BODY))
+        }
+        Ok(Err(e)) => Err(status::bad_request(&format!(
+            "cannot read the request body: {e}"
+        ))),
+    }
+}
+
+/// `url.PathUnescape` of an extra key as impersonation.go reads it (`%XX` escapes; a bad
+/// escape keeps the text as it is).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%'
+            && i + 2 < b.len()
+            && let Ok(v) = u8::from_str_radix(&s[i + 1..i + 3], 16)
+        {
+            out.push(v);
+            i += 3;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| s.to_string())
+}
+
+async fn respond(
+    shared: &Shared,
+    bodies: &tokio::sync::Semaphore,
+    chain: Option<Arc<Vec<Vec<u8>>>>,
+    remote: &str,
+    req: Request<Body>,
+    fmt: LogFormat,
+) -> Response<Full<Bytes>> {
+    let start = Instant::now();
+    let header = |name: hyper::header::HeaderName| {
+        req.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let inc = routes::Incoming {
+        method: req.method().as_str().to_string(),
+        path: req.uri().path().to_string(),
+        authorization: header(hyper::header::AUTHORIZATION),
+        content_type: header(hyper::header::CONTENT_TYPE),
+        accept: header(hyper::header::ACCEPT),
+        client_chain: chain.map(|c| c.as_ref().clone()),
+        ..routes::Incoming::default()
+    };
+    let mut inc = inc;
+    for (name, value) in req.headers() {
+        let Ok(v) = value.to_str() else { continue };
+        let n = name.as_str(); // lowercase in hyper
+        if n == "impersonate-user" {
+            inc.impersonate_user = Some(v.to_string());
+        } else if n == "impersonate-group" {
+            inc.impersonate_groups.push(v.to_string());
+        } else if n == "impersonate-uid" {
+            inc.impersonate_uid = Some(v.to_string());
+        } else if let Some(key) = n.strip_prefix("impersonate-extra-") {
+            inc.impersonate_extra
+                .entry(percent_decode(key))
+                .or_default()
+                .push(v.to_string());
+        }
+    }
+    let body = {
+        // Holding a permit while the body arrives bounds the memory bodies take.
+        let _permit = bodies.acquire().await;
+        read_body(req.into_body()).await
+    };
+    let handled = match body {
+        Ok(body) => routes::handle(shared, &inc, &body),
+        Err(reply) => routes::Handled {
+            reply,
+            user: None,
+            verdict: "error",
+        },
+    };
+    let reply = handled.reply;
+    let body_kind = match (
+        inc.method.as_str(),
+        wire::body_type(inc.content_type.as_deref()),
+    ) {
+        ("GET" | "HEAD", _) => "-",
+        (_, Some(wire::BodyType::Json)) => "json",
+        (_, Some(wire::BodyType::Yaml)) => "yaml",
+        (_, Some(wire::BodyType::Protobuf)) => "protobuf",
+        (_, None) => "other",
+    };
+    log::write(
+        fmt,
+        &log::Entry {
+            remote,
+            user: handled.user.as_deref(),
+            method: &inc.method,
+            path: &inc.path,
+            body: body_kind,
+            verdict: handled.verdict,
+            status: reply.code,
+            latency: start.elapsed(),
+        },
+    );
+    let (content_type, bytes) = match &reply.body {
+        serde_json::Value::String(s) => ("text/plain; charset=utf-8", Bytes::from(s.clone())),
+        v => {
+            let mut b = serde_json::to_vec(v).unwrap_or_default();
+            b.push(b'\n');
+            ("application/json", Bytes::from(b))
+        }
+    };
+    let mut resp = Response::new(Full::new(bytes));
+    *resp.status_mut() =
+        hyper::StatusCode::from_u16(reply.code).unwrap_or(hyper::StatusCode::INTERNAL_SERVER_ERROR);
+    resp.headers_mut().insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static(content_type),
+    );
+    resp.headers_mut().insert(
+        "X-Content-Type-Options",
+        hyper::header::HeaderValue::from_static("nosniff"),
+    );
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn extra_keys_are_path_unescaped_as_impersonation_go_reads_them() {
+        assert_eq!(
+            super::percent_decode("example.org%2fscopes"),
+            "example.org/scopes"
+        );
+        assert_eq!(super::percent_decode("bad%zz"), "bad%zz");
+        assert_eq!(super::percent_decode("end%2"), "end%2");
+    }
+}

@@ -1,0 +1,386 @@
+//! The review resources, answered as their REST storage answers a create
+//! (`pkg/registry/authentication/{selfsubjectreview,tokenreview}/rest.go`,
+//! `pkg/registry/authorization/{selfsubjectaccessreview,selfsubjectrulesreview,
+//! subjectaccessreview}/rest.go`): the object sent comes back with `status` filled in and
+//! `metadata.creationTimestamp` null (the reviews are never stored).
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::status::{self, Reply};
+use crate::Identity;
+use crate::authn::{Outcome, Request, Trust};
+use crate::authz::review::{SelfSubjectRulesReview, SubjectAccessReview};
+use crate::authz::{Attributes, Authorizer};
+
+/// The review resources: (group, resource, kind).
+pub const RESOURCES: &[(&str, &str, &str)] = &[
+    (
+        "authentication.k8s.io",
+        "selfsubjectreviews",
+        "SelfSubjectReview",
+    ),
+    ("authentication.k8s.io", "tokenreviews", "TokenReview"),
+    (
+        "authorization.k8s.io",
+        "localsubjectaccessreviews",
+        "LocalSubjectAccessReview",
+    ),
+    (
+        "authorization.k8s.io",
+        "selfsubjectaccessreviews",
+        "SelfSubjectAccessReview",
+    ),
+    (
+        "authorization.k8s.io",
+        "selfsubjectrulesreviews",
+        "SelfSubjectRulesReview",
+    ),
+    (
+        "authorization.k8s.io",
+        "subjectaccessreviews",
+        "SubjectAccessReview",
+    ),
+];
+
+/// The kind served at `group`/`resource`.
+pub fn kind_of(group: &str, resource: &str) -> Option<&'static str> {
+    RESOURCES
+        .iter()
+        .find(|(g, r, _)| *g == group && *r == resource)
+        .map(|(_, _, k)| *k)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ResourceAttributesIn {
+    #[serde(default)]
+    namespace: String,
+    #[serde(default)]
+    verb: String,
+    #[serde(default)]
+    group: String,
+    #[serde(default)]
+    resource: String,
+    #[serde(default)]
+    subresource: String,
+    #[serde(default)]
+    name: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct NonResourceAttributesIn {
+    #[serde(default)]
+    path: String,
+    #[serde(default)]
+    verb: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SarSpecIn {
+    resource_attributes: Option<ResourceAttributesIn>,
+    non_resource_attributes: Option<NonResourceAttributesIn>,
+    #[serde(default)]
+    user: String,
+    #[serde(default)]
+    groups: Vec<String>,
+    #[serde(default)]
+    extra: BTreeMap<String, Vec<String>>,
+    #[serde(default)]
+    uid: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct TokenSpecIn {
+    #[serde(default)]
+    token: String,
+    #[serde(default)]
+    audiences: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct RulesSpecIn {
+    #[serde(default)]
+    namespace: String,
+}
+
+/// The spec of `obj`, typed; a type error is the decoder's 400.
+fn spec<T: for<'de> Deserialize<'de> + Default>(
+    obj: &Value,
+    kind: &str,
+    api_version: &str,
+) -> Result<T, Reply> {
+    match obj.get("spec") {
+        None | Some(Value::Null) => Ok(T::default()),
+        Some(s) => serde_json::from_value(s.clone()).map_err(|e| {
+            status::bad_request(&format!(
+                "{kind} in version {:?} cannot be handled as a {kind}: {e}",
+                api_version.rsplit('/').next().unwrap_or(api_version)
+            ))
+        }),
+    }
+}
+
+/// The answer: the object sent, typed by the URL, with `status`.
+fn answer(mut obj: Value, kind: &str, api_version: &str, status_value: Value) -> Reply {
+    obj["kind"] = json!(kind);
+    obj["apiVersion"] = json!(api_version);
+    if !obj.get("metadata").is_some_and(Value::is_object) {
+        obj["metadata"] = json!({});
+    }
+    obj["metadata"]["creationTimestamp"] = Value::Null;
+    obj["status"] = status_value;
+    Reply {
+        code: 201,
+        body: obj,
+    }
+}
+
+/// `helpers.go`, `ResourceAttributesFrom` / `NonResourceAttributesFrom`; `None` when the
+/// spec does not hold exactly one of them (validation's 422).
+fn attributes(user: Identity, s: SarSpecIn) -> Option<Attributes> {
+    match (s.resource_attributes, s.non_resource_attributes) {
+        (Some(r), None) => Some(Attributes {
+            user,
+            verb: r.verb,
+            namespace: r.namespace,
+            api_group: r.group,
+            resource: r.resource,
+            subresource: r.subresource,
+            name: r.name,
+            resource_request: true,
+            path: String::new(),
+        }),
+        (None, Some(n)) => Some(Attributes {
+            user,
+            verb: n.verb,
+            path: n.path,
+            ..Attributes::default()
+        }),
+        _ => None,
+    }
+}
+
+/// The status `SubjectAccessReview` rest.go fills from the decision (kcred's rendering,
+/// `crate::authz::review`: an answer kcred cannot finish offline is not allowed and says
+/// why in `evaluationError`).
+fn sar_status(authorizer: &Authorizer, a: &Attributes) -> Value {
+    let d = authorizer.authorize(a);
+    let review = serde_json::to_value(SubjectAccessReview::new(a, &d)).unwrap_or_default();
+    review.get("status").cloned().unwrap_or_default()
+}
+
+const EXACTLY_ONE: &str = "spec.resourceAttributes: Invalid value: \"null\": exactly one of nonResourceAttributes or resourceAttributes must be specified";
+
+/// Create one review for `user` (the authenticated requester).
+pub fn create(
+    kind: &str,
+    api_version: &str,
+    obj: Value,
+    user: &Identity,
+    outcome: &Outcome,
+    state: &super::state::State,
+    now: Timestamp,
+) -> Reply {
+    let (trust, authorizer) = (&state.trust, &state.authorizer);
+    let group = api_version.split('/').next().unwrap_or("");
+    match kind {
+        "SelfSubjectReview" => {
+            // selfsubjectreview/rest.go: the requester's user.Info.
+            let mut extra = crate::whoami::object(outcome, now);
+            let status_value = match serde_json::to_value(&mut extra) {
+                Ok(v) => v.get("status").cloned().unwrap_or_default(),
+                Err(e) => return status::internal(&e.to_string()),
+            };
+            answer(obj, kind, api_version, status_value)
+        }
+        "SelfSubjectAccessReview" => {
+            let s: SarSpecIn = match spec(&obj, kind, api_version) {
+                Ok(s) => s,
+                Err(r) => return r,
+            };
+            let Some(a) = attributes(user.clone(), s) else {
+                return status::invalid(kind, group, &[EXACTLY_ONE.into()]);
+            };
+            let st = sar_status(authorizer, &a);
+            answer(obj, kind, api_version, st)
+        }
+        "SubjectAccessReview" | "LocalSubjectAccessReview" => {
+            let s: SarSpecIn = match spec(&obj, kind, api_version) {
+                Ok(s) => s,
+                Err(r) => return r,
+            };
+            if s.user.is_empty() && s.groups.is_empty() {
+                return status::invalid(
+                    kind,
+                    group,
+                    &["spec.user: Invalid value: \"\": at least one of user or group must be specified".into()],
+                );
+            }
+            let subject = Identity {
+                user: s.user.clone(),
+                uid: s.uid.clone(),
+                groups: s.groups.clone(),
+                extra: s.extra.clone(),
+            };
+            let Some(a) = attributes(subject, s) else {
+                return status::invalid(kind, group, &[EXACTLY_ONE.into()]);
+            };
+            if kind == "LocalSubjectAccessReview" {
+                let ns = obj
+                    .pointer("/metadata/namespace")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                if !a.resource_request || a.namespace != ns {
+                    return status::bad_request(&format!(
+                        "spec.resourceAttributes.namespace must match metadata.namespace: {:?} {ns:?}",
+                        a.namespace
+                    ));
+                }
+            }
+            let st = sar_status(authorizer, &a);
+            answer(obj, kind, api_version, st)
+        }
+        "SelfSubjectRulesReview" => {
+            let s: RulesSpecIn = match spec(&obj, kind, api_version) {
+                Ok(s) => s,
+                Err(r) => return r,
+            };
+            if s.namespace.is_empty() {
+                // selfsubjectrulesreview/rest.go
+                return status::bad_request("no namespace on request");
+            }
+            let rules = authorizer.rules_for(user, &s.namespace);
+            let review = serde_json::to_value(SelfSubjectRulesReview::new(&s.namespace, rules))
+                .unwrap_or_default();
+            answer(
+                obj,
+                kind,
+                api_version,
+                review.get("status").cloned().unwrap_or_default(),
+            )
+        }
+        "TokenReview" => {
+            let s: TokenSpecIn = match spec(&obj, kind, api_version) {
+                Ok(s) => s,
+                Err(r) => return r,
+            };
+            token_review(obj, kind, api_version, s, trust, now)
+        }
+        _ => status::not_found(),
+    }
+}
+
+/// `tokenreview/rest.go`, `Create`: the token is authenticated as a request carrying it
+/// would be (the whole token chain; no client certificate), against `spec.audiences` or,
+/// when empty, the API audiences. Refused tokens are `authenticated: false` with the
+/// authenticators' errors in `status.error`; an accepted token must share an audience with
+/// the ones asked for.
+fn token_review(
+    obj: Value,
+    kind: &str,
+    api_version: &str,
+    s: TokenSpecIn,
+    trust: &Trust,
+    now: Timestamp,
+) -> Reply {
+    if s.token.is_empty() {
+        return status::bad_request("token is required for TokenReview in authentication");
+    }
+    let mut trust = trust.clone();
+    // The review's audiences replace the API audiences for this token
+    // (`authenticator.WithAudiences` on the fake request's context).
+    let api_audiences: Vec<String> = trust
+        .service_accounts
+        .as_ref()
+        .map(|t| t.api_audiences())
+        .unwrap_or_default();
+    let auds = if s.audiences.is_empty() {
+        api_audiences.clone()
+    } else {
+        s.audiences.clone()
+    };
+    if let Some(sa) = trust.service_accounts.as_mut() {
+        sa.audiences = auds.clone();
+    }
+    // A token that reaches no token authenticator authenticates nobody (the fake request
+    // would fall through to anonymous, which TokenReview does not report as the token's).
+    trust.anonymous = false;
+    let request = Request {
+        client_chain: None,
+        token: Some(s.token.clone()),
+    };
+    let outcome = crate::authn::authenticate(&request, &trust, now);
+    // What kcred could not check (the live lookups of a bound token: the ServiceAccount,
+    // pod, secret or node must still exist with that UID) is said in an annotation, as
+    // `kcred whoami` says it; the TokenReview status has no field for it.
+    let mut obj = obj;
+    if let Outcome::Authenticated { notes, .. } = &outcome
+        && !notes.is_empty()
+    {
+        if !obj.get("metadata").is_some_and(Value::is_object) {
+            obj["metadata"] = json!({});
+        }
+        obj["metadata"]["annotations"] = json!({
+            crate::whoami::NOT_CHECKED_ANNOTATION: notes.join("; ")
+        });
+    }
+    let st = match &outcome {
+        Outcome::Authenticated { identity, .. } => {
+            // Bound tokens answer with the audiences they were accepted for. The token file
+            // and legacy tokens (no `aud`) are audience-agnostic: config.go wraps them in
+            // `authenticator.WrapAudienceAgnosticToken(APIAudiences, ...)`, which answers
+            // with the audiences asked for when they meet the API audiences, and does not
+            // authenticate otherwise.
+            let token_auds = token_audiences(&s.token).filter(|t| !t.is_empty());
+            let matched: Vec<String> = match token_auds {
+                Some(t) => auds.iter().filter(|a| t.contains(a)).cloned().collect(),
+                None => {
+                    if !auds.is_empty()
+                        && !api_audiences.is_empty()
+                        && !auds.iter().any(|a| api_audiences.contains(a))
+                    {
+                        return answer(obj, kind, api_version, json!({"user": {}}));
+                    }
+                    auds.clone()
+                }
+            };
+            let mut user = json!({"username": identity.user, "groups": identity.groups});
+            if !identity.uid.is_empty() {
+                user["uid"] = json!(identity.uid);
+            }
+            if !identity.extra.is_empty() {
+                user["extra"] = json!(identity.extra);
+            }
+            let mut st = json!({"authenticated": true, "user": user});
+            if !matched.is_empty() {
+                st["audiences"] = json!(matched);
+            }
+            st
+        }
+        Outcome::Unauthorized { causes } => {
+            let errs: Vec<&str> = causes
+                .iter()
+                .filter(|c| c.reason != "note")
+                .map(|c| c.message.as_str())
+                .collect();
+            json!({"user": {}, "error": errs.join(", ")})
+        }
+        other => {
+            let v = serde_json::to_value(crate::whoami::object(other, now)).unwrap_or_default();
+            json!({"user": {}, "error": v.get("message").cloned().unwrap_or_default()})
+        }
+    };
+    answer(obj, kind, api_version, st)
+}
+
+/// The `aud` of a JWT the chain has accepted (`None` for a token that is not a JWT: a static
+/// token from the token file).
+fn token_audiences(token: &str) -> Option<Vec<String>> {
+    let d = crate::token::verify::decode("token", token).ok()?;
+    Some(d.audiences())
+}

@@ -1,0 +1,483 @@
+//! One request through kube-apiserver's handler chain, in its order
+//! (`apiserver/pkg/server/config.go`, `DefaultBuildHandlerChain`): authentication (401),
+//! request info and authorization (403), then the path's handler (discovery, health, the
+//! reviews, issuer discovery) or the NotFound handler (404).
+
+use std::collections::BTreeMap;
+
+use jiff::Timestamp;
+use serde_json::{Value, json};
+
+use super::reviews;
+use super::state::{Shared, State};
+use super::status::{self, Reply};
+use super::wire;
+use crate::Identity;
+use crate::authn::{Outcome, Request};
+use crate::authz::Attributes;
+
+/// The Kubernetes version kcred serve reports (`/version`): the API it imitates.
+pub const KUBE_MAJOR: &str = "1";
+/// Minor version.
+pub const KUBE_MINOR: &str = "35";
+
+/// What one request carries, already read off the wire.
+#[derive(Debug, Default)]
+pub struct Incoming {
+    /// HTTP method.
+    pub method: String,
+    /// Path (no query).
+    pub path: String,
+    /// `Authorization`.
+    pub authorization: Option<String>,
+    /// `Content-Type`.
+    pub content_type: Option<String>,
+    /// `Accept`.
+    pub accept: Option<String>,
+    /// The TLS client chain (leaf first).
+    pub client_chain: Option<Vec<Vec<u8>>>,
+    /// `Impersonate-User`.
+    pub impersonate_user: Option<String>,
+    /// `Impersonate-Group` (each).
+    pub impersonate_groups: Vec<String>,
+    /// `Impersonate-Uid`.
+    pub impersonate_uid: Option<String>,
+    /// `Impersonate-Extra-KEY` (key unescaped and lowercased).
+    pub impersonate_extra: BTreeMap<String, Vec<String>>,
+}
+
+/// The impersonation filter (`apiserver/pkg/endpoints/filters/impersonation.go`,
+/// `WithImpersonation`): each thing impersonated is authorized for the requester with verb
+/// `impersonate` (users, groups, uids and `userextras/KEY` in their API groups, a
+/// ServiceAccount username as `serviceaccounts` in its namespace), the first refusal is the
+/// API server's 403 with those attributes, and the request goes on as the impersonated user
+/// (groups and `system:authenticated` as `crate::authn::impersonation` builds them).
+fn impersonate(
+    inc: &Incoming,
+    requester: &Identity,
+    state: &State,
+) -> Result<Option<Identity>, Reply> {
+    let Some(user) = &inc.impersonate_user else {
+        if !inc.impersonate_groups.is_empty()
+            || inc.impersonate_uid.is_some()
+            || !inc.impersonate_extra.is_empty()
+        {
+            return Err(status::bad_request(
+                "requested [impersonation of groups, extra or uid] without impersonating a user",
+            ));
+        }
+        return Ok(None);
+    };
+    let imp = crate::authz::impersonation::Impersonate {
+        user: user.clone(),
+        groups: inc.impersonate_groups.clone(),
+        uid: inc.impersonate_uid.clone(),
+        extra: inc.impersonate_extra.clone(),
+    };
+    let id = imp
+        .authorize(&state.authorizer, requester)
+        .map_err(|f| status::forbidden(&f.attributes, &f.reason))?;
+    Ok(Some(id))
+}
+
+/// The answer and what the access log says about it.
+#[derive(Debug)]
+pub struct Handled {
+    /// The reply.
+    pub reply: Reply,
+    /// The user, when authenticated.
+    pub user: Option<String>,
+    /// "allow", "forbid", "unauthorized", or "" before authorization.
+    pub verdict: &'static str,
+}
+
+/// `bearertoken.go`, `AuthenticateRequest`: the header trimmed, split on single spaces into
+/// at most three parts; the first must be `bearer` in any case and the second is the token.
+/// Anything else is no token at all (the request goes on, maybe anonymous).
+pub fn bearer_token(header: &str) -> Option<&str> {
+    let auth = header.trim();
+    let mut parts = auth.splitn(3, ' ');
+    let scheme = parts.next()?;
+    let token = parts.next()?;
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// The request's authorizer attributes, as `request.RequestInfoFactory.NewRequestInfo`
+/// (`apiserver/pkg/endpoints/request/requestinfo.go`) reads the path: `/api/v1/...` and
+/// `/apis/GROUP/VERSION/...` with at least a resource are resource requests (verb from the
+/// method: POST create, GET get or list, ...); everything else is a non-resource request
+/// whose verb is the lowercased method.
+pub fn attributes(user: &Identity, method: &str, path: &str) -> Attributes {
+    let non_resource = || Attributes {
+        user: user.clone(),
+        verb: method.to_ascii_lowercase(),
+        path: path.to_string(),
+        ..Attributes::default()
+    };
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    if parts.len() < 3 || !matches!(parts[0], "api" | "apis") {
+        return non_resource();
+    }
+    let mut rest = &parts[1..];
+    let mut group = "";
+    if parts[0] == "apis" {
+        if rest.len() < 3 {
+            return non_resource();
+        }
+        group = rest[0];
+        rest = &rest[1..];
+    }
+    rest = &rest[1..]; // the version
+    let mut namespace = "";
+    if rest.len() > 1 && rest[0] == "namespaces" {
+        namespace = rest[1];
+        if rest.len() > 2 {
+            rest = &rest[2..];
+        } else {
+            // `/namespaces/NAME` is the namespace object itself.
+            return Attributes {
+                user: user.clone(),
+                verb: resource_verb(method, true),
+                api_group: group.into(),
+                resource: "namespaces".into(),
+                name: namespace.into(),
+                resource_request: true,
+                ..Attributes::default()
+            };
+        }
+    }
+    let resource = rest.first().copied().unwrap_or("");
+    let name = rest.get(1).copied().unwrap_or("");
+    let subresource = rest.get(2).copied().unwrap_or("");
+    Attributes {
+        user: user.clone(),
+        verb: resource_verb(method, !name.is_empty()),
+        namespace: namespace.into(),
+        api_group: group.into(),
+        resource: resource.into(),
+        subresource: subresource.into(),
+        name: name.into(),
+        resource_request: true,
+        path: String::new(),
+    }
+}
+
+fn resource_verb(method: &str, named: bool) -> String {
+    match (method, named) {
+        ("POST", _) => "create",
+        ("GET" | "HEAD", true) => "get",
+        ("GET" | "HEAD", false) => "list",
+        ("PUT", _) => "update",
+        ("PATCH", _) => "patch",
+        ("DELETE", true) => "delete",
+        ("DELETE", false) => "deletecollection",
+        _ => return method.to_ascii_lowercase(),
+    }
+    .to_string()
+}
+
+/// The requester, or the 401.
+fn authenticate(inc: &Incoming, state: &State, now: Timestamp) -> (Outcome, Option<Identity>) {
+    let trust = &state.trust;
+    let token = inc
+        .authorization
+        .as_deref()
+        .and_then(bearer_token)
+        // The API server runs the bearer-token authenticator only when a token
+        // authenticator is configured; otherwise the header is not looked at.
+        .filter(|_| trust.token_file.is_some() || trust.service_accounts.is_some());
+    let request = Request {
+        // Without a client CA the certificate is not even asked for.
+        client_chain: inc
+            .client_chain
+            .clone()
+            .filter(|_| trust.client_cas.is_some()),
+        token: token.map(str::to_string),
+    };
+    let outcome = crate::authn::authenticate(&request, trust, now);
+    let id = match &outcome {
+        Outcome::Authenticated { identity, .. } => Some(identity.clone()),
+        _ => None,
+    };
+    (outcome, id)
+}
+
+/// Handle one request whose body (for a POST) is `body`.
+pub fn handle(shared: &Shared, inc: &Incoming, body: &[u8]) -> Handled {
+    let state = shared.current();
+    let now = Timestamp::now();
+    let (outcome, identity) = authenticate(inc, &state, now);
+    let Some(user) = identity else {
+        let body = serde_json::to_value(crate::whoami::object(&outcome, now)).unwrap_or_default();
+        let mut reply = status::failure(401, "Unauthorized", "Unauthorized", None);
+        if let Some(d) = body.get("details") {
+            reply.body["details"] = d.clone();
+        }
+        // kube-apiserver's 401 body says "Unauthorized"; the causes are kcred's.
+        reply.body["code"] = json!(401);
+        return Handled {
+            reply,
+            user: None,
+            verdict: "unauthorized",
+        };
+    };
+    let user = match impersonate(inc, &user, &state) {
+        Ok(Some(as_user)) => as_user,
+        Ok(None) => user,
+        Err(reply) => {
+            return Handled {
+                reply,
+                user: Some(user.user),
+                verdict: "forbid",
+            };
+        }
+    };
+    let attrs = attributes(&user, &inc.method, &inc.path);
+    let d = state.authorizer.authorize(&attrs);
+    if !d.allowed {
+        let mut reason = d.reason.clone();
+        if let Some(u) = &d.unknown {
+            reason = format!("kcred cannot decide this offline: {u}");
+        }
+        return Handled {
+            reply: status::forbidden(&attrs, &reason),
+            user: Some(user.user),
+            verdict: "forbid",
+        };
+    }
+    let reply = route(shared, &state, inc, body, &user, &outcome, &attrs, now);
+    Handled {
+        reply,
+        user: Some(user.user),
+        verdict: "allow",
+    }
+}
+
+fn ok(body: Value) -> Reply {
+    Reply { code: 200, body }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn route(
+    shared: &Shared,
+    state: &State,
+    inc: &Incoming,
+    body: &[u8],
+    user: &Identity,
+    outcome: &Outcome,
+    attrs: &Attributes,
+    now: Timestamp,
+) -> Reply {
+    let get = inc.method == "GET" || inc.method == "HEAD";
+    let path = inc.path.trim_end_matches('/');
+    if get {
+        match path {
+            "/healthz" | "/livez" | "/readyz" => {
+                return Reply {
+                    code: 200,
+                    body: Value::String("ok".into()),
+                };
+            }
+            "/version" => return ok(version()),
+            "/api" => {
+                return ok(
+                    json!({"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": ""}]}),
+                );
+            }
+            "/apis" => return ok(api_groups()),
+            "/apis/authentication.k8s.io" | "/apis/authorization.k8s.io" => {
+                let g = path.trim_start_matches("/apis/");
+                return ok(api_group(g));
+            }
+            "/apis/authentication.k8s.io/v1" | "/apis/authorization.k8s.io/v1" => {
+                let g = path.trim_start_matches("/apis/").trim_end_matches("/v1");
+                return ok(resource_list(g));
+            }
+            "/.well-known/openid-configuration" | "/openid/v1/jwks" => {
+                return issuer_discovery(shared, state, path);
+            }
+            _ => {}
+        }
+    }
+    if !attrs.resource_request {
+        return status::not_found();
+    }
+    let Some(kind) = reviews::kind_of(&attrs.api_group, &attrs.resource) else {
+        return status::not_found();
+    };
+    let api_version = format!("{}/v1", attrs.api_group);
+    let version_ok = inc.path.starts_with(&format!("/apis/{api_version}/"));
+    if !version_ok || !attrs.name.is_empty() || !attrs.subresource.is_empty() {
+        return status::not_found();
+    }
+    let namespaced = kind == "LocalSubjectAccessReview";
+    if namespaced == attrs.namespace.is_empty() {
+        return status::not_found();
+    }
+    if inc.method != "POST" {
+        let action = if attrs.verb == "list" {
+            "list"
+        } else {
+            &attrs.verb
+        };
+        return status::method_not_supported(&attrs.resource, &attrs.api_group, action);
+    }
+    let Some(body_type) = wire::body_type(inc.content_type.as_deref()) else {
+        return status::unsupported_media_type();
+    };
+    if !wire::accepts_json(inc.accept.as_deref()) {
+        return status::not_acceptable();
+    }
+    let mut obj = match wire::decode(body_type, body, (&api_version, kind)) {
+        Ok(v) => v,
+        Err(e) => {
+            return status::bad_request(&format!(
+                "{kind} in version \"v1\" cannot be handled as a {kind}: {e}"
+            ));
+        }
+    };
+    if !obj.is_object() {
+        return status::bad_request(&format!(
+            "{kind} in version \"v1\" cannot be handled as a {kind}: the body is not a JSON object"
+        ));
+    }
+    // The URL decides the type; a body that names another one is refused as the decoder
+    // refuses it (`NewBadRequest`). A body with none (the Python client) takes the URL's.
+    if let Some(v) = obj.get("apiVersion").and_then(Value::as_str)
+        && v != api_version
+    {
+        return status::bad_request(&format!(
+            "the API version in the data ({v}) does not match the expected API version ({api_version})"
+        ));
+    }
+    if let Some(k) = obj.get("kind").and_then(Value::as_str)
+        && k != kind
+    {
+        return status::bad_request(&format!(
+            "{k} in version \"v1\" cannot be handled as a {kind}: no kind \"{k}\" is registered for the resource {kind}"
+        ));
+    }
+    if let Some(ns) = Some(&attrs.namespace).filter(|n| !n.is_empty()) {
+        obj["metadata"] = obj.get("metadata").cloned().unwrap_or(json!({}));
+        if obj["metadata"].get("namespace").is_none() {
+            obj["metadata"]["namespace"] = json!(ns);
+        }
+    }
+    reviews::create(kind, &api_version, obj, user, outcome, state, now)
+}
+
+fn version() -> Value {
+    json!({
+        "major": KUBE_MAJOR,
+        "minor": KUBE_MINOR,
+        "gitVersion": format!("v{KUBE_MAJOR}.{KUBE_MINOR}.0+kcred.{}", env!("CARGO_PKG_VERSION")),
+        "gitCommit": "",
+        "gitTreeState": "",
+        "buildDate": "",
+        "goVersion": "",
+        "compiler": "kcred",
+        "platform": format!("{}/{}", std::env::consts::OS, std::env::consts::ARCH),
+    })
+}
+
+const GROUPS: &[&str] = &["authentication.k8s.io", "authorization.k8s.io"];
+
+fn api_group(g: &str) -> Value {
+    let v = json!({"groupVersion": format!("{g}/v1"), "version": "v1"});
+    json!({"kind": "APIGroup", "apiVersion": "v1", "name": g, "versions": [v], "preferredVersion": v})
+}
+
+fn api_groups() -> Value {
+    let groups: Vec<Value> = GROUPS
+        .iter()
+        .map(|g| {
+            let mut v = api_group(g);
+            if let Some(o) = v.as_object_mut() {
+                o.remove("kind");
+                o.remove("apiVersion");
+            }
+            v
+        })
+        .collect();
+    json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
+}
+
+/// The `APIResourceList` of a review group (as `/apis/authentication.k8s.io/v1` lists them:
+/// create-only, not namespaced except LocalSubjectAccessReview).
+fn resource_list(g: &str) -> Value {
+    let resources: Vec<Value> = reviews::RESOURCES
+        .iter()
+        .filter(|(group, _, _)| *group == g)
+        .map(|(_, r, k)| {
+            json!({
+                "name": r,
+                "singularName": k.to_ascii_lowercase(),
+                "namespaced": *k == "LocalSubjectAccessReview",
+                "kind": k,
+                "verbs": ["create"],
+            })
+        })
+        .collect();
+    json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": format!("{g}/v1"), "resources": resources})
+}
+
+/// `/.well-known/openid-configuration` and `/openid/v1/jwks`
+/// (`pkg/serviceaccount/openidmetadata.go`): served only with an issuer and keys; the
+/// discovery document names the JWKS at `--service-account-jwks-uri` or
+/// `ISSUER/openid/v1/jwks`.
+fn issuer_discovery(shared: &Shared, state: &State, path: &str) -> Reply {
+    let keys = state.sa_keys();
+    let Some(issuer) = state.issuer(&shared.sources) else {
+        return status::not_found();
+    };
+    if keys.is_empty() {
+        return status::not_found();
+    }
+    if path == "/openid/v1/jwks" {
+        return ok(serde_json::to_value(crate::token::jwks::jwk_set(keys)).unwrap_or_default());
+    }
+    let mut doc = serde_json::to_value(crate::token::jwks::openid_configuration(&issuer, keys))
+        .unwrap_or_default();
+    if let Some(u) = &shared.sources.jwks_uri {
+        doc["jwks_uri"] = json!(u);
+    }
+    ok(doc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_info_as_requestinfo_go_reads_paths() {
+        let u = Identity::new("u", Vec::<String>::new());
+        let a = attributes(&u, "POST", "/apis/authentication.k8s.io/v1/tokenreviews");
+        assert!(a.resource_request);
+        assert_eq!(
+            (a.verb.as_str(), a.api_group.as_str(), a.resource.as_str()),
+            ("create", "authentication.k8s.io", "tokenreviews")
+        );
+        let a = attributes(&u, "GET", "/apis/authentication.k8s.io/v1");
+        assert!(!a.resource_request);
+        assert_eq!(
+            (a.verb.as_str(), a.path.as_str()),
+            ("get", "/apis/authentication.k8s.io/v1")
+        );
+        let a = attributes(&u, "GET", "/api/v1/namespaces/ns1/pods/p/log");
+        assert_eq!(
+            (
+                a.namespace.as_str(),
+                a.resource.as_str(),
+                a.name.as_str(),
+                a.subresource.as_str(),
+                a.verb.as_str()
+            ),
+            ("ns1", "pods", "p", "log", "get")
+        );
+        assert!(!attributes(&u, "GET", "/api/v1").resource_request);
+        assert_eq!(bearer_token("Bearer abc"), Some("abc"));
+        assert_eq!(bearer_token("bearer abc def"), Some("abc"));
+        assert_eq!(bearer_token("Basic abc"), None);
+        assert_eq!(bearer_token("Bearer"), None);
+    }
+}
