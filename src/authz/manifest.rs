@@ -14,6 +14,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde_json::Value;
 
 use super::rbac::{Binding, Policy, Role};
@@ -49,9 +50,22 @@ pub fn load_path(policy: &mut Policy, path: &Path, stats: &mut Stats) -> Result<
                 "the directory holds no .yaml, .yml or .json file",
             ));
         }
-        for f in files {
-            let bytes = crate::fsio::read::read(&f)?;
-            load_bytes(policy, &bytes, &f.display().to_string(), stats)?;
+        // A policy of thousands of objects is mostly YAML parsing: the files are read and
+        // parsed on all cores, then loaded one by one in name order, so that the policy and
+        // the first error reported are those of reading them in order.
+        let parsed: Vec<Result<(String, Vec<Value>)>> = files
+            .par_iter()
+            .map(|f| {
+                let source = f.display().to_string();
+                let bytes = crate::fsio::read::read(f)?;
+                let docs = parse_bytes(&bytes, &source)?;
+                Ok((source, docs))
+            })
+            .collect();
+        for p in parsed {
+            let (source, docs) = p?;
+            stats.files += 1;
+            load_docs(policy, docs, &source, stats)?;
         }
         return Ok(());
     }
@@ -89,10 +103,20 @@ pub fn load_bytes(
     load_str(policy, text, source, stats)
 }
 
+fn parse_bytes(bytes: &[u8], source: &str) -> Result<Vec<Value>> {
+    let text = std::str::from_utf8(bytes).map_err(|_| Error::input(source, "not UTF-8 text"))?;
+    parse_str(text, source)
+}
+
 /// Load the documents of `text`.
 pub fn load_str(policy: &mut Policy, text: &str, source: &str, stats: &mut Stats) -> Result<()> {
     stats.files += 1;
-    let docs: Vec<Value> = serde_saphyr::from_multiple(text).map_err(|e| {
+    let docs = parse_str(text, source)?;
+    load_docs(policy, docs, source, stats)
+}
+
+fn parse_str(text: &str, source: &str) -> Result<Vec<Value>> {
+    serde_saphyr::from_multiple(text).map_err(|e| {
         let msg = e.to_string();
         Error::input(
             source,
@@ -101,7 +125,10 @@ pub fn load_str(policy: &mut Policy, text: &str, source: &str, stats: &mut Stats
                 msg.lines().next().unwrap_or("parse error")
             ),
         )
-    })?;
+    })
+}
+
+fn load_docs(policy: &mut Policy, docs: Vec<Value>, source: &str, stats: &mut Stats) -> Result<()> {
     for (i, doc) in docs.into_iter().enumerate() {
         if doc.is_null() {
             continue; // an empty document (`---` at the start or end)
@@ -192,10 +219,13 @@ fn load_object(
             "metadata.name is missing or not a string".into(),
         ));
     }
+    // Decided from the map above; the document itself is moved into the typed object
+    // (thousands of objects: no copy of each).
+    let no_role_ref = !map.contains_key("roleRef") || map.get("roleRef") == Some(&Value::Null);
     match kind.as_str() {
         "Role" | "ClusterRole" => {
             let mut role: Role =
-                serde_json::from_value(v.clone()).map_err(|e| bad(&what, e.to_string()))?;
+                serde_json::from_value(v).map_err(|e| bad(&what, e.to_string()))?;
             if kind == "Role" {
                 if role.aggregation_rule.is_some() {
                     return Err(bad(&what, "a Role has no aggregationRule".into()));
@@ -210,11 +240,11 @@ fn load_object(
             }
         }
         _ => {
-            if !map.contains_key("roleRef") || map.get("roleRef") == Some(&Value::Null) {
+            if no_role_ref {
                 return Err(bad(&what, "no roleRef".into()));
             }
             let mut b: Binding =
-                serde_json::from_value(v.clone()).map_err(|e| bad(&what, e.to_string()))?;
+                serde_json::from_value(v).map_err(|e| bad(&what, e.to_string()))?;
             let allowed_kinds: &[&str] = if kind == "RoleBinding" {
                 &["Role", "ClusterRole"]
             } else {

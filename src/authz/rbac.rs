@@ -9,7 +9,8 @@
 //! them in load order (bootstrap policy first, then `--rbac` files in order). This only
 //! changes *which* allowing binding a "yes" names, never the answer.
 
-use std::collections::BTreeMap;
+use std::collections::hash_map::Entry;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -110,23 +111,34 @@ pub struct Policy {
     cluster_roles: BTreeMap<String, Role>,
     role_bindings: Vec<Binding>,
     cluster_role_bindings: Vec<Binding>,
+    /// Where each named binding sits in its list, by (namespace, name): a later object of
+    /// the same name replaces it without a scan of the list (thousands of bindings).
+    role_binding_index: HashMap<(String, String), usize>,
+    cluster_role_binding_index: HashMap<(String, String), usize>,
     /// Problems resolving aggregation (the controller would log them and leave the role).
     pub aggregation_errors: Vec<String>,
     aggregated: bool,
 }
 
-fn upsert(list: &mut Vec<Binding>, b: Binding) {
-    // An object is unique by namespace and name; a later one replaces it (as `kubectl
-    // apply` would). Nameless bindings (Kubernetes' own test tables) are all kept.
-    if !b.metadata.name.is_empty()
-        && let Some(old) = list.iter_mut().find(|o| {
-            o.metadata.name == b.metadata.name && o.metadata.namespace == b.metadata.namespace
-        })
-    {
-        *old = b;
+/// An object is unique by namespace and name; a later one replaces it (as `kubectl apply`
+/// would). Nameless bindings (Kubernetes' own test tables) are all kept.
+fn upsert(
+    list: &mut Vec<Binding>,
+    index: &mut HashMap<(String, String), usize>,
+    key: (String, String),
+    b: Binding,
+) {
+    if b.metadata.name.is_empty() {
+        list.push(b);
         return;
     }
-    list.push(b);
+    match index.entry(key) {
+        Entry::Occupied(at) => list[*at.get()] = b,
+        Entry::Vacant(slot) => {
+            slot.insert(list.len());
+            list.push(b);
+        }
+    }
 }
 
 /// `describeSubject` (rule.go).
@@ -225,12 +237,24 @@ impl Policy {
 
     /// Add a RoleBinding.
     pub fn add_role_binding(&mut self, b: Binding) {
-        upsert(&mut self.role_bindings, b);
+        let key = (b.metadata.namespace.clone(), b.metadata.name.clone());
+        upsert(
+            &mut self.role_bindings,
+            &mut self.role_binding_index,
+            key,
+            b,
+        );
     }
 
     /// Add a ClusterRoleBinding.
     pub fn add_cluster_role_binding(&mut self, b: Binding) {
-        upsert(&mut self.cluster_role_bindings, b);
+        let key = (b.metadata.namespace.clone(), b.metadata.name.clone());
+        upsert(
+            &mut self.cluster_role_bindings,
+            &mut self.cluster_role_binding_index,
+            key,
+            b,
+        );
     }
 
     /// A ClusterRole by name (after [`Policy::aggregate`], with aggregated rules).
@@ -268,55 +292,83 @@ impl Policy {
         }
         self.aggregated = true;
         self.aggregation_errors.clear();
-        let names: Vec<String> = self
-            .cluster_roles
-            .iter()
-            .filter(|(_, r)| r.aggregation_rule.is_some())
-            .map(|(n, _)| n.clone())
-            .collect();
-        for _round in 0..=self.cluster_roles.len() {
-            let mut changed = false;
-            for name in &names {
-                let role = &self.cluster_roles[name];
-                let rule = role.aggregation_rule.as_ref().expect("filtered");
-                let mut new_rules: Vec<PolicyRule> = Vec::new();
-                let mut error = None;
-                for sel in &rule.cluster_role_selectors {
-                    // BTreeMap iteration is by name: the controller's sort.Sort(byName).
-                    for (other_name, other) in &self.cluster_roles {
-                        if other_name == name {
-                            continue;
-                        }
-                        match sel.matches(&other.metadata.labels) {
-                            Ok(true) => {
-                                for r in &other.rules {
-                                    if !new_rules.contains(r) {
-                                        new_rules.push(r.clone());
-                                    }
-                                }
-                            }
-                            Ok(false) => {}
-                            Err(e) => {
-                                error = Some(e);
-                                break;
-                            }
-                        }
+        // What each aggregating role's selectors pick, in the controller's order (selector
+        // by selector, roles by name, itself skipped). Labels never change here, only rules,
+        // so this is settled once; the rounds below only gather rules.
+        let mut members: Vec<(String, Vec<String>)> = Vec::new();
+        for (name, role) in &self.cluster_roles {
+            let Some(rule) = &role.aggregation_rule else {
+                continue;
+            };
+            let mut picked = Vec::new();
+            let mut error = None;
+            'selectors: for sel in &rule.cluster_role_selectors {
+                // BTreeMap iteration is by name: the controller's sort.Sort(byName).
+                for (other_name, other) in &self.cluster_roles {
+                    if other_name == name {
+                        continue;
                     }
-                    if error.is_some() {
-                        break;
+                    match sel.matches(&other.metadata.labels) {
+                        Ok(true) => picked.push(other_name.clone()),
+                        Ok(false) => {}
+                        Err(e) => {
+                            error = Some(e);
+                            break 'selectors;
+                        }
                     }
                 }
-                if let Some(e) = error {
+            }
+            match error {
+                Some(e) => {
                     let msg = format!("ClusterRole {name:?}: aggregationRule not applied: {e}");
                     if !self.aggregation_errors.contains(&msg) {
                         self.aggregation_errors.push(msg);
                     }
+                }
+                None => members.push((name.clone(), picked)),
+            }
+        }
+        // When each role's rules last changed, and when each aggregating role was last
+        // gathered: a role none of whose members changed since gathers the same rules again,
+        // so it is skipped (the rounds still run until nothing changes, as before).
+        let mut clock = 0u64;
+        let mut changed_at: HashMap<&str, u64> = HashMap::new();
+        let mut gathered_at: Vec<Option<u64>> = vec![None; members.len()];
+        for _round in 0..=self.cluster_roles.len() {
+            let mut changed = false;
+            for (i, (name, picked)) in members.iter().enumerate() {
+                if let Some(at) = gathered_at[i]
+                    && picked
+                        .iter()
+                        .all(|m| changed_at.get(m.as_str()).is_none_or(|c| *c <= at))
+                {
                     continue;
                 }
-                if role.rules != new_rules {
-                    self.cluster_roles.get_mut(name).expect("exists").rules = new_rules;
-                    changed = true;
+                gathered_at[i] = Some(clock);
+                // Each distinct rule once, first occurrence first (the controller's
+                // `containsRule` check), without a scan of the rules gathered so far.
+                let mut seen: HashSet<&PolicyRule> = HashSet::new();
+                let mut gathered: Vec<&PolicyRule> = Vec::new();
+                for other in picked {
+                    for r in &self.cluster_roles[other].rules {
+                        if seen.insert(r) {
+                            gathered.push(r);
+                        }
+                    }
                 }
+                if self.cluster_roles[name]
+                    .rules
+                    .iter()
+                    .eq(gathered.iter().copied())
+                {
+                    continue;
+                }
+                let new_rules: Vec<PolicyRule> = gathered.into_iter().cloned().collect();
+                drop(seen);
+                self.cluster_roles.get_mut(name).expect("exists").rules = new_rules;
+                clock += 1;
+                changed_at.insert(name.as_str(), clock);
+                changed = true;
             }
             if !changed {
                 break;

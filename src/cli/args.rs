@@ -9,7 +9,7 @@ use kcred::Identity;
 use kcred::keys::{KeyFormat, KeyType, PrivateKey};
 use kcred::pki::Issuer;
 
-/// Who the certificate names: `--cn`/`--group`, or a preset.
+// Who the certificate names: `--cn`/`--group`, or a preset.
 #[derive(Debug, Args, Clone, Default)]
 pub struct IdentityArgs {
     /// Subject CN: the Kubernetes username.
@@ -76,7 +76,7 @@ pub fn validate_node_name(name: &str) -> anyhow::Result<()> {
     }
 }
 
-/// Which key to certify: a new one of a type, or an existing file.
+// Which key to certify: a new one of a type, or an existing file.
 #[derive(Debug, Args, Clone)]
 pub struct KeyArgs {
     /// Key type: rsa2048, rsa3072, rsa4096, ecdsa-p256, ecdsa-p384, ed25519.
@@ -148,7 +148,7 @@ pub fn load_verification_keys_noting_der(
     Ok(keys)
 }
 
-/// The signing CA: `--ca PREFIX` or `--ca-cert FILE --ca-key FILE`.
+// The signing CA: `--ca PREFIX` or `--ca-cert FILE --ca-key FILE`.
 #[derive(Debug, Args, Clone)]
 pub struct CaArgs {
     /// The CA as PREFIX.crt and PREFIX.key.
@@ -274,7 +274,7 @@ pub fn warn(msg: &str) {
     eprintln!("kcred: warning: {}", kcred::output::sanitize(msg));
 }
 
-/// `-o table|json|yaml`, for anything a script may read.
+// `-o table|json|yaml`, for anything a script may read.
 #[derive(Debug, Args, Clone, Copy)]
 pub struct OutputArg {
     /// Output format: table, json or yaml.
@@ -314,8 +314,9 @@ pub struct CredentialArgs {
     trust: TrustArgs,
 }
 
-/// kube-apiserver's authentication flags (the trust side of [`CredentialArgs`]; also
-/// `kcred serve`'s).
+// kube-apiserver's authentication flags (the trust side of `CredentialArgs`; also `kcred
+// serve`'s). A plain comment: with deferred subcommands a doc comment on a flattened struct
+// would become the help line of every command that flattens it.
 #[derive(Debug, Args, Clone)]
 pub struct TrustArgs {
     /// kube-apiserver --client-ca-file.

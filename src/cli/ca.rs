@@ -13,6 +13,7 @@ use super::args::{parse_duration, with_ext};
 use crate::exit_codes::ExitStatus;
 
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum CaCommand {
     /// Make a CA: PREFIX.crt and PREFIX.key (kubeadm's defaults: CN kubernetes, RSA-2048, 10 years).
     Create(CreateArgs),

@@ -51,7 +51,6 @@ const NON_RESOURCE_VERBS: &[&str] = &[
 ];
 
 #[derive(Debug, Args)]
-#[command(after_long_help = AFTER_HELP)]
 pub struct CanIArgs {
     /// The verb: get, list, watch, create, update, patch, delete, deletecollection, use,
     /// bind, impersonate, escalate, approve, sign, '*', ...
@@ -124,7 +123,7 @@ pub struct CanIArgs {
     credential: CredentialArgs,
 }
 
-const AFTER_HELP: &str = "\
+pub(super) const AFTER_HELP: &str = "\
 Authorizers, in kube-apiserver's order: the privileged-group authorizer (system:masters may do
 everything), then --authorization-mode as a union (first Allow or Deny wins). RBAC follows
 plugin/pkg/auth/authorizer/rbac; ClusterRole aggregation is resolved as the

@@ -14,6 +14,7 @@ use super::args::{CaArgs, IdentityArgs, KeyArgs, OutputArg, parse_duration, warn
 use crate::exit_codes::ExitStatus;
 
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum CertCommand {
     /// Sign a client, server or peer certificate for an identity: PREFIX.crt and PREFIX.key.
     Issue(Box<IssueArgs>),

@@ -15,6 +15,7 @@ use super::cert::leaf_spec;
 use crate::exit_codes::ExitStatus;
 
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum CsrCommand {
     /// Make PREFIX.key and PREFIX.csr (and with --k8s-name, PREFIX.yaml: a Kubernetes
     /// CertificateSigningRequest ready for `kubectl apply -f`).

@@ -344,6 +344,19 @@ pub const EXAMPLES: &[(&str, &[Example])] = &[
         ],
     ),
     (
+        "serve",
+        &[
+            ex(
+                "Serve k8s/ on loopback for 5 s (SIGTERM drains, exit 0)",
+                "timeout --preserve-status 5 kcred serve --dir k8s --listen 127.0.0.1:0",
+            ),
+            ex(
+                "The same, writing kube-apiserver webhook configs",
+                "timeout --preserve-status 5 kcred serve --dir k8s --listen 127.0.0.1:0 --webhook-config-out webhooks",
+            ),
+        ],
+    ),
+    (
         "completions",
         &[
             ex(

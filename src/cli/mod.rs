@@ -32,7 +32,11 @@ pub struct Cli {
     command: Command,
 }
 
+// Deferred (`Command::defer`): clap builds a subcommand's arguments only when that
+// subcommand runs (or help, completions and man pages need them), not the whole tree at
+// every start; most of kcred's start-up user time went into building it.
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 enum Command {
     /// Certificate authorities.
     #[command(subcommand)]
@@ -64,10 +68,14 @@ enum Command {
     Whoami(Box<whoami::WhoamiArgs>),
     /// What an identity may do, offline: kubectl auth can-i as kube-apiserver's authorizers
     /// (privileged group, Node, RBAC) decide it over RBAC manifests and the bootstrap policy.
+    // Command-level attributes live on the variant, not on the Args struct: a deferred
+    // struct's own `after_long_help` would replace the examples attached at parse time.
+    #[command(after_long_help = can_i::AFTER_HELP)]
     CanI(Box<can_i::CanIArgs>),
     /// The API server's authentication and authorization endpoints over TLS, for kubectl,
     /// webhooks and OIDC discovery, with no cluster.
     #[cfg(feature = "serve")]
+    #[command(after_long_help = serve::AFTER_HELP)]
     Serve(Box<serve::ServeArgs>),
     /// Print a shell completion script.
     #[command(visible_alias = "completion")]
@@ -132,5 +140,35 @@ mod tests {
     #[test]
     fn flag_definitions_are_consistent() {
         super::command().debug_assert();
+    }
+
+    /// The subcommands are deferred: what the variant's doc comment says must still be the
+    /// command's help line once clap has built it (a doc comment on a flattened `Args`
+    /// struct would otherwise replace it when the subcommand is built).
+    #[test]
+    fn deferred_subcommands_keep_their_help_line() {
+        use clap::CommandFactory;
+        fn abouts(cmd: &clap::Command, path: &str, out: &mut Vec<(String, String)>) {
+            for sub in cmd.get_subcommands() {
+                let name = format!("{path} {}", sub.get_name());
+                let about = sub.get_about().map(|a| a.to_string()).unwrap_or_default();
+                out.push((name.clone(), about));
+                abouts(sub, &name, out);
+            }
+        }
+        let (mut eager, mut built) = (Vec::new(), Vec::new());
+        let unbuilt = super::Cli::command();
+        abouts(&unbuilt, "kcred", &mut eager);
+        let mut cmd = super::Cli::command();
+        cmd.build();
+        abouts(&cmd, "kcred", &mut built);
+        // Building adds the `help` pseudo-commands; every command defined before is unchanged.
+        built.retain(|(name, _)| eager.iter().any(|(n, _)| n == name));
+        assert_eq!(eager, built);
+        assert!(
+            eager
+                .iter()
+                .all(|(n, a)| !a.is_empty() || n.ends_with(" help"))
+        );
     }
 }

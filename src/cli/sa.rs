@@ -12,6 +12,7 @@ use super::args::with_ext;
 use crate::exit_codes::ExitStatus;
 
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum SaCommand {
     /// Make the ServiceAccount signing key pair: PREFIX.key (0600, PKCS#1 or SEC1) and
     /// PREFIX.pub (PKIX PUBLIC KEY), as kubeadm writes sa.key and sa.pub.

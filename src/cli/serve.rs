@@ -13,7 +13,6 @@ use super::args::TrustArgs;
 use crate::exit_codes::ExitStatus;
 
 #[derive(Debug, Args)]
-#[command(after_long_help = AFTER_HELP)]
 pub struct ServeArgs {
     /// A bootstrap directory: DIR/pki/ca.crt as client CA, DIR/pki/sa.pub with kubeadm's
     /// issuer for tokens, DIR/pki/apiserver.{crt,key} as the serving certificate. Explicit
@@ -63,7 +62,7 @@ pub struct ServeArgs {
     log_format: LogFormat,
 }
 
-const AFTER_HELP: &str = "\
+pub(super) const AFTER_HELP: &str = "\
 Endpoints (as kube-apiserver answers them): GET /version /api /apis /apis/authentication.k8s.io/v1
 /apis/authorization.k8s.io/v1 /healthz /livez /readyz /.well-known/openid-configuration
 /openid/v1/jwks; POST selfsubjectreviews, tokenreviews, selfsubjectaccessreviews,

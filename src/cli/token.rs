@@ -18,6 +18,7 @@ use super::args::{load_key, parse_duration};
 use crate::exit_codes::ExitStatus;
 
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum TokenCommand {
     /// Mint a ServiceAccount token exactly as kube-apiserver's TokenRequest would (or, with
     /// --legacy, an old secret-based token). Prints the bare token.
