@@ -21,7 +21,7 @@
 //!    can have) is a refusal, as it is on the API server; the rest is listed in
 //!    [`Authenticated::not_checked`], and nothing is assumed.
 //!
-//! RSA-PSS is checked as Go checks it, salt length detected ([`super::pss`]). Where kcred
+//! RSA-PSS is checked as Go checks it, salt length detected (`super::pss`). Where kcred
 //! cannot decide a signature the way Go would (RS384 with a key under 2048 bits, PKCS#1 v1.5
 //! with RSA over 8192 bits), it refuses with a reason that says *kcred cannot verify*, never
 //! "invalid signature".

@@ -1,7 +1,7 @@
 //! The client-certificate authenticator, as kube-apiserver runs it
 //! (`staging/src/k8s.io/apiserver/pkg/authentication/request/x509/x509.go`): Go's
 //! `Certificate.Verify` with Roots = the `--client-ca-file` bundle, Intermediates = the
-//! rest of the presented chain, KeyUsages = [ClientAuth]; then username = the subject CN
+//! rest of the presented chain, KeyUsages = \[ClientAuth\]; then username = the subject CN
 //! (empty: not authenticated), groups = every subject O, extra `credential-id` =
 //! `X509SHA256=<hex sha256 of the leaf DER>`.
 //!
