@@ -325,6 +325,9 @@ fn sign_all(
         let (ca_key, key_path) = match (&ca.key, token_keys.get(&ca.der)) {
             (Some(k), _) => (k.try_clone()?, ca_path.clone()),
             (None, Some((k, uri))) => (k.try_clone()?, PathBuf::from(uri)),
+            // kubeadm's `RenewUsingLocalCA` (renewal/manager.go) returns early for an
+            // externally managed CA (`IsExternallyManaged`: the CA certificate without its
+            // key); kcred says so as an error, so that `--all` never reports "renewed".
             (None, None) => {
                 return Err(Error::input(
                     &ca_path,
