@@ -3,6 +3,12 @@
 //! `cmd/kubeadm/app/phases/certs/renewal/manager.go`), and rewrite every copy: the `.crt` file
 //! and each kubeconfig that embeds the same certificate. CAs are never renewed here: a new CA
 //! certificate would not be trusted by what trusts the old one.
+//!
+//! A CA whose key stays in a PKCS#11 token (kubeadm's external-CA layout, which
+//! `bootstrap --ca-key-uri` leaves: `cmd/kubeadm/app/phases/certs/certs.go`
+//! `UsingExternalCA`, ca.crt present and ca.key absent) signs through the token when its URI
+//! is given ([`Options::ca_key_uris`]); without it, kcred says it cannot sign rather than
+//! renew around it.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -13,6 +19,7 @@ use serde::Serialize;
 use crate::audit::{Found, Inventory, Location, rel};
 use crate::error::{Error, Result};
 use crate::fsio;
+use crate::keys::PrivateKey;
 use crate::kubeconfig::Kubeconfig;
 use crate::pki::{CertSpec, Eku, Issuer, Usage};
 
@@ -68,7 +75,15 @@ pub struct Options {
     pub expiring_within: Option<SignedDuration>,
     /// Sign and prepare everything, write nothing: the outcome is the plan.
     pub dry_run: bool,
+    /// CA name (as `check` shows it) → PKCS#11 URI of its key, for CAs whose key is not in
+    /// the directory. Each key is opened, and its public key compared with the CA
+    /// certificate's, before anything is signed.
+    pub ca_key_uris: BTreeMap<String, String>,
 }
+
+/// What the error for a leaf whose CA has no key in the directory (and no token key given)
+/// says, after the CA's name: callers may recognise it to add a hint.
+pub const EXTERNALLY_MANAGED: &str = "key is not in the directory (externally managed)";
 
 /// [`renew`] with every option.
 pub fn renew_with(
@@ -87,7 +102,8 @@ pub fn renew_with(
     let order = plan_order(inv);
     selected.sort_by_cached_key(|c| (order(c), c.name.clone()));
 
-    let signed = sign_all(inv, &selected, opts.validity)?;
+    let token_keys = token_ca_keys(inv, &opts.ca_key_uris)?;
+    let signed = sign_all(inv, &selected, opts.validity, &token_keys)?;
     let writes = prepare_writes(inv, &signed)?;
     let paths: Vec<&std::path::Path> = writes.iter().map(|w| w.path.as_path()).collect();
     fsio::check_writable(&paths, true)?;
@@ -207,8 +223,83 @@ struct Signed {
     new: BTreeMap<Vec<u8>, (String, Vec<u8>)>,
 }
 
+/// A CA key held in a token: the key and the URI (without its PIN) that names it in errors.
+type TokenKeys = BTreeMap<Vec<u8>, (PrivateKey, String)>;
+
+/// Open the token key of each CA in `uris`, by the CA certificate's DER. A name that is no CA
+/// in the directory, a CA whose key file is there too, or a token key whose public key is
+/// not the CA certificate's stops the run before anything is signed.
+fn token_ca_keys(inv: &Inventory, uris: &BTreeMap<String, String>) -> Result<TokenKeys> {
+    let mut out = TokenKeys::new();
+    for (name, text) in uris {
+        let cas: Vec<&Found> = inv
+            .certs
+            .iter()
+            .filter(|c| c.facts.is_ca && &c.name == name)
+            .collect();
+        if cas.is_empty() {
+            let known: Vec<&str> = inv
+                .certs
+                .iter()
+                .filter(|c| c.facts.is_ca)
+                .map(|c| c.name.as_str())
+                .collect();
+            return Err(Error::Usage(format!(
+                "a token key is given for CA {name:?}, but {} has no such CA (its CAs: {})",
+                inv.dir.display(),
+                known.join(", ")
+            )));
+        }
+        for ca in cas {
+            if ca.key.is_some() {
+                return Err(Error::input(
+                    location_path(ca),
+                    format!(
+                        "CA {name:?} has its key file in the directory, and a token key is given for it too: give only one"
+                    ),
+                ));
+            }
+            let (key, uri) = open_token_key(name, text)?;
+            // The token may hold another CA's key under that label: signing with it would
+            // make certificates that no longer chain to this CA (Issuer::new checks again).
+            if !key.matches_public_key(&ca.facts.spki_der)? {
+                return Err(Error::Input {
+                    path: uri,
+                    problem: format!(
+                        "this token key does not belong to CA {name:?} ({}): nothing was renewed",
+                        location_path(ca).display()
+                    ),
+                });
+            }
+            out.insert(ca.der.clone(), (key, uri));
+        }
+    }
+    Ok(out)
+}
+
+/// The token key `text` names, and its URI without the PIN.
+#[cfg(feature = "pkcs11")]
+fn open_token_key(name: &str, text: &str) -> Result<(PrivateKey, String)> {
+    use crate::pkcs11;
+    let uri = pkcs11::parse_arg(&format!("the token key of CA {name}"), text)?;
+    let key = pkcs11::open("", &uri)?;
+    Ok((PrivateKey::from_token(key), uri.to_string()))
+}
+
+#[cfg(not(feature = "pkcs11"))]
+fn open_token_key(_name: &str, _text: &str) -> Result<(PrivateKey, String)> {
+    Err(Error::Usage(
+        "a CA key in a token needs the pkcs11 feature, and this kcred was built without it".into(),
+    ))
+}
+
 /// Sign everything first; nothing is written unless every renewal could be signed.
-fn sign_all(inv: &Inventory, selected: &[&Found], validity: SignedDuration) -> Result<Signed> {
+fn sign_all(
+    inv: &Inventory,
+    selected: &[&Found],
+    validity: SignedDuration,
+    token_keys: &TokenKeys,
+) -> Result<Signed> {
     let mut signed = Signed {
         order: Vec::new(),
         new: BTreeMap::new(),
@@ -230,15 +321,24 @@ fn sign_all(inv: &Inventory, selected: &[&Found], validity: SignedDuration) -> R
                 "not signed by any CA in the directory: cannot renew it",
             )
         })?;
-        let ca_key = ca.key.as_ref().ok_or_else(|| {
-            Error::input(
-                location_path(ca),
-                "the CA's key is not in the directory (externally managed): renew with the CA holder",
-            )
-        })?;
-        let ca_key = ca_key.try_clone()?;
         let ca_path = location_path(ca);
-        let issuer = Issuer::new(&ca_path, ca.der.clone(), ca_key, &ca_path)?;
+        let (ca_key, key_path) = match (&ca.key, token_keys.get(&ca.der)) {
+            (Some(k), _) => (k.try_clone()?, ca_path.clone()),
+            (None, Some((k, uri))) => (k.try_clone()?, PathBuf::from(uri)),
+            // kubeadm's `RenewUsingLocalCA` (renewal/manager.go) returns early for an
+            // externally managed CA (`IsExternallyManaged`: the CA certificate without its
+            // key); kcred says so as an error, so that `--all` never reports "renewed".
+            (None, None) => {
+                return Err(Error::input(
+                    &ca_path,
+                    format!(
+                        "CA {:?}'s {EXTERNALLY_MANAGED}: renew with the CA holder",
+                        ca.name
+                    ),
+                ));
+            }
+        };
+        let issuer = Issuer::new(&ca_path, ca.der.clone(), ca_key, &key_path)?;
         let issued = issuer.sign(&spec_of(c, validity)?, &key.public_key_der()?)?;
         signed
             .new

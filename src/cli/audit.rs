@@ -39,6 +39,11 @@ pub struct RenewArgs {
     /// Renew only the certificates (named, or all) that expire within this span.
     #[arg(long, value_name = "D", value_parser = parse_duration)]
     expiring_within: Option<SignedDuration>,
+    /// Sign with CA NAME's key in a PKCS#11 token (NAME=pkcs11:token=..;object=..;
+    /// repeatable), for CAs with no key file (kubeadm's external-CA layout, as
+    /// `bootstrap --ca-key-uri` leaves it).
+    #[arg(long, value_name = "NAME=URI")]
+    ca_key_uri: Vec<String>,
     /// Print what would be renewed; write nothing.
     #[arg(long)]
     dry_run: bool,
@@ -211,8 +216,25 @@ pub fn renew(a: RenewArgs) -> anyhow::Result<ExitStatus> {
         validity: a.validity,
         expiring_within: a.expiring_within,
         dry_run: a.dry_run,
+        ca_key_uris: super::bootstrap::ca_key_uris(&a.ca_key_uri)?,
     };
-    let outcome = kcred::renew::renew_with(&inv, names, &opts)?;
+    let outcome = match kcred::renew::renew_with(&inv, names, &opts) {
+        Ok(o) => o,
+        // The library names no flags: the hint that the key may be given from a token is
+        // the CLI's.
+        Err(kcred::Error::Input { path, problem })
+            if problem.contains(kcred::renew::EXTERNALLY_MANAGED) =>
+        {
+            return Err(kcred::Error::Input {
+                path,
+                problem: format!(
+                    "{problem} (or, if its key is in a PKCS#11 token, give it with --ca-key-uri NAME=pkcs11:...)"
+                ),
+            }
+            .into());
+        }
+        Err(e) => return Err(e.into()),
+    };
     for (name, why) in &outcome.skipped {
         // Not due is no problem: said only when not quiet.
         if a.quiet && why.contains(", not within ") {

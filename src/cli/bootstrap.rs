@@ -83,6 +83,24 @@ pub struct BootstrapArgs {
     output: OutputArg,
 }
 
+/// `--ca-key-uri NAME=pkcs11:...` values (bootstrap and renew), by CA name.
+pub(super) fn ca_key_uris(
+    values: &[String],
+) -> anyhow::Result<std::collections::BTreeMap<String, String>> {
+    values
+        .iter()
+        .map(|nv| match nv.split_once('=') {
+            Some((n, v)) if !n.is_empty() && v.starts_with("pkcs11:") => {
+                Ok((n.to_string(), v.to_string()))
+            }
+            _ => Err(usage(format!(
+                "--ca-key-uri wants NAME=pkcs11:..., got {:?}",
+                nv.split_once('=').map_or(nv.as_str(), |(n, _)| n)
+            ))),
+        })
+        .collect()
+}
+
 fn usage(msg: String) -> anyhow::Error {
     kcred::Error::Usage(msg).into()
 }
@@ -170,19 +188,7 @@ pub fn run(a: BootstrapArgs) -> anyhow::Result<ExitStatus> {
         force: a.force,
         dry_run: a.dry_run,
         cluster: a.cluster_name.clone(),
-        ca_key_uris: a
-            .ca_key_uri
-            .iter()
-            .map(|nv| match nv.split_once('=') {
-                Some((n, v)) if !n.is_empty() && v.starts_with("pkcs11:") => {
-                    Ok((n.to_string(), v.to_string()))
-                }
-                _ => Err(usage(format!(
-                    "--ca-key-uri wants NAME=pkcs11:..., got {:?}",
-                    nv.split_once('=').map_or(nv.as_str(), |(n, _)| n)
-                ))),
-            })
-            .collect::<anyhow::Result<_>>()?,
+        ca_key_uris: ca_key_uris(&a.ca_key_uri)?,
     };
     let show_progress = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let progress = move |done: usize, total: usize| {

@@ -728,9 +728,12 @@ fn bootstrap_ca_key_uri_keeps_the_cas_on_the_token_and_no_ca_key_on_disk() {
         "{out}"
     );
     assert_eq!(before, snapshot(&hsm.env.path("k")));
-    // renew has no token key to sign with: it says so (exit 3), not "renewed".
+    // renew has no token key to sign with: it says so (exit 3), not "renewed", names the
+    // flag that gives it one, and writes nothing.
     let err = hsm.fails(&["renew", "--dir", "k", "--all"]);
     assert!(err.contains("externally managed"), "{err}");
+    assert!(err.contains("--ca-key-uri"), "{err}");
+    assert_eq!(before, snapshot(&hsm.env.path("k")));
     let out = hsm.run(&[
         "bootstrap",
         "--dir",
@@ -740,4 +743,260 @@ fn bootstrap_ca_key_uri_keeps_the_cas_on_the_token_and_no_ca_key_on_disk() {
     ]);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     assert!(!hsm.env.path("k2").exists());
+}
+
+/// kubeadm's three CAs on the token, bootstrapped with `--ca-key-uri`: the directory is
+/// kubeadm's external-CA layout (`cmd/kubeadm/app/phases/certs/certs.go` `UsingExternalCA`).
+/// Returns the `NAME=URI` values given.
+fn bootstrap_external_cas(hsm: &Hsm) -> Vec<String> {
+    let uris: Vec<String> = ["ca", "front-proxy-ca", "etcd-ca"]
+        .iter()
+        .map(|n| format!("{n}={}", hsm.uri(&format!("boot-{n}"), "pin")))
+        .collect();
+    let mut args = vec![
+        "bootstrap",
+        "--dir",
+        "k",
+        "--node",
+        "cp1",
+        "--key-type",
+        "ecdsa-p256",
+    ];
+    for u in &uris {
+        args.extend(["--ca-key-uri", u.as_str()]);
+    }
+    hsm.ok(&args);
+    uris
+}
+
+/// `renew --all --ca-key-uri NAME=pkcs11:...` re-signs every leaf through the token (kubeadm's
+/// `certs renew all`, `cmd/kubeadm/app/phases/certs/renewal/manager.go`, which with an
+/// external CA has no key to sign with): openssl verifies every rewritten certificate against
+/// the CA certificates, Go and kubectl read admin.conf, the CA certificates and every key file
+/// are as they were, no CA key file appears, and `check` passes with the CAs externally
+/// managed. A dry run writes nothing.
+#[test]
+fn renew_ca_key_uri_re_signs_every_leaf_through_the_token() {
+    let hsm = Hsm::new();
+    let uris = bootstrap_external_cas(&hsm);
+    let mut args = vec!["renew", "--dir", "k", "--all"];
+    for u in &uris {
+        args.extend(["--ca-key-uri", u.as_str()]);
+    }
+    let before = snapshot(&hsm.env.path("k"));
+    let mut dry = args.clone();
+    dry.push("--dry-run");
+    let (out, _) = hsm.ok(&dry);
+    assert!(out.contains("would be renewed"), "{out}");
+    assert_eq!(before, snapshot(&hsm.env.path("k")), "a dry run wrote");
+
+    let (out, _) = hsm.ok(&args);
+    assert!(out.contains("apiserver renewed"), "{out}");
+    let after = snapshot(&hsm.env.path("k"));
+    assert_eq!(
+        before.keys().collect::<Vec<_>>(),
+        after.keys().collect::<Vec<_>>(),
+        "files appeared or went"
+    );
+    for f in ["pki/ca.key", "pki/front-proxy-ca.key", "pki/etcd/ca.key"] {
+        assert!(!after.contains_key(f), "{f} was written");
+    }
+    std::fs::write(
+        hsm.env.path("cas.pem"),
+        [
+            "k/pki/ca.crt",
+            "k/pki/front-proxy-ca.crt",
+            "k/pki/etcd/ca.crt",
+        ]
+        .iter()
+        .map(|f| std::fs::read_to_string(hsm.env.path(f)).unwrap())
+        .collect::<String>(),
+    )
+    .unwrap();
+    let mut renewed = 0;
+    for (file, bytes) in &after {
+        let is_ca =
+            ["pki/ca.crt", "pki/front-proxy-ca.crt", "pki/etcd/ca.crt"].contains(&file.as_str());
+        if file.ends_with(".key") || file.ends_with(".pub") || is_ca {
+            assert_eq!(&before[file], bytes, "{file} changed");
+        } else if file.ends_with(".crt") {
+            assert_ne!(&before[file], bytes, "{file} was not renewed");
+            openssl_verify_any(&hsm, "cas.pem", &format!("k/{file}"));
+            renewed += 1;
+        }
+    }
+    // kubeadm's seven leaf certificate files (certlist.go), all renewed.
+    assert_eq!(renewed, 7, "{out}");
+    // Every kubeconfig's client certificate too (kcred embeds each, the kubelet's
+    // included), as kubectl reads it.
+    let mut confs = 0;
+    for conf in after.keys().filter(|f| f.ends_with(".conf")) {
+        assert_ne!(before[conf], after[conf], "{conf} was not renewed");
+        let view: serde_json::Value = serde_json::from_str(&run_peer(hsm.peer("kubectl").args([
+            "config",
+            "view",
+            "--raw",
+            "-o",
+            "json",
+            "--kubeconfig",
+            &format!("k/{conf}"),
+        ])))
+        .unwrap();
+        use base64::Engine as _;
+        let crt = base64::engine::general_purpose::STANDARD
+            .decode(
+                view["users"][0]["user"]["client-certificate-data"]
+                    .as_str()
+                    .unwrap(),
+            )
+            .unwrap();
+        std::fs::write(hsm.env.path("conf.crt"), crt).unwrap();
+        openssl_verify_any(&hsm, "cas.pem", "conf.crt");
+        confs += 1;
+    }
+    assert_eq!(confs, 5, "{out}");
+    verify_kubeadm_tree(&hsm, "k");
+    let (check, _) = hsm.ok(&["check", "--dir", "k"]);
+    for ca in ["ca ", "front-proxy-ca ", "etcd-ca "] {
+        let row = check
+            .lines()
+            .find(|l| l.starts_with(ca))
+            .unwrap_or_else(|| panic!("{check}"));
+        assert!(row.contains("yes"), "not externally managed: {row}");
+    }
+}
+
+/// openssl verify `cert` against the bundle `cas`, for any purpose.
+fn openssl_verify_any(hsm: &Hsm, cas: &str, cert: &str) {
+    let out = hsm
+        .peer("openssl")
+        .args(["verify", "-CAfile", cas, cert])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "openssl verify {cert}: {out:?}");
+}
+
+/// A URI naming another key on the token (another CA's) is refused before anything is
+/// signed: one line naming the URI and the CA, never the PIN, exit 3, nothing written. So is
+/// a CA name the directory does not have (a usage error, exit 2), and a token key for a CA
+/// whose key file is in the directory.
+#[test]
+fn renew_refuses_a_token_key_that_is_not_the_cas() {
+    let hsm = Hsm::new();
+    let uris = bootstrap_external_cas(&hsm);
+    let before = snapshot(&hsm.env.path("k"));
+    // The front-proxy CA's key given as the cluster CA's, its PIN in the URI.
+    let wrong = format!(
+        "ca=pkcs11:token=k8s;object=boot-front-proxy-ca;type=private?module-path={MODULE}&pin-value={PIN}"
+    );
+    let err = hsm.fails(&[
+        "renew",
+        "--dir",
+        "k",
+        "--all",
+        "--ca-key-uri",
+        &wrong,
+        "--ca-key-uri",
+        &uris[1],
+        "--ca-key-uri",
+        &uris[2],
+    ]);
+    assert!(err.contains("object=boot-front-proxy-ca"), "{err}");
+    assert!(err.contains("does not belong to CA \"ca\""), "{err}");
+    assert!(!err.contains(PIN), "the PIN is shown: {err}");
+    assert_eq!(before, snapshot(&hsm.env.path("k")));
+
+    // Only one leaf named, its CA's key right, but the cluster CA's wrong: still refused
+    // (every given key is checked).
+    let err = hsm.fails(&[
+        "renew",
+        "--dir",
+        "k",
+        "front-proxy-client",
+        "--ca-key-uri",
+        &wrong,
+        "--ca-key-uri",
+        &uris[1],
+    ]);
+    assert!(err.contains("does not belong"), "{err}");
+    assert_eq!(before, snapshot(&hsm.env.path("k")));
+
+    let out = hsm.run(&[
+        "renew",
+        "--dir",
+        "k",
+        "--all",
+        "--ca-key-uri",
+        &format!("nope={}", hsm.uri("boot-ca", "pin")),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert_eq!(before, snapshot(&hsm.env.path("k")));
+
+    // A CA with its key file in the directory and a token key given too: refused.
+    hsm.ok(&["ca", "create", "--out", "k2/ca", "--key-type", "ecdsa-p256"]);
+    let before = snapshot(&hsm.env.path("k2"));
+    let err = hsm.fails(&["renew", "--dir", "k2", "--all", "--ca-key-uri", &uris[0]]);
+    assert!(err.contains("has its key file in the directory"), "{err}");
+    assert_eq!(before, snapshot(&hsm.env.path("k2")));
+}
+
+/// `check` on the external-CA layout still verifies every leaf's chain (Go's
+/// `Certificate.Verify`, `crypto/x509/verify.go`, as kube-apiserver's client-certificate
+/// authenticator does): a leaf signed by a CA outside the directory is a problem, exit 1,
+/// though no CA key is there to compare with.
+#[test]
+fn check_verifies_chains_when_the_ca_keys_are_on_the_token() {
+    let hsm = Hsm::new();
+    bootstrap_external_cas(&hsm);
+    hsm.ok(&["check", "--dir", "k"]);
+    // The apiserver's key, certified by a CA that is not the directory's.
+    run_peer(hsm.peer("openssl").args([
+        "req",
+        "-x509",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:P-256",
+        "-nodes",
+        "-keyout",
+        "rogue.key",
+        "-out",
+        "rogue.crt",
+        "-subj",
+        "/CN=rogue",
+        "-days",
+        "30",
+    ]));
+    run_peer(hsm.peer("openssl").args([
+        "req",
+        "-new",
+        "-key",
+        "k/pki/apiserver.key",
+        "-subj",
+        "/CN=kube-apiserver",
+        "-out",
+        "apiserver.csr",
+    ]));
+    run_peer(hsm.peer("openssl").args([
+        "x509",
+        "-req",
+        "-in",
+        "apiserver.csr",
+        "-CA",
+        "rogue.crt",
+        "-CAkey",
+        "rogue.key",
+        "-days",
+        "30",
+        "-out",
+        "k/pki/apiserver.crt",
+    ]));
+    let out = hsm.run(&["check", "--dir", "k"]);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let row = stdout
+        .lines()
+        .find(|l| l.starts_with("apiserver "))
+        .unwrap_or_else(|| panic!("{stdout}"));
+    assert!(row.contains("chain does not verify"), "{row}");
 }
