@@ -17,6 +17,8 @@
 //! `shortNames` is `omitempty`, `singularName` is not) and as kube-apiserver serves them:
 //! `/api/v1`'s list carries no `apiVersion`, a group's does. Subresources (`pods/log`) are
 //! not listed: the table does not know them, and kubectl's name resolution skips them.
+//! The table's beta types (`v1beta1`) are listed as a cluster that enables them serves
+//! them; kube-apiserver 1.35 serves beta APIs only when `--runtime-config` turns them on.
 
 use serde_json::{Value, json};
 
