@@ -8,332 +8,147 @@
 //! same name (`events`), discovery lists the core group first, and so does the table.
 //! Custom resources are not in it: `NAME.GROUP` is taken as written, with a warning.
 
-/// One built-in resource: (plural, singular, short names, group, namespaced).
+/// One built-in resource: (plural, singular, short names, group, namespaced, kind, version,
+/// verbs), as kube-apiserver's discovery (`/api/v1`, `/apis/GROUP/VERSION`) lists it.
 type Entry = (
     &'static str,
     &'static str,
     &'static [&'static str],
     &'static str,
     bool,
+    &'static str,
+    &'static str,
+    &'static [&'static str],
 );
 
-const TABLE: &[Entry] = &[
-    ("bindings", "binding", &[], "", true),
-    ("componentstatuses", "componentstatus", &["cs"], "", false),
-    ("configmaps", "configmap", &["cm"], "", true),
-    ("endpoints", "endpoints", &["ep"], "", true),
-    ("events", "event", &["ev"], "", true),
-    ("limitranges", "limitrange", &["limits"], "", true),
-    ("namespaces", "namespace", &["ns"], "", false),
-    ("nodes", "node", &["no"], "", false),
-    (
-        "persistentvolumeclaims",
-        "persistentvolumeclaim",
-        &["pvc"],
-        "",
-        true,
-    ),
-    ("persistentvolumes", "persistentvolume", &["pv"], "", false),
-    ("pods", "pod", &["po"], "", true),
-    ("podtemplates", "podtemplate", &[], "", true),
-    (
-        "replicationcontrollers",
-        "replicationcontroller",
-        &["rc"],
-        "",
-        true,
-    ),
-    ("resourcequotas", "resourcequota", &["quota"], "", true),
-    ("secrets", "secret", &[], "", true),
-    ("serviceaccounts", "serviceaccount", &["sa"], "", true),
-    ("services", "service", &["svc"], "", true),
-    (
-        "mutatingwebhookconfigurations",
-        "mutatingwebhookconfiguration",
-        &[],
-        "admissionregistration.k8s.io",
-        false,
-    ),
-    (
-        "validatingwebhookconfigurations",
-        "validatingwebhookconfiguration",
-        &[],
-        "admissionregistration.k8s.io",
-        false,
-    ),
-    (
-        "validatingadmissionpolicies",
-        "validatingadmissionpolicy",
-        &[],
-        "admissionregistration.k8s.io",
-        false,
-    ),
-    (
-        "validatingadmissionpolicybindings",
-        "validatingadmissionpolicybinding",
-        &[],
-        "admissionregistration.k8s.io",
-        false,
-    ),
-    (
-        "mutatingadmissionpolicies",
-        "mutatingadmissionpolicy",
-        &[],
-        "admissionregistration.k8s.io",
-        false,
-    ),
-    (
-        "mutatingadmissionpolicybindings",
-        "mutatingadmissionpolicybinding",
-        &[],
-        "admissionregistration.k8s.io",
-        false,
-    ),
-    (
-        "customresourcedefinitions",
-        "customresourcedefinition",
-        &["crd", "crds"],
-        "apiextensions.k8s.io",
-        false,
-    ),
-    (
-        "apiservices",
-        "apiservice",
-        &[],
-        "apiregistration.k8s.io",
-        false,
-    ),
-    (
-        "controllerrevisions",
-        "controllerrevision",
-        &[],
-        "apps",
-        true,
-    ),
-    ("daemonsets", "daemonset", &["ds"], "apps", true),
-    ("deployments", "deployment", &["deploy"], "apps", true),
-    ("replicasets", "replicaset", &["rs"], "apps", true),
-    ("statefulsets", "statefulset", &["sts"], "apps", true),
-    (
-        "selfsubjectreviews",
-        "selfsubjectreview",
-        &[],
-        "authentication.k8s.io",
-        false,
-    ),
-    (
-        "tokenreviews",
-        "tokenreview",
-        &[],
-        "authentication.k8s.io",
-        false,
-    ),
-    (
-        "localsubjectaccessreviews",
-        "localsubjectaccessreview",
-        &[],
-        "authorization.k8s.io",
-        true,
-    ),
-    (
-        "selfsubjectaccessreviews",
-        "selfsubjectaccessreview",
-        &[],
-        "authorization.k8s.io",
-        false,
-    ),
-    (
-        "selfsubjectrulesreviews",
-        "selfsubjectrulesreview",
-        &[],
-        "authorization.k8s.io",
-        false,
-    ),
-    (
-        "subjectaccessreviews",
-        "subjectaccessreview",
-        &[],
-        "authorization.k8s.io",
-        false,
-    ),
-    (
-        "horizontalpodautoscalers",
-        "horizontalpodautoscaler",
-        &["hpa"],
-        "autoscaling",
-        true,
-    ),
-    ("cronjobs", "cronjob", &["cj"], "batch", true),
-    ("jobs", "job", &[], "batch", true),
-    (
-        "certificatesigningrequests",
-        "certificatesigningrequest",
-        &["csr"],
-        "certificates.k8s.io",
-        false,
-    ),
-    (
-        "clustertrustbundles",
-        "clustertrustbundle",
-        &[],
-        "certificates.k8s.io",
-        false,
-    ),
-    ("leases", "lease", &[], "coordination.k8s.io", true),
-    (
-        "leasecandidates",
-        "leasecandidate",
-        &[],
-        "coordination.k8s.io",
-        true,
-    ),
-    (
-        "endpointslices",
-        "endpointslice",
-        &[],
-        "discovery.k8s.io",
-        true,
-    ),
-    (
-        "flowschemas",
-        "flowschema",
-        &[],
-        "flowcontrol.apiserver.k8s.io",
-        false,
-    ),
-    (
-        "prioritylevelconfigurations",
-        "prioritylevelconfiguration",
-        &[],
-        "flowcontrol.apiserver.k8s.io",
-        false,
-    ),
-    (
-        "ingressclasses",
-        "ingressclass",
-        &[],
-        "networking.k8s.io",
-        false,
-    ),
-    ("ingresses", "ingress", &["ing"], "networking.k8s.io", true),
-    (
-        "ipaddresses",
-        "ipaddress",
-        &["ip"],
-        "networking.k8s.io",
-        false,
-    ),
-    (
-        "networkpolicies",
-        "networkpolicy",
-        &["netpol"],
-        "networking.k8s.io",
-        true,
-    ),
-    (
-        "servicecidrs",
-        "servicecidr",
-        &[],
-        "networking.k8s.io",
-        false,
-    ),
-    ("runtimeclasses", "runtimeclass", &[], "node.k8s.io", false),
-    (
-        "poddisruptionbudgets",
-        "poddisruptionbudget",
-        &["pdb"],
-        "policy",
-        true,
-    ),
-    (
-        "clusterrolebindings",
-        "clusterrolebinding",
-        &[],
-        "rbac.authorization.k8s.io",
-        false,
-    ),
-    (
-        "clusterroles",
-        "clusterrole",
-        &[],
-        "rbac.authorization.k8s.io",
-        false,
-    ),
-    (
-        "rolebindings",
-        "rolebinding",
-        &[],
-        "rbac.authorization.k8s.io",
-        true,
-    ),
-    ("roles", "role", &[], "rbac.authorization.k8s.io", true),
-    (
-        "deviceclasses",
-        "deviceclass",
-        &[],
-        "resource.k8s.io",
-        false,
-    ),
-    (
-        "resourceclaims",
-        "resourceclaim",
-        &[],
-        "resource.k8s.io",
-        true,
-    ),
-    (
-        "resourceclaimtemplates",
-        "resourceclaimtemplate",
-        &[],
-        "resource.k8s.io",
-        true,
-    ),
-    (
-        "resourceslices",
-        "resourceslice",
-        &[],
-        "resource.k8s.io",
-        false,
-    ),
-    (
-        "priorityclasses",
-        "priorityclass",
-        &["pc"],
-        "scheduling.k8s.io",
-        false,
-    ),
-    ("csidrivers", "csidriver", &[], "storage.k8s.io", false),
-    ("csinodes", "csinode", &[], "storage.k8s.io", false),
-    (
-        "csistoragecapacities",
-        "csistoragecapacity",
-        &[],
-        "storage.k8s.io",
-        true,
-    ),
-    (
-        "storageclasses",
-        "storageclass",
-        &["sc"],
-        "storage.k8s.io",
-        false,
-    ),
-    (
-        "volumeattachments",
-        "volumeattachment",
-        &[],
-        "storage.k8s.io",
-        false,
-    ),
-    (
-        "volumeattributesclasses",
-        "volumeattributesclass",
-        &["vac"],
-        "storage.k8s.io",
-        false,
-    ),
-    ("events", "event", &["ev"], "events.k8s.io", true),
+// The verbs discovery lists, sorted as `endpoints/installer.go` sorts them: what the type's
+// REST storage implements (`registerResourceHandlers`, `storageVerbs`).
+/// A full store (`registry/generic/registry.Store`).
+const ALL: &[&str] = &[
+    "create",
+    "delete",
+    "deletecollection",
+    "get",
+    "list",
+    "patch",
+    "update",
+    "watch",
 ];
+/// Create-only (the reviews, `bindings`).
+const CREATE: &[&str] = &["create"];
+/// Read-only without watch (`componentstatuses`, `pkg/registry/core/componentstatus/rest.go`).
+const GET_LIST: &[&str] = &["get", "list"];
+
+// One line a type: a table to read down.
+#[rustfmt::skip]
+const TABLE: &[Entry] = &[
+    ("bindings", "binding", &[], "", true, "Binding", "v1", CREATE),
+    ("componentstatuses", "componentstatus", &["cs"], "", false, "ComponentStatus", "v1", GET_LIST),
+    ("configmaps", "configmap", &["cm"], "", true, "ConfigMap", "v1", ALL),
+    ("endpoints", "endpoints", &["ep"], "", true, "Endpoints", "v1", ALL),
+    ("events", "event", &["ev"], "", true, "Event", "v1", ALL),
+    ("limitranges", "limitrange", &["limits"], "", true, "LimitRange", "v1", ALL),
+    ("namespaces", "namespace", &["ns"], "", false, "Namespace", "v1", ALL),
+    ("nodes", "node", &["no"], "", false, "Node", "v1", ALL),
+    ("persistentvolumeclaims", "persistentvolumeclaim", &["pvc"], "", true, "PersistentVolumeClaim", "v1", ALL),
+    ("persistentvolumes", "persistentvolume", &["pv"], "", false, "PersistentVolume", "v1", ALL),
+    ("pods", "pod", &["po"], "", true, "Pod", "v1", ALL),
+    ("podtemplates", "podtemplate", &[], "", true, "PodTemplate", "v1", ALL),
+    ("replicationcontrollers", "replicationcontroller", &["rc"], "", true, "ReplicationController", "v1", ALL),
+    ("resourcequotas", "resourcequota", &["quota"], "", true, "ResourceQuota", "v1", ALL),
+    ("secrets", "secret", &[], "", true, "Secret", "v1", ALL),
+    ("serviceaccounts", "serviceaccount", &["sa"], "", true, "ServiceAccount", "v1", ALL),
+    ("services", "service", &["svc"], "", true, "Service", "v1", ALL),
+    ("mutatingwebhookconfigurations", "mutatingwebhookconfiguration", &[], "admissionregistration.k8s.io", false, "MutatingWebhookConfiguration", "v1", ALL),
+    ("validatingwebhookconfigurations", "validatingwebhookconfiguration", &[], "admissionregistration.k8s.io", false, "ValidatingWebhookConfiguration", "v1", ALL),
+    ("validatingadmissionpolicies", "validatingadmissionpolicy", &[], "admissionregistration.k8s.io", false, "ValidatingAdmissionPolicy", "v1", ALL),
+    ("validatingadmissionpolicybindings", "validatingadmissionpolicybinding", &[], "admissionregistration.k8s.io", false, "ValidatingAdmissionPolicyBinding", "v1", ALL),
+    ("mutatingadmissionpolicies", "mutatingadmissionpolicy", &[], "admissionregistration.k8s.io", false, "MutatingAdmissionPolicy", "v1beta1", ALL),
+    ("mutatingadmissionpolicybindings", "mutatingadmissionpolicybinding", &[], "admissionregistration.k8s.io", false, "MutatingAdmissionPolicyBinding", "v1beta1", ALL),
+    ("customresourcedefinitions", "customresourcedefinition", &["crd", "crds"], "apiextensions.k8s.io", false, "CustomResourceDefinition", "v1", ALL),
+    ("apiservices", "apiservice", &[], "apiregistration.k8s.io", false, "APIService", "v1", ALL),
+    ("controllerrevisions", "controllerrevision", &[], "apps", true, "ControllerRevision", "v1", ALL),
+    ("daemonsets", "daemonset", &["ds"], "apps", true, "DaemonSet", "v1", ALL),
+    ("deployments", "deployment", &["deploy"], "apps", true, "Deployment", "v1", ALL),
+    ("replicasets", "replicaset", &["rs"], "apps", true, "ReplicaSet", "v1", ALL),
+    ("statefulsets", "statefulset", &["sts"], "apps", true, "StatefulSet", "v1", ALL),
+    ("selfsubjectreviews", "selfsubjectreview", &[], "authentication.k8s.io", false, "SelfSubjectReview", "v1", CREATE),
+    ("tokenreviews", "tokenreview", &[], "authentication.k8s.io", false, "TokenReview", "v1", CREATE),
+    ("localsubjectaccessreviews", "localsubjectaccessreview", &[], "authorization.k8s.io", true, "LocalSubjectAccessReview", "v1", CREATE),
+    ("selfsubjectaccessreviews", "selfsubjectaccessreview", &[], "authorization.k8s.io", false, "SelfSubjectAccessReview", "v1", CREATE),
+    ("selfsubjectrulesreviews", "selfsubjectrulesreview", &[], "authorization.k8s.io", false, "SelfSubjectRulesReview", "v1", CREATE),
+    ("subjectaccessreviews", "subjectaccessreview", &[], "authorization.k8s.io", false, "SubjectAccessReview", "v1", CREATE),
+    ("horizontalpodautoscalers", "horizontalpodautoscaler", &["hpa"], "autoscaling", true, "HorizontalPodAutoscaler", "v2", ALL),
+    ("cronjobs", "cronjob", &["cj"], "batch", true, "CronJob", "v1", ALL),
+    ("jobs", "job", &[], "batch", true, "Job", "v1", ALL),
+    ("certificatesigningrequests", "certificatesigningrequest", &["csr"], "certificates.k8s.io", false, "CertificateSigningRequest", "v1", ALL),
+    ("clustertrustbundles", "clustertrustbundle", &[], "certificates.k8s.io", false, "ClusterTrustBundle", "v1beta1", ALL),
+    ("leases", "lease", &[], "coordination.k8s.io", true, "Lease", "v1", ALL),
+    ("leasecandidates", "leasecandidate", &[], "coordination.k8s.io", true, "LeaseCandidate", "v1beta1", ALL),
+    ("endpointslices", "endpointslice", &[], "discovery.k8s.io", true, "EndpointSlice", "v1", ALL),
+    ("flowschemas", "flowschema", &[], "flowcontrol.apiserver.k8s.io", false, "FlowSchema", "v1", ALL),
+    ("prioritylevelconfigurations", "prioritylevelconfiguration", &[], "flowcontrol.apiserver.k8s.io", false, "PriorityLevelConfiguration", "v1", ALL),
+    ("ingressclasses", "ingressclass", &[], "networking.k8s.io", false, "IngressClass", "v1", ALL),
+    ("ingresses", "ingress", &["ing"], "networking.k8s.io", true, "Ingress", "v1", ALL),
+    ("ipaddresses", "ipaddress", &["ip"], "networking.k8s.io", false, "IPAddress", "v1", ALL),
+    ("networkpolicies", "networkpolicy", &["netpol"], "networking.k8s.io", true, "NetworkPolicy", "v1", ALL),
+    ("servicecidrs", "servicecidr", &[], "networking.k8s.io", false, "ServiceCIDR", "v1", ALL),
+    ("runtimeclasses", "runtimeclass", &[], "node.k8s.io", false, "RuntimeClass", "v1", ALL),
+    ("poddisruptionbudgets", "poddisruptionbudget", &["pdb"], "policy", true, "PodDisruptionBudget", "v1", ALL),
+    ("clusterrolebindings", "clusterrolebinding", &[], "rbac.authorization.k8s.io", false, "ClusterRoleBinding", "v1", ALL),
+    ("clusterroles", "clusterrole", &[], "rbac.authorization.k8s.io", false, "ClusterRole", "v1", ALL),
+    ("rolebindings", "rolebinding", &[], "rbac.authorization.k8s.io", true, "RoleBinding", "v1", ALL),
+    ("roles", "role", &[], "rbac.authorization.k8s.io", true, "Role", "v1", ALL),
+    ("deviceclasses", "deviceclass", &[], "resource.k8s.io", false, "DeviceClass", "v1", ALL),
+    ("resourceclaims", "resourceclaim", &[], "resource.k8s.io", true, "ResourceClaim", "v1", ALL),
+    ("resourceclaimtemplates", "resourceclaimtemplate", &[], "resource.k8s.io", true, "ResourceClaimTemplate", "v1", ALL),
+    ("resourceslices", "resourceslice", &[], "resource.k8s.io", false, "ResourceSlice", "v1", ALL),
+    ("priorityclasses", "priorityclass", &["pc"], "scheduling.k8s.io", false, "PriorityClass", "v1", ALL),
+    ("csidrivers", "csidriver", &[], "storage.k8s.io", false, "CSIDriver", "v1", ALL),
+    ("csinodes", "csinode", &[], "storage.k8s.io", false, "CSINode", "v1", ALL),
+    ("csistoragecapacities", "csistoragecapacity", &[], "storage.k8s.io", true, "CSIStorageCapacity", "v1", ALL),
+    ("storageclasses", "storageclass", &["sc"], "storage.k8s.io", false, "StorageClass", "v1", ALL),
+    ("volumeattachments", "volumeattachment", &[], "storage.k8s.io", false, "VolumeAttachment", "v1", ALL),
+    ("volumeattributesclasses", "volumeattributesclass", &["vac"], "storage.k8s.io", false, "VolumeAttributesClass", "v1", ALL),
+    ("events", "event", &["ev"], "events.k8s.io", true, "Event", "v1", ALL),
+];
+
+/// One built-in resource as discovery serves it (`meta/v1` `APIResource`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Builtin {
+    /// Plural name (`name`).
+    pub name: &'static str,
+    /// `singularName`.
+    pub singular: &'static str,
+    /// `shortNames`.
+    pub short_names: &'static [&'static str],
+    /// API group (`""`: the core group, served at `/api/v1`).
+    pub group: &'static str,
+    /// The version it is served at.
+    pub version: &'static str,
+    /// `namespaced`.
+    pub namespaced: bool,
+    /// `kind`.
+    pub kind: &'static str,
+    /// `verbs`.
+    pub verbs: &'static [&'static str],
+}
+
+/// Every built-in resource of the table, in its order (the core group first).
+pub fn builtins() -> impl Iterator<Item = Builtin> {
+    TABLE.iter().map(
+        |&(name, singular, short_names, group, namespaced, kind, version, verbs)| Builtin {
+            name,
+            singular,
+            short_names,
+            group,
+            version,
+            namespaced,
+            kind,
+            verbs,
+        },
+    )
+}
 
 /// A resolved resource.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -349,7 +164,7 @@ pub struct Resolved {
 }
 
 fn find(name: &str, group: Option<&str>) -> Option<&'static Entry> {
-    TABLE.iter().find(|(plural, singular, short, g, _)| {
+    TABLE.iter().find(|(plural, singular, short, g, ..)| {
         group.is_none_or(|want| want == *g)
             && (*plural == name || *singular == name || short.contains(&name))
     })

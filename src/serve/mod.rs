@@ -15,6 +15,7 @@
 //! and kcred's own to bound memory: at most 1024 connections and 64 bodies being read at
 //! once (so at most 192 MiB of request bodies).
 
+pub mod discovery;
 pub mod log;
 pub mod reviews;
 pub mod routes;

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use serde_json::{Value, json};
 
+use super::discovery;
 use super::reviews;
 use super::state::{Shared, State};
 use super::status::{self, Reply};
@@ -279,20 +280,14 @@ fn route(
                 };
             }
             "/version" => return ok(version()),
-            "/api" => {
-                return ok(
-                    json!({"kind": "APIVersions", "versions": ["v1"], "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": ""}]}),
-                );
-            }
-            "/apis" => return ok(api_groups()),
-            "/apis/authentication.k8s.io" | "/apis/authorization.k8s.io" => {
-                let g = path.trim_start_matches("/apis/");
-                return ok(api_group(g));
-            }
-            "/apis/authentication.k8s.io/v1" | "/apis/authorization.k8s.io/v1" => {
-                let g = path.trim_start_matches("/apis/").trim_end_matches("/v1");
-                return ok(resource_list(g));
-            }
+            "/api" => return ok(discovery::api_versions()),
+            "/apis" => return ok(discovery::api_group_list()),
+            _ => {}
+        }
+        if let Some(v) = discovery_path(path) {
+            return v.map_or_else(status::not_found, ok);
+        }
+        match path {
             "/.well-known/openid-configuration" | "/openid/v1/jwks" => {
                 return issuer_discovery(shared, state, path);
             }
@@ -380,45 +375,23 @@ fn version() -> Value {
     })
 }
 
-const GROUPS: &[&str] = &["authentication.k8s.io", "authorization.k8s.io"];
-
-fn api_group(g: &str) -> Value {
-    let v = json!({"groupVersion": format!("{g}/v1"), "version": "v1"});
-    json!({"kind": "APIGroup", "apiVersion": "v1", "name": g, "versions": [v], "preferredVersion": v})
-}
-
-fn api_groups() -> Value {
-    let groups: Vec<Value> = GROUPS
-        .iter()
-        .map(|g| {
-            let mut v = api_group(g);
-            if let Some(o) = v.as_object_mut() {
-                o.remove("kind");
-                o.remove("apiVersion");
-            }
-            v
-        })
-        .collect();
-    json!({"kind": "APIGroupList", "apiVersion": "v1", "groups": groups})
-}
-
-/// The `APIResourceList` of a review group (as `/apis/authentication.k8s.io/v1` lists them:
-/// create-only, not namespaced except LocalSubjectAccessReview).
-fn resource_list(g: &str) -> Value {
-    let resources: Vec<Value> = reviews::RESOURCES
-        .iter()
-        .filter(|(group, _, _)| *group == g)
-        .map(|(_, r, k)| {
-            json!({
-                "name": r,
-                "singularName": k.to_ascii_lowercase(),
-                "namespaced": *k == "LocalSubjectAccessReview",
-                "kind": k,
-                "verbs": ["create"],
-            })
-        })
-        .collect();
-    json!({"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": format!("{g}/v1"), "resources": resources})
+/// The discovery documents under `/api/` and `/apis/` (`Some(None)`: a discovery path
+/// kcred does not serve, 404 as kube-apiserver's NotFound handler answers it).
+fn discovery_path(path: &str) -> Option<Option<Value>> {
+    if let Some(v) = path.strip_prefix("/api/") {
+        return (!v.contains('/')).then(|| discovery::resource_list("", v));
+    }
+    let rest = path.strip_prefix("/apis/")?;
+    match rest.split('/').collect::<Vec<_>>()[..] {
+        [g] => Some(discovery::api_group(g)),
+        // The core group is served at `/api/v1` only.
+        [g, v] => Some(
+            Some(g)
+                .filter(|g| !g.is_empty())
+                .and_then(|g| discovery::resource_list(g, v)),
+        ),
+        _ => None,
+    }
 }
 
 /// `/.well-known/openid-configuration` and `/openid/v1/jwks`
@@ -479,5 +452,22 @@ mod tests {
         assert_eq!(bearer_token("bearer abc def"), Some("abc"));
         assert_eq!(bearer_token("Basic abc"), None);
         assert_eq!(bearer_token("Bearer"), None);
+    }
+
+    #[test]
+    fn discovery_paths_and_what_is_not_one() {
+        let list = |p: &str| {
+            discovery_path(p)
+                .flatten()
+                .map(|v| v["groupVersion"].clone())
+        };
+        assert_eq!(list("/api/v1"), Some(json!("v1")));
+        assert_eq!(list("/apis/apps/v1"), Some(json!("apps/v1")));
+        assert_eq!(discovery_path("/api/v2"), Some(None));
+        assert_eq!(discovery_path("/apis//v1"), Some(None));
+        assert_eq!(discovery_path("/apis/example.com"), Some(None));
+        assert_eq!(discovery_path("/api/v1/pods"), None);
+        assert_eq!(discovery_path("/apis/apps/v1/deployments"), None);
+        assert_eq!(discovery_path("/healthz"), None);
     }
 }

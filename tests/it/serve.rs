@@ -339,6 +339,100 @@ fn kubectl_auth_can_i_against_kcred_serve() {
     assert!(!out.contains("secrets"), "{out}");
 }
 
+/// kubectl resolves resource names through discovery (`cmd/auth/cani.go`, `resourceFor`:
+/// the RESTMapper over `/api/v1` and `/apis/GROUP/VERSION`), after asking for aggregated
+/// discovery and falling back on kcred's plain `application/json` answer
+/// (`discovery_client.go`, `downloadAPIs`). So `po` reaches kcred as `pods` and `deploy` as
+/// `deployments` in `apps`, with no "doesn't have a resource type" warning, and the answer
+/// is the one `kcred can-i` gives the same identity over the same policy.
+#[test]
+fn kubectl_resolves_short_names_through_kcred_discovery() {
+    let env = Env::new();
+    cluster(&env);
+    // `reader` may get and list pods and list deployments, nothing else of theirs.
+    let rbac = json!({"apiVersion": "v1", "kind": "List", "items": [
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+         "metadata": {"name": "reader"},
+         "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]},
+                   {"apiGroups": ["apps"], "resources": ["deployments"], "verbs": ["list"]}]},
+        {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRoleBinding",
+         "metadata": {"name": "reader"},
+         "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "reader"},
+         "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "User", "name": "reader"}]}
+    ]});
+    std::fs::write(env.path("reader.json"), rbac.to_string()).unwrap();
+    env.ok(&[
+        "cert", "issue", "--ca", "c/pki/ca", "--cn", "reader", "--out", "reader",
+    ]);
+    let s = Server::start(
+        &env,
+        &["--dir", "c", "--rbac", "rbac.json", "--rbac", "reader.json"],
+    );
+    let cred = [
+        "--client-certificate",
+        "reader.crt",
+        "--client-key",
+        "reader.key",
+        "--certificate-authority",
+        "c/pki/ca.crt",
+    ];
+    let cases: &[(&[&str], &str)] = &[
+        (&["get", "po"], "yes"),
+        (&["list", "pods"], "yes"),
+        (&["list", "deploy"], "yes"),
+        (&["list", "deployments.apps"], "yes"),
+        (&["get", "deploy"], "no"),
+        (&["delete", "po"], "no"),
+        (&["get", "cm"], "no"),
+    ];
+    for (args, want) in cases {
+        let mut a = vec!["auth", "can-i"];
+        a.extend_from_slice(args);
+        a.extend(cred);
+        let (ok, out, err) = kubectl(&s, &env, &a);
+        assert_eq!(out.trim(), *want, "kubectl {a:?}: {err}");
+        assert_eq!(ok, *want == "yes", "kubectl {a:?}: {err}");
+        assert!(!err.contains("resource type"), "kubectl {a:?}: {err}");
+        // kcred can-i, the same identity and policy, offline.
+        let mut k = vec!["can-i"];
+        k.extend_from_slice(args);
+        k.extend([
+            "--client-certificate",
+            "reader.crt",
+            "--client-ca-file",
+            "c/pki/ca.crt",
+            "--rbac",
+            "rbac.json",
+            "--rbac",
+            "reader.json",
+        ]);
+        let out = env.kcred().args(&k).output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(stdout.lines().next(), Some(*want), "kcred {k:?}");
+    }
+    // kubectl api-resources reads the same discovery.
+    let mut a = vec!["api-resources", "--no-headers"];
+    a.extend(cred);
+    let (ok, out, err) = kubectl(&s, &env, &a);
+    assert!(ok, "{err}");
+    let pods = out
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .find(|w| w.first() == Some(&"pods"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert_eq!(pods, ["pods", "po", "v1", "true", "Pod"], "{out}");
+    let deploy = out
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .find(|w| w.first() == Some(&"deployments"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert_eq!(
+        deploy,
+        ["deployments", "deploy", "apps/v1", "true", "Deployment"],
+        "{out}"
+    );
+}
+
 /// kubectl 1.32 (scripts/install-peers installs it as kubectl-1.32). Observed: it already
 /// sends the review bodies as protobuf, like 1.35 (JSON bodies are exercised by the Python
 /// client and the webhook-shaped tests).
