@@ -1,6 +1,6 @@
-//! Files in and out, safely, in two halves: [`read`] (inputs, size-capped before parsing)
-//! and [`write`] (atomic, mode-first, no-clobber outputs). Minting code uses both; checking
-//! code (`authn`, `authz`, `audit`, `whoami`) imports only [`read`].
+//! Files in and out, safely, in two halves: [`read`](mod@read) (inputs, size-capped before parsing)
+//! and [`write`](mod@write) (atomic, mode-first, no-clobber outputs). Minting code uses both; checking
+//! code (`authn`, `authz`, `audit`, `whoami`) imports only [`read`](mod@read).
 //!
 //! The names are also re-exported here, for the command line, which does both.
 

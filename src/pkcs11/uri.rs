@@ -4,7 +4,7 @@
 //! (`&`-separated) say how to reach them: `module-path`, `pin-source`, `pin-value`. Values are
 //! percent-decoded (RFC 7512 §2.3; `id` is binary). An attribute kcred does not know is
 //! refused rather than ignored, so a URI never selects more than its writer meant; `x-`
-//! vendor attributes (§2.3) are ignored. The PIN never appears in [`Display`] output, so the
+//! vendor attributes (§2.3) are ignored. The PIN never appears in `Display` output, so the
 //! URI can be printed in errors and written to a key file as is.
 
 use std::fmt;

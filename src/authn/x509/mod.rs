@@ -183,7 +183,7 @@ pub fn authenticate_client_cert(
 }
 
 /// Go's `Certificate.Verify` (crypto/x509/verify.go) for `leaf_der`, with Roots =
-/// `roots_der`, Intermediates = `intermediates_der` and KeyUsages = [`usage`]
+/// `roots_der`, Intermediates = `intermediates_der` and KeyUsages = \[`usage`\]
 /// ([`Eku::Any`] checks no usage), at `now`. This is the chain check kube-apiserver's
 /// authenticators run, for any use: `kcred check` verifies each leaf in a PKI directory with
 /// it, for each use the leaf is meant for.
