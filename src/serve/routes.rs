@@ -63,7 +63,9 @@ fn impersonate(
             || inc.impersonate_uid.is_some()
             || !inc.impersonate_extra.is_empty()
         {
-            return Err(status::bad_request(
+            // buildImpersonationRequests' error goes to responsewriters.InternalError: the
+            // API server answers 500, not 400 (impersonation.go, WithImpersonation).
+            return Err(status::internal(
                 "requested [impersonation of groups, extra or uid] without impersonating a user",
             ));
         }
