@@ -104,6 +104,9 @@ class Row:
             self.rate = float(self.value)
 
 
+KEEP_MARKER = "<!-- Sections below come from separate harnesses; bench/report.py keeps them. -->"
+
+
 def main():
     results_dir, out_path = sys.argv[1], sys.argv[2]
     meta_rows = read_tsv(os.path.join(results_dir, "meta.tsv"), 2)
@@ -236,8 +239,18 @@ def main():
                 for r in cmds:
                     w(f"- {r.tool}: `{short_command(r.command)}`")
     w("")
+    # Figures from the separate harnesses (bench/serve-load, bench/pkcs11.sh) are pasted below
+    # KEEP_MARKER by hand; a regeneration keeps them rather than silently dropping them.
+    kept = ""
+    if os.path.exists(out_path):
+        with open(out_path, encoding="utf-8") as f:
+            previous = f.read()
+        if KEEP_MARKER in previous:
+            kept = previous[previous.index(KEEP_MARKER):]
     with open(out_path, "w", encoding="utf-8") as f:
         f.write("\n".join(out))
+        if kept:
+            f.write("\n" + kept)
 
 
 def short_command(cmd):
