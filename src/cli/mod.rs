@@ -106,9 +106,16 @@ pub use hints::error_line;
 
 /// Parse the process's arguments (usage errors exit 2 as `kcred: error: …`, `--help` 0).
 pub fn parse() -> Cli {
-    let matches = command()
-        .try_get_matches()
-        .unwrap_or_else(|e| hints::usage_error(e));
+    // Examples only show in help, and attaching them builds every deferred subcommand (60% of
+    // `kcred --version`'s instructions under callgrind). Parse without them; only a parse that
+    // ends in help or a usage error (whose output may be help) is redone with them.
+    let matches = match Cli::command().try_get_matches() {
+        Ok(matches) => matches,
+        Err(e) if e.kind() == clap::error::ErrorKind::DisplayVersion => e.exit(),
+        Err(_) => command()
+            .try_get_matches()
+            .unwrap_or_else(|e| hints::usage_error(e)),
+    };
     Cli::from_arg_matches(&matches).unwrap_or_else(|e| hints::usage_error(e))
 }
 
