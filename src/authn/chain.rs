@@ -142,104 +142,150 @@ fn cause(reason: &str, message: impl Into<String>) -> Cause {
     }
 }
 
-/// Run the chain on `request` at `now`.
+/// Run the chain on `request` at `now`, in the API server's order
+/// (`pkg/kubeapiserver/authenticator/config.go` `Config.New`): the x509 request
+/// authenticator, then the bearer-token ones, joined by `union.New` (the first success
+/// wins, errors are kept), then anonymous when nothing authenticated and nothing failed.
 pub fn authenticate(request: &Request, trust: &Trust, now: Timestamp) -> Outcome {
-    let mut errors = Vec::new();
-    let mut notes = Vec::new();
-    // Presented credentials no authenticator was configured for.
-    let mut ignored = Vec::new();
+    let mut pass = Pass::default();
+    if let Some(chain) = &request.client_chain
+        && let Some(outcome) = pass.client_certificate(chain, trust, now)
+    {
+        return outcome;
+    }
+    if let Some(sent) = &request.token
+        && let Some(outcome) = pass.bearer_token(sent, trust, now)
+    {
+        return outcome;
+    }
+    pass.finish(request, trust)
+}
 
-    if let Some(chain) = &request.client_chain {
-        match &trust.client_cas {
-            Some(cas) => {
-                // With a client CA the API server asks for the certificate, and Go's TLS
-                // stack looks at it before any authenticator does.
-                if let Err(reason) = x509::tls_handshake(chain) {
-                    return Outcome::HandshakeFailed { reason, notes };
-                }
-                match x509::authenticate_client_cert(chain, cas, now) {
-                    Ok(identity) => {
-                        let expires = crate::pki::Certificate::from_der(&chain[0])
-                            .ok()
-                            .map(|c| c.not_after);
-                        return done(identity, Authenticator::X509, notes, expires);
-                    }
-                    Err(r) if r.kind == RejectionKind::EmptyCommonName => notes.push(
-                        "the client certificate verifies but its CN is empty: the x509 authenticator has no opinion"
-                            .to_string(),
-                    ),
-                    // union.New: the error is kept and the next authenticator runs.
-                    Err(r) => errors.push(cause(Authenticator::X509.name(), r.to_string())),
-                }
-            }
-            None => {
-                notes.push(
-                    "a client certificate was presented but no --client-ca-file is given: the API server would not ask for it"
-                        .into(),
-                );
-                ignored.push("a client certificate without --client-ca-file (or --pki-dir)");
-            }
+/// What the chain has gathered so far: the authenticators' errors, notes on how the
+/// request was judged, and credentials no authenticator was configured for.
+#[derive(Default)]
+struct Pass {
+    errors: Vec<Cause>,
+    notes: Vec<String>,
+    ignored: Vec<&'static str>,
+}
+
+impl Pass {
+    /// The x509 authenticator (`x509.Authenticator.AuthenticateRequest`), after the TLS
+    /// handshake that only happens when the API server asks for a certificate
+    /// (`--client-ca-file`). `Some` when the chain ends here.
+    fn client_certificate(
+        &mut self,
+        chain: &[Vec<u8>],
+        trust: &Trust,
+        now: Timestamp,
+    ) -> Option<Outcome> {
+        let Some(cas) = &trust.client_cas else {
+            self.notes.push(
+                "a client certificate was presented but no --client-ca-file is given: the API server would not ask for it"
+                    .into(),
+            );
+            self.ignored
+                .push("a client certificate without --client-ca-file (or --pki-dir)");
+            return None;
+        };
+        // With a client CA the API server asks for the certificate, and Go's TLS stack
+        // looks at it before any authenticator does.
+        if let Err(reason) = x509::tls_handshake(chain) {
+            return Some(Outcome::HandshakeFailed {
+                reason,
+                notes: std::mem::take(&mut self.notes),
+            });
         }
+        match x509::authenticate_client_cert(chain, cas, now) {
+            Ok(identity) => {
+                let expires = crate::pki::Certificate::from_der(&chain[0])
+                    .ok()
+                    .map(|c| c.not_after);
+                let notes = std::mem::take(&mut self.notes);
+                return Some(done(identity, Authenticator::X509, notes, expires));
+            }
+            Err(r) if r.kind == RejectionKind::EmptyCommonName => self.notes.push(
+                "the client certificate verifies but its CN is empty: the x509 authenticator has no opinion"
+                    .to_string(),
+            ),
+            // union.New: the error is kept and the next authenticator runs.
+            Err(r) => self
+                .errors
+                .push(cause(Authenticator::X509.name(), r.to_string())),
+        }
+        None
     }
 
-    if let Some(sent) = &request.token {
+    /// `bearertoken.Authenticator.AuthenticateRequest`: the token as the header parser
+    /// sees it, handed to the token authenticators. `Some` when the chain ends here.
+    fn bearer_token(&mut self, sent: &str, trust: &Trust, now: Timestamp) -> Option<Outcome> {
         let has_token_auth = trust.token_file.is_some() || trust.service_accounts.is_some();
         match bearer_token_seen(sent) {
-            None => notes.push(
+            None => self.notes.push(
                 "the Authorization header carries no token (client-go sends \"Bearer <token>\" and bearertoken.go takes what follows the first single space): the API server sees no bearer token"
                     .into(),
             ),
             Some(_) if !has_token_auth => {
-                notes.push(
+                self.notes.push(
                     "a bearer token was presented but neither --token-auth-file nor --service-account-key-file is given"
                         .into(),
                 );
-                ignored.push("a bearer token without --token-auth-file, --service-account-key-file or --pki-dir");
+                self.ignored.push(
+                    "a bearer token without --token-auth-file, --service-account-key-file or --pki-dir",
+                );
             }
             Some(token) => {
                 if token.len() != sent.len() {
-                    notes.push(
+                    self.notes.push(
                         "the token holds a space: the API server reads only what comes before it (bearertoken.go splits the header on single spaces)"
                             .into(),
                     );
                 }
-                match authenticate_token(token, trust, now, &mut notes) {
-                    Ok(done) => return done,
-                    Err(token_errors) => errors.extend(token_errors),
+                match authenticate_token(token, trust, now, &mut self.notes) {
+                    Ok(done) => return Some(done),
+                    Err(token_errors) => self.errors.extend(token_errors),
                 }
             }
         }
+        None
     }
 
-    if errors.is_empty() {
-        if !ignored.is_empty() {
-            return Outcome::Undecidable {
-                reason: format!(
-                    "{} was presented: the API server would ignore it and answer system:anonymous, which is not what the credential is for",
-                    ignored.join(" and ")
-                ),
+    /// Nothing authenticated: with no error, the anonymous authenticator
+    /// (`anonymous.NewAuthenticator`) when enabled, unless a credential was ignored (kcred
+    /// cannot say the anonymous answer is the one meant); else 401 with every cause.
+    fn finish(mut self, request: &Request, trust: &Trust) -> Outcome {
+        if self.errors.is_empty() {
+            if !self.ignored.is_empty() {
+                return Outcome::Undecidable {
+                    reason: format!(
+                        "{} was presented: the API server would ignore it and answer system:anonymous, which is not what the credential is for",
+                        self.ignored.join(" and ")
+                    ),
+                };
+            }
+            if trust.anonymous {
+                return Outcome::Authenticated {
+                    identity: anonymous::identity(),
+                    by: Authenticator::Anonymous,
+                    notes: self.notes,
+                    cert_expires: None,
+                };
+            }
+            let what = if request.client_chain.is_none() && request.token.is_none() {
+                "no credential was presented"
+            } else {
+                "no authenticator recognised the credential"
             };
+            self.errors.push(cause(
+                Authenticator::Anonymous.name(),
+                format!("{what} and anonymous requests are disabled (--anonymous-auth=false)"),
+            ));
         }
-        if trust.anonymous {
-            return Outcome::Authenticated {
-                identity: anonymous::identity(),
-                by: Authenticator::Anonymous,
-                notes,
-                cert_expires: None,
-            };
-        }
-        let what = if request.client_chain.is_none() && request.token.is_none() {
-            "no credential was presented"
-        } else {
-            "no authenticator recognised the credential"
-        };
-        errors.push(cause(
-            Authenticator::Anonymous.name(),
-            format!("{what} and anonymous requests are disabled (--anonymous-auth=false)"),
-        ));
+        let mut causes = self.errors;
+        causes.extend(self.notes.into_iter().map(|n| cause("note", n)));
+        Outcome::Unauthorized { causes }
     }
-    errors.extend(notes.into_iter().map(|n| cause("note", n)));
-    Outcome::Unauthorized { causes: errors }
 }
 
 /// The token authenticators (`tokenunion.New`: the static token file, then the

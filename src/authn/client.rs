@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::request::Request;
 use crate::error::{Error, Result};
-use crate::kubeconfig::{Kubeconfig, NamedUser, UserCredential};
+use crate::kubeconfig::{Kubeconfig, NamedUser, Selected, UserCredential};
 use crate::token::verify;
 
 /// Where the credential comes from (kubectl's `--kubeconfig`, `--context`,
@@ -124,8 +124,45 @@ fn kubeconfig_token(user: &NamedUser) -> Result<Option<String>> {
 }
 
 impl ClientOptions {
-    /// The request client-go would send.
+    /// The request client-go would send: the credential flags when any is given (they
+    /// override the kubeconfig's user, `client_config.go` `getUserIdentificationPartialConfig`),
+    /// else the kubeconfig's selected context, else nothing (the anonymous request).
     pub fn presented(&self) -> Result<Presented> {
+        if let Some(p) = self.flags_request()? {
+            return Ok(p);
+        }
+        let Some((kc, kubeconfig_name)) = self.kubeconfig()? else {
+            return Ok(Presented::default());
+        };
+        let selected = kc
+            .select(self.context.as_deref())
+            .map_err(|e| prefixed(e, &format!("cannot use {kubeconfig_name}")))?;
+        let what = format!(
+            "context {:?} (user {:?})",
+            selected.context, selected.user_name
+        );
+        let token = match kc.user(&selected.user_name) {
+            Some(u) => kubeconfig_token(u)?,
+            None => None,
+        };
+        let client_chain = kubeconfig_client_chain(&selected, &what, token.is_some())?;
+        let (ca_source, cluster_ca) = kubeconfig_cluster_ca(&selected)?;
+        Ok(Presented {
+            request: Request {
+                client_chain,
+                token,
+            },
+            chain_source: format!("{kubeconfig_name}: {what}"),
+            token_source: format!("{kubeconfig_name}: {what}: token"),
+            cluster_ca: Some((ca_source, cluster_ca)),
+            namespace: Some(selected.namespace.clone()),
+            notes: Vec::new(),
+        })
+    }
+
+    /// `--client-certificate`, `--token`, `--token-file`: when any is given, the request is
+    /// made of them alone.
+    fn flags_request(&self) -> Result<Option<Presented>> {
         let explicit_token = crate::token::read_token(
             self.token.as_deref(),
             self.token_file.as_deref(),
@@ -139,25 +176,32 @@ impl ClientOptions {
             }
             None => (String::new(), None),
         };
-        if self.client_certificate.is_some() || explicit_token.is_some() {
-            let client_chain = match &self.client_certificate {
-                Some(path) => Some(presented_chain(path, &crate::fsio::read::read(path)?)?),
-                None => None,
-            };
-            return Ok(Presented {
-                request: Request {
-                    client_chain,
-                    token: explicit_token,
-                },
-                token_source,
-                chain_source: self
-                    .client_certificate
-                    .as_deref()
-                    .map(crate::fsio::read::display)
-                    .unwrap_or_default(),
-                ..Presented::default()
-            });
+        if self.client_certificate.is_none() && explicit_token.is_none() {
+            return Ok(None);
         }
+        let client_chain = match &self.client_certificate {
+            Some(path) => Some(presented_chain(path, &crate::fsio::read::read(path)?)?),
+            None => None,
+        };
+        Ok(Some(Presented {
+            request: Request {
+                client_chain,
+                token: explicit_token,
+            },
+            token_source,
+            chain_source: self
+                .client_certificate
+                .as_deref()
+                .map(crate::fsio::read::display)
+                .unwrap_or_default(),
+            ..Presented::default()
+        }))
+    }
+
+    /// The kubeconfig as kubectl's loading rules find it (`clientcmd`
+    /// `ClientConfigLoadingRules`: `--kubeconfig`, else `KUBECONFIG`, else
+    /// `~/.kube/config`), with its name for messages; `None` when there is none at all.
+    fn kubeconfig(&self) -> Result<Option<(Kubeconfig, String)>> {
         let kc = match &self.kubeconfig {
             Some(path) => Kubeconfig::load(path)?,
             None => {
@@ -169,8 +213,7 @@ impl ClientOptions {
                             "--context needs a kubeconfig: none given, KUBECONFIG is unset and ~/.kube/config does not exist".into(),
                         ));
                     }
-                    // Nothing to present: the anonymous request.
-                    return Ok(Presented::default());
+                    return Ok(None);
                 }
                 Kubeconfig::load_env()?
             }
@@ -185,75 +228,66 @@ impl ClientOptions {
                 })
                 .unwrap_or_else(|| "the kubeconfig".into()),
         };
-        let selected = kc
-            .select(self.context.as_deref())
-            .map_err(|e| prefixed(e, &format!("cannot use {kubeconfig_name}")))?;
-        let what = format!(
-            "context {:?} (user {:?})",
-            selected.context, selected.user_name
-        );
-        let token = match kc.user(&selected.user_name) {
-            Some(u) => kubeconfig_token(u)?,
-            None => None,
-        };
-        let client_chain = match &selected.credential {
-            UserCredential::ClientCert { cert_pem, key_pem } => {
-                // client-go loads the pair with tls.X509KeyPair (transport/tls_cache ->
-                // TLSConfigFor), which reads PEM only: a DER file named by the kubeconfig
-                // means kubectl never sends a request, whatever the certificate says.
-                for (bytes, input) in [(&cert_pem[..], "certificate"), (&key_pem[..], "key")] {
-                    if !crate::pem::looks_like_pem(bytes) {
-                        return Err(Error::input(
-                            format!("{what}: client {input}"),
-                            format!(
-                                "is not PEM, so kubectl cannot load it (client-go tls.X509KeyPair: \"tls: failed to find any PEM data in {input} input\"); convert it with `openssl {} -inform DER`",
-                                if input == "key" { "pkey" } else { "x509" }
-                            ),
-                        ));
-                    }
-                }
-                Some(presented_chain(
-                    Path::new(&format!("{what}: client certificate")),
-                    cert_pem,
-                )?)
-            }
-            UserCredential::Token(_) | UserCredential::None => None,
-            other if token.is_none() => {
-                return Err(Error::input(
-                    what,
-                    format!(
-                        "authenticates with {} which kcred cannot evaluate offline; run it yourself and pass the token with --token",
-                        other.kind()
-                    ),
-                ));
-            }
-            _ => None,
-        };
-        let ca_source = format!(
-            "the CA of cluster {:?} in the kubeconfig",
-            selected.cluster_name
-        );
-        let cluster_ca = match &selected.cluster.ca_pem {
-            // client-go's rootCertPool: x509.CertPool.AppendCertsFromPEM, PEM only.
-            Some(pem) if !crate::pem::looks_like_pem(pem) => {
-                return Err(Error::input(
-                    ca_source,
-                    "is not PEM, so kubectl cannot load it (client-go rootCertPool: \"unable to load root certificates: unable to parse bytes as PEM block\"); convert it with `openssl x509 -inform DER`",
-                ));
-            }
-            Some(pem) => Some(crate::pki::read_certificates(Path::new(&ca_source), pem)?),
-            None => None,
-        };
-        Ok(Presented {
-            request: Request {
-                client_chain,
-                token,
-            },
-            chain_source: format!("{kubeconfig_name}: {what}"),
-            token_source: format!("{kubeconfig_name}: {what}: token"),
-            cluster_ca: Some((ca_source, cluster_ca)),
-            namespace: Some(selected.namespace.clone()),
-            notes: Vec::new(),
-        })
+        Ok(Some((kc, kubeconfig_name)))
     }
+}
+
+/// The client certificate of the selected kubeconfig user. client-go loads the pair with
+/// `tls.X509KeyPair` (`transport/tls_cache` -> `TLSConfigFor`), which reads PEM only: a DER
+/// file named by the kubeconfig means kubectl never sends a request, whatever the
+/// certificate says. A credential kcred cannot run (exec, auth-provider) is refused unless
+/// a token is sent anyway.
+fn kubeconfig_client_chain(
+    selected: &Selected,
+    what: &str,
+    has_token: bool,
+) -> Result<Option<Vec<Vec<u8>>>> {
+    match &selected.credential {
+        UserCredential::ClientCert { cert_pem, key_pem } => {
+            for (bytes, input) in [(&cert_pem[..], "certificate"), (&key_pem[..], "key")] {
+                if !crate::pem::looks_like_pem(bytes) {
+                    return Err(Error::input(
+                        format!("{what}: client {input}"),
+                        format!(
+                            "is not PEM, so kubectl cannot load it (client-go tls.X509KeyPair: \"tls: failed to find any PEM data in {input} input\"); convert it with `openssl {} -inform DER`",
+                            if input == "key" { "pkey" } else { "x509" }
+                        ),
+                    ));
+                }
+            }
+            Ok(Some(presented_chain(
+                Path::new(&format!("{what}: client certificate")),
+                cert_pem,
+            )?))
+        }
+        UserCredential::Token(_) | UserCredential::None => Ok(None),
+        other if !has_token => Err(Error::input(
+            what,
+            format!(
+                "authenticates with {} which kcred cannot evaluate offline; run it yourself and pass the token with --token",
+                other.kind()
+            ),
+        )),
+        _ => Ok(None),
+    }
+}
+
+/// The selected cluster's CA, named for messages: client-go's `rootCertPool`
+/// (`x509.CertPool.AppendCertsFromPEM`) reads PEM only.
+fn kubeconfig_cluster_ca(selected: &Selected) -> Result<(String, Option<Vec<Vec<u8>>>)> {
+    let ca_source = format!(
+        "the CA of cluster {:?} in the kubeconfig",
+        selected.cluster_name
+    );
+    let cluster_ca = match &selected.cluster.ca_pem {
+        Some(pem) if !crate::pem::looks_like_pem(pem) => {
+            return Err(Error::input(
+                ca_source,
+                "is not PEM, so kubectl cannot load it (client-go rootCertPool: \"unable to load root certificates: unable to parse bytes as PEM block\"); convert it with `openssl x509 -inform DER`",
+            ));
+        }
+        Some(pem) => Some(crate::pki::read_certificates(Path::new(&ca_source), pem)?),
+        None => None,
+    };
+    Ok((ca_source, cluster_ca))
 }

@@ -104,6 +104,11 @@ impl<'a> Reader<'a> {
     }
 
     /// `Reader.Read`: the next record, `Ok(None)` at EOF (Go's `io.EOF`).
+    ///
+    /// One function because it is a line-for-line port of Go's `readRecord`
+    /// (`encoding/csv/reader.go`), one loop labelled `parseField` whose column and line
+    /// bookkeeping is shared by the quoted and unquoted branches; split, it could no longer
+    /// be read against the Go source.
     #[allow(clippy::type_complexity)]
     pub fn read(&mut self) -> Result<Option<Vec<Vec<u8>>>, ParseError> {
         // Skip empty lines (there is no comment character).

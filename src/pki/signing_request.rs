@@ -223,105 +223,138 @@ pub fn check_signer_rules(
     if signer_name.is_empty() {
         return Err("spec.signerName is required in certificates.k8s.io/v1".into());
     }
-    let refuse = |why: String| Err(format!("signer {signer_name} refuses the request: {why}"));
+    let refused = |why: String| format!("signer {signer_name} refuses the request: {why}");
+    let set = usages_set(usages).map_err(refused)?;
+    match signer_name {
+        KUBELET_SERVING => kubelet_serving(request, &set),
+        KUBE_APISERVER_CLIENT_KUBELET => kubelet_client(request, &set),
+        KUBE_APISERVER_CLIENT => apiserver_client(&set),
+        "kubernetes.io/legacy-unknown" => {
+            Err("it cannot be requested through certificates.k8s.io/v1".into())
+        }
+        // An unknown signer of the kubernetes.io domain is no refusal by a signer: nothing
+        // would ever sign it.
+        other if other.starts_with("kubernetes.io/") => {
+            return Err(format!("unknown Kubernetes signer {other}"));
+        }
+        _ => kcred_tls_only(&set),
+    }
+    .map_err(refused)
+}
+
+/// `spec.usages` as the API server's validation reads it (`pkg/apis/certificates/validation`
+/// `validateCertificateSigningRequest`): required, each one known, none repeated.
+fn usages_set(usages: &[String]) -> std::result::Result<BTreeSet<&str>, String> {
     if usages.is_empty() {
-        return refuse("usages must be provided".into());
+        return Err("usages must be provided".into());
     }
     let mut set = BTreeSet::new();
     for u in usages {
         if !KNOWN_USAGES.contains(&u.as_str()) {
-            return refuse(format!("unknown usage {u:?}"));
+            return Err(format!("unknown usage {u:?}"));
         }
         if !set.insert(u.as_str()) {
-            return refuse(format!("usage {u:?} is repeated"));
+            return Err(format!("usage {u:?} is repeated"));
         }
     }
-    let subject = &request.subject;
-    let is_nodes = subject.organizations == [SYSTEM_NODES];
-    let node_cn = subject
+    Ok(set)
+}
+
+/// The usages are exactly `required`, with or without key encipherment (`helpers.go`
+/// `kubeletServingRequiredUsages` / `kubeletClientRequiredUsages` and their
+/// `...NoRSA` variants).
+fn exactly(set: &BTreeSet<&str>, required: &[&str]) -> std::result::Result<(), String> {
+    let with_ke: BTreeSet<&str> = required.iter().copied().collect();
+    let mut without_ke = with_ke.clone();
+    without_ke.remove(KEY_ENCIPHERMENT);
+    if *set == with_ke || *set == without_ke {
+        Ok(())
+    } else {
+        Err(format!("usages did not match [{}]", required.join(" ")))
+    }
+}
+
+fn is_nodes(request: &CertificateRequest) -> std::result::Result<(), String> {
+    if request.subject.organizations != [SYSTEM_NODES] {
+        return Err("subject organization is not system:nodes".into());
+    }
+    Ok(())
+}
+
+fn node_common_name(request: &CertificateRequest) -> std::result::Result<(), String> {
+    let named = request
+        .subject
         .common_name
         .strip_prefix(NODE_USER_PREFIX)
         .is_some_and(|n| !n.is_empty());
-    let exactly = |required: &[&str]| {
-        let with_ke: BTreeSet<&str> = required.iter().copied().collect();
-        let mut without_ke = with_ke.clone();
-        without_ke.remove(KEY_ENCIPHERMENT);
-        set == with_ke || set == without_ke
-    };
-    match signer_name {
-        // helpers.go ValidateKubeletServingCSR
-        KUBELET_SERVING => {
-            if !is_nodes {
-                return refuse("subject organization is not system:nodes".into());
-            }
-            if request.sans.is_empty() {
-                return refuse("DNS or IP subjectAltName is required".into());
-            }
-            if let Some(other) = request.other_sans.first() {
-                return refuse(format!(
-                    "{other}: only DNS and IP subjectAltNames are allowed"
-                ));
-            }
-            let required = [DIGITAL_SIGNATURE, KEY_ENCIPHERMENT, SERVER_AUTH];
-            if !exactly(&required) {
-                return refuse(format!("usages did not match [{}]", required.join(" ")));
-            }
-            if !node_cn {
-                return refuse("subject common name does not begin with system:node:".into());
-            }
+    if !named {
+        return Err("subject common name does not begin with system:node:".into());
+    }
+    Ok(())
+}
+
+/// `pkg/apis/certificates/v1/helpers.go` `ValidateKubeletServingCSR`, in its order.
+fn kubelet_serving(
+    request: &CertificateRequest,
+    set: &BTreeSet<&str>,
+) -> std::result::Result<(), String> {
+    is_nodes(request)?;
+    if request.sans.is_empty() {
+        return Err("DNS or IP subjectAltName is required".into());
+    }
+    if let Some(other) = request.other_sans.first() {
+        return Err(format!(
+            "{other}: only DNS and IP subjectAltNames are allowed"
+        ));
+    }
+    exactly(set, &[DIGITAL_SIGNATURE, KEY_ENCIPHERMENT, SERVER_AUTH])?;
+    node_common_name(request)
+}
+
+/// `pkg/apis/certificates/v1/helpers.go` `ValidateKubeletClientCSR`, in its order.
+fn kubelet_client(
+    request: &CertificateRequest,
+    set: &BTreeSet<&str>,
+) -> std::result::Result<(), String> {
+    is_nodes(request)?;
+    if !request.sans.is_empty() || !request.other_sans.is_empty() {
+        return Err("subjectAltNames are not allowed".into());
+    }
+    node_common_name(request)?;
+    exactly(set, &[CLIENT_AUTH, DIGITAL_SIGNATURE, KEY_ENCIPHERMENT])
+}
+
+/// `pkg/controller/certificates/signer/signer.go` `validAPIServerClientUsages`.
+fn apiserver_client(set: &BTreeSet<&str>) -> std::result::Result<(), String> {
+    for u in set {
+        if ![DIGITAL_SIGNATURE, KEY_ENCIPHERMENT, CLIENT_AUTH].contains(u) {
+            return Err(format!("invalid usage for client certificate: {u}"));
         }
-        // helpers.go ValidateKubeletClientCSR
-        KUBE_APISERVER_CLIENT_KUBELET => {
-            if !is_nodes {
-                return refuse("subject organization is not system:nodes".into());
-            }
-            if !request.sans.is_empty() || !request.other_sans.is_empty() {
-                return refuse("subjectAltNames are not allowed".into());
-            }
-            if !node_cn {
-                return refuse("subject common name does not begin with system:node:".into());
-            }
-            let required = [CLIENT_AUTH, DIGITAL_SIGNATURE, KEY_ENCIPHERMENT];
-            if !exactly(&required) {
-                return refuse(format!("usages did not match [{}]", required.join(" ")));
-            }
+    }
+    if !set.contains(CLIENT_AUTH) {
+        return Err("missing required usage for client certificate: client auth".into());
+    }
+    Ok(())
+}
+
+/// kcred's own rule for signers outside `kubernetes.io/`: TLS client and server only.
+fn kcred_tls_only(set: &BTreeSet<&str>) -> std::result::Result<(), String> {
+    for u in set {
+        if ![
+            DIGITAL_SIGNATURE,
+            KEY_ENCIPHERMENT,
+            CLIENT_AUTH,
+            SERVER_AUTH,
+        ]
+        .contains(u)
+        {
+            return Err(format!(
+                "usage {u:?}: kcred issues TLS client and server certificates only"
+            ));
         }
-        // signer.go validAPIServerClientUsages
-        KUBE_APISERVER_CLIENT => {
-            for u in &set {
-                if ![DIGITAL_SIGNATURE, KEY_ENCIPHERMENT, CLIENT_AUTH].contains(u) {
-                    return refuse(format!("invalid usage for client certificate: {u}"));
-                }
-            }
-            if !set.contains(CLIENT_AUTH) {
-                return refuse("missing required usage for client certificate: client auth".into());
-            }
-        }
-        "kubernetes.io/legacy-unknown" => {
-            return refuse("it cannot be requested through certificates.k8s.io/v1".into());
-        }
-        other if other.starts_with("kubernetes.io/") => {
-            return Err(format!("unknown Kubernetes signer {other}"));
-        }
-        _ => {
-            for u in &set {
-                if ![
-                    DIGITAL_SIGNATURE,
-                    KEY_ENCIPHERMENT,
-                    CLIENT_AUTH,
-                    SERVER_AUTH,
-                ]
-                .contains(u)
-                {
-                    return refuse(format!(
-                        "usage {u:?}: kcred issues TLS client and server certificates only"
-                    ));
-                }
-            }
-            if !set.contains(CLIENT_AUTH) && !set.contains(SERVER_AUTH) {
-                return refuse("usages name neither client auth nor server auth".into());
-            }
-        }
+    }
+    if !set.contains(CLIENT_AUTH) && !set.contains(SERVER_AUTH) {
+        return Err("usages name neither client auth nor server auth".into());
     }
     Ok(())
 }

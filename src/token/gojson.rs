@@ -158,27 +158,69 @@ enum Frame {
 /// Parse `data` with the syntax of Go's `encoding/json` scanner (`scanner.go`, `checkValid`):
 /// one value, surrounded only by space, tab, CR and LF; strings take any byte from 0x20 up;
 /// no nesting limit. Errors are one line, with the byte offset.
+///
+/// Iterative, not recursive (an explicit stack of open containers), so no input can
+/// overflow the thread's stack: each round opens a value ([`Parser::open_value`]), then
+/// attaches it to its parent, closing every container that ends there
+/// ([`Parser::attach`]), as `scanner.go`'s `stateEndValue` pops its `parseState`.
 pub fn parse(data: &[u8]) -> std::result::Result<Parsed, String> {
     let mut p = Parser { data, pos: 0 };
     let mut stack: Vec<Frame> = Vec::new();
     let mut depth = 0usize;
     p.ws();
-    'value: loop {
-        // Parse one value; containers push a frame and continue with their first member.
-        let mut v = match p.peek() {
+    loop {
+        let Some(mut v) = p.open_value(&mut stack, &mut depth)? else {
+            continue; // a container was opened: parse its first member
+        };
+        loop {
+            p.ws();
+            match p.attach(&mut stack, v)? {
+                Attached::Top(v) => {
+                    if p.pos != data.len() {
+                        return Err(p.err("invalid character after top-level value"));
+                    }
+                    return Ok(Parsed { value: v, depth });
+                }
+                Attached::NextMember => break,
+                Attached::Closed(c) => v = c,
+            }
+        }
+    }
+}
+
+/// What became of a value handed to its parent.
+enum Attached {
+    /// It has no parent: it is the document.
+    Top(J),
+    /// Its parent goes on with another member.
+    NextMember,
+    /// Its parent ended with it, and is now the value to attach.
+    Closed(J),
+}
+
+impl Parser<'_> {
+    /// One value (`scanner.go` `stateBeginValue`): a scalar or an empty container is
+    /// returned; a non-empty container is pushed on `stack` (`None`), its first member next.
+    fn open_value(
+        &mut self,
+        stack: &mut Vec<Frame>,
+        depth: &mut usize,
+    ) -> std::result::Result<Option<J>, String> {
+        let p = self;
+        Ok(Some(match p.peek() {
             Some(b'{') => {
                 p.pos += 1;
                 p.ws();
                 if p.peek() == Some(b'}') {
                     p.pos += 1;
-                    depth = depth.max(stack.len() + 1);
+                    *depth = (*depth).max(stack.len() + 1);
                     J::Obj(Vec::new())
                 } else {
                     let key = p.key()?;
                     stack.push(Frame::Obj(Vec::new(), key));
-                    depth = depth.max(stack.len());
+                    *depth = (*depth).max(stack.len());
                     p.ws();
-                    continue 'value;
+                    return Ok(None);
                 }
             }
             Some(b'[') => {
@@ -186,12 +228,12 @@ pub fn parse(data: &[u8]) -> std::result::Result<Parsed, String> {
                 p.ws();
                 if p.peek() == Some(b']') {
                     p.pos += 1;
-                    depth = depth.max(stack.len() + 1);
+                    *depth = (*depth).max(stack.len() + 1);
                     J::Arr(Vec::new())
                 } else {
                     stack.push(Frame::Arr(Vec::new()));
-                    depth = depth.max(stack.len());
-                    continue 'value;
+                    *depth = (*depth).max(stack.len());
+                    return Ok(None);
                 }
             }
             Some(b'"') => J::Str(p.string()?),
@@ -206,54 +248,51 @@ pub fn parse(data: &[u8]) -> std::result::Result<Parsed, String> {
                 )));
             }
             None => return Err("unexpected end of JSON input".into()),
-        };
-        // Attach the value to its parent, closing every container that ends here.
-        loop {
-            p.ws();
-            match stack.last_mut() {
-                None => {
-                    if p.pos != data.len() {
-                        return Err(p.err("invalid character after top-level value"));
+        }))
+    }
+
+    /// `v` added to the innermost open container (`scanner.go` `stateEndValue`): then a
+    /// `,` goes on with the next member, a closing bracket ends the container.
+    fn attach(&mut self, stack: &mut Vec<Frame>, v: J) -> std::result::Result<Attached, String> {
+        let p = self;
+        match stack.last_mut() {
+            None => Ok(Attached::Top(v)),
+            Some(Frame::Arr(items)) => {
+                items.push(v);
+                match p.peek() {
+                    Some(b',') => {
+                        p.pos += 1;
+                        p.ws();
+                        Ok(Attached::NextMember)
                     }
-                    return Ok(Parsed { value: v, depth });
+                    Some(b']') => {
+                        p.pos += 1;
+                        let Some(Frame::Arr(items)) = stack.pop() else {
+                            unreachable!()
+                        };
+                        Ok(Attached::Closed(J::Arr(items)))
+                    }
+                    _ => Err(p.err("expected ',' or ']' after array element")),
                 }
-                Some(Frame::Arr(items)) => {
-                    items.push(v);
-                    match p.peek() {
-                        Some(b',') => {
-                            p.pos += 1;
-                            p.ws();
-                            continue 'value;
-                        }
-                        Some(b']') => {
-                            p.pos += 1;
-                            let Some(Frame::Arr(items)) = stack.pop() else {
-                                unreachable!()
-                            };
-                            v = J::Arr(items);
-                        }
-                        _ => return Err(p.err("expected ',' or ']' after array element")),
+            }
+            Some(Frame::Obj(members, key)) => {
+                members.push((std::mem::take(key), v));
+                match p.peek() {
+                    Some(b',') => {
+                        p.pos += 1;
+                        p.ws();
+                        *key = p.key()?;
+                        p.ws();
+                        Ok(Attached::NextMember)
                     }
-                }
-                Some(Frame::Obj(members, key)) => {
-                    members.push((std::mem::take(key), v));
-                    match p.peek() {
-                        Some(b',') => {
-                            p.pos += 1;
-                            p.ws();
-                            *key = p.key()?;
-                            p.ws();
-                            continue 'value;
-                        }
-                        Some(b'}') => {
-                            p.pos += 1;
-                            let Some(Frame::Obj(members, _)) = stack.pop() else {
-                                unreachable!()
-                            };
-                            v = J::Obj(members);
-                        }
-                        _ => return Err(p.err("expected ',' or '}' after object value")),
+                    Some(b'}') => {
+                        p.pos += 1;
+                        let Some(Frame::Obj(members, _)) = stack.pop() else {
+                            unreachable!()
+                        };
+                        Ok(Attached::Closed(J::Obj(members)))
                     }
+                    _ => Err(p.err("expected ',' or '}' after object value")),
                 }
             }
         }

@@ -304,7 +304,10 @@ fn library_messages_name_no_flags() {
         "error.rs",
         "pki/signing_request.rs",
         "token/mint.rs",
-        "plan.rs",
+        "plan/mod.rs",
+        "plan/model.rs",
+        "plan/expand.rs",
+        "plan/network.rs",
         "bootstrap/mod.rs",
         "duration.rs",
     ] {

@@ -4,7 +4,7 @@
 
 use jiff::Timestamp;
 use x509_parser::der_parser::asn1_rs::Tag;
-use x509_parser::extensions::{GeneralName, ParsedExtension};
+use x509_parser::extensions::{GeneralName, ParsedExtension, SubjectAlternativeName};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::goerror::GoError;
@@ -205,12 +205,12 @@ impl Cert {
     }
 
     /// Go's `processExtensions` (parser.go): which extensions it understands, so which
-    /// critical ones are "unhandled".
+    /// critical ones are "unhandled". One match because it mirrors Go's one
+    /// `switch e.Id[3]` over the id-ce extensions (plus AIA); each arm is that case.
     fn read_extensions(&mut self, x: &X509Certificate<'_>) -> Result<(), String> {
         for e in x.extensions() {
             let oid = e.oid.to_id_string();
             let mut unhandled = false;
-            let bad = |what: &str| format!("x509: invalid {what}");
             match e.parsed_extension() {
                 // Go parses (and refuses when malformed) only the extensions it handles;
                 // any other extension is opaque to it, malformed or not.
@@ -232,32 +232,7 @@ impl Cert {
                 }
                 ParsedExtension::SubjectAlternativeName(san) => {
                     self.san_value = Some(e.value.to_vec());
-                    let mut understood = 0;
-                    for g in &san.general_names {
-                        match g {
-                            GeneralName::DNSName(d) => {
-                                self.dns_names.push(d.to_string());
-                                understood += 1;
-                            }
-                            GeneralName::IPAddress(ip) => {
-                                if ip.len() != 4 && ip.len() != 16 {
-                                    return Err(bad("IP address in subject alternative name"));
-                                }
-                                self.ip_addresses.push(ip.to_vec());
-                                understood += 1;
-                            }
-                            GeneralName::RFC822Name(m) => {
-                                self.emails.push(m.to_string());
-                                understood += 1;
-                            }
-                            GeneralName::URI(u) => {
-                                self.uris.push(u.to_string());
-                                understood += 1;
-                            }
-                            _ => {}
-                        }
-                    }
-                    unhandled = understood == 0;
+                    unhandled = !self.read_sans(san)?;
                 }
                 ParsedExtension::NameConstraints(nc) => {
                     let (out, understood) = NameConstraints::read(nc);
@@ -314,6 +289,37 @@ impl Cert {
             }
         }
         Ok(())
+    }
+
+    /// `parseSANExtension` (parser.go): the names Go keeps (DNS, email, IP, URI); whether
+    /// any was there, since a SAN extension with none of them is "unhandled" when critical.
+    fn read_sans(&mut self, san: &SubjectAlternativeName<'_>) -> Result<bool, String> {
+        let mut understood = 0;
+        for g in &san.general_names {
+            match g {
+                GeneralName::DNSName(d) => {
+                    self.dns_names.push(d.to_string());
+                    understood += 1;
+                }
+                GeneralName::IPAddress(ip) => {
+                    if ip.len() != 4 && ip.len() != 16 {
+                        return Err("x509: invalid IP address in subject alternative name".into());
+                    }
+                    self.ip_addresses.push(ip.to_vec());
+                    understood += 1;
+                }
+                GeneralName::RFC822Name(m) => {
+                    self.emails.push(m.to_string());
+                    understood += 1;
+                }
+                GeneralName::URI(u) => {
+                    self.uris.push(u.to_string());
+                    understood += 1;
+                }
+                _ => {}
+            }
+        }
+        Ok(understood > 0)
     }
 
     /// `certificateIdentifier` in x509.go.

@@ -45,13 +45,24 @@ pub(super) fn check_chain_constraints(chain: &[&Cert]) -> Result<(), GoError> {
     Ok(())
 }
 
+/// `isValid`'s name-constraint pass (crypto/x509 verify.go): each SAN checked against this
+/// CA's permitted and excluded subtrees by `checkNameConstraints`, one step per case of
+/// Go's `switch tag` (`nameTypeIP`, `nameTypeDNS`, `nameTypeURI`, `nameTypeEmail`).
 fn check_names(
     nc: &NameConstraints,
     c: &Cert,
     uris: &[(&str, String)],
     emails: &[(String, String)],
 ) -> Result<(), String> {
-    for ip in &c.ip_addresses {
+    check_ips(nc, &c.ip_addresses)?;
+    check_dns_names(nc, &c.dns_names)?;
+    check_uris(nc, uris)?;
+    check_emails(nc, emails)
+}
+
+/// `nameTypeIP`: `matchIPConstraint`, the permitted list read per address family.
+fn check_ips(nc: &NameConstraints, ips: &[Vec<u8>]) -> Result<(), String> {
+    for ip in ips {
         let shown = show_ip(ip);
         let matches = |(net, mask): &(Vec<u8>, Vec<u8>)| {
             net.len() == ip.len()
@@ -81,7 +92,13 @@ fn check_names(
             ));
         }
     }
-    for d in &c.dns_names {
+    Ok(())
+}
+
+/// `nameTypeDNS`: `domainToReverseLabels` validity, then `matchDomainConstraint` (with the
+/// wildcard rule for excluded names).
+fn check_dns_names(nc: &NameConstraints, dns_names: &[String]) -> Result<(), String> {
+    for d in dns_names {
         if !domain_name_valid(d, false) {
             return Err(format!("x509: cannot parse dnsName {}", go_quote(d)));
         }
@@ -123,6 +140,11 @@ fn check_names(
             }
         }
     }
+    Ok(())
+}
+
+/// `nameTypeURI`: the host of each URI SAN, matched by `matchURIConstraint`.
+fn check_uris(nc: &NameConstraints, uris: &[(&str, String)]) -> Result<(), String> {
     for (uri, domain) in uris {
         if !domain_name_valid(domain, false) {
             return Err(format!(
@@ -145,6 +167,11 @@ fn check_names(
             ));
         }
     }
+    Ok(())
+}
+
+/// `nameTypeEmail`: each mailbox matched by `matchEmailConstraint`.
+fn check_emails(nc: &NameConstraints, emails: &[(String, String)]) -> Result<(), String> {
     for (local, domain) in emails {
         let shown = format!("{local}@{domain}");
         if !domain_name_valid(domain, false) {
