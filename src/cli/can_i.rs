@@ -9,22 +9,18 @@
 //! credential is what `kubectl --as` sends: the credential's identity must be allowed to
 //! impersonate (`kcred::authz::impersonation`), or the answer is the API server's 403.
 
-use std::path::PathBuf;
-
 use clap::Args;
 use jiff::Timestamp;
 use kcred::authn::Outcome;
 use kcred::authn::impersonation::impersonated;
-use kcred::authz::bootstrap;
 use kcred::authz::impersonation::Impersonate;
-use kcred::authz::manifest::{self, Stats};
 use kcred::authz::resources;
 use kcred::authz::review::{SelfSubjectRulesReview, SubjectAccessReview};
-use kcred::authz::{Attributes, Authorizer, Mode, Policy};
+use kcred::authz::{Attributes, Authorizer};
 use kcred::output::{self, Format};
 use kcred::whoami;
 
-use super::args::CredentialArgs;
+use super::args::{CredentialArgs, PolicyArgs};
 use crate::exit_codes::ExitStatus;
 
 /// `cani.go`'s `resourceVerbs` and `nonResourceURLVerbs`, for its "not a known verb" warning.
@@ -88,21 +84,8 @@ pub struct CanIArgs {
     #[arg(long = "as-uid", value_name = "UID", requires = "as_user")]
     as_uid: Option<String>,
 
-    /// RBAC manifests: a file, a directory (recursively), or - for stdin; YAML or JSON,
-    /// several documents, List kinds (repeatable).
-    #[arg(long, value_name = "FILE|DIR|-")]
-    rbac: Vec<PathBuf>,
-    /// Leave out the bootstrap policy kube-apiserver creates at start.
-    #[arg(long)]
-    no_bootstrap_policy: bool,
-    /// kube-apiserver --authorization-mode, in order (Node, RBAC, AlwaysAllow, AlwaysDeny).
-    #[arg(
-        long,
-        value_name = "MODES",
-        value_delimiter = ',',
-        default_value = "Node,RBAC"
-    )]
-    authorization_mode: Vec<Mode>,
+    #[command(flatten)]
+    policy: PolicyArgs,
     /// Print every allowed action in the namespace (SelfSubjectRulesReview), as kubectl
     /// auth can-i --list.
     #[arg(long, conflicts_with_all = ["quiet", "all_namespaces", "subresource"])]
@@ -149,19 +132,6 @@ fn warn(msg: &str) {
     eprintln!("Warning: {msg}");
 }
 
-/// The RBAC objects: the bootstrap policy unless left out, then each `--rbac` in order.
-fn load_policy(a: &CanIArgs) -> anyhow::Result<(Policy, Stats)> {
-    let mut policy = Policy::default();
-    let mut stats = Stats::default();
-    if !a.no_bootstrap_policy {
-        bootstrap::load(&mut policy, &mut stats);
-    }
-    for p in &a.rbac {
-        manifest::load_path(&mut policy, p, &mut stats)?;
-    }
-    Ok((policy, stats))
-}
-
 /// The credential's identity and its kubeconfig namespace, through whoami's chain; a
 /// credential the API server would refuse prints whoami's answer and yields the exit status.
 fn authenticate(
@@ -204,7 +174,7 @@ pub fn run(a: CanIArgs) -> anyhow::Result<ExitStatus> {
             "you must specify two arguments: verb resource or verb resource/resourceName.",
         ));
     }
-    let modes = a.authorization_mode.clone();
+    let modes = a.policy.authorization_mode.clone();
 
     // The identity: the credential's (whoami's chain), then --as on top of it.
     let (requestor, ctx_namespace) = if a.as_user.is_none() || a.credential.given() {
@@ -224,7 +194,7 @@ pub fn run(a: CanIArgs) -> anyhow::Result<ExitStatus> {
             .unwrap_or_else(|| "default".into())
     };
 
-    let (policy, stats) = load_policy(&a)?;
+    let (policy, stats) = a.policy.load()?;
     let authorizer = Authorizer::new(modes, policy);
     if !a.quiet {
         for e in &authorizer.policy.aggregation_errors {
