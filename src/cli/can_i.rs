@@ -165,15 +165,7 @@ fn authenticate(
 }
 
 pub fn run(a: CanIArgs) -> anyhow::Result<ExitStatus> {
-    // Arguments first (kubectl's Complete/Validate), so a usage error costs nothing.
-    if a.list && (a.verb.is_some() || a.target.is_some()) {
-        return Err(usage("list option must be specified with no arguments"));
-    }
-    if !a.list && a.target.is_none() {
-        return Err(usage(
-            "you must specify two arguments: verb resource or verb resource/resourceName.",
-        ));
-    }
+    validate(&a)?;
     let modes = a.policy.authorization_mode.clone();
 
     // The identity: the credential's (whoami's chain), then --as on top of it.
@@ -194,6 +186,48 @@ pub fn run(a: CanIArgs) -> anyhow::Result<ExitStatus> {
             .unwrap_or_else(|| "default".into())
     };
 
+    let authorizer = authorizer(&a, modes)?;
+    let identity = match effective_identity(&a, &authorizer, requestor)? {
+        Ok(id) => id,
+        Err(status) => return Ok(status),
+    };
+    if a.list {
+        return list(&a, &authorizer, &identity, &namespace);
+    }
+    let attrs = attributes(&a, identity, namespace)?;
+    let d = authorizer.authorize(&attrs);
+    let status = if d.allowed {
+        ExitStatus::Success
+    } else {
+        ExitStatus::CheckFailed
+    };
+    if a.quiet {
+        return Ok(status);
+    }
+    if let Some(text) = output::structured(a.output, &SubjectAccessReview::new(&attrs, &d))? {
+        super::emit(&text)?;
+        return Ok(status);
+    }
+    super::emit(decision_text(&d))?;
+    Ok(status)
+}
+
+/// The arguments alone (kubectl's Complete/Validate), so a usage error costs nothing.
+fn validate(a: &CanIArgs) -> anyhow::Result<()> {
+    if a.list && (a.verb.is_some() || a.target.is_some()) {
+        return Err(usage("list option must be specified with no arguments"));
+    }
+    if !a.list && a.target.is_none() {
+        return Err(usage(
+            "you must specify two arguments: verb resource or verb resource/resourceName.",
+        ));
+    }
+    Ok(())
+}
+
+/// The authorizer over the loaded policy; unless --quiet, the policy's aggregation errors and
+/// the objects left out as not RBAC go to stderr.
+fn authorizer(a: &CanIArgs, modes: Vec<kcred::authz::Mode>) -> anyhow::Result<Authorizer> {
     let (policy, stats) = a.policy.load()?;
     let authorizer = Authorizer::new(modes, policy);
     if !a.quiet {
@@ -212,8 +246,18 @@ pub fn run(a: CanIArgs) -> anyhow::Result<ExitStatus> {
             );
         }
     }
+    Ok(authorizer)
+}
 
-    let identity = match (&a.as_user, requestor) {
+/// The identity the review is made for: the credential's, `--as` alone, or `--as` on top of
+/// the credential when the credential may impersonate it; otherwise the impersonation
+/// filter's 403 is printed and its exit status returned.
+fn effective_identity(
+    a: &CanIArgs,
+    authorizer: &Authorizer,
+    requestor: Option<kcred::Identity>,
+) -> anyhow::Result<Result<kcred::Identity, ExitStatus>> {
+    Ok(Ok(match (&a.as_user, requestor) {
         (None, Some(id)) => id,
         (Some(u), None) => impersonated(u, &a.as_group, a.as_uid.as_deref()),
         (Some(u), Some(requestor)) => {
@@ -223,7 +267,7 @@ pub fn run(a: CanIArgs) -> anyhow::Result<ExitStatus> {
                 uid: a.as_uid.clone(),
                 ..Impersonate::default()
             };
-            match imp.authorize(&authorizer, &requestor) {
+            match imp.authorize(authorizer, &requestor) {
                 Ok(id) => id,
                 Err(forbidden) => {
                     // The impersonation filter answers 403 before the review is made;
@@ -237,31 +281,45 @@ pub fn run(a: CanIArgs) -> anyhow::Result<ExitStatus> {
                             ),
                         }
                     }
-                    return Ok(ExitStatus::CheckFailed);
+                    return Ok(Err(ExitStatus::CheckFailed));
                 }
             }
         }
         (None, None) => unreachable!("a credential is read whenever --as is absent"),
-    };
+    }))
+}
 
-    if a.list {
-        let status = authorizer.rules_for(&identity, &namespace);
-        if status.incomplete {
-            warn(&format!(
-                "the list may be incomplete: {}",
-                status.evaluation_error
-            ));
-        }
-        match output::structured(
-            a.output,
-            &SelfSubjectRulesReview::new(&namespace, status.clone()),
-        )? {
-            Some(text) => super::emit(&text)?,
-            None => super::emit(status.kubectl_table())?,
-        }
-        return Ok(ExitStatus::Success);
+/// `--list`: the SelfSubjectRulesReview's rules, as kubectl's table or the review object.
+fn list(
+    a: &CanIArgs,
+    authorizer: &Authorizer,
+    identity: &kcred::Identity,
+    namespace: &str,
+) -> anyhow::Result<ExitStatus> {
+    let status = authorizer.rules_for(identity, namespace);
+    if status.incomplete {
+        warn(&format!(
+            "the list may be incomplete: {}",
+            status.evaluation_error
+        ));
     }
+    match output::structured(
+        a.output,
+        &SelfSubjectRulesReview::new(namespace, status.clone()),
+    )? {
+        Some(text) => super::emit(&text)?,
+        None => super::emit(status.kubectl_table())?,
+    }
+    Ok(ExitStatus::Success)
+}
 
+/// The review's attributes from VERB and the target (a non-resource URL, or a resource
+/// resolved as kubectl's RESTMapper would), with kubectl's warnings unless --quiet.
+fn attributes(
+    a: &CanIArgs,
+    identity: kcred::Identity,
+    namespace: String,
+) -> anyhow::Result<Attributes> {
     let verb = a.verb.clone().expect("required by clap");
     let target = a.target.clone().expect("checked above");
     let mut attrs = Attributes {
@@ -277,55 +335,46 @@ pub fn run(a: CanIArgs) -> anyhow::Result<ExitStatus> {
         if !a.quiet && !NON_RESOURCE_VERBS.contains(&verb.as_str()) {
             warn(&format!("verb '{verb}' is not a known verb"));
         }
-    } else {
-        let (res, name) = match target.split_once('/') {
-            Some((r, n)) => (r, n),
-            None => (target.as_str(), ""),
-        };
-        let r = resources::resolve(res);
-        if !a.quiet {
-            if let Some(w) = &r.warning {
-                warn(w);
-            }
-            if r.namespaced == Some(false) && !a.all_namespaces {
-                if r.group.is_empty() {
-                    warn(&format!(
-                        "resource '{}' is not namespace scoped",
-                        r.resource
-                    ));
-                } else {
-                    warn(&format!(
-                        "resource '{}' is not namespace scoped in group '{}'",
-                        r.resource, r.group
-                    ));
-                }
-            }
-            if !RESOURCE_VERBS.contains(&verb.as_str()) {
-                warn(&format!("verb '{verb}' is not a known verb"));
+        return Ok(attrs);
+    }
+    let (res, name) = match target.split_once('/') {
+        Some((r, n)) => (r, n),
+        None => (target.as_str(), ""),
+    };
+    let r = resources::resolve(res);
+    if !a.quiet {
+        if let Some(w) = &r.warning {
+            warn(w);
+        }
+        if r.namespaced == Some(false) && !a.all_namespaces {
+            if r.group.is_empty() {
+                warn(&format!(
+                    "resource '{}' is not namespace scoped",
+                    r.resource
+                ));
+            } else {
+                warn(&format!(
+                    "resource '{}' is not namespace scoped in group '{}'",
+                    r.resource, r.group
+                ));
             }
         }
-        attrs.resource_request = true;
-        attrs.resource = r.resource;
-        attrs.api_group = r.group;
-        attrs.name = name.to_string();
-        attrs.subresource = a.subresource.clone().unwrap_or_default();
-        attrs.namespace = namespace;
+        if !RESOURCE_VERBS.contains(&verb.as_str()) {
+            warn(&format!("verb '{verb}' is not a known verb"));
+        }
     }
+    attrs.resource_request = true;
+    attrs.resource = r.resource;
+    attrs.api_group = r.group;
+    attrs.name = name.to_string();
+    attrs.subresource = a.subresource.clone().unwrap_or_default();
+    attrs.namespace = namespace;
+    Ok(attrs)
+}
 
-    let d = authorizer.authorize(&attrs);
-    let status = if d.allowed {
-        ExitStatus::Success
-    } else {
-        ExitStatus::CheckFailed
-    };
-    if a.quiet {
-        return Ok(status);
-    }
-    if let Some(text) = output::structured(a.output, &SubjectAccessReview::new(&attrs, &d))? {
-        super::emit(&text)?;
-        return Ok(status);
-    }
-    // kubectl's RunAccessCheck line first, then why.
+/// kubectl's RunAccessCheck line first ("yes", "no - REASON", "unknown - WHY"), then each
+/// authorizer's step and RBAC's near misses as a table.
+fn decision_text(d: &kcred::authz::Decision) -> String {
     let mut out = if d.allowed {
         "yes\n".to_string()
     } else if let Some(u) = &d.unknown {
@@ -364,6 +413,5 @@ pub fn run(a: CanIArgs) -> anyhow::Result<ExitStatus> {
         ]);
     }
     out.push_str(&output::table(&rows));
-    super::emit(out)?;
-    Ok(status)
+    out
 }
