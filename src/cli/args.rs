@@ -462,3 +462,42 @@ mod string_slice_tests {
         assert_eq!(all, ["a", "b", "c"]);
     }
 }
+
+// The authorization flags `kcred can-i` and `kcred serve` share: kube-apiserver's
+// `--authorization-mode` (`pkg/kubeapiserver/options/authorization.go`) and the RBAC objects
+// its storage would hold. A plain comment, not a doc comment: on a flattened struct a doc
+// comment would become the help line of every command that flattens it.
+#[derive(Debug, Args, Clone)]
+pub struct PolicyArgs {
+    /// RBAC manifests: a file, a directory (recursively), or - for stdin; YAML or JSON,
+    /// several documents, List kinds (repeatable).
+    #[arg(long, value_name = "FILE|DIR|-")]
+    pub rbac: Vec<PathBuf>,
+    /// Leave out the bootstrap policy kube-apiserver creates at start.
+    #[arg(long)]
+    pub no_bootstrap_policy: bool,
+    /// kube-apiserver --authorization-mode, in order (Node, RBAC, AlwaysAllow, AlwaysDeny).
+    #[arg(
+        long,
+        value_name = "MODES",
+        value_delimiter = ',',
+        default_value = "Node,RBAC"
+    )]
+    pub authorization_mode: Vec<kcred::authz::Mode>,
+}
+
+impl PolicyArgs {
+    /// The RBAC objects: the bootstrap policy unless left out, then each `--rbac` in order
+    /// (as `kcred::serve`'s state loads them at each start and reload).
+    pub fn load(&self) -> anyhow::Result<(kcred::authz::Policy, kcred::authz::manifest::Stats)> {
+        let mut policy = kcred::authz::Policy::default();
+        let mut stats = kcred::authz::manifest::Stats::default();
+        if !self.no_bootstrap_policy {
+            kcred::authz::bootstrap::load(&mut policy, &mut stats);
+        }
+        for p in &self.rbac {
+            kcred::authz::manifest::load_path(&mut policy, p, &mut stats)?;
+        }
+        Ok((policy, stats))
+    }
+}

@@ -9,22 +9,18 @@
 //! credential is what `kubectl --as` sends: the credential's identity must be allowed to
 //! impersonate (`kcred::authz::impersonation`), or the answer is the API server's 403.
 
-use std::path::PathBuf;
-
 use clap::Args;
 use jiff::Timestamp;
 use kcred::authn::Outcome;
 use kcred::authn::impersonation::impersonated;
-use kcred::authz::bootstrap;
 use kcred::authz::impersonation::Impersonate;
-use kcred::authz::manifest::{self, Stats};
 use kcred::authz::resources;
 use kcred::authz::review::{SelfSubjectRulesReview, SubjectAccessReview};
-use kcred::authz::{Attributes, Authorizer, Mode, Policy};
+use kcred::authz::{Attributes, Authorizer};
 use kcred::output::{self, Format};
 use kcred::whoami;
 
-use super::args::CredentialArgs;
+use super::args::{CredentialArgs, PolicyArgs};
 use crate::exit_codes::ExitStatus;
 
 /// `cani.go`'s `resourceVerbs` and `nonResourceURLVerbs`, for its "not a known verb" warning.
@@ -88,21 +84,8 @@ pub struct CanIArgs {
     #[arg(long = "as-uid", value_name = "UID", requires = "as_user")]
     as_uid: Option<String>,
 
-    /// RBAC manifests: a file, a directory (recursively), or - for stdin; YAML or JSON,
-    /// several documents, List kinds (repeatable).
-    #[arg(long, value_name = "FILE|DIR|-")]
-    rbac: Vec<PathBuf>,
-    /// Leave out the bootstrap policy kube-apiserver creates at start.
-    #[arg(long)]
-    no_bootstrap_policy: bool,
-    /// kube-apiserver --authorization-mode, in order (Node, RBAC, AlwaysAllow, AlwaysDeny).
-    #[arg(
-        long,
-        value_name = "MODES",
-        value_delimiter = ',',
-        default_value = "Node,RBAC"
-    )]
-    authorization_mode: Vec<Mode>,
+    #[command(flatten)]
+    policy: PolicyArgs,
     /// Print every allowed action in the namespace (SelfSubjectRulesReview), as kubectl
     /// auth can-i --list.
     #[arg(long, conflicts_with_all = ["quiet", "all_namespaces", "subresource"])]
@@ -149,19 +132,6 @@ fn warn(msg: &str) {
     eprintln!("Warning: {msg}");
 }
 
-/// The RBAC objects: the bootstrap policy unless left out, then each `--rbac` in order.
-fn load_policy(a: &CanIArgs) -> anyhow::Result<(Policy, Stats)> {
-    let mut policy = Policy::default();
-    let mut stats = Stats::default();
-    if !a.no_bootstrap_policy {
-        bootstrap::load(&mut policy, &mut stats);
-    }
-    for p in &a.rbac {
-        manifest::load_path(&mut policy, p, &mut stats)?;
-    }
-    Ok((policy, stats))
-}
-
 /// The credential's identity and its kubeconfig namespace, through whoami's chain; a
 /// credential the API server would refuse prints whoami's answer and yields the exit status.
 fn authenticate(
@@ -195,16 +165,8 @@ fn authenticate(
 }
 
 pub fn run(a: CanIArgs) -> anyhow::Result<ExitStatus> {
-    // Arguments first (kubectl's Complete/Validate), so a usage error costs nothing.
-    if a.list && (a.verb.is_some() || a.target.is_some()) {
-        return Err(usage("list option must be specified with no arguments"));
-    }
-    if !a.list && a.target.is_none() {
-        return Err(usage(
-            "you must specify two arguments: verb resource or verb resource/resourceName.",
-        ));
-    }
-    let modes = a.authorization_mode.clone();
+    validate(&a)?;
+    let modes = a.policy.authorization_mode.clone();
 
     // The identity: the credential's (whoami's chain), then --as on top of it.
     let (requestor, ctx_namespace) = if a.as_user.is_none() || a.credential.given() {
@@ -224,7 +186,49 @@ pub fn run(a: CanIArgs) -> anyhow::Result<ExitStatus> {
             .unwrap_or_else(|| "default".into())
     };
 
-    let (policy, stats) = load_policy(&a)?;
+    let authorizer = authorizer(&a, modes)?;
+    let identity = match effective_identity(&a, &authorizer, requestor)? {
+        Ok(id) => id,
+        Err(status) => return Ok(status),
+    };
+    if a.list {
+        return list(&a, &authorizer, &identity, &namespace);
+    }
+    let attrs = attributes(&a, identity, namespace)?;
+    let d = authorizer.authorize(&attrs);
+    let status = if d.allowed {
+        ExitStatus::Success
+    } else {
+        ExitStatus::CheckFailed
+    };
+    if a.quiet {
+        return Ok(status);
+    }
+    if let Some(text) = output::structured(a.output, &SubjectAccessReview::new(&attrs, &d))? {
+        super::emit(&text)?;
+        return Ok(status);
+    }
+    super::emit(decision_text(&d))?;
+    Ok(status)
+}
+
+/// The arguments alone (kubectl's Complete/Validate), so a usage error costs nothing.
+fn validate(a: &CanIArgs) -> anyhow::Result<()> {
+    if a.list && (a.verb.is_some() || a.target.is_some()) {
+        return Err(usage("list option must be specified with no arguments"));
+    }
+    if !a.list && a.target.is_none() {
+        return Err(usage(
+            "you must specify two arguments: verb resource or verb resource/resourceName.",
+        ));
+    }
+    Ok(())
+}
+
+/// The authorizer over the loaded policy; unless --quiet, the policy's aggregation errors and
+/// the objects left out as not RBAC go to stderr.
+fn authorizer(a: &CanIArgs, modes: Vec<kcred::authz::Mode>) -> anyhow::Result<Authorizer> {
+    let (policy, stats) = a.policy.load()?;
     let authorizer = Authorizer::new(modes, policy);
     if !a.quiet {
         for e in &authorizer.policy.aggregation_errors {
@@ -242,8 +246,18 @@ pub fn run(a: CanIArgs) -> anyhow::Result<ExitStatus> {
             );
         }
     }
+    Ok(authorizer)
+}
 
-    let identity = match (&a.as_user, requestor) {
+/// The identity the review is made for: the credential's, `--as` alone, or `--as` on top of
+/// the credential when the credential may impersonate it; otherwise the impersonation
+/// filter's 403 is printed and its exit status returned.
+fn effective_identity(
+    a: &CanIArgs,
+    authorizer: &Authorizer,
+    requestor: Option<kcred::Identity>,
+) -> anyhow::Result<Result<kcred::Identity, ExitStatus>> {
+    Ok(Ok(match (&a.as_user, requestor) {
         (None, Some(id)) => id,
         (Some(u), None) => impersonated(u, &a.as_group, a.as_uid.as_deref()),
         (Some(u), Some(requestor)) => {
@@ -253,7 +267,7 @@ pub fn run(a: CanIArgs) -> anyhow::Result<ExitStatus> {
                 uid: a.as_uid.clone(),
                 ..Impersonate::default()
             };
-            match imp.authorize(&authorizer, &requestor) {
+            match imp.authorize(authorizer, &requestor) {
                 Ok(id) => id,
                 Err(forbidden) => {
                     // The impersonation filter answers 403 before the review is made;
@@ -267,31 +281,45 @@ pub fn run(a: CanIArgs) -> anyhow::Result<ExitStatus> {
                             ),
                         }
                     }
-                    return Ok(ExitStatus::CheckFailed);
+                    return Ok(Err(ExitStatus::CheckFailed));
                 }
             }
         }
         (None, None) => unreachable!("a credential is read whenever --as is absent"),
-    };
+    }))
+}
 
-    if a.list {
-        let status = authorizer.rules_for(&identity, &namespace);
-        if status.incomplete {
-            warn(&format!(
-                "the list may be incomplete: {}",
-                status.evaluation_error
-            ));
-        }
-        match output::structured(
-            a.output,
-            &SelfSubjectRulesReview::new(&namespace, status.clone()),
-        )? {
-            Some(text) => super::emit(&text)?,
-            None => super::emit(status.kubectl_table())?,
-        }
-        return Ok(ExitStatus::Success);
+/// `--list`: the SelfSubjectRulesReview's rules, as kubectl's table or the review object.
+fn list(
+    a: &CanIArgs,
+    authorizer: &Authorizer,
+    identity: &kcred::Identity,
+    namespace: &str,
+) -> anyhow::Result<ExitStatus> {
+    let status = authorizer.rules_for(identity, namespace);
+    if status.incomplete {
+        warn(&format!(
+            "the list may be incomplete: {}",
+            status.evaluation_error
+        ));
     }
+    match output::structured(
+        a.output,
+        &SelfSubjectRulesReview::new(namespace, status.clone()),
+    )? {
+        Some(text) => super::emit(&text)?,
+        None => super::emit(status.kubectl_table())?,
+    }
+    Ok(ExitStatus::Success)
+}
 
+/// The review's attributes from VERB and the target (a non-resource URL, or a resource
+/// resolved as kubectl's RESTMapper would), with kubectl's warnings unless --quiet.
+fn attributes(
+    a: &CanIArgs,
+    identity: kcred::Identity,
+    namespace: String,
+) -> anyhow::Result<Attributes> {
     let verb = a.verb.clone().expect("required by clap");
     let target = a.target.clone().expect("checked above");
     let mut attrs = Attributes {
@@ -307,55 +335,46 @@ pub fn run(a: CanIArgs) -> anyhow::Result<ExitStatus> {
         if !a.quiet && !NON_RESOURCE_VERBS.contains(&verb.as_str()) {
             warn(&format!("verb '{verb}' is not a known verb"));
         }
-    } else {
-        let (res, name) = match target.split_once('/') {
-            Some((r, n)) => (r, n),
-            None => (target.as_str(), ""),
-        };
-        let r = resources::resolve(res);
-        if !a.quiet {
-            if let Some(w) = &r.warning {
-                warn(w);
-            }
-            if r.namespaced == Some(false) && !a.all_namespaces {
-                if r.group.is_empty() {
-                    warn(&format!(
-                        "resource '{}' is not namespace scoped",
-                        r.resource
-                    ));
-                } else {
-                    warn(&format!(
-                        "resource '{}' is not namespace scoped in group '{}'",
-                        r.resource, r.group
-                    ));
-                }
-            }
-            if !RESOURCE_VERBS.contains(&verb.as_str()) {
-                warn(&format!("verb '{verb}' is not a known verb"));
+        return Ok(attrs);
+    }
+    let (res, name) = match target.split_once('/') {
+        Some((r, n)) => (r, n),
+        None => (target.as_str(), ""),
+    };
+    let r = resources::resolve(res);
+    if !a.quiet {
+        if let Some(w) = &r.warning {
+            warn(w);
+        }
+        if r.namespaced == Some(false) && !a.all_namespaces {
+            if r.group.is_empty() {
+                warn(&format!(
+                    "resource '{}' is not namespace scoped",
+                    r.resource
+                ));
+            } else {
+                warn(&format!(
+                    "resource '{}' is not namespace scoped in group '{}'",
+                    r.resource, r.group
+                ));
             }
         }
-        attrs.resource_request = true;
-        attrs.resource = r.resource;
-        attrs.api_group = r.group;
-        attrs.name = name.to_string();
-        attrs.subresource = a.subresource.clone().unwrap_or_default();
-        attrs.namespace = namespace;
+        if !RESOURCE_VERBS.contains(&verb.as_str()) {
+            warn(&format!("verb '{verb}' is not a known verb"));
+        }
     }
+    attrs.resource_request = true;
+    attrs.resource = r.resource;
+    attrs.api_group = r.group;
+    attrs.name = name.to_string();
+    attrs.subresource = a.subresource.clone().unwrap_or_default();
+    attrs.namespace = namespace;
+    Ok(attrs)
+}
 
-    let d = authorizer.authorize(&attrs);
-    let status = if d.allowed {
-        ExitStatus::Success
-    } else {
-        ExitStatus::CheckFailed
-    };
-    if a.quiet {
-        return Ok(status);
-    }
-    if let Some(text) = output::structured(a.output, &SubjectAccessReview::new(&attrs, &d))? {
-        super::emit(&text)?;
-        return Ok(status);
-    }
-    // kubectl's RunAccessCheck line first, then why.
+/// kubectl's RunAccessCheck line first ("yes", "no - REASON", "unknown - WHY"), then each
+/// authorizer's step and RBAC's near misses as a table.
+fn decision_text(d: &kcred::authz::Decision) -> String {
     let mut out = if d.allowed {
         "yes\n".to_string()
     } else if let Some(u) = &d.unknown {
@@ -394,6 +413,5 @@ pub fn run(a: CanIArgs) -> anyhow::Result<ExitStatus> {
         ]);
     }
     out.push_str(&output::table(&rows));
-    super::emit(out)?;
-    Ok(status)
+    out
 }

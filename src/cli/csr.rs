@@ -104,29 +104,8 @@ fn create(a: CreateArgs) -> anyhow::Result<ExitStatus> {
     outputs.push(Output::public(&csr_path, pki::csr_pem(&der).into_bytes()));
     let mut signer = None;
     if let Some(name) = &a.k8s_name {
-        let request = CertificateRequest::from_der(&csr_path.display().to_string(), &der)?;
-        let signer_name = match &a.signer_name {
-            Some(s) => s.clone(),
-            None => pki::default_signer(a.usage, a.identity.node.is_some())
-                .ok_or_else(|| {
-                    kcred::Error::Usage(format!(
-                        "no Kubernetes signer issues {} certificates{}; pass --signer-name NAME",
-                        a.usage,
-                        if a.identity.node.is_some() {
-                            " for a node"
-                        } else {
-                            " for this identity"
-                        }
-                    ))
-                })?
-                .to_string(),
-        };
-        let usages = pki::usages_for(a.usage, request.is_rsa);
-        // Refuse here what the cluster's signer would refuse later.
-        pki::check_signer_rules(&signer_name, &request, &usages).map_err(kcred::Error::Usage)?;
-        let object =
-            CertificateSigningRequest::new(name, &der, &signer_name, usages, a.expiration)?;
-        outputs.push(Output::public(&yaml_path, object.to_yaml()?.into_bytes()));
+        let (object, signer_name) = csr_object(&a, name, &csr_path, &yaml_path, &der)?;
+        outputs.push(object);
         signer = Some(signer_name);
     }
     if a.usage.client() {
@@ -155,6 +134,43 @@ fn create(a: CreateArgs) -> anyhow::Result<ExitStatus> {
         ))
     );
     Ok(ExitStatus::Success)
+}
+
+/// The CertificateSigningRequest object for `--k8s-name`: its signer (`--signer-name`, else
+/// the one Kubernetes has for the usage), refused here when that signer's rules would refuse
+/// it in the cluster (`pkg/controller/certificates/signer`), and its YAML output.
+fn csr_object(
+    a: &CreateArgs,
+    name: &str,
+    csr_path: &std::path::Path,
+    yaml_path: &std::path::Path,
+    der: &[u8],
+) -> anyhow::Result<(Output, String)> {
+    let request = CertificateRequest::from_der(&csr_path.display().to_string(), der)?;
+    let signer_name = match &a.signer_name {
+        Some(s) => s.clone(),
+        None => pki::default_signer(a.usage, a.identity.node.is_some())
+            .ok_or_else(|| {
+                kcred::Error::Usage(format!(
+                    "no Kubernetes signer issues {} certificates{}; pass --signer-name NAME",
+                    a.usage,
+                    if a.identity.node.is_some() {
+                        " for a node"
+                    } else {
+                        " for this identity"
+                    }
+                ))
+            })?
+            .to_string(),
+    };
+    let usages = pki::usages_for(a.usage, request.is_rsa);
+    // Refuse here what the cluster's signer would refuse later.
+    pki::check_signer_rules(&signer_name, &request, &usages).map_err(kcred::Error::Usage)?;
+    let object = CertificateSigningRequest::new(name, der, &signer_name, usages, a.expiration)?;
+    Ok((
+        Output::public(yaml_path, object.to_yaml()?.into_bytes()),
+        signer_name,
+    ))
 }
 
 /// Whether the existing files are what `csr create` would write: PREFIX.csr a request for

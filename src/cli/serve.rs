@@ -6,13 +6,16 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use kcred::authz::Mode;
 use kcred::serve::{Config, LogFormat, Sources};
 
-use super::args::TrustArgs;
+use super::args::{PolicyArgs, TrustArgs};
 use crate::exit_codes::ExitStatus;
 
+// `--rbac` is re-read when a file changes, so serve names no stdin in its help.
 #[derive(Debug, Args)]
+#[command(mut_arg("rbac", |a| a.value_name("FILE|DIR").help(
+    "RBAC manifests: a file or a directory (recursively); YAML or JSON (repeatable)"
+)))]
 pub struct ServeArgs {
     /// A bootstrap directory: DIR/pki/ca.crt as client CA, DIR/pki/sa.pub with kubeadm's
     /// issuer for tokens, DIR/pki/apiserver.{crt,key} as the serving certificate. Explicit
@@ -23,20 +26,8 @@ pub struct ServeArgs {
     #[command(flatten)]
     trust: TrustArgs,
 
-    /// RBAC manifests: a file or a directory (recursively); YAML or JSON (repeatable).
-    #[arg(long, value_name = "FILE|DIR")]
-    rbac: Vec<PathBuf>,
-    /// Leave out the bootstrap policy kube-apiserver creates at start.
-    #[arg(long)]
-    no_bootstrap_policy: bool,
-    /// kube-apiserver --authorization-mode, in order (Node, RBAC, AlwaysAllow, AlwaysDeny).
-    #[arg(
-        long,
-        value_name = "MODES",
-        value_delimiter = ',',
-        default_value = "Node,RBAC"
-    )]
-    authorization_mode: Vec<Mode>,
+    #[command(flatten)]
+    policy: PolicyArgs,
 
     /// Address to listen on (port 0: any free port; the bound address is printed on stderr).
     #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:6443")]
@@ -103,7 +94,7 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitStatus> {
             .into());
         }
     };
-    let mut rbac = a.rbac;
+    let mut rbac = a.policy.rbac;
     let webhook = match (&a.webhook_config_out, &a.dir) {
         (Some(out), Some(d)) => {
             let pki = pki_of(d);
@@ -117,8 +108,8 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitStatus> {
     let sources = Sources {
         authn,
         rbac,
-        bootstrap_policy: !a.no_bootstrap_policy,
-        modes: a.authorization_mode,
+        bootstrap_policy: !a.policy.no_bootstrap_policy,
+        modes: a.policy.authorization_mode,
         tls_cert,
         tls_key,
         issuer: None,

@@ -193,73 +193,90 @@ fn issue(a: IssueArgs) -> anyhow::Result<ExitStatus> {
         )
         .into());
     }
-    let sa_name = a.service_account.clone();
-    let sa_namespace = a.namespace.clone();
-    let bound = a.bound_object_kind.map(|k| {
-        (
-            k,
-            a.bound_object_name.clone().unwrap_or_default(),
-            a.bound_object_uid.clone().unwrap_or_default(),
-        )
-    });
-    let expiration_seconds = a.duration.as_secs();
-    let uid = match a.uid {
-        Some(u) => u,
+    let uid = match &a.uid {
+        Some(u) => u.clone(),
         None => mint::uuid_v4()?,
     };
     // Validate names before reading the key, so usage errors come first.
-    let claims: Value = if a.legacy {
-        let secret = match a.secret_name {
-            Some(s) => s,
-            None => mint::legacy_secret_name(&a.service_account)?,
-        };
-        serde_json::to_value(mint::legacy_claims(
-            &a.namespace,
-            &a.service_account,
-            &uid,
-            &secret,
-        )?)?
-    } else {
-        let r = |n: Option<String>, u: Option<String>| {
-            ObjectRef::new(n.unwrap_or_default(), u.unwrap_or_default())
-        };
-        let binding = a.bound_object_kind.map(|k| {
-            let o = r(a.bound_object_name.clone(), a.bound_object_uid.clone());
-            match k {
-                BoundKind::Pod => Binding::Pod(o),
-                BoundKind::Secret => Binding::Secret(o),
-                BoundKind::Node => Binding::Node(o),
-            }
-        });
-        let req = BoundRequest {
-            namespace: a.namespace,
-            name: a.service_account,
-            uid: uid.clone(),
-            issuer: a.issuer,
-            audiences: a.audiences,
-            lifetime: a.duration,
-            binding,
-            node: a.node_name.map(|n| r(Some(n), a.node_uid)),
-        };
-        req.validate()?;
-        serde_json::to_value(req.claims(Timestamp::now(), mint::uuid_v4()?))?
-    };
+    let claims = issue_claims(&a, &uid)?;
     let key = load_key(&a.key)?;
     let signer = TokenSigner::new(&key).map_err(|e| match e {
         kcred::Error::Usage(m) => kcred::Error::input(kcred::fsio::display(&a.key), m),
         other => other,
     })?;
     let token = signer.sign(&claims)?;
+    render_issued(&a, &uid, &signer, &token, claims)?;
+    Ok(ExitStatus::Success)
+}
+
+/// The claims to sign: a legacy Secret-based token's, or a TokenRequest's (validated as the
+/// API server validates the request).
+fn issue_claims(a: &IssueArgs, uid: &str) -> anyhow::Result<Value> {
+    if a.legacy {
+        let secret = match &a.secret_name {
+            Some(s) => s.clone(),
+            None => mint::legacy_secret_name(&a.service_account)?,
+        };
+        return Ok(serde_json::to_value(mint::legacy_claims(
+            &a.namespace,
+            &a.service_account,
+            uid,
+            &secret,
+        )?)?);
+    }
+    let r = |n: Option<String>, u: Option<String>| {
+        ObjectRef::new(n.unwrap_or_default(), u.unwrap_or_default())
+    };
+    let binding = a.bound_object_kind.map(|k| {
+        let o = r(a.bound_object_name.clone(), a.bound_object_uid.clone());
+        match k {
+            BoundKind::Pod => Binding::Pod(o),
+            BoundKind::Secret => Binding::Secret(o),
+            BoundKind::Node => Binding::Node(o),
+        }
+    });
+    let req = BoundRequest {
+        namespace: a.namespace.clone(),
+        name: a.service_account.clone(),
+        uid: uid.to_string(),
+        issuer: a.issuer.clone(),
+        audiences: a.audiences.clone(),
+        lifetime: a.duration,
+        binding,
+        node: a.node_name.clone().map(|n| r(Some(n), a.node_uid.clone())),
+    };
+    req.validate()?;
+    Ok(serde_json::to_value(
+        req.claims(Timestamp::now(), mint::uuid_v4()?),
+    )?)
+}
+
+/// The signed token as -o asks: raw, the TokenRequest kubectl prints (json, yaml), or the
+/// token with its decoded header and claims.
+fn render_issued(
+    a: &IssueArgs,
+    uid: &str,
+    signer: &TokenSigner,
+    token: &str,
+    claims: Value,
+) -> anyhow::Result<()> {
     match a.output {
         IssueOutput::Raw => super::emit(format!("{token}\n"))?,
         IssueOutput::Json | IssueOutput::Yaml => {
+            let bound = a.bound_object_kind.map(|k| {
+                (
+                    k,
+                    a.bound_object_name.clone().unwrap_or_default(),
+                    a.bound_object_uid.clone().unwrap_or_default(),
+                )
+            });
             let object = token_request(
-                &sa_namespace,
-                &sa_name,
-                &uid,
-                expiration_seconds,
+                &a.namespace,
+                &a.service_account,
+                uid,
+                a.duration.as_secs(),
                 bound.as_ref().map(|(k, n, u)| (*k, n.as_str(), u.as_str())),
-                &token,
+                token,
                 &claims,
             )?;
             super::emit(if a.output == IssueOutput::Json {
@@ -271,13 +288,13 @@ fn issue(a: IssueArgs) -> anyhow::Result<ExitStatus> {
         IssueOutput::Decoded => {
             let header = serde_json::json!({"alg": signer.alg().name(), "kid": signer.kid()});
             super::emit(output::json(&Issued {
-                token: &token,
+                token,
                 header,
                 claims,
             })?)?;
         }
     }
-    Ok(ExitStatus::Success)
+    Ok(())
 }
 
 #[derive(Debug, Args)]

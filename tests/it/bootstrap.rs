@@ -546,34 +546,25 @@ fn check_names_expiring_mismatched_and_foreign_certificates() {
     bootstrap_json(&env, &["--dir", "k", "--key-type", "ecdsa-p256"]);
     env.ok(&["check", "--dir", "k"]);
     // Expiring: a front-proxy-client valid for 10 days, issued by the same CA with the same key.
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
+    env.issue(
         "k/pki/front-proxy-ca",
-        "--out",
         "k/pki/front-proxy-client",
-        "--cn",
-        "front-proxy-client",
-        "--key",
-        "k/pki/front-proxy-client.key",
-        "--validity",
-        "10d",
-        "--force",
-    ]);
+        &[
+            "--cn",
+            "front-proxy-client",
+            "--key",
+            "k/pki/front-proxy-client.key",
+            "--validity",
+            "10d",
+            "--force",
+        ],
+    );
     // Mismatched: apiserver-etcd-client's key replaced by another key.
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
+    env.issue(
         "k/pki/etcd/ca",
-        "--out",
         "other",
-        "--cn",
-        "x",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+        &["--cn", "x", "--key-type", "ecdsa-p256"],
+    );
     fs::copy(
         env.path("other.key"),
         env.path("k/pki/apiserver-etcd-client.key"),
@@ -581,19 +572,17 @@ fn check_names_expiring_mismatched_and_foreign_certificates() {
     .unwrap();
     // Foreign-signed: apiserver-kubelet-client signed by a CA outside the directory.
     env.ca("foreign", "ecdsa-p256");
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
+    env.issue(
         "foreign",
-        "--out",
         "k/pki/apiserver-kubelet-client",
-        "--cn",
-        "kube-apiserver-kubelet-client",
-        "--key",
-        "k/pki/apiserver-kubelet-client.key",
-        "--force",
-    ]);
+        &[
+            "--cn",
+            "kube-apiserver-kubelet-client",
+            "--key",
+            "k/pki/apiserver-kubelet-client.key",
+            "--force",
+        ],
+    );
     let out = env
         .kcred()
         .args(["check", "--dir", "k", "-o", "json"])

@@ -252,18 +252,7 @@ fn every_file_reading_command_refuses_hostile_input_cleanly() {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
     env.ok(&["sa", "keygen", "--out", "sa", "--key-type", "ecdsa-p256"]);
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
-        "ca",
-        "--out",
-        "leaf",
-        "--cn",
-        "x",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+    env.issue("ca", "leaf", &["--cn", "x", "--key-type", "ecdsa-p256"]);
     let good_token = env.ok(&["token", "issue", "x", "--key", "sa.key"]);
     let good_token = good_token.trim();
     // Each command reads F; OUT is where it would write.

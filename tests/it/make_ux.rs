@@ -187,9 +187,7 @@ fn cert_issue_skip_existing_keeps_what_openssl_verifies_and_refuses_a_changed_re
     assert!(String::from_utf8_lossy(&out.stderr).contains("not signed by its CA"));
 
     // Another identity with a client certificate.
-    env.ok(&[
-        "cert", "issue", "--ca", "ca", "--out", "jane", "--cn", "jane", "--group", "dev",
-    ]);
+    env.issue("ca", "jane", &["--cn", "jane", "--group", "dev"]);
     let out = env
         .kcred()
         .args([
@@ -212,19 +210,11 @@ fn cert_issue_skip_existing_keeps_what_openssl_verifies_and_refuses_a_changed_re
         String::from_utf8_lossy(&out.stderr)
             .contains("O=[\"dev\"], the command line says CN=\"jane\" O=[\"ops\"]")
     );
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
+    env.issue(
         "ca",
-        "--out",
         "jane",
-        "--cn",
-        "jane",
-        "--group",
-        "dev",
-        "--skip-existing",
-    ]);
+        &["--cn", "jane", "--group", "dev", "--skip-existing"],
+    );
     openssl_verifies(env.dir.path(), "ca.crt", "jane.crt", "sslclient");
 }
 

@@ -52,17 +52,7 @@ fn ca_create_uses_kubeadm_defaults() {
 fn identity_presets_and_groups_in_order() {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
-        "ca",
-        "--out",
-        "admin",
-        "--admin",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+    env.issue("ca", "admin", &["--admin", "--key-type", "ecdsa-p256"]);
     let j = inspect_json(&env, "admin.crt");
     assert_eq!(j["kubernetes"]["user"], "admin");
     assert_eq!(
@@ -79,20 +69,18 @@ fn identity_presets_and_groups_in_order() {
         format!("X509SHA256={fp}")
     );
 
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
+    env.issue(
         "ca",
-        "--out",
         "n1",
-        "--node",
-        "worker-1",
-        "--usage",
-        "peer",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+        &[
+            "--node",
+            "worker-1",
+            "--usage",
+            "peer",
+            "--key-type",
+            "ecdsa-p256",
+        ],
+    );
     let j = inspect_json(&env, "n1.crt");
     assert_eq!(j["kubernetes"]["user"], "system:node:worker-1");
     assert_eq!(
@@ -108,42 +96,33 @@ fn identity_presets_and_groups_in_order() {
         ])
     );
 
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
+    env.issue(
         "ca",
-        "--out",
         "jane",
-        "--cn",
-        "jane",
-        "--group",
-        "zeta",
-        "--group",
-        "a, b",
-        "--group",
-        "équipe",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+        &[
+            "--cn",
+            "jane",
+            "--group",
+            "zeta",
+            "--group",
+            "a, b",
+            "--group",
+            "équipe",
+            "--key-type",
+            "ecdsa-p256",
+        ],
+    );
     let j = inspect_json(&env, "jane.crt");
     assert_eq!(
         j["kubernetes"]["groups"],
         serde_json::json!(["zeta", "a, b", "équipe"])
     );
 
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
+    env.issue(
         "ca",
-        "--out",
         "kp",
-        "--profile",
-        "kube-proxy",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+        &["--profile", "kube-proxy", "--key-type", "ecdsa-p256"],
+    );
     let j = inspect_json(&env, "kp.crt");
     assert_eq!(j["kubernetes"]["user"], "system:kube-proxy");
     assert_eq!(
@@ -161,20 +140,18 @@ fn profiles_can_be_overridden_from_a_file() {
         "ci-bot:\n  cn: ci-bot\n  groups: [ci, \"deployers\"]\n",
     )
     .unwrap();
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
+    env.issue(
         "ca",
-        "--out",
         "bot",
-        "--profile",
-        "ci-bot",
-        "--profiles",
-        "p.yaml",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+        &[
+            "--profile",
+            "ci-bot",
+            "--profiles",
+            "p.yaml",
+            "--key-type",
+            "ecdsa-p256",
+        ],
+    );
     let j = inspect_json(&env, "bot.crt");
     assert_eq!(
         j["kubernetes"]["groups"],
@@ -256,22 +233,20 @@ fn server_usage_needs_a_san() {
     );
     assert!(err.contains("--san"), "{err}");
     assert!(!env.path("s.key").exists() && !env.path("s.crt").exists());
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
+    env.issue(
         "ca",
-        "--out",
         "s",
-        "--usage",
-        "server",
-        "--san",
-        "10.96.0.1",
-        "--san",
-        "kubernetes.default",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+        &[
+            "--usage",
+            "server",
+            "--san",
+            "10.96.0.1",
+            "--san",
+            "kubernetes.default",
+            "--key-type",
+            "ecdsa-p256",
+        ],
+    );
     let j = inspect_json(&env, "s.crt");
     assert_eq!(
         j["subjectAltNames"],
@@ -377,18 +352,7 @@ fn a_ca_key_that_does_not_match_is_refused() {
     );
     assert!(!env.path("x.key").exists());
     // A leaf is not a CA.
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
-        "ca",
-        "--out",
-        "leaf",
-        "--cn",
-        "leaf",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+    env.issue("ca", "leaf", &["--cn", "leaf", "--key-type", "ecdsa-p256"]);
     let err = env.fails(
         3,
         &["cert", "issue", "--ca", "leaf", "--out", "y", "--cn", "y"],
@@ -403,25 +367,21 @@ fn a_ca_key_that_does_not_match_is_refused() {
 fn existing_key_is_certified_and_not_rewritten() {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
+    env.issue(
         "ca",
-        "--out",
         "a",
-        "--cn",
-        "a",
-        "--key-type",
-        "ecdsa-p384",
-        "--key-format",
-        "pkcs8",
-    ]);
+        &[
+            "--cn",
+            "a",
+            "--key-type",
+            "ecdsa-p384",
+            "--key-format",
+            "pkcs8",
+        ],
+    );
     let key = fs::read(env.path("a.key")).unwrap();
     assert!(String::from_utf8_lossy(&key).starts_with("-----BEGIN PRIVATE KEY-----"));
-    env.ok(&[
-        "cert", "issue", "--ca", "ca", "--out", "b", "--cn", "b", "--key", "a.key",
-    ]);
+    env.issue("ca", "b", &["--cn", "b", "--key", "a.key"]);
     assert!(!env.path("b.key").exists());
     let a = inspect_json(&env, "a.crt");
     let b = inspect_json(&env, "b.crt");
@@ -554,18 +514,7 @@ fn usage_errors_exit_2() {
 fn inspect_reads_der_bundles_and_stdin() {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
-        "ca",
-        "--out",
-        "a",
-        "--cn",
-        "a",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+    env.issue("ca", "a", &["--cn", "a", "--key-type", "ecdsa-p256"]);
     let bundle = fs::read_to_string(env.path("a.crt")).unwrap()
         + &fs::read_to_string(env.path("ca.crt")).unwrap();
     fs::write(env.path("bundle.pem"), bundle).unwrap();
@@ -591,18 +540,11 @@ fn inspect_reads_der_bundles_and_stdin() {
 fn inspect_warns_about_node_without_group() {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
+    env.issue(
         "ca",
-        "--out",
         "n",
-        "--cn",
-        "system:node:w1",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+        &["--cn", "system:node:w1", "--key-type", "ecdsa-p256"],
+    );
     let t = env.ok(&["cert", "inspect", "n.crt"]);
     assert!(t.contains("without group system:nodes"), "{t}");
 }

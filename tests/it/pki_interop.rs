@@ -125,40 +125,36 @@ fn go_crypto_x509_authenticates_every_identity_for_every_key_type() {
 fn server_and_peer_certificates_verify_for_their_purpose_only() {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
+    env.issue(
         "ca",
-        "--out",
         "srv",
-        "--cn",
-        "kube-apiserver",
-        "--usage",
-        "server",
-        "--san",
-        "kubernetes.default.svc",
-        "--san",
-        "10.96.0.1",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
+        &[
+            "--cn",
+            "kube-apiserver",
+            "--usage",
+            "server",
+            "--san",
+            "kubernetes.default.svc",
+            "--san",
+            "10.96.0.1",
+            "--key-type",
+            "ecdsa-p256",
+        ],
+    );
+    env.issue(
         "ca",
-        "--out",
         "peer",
-        "--node",
-        "etcd-0",
-        "--usage",
-        "peer",
-        "--san",
-        "127.0.0.1",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+        &[
+            "--node",
+            "etcd-0",
+            "--usage",
+            "peer",
+            "--san",
+            "127.0.0.1",
+            "--key-type",
+            "ecdsa-p256",
+        ],
+    );
     assert!(openssl_verify(&env, "ca.crt", "srv.crt", "sslserver").0);
     assert!(
         !openssl_verify(&env, "ca.crt", "srv.crt", "sslclient").0,
@@ -379,22 +375,20 @@ fn kcred_signs_with_a_ca_made_by_openssl() {
 fn python_cryptography_reads_the_certificate_fields() {
     let env = Env::new();
     env.ca("ca", "rsa2048");
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
+    env.issue(
         "ca",
-        "--out",
         "n",
-        "--node",
-        "w1",
-        "--usage",
-        "peer",
-        "--san",
-        "10.0.0.7",
-        "--group",
-        "extra, group",
-    ]);
+        &[
+            "--node",
+            "w1",
+            "--usage",
+            "peer",
+            "--san",
+            "10.0.0.7",
+            "--group",
+            "extra, group",
+        ],
+    );
     let out = python(
         r#"
 import sys, json

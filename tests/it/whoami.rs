@@ -109,48 +109,37 @@ fn client_certificates_agree_with_go() {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
     env.ca("other", "ecdsa-p256");
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
+    env.issue(
         "ca",
-        "--out",
         "good",
-        "--cn",
-        "jane",
-        "--group",
-        "a, b",
-        "--group",
-        "ç",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
+        &[
+            "--cn",
+            "jane",
+            "--group",
+            "a, b",
+            "--group",
+            "ç",
+            "--key-type",
+            "ecdsa-p256",
+        ],
+    );
+    env.issue(
         "other",
-        "--out",
         "foreign",
-        "--cn",
-        "eve",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
+        &["--cn", "eve", "--key-type", "ecdsa-p256"],
+    );
+    env.issue(
         "ca",
-        "--out",
         "server",
-        "--usage",
-        "server",
-        "--san",
-        "x.example",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+        &[
+            "--usage",
+            "server",
+            "--san",
+            "x.example",
+            "--key-type",
+            "ecdsa-p256",
+        ],
+    );
     for name in ["good", "foreign", "server"] {
         let go = go_x509check(&env.path("ca.crt"), &env.path(&format!("{name}.crt")));
         let (code, v) = whoami(
@@ -204,20 +193,11 @@ fn client_certificates_agree_with_go() {
 fn kubeconfigs_written_by_kubectl_are_read_as_kubectl_reads_them() {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
+    env.issue(
         "ca",
-        "--out",
         "dev",
-        "--cn",
-        "dev",
-        "--group",
-        "devs",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+        &["--cn", "dev", "--group", "devs", "--key-type", "ecdsa-p256"],
+    );
     let kc = |args: &[&str], file: &str| {
         run_peer(
             peer("kubectl")
@@ -866,22 +846,20 @@ struct GoServer {
 impl GoServer {
     fn start(env: &Env) -> GoServer {
         use std::io::BufRead as _;
-        env.ok(&[
-            "cert",
-            "issue",
-            "--ca",
+        env.issue(
             "ca",
-            "--out",
             "apiserver",
-            "--cn",
-            "kube-apiserver",
-            "--usage",
-            "server",
-            "--san",
-            "127.0.0.1",
-            "--key-type",
-            "ecdsa-p256",
-        ]);
+            &[
+                "--cn",
+                "kube-apiserver",
+                "--usage",
+                "server",
+                "--san",
+                "127.0.0.1",
+                "--key-type",
+                "ecdsa-p256",
+            ],
+        );
         let mut child = std::process::Command::new(crate::common::go_tool("whoamiserver"))
             .current_dir(env.dir.path())
             .args([
@@ -1515,44 +1493,24 @@ fn the_default_kubeconfig_and_trust_from_it() {
 fn node_and_expiry_hints() {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
+    env.issue(
         "ca",
-        "--out",
         "lone",
-        "--cn",
-        "system:node:w1",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
+        &["--cn", "system:node:w1", "--key-type", "ecdsa-p256"],
+    );
+    env.issue(
         "ca",
-        "--out",
         "short",
-        "--cn",
-        "brief",
-        "--validity",
-        "10d",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
-        "ca",
-        "--out",
-        "long",
-        "--node",
-        "w2",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+        &[
+            "--cn",
+            "brief",
+            "--validity",
+            "10d",
+            "--key-type",
+            "ecdsa-p256",
+        ],
+    );
+    env.issue("ca", "long", &["--node", "w2", "--key-type", "ecdsa-p256"]);
     let table = |c: &str| {
         env.ok(&[
             "whoami",
