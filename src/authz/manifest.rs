@@ -115,7 +115,7 @@ pub fn load_str(policy: &mut Policy, text: &str, source: &str, stats: &mut Stats
     load_docs(policy, docs, source, stats)
 }
 
-fn parse_str(text: &str, source: &str) -> Result<Vec<Value>> {
+pub(crate) fn parse_str(text: &str, source: &str) -> Result<Vec<Value>> {
     serde_saphyr::from_multiple(text).map_err(|e| {
         let msg = e.to_string();
         Error::input(
@@ -128,7 +128,12 @@ fn parse_str(text: &str, source: &str) -> Result<Vec<Value>> {
     })
 }
 
-fn load_docs(policy: &mut Policy, docs: Vec<Value>, source: &str, stats: &mut Stats) -> Result<()> {
+pub(crate) fn load_docs(
+    policy: &mut Policy,
+    docs: Vec<Value>,
+    source: &str,
+    stats: &mut Stats,
+) -> Result<()> {
     for (i, doc) in docs.into_iter().enumerate() {
         if doc.is_null() {
             continue; // an empty document (`---` at the start or end)

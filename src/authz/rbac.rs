@@ -105,7 +105,7 @@ pub struct Binding {
 }
 
 /// The RBAC objects the API server would hold.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Policy {
     roles: BTreeMap<(String, String), Role>,
     cluster_roles: BTreeMap<String, Role>,
