@@ -51,6 +51,10 @@ pub struct ServeArgs {
     /// Access-log format: text or json (one line per request on stderr).
     #[arg(long, value_name = "text|json", default_value = "text")]
     log_format: LogFormat,
+    /// How long a keep-alive connection may wait for its next request before it is closed
+    /// (kube-apiserver's http.Server IdleTimeout is 90s).
+    #[arg(long, value_name = "DURATION", default_value = "90s", value_parser = super::args::parse_duration)]
+    idle_timeout: jiff::SignedDuration,
 }
 
 pub(super) const AFTER_HELP: &str = "\
@@ -120,6 +124,12 @@ pub fn run(a: ServeArgs) -> anyhow::Result<ExitStatus> {
         listen: a.listen,
         log_format: a.log_format,
         webhook,
+        idle_timeout: a
+            .idle_timeout
+            .try_into()
+            .ok()
+            .filter(|d: &std::time::Duration| !d.is_zero())
+            .ok_or_else(|| kcred::Error::Usage("--idle-timeout must be positive".into()))?,
     })?;
     Ok(ExitStatus::Success)
 }

@@ -11,11 +11,13 @@
 //! - [`state`]: the trust material, reloaded when its files change; [`log`]: the access log.
 //!
 //! HTTP/1.1 through hyper on a two-worker tokio runtime. Limits as the API server's: a
-//! request body of at most 3 MiB, headers within 10 s (slowloris), a body within 30 s;
+//! request body of at most 3 MiB, headers within 10 s of their first byte (slowloris), a
+//! body within 30 s, an idle keep-alive connection closed after 90 s ([`idle`]);
 //! and kcred's own to bound memory: at most 1024 connections and 64 bodies being read at
 //! once (so at most 192 MiB of request bodies).
 
 pub mod discovery;
+pub mod idle;
 pub mod log;
 pub mod reviews;
 pub mod routes;
@@ -48,6 +50,8 @@ const HEADER_TIMEOUT: Duration = Duration::from_secs(10);
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
 const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(30);
+/// kube-apiserver's `IdleTimeout` (`apiserver/pkg/server/secure_serving.go`).
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(90);
 const MAX_CONNECTIONS: usize = 1024;
 const MAX_BODIES: usize = 64;
 
@@ -62,6 +66,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// `--webhook-config-out`: written once the address is bound.
     pub webhook: Option<webhook::WebhookOut>,
+    /// How long a keep-alive connection may wait for its next request ([`IDLE_TIMEOUT`]).
+    pub idle_timeout: Duration,
 }
 
 /// Load the state (every error is reported before listening), listen, and serve until
@@ -85,6 +91,7 @@ fn io_err(what: &str, e: std::io::Error) -> Error {
 
 async fn serve(config: Config, state: State) -> Result<()> {
     let fmt = config.log_format;
+    let idle_timeout = config.idle_timeout;
     let cert = Arc::new(tls::CertSlot(RwLock::new(state.cert.clone())));
     // Whether to ask for client certificates is fixed at start, as kube-apiserver's
     // `--client-ca-file` is (its contents reload; its presence does not).
@@ -166,21 +173,33 @@ async fn serve(config: Config, state: State) -> Result<()> {
                         .peer_certificates()
                         .map(|c| Arc::new(c.iter().map(|d| d.to_vec()).collect()));
                     let remote: Arc<str> = peer.to_string().into();
+                    let activity = idle::Activity::new();
+                    let act = activity.clone();
                     let svc = hyper::service::service_fn(move |req| {
                         let shared = shared.clone();
                         let chain = chain.clone();
                         let remote = remote.clone();
                         let bodies = bodies.clone();
+                        let act = act.clone();
+                        act.begin();
                         async move {
-                            Ok::<_, Infallible>(respond(&shared, &bodies, chain, &remote, req, fmt).await)
+                            let reply = respond(&shared, &bodies, chain, &remote, req, fmt).await;
+                            act.end();
+                            Ok::<_, Infallible>(reply)
                         }
                     });
+                    // hyper's header timer would run while the connection is idle: off,
+                    // `idle::watch` times both phases as Go's server does.
                     let conn = hyper::server::conn::http1::Builder::new()
                         .timer(TokioTimer::new())
-                        .header_read_timeout(HEADER_TIMEOUT)
+                        .header_read_timeout(None)
                         .max_buf_size(64 * 1024)
-                        .serve_connection(TokioIo::new(tls), svc);
-                    let _ = watcher.watch(conn).await;
+                        .serve_connection(TokioIo::new(idle::Tracked::new(tls, activity.clone())), svc);
+                    tokio::select! {
+                        _ = watcher.watch(conn) => {}
+                        // No request in flight: dropping the connection closes it.
+                        _ = idle::watch(activity, idle_timeout, HEADER_TIMEOUT) => {}
+                    }
                 });
             }
             _ = &mut ctrl_c => break,

@@ -940,3 +940,67 @@ fn webhook_config_files_work_and_sigterm_drains() {
     assert!(status.success(), "{status:?}: {}", s.log());
     assert!(s.wait_log("kcred serve: stopped"), "{}", s.log());
 }
+
+/// One keep-alive connection: two requests answered on it, then silence; prints the two
+/// status lines and how the connection ended while waiting (at most 8 s) for more.
+const PY_IDLE: &str = r#"
+import json, socket, ssl, sys
+url, ca, cert, key = sys.argv[1:5]
+host, port = url[len("https://"):].rsplit(":", 1)
+ctx = ssl.create_default_context(cafile=ca)
+ctx.check_hostname = False
+ctx.load_cert_chain(cert, key)
+s = ctx.wrap_socket(socket.create_connection((host, int(port))), server_hostname="kubernetes")
+f = s.makefile("rb")
+status = []
+for _ in range(2):
+    s.sendall(b"GET /healthz HTTP/1.1\r\nHost: kubernetes\r\n\r\n")
+    status.append(f.readline().decode().strip())
+    length = 0
+    while True:
+        line = f.readline()
+        if line in (b"\r\n", b""):
+            break
+        k, _, v = line.decode().partition(":")
+        if k.lower() == "content-length":
+            length = int(v)
+    f.read(length)
+s.settimeout(8)
+try:
+    end = "eof" if f.read(1) == b"" else "data"
+except socket.timeout:
+    end = "open"
+except (ssl.SSLError, ConnectionError) as e:
+    end = "eof"
+print(json.dumps({"status": status, "end": end}))
+"#;
+
+/// kube-apiserver's http.Server closes a keep-alive connection that sends nothing for
+/// IdleTimeout (90 s, `apiserver/pkg/server/secure_serving.go`; Go's `net/http` conn.serve);
+/// here 1 s through `--idle-timeout`, shorter than the 10 s header timeout, so it is the
+/// idle timer, not the header one, that closes it; the connection served two requests first.
+#[test]
+fn idle_keep_alive_connections_are_closed() {
+    let env = Env::new();
+    cluster(&env);
+    let s = Server::start(
+        &env,
+        &["--dir", "c", "--rbac", "rbac.json", "--idle-timeout", "1s"],
+    );
+    let out = crate::common::python(
+        PY_IDLE,
+        &[
+            &s.url(),
+            &env.p("c/pki/ca.crt"),
+            &env.p("webhook.crt"),
+            &env.p("webhook.key"),
+        ],
+    );
+    let v: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        v["status"],
+        json!(["HTTP/1.1 200 OK", "HTTP/1.1 200 OK"]),
+        "{out}"
+    );
+    assert_eq!(v["end"], "eof", "{out}\n{}", s.log());
+}
