@@ -530,11 +530,11 @@ pub fn verify_hostname(cert: &Certificate, host: &str) -> std::result::Result<()
             .collect();
         return Err(if ips.is_empty() {
             format!(
-                "x509: cannot validate certificate for {ip} because it doesn't contain any IP SANs"
+                "x509: cannot validate certificate for {host} because it doesn't contain any IP SANs"
             )
         } else {
             format!(
-                "x509: certificate is valid for {}, not {ip}",
+                "x509: certificate is valid for {}, not {host}",
                 ips.join(", ")
             )
         });

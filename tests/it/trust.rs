@@ -569,3 +569,60 @@ fn a_ca_bundle_old_plus_new_is_a_set_of_anchors_for_check_and_trust() {
         assert_eq!(v["ok"], true, "{}: {v}", c.display());
     }
 }
+
+#[test]
+fn kubeconfig_dialling_a_name_not_in_the_serving_cert_is_broken_as_go_says() {
+    let env = Env::new();
+    let dir = bootstrap(&env, "k");
+    let conf = dir.join("controller-manager.conf");
+    let text = std::fs::read_to_string(&conf).unwrap();
+    let server = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("server: "))
+        .expect("server line")
+        .to_string();
+    std::fs::write(
+        &conf,
+        text.replace(&server, "https://not-the-apiserver.example:6443"),
+    )
+    .unwrap();
+    let (code, pairs) = trust_matrix(&env, &dir);
+    assert_eq!(code, 1);
+    let bad = broken(&pairs);
+    assert_eq!(bad.len(), 1, "{bad:#?}");
+    assert_eq!(bad[0]["client"], "controller-manager.conf");
+    assert_eq!(bad[0]["host"], "not-the-apiserver.example");
+    let why = bad[0]["problem"].as_str().unwrap();
+    assert!(why.starts_with("x509: certificate is valid for "), "{why}");
+    // Go's VerifyHostname gives the very same words.
+    for (c, v) in go_tls_kubeconfigs(&dir, &env.path("tls")) {
+        if c == conf {
+            let client = v["client"].as_str().unwrap_or_default();
+            assert!(client.ends_with(why), "Go: {client}\nkcred: {why}");
+        } else {
+            assert_eq!(v["ok"], true, "{}: {v}", c.display());
+        }
+    }
+}
+
+#[test]
+fn renew_after_a_bundle_signs_with_the_ca_whose_key_is_there() {
+    let env = Env::new();
+    let dir = bootstrap(&env, "k");
+    let other = bootstrap(&env, "other");
+    let ca = dir.join("pki/ca.crt");
+    // The other tree's CA first: renew must not pick the bundle's first certificate, whose
+    // key is not in the directory.
+    let bundle = [
+        std::fs::read(other.join("pki/ca.crt")).unwrap(),
+        std::fs::read(&ca).unwrap(),
+    ]
+    .concat();
+    std::fs::write(&ca, bundle).unwrap();
+    env.ok(&["renew", "--dir", "k", "apiserver", "admin.conf"]);
+    let (code, pairs) = trust_matrix(&env, &dir);
+    assert_eq!((code, broken(&pairs).len()), (0, 0), "{pairs:#?}");
+    for (c, v) in go_tls_kubeconfigs(&dir, &env.path("tls")) {
+        assert_eq!(v["ok"], true, "{}: {v}", c.display());
+    }
+}
