@@ -137,6 +137,7 @@ pub fn trust(dir: &Path, now: Timestamp) -> Result<TrustReport> {
     m.peers(&mut pairs);
     m.etcd_peer(&mut pairs);
     m.service_account(&mut pairs);
+    m.tokens(&mut pairs);
     Ok(TrustReport { pairs })
 }
 
@@ -453,6 +454,95 @@ impl Matrix {
             host: None,
             problem,
         });
+    }
+
+    /// ServiceAccount tokens the directory holds (a kubeconfig user's `token` or
+    /// `tokenFile`, a `*.token` or `*.jwt` file at its top): each must verify with a key of
+    /// `sa.pub`, as kube-apiserver's authenticators check it (`token::verify`, go-jose and
+    /// `pkg/serviceaccount/jwt.go`). The issuer and audiences the API server is started with
+    /// are not in the directory: the token's own are taken, so the row answers "does the
+    /// key set still verify it, and is it in date". A token that is not a JWT (a bootstrap
+    /// or static token) is not the ServiceAccount keys' business and has no row.
+    fn tokens(&self, out: &mut Vec<TrustRow>) {
+        if self.pki_root {
+            return;
+        }
+        let Some(file) = self.entry("sa").and_then(Entry::file) else {
+            return;
+        };
+        let public = self.path(&format!("{file}.pub"));
+        let keys = match crate::fsio::read::read(&public).and_then(|b| {
+            crate::token::keys::parse_verification_keys(&public.display().to_string(), &b)
+        }) {
+            Ok(k) => k,
+            Err(_) => return, // the sa-key row already says what is wrong with sa.pub
+        };
+        let mut found: Vec<(String, String)> = Vec::new();
+        let mut confs: Vec<PathBuf> = Vec::new();
+        let mut files: Vec<PathBuf> = Vec::new();
+        if let Ok(rd) = std::fs::read_dir(&self.root) {
+            for d in rd.flatten() {
+                let p = d.path();
+                let ext = p.extension().and_then(|e| e.to_str()).unwrap_or("");
+                if !p.is_file() {
+                    continue;
+                }
+                match ext {
+                    "conf" | "kubeconfig" => confs.push(p),
+                    "token" | "jwt" => files.push(p),
+                    _ => {}
+                }
+            }
+        }
+        if let Ok(rd) = std::fs::read_dir(self.root.join("nodes")) {
+            confs.extend(rd.flatten().map(|d| d.path().join("kubelet.conf")));
+        }
+        confs.sort();
+        files.sort();
+        for conf in confs.iter().filter(|p| p.is_file()) {
+            let Ok(kc) = Kubeconfig::load(conf) else {
+                continue;
+            };
+            for u in &kc.users {
+                let shown = format!("{} (user {})", self.rel(conf), u.name);
+                if !u.user.token.is_empty() {
+                    found.push((shown, u.user.token.clone()));
+                } else if !u.user.token_file.is_empty()
+                    && let Ok(b) = crate::fsio::read::read(&u.resolve(&u.user.token_file))
+                {
+                    found.push((shown, String::from_utf8_lossy(&b).into_owned()));
+                }
+            }
+        }
+        for f in files {
+            if let Ok(b) = crate::fsio::read::read(&f) {
+                found.push((self.rel(&f), String::from_utf8_lossy(&b).into_owned()));
+            }
+        }
+        use crate::token::verify::{self, Rejection, TokenTrust};
+        for (shown, token) in found {
+            let Ok(t) = verify::decode(&shown, &token) else {
+                continue; // not a JWT
+            };
+            let trust = TokenTrust::new(keys.clone(), vec![t.issuer()], t.audiences());
+            let problem = match verify::authenticate(&token, &trust, self.now) {
+                Ok(_) => String::new(),
+                Err(Rejection::NotMine(_)) => continue,
+                Err(Rejection::Invalid(why)) => why,
+            };
+            out.push(TrustRow {
+                client: "service-account-token".into(),
+                server: "kube-apiserver".into(),
+                check: "token",
+                presented: shown,
+                trusted_by: format!(
+                    "{} (kube-apiserver --service-account-key-file)",
+                    self.rel(&public)
+                ),
+                host: None,
+                problem,
+            });
+        }
     }
 
     fn verify_file(&self, cert: &Path, ca: &Path, usage: &Eku, host: Option<&str>) -> String {

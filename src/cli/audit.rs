@@ -318,6 +318,7 @@ fn trust(a: &CheckArgs) -> anyhow::Result<ExitStatus> {
     let broken = report.broken().count();
     match output::structured(a.output.format, &report.pairs)? {
         Some(text) => super::emit(&text)?,
+        None if a.quiet && broken == 0 => {}
         None => {
             let mut rows = vec![vec![
                 "CLIENT".to_string(),

@@ -626,3 +626,72 @@ fn renew_after_a_bundle_signs_with_the_ca_whose_key_is_there() {
         assert_eq!(v["ok"], true, "{}: {v}", c.display());
     }
 }
+
+/// Whether PyJWT verifies `token` with one of the PEM public keys in `sa_pub` (as
+/// kube-apiserver tries every key of `--service-account-key-file`), signature and expiry
+/// only (the issuer and audience are the token's own).
+pub fn pyjwt_verifies(sa_pub: &Path, token: &str) -> bool {
+    let out = crate::common::python(
+        r#"
+import sys, jwt, re
+from cryptography.hazmat.primitives.serialization import load_pem_public_key
+pems = re.findall(rb"-----BEGIN PUBLIC KEY-----.*?-----END PUBLIC KEY-----", open(sys.argv[1], "rb").read(), re.S)
+tok = sys.argv[2].strip()
+alg = jwt.get_unverified_header(tok)["alg"]
+ok = False
+for p in pems:
+    try:
+        jwt.decode(tok, load_pem_public_key(p), algorithms=[alg], options={"verify_aud": False})
+        ok = True
+    except jwt.InvalidTokenError:
+        pass
+print("yes" if ok else "no")
+"#,
+        &[&sa_pub.display().to_string(), token],
+    );
+    out.trim() == "yes"
+}
+
+#[test]
+fn service_account_tokens_in_the_dir_verify_as_pyjwt_says() {
+    let env = Env::new();
+    let dir = bootstrap(&env, "k");
+    let other = bootstrap(&env, "other");
+    let token = env.ok(&[
+        "token",
+        "issue",
+        "builder",
+        "-n",
+        "ci",
+        "--key",
+        "k/pki/sa.key",
+    ]);
+    std::fs::write(dir.join("builder.token"), &token).unwrap();
+    let sa_pub = dir.join("pki/sa.pub");
+    let (code, pairs) = trust_matrix(&env, &dir);
+    assert_eq!((code, broken(&pairs).len()), (0, 0), "{pairs:#?}");
+    assert!(
+        pairs
+            .iter()
+            .any(|p| p["check"] == "token" && p["presented"] == "builder.token"),
+        "{pairs:#?}"
+    );
+    assert!(pyjwt_verifies(&sa_pub, &token));
+    // sa.pub holding both keys (a rotation's overlap): still fine for both.
+    let mine = std::fs::read(&sa_pub).unwrap();
+    let theirs = std::fs::read(other.join("pki/sa.pub")).unwrap();
+    std::fs::write(&sa_pub, [theirs.clone(), mine].concat()).unwrap();
+    let (code, pairs) = trust_matrix(&env, &dir);
+    assert_eq!((code, broken(&pairs).len()), (0, 0), "{pairs:#?}");
+    assert!(pyjwt_verifies(&sa_pub, &token));
+    // Only the other key: the key pair and the token are broken, and PyJWT refuses too.
+    std::fs::write(&sa_pub, theirs).unwrap();
+    let (code, pairs) = trust_matrix(&env, &dir);
+    assert_eq!(code, 1);
+    let bad: Vec<&str> = broken(&pairs)
+        .iter()
+        .map(|p| p["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(bad, ["sa-key", "token"], "{pairs:#?}");
+    assert!(!pyjwt_verifies(&sa_pub, &token));
+}
