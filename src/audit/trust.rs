@@ -638,13 +638,15 @@ pub fn verify_hostname(cert: &Certificate, host: &str) -> std::result::Result<()
         })
         .collect();
     let want = host.to_ascii_lowercase();
+    // `matchHostnames`: the host's trailing dot dropped, the pattern's kept; a `*` first
+    // label stands for one non-empty label; a bare `*` is no pattern (`validHostnamePattern`).
     let matches = |pattern: &str| {
-        let p = pattern.trim_end_matches('.').to_ascii_lowercase();
+        let p = pattern.to_ascii_lowercase();
         match p.strip_prefix("*.") {
             Some(suffix) => want
                 .split_once('.')
                 .is_some_and(|(label, rest)| !label.is_empty() && rest == suffix),
-            None => p == want,
+            None => !p.is_empty() && p == want,
         }
     };
     if dns.iter().any(|d| matches(d)) {
@@ -658,4 +660,70 @@ pub fn verify_hostname(cert: &Certificate, host: &str) -> std::result::Result<()
             dns.join(", ")
         )
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::{KeyType, PrivateKey};
+    use crate::pki::{CertSpec, Usage};
+
+    #[test]
+    fn url_host_as_go_url_hostname() {
+        for (url, host) in [
+            ("https://cp-1:6443", "cp-1"),
+            ("https://10.0.0.1:6443/", "10.0.0.1"),
+            ("https://[fd00::1]:6443", "fd00::1"),
+            ("https://api.example.com", "api.example.com"),
+            ("https://u@api.example.com:443/path?q", "api.example.com"),
+        ] {
+            assert_eq!(url_host(url), host, "{url}");
+        }
+    }
+
+    /// Cases of Go's `TestVerifyHostname`-style matching (`crypto/x509/verify_test.go`,
+    /// `matchHostnames`), and `HostnameError.Error`'s words.
+    #[test]
+    fn verify_hostname_as_go() {
+        let key = PrivateKey::generate(KeyType::EcdsaP256).unwrap();
+        let mut spec = CertSpec::leaf(
+            &crate::Identity::new("kube-apiserver", Vec::<String>::new()),
+            Usage::Server,
+        );
+        spec.sans = vec![
+            San::Dns("kubernetes.default".into()),
+            San::Dns("*.Example.com".into()),
+            San::Ip("10.96.0.1".parse().unwrap()),
+        ];
+        let der = crate::pki::self_signed(&spec, &key).unwrap().der;
+        let c = Certificate::from_der(&der).unwrap();
+        for ok in [
+            "kubernetes.default",
+            "KUBERNETES.default.",
+            "api.example.com",
+            "10.96.0.1",
+        ] {
+            assert_eq!(verify_hostname(&c, ok), Ok(()), "{ok}");
+        }
+        for (bad, why) in [
+            (
+                "kubernetes",
+                "x509: certificate is valid for kubernetes.default, *.Example.com, not kubernetes",
+            ),
+            (
+                "a.b.example.com",
+                "x509: certificate is valid for kubernetes.default, *.Example.com, not a.b.example.com",
+            ),
+            (
+                "example.com",
+                "x509: certificate is valid for kubernetes.default, *.Example.com, not example.com",
+            ),
+            (
+                "10.96.0.2",
+                "x509: certificate is valid for 10.96.0.1, not 10.96.0.2",
+            ),
+        ] {
+            assert_eq!(verify_hostname(&c, bad), Err(why.to_string()), "{bad}");
+        }
+    }
 }
