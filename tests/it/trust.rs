@@ -314,6 +314,69 @@ pub fn broken(pairs: &[serde_json::Value]) -> Vec<&serde_json::Value> {
     pairs.iter().filter(|p| p["problem"] != "").collect()
 }
 
+/// Everything a rotation phase must keep, checked on `dir` (a kubeadm tree) by the matrix
+/// and by the real peers: `check --trust` reports no broken pair; a real two-member etcd
+/// started with the tree's etcd files accepts etcdctl with apiserver-etcd-client and with
+/// healthcheck-client, and its members (peer TLS both ways) form a cluster; Go's crypto/tls
+/// connects every kubeconfig to a kube-apiserver-like server with `pki/apiserver.*` and
+/// `--client-ca-file=pki/ca.crt`; PyJWT verifies each of `tokens` with `pki/sa.pub`.
+/// Returns the matrix table, for the test's output.
+pub fn assert_peers_accept(env: &Env, dir: &Path, tokens: &[&str]) -> String {
+    let table = env
+        .kcred()
+        .args(["check", "--trust", "--dir"])
+        .arg(dir)
+        .output()
+        .expect("run kcred");
+    let table = String::from_utf8_lossy(&table.stdout).into_owned();
+    let (code, pairs) = trust_matrix(env, dir);
+    assert_eq!(
+        (code, broken(&pairs).len()),
+        (0, 0),
+        "{}: {table}",
+        dir.display()
+    );
+    let pki = dir.join("pki");
+    let etcd = pki.join("etcd");
+    let scratch = tempfile::tempdir().expect("tempdir");
+    let (m1, m2) = (Member::new("m1"), Member::new("m2"));
+    let a = start_etcd(&etcd, &m1, &[&m1, &m2], scratch.path());
+    let b = start_etcd(&etcd, &m2, &[&m1, &m2], scratch.path());
+    let ca = etcd.join("ca.crt");
+    for client in ["apiserver-etcd-client", "etcd/healthcheck-client"] {
+        let (ok, text) = etcd_health(
+            &a.client_url,
+            &ca,
+            &pki.join(format!("{client}.crt")),
+            &pki.join(format!("{client}.key")),
+        );
+        let log = std::fs::read_to_string(&a.log).unwrap_or_default();
+        assert!(
+            ok,
+            "{}: etcd refused {client}: {text}\n{log}",
+            dir.display()
+        );
+    }
+    let (ok, list) = etcdctl(
+        &b.client_url,
+        &ca,
+        &pki.join("apiserver-etcd-client.crt"),
+        &pki.join("apiserver-etcd-client.key"),
+        &["member", "list"],
+    );
+    assert!(ok && list.matches(", started, ").count() == 2, "{list}");
+    for (conf, v) in go_tls_kubeconfigs(dir, &scratch.path().join("tls")) {
+        assert_eq!(v["ok"], true, "Go TLS, {}: {v}", conf.display());
+    }
+    for t in tokens {
+        assert!(
+            pyjwt_verifies(&pki.join("sa.pub"), t),
+            "PyJWT refused a token"
+        );
+    }
+    table
+}
+
 fn bootstrap(env: &Env, dir: &str) -> PathBuf {
     env.ok(&["bootstrap", "--dir", dir, "--node", "cp-1", "--node", "w-1"]);
     env.path(dir)
@@ -376,6 +439,17 @@ fn fresh_kubeadm_tree_every_pair_ok_and_go_tls_agrees() {
     for (conf, v) in results {
         assert_eq!(v["ok"], true, "{}: {v}", conf.display());
     }
+    // And every peer at once, as a rotation phase is checked.
+    let token = env.ok(&[
+        "token",
+        "issue",
+        "builder",
+        "-n",
+        "ci",
+        "--key",
+        "k/pki/sa.key",
+    ]);
+    assert_peers_accept(&env, &dir, &[&token]);
 }
 
 #[test]
@@ -694,4 +768,143 @@ fn service_account_tokens_in_the_dir_verify_as_pyjwt_says() {
         .collect();
     assert_eq!(bad, ["sa-key", "token"], "{pairs:#?}");
     assert!(!pyjwt_verifies(&sa_pub, &token));
+}
+
+/// The files a rotation's `--begin` leaves (issue "rotate-ca", the on-disk contract): every
+/// trust file and every kubeconfig's CA data is old+new, `sa.pub` holds both public keys, the
+/// new CA sits beside as `*.new.crt`/`*.new.key`; leaves untouched. Built here by hand from a
+/// second tree's CAs, so that the checking side is tested apart from the rotation.
+fn begin_by_hand(dir: &Path, new: &Path) {
+    for ca in ["pki/ca", "pki/etcd/ca", "pki/front-proxy-ca"] {
+        let old = std::fs::read(dir.join(format!("{ca}.crt"))).unwrap();
+        let newer = std::fs::read(new.join(format!("{ca}.crt"))).unwrap();
+        std::fs::write(dir.join(format!("{ca}.crt")), [old, newer.clone()].concat()).unwrap();
+        std::fs::write(dir.join(format!("{ca}.new.crt")), newer).unwrap();
+        let key = dir.join(format!("{ca}.new.key"));
+        std::fs::copy(new.join(format!("{ca}.key")), &key).unwrap();
+        std::fs::set_permissions(&key, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .unwrap();
+    }
+    let sa = [
+        std::fs::read(dir.join("pki/sa.pub")).unwrap(),
+        std::fs::read(new.join("pki/sa.pub")).unwrap(),
+    ]
+    .concat();
+    std::fs::write(dir.join("pki/sa.pub"), sa).unwrap();
+    let bundle = std::fs::read(dir.join("pki/ca.crt")).unwrap();
+    for conf in kubeconfigs(dir) {
+        replace_ca_data(&conf, &bundle);
+    }
+}
+
+#[test]
+fn a_begun_rotation_by_hand_keeps_every_peer_and_check_clean() {
+    let env = Env::new();
+    let dir = bootstrap(&env, "k");
+    let new = bootstrap(&env, "new");
+    let old_token = env.ok(&[
+        "token",
+        "issue",
+        "builder",
+        "-n",
+        "ci",
+        "--key",
+        "k/pki/sa.key",
+    ]);
+    let new_token = env.ok(&[
+        "token",
+        "issue",
+        "builder",
+        "-n",
+        "ci",
+        "--key",
+        "new/pki/sa.key",
+    ]);
+    println!(
+        "before:\n{}",
+        assert_peers_accept(&env, &dir, &[&old_token])
+    );
+    begin_by_hand(&dir, &new);
+    println!(
+        "begin:\n{}",
+        assert_peers_accept(&env, &dir, &[&old_token, &new_token])
+    );
+    // The new CA's clients are accepted too (what --resign will rely on): a kubeconfig of the
+    // new tree against this tree's kube-apiserver trust.
+    let (_, cert, key, _) = kubeconfig_files(&new.join("admin.conf"), &env.path("tls-new"));
+    let pki = dir.join("pki");
+    let bundle = pki.join("ca.crt");
+    let v = go_tls(
+        &pki.join("apiserver.crt"),
+        &pki.join("apiserver.key"),
+        &bundle,
+        &bundle,
+        &cert,
+        &key,
+        "cp-1",
+    );
+    assert_eq!(v["ok"], true, "{v}");
+    // And `check` itself sees no problem in the bundles or the extra CA files.
+    let out = env.ok(&["check", "--dir", "k", "-q"]);
+    assert!(out.contains("0 problems"), "{out}");
+}
+
+#[test]
+fn dropping_the_old_etcd_ca_before_resigning_breaks_exactly_what_etcd_refuses() {
+    let env = Env::new();
+    let dir = bootstrap(&env, "k");
+    let new = bootstrap(&env, "new");
+    // The classic mistake: etcd's trust file holds only the new CA while every etcd leaf is
+    // still the old CA's.
+    std::fs::copy(new.join("pki/etcd/ca.crt"), dir.join("pki/etcd/ca.crt")).unwrap();
+    let (code, pairs) = trust_matrix(&env, &dir);
+    assert_eq!(code, 1);
+    let mut bad: Vec<String> = broken(&pairs)
+        .iter()
+        .map(|p| {
+            format!(
+                "{} {}",
+                p["client"].as_str().unwrap(),
+                p["check"].as_str().unwrap()
+            )
+        })
+        .collect();
+    bad.sort();
+    assert_eq!(
+        bad,
+        [
+            "apiserver-etcd-client client-cert",
+            "apiserver-etcd-client server-cert",
+            "etcd-healthcheck-client client-cert",
+            "etcd-healthcheck-client server-cert",
+            "etcd-peer client-cert",
+            "etcd-peer server-cert",
+        ],
+        "{pairs:#?}"
+    );
+    // Real etcd with these files: etcdctl (trusting pki/etcd/ca.crt) refuses etcd's serving
+    // certificate and etcd refuses the client.
+    let pki = dir.join("pki");
+    let etcd = pki.join("etcd");
+    let m = Member::new("m1");
+    let work = env.path("etcd-work");
+    std::fs::create_dir_all(&work).unwrap();
+    let e = start_etcd(&etcd, &m, &[&m], &work);
+    let (ok, text) = etcdctl(
+        &e.client_url,
+        &etcd.join("ca.crt"),
+        &etcd.join("healthcheck-client.crt"),
+        &etcd.join("healthcheck-client.key"),
+        &["endpoint", "health", "--command-timeout", "3s"],
+    );
+    assert!(!ok, "{text}");
+    // Trusting the old CA on the client side, etcd itself still refuses the old client.
+    let (ok, text) = etcdctl(
+        &e.client_url,
+        &new.join("pki/etcd/ca.crt"),
+        &etcd.join("healthcheck-client.crt"),
+        &etcd.join("healthcheck-client.key"),
+        &["endpoint", "health", "--command-timeout", "3s"],
+    );
+    assert!(!ok, "{text}");
 }
