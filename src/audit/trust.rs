@@ -115,6 +115,9 @@ const PEERS: [Peer; 4] = [
 
 /// The trust matrix of `dir`, a kubeadm directory (with `pki/`) or its `pki/` itself.
 pub fn trust(dir: &Path, now: Timestamp) -> Result<TrustReport> {
+    if !dir.is_dir() {
+        return Err(Error::input(dir, "is not a directory"));
+    }
     let (root, pki_root) = if dir.join("pki").is_dir() {
         (dir.to_path_buf(), false)
     } else if super::layout::is_kubeadm_pki(dir) {

@@ -908,3 +908,29 @@ fn dropping_the_old_etcd_ca_before_resigning_breaks_exactly_what_etcd_refuses() 
     );
     assert!(!ok, "{text}");
 }
+
+#[test]
+fn trust_refuses_what_it_cannot_read_in_one_line() {
+    let env = Env::new();
+    env.ok(&["bootstrap", "--layout", "hard-way", "--dir", "hw"]);
+    let err = env.fails(3, &["check", "--trust", "--dir", "hw"]);
+    assert!(err.contains("not a kubeadm directory"), "{err}");
+    let err = env.fails(3, &["check", "--trust", "--dir", "nowhere"]);
+    assert!(err.contains("nowhere: is not a directory"), "{err}");
+    // A corrupt trust file is a broken pair naming the file, never a crash or an "ok".
+    let dir = bootstrap(&env, "k");
+    std::fs::write(dir.join("pki/etcd/ca.crt"), "garbage\n").unwrap();
+    let (code, pairs) = trust_matrix(&env, &dir);
+    assert_eq!(code, 1);
+    let bad = broken(&pairs);
+    assert_eq!(bad.len(), 6, "{bad:#?}");
+    for p in bad {
+        assert!(
+            p["problem"]
+                .as_str()
+                .unwrap()
+                .contains("pki/etcd/ca.crt: no certificate found"),
+            "{p}"
+        );
+    }
+}
