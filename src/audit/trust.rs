@@ -160,6 +160,19 @@ impl Matrix {
         }
     }
 
+    /// Whether the directory is a control plane's (kubeadm's test in `layout`: any of the
+    /// API server's files or the cluster CA's key).
+    fn control_plane(&self) -> bool {
+        let has = |name: &str| {
+            self.crt(name)
+                .is_some_and(|c| c.exists() || c.with_extension("key").exists())
+        };
+        has("apiserver")
+            || self
+                .crt("ca")
+                .is_some_and(|c| c.with_extension("key").exists())
+    }
+
     fn rel(&self, p: &Path) -> String {
         super::rel(&self.root, p)
     }
@@ -224,7 +237,9 @@ impl Matrix {
         if kubelet.is_file() && !confs.iter().any(|(_, p, _)| p == &kubelet) {
             confs.push(("kubelet.conf".into(), kubelet, "ca".into()));
         }
-        let apiserver = self.crt("apiserver");
+        // A worker's directory (`kubeadm join`) has no API server files: the serving side is
+        // checked where they are, on the control plane.
+        let apiserver = self.crt("apiserver").filter(|_| self.control_plane());
         for (name, path, ca) in confs {
             let client_ca = self.crt(&ca);
             self.kubeconfig(
@@ -354,8 +369,10 @@ impl Matrix {
             let (Some(cert), Some(ca)) = (self.crt(client), self.ca_crt_of(client)) else {
                 continue;
             };
-            if !cert.exists() && !ca.exists() {
-                continue; // external etcd: no local etcd files at all
+            if !cert.exists() && (!ca.exists() || !self.control_plane()) {
+                // External etcd (no local etcd files at all), or a worker's directory: the
+                // control plane's clients are not there, and are checked where they are.
+                continue;
             }
             out.push(TrustRow {
                 client: client.into(),

@@ -934,3 +934,30 @@ fn trust_refuses_what_it_cannot_read_in_one_line() {
         );
     }
 }
+
+#[test]
+fn a_worker_directory_checks_its_own_kubeconfig_only() {
+    let env = Env::new();
+    let dir = bootstrap(&env, "k");
+    let w = env.path("worker");
+    std::fs::create_dir_all(w.join("pki")).unwrap();
+    std::fs::copy(dir.join("pki/ca.crt"), w.join("pki/ca.crt")).unwrap();
+    std::fs::copy(dir.join("nodes/w-1/kubelet.conf"), w.join("kubelet.conf")).unwrap();
+    let (code, pairs) = trust_matrix(&env, &w);
+    assert_eq!(code, 0, "{pairs:#?}");
+    assert_eq!(pairs.len(), 1, "{pairs:#?}");
+    assert_eq!(
+        (&pairs[0]["client"], &pairs[0]["check"]),
+        (
+            &serde_json::json!("kubelet.conf"),
+            &serde_json::json!("client-cert")
+        )
+    );
+    // On the control plane a missing client certificate is a broken pair, not skipped.
+    std::fs::remove_file(dir.join("pki/front-proxy-client.crt")).unwrap();
+    let (code, pairs) = trust_matrix(&env, &dir);
+    assert_eq!(code, 1);
+    let bad = broken(&pairs);
+    assert_eq!(bad.len(), 1, "{bad:#?}");
+    assert_eq!(bad[0]["client"], "front-proxy-client");
+}
