@@ -305,22 +305,34 @@ impl Matrix {
                 (None, true) => None,
             }
         });
+        // A user that authenticates otherwise (a token, an exec or auth-provider plugin) has
+        // no certificate to check here; its token, if a ServiceAccount JWT, has a row of its
+        // own.
+        let other_auth = user.is_some_and(|u| {
+            !u.user.token.is_empty()
+                || !u.user.token_file.is_empty()
+                || u.user.rest.contains_key("exec")
+                || u.user.rest.contains_key("auth-provider")
+        });
         let problem = match (cert, client_ca) {
-            (None, _) => "no client certificate in the kubeconfig's current user".to_string(),
-            (Some(Err(e)), _) => e.to_string(),
-            (_, None) => "the plan names no client CA".into(),
-            (Some(Ok(pem)), Some(ca)) => match first_cert(path, &pem) {
+            (None, _) if other_auth => None,
+            (None, _) => Some("no client certificate in the kubeconfig's current user".to_string()),
+            (Some(Err(e)), _) => Some(e.to_string()),
+            (_, None) => Some("the plan names no client CA".into()),
+            (Some(Ok(pem)), Some(ca)) => Some(match first_cert(path, &pem) {
                 Err(e) => e.to_string(),
                 Ok(leaf) => self.verify(&leaf, ca, &Eku::ClientAuth, None),
-            },
+            }),
         };
-        out.push(row(
-            "client-cert",
-            format!("{shown} (user certificate)"),
-            client_ca_shown,
-            None,
-            problem,
-        ));
+        if let Some(problem) = problem {
+            out.push(row(
+                "client-cert",
+                format!("{shown} (user certificate)"),
+                client_ca_shown,
+                None,
+                problem,
+            ));
+        }
         // Server side: apiserver.crt vs the kubeconfig's CA for the host of `server:`.
         let Some(apiserver) = apiserver else { return };
         let host = cluster.map(|c| {

@@ -961,3 +961,47 @@ fn a_worker_directory_checks_its_own_kubeconfig_only() {
     assert_eq!(bad.len(), 1, "{bad:#?}");
     assert_eq!(bad[0]["client"], "front-proxy-client");
 }
+
+#[test]
+fn a_token_kubeconfig_has_no_certificate_pair_but_its_token_is_checked() {
+    let env = Env::new();
+    let dir = bootstrap(&env, "k");
+    let token = env.ok(&[
+        "token",
+        "issue",
+        "builder",
+        "-n",
+        "ci",
+        "--key",
+        "k/pki/sa.key",
+    ]);
+    let server = {
+        let text = std::fs::read_to_string(dir.join("admin.conf")).unwrap();
+        text.lines()
+            .find_map(|l| l.trim().strip_prefix("server: ").map(str::to_string))
+            .unwrap()
+    };
+    std::fs::remove_file(dir.join("admin.conf")).unwrap();
+    env.ok(&[
+        "kubeconfig",
+        "--server",
+        &server,
+        "--certificate-authority",
+        "k/pki/ca.crt",
+        "--token",
+        token.trim(),
+        "--out",
+        "k/admin.conf",
+    ]);
+    let (code, pairs) = trust_matrix(&env, &dir);
+    assert_eq!((code, broken(&pairs).len()), (0, 0), "{pairs:#?}");
+    let admin: Vec<&str> = pairs
+        .iter()
+        .filter(|p| {
+            p["presented"].as_str().unwrap().starts_with("admin.conf")
+                || p["client"] == "admin.conf"
+        })
+        .map(|p| p["check"].as_str().unwrap())
+        .collect();
+    assert_eq!(admin, ["server-cert", "token"], "{pairs:#?}");
+}
