@@ -393,7 +393,10 @@ impl Matrix {
                 presented: self.rel(&cert),
                 trusted_by: format!("{} ({server} {flag})", self.rel(&ca)),
                 host: None,
-                problem: self.verify_file(&cert, &ca, &Eku::ClientAuth, None),
+                problem: match self.verify_file(&cert, &ca, &Eku::ClientAuth, None) {
+                    p if p.is_empty() && client == "front-proxy-client" => allowed_name(&cert),
+                    p => p,
+                },
             });
             if let Some((host, server_cert)) = back
                 && let Some(sc) = self.crt(server_cert)
@@ -610,6 +613,22 @@ fn verify_roots(
         (Some(h), Ok(c)) => verify_hostname(&c, h).err().unwrap_or_default(),
         (Some(_), Err(e)) => e,
         (None, _) => String::new(),
+    }
+}
+
+/// kubeadm's `--requestheader-allowed-names=front-proxy-client` (`manifests.go`): the
+/// request-header authenticator takes the front proxy only with that CN, in
+/// `k8s.io/apiserver/pkg/authentication/request/x509/x509.go` (`Verifier.verifySubject`).
+fn allowed_name(cert: &Path) -> String {
+    let cn = std::fs::read(cert)
+        .ok()
+        .and_then(|b| first_cert(cert, &b).ok())
+        .and_then(|d| Certificate::from_der(&d).ok())
+        .map(|c| c.subject.common_name);
+    match cn {
+        Some(cn) if cn == "front-proxy-client" => String::new(),
+        Some(cn) => format!("x509: subject with cn={cn} is not in the allowed list"),
+        None => format!("{}: cannot read the certificate", cert.display()),
     }
 }
 

@@ -1005,3 +1005,25 @@ fn a_token_kubeconfig_has_no_certificate_pair_but_its_token_is_checked() {
         .collect();
     assert_eq!(admin, ["server-cert", "token"], "{pairs:#?}");
 }
+
+#[test]
+fn a_front_proxy_client_with_another_cn_is_refused_as_requestheader_would() {
+    let env = Env::new();
+    let dir = bootstrap(&env, "k");
+    // A client certificate of the front-proxy CA, but not named front-proxy-client.
+    std::fs::remove_file(dir.join("pki/front-proxy-client.crt")).unwrap();
+    std::fs::remove_file(dir.join("pki/front-proxy-client.key")).unwrap();
+    env.issue(
+        "k/pki/front-proxy-ca",
+        "k/pki/front-proxy-client",
+        &["--cn", "someone-else"],
+    );
+    let (code, pairs) = trust_matrix(&env, &dir);
+    assert_eq!(code, 1);
+    let bad = broken(&pairs);
+    assert_eq!(bad.len(), 1, "{bad:#?}");
+    assert_eq!(
+        bad[0]["problem"],
+        "x509: subject with cn=someone-else is not in the allowed list"
+    );
+}
