@@ -319,10 +319,23 @@ impl Matrix {
             (None, _) => Some("no client certificate in the kubeconfig's current user".to_string()),
             (Some(Err(e)), _) => Some(e.to_string()),
             (_, None) => Some("the plan names no client CA".into()),
-            (Some(Ok(pem)), Some(ca)) => Some(match first_cert(path, &pem) {
-                Err(e) => e.to_string(),
-                Ok(leaf) => self.verify(&leaf, ca, &Eku::ClientAuth, None),
-            }),
+            // The API server's x509 authenticator itself (`authenticate_client_cert`: Go's
+            // Verify for client auth, then a CN to name the user), with the rest of the
+            // user's certificate file as the presented intermediates.
+            (Some(Ok(pem)), Some(ca)) => Some(
+                match (
+                    crate::pki::read_certificates(path, &pem),
+                    crate::authn::x509::load_ca_bundle(ca),
+                ) {
+                    (Err(e), _) | (_, Err(e)) => e.to_string(),
+                    (Ok(chain), Ok(roots)) => {
+                        crate::authn::x509::authenticate_client_cert(&chain, &roots, self.now)
+                            .err()
+                            .map(|r| r.reason)
+                            .unwrap_or_default()
+                    }
+                },
+            ),
         };
         if let Some(problem) = problem {
             out.push(row(
