@@ -193,7 +193,19 @@ impl Audit<'_> {
                 .as_ref()
                 .and_then(|pem| pki::read_certificates(Path::new("<ca data>"), pem).ok())
                 .unwrap_or_default();
-            if !have.contains(&ca.der) {
+            // The cluster CA file may be a bundle (old and new CA during a rotation): CA data
+            // holding any certificate of it is the cluster CA, as a client-go pool of either
+            // verifies a serving certificate signed by that one.
+            let same_file = |f: &Found| match (&f.location, &ca.location) {
+                (Location::File { cert: a, .. }, Location::File { cert: b, .. }) => a == b,
+                _ => false,
+            };
+            let bundle = self
+                .inv
+                .certs
+                .iter()
+                .filter(|f| f.facts.is_ca && same_file(f));
+            if !have.contains(&ca.der) && !bundle.clone().any(|f| have.contains(&f.der)) {
                 problems.push(format!(
                     "kubeconfig CA data is not the cluster CA ({})",
                     ca.name

@@ -214,8 +214,8 @@ impl Reader {
         let Some(bytes) = self.read(path, &name, &file) else {
             return;
         };
-        let der = match pki::read_certificates(path, &bytes) {
-            Ok(mut certs) => certs.remove(0),
+        let mut ders = match pki::read_certificates(path, &bytes) {
+            Ok(certs) => certs,
             Err(e) => {
                 // A `.pem` holding only a private key is a key, not a broken certificate.
                 if ext(path) == "pem"
@@ -230,6 +230,7 @@ impl Reader {
                 return;
             }
         };
+        let der = ders.remove(0);
         let facts = match Certificate::from_der(&der) {
             Ok(f) => f,
             Err(p) => return self.problem(name, file, format!("{}: {p}", path.display()), true),
@@ -259,6 +260,9 @@ impl Reader {
                 }
             }
         }
+        if facts.is_ca && !ders.is_empty() {
+            return self.ca_bundle(path, name, (der, facts), ders, key, key_file);
+        }
         self.inv.certs.push(Found {
             name,
             location: Location::File {
@@ -270,6 +274,58 @@ impl Reader {
             key,
             kubeconfig_ca: None,
         });
+    }
+
+    /// A CA file holding several certificates: a trust bundle, as `--client-ca-file`,
+    /// etcd's `--trusted-ca-file` and a kubeconfig's `certificate-authority-data` are during
+    /// a CA rotation (old and new CA; client-go `cert.ParseCertsPEM` and Go's
+    /// `x509.CertPool.AppendCertsFromPEM` take every certificate of the file). Each is an
+    /// anchor of its own: the first keeps the file's name, the others are `NAME#2`, `NAME#3`;
+    /// the key beside the file belongs to the one it matches (a bundle's key is the signing
+    /// CA's), so none is reported as not matching its key.
+    fn ca_bundle(
+        &mut self,
+        path: &Path,
+        name: String,
+        first: (Vec<u8>, Certificate),
+        rest: Vec<Vec<u8>>,
+        key: Option<PrivateKey>,
+        key_file: Option<PathBuf>,
+    ) {
+        let file = self.rel(path);
+        let mut all = vec![first];
+        for (i, der) in rest.into_iter().enumerate() {
+            match Certificate::from_der(&der) {
+                Ok(f) => all.push((der, f)),
+                Err(p) => {
+                    let why = format!("{}: certificate {}: {p}", path.display(), i + 2);
+                    self.problem(name.clone(), file.clone(), why, true);
+                }
+            }
+        }
+        let owner = key.as_ref().and_then(|k| {
+            all.iter()
+                .position(|(_, f)| k.matches_public_key(&f.spki_der).unwrap_or(false))
+        });
+        let mut key = key;
+        for (i, (der, facts)) in all.into_iter().enumerate() {
+            let mine = owner == Some(i) || (owner.is_none() && i == 0);
+            self.inv.certs.push(Found {
+                name: if i == 0 {
+                    name.clone()
+                } else {
+                    format!("{name}#{}", i + 1)
+                },
+                location: Location::File {
+                    cert: path.to_path_buf(),
+                    key: if mine { key_file.clone() } else { None },
+                },
+                der,
+                facts,
+                key: if mine { key.take() } else { None },
+                kubeconfig_ca: None,
+            });
+        }
     }
 
     /// A key with no certificate next to it: a key pair (`sa.key` + `sa.pub`) or a stray key.

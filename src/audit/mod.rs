@@ -13,9 +13,11 @@
 mod check;
 mod inventory;
 mod layout;
+pub mod trust;
 
 pub use check::check;
 pub use inventory::{FileRow, inventory};
+pub use trust::{TrustReport, TrustRow, trust};
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -86,12 +88,20 @@ pub struct Inventory {
 }
 
 impl Inventory {
-    /// The CA that signed `cert`, among the CA certificates found.
+    /// The CA that signed `cert`, among the CA certificates found (each certificate of a CA
+    /// bundle counts); one whose key kcred holds comes first, so that `renew` finds the
+    /// signing key of a CA that sits both in a bundle and in a file of its own with its key.
     pub fn issuer_of(&self, cert: &Found) -> Option<&Found> {
-        self.certs
+        let mut signers = self
+            .certs
             .iter()
             .filter(|c| c.facts.is_ca && matches!(c.location, Location::File { .. }))
-            .find(|ca| ca.der != cert.der && pki::signed_by(&cert.der, &ca.der))
+            .filter(|ca| ca.der != cert.der && pki::signed_by(&cert.der, &ca.der));
+        let first = signers.next()?;
+        if first.key.is_some() {
+            return Some(first);
+        }
+        signers.find(|c| c.key.is_some()).or(Some(first))
     }
 
     /// The cluster CA: `pki/ca.crt` (kubeadm) or `ca.crt` (hard-way).

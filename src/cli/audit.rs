@@ -21,6 +21,11 @@ pub struct CheckArgs {
     /// Print only the certificates with problems and the summary (table output).
     #[arg(short, long)]
     quiet: bool,
+    /// Print the trust matrix instead: every client credential against the server it talks
+    /// to, both ways (client certificate vs the server's client CA, server certificate vs the
+    /// client's CA for the host it dials); a broken pair exits 1.
+    #[arg(long)]
+    trust: bool,
     #[command(flatten)]
     output: OutputArg,
 }
@@ -58,6 +63,9 @@ pub struct RenewArgs {
 }
 
 pub fn check(a: CheckArgs) -> anyhow::Result<ExitStatus> {
+    if a.trust {
+        return trust(&a);
+    }
     let inv = audit::inventory(&a.dir)?;
     let report = audit::check(&inv, a.expiring_within, Timestamp::now());
     match output::structured(a.output.format, &report)? {
@@ -302,4 +310,59 @@ fn advice(inv: &audit::Inventory, done: &[kcred::renew::Renewed]) -> String {
     format!(
         "Done renewing certificates. CAs are not renewed by kcred renew. You must restart {who}, so that they can use the new certificates."
     )
+}
+
+/// `check --trust`: the trust matrix, one row per pair and direction.
+fn trust(a: &CheckArgs) -> anyhow::Result<ExitStatus> {
+    let report = audit::trust(&a.dir, Timestamp::now())?;
+    let broken = report.broken().count();
+    match output::structured(a.output.format, &report.pairs)? {
+        Some(text) => super::emit(&text)?,
+        None if a.quiet && broken == 0 => {}
+        None => {
+            let mut rows = vec![vec![
+                "CLIENT".to_string(),
+                "SERVER".into(),
+                "CHECK".into(),
+                "CERTIFICATE".into(),
+                "TRUSTED BY".into(),
+                "HOST".into(),
+                "RESULT".into(),
+            ]];
+            for r in report
+                .pairs
+                .iter()
+                .filter(|r| !a.quiet || !r.problem.is_empty())
+            {
+                rows.push(vec![
+                    sanitize(&r.client),
+                    sanitize(&r.server),
+                    r.check.to_string(),
+                    sanitize(&r.presented),
+                    sanitize(&r.trusted_by),
+                    sanitize(r.host.as_deref().unwrap_or("")),
+                    if r.problem.is_empty() {
+                        "ok".into()
+                    } else {
+                        format!("BROKEN: {}", sanitize(&r.problem))
+                    },
+                ]);
+            }
+            super::emit(output::table(&rows))?;
+        }
+    }
+    let summary = format!(
+        "{broken} broken of {} trust pairs ({})",
+        report.pairs.len(),
+        sanitize(&a.dir.display().to_string())
+    );
+    if broken > 0 {
+        eprintln!("kcred: check --trust: {summary}");
+        Ok(ExitStatus::CheckFailed)
+    } else {
+        if a.output.format == output::Format::Table {
+            super::emit(format!("{summary}\n"))?;
+        }
+        Ok(ExitStatus::Success)
+    }
 }

@@ -21,6 +21,7 @@ mod serve;
 mod token_adversarial;
 mod token_cli;
 mod token_interop;
+mod trust;
 mod ux_flags;
 mod ux_help;
 mod ux_messages;
