@@ -1,0 +1,78 @@
+//! `--begin`: make a new CA and have every server trust old and new.
+//!
+//! Order of writes (each atomic, `fsio::write_atomic`), so that any prefix left by a kill is a
+//! state [`super::state::detect`] recognises and re-running converges:
+//! 1. `NAME.new.key` (0600), then `NAME.new.crt` — until the certificate exists the CA is
+//!    `Stable` and a re-run makes a fresh pair, overwriting a lone key;
+//! 2. the trust file `NAME.crt` rewritten as old + new (the docs' step: "distribute the new
+//!    CA certificates ... append the new CA to the old one").
+//!
+//! A second `--begin` finds `Begun` with the bundle written and changes no byte.
+
+use std::path::{Path, PathBuf};
+
+use jiff::SignedDuration;
+
+use super::state::{CaKind, Phase, State, detect};
+use crate::error::Result;
+use crate::fsio;
+use crate::keys::{KeyType, PrivateKey};
+use crate::pem;
+use crate::pki::{self, CertSpec, Certificate};
+
+/// How to begin.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The new CA's key type.
+    pub key_type: KeyType,
+    /// The new CA's lifetime.
+    pub validity: SignedDuration,
+    /// List the files, write nothing.
+    pub dry_run: bool,
+}
+
+/// One file written (or that would be, with `dry_run`).
+pub type Changed = PathBuf;
+
+fn bundle(old: &[u8], new: &[u8]) -> String {
+    let mut s = pem::encode("CERTIFICATE", old);
+    s.push_str(&pem::encode("CERTIFICATE", new));
+    s
+}
+
+/// Run `--begin` for `kind` in `dir`; returns the files changed, in write order.
+pub fn begin(dir: &Path, kind: CaKind, opts: &Options) -> Result<Vec<Changed>> {
+    let files = kind.files(dir);
+    let state: State = detect(dir, kind)?;
+    let mut changed = Vec::new();
+    let new_der = match state.phase {
+        Phase::Begun => state.new.clone().unwrap_or_default(),
+        Phase::Stable => {
+            // Same subject as the old CA: what kubeadm's CA spec gives
+            // (CN=kubernetes, etcd-ca, front-proxy-ca); chains are told apart by key ids.
+            let mut spec = CertSpec::ca(String::new());
+            let old = Certificate::from_der(&state.old)
+                .map_err(|p| crate::error::Error::input(&files.crt, p))?;
+            spec.subject = old.subject;
+            spec.validity = opts.validity;
+            let key = PrivateKey::generate(opts.key_type)?;
+            let cert = pki::self_signed(&spec, &key)?;
+            let key_pem = key.to_pem(key.key_type().default_format())?;
+            changed.push(files.new_key.clone());
+            changed.push(files.new_crt.clone());
+            if !opts.dry_run {
+                fsio::write_atomic(&files.new_key, key_pem.as_bytes(), fsio::SECRET, true)?;
+                fsio::write_atomic(&files.new_crt, cert.pem().as_bytes(), fsio::PUBLIC, true)?;
+            }
+            cert.der
+        }
+    };
+    if !state.bundle_written {
+        changed.push(files.crt.clone());
+        if !opts.dry_run {
+            let b = bundle(&state.old, &new_der);
+            fsio::write_atomic(&files.crt, b.as_bytes(), fsio::PUBLIC, true)?;
+        }
+    }
+    Ok(changed)
+}
