@@ -67,11 +67,68 @@ pub fn begin(dir: &Path, kind: CaKind, opts: &Options) -> Result<Vec<Changed>> {
             cert.der
         }
     };
+    if kind == CaKind::Ca {
+        // Kubeconfigs before the trust file: the trust file written marks the phase done.
+        changed.extend(kubeconfigs(dir, &state.old, &new_der, opts.dry_run)?);
+    }
     if !state.bundle_written {
         changed.push(files.crt.clone());
         if !opts.dry_run {
             let b = bundle(&state.old, &new_der);
             fsio::write_atomic(&files.crt, b.as_bytes(), fsio::PUBLIC, true)?;
+        }
+    }
+    Ok(changed)
+}
+
+/// The kubeconfigs of kubeadm's layout: `DIR/*.conf` and `DIR/nodes/*/kubelet.conf`.
+pub fn kubeconfig_paths(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let confs = |d: &Path, out: &mut Vec<PathBuf>| {
+        if let Ok(rd) = std::fs::read_dir(d) {
+            for e in rd.flatten() {
+                let p = e.path();
+                if p.extension().is_some_and(|x| x == "conf") && p.is_file() {
+                    out.push(p);
+                }
+            }
+        }
+    };
+    confs(dir, &mut out);
+    if let Ok(rd) = std::fs::read_dir(dir.join("nodes")) {
+        for e in rd.flatten() {
+            confs(&e.path(), &mut out);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Every kubeconfig cluster whose embedded CA is the old CA alone gets the old+new bundle
+/// (what kube-apiserver's serving certificate will chain to after `--resign`, while it
+/// still chains to the old one now). Files already holding the bundle are left alone.
+fn kubeconfigs(dir: &Path, old: &[u8], new: &[u8], dry_run: bool) -> Result<Vec<Changed>> {
+    let b = bundle(old, new);
+    let mut changed = Vec::new();
+    for path in kubeconfig_paths(dir) {
+        let mut kc = crate::kubeconfig::Kubeconfig::load(&path)?;
+        let mut touched = false;
+        for c in &mut kc.clusters {
+            let Some(data) = &c.cluster.certificate_authority_data else {
+                continue;
+            };
+            let certs = pki::read_certificates(&path, data)?;
+            if certs.len() == 1 && certs[0] == old {
+                c.cluster.certificate_authority_data = Some(b.clone().into_bytes());
+                touched = true;
+            }
+        }
+        if touched {
+            changed.push(path.clone());
+            if !dry_run {
+                let o = kc.to_output(&path)?;
+                fsio::write_atomic(&o.path, &o.contents, o.mode, true)?;
+            }
         }
     }
     Ok(changed)

@@ -81,6 +81,40 @@ fn begin_bundles_old_and_new_idempotently() {
         );
         assert_eq!(mode & 0o777, 0o600);
     }
+    // Every kubeconfig's embedded CA is the bundle; it still verifies apiserver.crt, and
+    // kubectl reads the file.
+    let bundle = std::fs::read(d.join("pki/ca.crt")).unwrap();
+    for conf in [
+        "admin.conf",
+        "super-admin.conf",
+        "controller-manager.conf",
+        "scheduler.conf",
+    ] {
+        let path = d.join(conf);
+        let kc: serde_json::Value = kubectl_json(&path);
+        let data = kc["clusters"][0]["cluster"]["certificate-authority-data"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let pem = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, data).unwrap();
+        assert_eq!(pem, bundle, "{conf}");
+        let ca_file = tmp.path().join(format!("{conf}.ca"));
+        std::fs::write(&ca_file, &pem).unwrap();
+        assert!(
+            openssl_verify(&ca_file, &d.join("pki/apiserver.crt")),
+            "{conf}"
+        );
+        let out = Command::new("kubectl")
+            .args(["config", "view", "--raw", "--kubeconfig"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{conf}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
     // A second --begin changes no byte.
     let after = common::snapshot(&d);
     let out = kcred(&["rotate-ca", "--dir", ds, "--ca", "all", "--begin"]);
@@ -88,4 +122,19 @@ fn begin_bundles_old_and_new_idempotently() {
     assert_eq!(after, common::snapshot(&d));
     let out = kcred(&["rotate-ca", "--dir", ds, "--status"]);
     assert!(String::from_utf8_lossy(&out.stdout).contains("begun"));
+}
+
+/// A kubeconfig as JSON, through kubectl (the peer that reads it).
+fn kubectl_json(path: &std::path::Path) -> serde_json::Value {
+    let out = Command::new("kubectl")
+        .args(["config", "view", "--raw", "-o", "json", "--kubeconfig"])
+        .arg(path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
 }
