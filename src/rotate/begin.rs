@@ -44,6 +44,20 @@ fn bundle(old: &[u8], new: &[u8]) -> String {
 pub fn begin(dir: &Path, kind: CaKind, opts: &Options) -> Result<Vec<Changed>> {
     let files = kind.files(dir);
     let state: State = detect(dir, kind)?;
+    if !opts.dry_run {
+        // Temporary files a killed run left beside the files this phase writes.
+        let mut paths = vec![
+            files.new_key.clone(),
+            files.new_crt.clone(),
+            files.crt.clone(),
+        ];
+        if kind == CaKind::Ca {
+            paths.extend(kubeconfig_paths(dir));
+        }
+        for p in &paths {
+            fsio::remove_stale_temps(p);
+        }
+    }
     let mut changed = Vec::new();
     let new_der = match state.phase {
         Phase::Begun => state.new.clone().unwrap_or_default(),

@@ -138,3 +138,100 @@ fn kubectl_json(path: &std::path::Path) -> serde_json::Value {
     );
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+/// SIGKILL at random points of `--begin` leaves only whole files; the re-run converges to
+/// the begun state and a further run changes no byte. (The kill loop of tests/it/bootstrap.rs.)
+#[test]
+fn begin_killed_at_random_points_converges() {
+    use std::os::unix::process::ExitStatusExt as _;
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("base");
+    let out = kcred(&["bootstrap", "--dir", base.to_str().unwrap()]);
+    assert!(out.status.success());
+    let bin = env!("CARGO_BIN_EXE_kcred");
+    let copy = |to: &std::path::Path| {
+        assert!(
+            Command::new("cp")
+                .arg("-a")
+                .arg(&base)
+                .arg(to)
+                .status()
+                .unwrap()
+                .success()
+        );
+    };
+    let measure = tmp.path().join("measure");
+    copy(&measure);
+    let started = std::time::Instant::now();
+    assert!(
+        kcred(&["rotate-ca", "--dir", measure.to_str().unwrap(), "--begin"])
+            .status
+            .success()
+    );
+    let run_ms = started.elapsed().as_millis().max(10) as u64;
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    let mut rng = seed | 1;
+    let mut window_ms = run_ms.max(1);
+    let (mut landed, mut rounds) = (0, 0);
+    while landed < 3 && rounds < 12 {
+        let round = rounds;
+        rounds += 1;
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        let d = tmp.path().join(format!("k{round}"));
+        copy(&d);
+        let ds = d.to_str().unwrap();
+        let mut child = Command::new(bin)
+            .args(["rotate-ca", "--dir", ds, "--begin"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(rng % window_ms));
+        let _ = child.kill();
+        if child.wait().unwrap().signal() == Some(9) {
+            landed += 1;
+        } else {
+            window_ms = (window_ms / 2).max(1);
+        }
+        let out = kcred(&["rotate-ca", "--dir", ds, "--begin"]);
+        assert!(
+            out.status.success(),
+            "seed {seed} round {round}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for stem in ["pki/ca", "pki/front-proxy-ca", "pki/etcd/ca"] {
+            let bundle = std::fs::read_to_string(d.join(format!("{stem}.crt"))).unwrap();
+            let new = std::fs::read_to_string(d.join(format!("{stem}.new.crt"))).unwrap();
+            assert_eq!(
+                bundle.matches("BEGIN CERTIFICATE").count(),
+                2,
+                "seed {seed}"
+            );
+            assert!(bundle.ends_with(&new), "seed {seed} round {round}: {stem}");
+        }
+        assert!(openssl_verify(
+            &d.join("pki/ca.crt"),
+            &d.join("pki/apiserver.crt")
+        ));
+        let snap = common::snapshot(&d);
+        let leftovers: Vec<_> = snap
+            .keys()
+            .filter(|f| f.contains("/.") || f.starts_with('.'))
+            .collect();
+        assert!(
+            leftovers.is_empty(),
+            "seed {seed}: temporary files left: {leftovers:?}"
+        );
+        assert!(
+            kcred(&["rotate-ca", "--dir", ds, "--begin"])
+                .status
+                .success()
+        );
+        assert_eq!(snap, common::snapshot(&d), "seed {seed} round {round}");
+    }
+}
