@@ -235,3 +235,31 @@ fn begin_killed_at_random_points_converges() {
         assert_eq!(snap, common::snapshot(&d), "seed {seed} round {round}");
     }
 }
+
+/// `--dry-run` lists exactly the files the real run then changes.
+#[test]
+fn begin_dry_run_lists_exactly_the_changed_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path().join("k8s");
+    let ds = d.to_str().unwrap();
+    assert!(kcred(&["bootstrap", "--dir", ds]).status.success());
+    let before = common::snapshot(&d);
+    let out = kcred(&["rotate-ca", "--dir", ds, "--begin", "--dry-run"]);
+    let listed: std::collections::BTreeSet<String> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.strip_prefix("would write "))
+        .map(|p| p.strip_prefix(&format!("{ds}/")).unwrap().to_string())
+        .collect();
+    assert!(
+        kcred(&["rotate-ca", "--dir", ds, "--begin"])
+            .status
+            .success()
+    );
+    let after = common::snapshot(&d);
+    let changed: std::collections::BTreeSet<String> = after
+        .iter()
+        .filter(|(k, v)| before.get(*k) != Some(*v))
+        .map(|(k, _)| k.clone())
+        .collect();
+    assert_eq!(listed, changed);
+}
