@@ -117,10 +117,15 @@ pub fn run(a: RotateArgs) -> anyhow::Result<ExitStatus> {
             println!("{verb} {}", f.display());
         }
     }
+    // The order of the docs page "Manual Rotation of CA Certificates": the controller
+    // manager first (--root-ca-file = the bundle), then in-cluster clients, then the API
+    // servers, scheduler and kubelets.
     println!(
-        "restart, in order: etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubelet; \
-         the controller manager's --cluster-signing-cert-file/--cluster-signing-key-file stay \
-         pki/ca.crt's old CA (pki/ca.key) until --finish"
+        "next, in order: point kube-controller-manager's --cluster-signing-cert-file and \
+         --client-ca-file at pki/ca.old.crt (they cannot be bundles; keep \
+         --cluster-signing-key-file pki/ca.key) and --root-ca-file at pki/ca.crt, restart it; \
+         restart pods using in-cluster config (kube-proxy, CoreDNS); restart kube-apiserver, \
+         kube-scheduler, etcd, then every kubelet"
     );
     Ok(ExitStatus::Success)
 }

@@ -4,7 +4,9 @@
 //! state [`super::state::detect`] recognises and re-running converges:
 //! 1. `NAME.new.key` (0600), then `NAME.new.crt` — until the certificate exists the CA is
 //!    `Stable` and a re-run makes a fresh pair, overwriting a lone key;
-//! 2. the trust file `NAME.crt` rewritten as old + new (the docs' step: "distribute the new
+//! 2. `NAME.old.crt`, the old CA alone (for the flags that cannot take a bundle), and for
+//!    the cluster CA every kubeconfig's embedded CA as the bundle;
+//! 3. the trust file `NAME.crt` rewritten as old + new (the docs' step: "distribute the new
 //!    CA certificates ... append the new CA to the old one").
 //!
 //! A second `--begin` finds `Begun` with the bundle written and changes no byte.
@@ -81,6 +83,15 @@ pub fn begin(dir: &Path, kind: CaKind, opts: &Options) -> Result<Vec<Changed>> {
             cert.der
         }
     };
+    // The old CA alone, for the flags that cannot take a bundle (the docs' note on
+    // kube-controller-manager's --client-ca-file and --cluster-signing-cert-file).
+    let old_pem = pem::encode("CERTIFICATE", &state.old);
+    if std::fs::read(&files.old_crt).ok().as_deref() != Some(old_pem.as_bytes()) {
+        changed.push(files.old_crt.clone());
+        if !opts.dry_run {
+            fsio::write_atomic(&files.old_crt, old_pem.as_bytes(), fsio::PUBLIC, true)?;
+        }
+    }
     if kind == CaKind::Ca {
         // Kubeconfigs before the trust file: the trust file written marks the phase done.
         changed.extend(kubeconfigs(dir, &state.old, &new_der, opts.dry_run)?);

@@ -9,7 +9,9 @@
 //!   until `--finish`;
 //! - the new CA's own certificate and key sit beside it as `NAME.new.crt` / `NAME.new.key`
 //!   (0600) from `--begin` until `--finish`; the signing key stays `NAME.key` (old) until
-//!   `--finish` moves the new pair to `NAME.crt`/`NAME.key`;
+//!   `--finish` moves the new pair to `NAME.crt`/`NAME.key`; `NAME.old.crt` holds the old CA
+//!   alone for the flags that cannot take a bundle (kube-controller-manager's
+//!   `--cluster-signing-cert-file`, `--client-ca-file`);
 //! - `--keep-old` keeps the old key 0600 as `NAME.old.key`, a name nothing loads.
 //!
 //! The phase is derived from these files alone ([`state::detect`]): no hidden state file,

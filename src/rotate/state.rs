@@ -58,6 +58,7 @@ impl CaKind {
             key: f(".key"),
             new_crt: f(".new.crt"),
             new_key: f(".new.key"),
+            old_crt: f(".old.crt"),
             old_key: f(".old.key"),
         }
     }
@@ -74,6 +75,9 @@ pub struct CaFiles {
     pub new_crt: PathBuf,
     /// The new CA's key.
     pub new_key: PathBuf,
+    /// The old CA alone during the overlap: what the controller manager's
+    /// `--cluster-signing-cert-file` and `--client-ca-file` point to, which cannot be bundles.
+    pub old_crt: PathBuf,
     /// Where `--keep-old` keeps the old key.
     pub old_key: PathBuf,
 }
