@@ -89,6 +89,16 @@ pub fn run(a: RotateArgs) -> anyhow::Result<ExitStatus> {
         )
         .into());
     }
+    if a.output != "table" {
+        return Err(kcred::Error::Refused(format!(
+            "rotate-ca -o {}: not supported yet (table only)",
+            a.output
+        ))
+        .into());
+    }
+    if a.cas.contains(&CaArg::All) {
+        eprintln!("kcred: rotate-ca: sa is not rotated yet (not supported); x509 CAs only");
+    }
     let kinds = kinds(&a);
     if a.status {
         for k in &kinds {

@@ -51,6 +51,7 @@ pub fn begin(dir: &Path, kind: CaKind, opts: &Options) -> Result<Vec<Changed>> {
         let mut paths = vec![
             files.new_key.clone(),
             files.new_crt.clone(),
+            files.old_crt.clone(),
             files.crt.clone(),
         ];
         if kind == CaKind::Ca {
