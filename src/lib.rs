@@ -44,6 +44,7 @@ pub mod pkcs11;
 pub mod pki;
 pub mod plan;
 pub mod renew;
+pub mod rotate;
 #[cfg(feature = "serve")]
 pub mod serve;
 pub mod token;

@@ -183,6 +183,19 @@ pub const EXAMPLES: &[(&str, &[Example])] = &[
         ],
     ),
     (
+        "rotate-ca",
+        &[
+            ex(
+                "Begin rotating the cluster CA: new CA beside the old, trust both",
+                "kcred rotate-ca --dir k8s --ca ca --begin",
+            ),
+            ex(
+                "Which phase each CA is in",
+                "kcred rotate-ca --dir k8s --status",
+            ),
+        ],
+    ),
+    (
         "kubeconfig",
         &[
             ex(

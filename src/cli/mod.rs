@@ -12,8 +12,9 @@ mod docs;
 mod examples;
 mod hints;
 mod kubeconfig;
-mod sa;
 #[cfg(feature = "serve")]
+mod rotate;
+mod sa;
 mod serve;
 mod token;
 mod values;
@@ -50,6 +51,8 @@ enum Command {
     Check(audit::CheckArgs),
     /// Re-sign expiring leaves with their existing keys and update the kubeconfigs that embed them.
     Renew(audit::RenewArgs),
+    /// Rotate a cluster CA in phases: --begin, --resign, --finish; --status.
+    RotateCa(Box<rotate::RotateArgs>),
     /// Write or merge a kubeconfig (cert or token user; embedded data by default).
     Kubeconfig(Box<kubeconfig::KubeconfigArgs>),
     /// Certificate signing requests (PKCS#10, and Kubernetes CertificateSigningRequest objects).
@@ -127,6 +130,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Bootstrap(a) => bootstrap::run(*a),
         Command::Check(a) => audit::check(a),
         Command::Renew(a) => audit::renew(a),
+        Command::RotateCa(a) => rotate::run(*a),
         Command::Kubeconfig(a) => kubeconfig::run(*a),
         Command::Csr(c) => csr::run(c),
         Command::Sa(c) => sa::run(c),

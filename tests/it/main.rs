@@ -15,6 +15,7 @@ mod make_ux;
 mod pkcs11;
 mod pki_cli;
 mod pki_interop;
+mod rotate;
 
 mod csr;
 mod serve;

@@ -1,0 +1,161 @@
+//! `--begin`: make a new CA and have every server trust old and new.
+//!
+//! Order of writes (each atomic, `fsio::write_atomic`), so that any prefix left by a kill is a
+//! state [`super::state::detect`] recognises and re-running converges:
+//! 1. `NAME.new.key` (0600), then `NAME.new.crt` — until the certificate exists the CA is
+//!    `Stable` and a re-run makes a fresh pair, overwriting a lone key;
+//! 2. `NAME.old.crt`, the old CA alone (for the flags that cannot take a bundle), and for
+//!    the cluster CA every kubeconfig's embedded CA as the bundle;
+//! 3. the trust file `NAME.crt` rewritten as old + new (the docs' step: "distribute the new
+//!    CA certificates ... append the new CA to the old one").
+//!
+//! A second `--begin` finds `Begun` with the bundle written and changes no byte.
+
+use std::path::{Path, PathBuf};
+
+use jiff::SignedDuration;
+
+use super::state::{CaKind, Phase, State, detect};
+use crate::error::Result;
+use crate::fsio;
+use crate::keys::{KeyType, PrivateKey};
+use crate::pem;
+use crate::pki::{self, CertSpec, Certificate};
+
+/// How to begin.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The new CA's key type.
+    pub key_type: KeyType,
+    /// The new CA's lifetime.
+    pub validity: SignedDuration,
+    /// List the files, write nothing.
+    pub dry_run: bool,
+}
+
+/// One file written (or that would be, with `dry_run`).
+pub type Changed = PathBuf;
+
+fn bundle(old: &[u8], new: &[u8]) -> String {
+    let mut s = pem::encode("CERTIFICATE", old);
+    s.push_str(&pem::encode("CERTIFICATE", new));
+    s
+}
+
+/// Run `--begin` for `kind` in `dir`; returns the files changed, in write order.
+pub fn begin(dir: &Path, kind: CaKind, opts: &Options) -> Result<Vec<Changed>> {
+    let files = kind.files(dir);
+    let state: State = detect(dir, kind)?;
+    if !opts.dry_run {
+        // Temporary files a killed run left beside the files this phase writes.
+        let mut paths = vec![
+            files.new_key.clone(),
+            files.new_crt.clone(),
+            files.old_crt.clone(),
+            files.crt.clone(),
+        ];
+        if kind == CaKind::Ca {
+            paths.extend(kubeconfig_paths(dir));
+        }
+        for p in &paths {
+            fsio::remove_stale_temps(p);
+        }
+    }
+    let mut changed = Vec::new();
+    let new_der = match state.phase {
+        Phase::Begun => state.new.clone().unwrap_or_default(),
+        Phase::Stable => {
+            // Same subject as the old CA: what kubeadm's CA spec gives
+            // (CN=kubernetes, etcd-ca, front-proxy-ca); chains are told apart by key ids.
+            let mut spec = CertSpec::ca(String::new());
+            let old = Certificate::from_der(&state.old)
+                .map_err(|p| crate::error::Error::input(&files.crt, p))?;
+            spec.subject = old.subject;
+            spec.validity = opts.validity;
+            let key = PrivateKey::generate(opts.key_type)?;
+            let cert = pki::self_signed(&spec, &key)?;
+            let key_pem = key.to_pem(key.key_type().default_format())?;
+            changed.push(files.new_key.clone());
+            changed.push(files.new_crt.clone());
+            if !opts.dry_run {
+                fsio::write_atomic(&files.new_key, key_pem.as_bytes(), fsio::SECRET, true)?;
+                fsio::write_atomic(&files.new_crt, cert.pem().as_bytes(), fsio::PUBLIC, true)?;
+            }
+            cert.der
+        }
+    };
+    // The old CA alone, for the flags that cannot take a bundle (the docs' note on
+    // kube-controller-manager's --client-ca-file and --cluster-signing-cert-file).
+    let old_pem = pem::encode("CERTIFICATE", &state.old);
+    if std::fs::read(&files.old_crt).ok().as_deref() != Some(old_pem.as_bytes()) {
+        changed.push(files.old_crt.clone());
+        if !opts.dry_run {
+            fsio::write_atomic(&files.old_crt, old_pem.as_bytes(), fsio::PUBLIC, true)?;
+        }
+    }
+    if kind == CaKind::Ca {
+        // Kubeconfigs before the trust file: the trust file written marks the phase done.
+        changed.extend(kubeconfigs(dir, &state.old, &new_der, opts.dry_run)?);
+    }
+    if !state.bundle_written {
+        changed.push(files.crt.clone());
+        if !opts.dry_run {
+            let b = bundle(&state.old, &new_der);
+            fsio::write_atomic(&files.crt, b.as_bytes(), fsio::PUBLIC, true)?;
+        }
+    }
+    Ok(changed)
+}
+
+/// The kubeconfigs of kubeadm's layout: `DIR/*.conf` and `DIR/nodes/*/kubelet.conf`.
+pub fn kubeconfig_paths(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let confs = |d: &Path, out: &mut Vec<PathBuf>| {
+        if let Ok(rd) = std::fs::read_dir(d) {
+            for e in rd.flatten() {
+                let p = e.path();
+                if p.extension().is_some_and(|x| x == "conf") && p.is_file() {
+                    out.push(p);
+                }
+            }
+        }
+    };
+    confs(dir, &mut out);
+    if let Ok(rd) = std::fs::read_dir(dir.join("nodes")) {
+        for e in rd.flatten() {
+            confs(&e.path(), &mut out);
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Every kubeconfig cluster whose embedded CA is the old CA alone gets the old+new bundle
+/// (what kube-apiserver's serving certificate will chain to after `--resign`, while it
+/// still chains to the old one now). Files already holding the bundle are left alone.
+fn kubeconfigs(dir: &Path, old: &[u8], new: &[u8], dry_run: bool) -> Result<Vec<Changed>> {
+    let b = bundle(old, new);
+    let mut changed = Vec::new();
+    for path in kubeconfig_paths(dir) {
+        let mut kc = crate::kubeconfig::Kubeconfig::load(&path)?;
+        let mut touched = false;
+        for c in &mut kc.clusters {
+            let Some(data) = &c.cluster.certificate_authority_data else {
+                continue;
+            };
+            let certs = pki::read_certificates(&path, data)?;
+            if certs.len() == 1 && certs[0] == old {
+                c.cluster.certificate_authority_data = Some(b.clone().into_bytes());
+                touched = true;
+            }
+        }
+        if touched {
+            changed.push(path.clone());
+            if !dry_run {
+                let o = kc.to_output(&path)?;
+                fsio::write_atomic(&o.path, &o.contents, o.mode, true)?;
+            }
+        }
+    }
+    Ok(changed)
+}
