@@ -345,24 +345,19 @@ fn with_existing_files() -> (Env, Vec<u8>) {
     (env, ca_pem)
 }
 
-/// `kcred kubeconfig` (with `--no-embed` if asked) for `pki/ca.crt` and the existing pair
-/// `pki/jane`, written to `conf/NO_EMBED/k.conf`: its path and kubectl's reading of it.
-fn existing_pair_kubeconfig(env: &Env, no_embed: bool) -> (std::path::PathBuf, Value) {
-    let out = env.path(&format!("conf/{no_embed}/k.conf"));
+/// `kcred kubeconfig --server https://k:6443 <credential>` (with `--no-embed` if asked),
+/// written to `conf/NO_EMBED/FILE`: its path and kubectl's reading of it.
+fn existing_files_kubeconfig(
+    env: &Env,
+    file: &str,
+    credential: &[&str],
+    no_embed: bool,
+) -> (std::path::PathBuf, Value) {
+    let out = env.path(&format!("conf/{no_embed}/{file}"));
     let out_s = out.display().to_string();
-    let mut args = vec![
-        "kubeconfig",
-        "--server",
-        "https://k:6443",
-        "--certificate-authority",
-        "pki/ca.crt",
-        "--client-certificate",
-        "pki/jane.crt",
-        "--client-key",
-        "pki/jane.key",
-        "--out",
-        &out_s,
-    ];
+    let mut args = vec!["kubeconfig", "--server", "https://k:6443"];
+    args.extend_from_slice(credential);
+    args.extend(["--out", &out_s]);
     if no_embed {
         args.push("--no-embed");
     }
@@ -371,26 +366,22 @@ fn existing_pair_kubeconfig(env: &Env, no_embed: bool) -> (std::path::PathBuf, V
     (out, view)
 }
 
-/// `kcred kubeconfig --token-file pki/token` (with `--no-embed` if asked), written to
-/// `conf/NO_EMBED/t.conf`: its path and kubectl's reading of it.
-fn token_file_kubeconfig(env: &Env, no_embed: bool) -> (std::path::PathBuf, Value) {
-    let out = env.path(&format!("conf/{no_embed}/t.conf"));
-    let out_s = out.display().to_string();
-    let mut args = vec![
-        "kubeconfig",
-        "--server",
-        "https://k:6443",
-        "--token-file",
-        "pki/token",
-        "--out",
-        &out_s,
+/// A kubeconfig `k.conf` for `pki/ca.crt` and the existing pair `pki/jane`.
+fn existing_pair_kubeconfig(env: &Env, no_embed: bool) -> (std::path::PathBuf, Value) {
+    let pair = [
+        "--certificate-authority",
+        "pki/ca.crt",
+        "--client-certificate",
+        "pki/jane.crt",
+        "--client-key",
+        "pki/jane.key",
     ];
-    if no_embed {
-        args.push("--no-embed");
-    }
-    env.ok(&args);
-    let view = kubectl_view(env.dir.path(), &out);
-    (out, view)
+    existing_files_kubeconfig(env, "k.conf", &pair, no_embed)
+}
+
+/// A kubeconfig `t.conf` for the token file `pki/token`.
+fn token_file_kubeconfig(env: &Env, no_embed: bool) -> (std::path::PathBuf, Value) {
+    existing_files_kubeconfig(env, "t.conf", &["--token-file", "pki/token"], no_embed)
 }
 
 /// A path kubectl shows for a kubeconfig at `out`, resolved as kubectl resolves it: against

@@ -47,7 +47,8 @@ const ISSUER: &str = "https://kubernetes.default.svc.cluster.local";
 /// One kind of bound token: the `token issue` flags after the key and UID, the audience
 /// PyJWT checks, the `kubernetes.io` claim Go must read, and the user's extra keys.
 struct Bound {
-    flags: &'static [&'static str],
+    /// Split at white space.
+    flags: &'static str,
     aud: &'static str,
     k8s: Value,
     extra: &'static [&'static str],
@@ -82,7 +83,7 @@ fn bound_token_verifies(kt: &str, alg: &str, case: &Bound) {
     let (key, pubkey) = (format!("{kt}.key"), format!("{kt}.pub"));
     let flags = case.flags;
     let mut args = vec!["token", "issue", "--key", &key, "--uid", "u-1"];
-    args.extend(flags.iter());
+    args.extend(flags.split_whitespace());
     let token = env.ok(&args);
     assert!(token.ends_with('\n') && !token.trim().contains('\n'));
     let token = token.trim().to_string();
@@ -98,22 +99,10 @@ fn bound_token_verifies(kt: &str, alg: &str, case: &Bound) {
     );
     let claims: Value = serde_json::from_str(got["payload"].as_str().unwrap()).unwrap();
     assert_eq!(claims["kubernetes.io"], case.k8s, "{kt} {flags:?}");
-    let keys: Vec<&str> = claims
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(|k| k.as_str())
-        .collect();
-    assert_eq!(keys, CLAIM_KEYS);
+    assert_eq!(object_keys(&claims), CLAIM_KEYS);
     assert!(claims["aud"].is_array());
     assert_eq!(claims["iat"], claims["nbf"]);
-    let extra: Vec<&str> = got["extra"]
-        .as_object()
-        .unwrap()
-        .keys()
-        .map(|k| k.as_str())
-        .collect();
-    assert_eq!(extra, case.extra);
+    assert_eq!(object_keys(&got["extra"]), case.extra);
     assert_eq!(
         got["extra"][CREDENTIAL_ID][0],
         format!("JTI={}", claims["jti"].as_str().unwrap())
@@ -148,6 +137,18 @@ fn bound_token_verifies(kt: &str, alg: &str, case: &Bound) {
     pyjwt_verifies(&env, kt, alg, &pubkey, case.aud, &token, &claims);
 }
 
+/// The keys of a JSON object, in its order.
+fn object_keys(v: &Value) -> Vec<&str> {
+    v.as_object().unwrap().keys().map(String::as_str).collect()
+}
+
+/// [`bound_token_verifies`] with a key of each type `sa keygen` makes.
+fn bound_token_verifies_with_every_key_type(case: &Bound) {
+    for (kt, alg) in KEY_TYPES {
+        bound_token_verifies(kt, alg, case);
+    }
+}
+
 /// PyJWT verifies `token` against `pubkey` (`aud` `--` for a legacy token: no aud, no exp),
 /// sees the header exactly {alg, kid} with the kid cryptography computes, and reads `want`.
 fn pyjwt_verifies(
@@ -174,35 +175,19 @@ fn pyjwt_verifies(
 #[test]
 fn a_plain_token_verifies_with_pyjwt_and_the_api_server_rules() {
     let case = Bound {
-        flags: &["default-sa"],
+        flags: "default-sa",
         aud: ISSUER,
         k8s: json!({"namespace": "default", "serviceaccount": {"name": "default-sa", "uid": "u-1"}}),
         extra: &[CREDENTIAL_ID],
     };
-    for (kt, alg) in KEY_TYPES {
-        bound_token_verifies(kt, alg, &case);
-    }
+    bound_token_verifies_with_every_key_type(&case);
 }
 
 /// A Pod-bound token with the node: the pod and node claims and extras.
 #[test]
 fn a_pod_bound_token_verifies_with_pyjwt_and_the_api_server_rules() {
     let case = Bound {
-        flags: &[
-            "web",
-            "-n",
-            "apps",
-            "--bound-object-kind",
-            "Pod",
-            "--bound-object-name",
-            "web-0",
-            "--bound-object-uid",
-            "p-1",
-            "--node-name",
-            "node-a",
-            "--node-uid",
-            "n-1",
-        ],
+        flags: "web -n apps --bound-object-kind Pod --bound-object-name web-0 --bound-object-uid p-1 --node-name node-a --node-uid n-1",
         aud: ISSUER,
         k8s: json!({"namespace": "apps", "node": {"name": "node-a", "uid": "n-1"},
                     "pod": {"name": "web-0", "uid": "p-1"},
@@ -215,9 +200,7 @@ fn a_pod_bound_token_verifies_with_pyjwt_and_the_api_server_rules() {
             "authentication.kubernetes.io/pod-uid",
         ],
     };
-    for (kt, alg) in KEY_TYPES {
-        bound_token_verifies(kt, alg, &case);
-    }
+    bound_token_verifies_with_every_key_type(&case);
 }
 
 /// A Secret-bound token for extra audiences (one with characters JSON could escape) and a
@@ -225,48 +208,20 @@ fn a_pod_bound_token_verifies_with_pyjwt_and_the_api_server_rules() {
 #[test]
 fn a_secret_bound_token_for_other_audiences_verifies_with_pyjwt_and_the_api_server_rules() {
     let case = Bound {
-        flags: &[
-            "builder",
-            "-n",
-            "ci",
-            "--bound-object-kind",
-            "Secret",
-            "--bound-object-name",
-            "builder-token",
-            "--bound-object-uid",
-            "s-1",
-            "--audience",
-            "vault",
-            "--audience",
-            "https://sts.example/?a=1&b=<2>",
-            "--duration",
-            "2h",
-        ],
+        flags: "builder -n ci --bound-object-kind Secret --bound-object-name builder-token --bound-object-uid s-1 --audience vault --audience https://sts.example/?a=1&b=<2> --duration 2h",
         aud: "vault",
         k8s: json!({"namespace": "ci", "secret": {"name": "builder-token", "uid": "s-1"},
                     "serviceaccount": {"name": "builder", "uid": "u-1"}}),
         extra: &[CREDENTIAL_ID],
     };
-    for (kt, alg) in KEY_TYPES {
-        bound_token_verifies(kt, alg, &case);
-    }
+    bound_token_verifies_with_every_key_type(&case);
 }
 
 /// A Node-bound token: the node claim and node extras, no pod.
 #[test]
 fn a_node_bound_token_verifies_with_pyjwt_and_the_api_server_rules() {
     let case = Bound {
-        flags: &[
-            "agent",
-            "-n",
-            "kube-system",
-            "--bound-object-kind",
-            "Node",
-            "--bound-object-name",
-            "node-b",
-            "--bound-object-uid",
-            "n-2",
-        ],
+        flags: "agent -n kube-system --bound-object-kind Node --bound-object-name node-b --bound-object-uid n-2",
         aud: ISSUER,
         k8s: json!({"namespace": "kube-system", "node": {"name": "node-b", "uid": "n-2"},
                     "serviceaccount": {"name": "agent", "uid": "u-1"}}),
@@ -276,9 +231,7 @@ fn a_node_bound_token_verifies_with_pyjwt_and_the_api_server_rules() {
             "authentication.kubernetes.io/node-uid",
         ],
     };
-    for (kt, alg) in KEY_TYPES {
-        bound_token_verifies(kt, alg, &case);
-    }
+    bound_token_verifies_with_every_key_type(&case);
 }
 
 /// A legacy (secret-based) token: the Go checker authenticates it as legacy with the API
