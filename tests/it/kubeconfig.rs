@@ -1073,14 +1073,10 @@ fn merge_accepts_files_kubectl_loads_without_apiversion_or_kind() {
     }
 }
 
-/// A merge keeps every field kcred does not model, as kubectl reads them: the whole
-/// `kubectl config view --raw` of the file is the same before and after, less the entries
-/// the merge added.
-#[test]
-fn merge_preserves_what_kcred_does_not_model_as_kubectl_reads_it() {
-    let env = Env::new();
-    fs::write(env.path("ca.pem"), "not read by kubectl config view\n").unwrap();
-    let existing = r#"apiVersion: v1
+/// A kubeconfig using every field kubectl knows and kcred does not model: extensions at
+/// every level (with YAML 1.1 look-alike values), CA file, proxy, exec, auth-provider,
+/// basic auth, impersonation and token file.
+const EVERYTHING_KUBECTL_KNOWS: &str = r#"apiVersion: v1
 kind: Config
 current-context: dev
 preferences:
@@ -1150,6 +1146,15 @@ contexts:
 - name: basic
   context: {cluster: lab, user: basic}
 "#;
+
+/// A merge keeps every field kcred does not model, as kubectl reads them: the whole
+/// `kubectl config view --raw` of the file is the same before and after, less the entries
+/// the merge added.
+#[test]
+fn merge_preserves_what_kcred_does_not_model_as_kubectl_reads_it() {
+    let env = Env::new();
+    fs::write(env.path("ca.pem"), "not read by kubectl config view\n").unwrap();
+    let existing = EVERYTHING_KUBECTL_KNOWS;
     fs::write(env.path("config"), existing).unwrap();
     fs::set_permissions(env.path("config"), fs::Permissions::from_mode(0o600)).unwrap();
     let before = kubectl_view(env.dir.path(), &env.path("config"));
