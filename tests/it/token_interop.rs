@@ -54,7 +54,13 @@ struct Bound {
     extra: &'static [&'static str],
 }
 
+// The user's extra keys a bound token gives (`PodNameKey` … `CredentialIDKey` in
+// k8s.io/apiserver/pkg/authentication/serviceaccount/util.go, filled by `UserInfo()`).
 const CREDENTIAL_ID: &str = "authentication.kubernetes.io/credential-id";
+const NODE_NAME: &str = "authentication.kubernetes.io/node-name";
+const NODE_UID: &str = "authentication.kubernetes.io/node-uid";
+const POD_NAME: &str = "authentication.kubernetes.io/pod-name";
+const POD_UID: &str = "authentication.kubernetes.io/pod-uid";
 
 /// The keys of every bound token's claims, in the API server's (sorted) order.
 const CLAIM_KEYS: [&str; 8] = [
@@ -192,13 +198,7 @@ fn a_pod_bound_token_verifies_with_pyjwt_and_the_api_server_rules() {
         k8s: json!({"namespace": "apps", "node": {"name": "node-a", "uid": "n-1"},
                     "pod": {"name": "web-0", "uid": "p-1"},
                     "serviceaccount": {"name": "web", "uid": "u-1"}}),
-        extra: &[
-            CREDENTIAL_ID,
-            "authentication.kubernetes.io/node-name",
-            "authentication.kubernetes.io/node-uid",
-            "authentication.kubernetes.io/pod-name",
-            "authentication.kubernetes.io/pod-uid",
-        ],
+        extra: &[CREDENTIAL_ID, NODE_NAME, NODE_UID, POD_NAME, POD_UID],
     };
     bound_token_verifies_with_every_key_type(&case);
 }
@@ -225,11 +225,7 @@ fn a_node_bound_token_verifies_with_pyjwt_and_the_api_server_rules() {
         aud: ISSUER,
         k8s: json!({"namespace": "kube-system", "node": {"name": "node-b", "uid": "n-2"},
                     "serviceaccount": {"name": "agent", "uid": "u-1"}}),
-        extra: &[
-            CREDENTIAL_ID,
-            "authentication.kubernetes.io/node-name",
-            "authentication.kubernetes.io/node-uid",
-        ],
+        extra: &[CREDENTIAL_ID, NODE_NAME, NODE_UID],
     };
     bound_token_verifies_with_every_key_type(&case);
 }
