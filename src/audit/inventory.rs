@@ -417,53 +417,9 @@ impl Reader {
             };
             let u = &user.user;
             secret |= u.client_key_data.is_some() || !u.token.is_empty();
-            let cert = match self.user_file(user, &row_name, &file, "client-certificate") {
-                Ok(c) => c,
-                Err(()) => continue,
-            };
-            let key = match self.user_file(user, &row_name, &file, "client-key") {
-                Ok(k) => k,
-                Err(()) => continue,
-            };
-            if !u.token_file.is_empty() {
-                let p = user.resolve(&u.token_file);
-                if !p.is_file() {
-                    let why = format!("references tokenFile {}, which is missing", p.display());
-                    self.problem(row_name.clone(), file.clone(), why, true);
-                }
+            if self.kubeconfig_user(path, &kc, user, row_name, &file) {
+                rows += 1;
             }
-            let Some((cert_pem, cert_path)) = cert else {
-                continue;
-            };
-            let Some((der, facts)) =
-                self.user_cert(path, user, &row_name, &file, &cert_pem, &cert_path)
-            else {
-                continue;
-            };
-            let key = key.and_then(|(pem, key_path)| {
-                self.user_key(path, user, &row_name, &file, &pem, &key_path)
-            });
-            let ca = self.cluster_ca(&kc, user, &row_name, &file);
-            let location = match cert_path {
-                None => Location::Kubeconfig {
-                    path: path.to_path_buf(),
-                    user: user.name.clone(),
-                },
-                Some(cert) => Location::Referenced {
-                    kubeconfig: path.to_path_buf(),
-                    user: user.name.clone(),
-                    cert,
-                },
-            };
-            self.inv.certs.push(Found {
-                name: row_name,
-                location,
-                der,
-                facts,
-                key,
-                kubeconfig_ca: ca,
-            });
-            rows += 1;
         }
         if secret && let Some(why) = loose_mode(path, &file) {
             self.problem(name.clone(), file.clone(), why, false);
@@ -480,6 +436,66 @@ impl Reader {
                 problems: vec![],
             });
         }
+    }
+
+    /// One user of the kubeconfig at `path`: the problems of its files (certificate, key,
+    /// token file) as rows named `row_name`, and its certificate as a found credential.
+    /// Whether it had a certificate to list.
+    fn kubeconfig_user(
+        &mut self,
+        path: &Path,
+        kc: &Kubeconfig,
+        user: &NamedUser,
+        row_name: String,
+        file: &str,
+    ) -> bool {
+        let u = &user.user;
+        let cert = match self.user_file(user, &row_name, file, "client-certificate") {
+            Ok(c) => c,
+            Err(()) => return false,
+        };
+        let key = match self.user_file(user, &row_name, file, "client-key") {
+            Ok(k) => k,
+            Err(()) => return false,
+        };
+        if !u.token_file.is_empty() {
+            let p = user.resolve(&u.token_file);
+            if !p.is_file() {
+                let why = format!("references tokenFile {}, which is missing", p.display());
+                self.problem(row_name.clone(), file.to_string(), why, true);
+            }
+        }
+        let Some((cert_pem, cert_path)) = cert else {
+            return false;
+        };
+        let Some((der, facts)) = self.user_cert(path, user, &row_name, file, &cert_pem, &cert_path)
+        else {
+            return false;
+        };
+        let key = key.and_then(|(pem, key_path)| {
+            self.user_key(path, user, &row_name, file, &pem, &key_path)
+        });
+        let ca = self.cluster_ca(kc, user, &row_name, file);
+        let location = match cert_path {
+            None => Location::Kubeconfig {
+                path: path.to_path_buf(),
+                user: user.name.clone(),
+            },
+            Some(cert) => Location::Referenced {
+                kubeconfig: path.to_path_buf(),
+                user: user.name.clone(),
+                cert,
+            },
+        };
+        self.inv.certs.push(Found {
+            name: row_name,
+            location,
+            der,
+            facts,
+            key,
+            kubeconfig_ca: ca,
+        });
+        true
     }
 
     /// A kubeconfig user's certificate, decoded; a problem row when it cannot be.

@@ -295,6 +295,43 @@ impl Matrix {
         let client_ca_shown = client_ca
             .map(|p| format!("{} (kube-apiserver --client-ca-file)", self.rel(p)))
             .unwrap_or_default();
+        if let Some(problem) = self.client_cert_problem(path, user, client_ca) {
+            out.push(row(
+                "client-cert",
+                format!("{shown} (user certificate)"),
+                client_ca_shown,
+                None,
+                problem,
+            ));
+        }
+        // Server side: apiserver.crt vs the kubeconfig's CA for the host of `server:`.
+        let Some(apiserver) = apiserver else { return };
+        let host = cluster.map(|c| {
+            if c.cluster.tls_server_name.is_empty() {
+                url_host(&c.cluster.server)
+            } else {
+                c.cluster.tls_server_name.clone()
+            }
+        });
+        let problem = self.server_cert_problem(path, cluster, apiserver, host.as_deref());
+        out.push(row(
+            "server-cert",
+            self.rel(apiserver),
+            format!("{shown} (certificate-authority-data)"),
+            host,
+            problem,
+        ));
+    }
+
+    /// Why kube-apiserver (`--client-ca-file` `client_ca`) would refuse the certificate of
+    /// the kubeconfig's current user, if it would; `None` also for a user that
+    /// authenticates otherwise.
+    fn client_cert_problem(
+        &self,
+        path: &Path,
+        user: Option<&crate::kubeconfig::NamedUser>,
+        client_ca: Option<&Path>,
+    ) -> Option<String> {
         let cert = user.and_then(|u| {
             let d = &u.user;
             match (&d.client_certificate_data, d.client_certificate.is_empty()) {
@@ -314,7 +351,7 @@ impl Matrix {
                 || u.user.rest.contains_key("exec")
                 || u.user.rest.contains_key("auth-provider")
         });
-        let problem = match (cert, client_ca) {
+        match (cert, client_ca) {
             (None, _) if other_auth => None,
             (None, _) => Some("no client certificate in the kubeconfig's current user".to_string()),
             (Some(Err(e)), _) => Some(e.to_string()),
@@ -336,25 +373,18 @@ impl Matrix {
                     }
                 },
             ),
-        };
-        if let Some(problem) = problem {
-            out.push(row(
-                "client-cert",
-                format!("{shown} (user certificate)"),
-                client_ca_shown,
-                None,
-                problem,
-            ));
         }
-        // Server side: apiserver.crt vs the kubeconfig's CA for the host of `server:`.
-        let Some(apiserver) = apiserver else { return };
-        let host = cluster.map(|c| {
-            if c.cluster.tls_server_name.is_empty() {
-                url_host(&c.cluster.server)
-            } else {
-                c.cluster.tls_server_name.clone()
-            }
-        });
+    }
+
+    /// Why a client of the kubeconfig's cluster (its CA data or file) would refuse
+    /// `apiserver` for `host`, or "" when it would not.
+    fn server_cert_problem(
+        &self,
+        path: &Path,
+        cluster: Option<&crate::kubeconfig::NamedCluster>,
+        apiserver: &Path,
+        host: Option<&str>,
+    ) -> String {
         let ca_data = cluster.and_then(|c| match &c.cluster.certificate_authority_data {
             Some(d) => Some(Ok(d.clone())),
             None if !c.cluster.certificate_authority.is_empty() => Some(
@@ -363,7 +393,7 @@ impl Matrix {
             ),
             None => None,
         });
-        let problem = match ca_data {
+        match ca_data {
             None => "the kubeconfig's cluster has no certificate-authority(-data)".into(),
             Some(Err(e)) => e.to_string(),
             Some(Ok(pem)) => match crate::pki::read_certificates(path, &pem) {
@@ -373,19 +403,10 @@ impl Matrix {
                     .and_then(|b| first_cert(apiserver, &b))
                 {
                     Err(e) => e.to_string(),
-                    Ok(leaf) => {
-                        verify_roots(&leaf, &roots, self.now, &Eku::ServerAuth, host.as_deref())
-                    }
+                    Ok(leaf) => verify_roots(&leaf, &roots, self.now, &Eku::ServerAuth, host),
                 },
             },
-        };
-        out.push(row(
-            "server-cert",
-            self.rel(apiserver),
-            format!("{shown} (certificate-authority-data)"),
-            host,
-            problem,
-        ));
+        }
     }
 
     /// apiserver-etcd-client, healthcheck, apiserver-kubelet-client and front-proxy-client.
@@ -525,6 +546,36 @@ impl Matrix {
             Ok(k) => k,
             Err(_) => return, // the sa-key row already says what is wrong with sa.pub
         };
+        use crate::token::verify::{self, Rejection, TokenTrust};
+        for (shown, token) in self.found_tokens() {
+            let Ok(t) = verify::decode(&shown, &token) else {
+                continue; // not a JWT
+            };
+            let trust = TokenTrust::new(keys.clone(), vec![t.issuer()], t.audiences());
+            let problem = match verify::authenticate(&token, &trust, self.now) {
+                Ok(_) => String::new(),
+                Err(Rejection::NotMine(_)) => continue,
+                Err(Rejection::Invalid(why)) => why,
+            };
+            out.push(TrustRow {
+                client: "service-account-token".into(),
+                server: "kube-apiserver".into(),
+                check: "token",
+                presented: shown,
+                trusted_by: format!(
+                    "{} (kube-apiserver --service-account-key-file)",
+                    self.rel(&public)
+                ),
+                host: None,
+                problem,
+            });
+        }
+    }
+
+    /// The bearer tokens the directory holds, each with where it was found: the users of
+    /// its kubeconfigs (`*.conf`, `*.kubeconfig`, `nodes/*/kubelet.conf`; a token or a token
+    /// file) and its `*.token`/`*.jwt` files, in path order. Unreadable ones are passed over.
+    fn found_tokens(&self) -> Vec<(String, String)> {
         let mut found: Vec<(String, String)> = Vec::new();
         let mut confs: Vec<PathBuf> = Vec::new();
         let mut files: Vec<PathBuf> = Vec::new();
@@ -567,30 +618,7 @@ impl Matrix {
                 found.push((self.rel(&f), String::from_utf8_lossy(&b).into_owned()));
             }
         }
-        use crate::token::verify::{self, Rejection, TokenTrust};
-        for (shown, token) in found {
-            let Ok(t) = verify::decode(&shown, &token) else {
-                continue; // not a JWT
-            };
-            let trust = TokenTrust::new(keys.clone(), vec![t.issuer()], t.audiences());
-            let problem = match verify::authenticate(&token, &trust, self.now) {
-                Ok(_) => String::new(),
-                Err(Rejection::NotMine(_)) => continue,
-                Err(Rejection::Invalid(why)) => why,
-            };
-            out.push(TrustRow {
-                client: "service-account-token".into(),
-                server: "kube-apiserver".into(),
-                check: "token",
-                presented: shown,
-                trusted_by: format!(
-                    "{} (kube-apiserver --service-account-key-file)",
-                    self.rel(&public)
-                ),
-                host: None,
-                problem,
-            });
-        }
+        found
     }
 
     fn verify_file(&self, cert: &Path, ca: &Path, usage: &Eku, host: Option<&str>) -> String {

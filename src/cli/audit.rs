@@ -126,25 +126,7 @@ pub fn check(a: CheckArgs) -> anyhow::Result<ExitStatus> {
 
 /// kubeadm's `check-expiration` tables with a PROBLEMS column.
 fn table(r: &CheckReport, quiet: bool) -> String {
-    let expires = |row: &CheckRow| {
-        row.expiration_date
-            .map(|t| t.strftime("%b %d, %Y %H:%M UTC").to_string())
-            .unwrap_or_default()
-    };
-    let residual = |row: &CheckRow| match row.expiration_date {
-        Some(_) => kcred::duration::short_human(SignedDuration::from_secs(row.residual_time)),
-        None => String::new(),
-    };
-    // kubeadm's `certs check-expiration` shows a missing one as `!MISSING! NAME`.
-    let name = |row: &CheckRow| {
-        if row.missing {
-            format!("!MISSING! {}", sanitize(&row.name))
-        } else {
-            sanitize(&row.name)
-        }
-    };
     let yes_no = |b: bool| if b { "yes" } else { "no" }.to_string();
-    let problems = |row: &CheckRow| sanitize(&row.problems.join("; "));
     let mut certs = vec![vec![
         "CERTIFICATE".to_string(),
         "EXPIRES".into(),
@@ -153,26 +135,9 @@ fn table(r: &CheckReport, quiet: bool) -> String {
         "PROBLEMS".into(),
     ]];
     let shown = |row: &&CheckRow| !quiet || !row.problems.is_empty();
-    // Where one name stands for several files (the hard-way's admin.crt and
-    // admin.kubeconfig), a FILE column tells the rows apart.
-    let repeats = |rows: &[CheckRow]| {
-        let mut names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
-        names.sort_unstable();
-        names.windows(2).any(|w| w[0] == w[1])
-    };
-    let with_file = |table: &mut Vec<Vec<String>>, rows: &[CheckRow]| {
-        if !repeats(rows) {
-            return;
-        }
-        let shown_rows: Vec<&CheckRow> = rows.iter().filter(shown).collect();
-        table[0].insert(1, "FILE".into());
-        for (line, row) in table.iter_mut().skip(1).zip(shown_rows) {
-            line.insert(1, sanitize(&row.file));
-        }
-    };
     for row in r.certificates.iter().filter(shown) {
         certs.push(vec![
-            name(row),
+            row_name(row),
             expires(row),
             residual(row),
             sanitize(&row.ca_name),
@@ -188,15 +153,15 @@ fn table(r: &CheckReport, quiet: bool) -> String {
     ]];
     for row in r.certificate_authorities.iter().filter(shown) {
         cas.push(vec![
-            name(row),
+            row_name(row),
             expires(row),
             residual(row),
             yes_no(row.externally_managed),
             problems(row),
         ]);
     }
-    with_file(&mut certs, &r.certificates);
-    with_file(&mut cas, &r.certificate_authorities);
+    with_file(&mut certs, &r.certificates, quiet);
+    with_file(&mut cas, &r.certificate_authorities, quiet);
     if quiet {
         // Only the tables that have a row to show.
         let mut out = String::new();
@@ -210,6 +175,51 @@ fn table(r: &CheckReport, quiet: bool) -> String {
     out.push('\n');
     out.push_str(&output::table(&cas));
     out
+}
+
+/// The EXPIRES column, in kubeadm's layout.
+fn expires(row: &CheckRow) -> String {
+    row.expiration_date
+        .map(|t| t.strftime("%b %d, %Y %H:%M UTC").to_string())
+        .unwrap_or_default()
+}
+
+/// The RESIDUAL TIME column.
+fn residual(row: &CheckRow) -> String {
+    match row.expiration_date {
+        Some(_) => kcred::duration::short_human(SignedDuration::from_secs(row.residual_time)),
+        None => String::new(),
+    }
+}
+
+/// The name column: kubeadm's `certs check-expiration` shows a missing one as
+/// `!MISSING! NAME`.
+fn row_name(row: &CheckRow) -> String {
+    if row.missing {
+        format!("!MISSING! {}", sanitize(&row.name))
+    } else {
+        sanitize(&row.name)
+    }
+}
+
+/// The PROBLEMS column.
+fn problems(row: &CheckRow) -> String {
+    sanitize(&row.problems.join("; "))
+}
+
+/// Where one name stands for several files (the hard-way's admin.crt and admin.kubeconfig),
+/// a FILE column after the name tells the rows of `table` (those of `rows` shown) apart.
+fn with_file(table: &mut [Vec<String>], rows: &[CheckRow], quiet: bool) {
+    let mut names: Vec<&str> = rows.iter().map(|r| r.name.as_str()).collect();
+    names.sort_unstable();
+    if !names.windows(2).any(|w| w[0] == w[1]) {
+        return;
+    }
+    let shown_rows = rows.iter().filter(|row| !quiet || !row.problems.is_empty());
+    table[0].insert(1, "FILE".into());
+    for (line, row) in table.iter_mut().skip(1).zip(shown_rows) {
+        line.insert(1, sanitize(&row.file));
+    }
 }
 
 pub fn renew(a: RenewArgs) -> anyhow::Result<ExitStatus> {

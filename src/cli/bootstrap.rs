@@ -142,46 +142,7 @@ pub fn run(a: BootstrapArgs) -> anyhow::Result<ExitStatus> {
         Some(path) => Plan::load(path)?,
         None => Plan::embedded(&a.layout)?,
     };
-    let nodes = if a.nodes.is_empty() {
-        vec!["node-1".to_string()]
-    } else {
-        a.nodes.clone()
-    };
-    for n in &nodes {
-        super::args::validate_node_name(n)?;
-    }
-    let control_plane = match &a.control_plane {
-        Some(cp) => {
-            super::args::validate_node_name(cp)?;
-            cp.clone()
-        }
-        None => nodes[0].clone(),
-    };
-    let (endpoint_host, endpoint_port) = match &a.control_plane_endpoint {
-        Some(e) => endpoint(e)?,
-        None => (plan.default_endpoint_host(&control_plane), 6443),
-    };
-    let service_cidr = a
-        .service_cidr
-        .as_deref()
-        .unwrap_or(plan.default_service_cidr());
-    let params = Params {
-        nodes,
-        control_plane,
-        endpoint_host,
-        endpoint_port,
-        advertise_address: a.apiserver_advertise_address,
-        extra_sans: a
-            .apiserver_cert_extra_sans
-            .iter()
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .collect(),
-        service_ip: plan::first_service_ip(service_cidr).map_err(usage)?,
-        dns_domain: a.service_dns_domain.clone(),
-        cluster: a.cluster_name.clone(),
-    };
-    let creds = plan.expand(&params)?;
+    let creds = plan.expand(&params(&a, &plan)?)?;
     let opts = Options {
         dir,
         key_type: a.key_type,
@@ -205,29 +166,77 @@ pub fn run(a: BootstrapArgs) -> anyhow::Result<ExitStatus> {
         None => super::emit(table(&report, a.quiet))?,
     }
     if report.has_problems() {
-        // One line a script's log keeps, whatever stdout was sent to; the way out, when
-        // --force is it (the library's notes name no flags).
-        let forceable = report
-            .files
-            .iter()
-            .any(|f| f.action == bootstrap::Action::Mismatch);
-        eprintln!(
-            "kcred: bootstrap: {} in {} files ({}){}",
-            problems(report.summary.problems),
-            report.files.len(),
-            sanitize(&report.dir),
-            if forceable && !a.force {
-                "; --force re-issues mismatched certificates with their keys and re-keys certificates without one"
-            } else {
-                ""
-            }
-        );
+        say_problems(&report, a.force);
     }
     Ok(if report.has_problems() {
         ExitStatus::CheckFailed
     } else {
         ExitStatus::Success
     })
+}
+
+/// The cluster's facts the plan is expanded with, from the flags and the plan's defaults
+/// (the first node is the control plane; the endpoint defaults per layout).
+fn params(a: &BootstrapArgs, plan: &Plan) -> anyhow::Result<Params> {
+    let nodes = if a.nodes.is_empty() {
+        vec!["node-1".to_string()]
+    } else {
+        a.nodes.clone()
+    };
+    for n in &nodes {
+        super::args::validate_node_name(n)?;
+    }
+    let control_plane = match &a.control_plane {
+        Some(cp) => {
+            super::args::validate_node_name(cp)?;
+            cp.clone()
+        }
+        None => nodes[0].clone(),
+    };
+    let (endpoint_host, endpoint_port) = match &a.control_plane_endpoint {
+        Some(e) => endpoint(e)?,
+        None => (plan.default_endpoint_host(&control_plane), 6443),
+    };
+    let service_cidr = a
+        .service_cidr
+        .as_deref()
+        .unwrap_or(plan.default_service_cidr());
+    Ok(Params {
+        nodes,
+        control_plane,
+        endpoint_host,
+        endpoint_port,
+        advertise_address: a.apiserver_advertise_address,
+        extra_sans: a
+            .apiserver_cert_extra_sans
+            .iter()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty())
+            .collect(),
+        service_ip: plan::first_service_ip(service_cidr).map_err(usage)?,
+        dns_domain: a.service_dns_domain.clone(),
+        cluster: a.cluster_name.clone(),
+    })
+}
+
+/// One line a script's log keeps, whatever stdout was sent to; the way out, when --force is
+/// it (the library's notes name no flags).
+fn say_problems(report: &Report, force: bool) {
+    let forceable = report
+        .files
+        .iter()
+        .any(|f| f.action == bootstrap::Action::Mismatch);
+    eprintln!(
+        "kcred: bootstrap: {} in {} files ({}){}",
+        problems(report.summary.problems),
+        report.files.len(),
+        sanitize(&report.dir),
+        if forceable && !force {
+            "; --force re-issues mismatched certificates with their keys and re-keys certificates without one"
+        } else {
+            ""
+        }
+    );
 }
 
 /// `--print-plan LAYOUT`: the embedded template, byte for byte, so that what `--plan FILE`

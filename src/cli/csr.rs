@@ -195,11 +195,7 @@ fn csr_fit(
             k
         }
     };
-    let read = |p: &Path| -> Result<pki::SigningRequest, (std::path::PathBuf, String)> {
-        let bytes = fsio::read(p).map_err(|e| (p.to_path_buf(), e.to_string()))?;
-        pki::read_signing_request(p, &bytes).map_err(|e| (p.to_path_buf(), e.to_string()))
-    };
-    let request = read(csr_path)?.request;
+    let request = read_request(csr_path)?.request;
     let bad = |why: String| Err((csr_path.to_path_buf(), why));
     if request.spki_der != key.public_key_der().unwrap_or_default() {
         return bad(format!("not a request for the key {}", key_path.display()));
@@ -225,28 +221,7 @@ fn csr_fit(
         ));
     }
     if let Some(name) = &a.k8s_name {
-        let object = read(yaml_path)?;
-        let why = match &object.object {
-            None => Some("not a CertificateSigningRequest object".to_string()),
-            Some(_) if object.request.der != request.der => Some(format!(
-                "carries another request than {}",
-                csr_path.display()
-            )),
-            Some(o) if &o.metadata.name != name => {
-                Some(format!("is named {:?}, not {name:?}", o.metadata.name))
-            }
-            Some(o)
-                if a.signer_name
-                    .as_ref()
-                    .is_some_and(|s| s != &o.spec.signer_name) =>
-            {
-                Some(format!("asks the signer {:?}", o.spec.signer_name))
-            }
-            Some(_) => None,
-        };
-        if let Some(why) = why {
-            return Err((yaml_path.to_path_buf(), why));
-        }
+        object_fit(a, name, &request, csr_path, yaml_path)?;
     }
     Ok(format!(
         "{} CSR for {:?} {}: {}",
@@ -259,4 +234,44 @@ fn csr_fit(
             .collect::<Vec<_>>()
             .join(" ")
     ))
+}
+
+/// A request file (PEM, DER or a CertificateSigningRequest object), or why not, with its path.
+fn read_request(p: &Path) -> Result<pki::SigningRequest, (std::path::PathBuf, String)> {
+    let bytes = fsio::read(p).map_err(|e| (p.to_path_buf(), e.to_string()))?;
+    pki::read_signing_request(p, &bytes).map_err(|e| (p.to_path_buf(), e.to_string()))
+}
+
+/// PREFIX.yaml against `--k8s-name` and `--signer-name`: a CertificateSigningRequest object
+/// carrying the very request in PREFIX.csr.
+fn object_fit(
+    a: &CreateArgs,
+    name: &str,
+    request: &pki::CertificateRequest,
+    csr_path: &Path,
+    yaml_path: &Path,
+) -> Result<(), (std::path::PathBuf, String)> {
+    let object = read_request(yaml_path)?;
+    let why = match &object.object {
+        None => Some("not a CertificateSigningRequest object".to_string()),
+        Some(_) if object.request.der != request.der => Some(format!(
+            "carries another request than {}",
+            csr_path.display()
+        )),
+        Some(o) if o.metadata.name != name => {
+            Some(format!("is named {:?}, not {name:?}", o.metadata.name))
+        }
+        Some(o)
+            if a.signer_name
+                .as_ref()
+                .is_some_and(|s| s != &o.spec.signer_name) =>
+        {
+            Some(format!("asks the signer {:?}", o.spec.signer_name))
+        }
+        Some(_) => None,
+    };
+    match why {
+        Some(why) => Err((yaml_path.to_path_buf(), why)),
+        None => Ok(()),
+    }
 }

@@ -354,14 +354,7 @@ pub fn decode(a: DecodeArgs) -> anyhow::Result<ExitStatus> {
     };
     let decoded = verify::decode(&source, &text)?;
 
-    let mut keys = Vec::new();
-    for p in &a.key {
-        keys.extend(super::args::load_verification_keys_noting_der(p)?);
-    }
-    if let Some(p) = &a.jwks {
-        let bytes = kcred::fsio::read(p)?;
-        keys.extend(jwks::parse_jwk_set(&kcred::fsio::display(p), &bytes)?);
-    }
+    let keys = verification_keys(&a)?;
     let checking = !keys.is_empty();
     let now = Timestamp::now();
     let reading = verify::read_kubernetes(&decoded);
@@ -372,24 +365,7 @@ pub fn decode(a: DecodeArgs) -> anyhow::Result<ExitStatus> {
             audiences = a.issuers.clone();
         }
         let trust = TokenTrust::new(keys, a.issuers, audiences);
-        match verify::authenticate_decoded(&decoded, &trust, now) {
-            Ok(auth) => (true, "verified", None, Some(serde_json::to_value(&auth)?)),
-            Err(r) => (
-                false,
-                match &r {
-                    _ if r.cannot_verify() => "cannot-verify",
-                    verify::Rejection::NotMine(_) => "not-this-authenticator",
-                    verify::Rejection::Invalid(_) => "refused",
-                },
-                Some(match &r {
-                    verify::Rejection::NotMine(why) => format!(
-                        "the ServiceAccount authenticators do not take this token ({why}); the API server would try its other authenticators"
-                    ),
-                    other => other.reason().to_string(),
-                }),
-                reading.as_ref().map(serde_json::to_value).transpose()?,
-            ),
-        }
+        checked(&decoded, &trust, now, reading.as_ref())?
     } else {
         (
             false,
@@ -426,6 +402,50 @@ pub fn decode(a: DecodeArgs) -> anyhow::Result<ExitStatus> {
         return Ok(ExitStatus::CheckFailed);
     }
     Ok(ExitStatus::Success)
+}
+
+/// The keys `--key` and `--jwks` give, in that order.
+fn verification_keys(a: &DecodeArgs) -> anyhow::Result<Vec<token::VerificationKey>> {
+    let mut keys = Vec::new();
+    for p in &a.key {
+        keys.extend(super::args::load_verification_keys_noting_der(p)?);
+    }
+    if let Some(p) = &a.jwks {
+        let bytes = kcred::fsio::read(p)?;
+        keys.extend(jwks::parse_jwk_set(&kcred::fsio::display(p), &bytes)?);
+    }
+    Ok(keys)
+}
+
+/// What `decode` says of a token: whether it is verified, the outcome word, the reason when
+/// it is not, and the identity (the authenticated user, or what the API server would read).
+type Verdict = (bool, &'static str, Option<String>, Option<Value>);
+
+/// The ServiceAccount authenticators' verdict on a token, with the keys given.
+fn checked(
+    decoded: &DecodedToken,
+    trust: &TokenTrust,
+    now: Timestamp,
+    reading: Option<&KubernetesReading>,
+) -> anyhow::Result<Verdict> {
+    Ok(match verify::authenticate_decoded(decoded, trust, now) {
+        Ok(auth) => (true, "verified", None, Some(serde_json::to_value(&auth)?)),
+        Err(r) => (
+            false,
+            match &r {
+                _ if r.cannot_verify() => "cannot-verify",
+                verify::Rejection::NotMine(_) => "not-this-authenticator",
+                verify::Rejection::Invalid(_) => "refused",
+            },
+            Some(match &r {
+                verify::Rejection::NotMine(why) => format!(
+                    "the ServiceAccount authenticators do not take this token ({why}); the API server would try its other authenticators"
+                ),
+                other => other.reason().to_string(),
+            }),
+            reading.map(serde_json::to_value).transpose()?,
+        ),
+    })
 }
 
 /// `2026-11-24T10:41:25Z (expires in 59m)`.

@@ -103,6 +103,8 @@ fn yaml11_lookalikes_are_quoted_and_read_back() {
     }
 }
 
+// One fixture and one round trip, checked at each JSON pointer: the table of pointers is the
+// list of cases, and splitting it would repeat the fixture.
 #[test]
 fn unknown_fields_extensions_exec_and_preferences_survive() {
     let text = r#"
@@ -375,33 +377,40 @@ fn kind_and_version_may_be_left_out_as_client_go_defaults_them() {
     }
 }
 
-#[test]
-fn rewired_lists_only_changed_entries_other_contexts_use() {
+/// `kc.rewired_by` for writing `user`'s cluster `kubernetes` and user `admin` as
+/// `cluster`/`user` in the context `writing`.
+fn rewire(kc: &Kubeconfig, cluster: &Cluster, user: &User, writing: &str) -> Vec<Rewired> {
+    kc.rewired_by("kubernetes", cluster, "admin", user, writing)
+        .unwrap()
+}
+
+/// [`sample`] with a second context `other` using the same cluster and user.
+fn shared_sample() -> Kubeconfig {
     let mut kc = sample();
     kc.set_context("other", Context::new("kubernetes", "admin"));
+    kc
+}
+
+/// Another server, and a token instead of the client certificate.
+fn elsewhere() -> (Cluster, User) {
+    (Cluster::new("https://elsewhere:6443"), User::token("t"))
+}
+
+#[test]
+fn rewired_is_empty_for_identical_content() {
+    let kc = shared_sample();
     let same_cluster = kc.cluster("kubernetes").unwrap().cluster.clone();
     let same_user = kc.user("admin").unwrap().user.clone();
-    // Identical content: nothing to say.
-    let r = kc
-        .rewired_by(
-            "kubernetes",
-            &same_cluster,
-            "admin",
-            &same_user,
-            "admin@kubernetes",
-        )
-        .unwrap();
+    let r = rewire(&kc, &same_cluster, &same_user, "admin@kubernetes");
     assert!(r.is_empty(), "{r:?}");
-    // Another server and token: both entries, naming the other context only.
-    let r = kc
-        .rewired_by(
-            "kubernetes",
-            &Cluster::new("https://elsewhere:6443"),
-            "admin",
-            &User::token("t"),
-            "admin@kubernetes",
-        )
-        .unwrap();
+}
+
+/// Another server and token: both entries, naming the other context only, and the changed
+/// fields without their values.
+#[test]
+fn rewired_lists_changed_entries_and_fields_for_the_other_contexts() {
+    let (cluster, user) = elsewhere();
+    let r = rewire(&shared_sample(), &cluster, &user, "admin@kubernetes");
     assert_eq!(r.len(), 2, "{r:?}");
     assert_eq!(r[0].kind, "cluster");
     assert_eq!(r[0].contexts, ["other"]);
@@ -418,42 +427,35 @@ fn rewired_lists_only_changed_entries_other_contexts_use() {
         ]
     );
     assert!(!r[1].to_string().contains("KEY"), "no values: {}", r[1]);
-    // When only the context being written uses them, replacing is its own business.
-    let r = kc
-        .rewired_by(
-            "kubernetes",
-            &Cluster::new("https://elsewhere:6443"),
-            "admin",
-            &User::token("t"),
-            "other",
-        )
-        .unwrap();
+}
+
+/// Writing `other`: admin@kubernetes still uses the entries.
+#[test]
+fn rewired_counts_every_context_but_the_one_written() {
+    let (cluster, user) = elsewhere();
+    let r = rewire(&shared_sample(), &cluster, &user, "other");
     assert_eq!(r.len(), 2, "admin@kubernetes still uses them: {r:?}");
-    let mut alone = sample();
-    let r = alone
-        .rewired_by(
-            "kubernetes",
-            &Cluster::new("https://elsewhere:6443"),
-            "admin",
-            &User::token("t"),
-            "admin@kubernetes",
-        )
-        .unwrap();
+}
+
+/// When only the context being written uses them, replacing is its own business.
+#[test]
+fn rewired_is_empty_when_only_the_written_context_uses_the_entries() {
+    let (cluster, user) = elsewhere();
+    let r = rewire(&sample(), &cluster, &user, "admin@kubernetes");
     assert!(r.is_empty(), "{r:?}");
-    // An unknown field next to the name would be dropped: that is a change too.
+}
+
+/// An unknown field next to the name would be dropped: that is a change too.
+#[test]
+fn rewired_counts_a_dropped_unknown_field_as_a_change() {
+    let mut alone = sample();
+    let same_cluster = alone.cluster("kubernetes").unwrap().cluster.clone();
+    let same_user = alone.user("admin").unwrap().user.clone();
     alone.clusters[0]
         .rest
         .insert("x-note".into(), Value::from("keep"));
     alone.set_context("b", Context::new("kubernetes", "nobody"));
-    let r = alone
-        .rewired_by(
-            "kubernetes",
-            &same_cluster,
-            "admin",
-            &same_user,
-            "admin@kubernetes",
-        )
-        .unwrap();
+    let r = rewire(&alone, &same_cluster, &same_user, "admin@kubernetes");
     assert_eq!(r.len(), 1);
     assert_eq!(r[0].fields, ["x-note"]);
 }

@@ -61,28 +61,49 @@ fn openssl_p256_req(env: &Env, key: &str, subj: &str, extra: &[&str]) {
     openssl(env, &args);
 }
 
-/// openssl-made requests (RSA, P-256, P-384, Ed25519; several O; DNS and IP SANs) signed by
-/// kcred as client certificates authenticate in Go as exactly the CSR's CN and groups, and
-/// as server certificates carry exactly the requested SANs.
-fn kcred_signs_an_openssl_request_and_go_authenticates_it(name: &str, newkey: &[&str]) {
+/// The openssl key types these tests request with: (file name, `openssl req` key options).
+const OPENSSL_KEYS: [(&str, &[&str]); 4] = [
+    ("rsa", &["-newkey", "rsa:2048"]),
+    (
+        "p256",
+        &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
+    ),
+    (
+        "p384",
+        &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
+    ),
+    ("ed25519", &["-newkey", "ed25519"]),
+];
+
+/// `openssl req -new` with a fresh key (`newkey`) for jane@example.com in several O (one
+/// with a comma and a space), with a DNS and an IP SAN: NAME.key and NAME.csr; returns the
+/// request's file name.
+fn openssl_jane_request(env: &Env, name: &str, newkey: &[&str]) -> String {
+    let csr = format!("{name}.csr");
+    let key = format!("{name}.key");
+    let mut args = vec!["req", "-new", "-nodes", "-keyout", &key];
+    args.extend_from_slice(newkey);
+    args.extend_from_slice(&[
+        "-subj",
+        "/O=team-b/O=ops, on-call/O=system:authenticated-extra/CN=jane@example.com",
+        "-addext",
+        "subjectAltName=DNS:jane.example.com,IP:10.0.0.7",
+        "-out",
+        &csr,
+    ]);
+    openssl(env, &args);
+    csr
+}
+
+/// openssl-made requests (RSA, P-256, P-384, Ed25519) signed by kcred as client
+/// certificates authenticate in Go as exactly the CSR's CN and groups; the subject is copied
+/// exactly and the certificate has no SANs.
+#[test]
+fn kcred_signs_openssl_requests_as_client_certificates_go_authenticates() {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
-    {
-        let csr = format!("{name}.csr");
-        let mut args = vec!["req", "-new", "-nodes", "-keyout"];
-        let key = format!("{name}.key");
-        args.push(&key);
-        args.extend_from_slice(newkey);
-        args.extend_from_slice(&[
-            "-subj",
-            "/O=team-b/O=ops, on-call/O=system:authenticated-extra/CN=jane@example.com",
-            "-addext",
-            "subjectAltName=DNS:jane.example.com,IP:10.0.0.7",
-            "-out",
-            &csr,
-        ]);
-        openssl(&env, &args);
-
+    for (name, newkey) in OPENSSL_KEYS {
+        let csr = openssl_jane_request(&env, name, newkey);
         let client = format!("{name}-client.crt");
         env.sign("ca", &csr, &client, &[]);
         let got = go_x509check(&env.path("ca.crt"), &env.path(&client));
@@ -101,7 +122,17 @@ fn kcred_signs_an_openssl_request_and_go_authenticates_it(name: &str, newkey: &[
         );
         let text = openssl(&env, &["x509", "-in", &client, "-noout", "-text"]);
         assert!(!text.contains("Subject Alternative Name"), "{name}: {text}");
+    }
+}
 
+/// The same requests signed with `--usage server` carry exactly the requested SANs and
+/// serverAuth alone, and openssl verifies them for the sslserver purpose.
+#[test]
+fn kcred_signs_openssl_requests_as_server_certificates_with_their_sans() {
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    for (name, newkey) in OPENSSL_KEYS {
+        let csr = openssl_jane_request(&env, name, newkey);
         let server = format!("{name}-server.crt");
         env.sign("ca", &csr, &server, &["--usage", "server"]);
         let text = openssl(
@@ -138,32 +169,6 @@ fn kcred_signs_an_openssl_request_and_go_authenticates_it(name: &str, newkey: &[
             .unwrap();
         assert!(verify.status.success(), "{name}: {verify:?}");
     }
-}
-
-#[test]
-fn kcred_signs_openssl_rsa_requests_and_go_authenticates_them() {
-    kcred_signs_an_openssl_request_and_go_authenticates_it("rsa", &["-newkey", "rsa:2048"]);
-}
-
-#[test]
-fn kcred_signs_openssl_p256_requests_and_go_authenticates_them() {
-    kcred_signs_an_openssl_request_and_go_authenticates_it(
-        "p256",
-        &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256"],
-    );
-}
-
-#[test]
-fn kcred_signs_openssl_p384_requests_and_go_authenticates_them() {
-    kcred_signs_an_openssl_request_and_go_authenticates_it(
-        "p384",
-        &["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-384"],
-    );
-}
-
-#[test]
-fn kcred_signs_openssl_ed25519_requests_and_go_authenticates_them() {
-    kcred_signs_an_openssl_request_and_go_authenticates_it("ed25519", &["-newkey", "ed25519"]);
 }
 
 /// `openssl req -new` for `CN=<out>` in groups g1 and g2, written to `out`; `extra` picks
@@ -374,113 +379,121 @@ fn kcred_ed25519_requests_verify_in_openssl_with_every_group() {
 /// (prefix, csr create flags, signerName, usages, expirationSeconds)
 type YamlCase<'a> = (&'a str, Vec<&'a str>, &'a str, Vec<&'a str>, Option<i64>);
 
-#[test]
-fn client_csr_yaml_with_expiration_round_trips_through_kubectl() {
-    csr_yaml_round_trips_through_kubectl((
-        "jane",
-        vec!["--cn", "jane", "--group", "dev", "--key-type", "ecdsa-p256"],
-        "kubernetes.io/kube-apiserver-client",
-        vec!["digital signature", "client auth"],
-        Some(7200),
-    ));
-}
-
-#[test]
-fn kubelet_client_csr_yaml_round_trips_through_kubectl() {
-    csr_yaml_round_trips_through_kubectl((
-        "kubelet",
-        vec!["--node", "worker-1"],
-        "kubernetes.io/kube-apiserver-client-kubelet",
-        vec!["digital signature", "key encipherment", "client auth"],
-        None,
-    ));
-}
-
-#[test]
-fn kubelet_serving_csr_yaml_with_expiration_round_trips_through_kubectl() {
-    csr_yaml_round_trips_through_kubectl((
-        "serving",
-        vec![
-            "--node",
-            "worker-1",
-            "--usage",
-            "server",
-            "--san",
-            "10.0.0.5",
-            "--key-type",
-            "ecdsa-p384",
-        ],
-        "kubernetes.io/kubelet-serving",
-        vec!["digital signature", "server auth"],
-        Some(86400),
-    ));
-}
-
-#[test]
-fn custom_signer_csr_yaml_round_trips_through_kubectl() {
-    csr_yaml_round_trips_through_kubectl((
-        "custom",
-        vec![
-            "--cn",
-            "etcd-0",
-            "--usage",
-            "peer",
-            "--san",
-            "etcd-0.local",
-            "--signer-name",
+/// The objects `csr create --k8s-name` is checked with: a client request with an
+/// expiration, a kubelet client request, a kubelet serving request (P-384) with an
+/// expiration, and a peer request to a custom signer.
+fn yaml_cases() -> [YamlCase<'static>; 4] {
+    [
+        (
+            "jane",
+            vec!["--cn", "jane", "--group", "dev", "--key-type", "ecdsa-p256"],
+            "kubernetes.io/kube-apiserver-client",
+            vec!["digital signature", "client auth"],
+            Some(7200),
+        ),
+        (
+            "kubelet",
+            vec!["--node", "worker-1"],
+            "kubernetes.io/kube-apiserver-client-kubelet",
+            vec!["digital signature", "key encipherment", "client auth"],
+            None,
+        ),
+        (
+            "serving",
+            vec![
+                "--node",
+                "worker-1",
+                "--usage",
+                "server",
+                "--san",
+                "10.0.0.5",
+                "--key-type",
+                "ecdsa-p384",
+            ],
+            "kubernetes.io/kubelet-serving",
+            vec!["digital signature", "server auth"],
+            Some(86400),
+        ),
+        (
+            "custom",
+            vec![
+                "--cn",
+                "etcd-0",
+                "--usage",
+                "peer",
+                "--san",
+                "etcd-0.local",
+                "--signer-name",
+                "example.com/etcd",
+            ],
             "example.com/etcd",
-        ],
-        "example.com/etcd",
-        vec![
-            "digital signature",
-            "key encipherment",
-            "server auth",
-            "client auth",
-        ],
-        None,
-    ));
+            vec![
+                "digital signature",
+                "key encipherment",
+                "server auth",
+                "client auth",
+            ],
+            None,
+        ),
+    ]
+}
+
+/// `csr create` for `case` with `--k8s-name NAME-csr` (and `--expiration`) in `env`:
+/// kubectl's decoding of NAME.yaml, and the object that should be, with spec.request the
+/// base64 of NAME.csr.
+fn created_object(env: &Env, case: &YamlCase) -> (Value, Value) {
+    let (name, flags, signer, usages, expiration) = case;
+    let mut args = vec!["csr", "create", "--out"];
+    let prefix = env.p(name);
+    args.push(&prefix);
+    args.extend_from_slice(flags);
+    let k8s_name = format!("{name}-csr");
+    args.extend_from_slice(&["--k8s-name", &k8s_name]);
+    let exp = expiration.map(|s| format!("{s}s"));
+    if let Some(e) = &exp {
+        args.extend_from_slice(&["--expiration", e]);
+    }
+    env.ok(&args);
+
+    let csr_file = fs::read(env.path(&format!("{name}.csr"))).unwrap();
+    let mut spec = json!({
+        "request": base64::engine::general_purpose::STANDARD.encode(&csr_file),
+        "signerName": signer,
+        "usages": usages,
+    });
+    if let Some(s) = expiration {
+        spec["expirationSeconds"] = json!(s);
+    }
+    let expected = json!({
+        "apiVersion": "certificates.k8s.io/v1",
+        "kind": "CertificateSigningRequest",
+        "metadata": {"name": k8s_name},
+        "spec": spec,
+    });
+    (kubectl_reads(env, &format!("{name}.yaml")), expected)
 }
 
 /// The CertificateSigningRequest YAML, decoded by kubectl, holds exactly the fields asked
-/// for, with spec.request the base64 of the .csr file; kcred signs the YAML and kubectl's JSON
-/// rendering of it alike, honouring expirationSeconds (checked with `openssl x509 -checkend`).
-fn csr_yaml_round_trips_through_kubectl(case: YamlCase) {
+/// for, with spec.request the base64 of the .csr file.
+#[test]
+fn csr_yaml_holds_exactly_the_fields_asked_for_as_kubectl_decodes_it() {
+    let env = Env::new();
+    for case in yaml_cases() {
+        let (decoded, expected) = created_object(&env, &case);
+        assert_eq!(decoded, expected, "{}", case.0);
+    }
+}
+
+/// kcred signs the YAML and kubectl's JSON rendering of it alike, with the object's usages,
+/// honouring expirationSeconds (checked with `openssl x509 -checkend`; a year without it).
+#[test]
+fn kcred_signs_the_csr_yaml_and_kubectls_json_alike() {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
-    let (name, flags, signer, usages, expiration) = case;
-    {
-        let mut args = vec!["csr", "create", "--out"];
-        let prefix = env.p(name);
-        args.push(&prefix);
-        args.extend_from_slice(&flags);
-        let k8s_name = format!("{name}-csr");
-        args.extend_from_slice(&["--k8s-name", &k8s_name]);
-        let exp = expiration.map(|s| format!("{s}s"));
-        if let Some(e) = &exp {
-            args.extend_from_slice(&["--expiration", e]);
-        }
-        env.ok(&args);
-
-        let csr_file = fs::read(env.path(&format!("{name}.csr"))).unwrap();
-        let mut spec = json!({
-            "request": base64::engine::general_purpose::STANDARD.encode(&csr_file),
-            "signerName": signer,
-            "usages": usages,
-        });
-        if let Some(s) = expiration {
-            spec["expirationSeconds"] = json!(s);
-        }
-        let expected = json!({
-            "apiVersion": "certificates.k8s.io/v1",
-            "kind": "CertificateSigningRequest",
-            "metadata": {"name": k8s_name},
-            "spec": spec,
-        });
+    for case in yaml_cases() {
+        let (decoded, _) = created_object(&env, &case);
+        let (name, _, _, usages, expiration) = case;
         let yaml = format!("{name}.yaml");
-        let decoded = kubectl_reads(&env, &yaml);
-        assert_eq!(decoded, expected, "{name}");
-
-        // kcred signs the object, as YAML and as kubectl's JSON.
         let json_file = format!("{name}.json");
         fs::write(
             env.path(&json_file),
@@ -504,27 +517,35 @@ fn csr_yaml_round_trips_through_kubectl(case: YamlCase) {
                 usages.contains(&"server auth"),
                 "{name}"
             );
-            let lives = |secs: i64| {
-                peer("openssl")
-                    .current_dir(env.dir.path())
-                    .args([
-                        "x509",
-                        "-in",
-                        &out,
-                        "-noout",
-                        "-checkend",
-                        &secs.to_string(),
-                    ])
-                    .stdout(Stdio::null())
-                    .status()
-                    .unwrap()
-                    .success()
-            };
             let expected_life = expiration.unwrap_or(365 * 86400);
-            assert!(lives(expected_life - 120), "{name}: expires too early");
-            assert!(!lives(expected_life + 120), "{name}: lives too long");
+            assert!(
+                lives(&env, &out, expected_life - 120),
+                "{name}: expires too early"
+            );
+            assert!(
+                !lives(&env, &out, expected_life + 120),
+                "{name}: lives too long"
+            );
         }
     }
+}
+
+/// Whether the certificate `cert` is still valid `secs` from now (`openssl x509 -checkend`).
+fn lives(env: &Env, cert: &str, secs: i64) -> bool {
+    peer("openssl")
+        .current_dir(env.dir.path())
+        .args([
+            "x509",
+            "-in",
+            cert,
+            "-noout",
+            "-checkend",
+            &secs.to_string(),
+        ])
+        .stdout(Stdio::null())
+        .status()
+        .unwrap()
+        .success()
 }
 
 /// One changed byte in the subject of a request (openssl's or kcred's; DER, PEM or inside a

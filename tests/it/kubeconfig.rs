@@ -332,21 +332,9 @@ fn kubectl_config_view_reads_default_names_from_stdout_output() {
     assert!(stdout.contains("\nkind: Config\npreferences: {}\nusers:\n"));
 }
 
-/// Existing files are embedded by default: kubectl reads the same bytes as data.
-#[test]
-fn kubectl_config_view_reads_embedded_existing_files() {
-    existing_files(false);
-}
-
-/// With --no-embed, existing files are named relative to the kubeconfig, as kubectl
-/// resolves them.
-#[test]
-fn kubectl_config_view_resolves_no_embed_paths_to_the_existing_files() {
-    existing_files(true);
-}
-
-/// A kubeconfig for an existing certificate, key and token file, embedded or not.
-fn existing_files(no_embed: bool) {
+/// A scratch directory with a CA at `pki/ca` (and its certificate), a P-256 certificate
+/// `pki/jane` for jane, and a token file `pki/token`.
+fn with_existing_files() -> (Env, Vec<u8>) {
     let (env, ca_pem) = with_pki_ca();
     env.issue(
         "pki/ca",
@@ -354,101 +342,134 @@ fn existing_files(no_embed: bool) {
         &["--cn", "jane", "--key-type", "ecdsa-p256"],
     );
     fs::write(env.path("pki/token"), "tok-from-file\n").unwrap();
-    {
-        let out = env.path(&format!("conf/{no_embed}/k.conf"));
-        let mut args = vec![
-            "kubeconfig",
-            "--server",
-            "https://k:6443",
-            "--certificate-authority",
-            "pki/ca.crt",
-            "--client-certificate",
-            "pki/jane.crt",
-            "--client-key",
-            "pki/jane.key",
-            "--out",
-        ];
-        let out_s = out.display().to_string();
-        args.push(&out_s);
-        if no_embed {
-            args.push("--no-embed");
-        }
-        env.ok(&args);
-        let view = kubectl_view(env.dir.path(), &out);
-        let user = &named(&view, "users", "jane")["user"];
-        let cluster = &named(&view, "clusters", "kubernetes")["cluster"];
-        if no_embed {
-            // kubectl resolves the paths against the kubeconfig's directory.
-            let raw = fs::read_to_string(&out).unwrap();
-            assert!(
-                raw.contains("client-certificate: ../../pki/jane.crt\n"),
-                "{raw}"
-            );
-            for (field, file) in [
-                (&user["client-certificate"], "pki/jane.crt"),
-                (&user["client-key"], "pki/jane.key"),
-                (&cluster["certificate-authority"], "pki/ca.crt"),
-            ] {
-                let shown = Path::new(field.as_str().expect("a path"));
-                let resolved = if shown.is_absolute() {
-                    shown.to_path_buf()
-                } else {
-                    out.parent().unwrap().join(shown)
-                };
-                assert_eq!(
-                    fs::canonicalize(resolved).unwrap(),
-                    fs::canonicalize(env.path(file)).unwrap()
-                );
-            }
-        } else {
-            assert_eq!(
-                b64(&user["client-certificate-data"]),
-                fs::read(env.path("pki/jane.crt")).unwrap()
-            );
-            assert_eq!(
-                b64(&user["client-key-data"]),
-                fs::read(env.path("pki/jane.key")).unwrap()
-            );
-            assert_eq!(b64(&cluster["certificate-authority-data"]), ca_pem);
-        }
-        // A token file: embedded as token, or named as tokenFile.
-        let out = env.path(&format!("conf/{no_embed}/t.conf"));
-        let out_s = out.display().to_string();
-        let mut args = vec![
-            "kubeconfig",
-            "--server",
-            "https://k:6443",
-            "--token-file",
-            "pki/token",
-            "--out",
-            &out_s,
-        ];
-        if no_embed {
-            args.push("--no-embed");
-        }
-        env.ok(&args);
-        let view = kubectl_view(env.dir.path(), &out);
-        let user = &named(&view, "users", "token-user")["user"];
-        if no_embed {
-            let f = Path::new(user["tokenFile"].as_str().unwrap());
-            let f = if f.is_absolute() {
-                f.to_path_buf()
-            } else {
-                out.parent().unwrap().join(f)
-            };
-            assert_eq!(
-                fs::canonicalize(f).unwrap(),
-                fs::canonicalize(env.path("pki/token")).unwrap()
-            );
-        } else {
-            assert_eq!(user["token"], "tok-from-file");
-        }
-        assert_eq!(mode(&out), 0o600);
+    (env, ca_pem)
+}
+
+/// `kcred kubeconfig --server https://k:6443 <credential>` (with `--no-embed` if asked),
+/// written to `conf/NO_EMBED/FILE`: its path and kubectl's reading of it.
+fn existing_files_kubeconfig(
+    env: &Env,
+    file: &str,
+    credential: &[&str],
+    no_embed: bool,
+) -> (std::path::PathBuf, Value) {
+    let out = env.path(&format!("conf/{no_embed}/{file}"));
+    let out_s = out.display().to_string();
+    let mut args = vec!["kubeconfig", "--server", "https://k:6443"];
+    args.extend_from_slice(credential);
+    args.extend(["--out", &out_s]);
+    if no_embed {
+        args.push("--no-embed");
+    }
+    env.ok(&args);
+    let view = kubectl_view(env.dir.path(), &out);
+    (out, view)
+}
+
+/// A kubeconfig `k.conf` for `pki/ca.crt` and the existing pair `pki/jane`.
+fn existing_pair_kubeconfig(env: &Env, no_embed: bool) -> (std::path::PathBuf, Value) {
+    let pair = [
+        "--certificate-authority",
+        "pki/ca.crt",
+        "--client-certificate",
+        "pki/jane.crt",
+        "--client-key",
+        "pki/jane.key",
+    ];
+    existing_files_kubeconfig(env, "k.conf", &pair, no_embed)
+}
+
+/// A kubeconfig `t.conf` for the token file `pki/token`.
+fn token_file_kubeconfig(env: &Env, no_embed: bool) -> (std::path::PathBuf, Value) {
+    existing_files_kubeconfig(env, "t.conf", &["--token-file", "pki/token"], no_embed)
+}
+
+/// A path kubectl shows for a kubeconfig at `out`, resolved as kubectl resolves it: against
+/// the kubeconfig's directory.
+fn resolved(out: &Path, shown: &Value) -> std::path::PathBuf {
+    let shown = Path::new(shown.as_str().expect("a path"));
+    let resolved = if shown.is_absolute() {
+        shown.to_path_buf()
+    } else {
+        out.parent().unwrap().join(shown)
+    };
+    fs::canonicalize(resolved).unwrap()
+}
+
+/// An existing certificate and key are embedded by default: kubectl reads the same bytes as
+/// data, and the CA's.
+#[test]
+fn kubectl_config_view_reads_embedded_existing_files() {
+    let (env, ca_pem) = with_existing_files();
+    let (_, view) = existing_pair_kubeconfig(&env, false);
+    let user = &named(&view, "users", "jane")["user"];
+    let cluster = &named(&view, "clusters", "kubernetes")["cluster"];
+    assert_eq!(
+        b64(&user["client-certificate-data"]),
+        fs::read(env.path("pki/jane.crt")).unwrap()
+    );
+    assert_eq!(
+        b64(&user["client-key-data"]),
+        fs::read(env.path("pki/jane.key")).unwrap()
+    );
+    assert_eq!(b64(&cluster["certificate-authority-data"]), ca_pem);
+}
+
+/// With --no-embed, existing files are named relative to the kubeconfig, as kubectl
+/// resolves them.
+#[test]
+fn kubectl_config_view_resolves_no_embed_paths_to_the_existing_files() {
+    let (env, _) = with_existing_files();
+    let (out, view) = existing_pair_kubeconfig(&env, true);
+    let user = &named(&view, "users", "jane")["user"];
+    let cluster = &named(&view, "clusters", "kubernetes")["cluster"];
+    // kubectl resolves the paths against the kubeconfig's directory.
+    let raw = fs::read_to_string(&out).unwrap();
+    assert!(
+        raw.contains("client-certificate: ../../pki/jane.crt\n"),
+        "{raw}"
+    );
+    for (field, file) in [
+        (&user["client-certificate"], "pki/jane.crt"),
+        (&user["client-key"], "pki/jane.key"),
+        (&cluster["certificate-authority"], "pki/ca.crt"),
+    ] {
+        assert_eq!(
+            resolved(&out, field),
+            fs::canonicalize(env.path(file)).unwrap()
+        );
     }
 }
 
+/// A token file is embedded as `token` by default, trimmed; the kubeconfig is 0600.
 #[test]
-fn merge_keeps_other_entries_unknown_fields_extensions_and_exec_users() {
+fn kubectl_config_view_reads_an_embedded_token_file() {
+    let (env, _) = with_existing_files();
+    let (out, view) = token_file_kubeconfig(&env, false);
+    let user = &named(&view, "users", "token-user")["user"];
+    assert_eq!(user["token"], "tok-from-file");
+    assert_eq!(mode(&out), 0o600);
+}
+
+/// With --no-embed a token file is named as `tokenFile`, relative to the kubeconfig as
+/// kubectl resolves it; the kubeconfig is 0600.
+#[test]
+fn kubectl_config_view_resolves_a_no_embed_token_file() {
+    let (env, _) = with_existing_files();
+    let (out, view) = token_file_kubeconfig(&env, true);
+    let user = &named(&view, "users", "token-user")["user"];
+    assert_eq!(
+        resolved(&out, &user["tokenFile"]),
+        fs::canonicalize(env.path("pki/token")).unwrap()
+    );
+    assert_eq!(mode(&out), 0o600);
+}
+
+/// An existing kubeconfig with what kcred does not write: a current context, preferences,
+/// an unknown top-level field, a cluster with extensions and an unknown field, an exec
+/// user. `kcred kubeconfig --merge` adds jane's context to it: the scratch directory and
+/// kubectl's reading of the file before and after.
+fn merged_into_a_fleet_config() -> (Env, Value, Value) {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
     let existing = r#"apiVersion: v1
@@ -491,7 +512,14 @@ contexts:
         &["--cn", "jane", "--key-type", "ecdsa-p256", "--merge"],
     );
     let after = kubectl_view(env.dir.path(), &env.path("config"));
-    // Everything that was there is still there, in kubectl's reading too.
+    (env, before, after)
+}
+
+/// Everything that was there is still there, in kubectl's reading: the current context,
+/// preferences, extensions and the exec user.
+#[test]
+fn merge_keeps_other_entries_extensions_and_exec_users() {
+    let (_env, before, after) = merged_into_a_fleet_config();
     assert_eq!(after["current-context"], "prod");
     assert_eq!(after["preferences"], before["preferences"]);
     assert_eq!(
@@ -506,7 +534,12 @@ contexts:
         named(&after, "contexts", "prod"),
         named(&before, "contexts", "prod")
     );
-    // The named cluster was replaced; the new user and context were added.
+}
+
+/// The cluster of the same name is replaced; the new user and context are added.
+#[test]
+fn merge_replaces_the_named_cluster_and_adds_the_user_and_context() {
+    let (_env, _, after) = merged_into_a_fleet_config();
     assert_eq!(
         named(&after, "clusters", "kubernetes")["cluster"]["server"],
         "https://new:6443"
@@ -516,7 +549,12 @@ contexts:
         named(&after, "contexts", "jane@kubernetes")["context"],
         json!({"cluster": "kubernetes", "user": "jane"})
     );
-    // Fields kubectl itself would drop survive too.
+}
+
+/// Fields kubectl itself would drop survive too, and the file stays 0600.
+#[test]
+fn merge_keeps_unknown_fields_kubectl_would_drop() {
+    let (env, _, _) = merged_into_a_fleet_config();
     let raw = fs::read_to_string(env.path("config")).unwrap();
     assert!(raw.contains("x-fleet-id: 7f3a\n"), "{raw}");
     assert!(raw.contains("x-note: keep me\n"), "{raw}");
@@ -641,74 +679,91 @@ fn merge_never_writes_through_a_symbolic_link() {
     assert_eq!(fs::read(&out).unwrap(), before);
 }
 
-/// kcred's file is byte for byte what kubectl writes when it re-serialises it
+/// kcred's file for `args` is byte for byte what kubectl writes when it re-serialises it
 /// (`kubectl config view --raw`, YAML): same key order, list order, quoting of YAML 1.1
 /// look-alikes, base64 layout. One difference is deliberate: kcred always writes
 /// `preferences: {}` (as kubectl up to 1.33 did, and as the issue asks), while kubectl 1.35
 /// leaves an empty `preferences` out.
-#[test]
-fn kcred_writes_what_kubectl_writes() {
+fn kcred_writes_what_kubectl_writes(args: &[&str]) {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
-    let cases: [&[&str]; 4] = [
-        &["--ca", "ca", "--admin", "--key-type", "ecdsa-p256"],
-        &[
-            "--ca",
-            "ca",
-            "--node",
-            "w-1",
-            "--no-embed",
-            "--namespace",
-            "kube-system",
-        ],
-        &[
-            "--token",
-            "abc",
-            "--cluster",
-            "yes",
-            "--user",
-            "0123",
-            "--context",
-            "~",
-            "--namespace",
-            "on",
-        ],
-        &[
-            "--token",
-            "abc",
-            "--cluster",
-            "1.0",
-            "--user",
-            "null",
-            "--namespace",
-            "1e3",
-        ],
+    let out = "k.conf";
+    let mut all = vec![
+        "kubeconfig",
+        "--server",
+        "https://10.0.0.1:6443",
+        "--out",
+        out,
     ];
-    for (i, args) in cases.iter().enumerate() {
-        let out = format!("k{i}.conf");
-        let mut all = vec![
-            "kubeconfig",
-            "--server",
-            "https://10.0.0.1:6443",
-            "--out",
-            &out,
-        ];
-        all.extend_from_slice(args);
-        env.ok(&all);
-        let ours = fs::read_to_string(env.path(&out)).unwrap();
-        let theirs = run_peer(
-            peer("kubectl")
-                .current_dir(env.dir.path())
-                .env_remove("KUBECONFIG")
-                .args(["config", "view", "--raw", "--kubeconfig", &out]),
-        );
-        assert!(ours.contains("\npreferences: {}\n"), "{ours}");
-        assert_eq!(
-            ours.replace("preferences: {}\n", ""),
-            theirs,
-            "case {args:?}"
-        );
-    }
+    all.extend_from_slice(args);
+    env.ok(&all);
+    let ours = fs::read_to_string(env.path(out)).unwrap();
+    let theirs = run_peer(
+        peer("kubectl")
+            .current_dir(env.dir.path())
+            .env_remove("KUBECONFIG")
+            .args(["config", "view", "--raw", "--kubeconfig", out]),
+    );
+    assert!(ours.contains("\npreferences: {}\n"), "{ours}");
+    assert_eq!(
+        ours.replace("preferences: {}\n", ""),
+        theirs,
+        "case {args:?}"
+    );
+}
+
+/// An embedded admin certificate (P-256) is written as kubectl writes it.
+#[test]
+fn an_embedded_admin_kubeconfig_is_what_kubectl_writes() {
+    kcred_writes_what_kubectl_writes(&["--ca", "ca", "--admin", "--key-type", "ecdsa-p256"]);
+}
+
+/// A --no-embed node certificate with a namespace is written as kubectl writes it.
+#[test]
+fn a_no_embed_node_kubeconfig_is_what_kubectl_writes() {
+    kcred_writes_what_kubectl_writes(&[
+        "--ca",
+        "ca",
+        "--node",
+        "w-1",
+        "--no-embed",
+        "--namespace",
+        "kube-system",
+    ]);
+}
+
+/// Names YAML 1.1 reads as booleans, octal numbers or null (`yes`, `0123`, `~`, `on`) are
+/// quoted as kubectl quotes them.
+#[test]
+fn yaml_look_alike_names_are_quoted_as_kubectl_quotes_them() {
+    kcred_writes_what_kubectl_writes(&[
+        "--token",
+        "abc",
+        "--cluster",
+        "yes",
+        "--user",
+        "0123",
+        "--context",
+        "~",
+        "--namespace",
+        "on",
+    ]);
+}
+
+/// Names YAML reads as floats or null (`1.0`, `null`, `1e3`) are quoted as kubectl quotes
+/// them.
+#[test]
+fn number_and_null_look_alike_names_are_quoted_as_kubectl_quotes_them() {
+    kcred_writes_what_kubectl_writes(&[
+        "--token",
+        "abc",
+        "--cluster",
+        "1.0",
+        "--user",
+        "null",
+        "--namespace",
+        "1e3",
+    ]);
 }
 
 /// `kubectl config view --raw -o json` with the named entries left out of each list.
@@ -1018,14 +1073,10 @@ fn merge_accepts_files_kubectl_loads_without_apiversion_or_kind() {
     }
 }
 
-/// A merge keeps every field kcred does not model, as kubectl reads them: the whole
-/// `kubectl config view --raw` of the file is the same before and after, less the entries
-/// the merge added.
-#[test]
-fn merge_preserves_what_kcred_does_not_model_as_kubectl_reads_it() {
-    let env = Env::new();
-    fs::write(env.path("ca.pem"), "not read by kubectl config view\n").unwrap();
-    let existing = r#"apiVersion: v1
+/// A kubeconfig using every field kubectl knows and kcred does not model: extensions at
+/// every level (with YAML 1.1 look-alike values), CA file, proxy, exec, auth-provider,
+/// basic auth, impersonation and token file.
+const EVERYTHING_KUBECTL_KNOWS: &str = r#"apiVersion: v1
 kind: Config
 current-context: dev
 preferences:
@@ -1095,6 +1146,15 @@ contexts:
 - name: basic
   context: {cluster: lab, user: basic}
 "#;
+
+/// A merge keeps every field kcred does not model, as kubectl reads them: the whole
+/// `kubectl config view --raw` of the file is the same before and after, less the entries
+/// the merge added.
+#[test]
+fn merge_preserves_what_kcred_does_not_model_as_kubectl_reads_it() {
+    let env = Env::new();
+    fs::write(env.path("ca.pem"), "not read by kubectl config view\n").unwrap();
+    let existing = EVERYTHING_KUBECTL_KNOWS;
     fs::write(env.path("config"), existing).unwrap();
     fs::set_permissions(env.path("config"), fs::Permissions::from_mode(0o600)).unwrap();
     let before = kubectl_view(env.dir.path(), &env.path("config"));

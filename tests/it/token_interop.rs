@@ -33,204 +33,210 @@ for i in range(0, len(args), 3):
 print(json.dumps({"kid": kid, "tokens": out}))
 "#;
 
-/// Every token kcred mints with an RSA 2048 key verifies with PyJWT and the API server's rules.
-#[test]
-fn rsa2048_tokens_verify_with_pyjwt_and_the_api_server_rules() {
-    minted_tokens_verify_with_pyjwt_and_the_api_server_rules("rsa2048", "RS256");
+/// The key types `sa keygen` makes and the JWS algorithm each signs with (kube-apiserver's
+/// `serviceaccount.JWTTokenGenerator`: RS256 for every RSA size, ES256/ES384 by curve).
+const KEY_TYPES: [(&str, &str); 4] = [
+    ("rsa2048", "RS256"),
+    ("rsa3072", "RS256"),
+    ("ecdsa-p256", "ES256"),
+    ("ecdsa-p384", "ES384"),
+];
+
+const ISSUER: &str = "https://kubernetes.default.svc.cluster.local";
+
+/// One kind of bound token: the `token issue` flags after the key and UID, the audience
+/// PyJWT checks, the `kubernetes.io` claim Go must read, and the user's extra keys.
+struct Bound {
+    /// Split at white space.
+    flags: &'static str,
+    aud: &'static str,
+    k8s: Value,
+    extra: &'static [&'static str],
 }
 
-/// The same for an RSA 3072 key (still RS256).
-#[test]
-fn rsa3072_tokens_verify_with_pyjwt_and_the_api_server_rules() {
-    minted_tokens_verify_with_pyjwt_and_the_api_server_rules("rsa3072", "RS256");
-}
+// The user's extra keys a bound token gives (`PodNameKey` … `CredentialIDKey` in
+// k8s.io/apiserver/pkg/authentication/serviceaccount/util.go, filled by `UserInfo()`).
+const CREDENTIAL_ID: &str = "authentication.kubernetes.io/credential-id";
+const NODE_NAME: &str = "authentication.kubernetes.io/node-name";
+const NODE_UID: &str = "authentication.kubernetes.io/node-uid";
+const POD_NAME: &str = "authentication.kubernetes.io/pod-name";
+const POD_UID: &str = "authentication.kubernetes.io/pod-uid";
 
-/// The same for a P-256 key (ES256).
-#[test]
-fn ecdsa_p256_tokens_verify_with_pyjwt_and_the_api_server_rules() {
-    minted_tokens_verify_with_pyjwt_and_the_api_server_rules("ecdsa-p256", "ES256");
-}
+/// The keys of every bound token's claims, in the API server's (sorted) order.
+const CLAIM_KEYS: [&str; 8] = [
+    "aud",
+    "exp",
+    "iat",
+    "iss",
+    "jti",
+    "kubernetes.io",
+    "nbf",
+    "sub",
+];
 
-/// The same for a P-384 key (ES384).
-#[test]
-fn ecdsa_p384_tokens_verify_with_pyjwt_and_the_api_server_rules() {
-    minted_tokens_verify_with_pyjwt_and_the_api_server_rules("ecdsa-p384", "ES384");
-}
-
-/// Bound tokens (plain, Pod, Secret with extra audiences, Node) and a legacy token made with
-/// an `sa keygen` key of type `kt`: the Go checker authenticates each with the API server's
-/// exact bytes, kcred reads what Go reads, and PyJWT verifies them all with header {alg, kid}.
-fn minted_tokens_verify_with_pyjwt_and_the_api_server_rules(kt: &str, alg: &str) {
+/// A scratch directory holding `sa keygen` keys `KT.key` and `KT.pub` of type `kt`.
+fn sa_key(kt: &str) -> Env {
     let env = Env::new();
-    {
-        env.ok(&["sa", "keygen", "--out", kt, "--key-type", kt]);
-        let key = format!("{kt}.key");
-        let pubkey = format!("{kt}.pub");
-        let issuer = "https://kubernetes.default.svc.cluster.local";
-        // (flags, audience PyJWT checks, expected kubernetes.io claim, expected extra keys)
-        let cases: Vec<(Vec<&str>, &str, Value, Vec<&str>)> = vec![
-            (
-                vec!["default-sa"],
-                issuer,
-                json!({"namespace": "default", "serviceaccount": {"name": "default-sa", "uid": "u-1"}}),
-                vec!["authentication.kubernetes.io/credential-id"],
-            ),
-            (
-                vec![
-                    "web",
-                    "-n",
-                    "apps",
-                    "--bound-object-kind",
-                    "Pod",
-                    "--bound-object-name",
-                    "web-0",
-                    "--bound-object-uid",
-                    "p-1",
-                    "--node-name",
-                    "node-a",
-                    "--node-uid",
-                    "n-1",
-                ],
-                issuer,
-                json!({"namespace": "apps", "node": {"name": "node-a", "uid": "n-1"},
-                       "pod": {"name": "web-0", "uid": "p-1"},
-                       "serviceaccount": {"name": "web", "uid": "u-1"}}),
-                vec![
-                    "authentication.kubernetes.io/credential-id",
-                    "authentication.kubernetes.io/node-name",
-                    "authentication.kubernetes.io/node-uid",
-                    "authentication.kubernetes.io/pod-name",
-                    "authentication.kubernetes.io/pod-uid",
-                ],
-            ),
-            (
-                vec![
-                    "builder",
-                    "-n",
-                    "ci",
-                    "--bound-object-kind",
-                    "Secret",
-                    "--bound-object-name",
-                    "builder-token",
-                    "--bound-object-uid",
-                    "s-1",
-                    "--audience",
-                    "vault",
-                    "--audience",
-                    "https://sts.example/?a=1&b=<2>",
-                    "--duration",
-                    "2h",
-                ],
-                "vault",
-                json!({"namespace": "ci", "secret": {"name": "builder-token", "uid": "s-1"},
-                       "serviceaccount": {"name": "builder", "uid": "u-1"}}),
-                vec!["authentication.kubernetes.io/credential-id"],
-            ),
-            (
-                vec![
-                    "agent",
-                    "-n",
-                    "kube-system",
-                    "--bound-object-kind",
-                    "Node",
-                    "--bound-object-name",
-                    "node-b",
-                    "--bound-object-uid",
-                    "n-2",
-                ],
-                issuer,
-                json!({"namespace": "kube-system", "node": {"name": "node-b", "uid": "n-2"},
-                       "serviceaccount": {"name": "agent", "uid": "u-1"}}),
-                vec![
-                    "authentication.kubernetes.io/credential-id",
-                    "authentication.kubernetes.io/node-name",
-                    "authentication.kubernetes.io/node-uid",
-                ],
-            ),
-        ];
-        let mut py_args: Vec<String> = vec![env.p(&pubkey)];
-        let mut tokens = Vec::new();
-        for (flags, aud, want_k8s, want_extra) in &cases {
-            let mut args = vec!["token", "issue", "--key", &key, "--uid", "u-1"];
-            args.extend(flags.iter());
-            let token = env.ok(&args);
-            assert!(token.ends_with('\n') && !token.trim().contains('\n'));
-            let token = token.trim().to_string();
+    env.ok(&["sa", "keygen", "--out", kt, "--key-type", kt]);
+    env
+}
 
-            // The Go checker: kube-apiserver's rules, and the API server's exact bytes.
-            let audience = format!("{issuer},{aud}");
-            let got = go_tokencheck(env.dir.path(), &pubkey, &token, &["-audience", &audience]);
-            assert_eq!(got["authenticated"], true, "{kt} {flags:?}: {got}");
-            assert_eq!(got["header"], got["apiServerHeader"], "{kt} header");
-            assert_eq!(
-                got["payload"], got["apiServerPayload"],
-                "{kt} payload bytes"
-            );
-            let claims: Value = serde_json::from_str(got["payload"].as_str().unwrap()).unwrap();
-            assert_eq!(claims["kubernetes.io"], *want_k8s, "{kt} {flags:?}");
-            let keys: Vec<&str> = claims
-                .as_object()
-                .unwrap()
-                .keys()
-                .map(|k| k.as_str())
-                .collect();
-            assert_eq!(
-                keys,
-                [
-                    "aud",
-                    "exp",
-                    "iat",
-                    "iss",
-                    "jti",
-                    "kubernetes.io",
-                    "nbf",
-                    "sub"
-                ]
-            );
-            assert!(claims["aud"].is_array());
-            assert_eq!(claims["iat"], claims["nbf"]);
-            let extra: Vec<&str> = got["extra"]
-                .as_object()
-                .unwrap()
-                .keys()
-                .map(|k| k.as_str())
-                .collect();
-            assert_eq!(extra, *want_extra);
-            assert_eq!(
-                got["extra"]["authentication.kubernetes.io/credential-id"][0],
-                format!("JTI={}", claims["jti"].as_str().unwrap())
-            );
-            let ns = want_k8s["namespace"].as_str().unwrap();
-            assert_eq!(
-                got["groups"],
-                json!([
-                    "system:serviceaccounts",
-                    format!("system:serviceaccounts:{ns}")
-                ])
-            );
+/// A bound token made with the key of type `kt`: the Go checker authenticates it with the
+/// API server's exact bytes and reads `case`'s claim and extra; kcred reads what Go reads;
+/// PyJWT verifies it with header exactly {alg, kid} and reads the same claims.
+fn bound_token_verifies(kt: &str, alg: &str, case: &Bound) {
+    let env = sa_key(kt);
+    let (key, pubkey) = (format!("{kt}.key"), format!("{kt}.pub"));
+    let flags = case.flags;
+    let mut args = vec!["token", "issue", "--key", &key, "--uid", "u-1"];
+    args.extend(flags.split_whitespace());
+    let token = env.ok(&args);
+    assert!(token.ends_with('\n') && !token.trim().contains('\n'));
+    let token = token.trim().to_string();
 
-            // kcred's own reading agrees with Go's.
-            let mine: Value = serde_json::from_str(&env.ok(&[
-                "decode-token",
-                &token,
-                "--key",
-                &pubkey,
-                "--audience",
-                issuer,
-                "--audience",
-                aud,
-                "-o",
-                "json",
-            ]))
-            .unwrap();
-            assert_eq!(mine["verified"], true);
-            assert_eq!(mine["kubernetes"]["username"], got["user"]);
-            assert_eq!(mine["kubernetes"]["extra"], got["extra"]);
+    // The Go checker: kube-apiserver's rules, and the API server's exact bytes.
+    let audience = format!("{ISSUER},{}", case.aud);
+    let got = go_tokencheck(env.dir.path(), &pubkey, &token, &["-audience", &audience]);
+    assert_eq!(got["authenticated"], true, "{kt} {flags:?}: {got}");
+    assert_eq!(got["header"], got["apiServerHeader"], "{kt} header");
+    assert_eq!(
+        got["payload"], got["apiServerPayload"],
+        "{kt} payload bytes"
+    );
+    let claims: Value = serde_json::from_str(got["payload"].as_str().unwrap()).unwrap();
+    assert_eq!(claims["kubernetes.io"], case.k8s, "{kt} {flags:?}");
+    assert_eq!(object_keys(&claims), CLAIM_KEYS);
+    assert!(claims["aud"].is_array());
+    assert_eq!(claims["iat"], claims["nbf"]);
+    assert_eq!(object_keys(&got["extra"]), case.extra);
+    assert_eq!(
+        got["extra"][CREDENTIAL_ID][0],
+        format!("JTI={}", claims["jti"].as_str().unwrap())
+    );
+    let ns = case.k8s["namespace"].as_str().unwrap();
+    assert_eq!(
+        got["groups"],
+        json!([
+            "system:serviceaccounts",
+            format!("system:serviceaccounts:{ns}")
+        ])
+    );
 
-            py_args.extend([alg.to_string(), aud.to_string(), token.clone()]);
-            tokens.push(claims);
-        }
-        // Legacy.
+    // kcred's own reading agrees with Go's.
+    let mine: Value = serde_json::from_str(&env.ok(&[
+        "decode-token",
+        &token,
+        "--key",
+        &pubkey,
+        "--audience",
+        ISSUER,
+        "--audience",
+        case.aud,
+        "-o",
+        "json",
+    ]))
+    .unwrap();
+    assert_eq!(mine["verified"], true);
+    assert_eq!(mine["kubernetes"]["username"], got["user"]);
+    assert_eq!(mine["kubernetes"]["extra"], got["extra"]);
+
+    pyjwt_verifies(&env, kt, alg, &pubkey, case.aud, &token, &claims);
+}
+
+/// The keys of a JSON object, in its order.
+fn object_keys(v: &Value) -> Vec<&str> {
+    v.as_object().unwrap().keys().map(String::as_str).collect()
+}
+
+/// [`bound_token_verifies`] with a key of each type `sa keygen` makes.
+fn bound_token_verifies_with_every_key_type(case: &Bound) {
+    for (kt, alg) in KEY_TYPES {
+        bound_token_verifies(kt, alg, case);
+    }
+}
+
+/// PyJWT verifies `token` against `pubkey` (`aud` `--` for a legacy token: no aud, no exp),
+/// sees the header exactly {alg, kid} with the kid cryptography computes, and reads `want`.
+fn pyjwt_verifies(
+    env: &Env,
+    kt: &str,
+    alg: &str,
+    pubkey: &str,
+    aud: &str,
+    token: &str,
+    want: &Value,
+) {
+    let py: Value =
+        serde_json::from_str(&python(PYJWT_VERIFY, &[&env.p(pubkey), alg, aud, token])).unwrap();
+    for t in py["tokens"].as_array().unwrap() {
+        assert_eq!(t["header"], json!({"alg": alg, "kid": py["kid"]}), "{kt}");
+    }
+    for (t, want) in py["tokens"].as_array().unwrap().iter().zip([want]) {
+        assert_eq!(t["claims"], *want, "{kt}: PyJWT reads the same claims");
+    }
+}
+
+/// A token bound to nothing but the ServiceAccount: claims in the API server's order,
+/// credential-id extra, the ServiceAccount's groups; with every key type.
+#[test]
+fn a_plain_token_verifies_with_pyjwt_and_the_api_server_rules() {
+    let case = Bound {
+        flags: "default-sa",
+        aud: ISSUER,
+        k8s: json!({"namespace": "default", "serviceaccount": {"name": "default-sa", "uid": "u-1"}}),
+        extra: &[CREDENTIAL_ID],
+    };
+    bound_token_verifies_with_every_key_type(&case);
+}
+
+/// A Pod-bound token with the node: the pod and node claims and extras.
+#[test]
+fn a_pod_bound_token_verifies_with_pyjwt_and_the_api_server_rules() {
+    let case = Bound {
+        flags: "web -n apps --bound-object-kind Pod --bound-object-name web-0 --bound-object-uid p-1 --node-name node-a --node-uid n-1",
+        aud: ISSUER,
+        k8s: json!({"namespace": "apps", "node": {"name": "node-a", "uid": "n-1"},
+                    "pod": {"name": "web-0", "uid": "p-1"},
+                    "serviceaccount": {"name": "web", "uid": "u-1"}}),
+        extra: &[CREDENTIAL_ID, NODE_NAME, NODE_UID, POD_NAME, POD_UID],
+    };
+    bound_token_verifies_with_every_key_type(&case);
+}
+
+/// A Secret-bound token for extra audiences (one with characters JSON could escape) and a
+/// set duration: PyJWT checks the extra audience.
+#[test]
+fn a_secret_bound_token_for_other_audiences_verifies_with_pyjwt_and_the_api_server_rules() {
+    let case = Bound {
+        flags: "builder -n ci --bound-object-kind Secret --bound-object-name builder-token --bound-object-uid s-1 --audience vault --audience https://sts.example/?a=1&b=<2> --duration 2h",
+        aud: "vault",
+        k8s: json!({"namespace": "ci", "secret": {"name": "builder-token", "uid": "s-1"},
+                    "serviceaccount": {"name": "builder", "uid": "u-1"}}),
+        extra: &[CREDENTIAL_ID],
+    };
+    bound_token_verifies_with_every_key_type(&case);
+}
+
+/// A Node-bound token: the node claim and node extras, no pod.
+#[test]
+fn a_node_bound_token_verifies_with_pyjwt_and_the_api_server_rules() {
+    let case = Bound {
+        flags: "agent -n kube-system --bound-object-kind Node --bound-object-name node-b --bound-object-uid n-2",
+        aud: ISSUER,
+        k8s: json!({"namespace": "kube-system", "node": {"name": "node-b", "uid": "n-2"},
+                    "serviceaccount": {"name": "agent", "uid": "u-1"}}),
+        extra: &[CREDENTIAL_ID, NODE_NAME, NODE_UID],
+    };
+    bound_token_verifies_with_every_key_type(&case);
+}
+
+/// A legacy (secret-based) token: the Go checker authenticates it as legacy with the API
+/// server's exact payload bytes, and PyJWT verifies it; with every key type.
+#[test]
+fn a_legacy_token_verifies_with_pyjwt_and_the_api_server_rules() {
+    for (kt, alg) in KEY_TYPES {
+        let env = sa_key(kt);
+        let (key, pubkey) = (format!("{kt}.key"), format!("{kt}.pub"));
         let legacy = env
             .ok(&[
                 "token",
@@ -259,24 +265,16 @@ fn minted_tokens_verify_with_pyjwt_and_the_api_server_rules(kt: &str, alg: &str)
             got["payload"],
             r#"{"iss":"kubernetes/serviceaccount","kubernetes.io/serviceaccount/namespace":"apps","kubernetes.io/serviceaccount/secret.name":"old-token-x7k2p","kubernetes.io/serviceaccount/service-account.name":"old","kubernetes.io/serviceaccount/service-account.uid":"u-9","sub":"system:serviceaccount:apps:old"}"#
         );
-        py_args.extend([alg.to_string(), "--".to_string(), legacy]);
-
-        // PyJWT verifies every one against sa.pub; the header is exactly {alg, kid}.
-        let args: Vec<&str> = py_args.iter().map(String::as_str).collect();
-        let py: Value = serde_json::from_str(&python(PYJWT_VERIFY, &args)).unwrap();
-        for t in py["tokens"].as_array().unwrap() {
-            assert_eq!(t["header"], json!({"alg": alg, "kid": py["kid"]}), "{kt}");
-        }
-        for (t, want) in py["tokens"].as_array().unwrap().iter().zip(&tokens) {
-            assert_eq!(t["claims"], *want, "{kt}: PyJWT reads the same claims");
-        }
+        let claims: Value = serde_json::from_str(got["payload"].as_str().unwrap()).unwrap();
+        pyjwt_verifies(&env, kt, alg, &pubkey, "--", &legacy, &claims);
     }
 }
 
-/// PyJWT mints k8s-shaped tokens with RSA and EC keys made by `cryptography`; kcred verifies
-/// them with the public key, the private key file, or a file holding both and a decoy.
-#[test]
-fn kcred_verifies_tokens_made_by_pyjwt() {
+/// PyJWT mints k8s-shaped tokens with RSA, P-256 and P-384 keys made by `cryptography`
+/// (`NAME` and `NAME-nokid` for NAME in rsa, ec, ec384), writing each public key
+/// (`NAME.pub`), its PKCS#8 private key (`NAME.p8`), `all.pem` with the three public keys and
+/// `both.pem` with the P-384 public key before the RSA private key.
+fn pyjwt_tokens() -> (Env, Value) {
     let env = Env::new();
     let out = python(
         r#"
@@ -320,39 +318,69 @@ print(json.dumps(res))
             .collect::<String>(),
     )
     .unwrap();
+    (env, tokens)
+}
+
+/// kcred verifies `token` with the key file `key` and reads PyJWT's ServiceAccount.
+fn kcred_verifies_pyjwt_token(env: &Env, label: &str, token: &str, key: &str) {
+    let v: Value =
+        serde_json::from_str(&env.ok(&["decode-token", token, "--key", key, "-o", "json"]))
+            .unwrap();
+    assert_eq!(v["verified"], true, "{label} with {key}: {v}");
+    assert_eq!(
+        v["kubernetes"]["username"],
+        "system:serviceaccount:team-a:bot"
+    );
+    assert_eq!(v["kubernetes"]["uid"], "u-77");
+}
+
+/// PyJWT's tokens, with and without a kid, verify with their public key alone and with a
+/// file holding all three public keys.
+#[test]
+fn kcred_verifies_tokens_made_by_pyjwt_with_the_public_key_or_a_bundle() {
+    let (env, tokens) = pyjwt_tokens();
     for name in ["rsa", "ec", "ec384"] {
         for variant in ["", "-nokid"] {
-            let token = tokens[format!("{name}{variant}")].as_str().unwrap();
-            // keyutil.ParsePublicKeysPEM reads a PKCS#8 RSA private key (parseRSAPrivateKey)
-            // but skips a PKCS#8 EC one (parseECPrivateKey is x509.ParseECPrivateKey: SEC1):
-            // a file holding only that makes kube-apiserver refuse to start.
-            let mut keys = vec![format!("{name}.pub"), "all.pem".to_string()];
-            if name == "rsa" {
-                keys.push(format!("{name}.p8"));
-            } else {
-                let err = env.fails(3, &["decode-token", token, "--key", &format!("{name}.p8")]);
-                assert!(err.contains("refuses to start"), "{err}");
-            }
-            for key in keys {
-                let v: Value = serde_json::from_str(&env.ok(&[
-                    "decode-token",
-                    token,
-                    "--key",
-                    &key,
-                    "-o",
-                    "json",
-                ]))
-                .unwrap();
-                assert_eq!(v["verified"], true, "{name}{variant} with {key}: {v}");
-                assert_eq!(
-                    v["kubernetes"]["username"],
-                    "system:serviceaccount:team-a:bot"
-                );
-                assert_eq!(v["kubernetes"]["uid"], "u-77");
+            let label = format!("{name}{variant}");
+            let token = tokens[&label].as_str().unwrap();
+            for key in [format!("{name}.pub"), "all.pem".to_string()] {
+                kcred_verifies_pyjwt_token(&env, &label, token, &key);
             }
         }
     }
-    // The key chosen by kid among several blocks of one file.
+}
+
+/// keyutil.ParsePublicKeysPEM reads a PKCS#8 RSA private key (parseRSAPrivateKey): PyJWT's
+/// RSA tokens verify with it.
+#[test]
+fn kcred_verifies_tokens_made_by_pyjwt_with_a_pkcs8_rsa_private_key() {
+    let (env, tokens) = pyjwt_tokens();
+    for variant in ["", "-nokid"] {
+        let label = format!("rsa{variant}");
+        kcred_verifies_pyjwt_token(&env, &label, tokens[&label].as_str().unwrap(), "rsa.p8");
+    }
+}
+
+/// keyutil.ParsePublicKeysPEM skips a PKCS#8 EC private key (parseECPrivateKey is
+/// x509.ParseECPrivateKey: SEC1): a file holding only that makes kube-apiserver refuse to
+/// start, and kcred says so (exit 3).
+#[test]
+fn a_pkcs8_ec_private_key_alone_is_refused_as_kube_apiserver_refuses_it() {
+    let (env, tokens) = pyjwt_tokens();
+    for name in ["ec", "ec384"] {
+        for variant in ["", "-nokid"] {
+            let token = tokens[format!("{name}{variant}")].as_str().unwrap();
+            let err = env.fails(3, &["decode-token", token, "--key", &format!("{name}.p8")]);
+            assert!(err.contains("refuses to start"), "{err}");
+        }
+    }
+}
+
+/// The key is chosen by kid among several blocks of one file (a P-384 public key, then the
+/// RSA private key).
+#[test]
+fn the_key_is_chosen_by_kid_among_the_blocks_of_one_file() {
+    let (env, tokens) = pyjwt_tokens();
     let v: Value = serde_json::from_str(&env.ok(&[
         "decode-token",
         tokens["rsa"].as_str().unwrap(),
@@ -521,73 +549,9 @@ fn without_keys_a_forged_token_is_shown_as_not_verified() {
     assert!(shown.contains("NOT verified"), "{shown}");
 }
 
-/// `sa jwks` as the API server serves it: PyJWT's PyJWKSet loads it and verifies kcred's
-/// tokens with the key picked by kid; the discovery document has the API server's fields.
-#[test]
-fn pyjwt_jwkset_verifies_kcred_tokens_by_kid() {
-    let env = Env::new();
-    env.ok(&["sa", "keygen", "--out", "rsa"]);
-    env.ok(&["sa", "keygen", "--out", "ec", "--key-type", "ecdsa-p256"]);
-    env.ok(&["sa", "keygen", "--out", "ec384", "--key-type", "ecdsa-p384"]);
-    let issuer = "https://issuer.example.com/cluster-1";
-    let printed = env.ok(&[
-        "sa",
-        "jwks",
-        "--key",
-        "rsa.pub",
-        "--key",
-        "ec.key",
-        "--key",
-        "ec384.pub",
-        "--issuer",
-        issuer,
-        "--out-dir",
-        "site",
-    ]);
-    let served = std::fs::read_to_string(env.path("site/openid/v1/jwks")).unwrap();
-    assert_eq!(printed.trim_end(), served);
-    let config =
-        std::fs::read_to_string(env.path("site/.well-known/openid-configuration")).unwrap();
-    assert_eq!(
-        config,
-        format!(
-            r#"{{"issuer":"{issuer}","jwks_uri":"{issuer}/openid/v1/jwks","response_types_supported":["id_token"],"subject_types_supported":["public"],"id_token_signing_alg_values_supported":["ES256","ES384","RS256"]}}"#
-        )
-    );
-    let mut args = vec![env.p("site/openid/v1/jwks")];
-    for (k, pubkey) in [
-        ("rsa.key", "rsa.pub"),
-        ("ec.key", "ec.pub"),
-        ("ec384.key", "ec384.pub"),
-    ] {
-        let token = env.ok(&[
-            "token",
-            "issue",
-            "web",
-            "--key",
-            k,
-            "--issuer",
-            issuer,
-            "--audience",
-            "sts.example",
-        ]);
-        args.push(token.trim().to_string());
-        args.push(env.p(pubkey));
-        // kcred also verifies with the JWKS itself.
-        env.ok(&[
-            "decode-token",
-            token.trim(),
-            "--jwks",
-            "site/openid/v1/jwks",
-            "--issuer",
-            issuer,
-            "--audience",
-            "sts.example",
-        ]);
-    }
-    let args: Vec<&str> = args.iter().map(String::as_str).collect();
-    let out = python(
-        r#"
+/// PyJWT: load the JWKS (argv[1]) with PyJWKSet, verify each token (then `token pem` pairs)
+/// with the JWK its kid picks, and check the JWK's numbers against the PEM key's.
+const PYJWT_JWKSET: &str = r#"
 import json, sys, jwt
 from cryptography.hazmat.primitives import serialization
 doc = open(sys.argv[1]).read()
@@ -615,11 +579,115 @@ for i in range(0, len(rest), 2):
             assert len(__import__("base64").urlsafe_b64decode(k[c] + "=" * (-len(k[c]) % 4))) == size
         assert (b(k["x"]), b(k["y"])) == (nums.x, nums.y)
 print(len(rest) // 2)
-"#,
-        &args,
+"#;
+
+const JWKS_ISSUER: &str = "https://issuer.example.com/cluster-1";
+
+/// Three `sa keygen` keys (rsa, ec, ec384) and `sa jwks` over them (the EC P-256 one given
+/// by its private key) with `--out-dir site`: the scratch directory and what it printed.
+fn jwks_site() -> (Env, String) {
+    let env = Env::new();
+    env.ok(&["sa", "keygen", "--out", "rsa"]);
+    env.ok(&["sa", "keygen", "--out", "ec", "--key-type", "ecdsa-p256"]);
+    env.ok(&["sa", "keygen", "--out", "ec384", "--key-type", "ecdsa-p384"]);
+    let printed = env.ok(&[
+        "sa",
+        "jwks",
+        "--key",
+        "rsa.pub",
+        "--key",
+        "ec.key",
+        "--key",
+        "ec384.pub",
+        "--issuer",
+        JWKS_ISSUER,
+        "--out-dir",
+        "site",
+    ]);
+    (env, printed)
+}
+
+/// A token from each key of [`jwks_site`], for the issuer and audience sts.example, with the
+/// public key file it verifies with.
+fn jwks_site_tokens(env: &Env) -> Vec<(String, &'static str)> {
+    [
+        ("rsa.key", "rsa.pub"),
+        ("ec.key", "ec.pub"),
+        ("ec384.key", "ec384.pub"),
+    ]
+    .into_iter()
+    .map(|(k, pubkey)| {
+        let token = env.ok(&[
+            "token",
+            "issue",
+            "web",
+            "--key",
+            k,
+            "--issuer",
+            JWKS_ISSUER,
+            "--audience",
+            "sts.example",
+        ]);
+        (token.trim().to_string(), pubkey)
+    })
+    .collect()
+}
+
+/// `sa jwks --out-dir` writes the JWKS it prints where the API server serves it, and the
+/// discovery document with the API server's fields.
+#[test]
+fn sa_jwks_writes_the_served_jwks_and_the_discovery_document() {
+    let (env, printed) = jwks_site();
+    let served = std::fs::read_to_string(env.path("site/openid/v1/jwks")).unwrap();
+    assert_eq!(printed.trim_end(), served);
+    let config =
+        std::fs::read_to_string(env.path("site/.well-known/openid-configuration")).unwrap();
+    assert_eq!(
+        config,
+        format!(
+            r#"{{"issuer":"{JWKS_ISSUER}","jwks_uri":"{JWKS_ISSUER}/openid/v1/jwks","response_types_supported":["id_token"],"subject_types_supported":["public"],"id_token_signing_alg_values_supported":["ES256","ES384","RS256"]}}"#
+        )
     );
+}
+
+/// kcred verifies its own tokens with the JWKS itself.
+#[test]
+fn kcred_verifies_its_tokens_with_the_jwks() {
+    let (env, _) = jwks_site();
+    for (token, _) in jwks_site_tokens(&env) {
+        env.ok(&[
+            "decode-token",
+            &token,
+            "--jwks",
+            "site/openid/v1/jwks",
+            "--issuer",
+            JWKS_ISSUER,
+            "--audience",
+            "sts.example",
+        ]);
+    }
+}
+
+/// PyJWT's PyJWKSet loads the served JWKS and verifies kcred's tokens with the key picked by
+/// kid; each JWK's numbers are its PEM key's numbers.
+#[test]
+fn pyjwt_jwkset_verifies_kcred_tokens_by_kid() {
+    let (env, _) = jwks_site();
+    let mut args = vec![env.p("site/openid/v1/jwks")];
+    for (token, pubkey) in jwks_site_tokens(&env) {
+        args.push(token);
+        args.push(env.p(pubkey));
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = python(PYJWT_JWKSET, &args);
     assert_eq!(out.trim(), "3");
-    // Keys in JWKS key order: use, kty, kid, crv, alg, then numbers (go-jose's order).
+}
+
+/// The JWKS keys' fields in go-jose's order: use, kty, kid, crv, alg, then the numbers.
+#[test]
+fn jwks_keys_are_in_go_joses_field_order() {
+    let (env, _) = jwks_site();
+    let served = std::fs::read_to_string(env.path("site/openid/v1/jwks")).unwrap();
     let set: Value = serde_json::from_str(&served).unwrap();
     let order: Vec<Vec<&str>> = set["keys"]
         .as_array()

@@ -1,7 +1,8 @@
 //! `kcred kubeconfig`: write (or merge into) a kubeconfig for one cluster, user and context,
 //! minting a client certificate on the way with `--ca PREFIX` and identity flags. The model,
 //! the merge and kubectl's output format live in `kcred::kubeconfig`; this file only turns
-//! flags into a cluster, a user and a context.
+//! flags into a cluster, a user and a context, and `fit` judges an existing kubeconfig for
+//! `--skip-existing`.
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +18,10 @@ use zeroize::Zeroizing;
 
 use super::args::{IdentityArgs, KeyArgs, parse_duration, warn, with_ext};
 use crate::exit_codes::ExitStatus;
+
+mod fit;
+
+use fit::kubeconfig_fit;
 
 const NO_CREDENTIAL: &str = "say how the user authenticates: --ca PREFIX with --cn/--admin/--node/--profile, --client-certificate with --client-key, --token or --token-file";
 
@@ -224,7 +229,39 @@ fn target(out: Option<&Path>, merge: bool) -> anyhow::Result<PathBuf> {
 }
 
 pub fn run(mut a: KubeconfigArgs) -> anyhow::Result<ExitStatus> {
-    let usage = |m: &str| -> anyhow::Error { kcred::Error::Usage(m.to_string()).into() };
+    let minting = check_flags(&mut a)?;
+    let to_stdout = a.out == Path::new("-");
+    let place = Place {
+        file: (!to_stdout).then(|| a.out.clone()),
+        dir: match a.out.parent() {
+            Some(p) if !p.as_os_str().is_empty() && !to_stdout => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        },
+    };
+    // Refuse early (before a slow key generation) rather than after.
+    if !to_stdout && !a.merge {
+        if super::ca::present(&[&a.out], a.force, a.skip_existing)?.is_some() {
+            return Ok(super::ca::settle(kubeconfig_fit(&a, minting)));
+        }
+        fsio::check_writable(&[&a.out], a.force)?;
+    }
+    let built = assemble(&a, &place, minting)?;
+    if to_stdout {
+        super::emit(&built.yaml)?;
+        return Ok(ExitStatus::Success);
+    }
+    write(&a, &built)?;
+    Ok(ExitStatus::Success)
+}
+
+fn usage(m: &str) -> anyhow::Error {
+    kcred::Error::Usage(m.to_string()).into()
+}
+
+/// The flag combinations refused before anything is read (usage errors, exit 2), in the
+/// order they are reported; settles `--embed-certs=false` into `--no-embed` and `--out` into
+/// its default. Whether identity flags ask for a minted certificate.
+fn check_flags(a: &mut KubeconfigArgs) -> anyhow::Result<bool> {
     if a.embed_certs == Some(false) {
         if a.skip_existing {
             return Err(usage(
@@ -233,25 +270,7 @@ pub fn run(mut a: KubeconfigArgs) -> anyhow::Result<ExitStatus> {
         }
         a.no_embed = true;
     }
-    // client-go refuses a CA with insecure mode when it builds the TLS config
-    // (transport/transport.go, TLSConfigFor: "specifying a root certificates file with the
-    // insecure flag is not allowed"), and `kubectl config set-cluster` refuses to write one
-    // (kubectl/pkg/cmd/config/create_cluster.go, validate).
-    if a.insecure_skip_tls_verify == Some(true) {
-        if let Some(f) = &a.certificate_authority {
-            return Err(usage(&format!(
-                "you cannot specify a certificate authority and insecure mode at the same time (--certificate-authority {} with --insecure-skip-tls-verify): kubectl refuses a kubeconfig with both",
-                f.display()
-            )));
-        }
-        if let Some(p) = &a.ca {
-            return Err(usage(&format!(
-                "you cannot specify a certificate authority and insecure mode at the same time (--ca {} names the cluster CA {}): kubectl refuses a kubeconfig with both; mint with `kcred cert issue` and give --client-certificate/--client-key",
-                p.given().display(),
-                with_ext(p, "crt").display()
-            )));
-        }
-    }
+    check_insecure(a)?;
     if a.tls_server_name.as_deref() == Some("") {
         return Err(usage("--tls-server-name must not be empty"));
     }
@@ -288,28 +307,55 @@ pub fn run(mut a: KubeconfigArgs) -> anyhow::Result<ExitStatus> {
             "--no-embed writes the minted key and certificate next to the kubeconfig: give --out FILE",
         ));
     }
-    let place = Place {
-        file: (!to_stdout).then(|| a.out.clone()),
-        dir: match a.out.parent() {
-            Some(p) if !p.as_os_str().is_empty() && !to_stdout => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        },
-    };
-    // Refuse early (before a slow key generation) rather than after.
-    if !to_stdout && !a.merge {
-        if super::ca::present(&[&a.out], a.force, a.skip_existing)?.is_some() {
-            return Ok(super::ca::settle(kubeconfig_fit(&a, minting)));
-        }
-        fsio::check_writable(&[&a.out], a.force)?;
+    Ok(minting)
+}
+
+/// client-go refuses a CA with insecure mode when it builds the TLS config
+/// (transport/transport.go, TLSConfigFor: "specifying a root certificates file with the
+/// insecure flag is not allowed"), and `kubectl config set-cluster` refuses to write one
+/// (kubectl/pkg/cmd/config/create_cluster.go, validate).
+fn check_insecure(a: &KubeconfigArgs) -> anyhow::Result<()> {
+    if a.insecure_skip_tls_verify != Some(true) {
+        return Ok(());
     }
+    if let Some(f) = &a.certificate_authority {
+        return Err(usage(&format!(
+            "you cannot specify a certificate authority and insecure mode at the same time (--certificate-authority {} with --insecure-skip-tls-verify): kubectl refuses a kubeconfig with both",
+            f.display()
+        )));
+    }
+    if let Some(p) = &a.ca {
+        return Err(usage(&format!(
+            "you cannot specify a certificate authority and insecure mode at the same time (--ca {} names the cluster CA {}): kubectl refuses a kubeconfig with both; mint with `kcred cert issue` and give --client-certificate/--client-key",
+            p.given().display(),
+            with_ext(p, "crt").display()
+        )));
+    }
+    Ok(())
+}
+
+/// The kubeconfig to write and what goes with it, nothing written yet.
+struct Built {
+    yaml: String,
+    context: String,
+    user: String,
+    cred_files: Vec<Output>,
+    notes: Vec<String>,
+    /// Entries other contexts use that this one replaces (only with --merge --force).
+    rewired: Vec<kubeconfig::Rewired>,
+}
+
+/// The cluster, user and context entries, set into a new kubeconfig or (with `--merge`)
+/// into the existing one, minting the client certificate if asked.
+fn assemble(a: &KubeconfigArgs, place: &Place, minting: bool) -> anyhow::Result<Built> {
     let mut kc = if a.merge && a.out.exists() {
         Kubeconfig::load(&a.out).context("cannot merge")?
     } else {
         Kubeconfig::new()
     };
 
-    let (cluster, ca_files, ca_notes) = cluster(&a, &place)?;
-    let mut cred = credential(&a, &place, minting)?;
+    let (cluster, ca_files, ca_notes) = cluster(a, place)?;
+    let mut cred = credential(a, place, minting)?;
     cred.files.extend(ca_files);
     cred.notes.extend(ca_notes);
     let user = match &a.user {
@@ -356,36 +402,44 @@ pub fn run(mut a: KubeconfigArgs) -> anyhow::Result<ExitStatus> {
     if !a.merge || a.use_context || kc.current_context.is_empty() {
         kc.current_context = context.clone();
     }
-    let yaml = kc.to_yaml()?;
+    Ok(Built {
+        yaml: kc.to_yaml()?,
+        context,
+        user,
+        cred_files: cred.files,
+        notes: cred.notes,
+        rewired,
+    })
+}
 
-    if to_stdout {
-        super::emit(&yaml)?;
-        return Ok(ExitStatus::Success);
-    }
-    let mut paths: Vec<&Path> = cred.files.iter().map(|o| o.path.as_path()).collect();
-    refuse_overwriting_inputs(&a, &paths)?;
+/// Writes the files next to the kubeconfig, then the kubeconfig (0600, atomically), after
+/// checking none of them is an input or (without --force) an existing file; then says what
+/// it did.
+fn write(a: &KubeconfigArgs, b: &Built) -> anyhow::Result<()> {
+    let mut paths: Vec<&Path> = b.cred_files.iter().map(|o| o.path.as_path()).collect();
+    refuse_overwriting_inputs(a, &paths)?;
     if !a.merge {
         paths.push(&a.out);
     }
     fsio::check_writable(&paths, a.force)?;
-    fsio::write_all(&cred.files, a.force)?;
-    fsio::write_atomic(&a.out, yaml.as_bytes(), fsio::SECRET, a.merge || a.force)?;
-    for note in &cred.notes {
+    fsio::write_all(&b.cred_files, a.force)?;
+    fsio::write_atomic(&a.out, b.yaml.as_bytes(), fsio::SECRET, a.merge || a.force)?;
+    for note in &b.notes {
         eprintln!("{note}");
     }
-    for r in &rewired {
+    for r in &b.rewired {
         warn(&format!("{}: replaced {r}", a.out.display()));
     }
     eprintln!(
         "{} kubeconfig {}: context {:?} (user {:?} on cluster {:?} at {})",
         if a.merge { "merged into" } else { "wrote" },
         a.out.display(),
-        sanitize(&context),
-        sanitize(&user),
+        sanitize(&b.context),
+        sanitize(&b.user),
         sanitize(&a.cluster),
         sanitize(&a.server)
     );
-    Ok(ExitStatus::Success)
+    Ok(())
 }
 
 /// The cluster entry, and the PEM copy of a DER CA file it names (with its note), if any.
@@ -625,183 +679,4 @@ fn mint(a: &KubeconfigArgs, place: &Place) -> anyhow::Result<Credential> {
         files,
         notes: Vec::new(),
     })
-}
-
-/// Whether the existing kubeconfig is what this command would write, as kubectl reads it:
-/// its current context's cluster (server, CA data) and user (the same identity, or the same
-/// given certificate or token). A minted certificate is judged as `bootstrap` judges one
-/// (`kcred::bootstrap::fit`); its serial and dates may differ.
-fn kubeconfig_fit(a: &KubeconfigArgs, minting: bool) -> super::ca::Fit {
-    let out = a.out.clone();
-    let differs = |why: String| Err((out.clone(), why));
-    let kc = Kubeconfig::load(&a.out).map_err(|e| (out.clone(), e.to_string()))?;
-    let Some(ctx) = kc.context(&kc.current_context) else {
-        return differs("it has no current context".into());
-    };
-    let (cluster_name, user_name) = (&ctx.context.cluster, &ctx.context.user);
-    if cluster_name != &a.cluster {
-        return differs(format!(
-            "its cluster is {cluster_name:?}, the command line says {:?}",
-            a.cluster
-        ));
-    }
-    if let Some(u) = &a.user
-        && u != user_name
-    {
-        return differs(format!(
-            "its user is {user_name:?}, the command line says {u:?}"
-        ));
-    }
-    if let Some(c) = &a.context
-        && c != &kc.current_context
-    {
-        return differs(format!(
-            "its current context is {:?}, the command line says {c:?}",
-            kc.current_context
-        ));
-    }
-    if let Some(ns) = &a.namespace
-        && ns != &ctx.context.namespace
-    {
-        return differs(format!(
-            "its namespace is {:?}, the command line says {ns:?}",
-            ctx.context.namespace
-        ));
-    }
-    let Some(cluster) = kc.cluster(cluster_name) else {
-        return differs(format!("cluster {cluster_name:?} is missing"));
-    };
-    if cluster.cluster.server != a.server {
-        return differs(format!(
-            "its server is {:?}, the command line says {:?}",
-            cluster.cluster.server, a.server
-        ));
-    }
-    if cluster.cluster.insecure_skip_tls_verify != (a.insecure_skip_tls_verify == Some(true)) {
-        return differs(format!(
-            "its insecure-skip-tls-verify is {}, the command line says {}",
-            cluster.cluster.insecure_skip_tls_verify,
-            a.insecure_skip_tls_verify == Some(true)
-        ));
-    }
-    let want_name = a.tls_server_name.as_deref().unwrap_or_default();
-    if cluster.cluster.tls_server_name != want_name {
-        return differs(format!(
-            "its tls-server-name is {:?}, the command line says {want_name:?}",
-            cluster.cluster.tls_server_name
-        ));
-    }
-    let ca_file = match (&a.certificate_authority, &a.ca) {
-        (Some(f), _) => Some(f.clone()),
-        (None, Some(prefix)) => Some(with_ext(prefix, "crt")),
-        (None, None) => None,
-    };
-    let have_ca = cluster
-        .cluster
-        .certificate_authority_data
-        .as_ref()
-        .and_then(|pem| pki::read_certificates(Path::new("<ca data>"), pem).ok());
-    let want_ca = match &ca_file {
-        Some(f) => {
-            let bytes = fsio::read(f).map_err(|e| (f.clone(), e.to_string()))?;
-            Some(pki::read_certificates(f, &bytes).map_err(|e| (f.clone(), e.to_string()))?)
-        }
-        None => None,
-    };
-    if have_ca != want_ca || !cluster.cluster.certificate_authority.is_empty() {
-        return differs(match &ca_file {
-            Some(f) => format!("its certificate-authority-data is not {}", f.display()),
-            None => "it names a CA, the command line gives none".into(),
-        });
-    }
-    let Some(user) = kc.user(user_name) else {
-        return differs(format!("user {user_name:?} is missing"));
-    };
-    let u = &user.user;
-    let embedded = || -> Result<(PrivateKey, Vec<u8>), (PathBuf, String)> {
-        let (Some(cert_pem), Some(key_pem)) = (&u.client_certificate_data, &u.client_key_data)
-        else {
-            return Err((
-                out.clone(),
-                format!("user {user_name:?} has no embedded client certificate and key"),
-            ));
-        };
-        let source = format!("{} (client-key-data)", out.display());
-        let key =
-            PrivateKey::from_pem(&source, key_pem).map_err(|e| (out.clone(), e.to_string()))?;
-        let cert = pki::read_certificates(Path::new(&source), cert_pem)
-            .map(|mut v| v.remove(0))
-            .map_err(|e| (out.clone(), e.to_string()))?;
-        Ok((key, cert))
-    };
-    if minting {
-        let (key, cert) = embedded()?;
-        let spec = super::cert::leaf_spec(&a.identity, Usage::Client, &[], a.validity)
-            .map_err(|e| (out.clone(), e.to_string()))?;
-        let prefix = a.ca.as_ref().expect("minting needs --ca, checked before");
-        let ca_crt = with_ext(prefix, "crt");
-        let ca_der = super::ca::read_cert(&ca_crt)?;
-        let key_fit = match a.key.load() {
-            Ok(Some(given)) => {
-                (given.public_key_der().ok() != key.public_key_der().ok()).then(|| {
-                    format!(
-                        "its client key is not {}",
-                        fsio::display(a.key.key.as_deref().unwrap_or(Path::new("")))
-                    )
-                })
-            }
-            Ok(None) => kcred::bootstrap::fit::key_type_misfit(&key, a.key.key_type),
-            Err(e) => Some(e.to_string()),
-        };
-        let why = key_fit.or_else(|| {
-            kcred::bootstrap::fit::misfit(
-                &spec,
-                &ca_crt.display().to_string(),
-                &key,
-                &cert,
-                &ca_der,
-                jiff::Timestamp::now(),
-                "the command line",
-            )
-        });
-        if let Some(why) = why {
-            return differs(format!("its client certificate: {why}"));
-        }
-    } else if let (Some(cert_file), Some(key_file)) = (&a.client_certificate, &a.client_key) {
-        let (key, cert) = embedded()?;
-        let (pem, _) =
-            pem_certificates(cert_file).map_err(|e| (cert_file.clone(), e.to_string()))?;
-        let want = pki::read_certificates(cert_file, &pem)
-            .map_err(|e| (cert_file.clone(), e.to_string()))?;
-        if want.first() != Some(&cert) {
-            return differs(format!(
-                "its client certificate is not {}",
-                cert_file.display()
-            ));
-        }
-        let (want_key, _, _) = pem_key(key_file).map_err(|e| (key_file.clone(), e.to_string()))?;
-        if want_key.public_key_der().ok() != key.public_key_der().ok() {
-            return differs(format!("its client key is not {}", key_file.display()));
-        }
-    } else {
-        let want = match (&a.token, &a.token_file) {
-            (Some(t), _) => t.clone(),
-            (None, Some(f)) => {
-                let bytes = fsio::read(f).map_err(|e| (f.clone(), e.to_string()))?;
-                String::from_utf8_lossy(&bytes).trim().to_string()
-            }
-            (None, None) => String::new(),
-        };
-        if u.token != want {
-            return differs("its token is not the one given".into());
-        }
-    }
-    Ok(format!(
-        "kubeconfig {}: context {:?} (user {:?} on cluster {:?} at {})",
-        a.out.display(),
-        kc.current_context,
-        user_name,
-        cluster_name,
-        a.server
-    ))
 }
