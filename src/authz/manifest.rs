@@ -10,6 +10,11 @@
 //! `roleRef`, an RBAC object without a name, or an RBAC `apiVersion` the API server no longer
 //! serves. Nothing is guessed. A Role or RoleBinding without a namespace lands in `default`,
 //! where `kubectl create -f` would put it with the default context.
+//!
+//! Two readers, one answer: the typed reader (`authz::typed`) reads the documents straight
+//! into RBAC objects (JSON files with serde_json), and takes only what it can read exactly as
+//! the generic reader here does; every other file goes through the generic reader
+//! (serde-saphyr into `serde_json::Value`, then the checks below), which words the errors.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -126,7 +131,7 @@ pub(crate) enum Item {
     Ignored(String),
 }
 
-/// Read the objects of one file's text. The typed reader ([`super::typed`]) takes what it
+/// Read the objects of one file's text. The typed reader (`authz::typed`) takes what it
 /// accepts; anything else is read by the generic reader below, which has the last word on
 /// what is refused and words the errors. Both read an accepted file the same way.
 pub(crate) fn read_str(text: &str, source: &str) -> Result<Vec<Item>> {
