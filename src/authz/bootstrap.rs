@@ -51,9 +51,17 @@ const JSON: [&str; 6] = [
 ];
 
 fn load_file(policy: &mut Policy, i: usize, stats: &mut Stats) {
+    stats.files += 1;
+    // The typed reader, straight from the JSON (the generic one if it ever refused).
+    let typed = serde_json::from_str::<Vec<super::typed::MaybeDoc>>(JSON[i])
+        .ok()
+        .and_then(super::typed::docs_items);
+    if let Some(items) = typed {
+        manifest::apply(policy, items, stats);
+        return;
+    }
     let docs: Vec<serde_json::Value> = serde_json::from_str(JSON[i])
         .expect("the embedded bootstrap policy parses (checked by a unit test)");
-    stats.files += 1;
     manifest::load_docs(policy, docs, &format!("<bootstrap>/{}", FILES[i].0), stats)
         .expect("the embedded bootstrap policy loads (checked by a unit test)");
 }

@@ -10,6 +10,11 @@
 //! `roleRef`, an RBAC object without a name, or an RBAC `apiVersion` the API server no longer
 //! serves. Nothing is guessed. A Role or RoleBinding without a namespace lands in `default`,
 //! where `kubectl create -f` would put it with the default context.
+//!
+//! Two readers, one answer: the typed reader (`authz::typed`) reads the documents straight
+//! into RBAC objects (JSON files with serde_json), and takes only what it can read exactly as
+//! the generic reader here does; every other file goes through the generic reader
+//! (serde-saphyr into `serde_json::Value`, then the checks below), which words the errors.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -53,19 +58,17 @@ pub fn load_path(policy: &mut Policy, path: &Path, stats: &mut Stats) -> Result<
         // A policy of thousands of objects is mostly YAML parsing: the files are read and
         // parsed on all cores, then loaded one by one in name order, so that the policy and
         // the first error reported are those of reading them in order.
-        let parsed: Vec<Result<(String, Vec<Value>)>> = files
+        let parsed: Vec<Result<Vec<Item>>> = files
             .par_iter()
             .map(|f| {
                 let source = f.display().to_string();
                 let bytes = crate::fsio::read::read(f)?;
-                let docs = parse_bytes(&bytes, &source)?;
-                Ok((source, docs))
+                read_bytes(&bytes, &source)
             })
             .collect();
         for p in parsed {
-            let (source, docs) = p?;
             stats.files += 1;
-            load_docs(policy, docs, &source, stats)?;
+            apply(policy, p?, stats);
         }
         return Ok(());
     }
@@ -103,16 +106,74 @@ pub fn load_bytes(
     load_str(policy, text, source, stats)
 }
 
-fn parse_bytes(bytes: &[u8], source: &str) -> Result<Vec<Value>> {
+fn read_bytes(bytes: &[u8], source: &str) -> Result<Vec<Item>> {
     let text = std::str::from_utf8(bytes).map_err(|_| Error::input(source, "not UTF-8 text"))?;
-    parse_str(text, source)
+    read_str(text, source)
 }
 
 /// Load the documents of `text`.
 pub fn load_str(policy: &mut Policy, text: &str, source: &str, stats: &mut Stats) -> Result<()> {
     stats.files += 1;
+    let items = read_str(text, source)?;
+    apply(policy, items, stats);
+    Ok(())
+}
+
+/// The RBAC objects of one file (and the kinds ignored), in document order, before they go
+/// into a [`Policy`]: files are read on all cores, then applied in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum Item {
+    Role(Role),
+    ClusterRole(Role),
+    RoleBinding(Binding),
+    ClusterRoleBinding(Binding),
+    /// Another kind, counted and left alone.
+    Ignored(String),
+}
+
+/// Read the objects of one file's text. The typed reader (`authz::typed`) takes what it
+/// accepts; anything else is read by the generic reader below, which has the last word on
+/// what is refused and words the errors. Both read an accepted file the same way.
+pub(crate) fn read_str(text: &str, source: &str) -> Result<Vec<Item>> {
+    if let Some(items) = super::typed::read(text) {
+        return Ok(items);
+    }
+    generic_read(text, source)
+}
+
+/// The generic reader alone: parser → `serde_json::Value` → checks → typed objects.
+pub(crate) fn generic_read(text: &str, source: &str) -> Result<Vec<Item>> {
     let docs = parse_str(text, source)?;
-    load_docs(policy, docs, source, stats)
+    docs_items(docs, source)
+}
+
+/// Put read objects into `policy`, in order.
+pub(crate) fn apply(policy: &mut Policy, items: Vec<Item>, stats: &mut Stats) {
+    for item in items {
+        let kind = match item {
+            Item::Role(r) => {
+                policy.add_role(r);
+                "Role"
+            }
+            Item::ClusterRole(r) => {
+                policy.add_cluster_role(r);
+                "ClusterRole"
+            }
+            Item::RoleBinding(b) => {
+                policy.add_role_binding(b);
+                "RoleBinding"
+            }
+            Item::ClusterRoleBinding(b) => {
+                policy.add_cluster_role_binding(b);
+                "ClusterRoleBinding"
+            }
+            Item::Ignored(kind) => {
+                *stats.ignored.entry(kind).or_default() += 1;
+                continue;
+            }
+        };
+        *stats.loaded.entry(kind.to_string()).or_default() += 1;
+    }
 }
 
 pub(crate) fn parse_str(text: &str, source: &str) -> Result<Vec<Value>> {
@@ -128,20 +189,28 @@ pub(crate) fn parse_str(text: &str, source: &str) -> Result<Vec<Value>> {
     })
 }
 
+/// Load documents already parsed into generic trees (the generic reader).
 pub(crate) fn load_docs(
     policy: &mut Policy,
     docs: Vec<Value>,
     source: &str,
     stats: &mut Stats,
 ) -> Result<()> {
+    let items = docs_items(docs, source)?;
+    apply(policy, items, stats);
+    Ok(())
+}
+
+fn docs_items(docs: Vec<Value>, source: &str) -> Result<Vec<Item>> {
+    let mut out = Vec::with_capacity(docs.len());
     for (i, doc) in docs.into_iter().enumerate() {
         if doc.is_null() {
             continue; // an empty document (`---` at the start or end)
         }
         let at = format!("document {}", i + 1);
-        load_object(policy, doc, source, &at, stats)?;
+        load_object(&mut out, doc, source, &at)?;
     }
-    Ok(())
+    Ok(out)
 }
 
 fn describe(v: &Value, at: &str) -> String {
@@ -158,13 +227,7 @@ fn describe(v: &Value, at: &str) -> String {
     }
 }
 
-fn load_object(
-    policy: &mut Policy,
-    v: Value,
-    source: &str,
-    at: &str,
-    stats: &mut Stats,
-) -> Result<()> {
+fn load_object(out: &mut Vec<Item>, v: Value, source: &str, at: &str) -> Result<()> {
     let bad = |what: &str, problem: String| Error::input(source, format!("{what}: {problem}"));
     let Value::Object(map) = &v else {
         return Err(bad(
@@ -187,13 +250,7 @@ fn load_object(
             Some(_) => return Err(bad(&what, "items is not a list".into())),
         };
         for (j, item) in items.into_iter().enumerate() {
-            load_object(
-                policy,
-                item,
-                source,
-                &format!("{at}, item {}", j + 1),
-                stats,
-            )?;
+            load_object(out, item, source, &format!("{at}, item {}", j + 1))?;
         }
         return Ok(());
     }
@@ -202,7 +259,7 @@ fn load_object(
         "Role" | "ClusterRole" | "RoleBinding" | "ClusterRoleBinding"
     );
     if !rbac_kind {
-        *stats.ignored.entry(kind).or_default() += 1;
+        out.push(Item::Ignored(kind));
         return Ok(());
     }
     let api_version = map.get("apiVersion").and_then(Value::as_str).unwrap_or("");
@@ -238,10 +295,10 @@ fn load_object(
                 if role.metadata.namespace.is_empty() {
                     role.metadata.namespace = "default".into();
                 }
-                policy.add_role(role);
+                out.push(Item::Role(role));
             } else {
                 role.metadata.namespace.clear();
-                policy.add_cluster_role(role);
+                out.push(Item::ClusterRole(role));
             }
         }
         _ => {
@@ -272,13 +329,12 @@ fn load_object(
                 if b.metadata.namespace.is_empty() {
                     b.metadata.namespace = "default".into();
                 }
-                policy.add_role_binding(b);
+                out.push(Item::RoleBinding(b));
             } else {
                 b.metadata.namespace.clear();
-                policy.add_cluster_role_binding(b);
+                out.push(Item::ClusterRoleBinding(b));
             }
         }
     }
-    *stats.loaded.entry(kind).or_default() += 1;
     Ok(())
 }

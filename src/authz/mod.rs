@@ -26,6 +26,7 @@ pub mod rules;
 pub mod selector;
 #[cfg(test)]
 mod tests;
+mod typed;
 #[cfg(test)]
 mod upstream_tests;
 
