@@ -197,7 +197,7 @@ fn authenticate(inc: &Incoming, state: &State, now: Timestamp) -> (Outcome, Opti
             .filter(|_| trust.client_cas.is_some()),
         token: token.map(str::to_string),
     };
-    let outcome = crate::authn::authenticate(&request, trust, now);
+    let outcome = crate::authn::authenticate_cached(&request, trust, Some(&state.caches), now);
     let id = match &outcome {
         Outcome::Authenticated { identity, .. } => Some(identity.clone()),
         _ => None,
