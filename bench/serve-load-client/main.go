@@ -71,9 +71,11 @@ func main() {
 					errs[c]++
 					continue
 				}
-				io.Copy(io.Discard, resp.Body)
+				answer, _ := io.ReadAll(resp.Body)
 				resp.Body.Close()
-				if resp.StatusCode != 201 {
+				// A TokenReview must also say the token authenticated: a 201 with
+				// "authenticated": false (a refused or mis-cached token) is an error too.
+				if resp.StatusCode != 201 || (*kind == "tokenreview" && !bytes.Contains(answer, []byte(`"authenticated":true`))) {
 					errs[c]++
 				}
 				lat[c] = append(lat[c], time.Since(t))
