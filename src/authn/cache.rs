@@ -33,8 +33,8 @@ use crate::Identity;
 use crate::token::verify::TimeClaims;
 
 /// `TokenSuccessCacheTTL` (`pkg/kubeapiserver/options/authentication.go`,
-/// `NewBuiltInAuthenticationOptions().WithAll()`/`WithTokenFile` … `TokenSuccessCacheTTL:
-/// 10 * time.Second`).
+/// `NewBuiltInAuthenticationOptions`: `TokenSuccessCacheTTL: 10 * time.Second,
+/// TokenFailureCacheTTL: 0`; `AddFlags` registers no flag for either).
 pub const TOKEN_SUCCESS_CACHE_TTL: SignedDuration = SignedDuration::from_secs(10);
 
 /// At most this many records in each cache.
