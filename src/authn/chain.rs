@@ -15,6 +15,7 @@ use std::fmt;
 use jiff::Timestamp;
 
 use super::anonymous::{self, ANONYMOUS_USER, UNAUTHENTICATED_GROUP};
+use super::cache::{Caches, CertHit, TokenHit};
 use super::request::{Request, bearer_token_seen};
 use super::serviceaccount::{self, Answer};
 use super::tokenfile::TokenFile;
@@ -147,7 +148,22 @@ fn cause(reason: &str, message: impl Into<String>) -> Cause {
 /// authenticator, then the bearer-token ones, joined by `union.New` (the first success
 /// wins, errors are kept), then anonymous when nothing authenticated and nothing failed.
 pub fn authenticate(request: &Request, trust: &Trust, now: Timestamp) -> Outcome {
-    let mut pass = Pass::default();
+    authenticate_cached(request, trust, None, now)
+}
+
+/// [`authenticate`] for a server answering many requests with one trust load: `caches`
+/// remembers token successes as kube-apiserver's token cache does, and verified client
+/// chains for as long as they stay valid ([`super::cache`]); the answers are the same.
+pub fn authenticate_cached(
+    request: &Request,
+    trust: &Trust,
+    caches: Option<&Caches>,
+    now: Timestamp,
+) -> Outcome {
+    let mut pass = Pass {
+        caches,
+        ..Pass::default()
+    };
     if let Some(chain) = &request.client_chain
         && let Some(outcome) = pass.client_certificate(chain, trust, now)
     {
@@ -164,13 +180,14 @@ pub fn authenticate(request: &Request, trust: &Trust, now: Timestamp) -> Outcome
 /// What the chain has gathered so far: the authenticators' errors, notes on how the
 /// request was judged, and credentials no authenticator was configured for.
 #[derive(Default)]
-struct Pass {
+struct Pass<'c> {
     errors: Vec<Cause>,
     notes: Vec<String>,
     ignored: Vec<&'static str>,
+    caches: Option<&'c Caches>,
 }
 
-impl Pass {
+impl Pass<'_> {
     /// The x509 authenticator (`x509.Authenticator.AuthenticateRequest`), after the TLS
     /// handshake that only happens when the API server asks for a certificate
     /// (`--client-ca-file`). `Some` when the chain ends here.
@@ -189,6 +206,17 @@ impl Pass {
                 .push("a client certificate without --client-ca-file (or --pki-dir)");
             return None;
         };
+        // A chain verified before (and so through the handshake checks, which depend on
+        // the chain alone) whose window holds `now` is answered as then.
+        if let Some(hit) = self.caches.and_then(|c| c.cert_get(chain, now)) {
+            let notes = std::mem::take(&mut self.notes);
+            return Some(done(
+                hit.identity,
+                Authenticator::X509,
+                notes,
+                hit.leaf_not_after,
+            ));
+        }
         // With a client CA the API server asks for the certificate, and Go's TLS stack
         // looks at it before any authenticator does.
         if let Err(reason) = x509::tls_handshake(chain) {
@@ -197,11 +225,19 @@ impl Pass {
                 notes: std::mem::take(&mut self.notes),
             });
         }
-        match x509::authenticate_client_cert(chain, cas, now) {
-            Ok(identity) => {
+        match x509::authenticate_client_cert_window(chain, cas, now) {
+            Ok((identity, window)) => {
                 let expires = crate::pki::Certificate::from_der(&chain[0])
                     .ok()
                     .map(|c| c.not_after);
+                if let Some(c) = self.caches {
+                    let hit = CertHit {
+                        identity: identity.clone(),
+                        leaf_not_after: expires,
+                        window,
+                    };
+                    c.cert_put(chain, hit, now);
+                }
                 let notes = std::mem::take(&mut self.notes);
                 return Some(done(identity, Authenticator::X509, notes, expires));
             }
@@ -242,7 +278,7 @@ impl Pass {
                             .into(),
                     );
                 }
-                match authenticate_token(token, trust, now, &mut self.notes) {
+                match authenticate_token(token, trust, self.caches, now, &mut self.notes) {
                     Ok(done) => return Some(done),
                     Err(token_errors) => self.errors.extend(token_errors),
                 }
@@ -294,13 +330,47 @@ impl Pass {
 fn authenticate_token(
     token: &str,
     trust: &Trust,
+    caches: Option<&Caches>,
     now: Timestamp,
     notes: &mut Vec<String>,
 ) -> Result<Outcome, Vec<Cause>> {
+    // `tokencache.New` wraps the union: a success for this token and these audiences
+    // (the context's, here the ServiceAccount authenticators' target audiences) within
+    // the TTL is answered from the record.
+    let cached = caches.map(|c| {
+        let auds = trust
+            .service_accounts
+            .as_ref()
+            .map(|sa| {
+                if sa.audiences.is_empty() {
+                    &sa.issuers
+                } else {
+                    &sa.audiences
+                }
+            })
+            .map_or(&[][..], Vec::as_slice);
+        (c, c.token_key(token, auds))
+    });
+    if let Some(hit) = cached.and_then(|(c, key)| c.token_get(&key, now)) {
+        notes.extend(hit.notes);
+        return Ok(done(hit.identity, hit.by, notes.clone(), None));
+    }
+    let remember = |identity: &Identity, by, sa_notes: &[String], times| {
+        if let Some((c, key)) = cached {
+            let hit = TokenHit {
+                identity: identity.clone(),
+                by,
+                notes: sa_notes.to_vec(),
+                times,
+            };
+            c.token_put(key, hit, now);
+        }
+    };
     let mut token_errors = Vec::new();
     let mut misses = Vec::new();
     if let Some(file) = &trust.token_file {
         if let Some(id) = file.authenticate(token) {
+            remember(id, Authenticator::TokenFile, &[], None);
             return Ok(done(
                 id.clone(),
                 Authenticator::TokenFile,
@@ -316,9 +386,11 @@ fn authenticate_token(
                 identity,
                 kind,
                 notes: sa_notes,
+                times,
             } => {
-                notes.extend(sa_notes);
                 let by = Authenticator::ServiceAccount(kind);
+                remember(&identity, by, &sa_notes, times);
+                notes.extend(sa_notes);
                 return Ok(done(identity, by, notes.clone(), None));
             }
             Answer::NotMine(why) => misses.push(format!("ServiceAccount authenticators: {why}")),

@@ -17,6 +17,7 @@
 //! files and never writes one.
 
 pub mod anonymous;
+pub mod cache;
 pub mod chain;
 pub mod client;
 pub mod gocsv;
@@ -29,7 +30,8 @@ pub mod x509;
 
 use jiff::Timestamp;
 
-pub use chain::{Authenticator, Cause, Outcome, Trust, authenticate};
+pub use cache::Caches;
+pub use chain::{Authenticator, Cause, Outcome, Trust, authenticate, authenticate_cached};
 pub use client::{ClientOptions, Presented};
 pub use options::ApiServerOptions;
 pub use request::{Request, bearer_token_seen};

@@ -19,6 +19,8 @@ pub enum Answer {
         kind: TokenKind,
         /// Notes for the report (live lookups not made, warnings).
         notes: Vec<String>,
+        /// The time claims to check again when the answer is reused (bound tokens).
+        times: Option<verify::TimeClaims>,
     },
     /// No opinion (not a JWT, another issuer): the next authenticator runs; why, for the
     /// report when nobody takes the token.
@@ -41,6 +43,7 @@ pub fn authenticate(token: &str, trust: &TokenTrust, now: Timestamp) -> Answer {
                 identity: a.identity(),
                 kind: a.reading.kind,
                 notes,
+                times: a.times,
             }
         }
         Err(Rejection::NotMine(why)) => Answer::NotMine(why),

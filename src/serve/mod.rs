@@ -273,7 +273,7 @@ async fn respond(
         authorization: header(hyper::header::AUTHORIZATION),
         content_type: header(hyper::header::CONTENT_TYPE),
         accept: header(hyper::header::ACCEPT),
-        client_chain: chain.map(|c| c.as_ref().clone()),
+        client_chain: chain,
         ..routes::Incoming::default()
     };
     let mut inc = inc;

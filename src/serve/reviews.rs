@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use super::status::{self, Reply};
 use crate::Identity;
-use crate::authn::{Outcome, Request, Trust};
+use crate::authn::{Outcome, Request};
 use crate::authz::review::{SelfSubjectRulesReview, SubjectAccessReview};
 use crate::authz::{Attributes, Authorizer};
 
@@ -186,7 +186,7 @@ pub fn create(
     state: &super::state::State,
     now: Timestamp,
 ) -> Reply {
-    let (trust, authorizer) = (&state.trust, &state.authorizer);
+    let authorizer = &state.authorizer;
     let group = api_version.split('/').next().unwrap_or("");
     match kind {
         "SelfSubjectReview" => {
@@ -269,7 +269,7 @@ pub fn create(
                 Ok(s) => s,
                 Err(r) => return r,
             };
-            token_review(obj, kind, api_version, s, trust, now)
+            token_review(obj, kind, api_version, s, state, now)
         }
         _ => status::not_found(),
     }
@@ -285,13 +285,13 @@ fn token_review(
     kind: &str,
     api_version: &str,
     s: TokenSpecIn,
-    trust: &Trust,
+    state: &super::state::State,
     now: Timestamp,
 ) -> Reply {
     if s.token.is_empty() {
         return status::bad_request("token is required for TokenReview in authentication");
     }
-    let mut trust = trust.clone();
+    let mut trust = state.trust.clone();
     // The review's audiences replace the API audiences for this token
     // (`authenticator.WithAudiences` on the fake request's context).
     let api_audiences: Vec<String> = trust
@@ -314,7 +314,7 @@ fn token_review(
         client_chain: None,
         token: Some(s.token.clone()),
     };
-    let outcome = crate::authn::authenticate(&request, &trust, now);
+    let outcome = crate::authn::authenticate_cached(&request, &trust, Some(&state.caches), now);
     // What kcred could not check (the live lookups of a bound token: the ServiceAccount,
     // pod, secret or node must still exist with that UID) is said in an annotation, as
     // `kcred whoami` says it; the TokenReview status has no field for it.

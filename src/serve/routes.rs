@@ -35,8 +35,8 @@ pub struct Incoming {
     pub content_type: Option<String>,
     /// `Accept`.
     pub accept: Option<String>,
-    /// The TLS client chain (leaf first).
-    pub client_chain: Option<Vec<Vec<u8>>>,
+    /// The TLS client chain (leaf first), shared by the connection's requests.
+    pub client_chain: Option<std::sync::Arc<Vec<Vec<u8>>>>,
     /// `Impersonate-User`.
     pub impersonate_user: Option<String>,
     /// `Impersonate-Group` (each).
@@ -193,11 +193,12 @@ fn authenticate(inc: &Incoming, state: &State, now: Timestamp) -> (Outcome, Opti
         // Without a client CA the certificate is not even asked for.
         client_chain: inc
             .client_chain
-            .clone()
-            .filter(|_| trust.client_cas.is_some()),
+            .as_deref()
+            .filter(|_| trust.client_cas.is_some())
+            .cloned(),
         token: token.map(str::to_string),
     };
-    let outcome = crate::authn::authenticate(&request, trust, now);
+    let outcome = crate::authn::authenticate_cached(&request, trust, Some(&state.caches), now);
     let id = match &outcome {
         Outcome::Authenticated { identity, .. } => Some(identity.clone()),
         _ => None,

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
-use crate::authn::{ApiServerOptions, Trust};
+use crate::authn::{ApiServerOptions, Caches, Trust};
 use crate::authz::manifest::{self, Stats};
 use crate::authz::{Authorizer, Mode, Policy, bootstrap};
 use crate::error::Result;
@@ -47,6 +47,9 @@ pub struct State {
     pub cert: Arc<rustls::sign::CertifiedKey>,
     /// What was ignored while reading `--rbac`.
     pub stats: Stats,
+    /// Token successes and verified client chains, for this load of the trust only: a
+    /// reload starts with empty caches (`crate::authn::cache`).
+    pub caches: Caches,
 }
 
 impl State {
@@ -68,6 +71,7 @@ impl State {
             authorizer,
             cert,
             stats,
+            caches: Caches::new(),
         })
     }
 

@@ -101,6 +101,9 @@ pub struct VerificationKey {
     pub numbers: PublicNumbers,
     /// Where it came from (file name, block number), for messages.
     pub source: String,
+    /// The aws-lc-rs keys built from `numbers`, shared by clones: built once per key read,
+    /// not per token (`super::signature`).
+    pub(super) prepared: std::sync::Arc<super::signature::Prepared>,
 }
 
 /// RFC 8017 RSAPublicKey.
@@ -163,13 +166,16 @@ impl VerificationKey {
         } else {
             return Ok(None);
         };
-        Ok(Some(VerificationKey {
+        let key = VerificationKey {
             kid: key_id(der_bytes),
             alg,
             spki_der: der_bytes.to_vec(),
             numbers,
             source: source.to_string(),
-        }))
+            prepared: Default::default(),
+        };
+        super::signature::prepare(&key);
+        Ok(Some(key))
     }
 
     /// The public half of a private key.

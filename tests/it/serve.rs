@@ -833,19 +833,37 @@ fn trust_files_reload_when_they_change() {
     // A new ServiceAccount key pair replaces sa.pub.
     env.ok(&["sa", "keygen", "--out", "new"]);
     let token = env.ok(&["token", "issue", "builder", "-n", "ci", "--key", "new.key"]);
-    let ask = || {
+    let old = env.ok(&[
+        "token",
+        "issue",
+        "builder",
+        "-n",
+        "ci",
+        "--key",
+        "c/pki/sa.key",
+    ]);
+    let ask_with = |t: &str| {
         raw(
             &s,
             &env,
             "webhook",
-            json!([{"path": TR, "body": {"spec": {"token": token.trim()}}}]),
+            json!([{"path": TR, "body": {"spec": {"token": t.trim()}}}]),
         )[0]["body"]["status"]["authenticated"]
             == true
     };
+    let ask = || ask_with(&token);
     assert!(!ask(), "the new key is not trusted yet");
+    // kube-apiserver's token cache (10 s for successes) holds the old key's token now...
+    assert!(ask_with(&old), "a token of the current key is accepted");
     std::fs::copy(env.path("new.pub"), env.path("c/pki/sa.pub")).unwrap();
     assert!(s.wait_log("reloaded"), "{}", s.log());
     assert!(ask(), "a token of the new key is accepted after the reload");
+    // ... but a reload starts a new cache: the old key's token, accepted a moment ago, is
+    // verified again against the new sa.pub and refused.
+    assert!(
+        !ask_with(&old),
+        "a cached success is not served after sa.pub is replaced"
+    );
     // A corrupt file keeps the last good trust, and one line says so.
     std::fs::write(
         env.path("c/pki/sa.pub"),

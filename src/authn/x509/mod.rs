@@ -137,6 +137,17 @@ pub fn authenticate_client_cert(
     client_cas_der: &[Vec<u8>],
     now: Timestamp,
 ) -> Result<Identity, X509Rejection> {
+    authenticate_client_cert_window(chain_der, client_cas_der, now).map(|(id, _)| id)
+}
+
+/// [`authenticate_client_cert`], with the times (from, until, both included) between
+/// which the same chain and CA bundle give the same identity: the window of the chain
+/// Go's `Verify` found valid (`isValid` is the only time-dependent step).
+pub(crate) fn authenticate_client_cert_window(
+    chain_der: &[Vec<u8>],
+    client_cas_der: &[Vec<u8>],
+    now: Timestamp,
+) -> Result<(Identity, (Timestamp, Timestamp)), X509Rejection> {
     let malformed = |reason: String| X509Rejection {
         kind: RejectionKind::Malformed,
         reason,
@@ -152,7 +163,7 @@ pub fn authenticate_client_cert(
         reason,
         certificate: Some(id.clone()),
     };
-    verify_parsed(
+    let window = verify_parsed(
         &leaf,
         presented,
         client_cas_der,
@@ -179,7 +190,7 @@ pub fn authenticate_client_cert(
         CREDENTIAL_ID.to_string(),
         vec![format!("X509SHA256={}", hex::encode(digest.as_ref()))],
     );
-    Ok(identity)
+    Ok((identity, window))
 }
 
 /// Go's `Certificate.Verify` (crypto/x509/verify.go) for `leaf_der`, with Roots =
@@ -199,7 +210,7 @@ pub fn verify_chain(
         reason,
         certificate: None,
     })?;
-    verify_parsed(&leaf, intermediates_der, roots_der, "roots", now, usage)
+    verify_parsed(&leaf, intermediates_der, roots_der, "roots", now, usage).map(|_| ())
 }
 
 /// [`verify_chain`] for a parsed leaf; `roots_name` names the roots in errors.
@@ -210,7 +221,7 @@ fn verify_parsed(
     roots_name: &str,
     now: Timestamp,
     usage: &Eku,
-) -> Result<(), X509Rejection> {
+) -> Result<(Timestamp, Timestamp), X509Rejection> {
     let malformed = |reason: String| X509Rejection {
         kind: RejectionKind::Malformed,
         reason,

@@ -73,8 +73,10 @@ pub(super) struct Verifier<'a> {
 const MAX_SIGNATURE_CHECKS: usize = 100;
 
 impl<'a> Verifier<'a> {
-    /// `Certificate.Verify` with KeyUsages = [`self.usage`].
-    pub(super) fn verify(&self, leaf: &'a Cert) -> Result<(), GoError> {
+    /// `Certificate.Verify` with KeyUsages = [`self.usage`]; on success, the time window
+    /// (latest NotBefore, earliest NotAfter) of the first valid chain: at any time inside it
+    /// that chain is still built and valid, so the answer is still yes.
+    pub(super) fn verify(&self, leaf: &'a Cert) -> Result<(Timestamp, Timestamp), GoError> {
         leaf.is_valid_leaf(self.now)?;
         let candidates = if self.roots.contains(leaf) {
             vec![vec![leaf]]
@@ -87,6 +89,7 @@ impl<'a> Verifier<'a> {
         let mut unsupported = None;
         let mut valid = 0;
         let mut invalid_policies = 0;
+        let mut window = None;
         for chain in &candidates {
             match policies_valid(chain) {
                 Ok(true) => {}
@@ -115,9 +118,10 @@ impl<'a> Verifier<'a> {
                 continue;
             }
             valid += 1;
+            window.get_or_insert_with(|| chain_window(chain));
         }
-        if valid > 0 {
-            return Ok(());
+        if let Some(w) = window.filter(|_| valid > 0) {
+            return Ok(w);
         }
         if let Some(e) = unsupported {
             return Err(e);
@@ -208,6 +212,16 @@ impl<'a> Verifier<'a> {
             GoError::UnknownAuthority(hint.map(|(e, cert)| (e.to_string(), cert.hint_name())))
         }))
     }
+}
+
+/// The times at which every certificate of `chain` passes `isValid`'s time check.
+fn chain_window(chain: &[&Cert]) -> (Timestamp, Timestamp) {
+    let from = chain.iter().map(|c| c.not_before).max();
+    let until = chain.iter().map(|c| c.not_after).min();
+    (
+        from.unwrap_or(Timestamp::MIN),
+        until.unwrap_or(Timestamp::MAX),
+    )
 }
 
 impl Cert {

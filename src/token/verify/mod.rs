@@ -116,6 +116,43 @@ pub struct Authenticated {
     /// Things worth knowing that do not make the API server refuse the token.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
+    /// The time claims checked (bound tokens; legacy tokens have no time check), to check
+    /// again when the answer is reused later.
+    #[serde(skip)]
+    pub times: Option<TimeClaims>,
+}
+
+/// `nbf`, `exp` and `iat` of an accepted bound token: the only claims whose check depends on
+/// when it is made (`claims.go` `Validate`, go-jose `ValidateWithLeeway`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct TimeClaims {
+    /// `nbf`.
+    pub nbf: Option<i64>,
+    /// `exp`.
+    pub exp: Option<i64>,
+    /// `iat`.
+    pub iat: Option<i64>,
+}
+
+impl TimeClaims {
+    fn of(c: &PublicClaims) -> Self {
+        TimeClaims {
+            nbf: c.nbf,
+            exp: c.exp,
+            iat: c.iat,
+        }
+    }
+
+    /// Whether the time checks pass at `now`, with the same leeway.
+    pub fn valid_at(&self, now: Timestamp) -> bool {
+        let c = PublicClaims {
+            nbf: self.nbf,
+            exp: self.exp,
+            iat: self.iat,
+            ..PublicClaims::default()
+        };
+        jose::validate_times(&c, now.as_second(), LEEWAY_SECONDS).is_ok()
+    }
 }
 
 impl Authenticated {
@@ -196,12 +233,14 @@ fn authenticate_text(
         Private::Legacy(p) => validate_legacy(&public, p),
     }
     .map_err(Rejection::Invalid)?;
+    let times = matches!(private, Private::Bound(_)).then(|| TimeClaims::of(&public));
     Ok(Authenticated {
         reading,
         key_id,
         audiences,
         not_checked,
         warnings,
+        times,
     })
 }
 
