@@ -18,6 +18,71 @@
 //! so a run killed at any point is resumed by re-running the phase.
 
 pub mod begin;
+pub mod finish;
+pub mod resign;
+pub mod restart;
 pub mod state;
+pub mod status;
 
-pub use state::{CaKind, Phase, detect};
+pub use state::{CaKind, Phase, Signer, detect};
+
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+
+/// One file a phase changed (or would, with `--dry-run`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Change {
+    /// `write` or `remove`.
+    pub action: Action,
+    /// The file.
+    pub path: PathBuf,
+}
+
+/// What happens to a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// Written (atomically: a temporary file renamed over it).
+    Write,
+    /// Removed.
+    Remove,
+}
+
+impl Change {
+    /// `path` written.
+    pub fn write(path: &Path) -> Change {
+        Change {
+            action: Action::Write,
+            path: path.to_path_buf(),
+        }
+    }
+
+    /// `path` removed.
+    pub fn remove(path: &Path) -> Change {
+        Change {
+            action: Action::Remove,
+            path: path.to_path_buf(),
+        }
+    }
+}
+
+/// The refusal of a phase run out of order: one line naming the CA, its phase and what
+/// comes next (`kcred::Error::Refused`, exit 3).
+pub fn out_of_order(phase: &str, kind: CaKind, state: &state::State) -> crate::Error {
+    crate::Error::Refused(format!(
+        "rotate-ca {phase}: {} is {}{}; next: {}",
+        kind.name(),
+        state.phase.name(),
+        match state.phase {
+            Phase::Begun | Phase::Resigning if state.bundle_written => format!(
+                " ({} of {} leaves still signed by the old CA)",
+                state.old_leaves(),
+                state.leaves.len()
+            ),
+            _ => String::new(),
+        },
+        state.next()
+    ))
+}
