@@ -11,11 +11,19 @@
 //!   (0600) from `--begin` until `--finish`; the signing key stays `NAME.key` (old) until
 //!   `--finish` moves the new pair to `NAME.crt`/`NAME.key`; `NAME.old.crt` holds the old CA
 //!   alone for the flags that cannot take a bundle (kube-controller-manager's
-//!   `--cluster-signing-cert-file`, `--client-ca-file`);
+//!   `--cluster-signing-cert-file`, `--client-ca-file`) until the leaves are re-signed, when
+//!   they take `NAME.new.crt` (and `--cluster-signing-key-file` `NAME.new.key`);
 //! - `--keep-old` keeps the old key 0600 as `NAME.old.key`, a name nothing loads.
 //!
 //! The phase is derived from these files alone ([`state::detect`]): no hidden state file,
-//! so a run killed at any point is resumed by re-running the phase.
+//! so a run killed at any point is resumed by re-running the phase. Which CA signed each
+//! leaf (old or new) is read from the leaves' signatures: `--resign` is done when none is
+//! the old CA's, and `--finish` is refused until then.
+//!
+//! Phases: [`begin`] (new CA beside, trust old+new), [`resign`] (every leaf re-signed by the
+//! new CA, keys kept), [`finish`] (the old CA out of every trust file and kubeconfig, the
+//! new pair in place); [`restart`] says what to restart after each, [`status`] what
+//! `--status` reports.
 
 pub mod begin;
 pub mod finish;

@@ -13,7 +13,7 @@ use crate::audit::TrustRow;
 use crate::error::Result;
 
 /// `rotate-ca --status`: the phase of each CA, which CA signed each leaf, and the trust
-/// matrix of `kcred check --trust` ([`crate::audit::trust`]).
+/// matrix of `kcred check --trust` ([`crate::audit::trust()`]).
 #[derive(Clone, Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct StatusReport {
