@@ -272,7 +272,16 @@ fn begin_dry_run_lists_exactly_the_changed_files() {
 use std::path::{Path, PathBuf};
 
 use crate::common::Env;
-use crate::trust::{assert_peers_accept, broken, kubeconfig_files, kubeconfigs, trust_matrix};
+use crate::trust::{broken, kubeconfig_files, kubeconfigs, trust_matrix};
+
+/// [`crate::trust::assert_peers_accept`], one at a time across this module's tests: each
+/// starts a two-member etcd, and several at once on a loaded machine make etcd miss its
+/// election deadlines (a refusal that has nothing to do with the certificates).
+fn assert_peers_accept(env: &Env, dir: &Path, tokens: &[&str]) -> String {
+    static ETCD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one = ETCD.lock().unwrap_or_else(|e| e.into_inner());
+    crate::trust::assert_peers_accept(env, dir, tokens)
+}
 
 /// The x509 CAs: `--ca` name, trust file stem, and the leaf files it signs in a
 /// `kcred bootstrap` tree (kubeadm's `certlist.go`; kubeconfigs are added for `ca`).
@@ -781,5 +790,62 @@ fn kill_loop(env: &Env, base: &Path, flag: &str, expect: &str) -> PathBuf {
         );
         last = d;
     }
+    eprintln!("{flag}: {landed} of {rounds} kills landed during the run (seed {seed})");
     last
+}
+
+/// A `--resign` that stopped half-way (one leaf still the old CA's, as a kill between two
+/// leaf writes leaves it) is told apart from `begun` and `resigned`: `--status` says
+/// `resigning` and which leaf, `--finish` is refused naming how many, and re-running
+/// `--resign` rewrites exactly that leaf.
+#[test]
+fn a_half_done_resign_is_detected_and_converges() {
+    let env = Env::new();
+    let d = bootstrap_tree(&env);
+    env.ok(&["rotate-ca", "--dir", "k", "--ca", "ca", "--begin"]);
+    let old_leaf = std::fs::read(d.join("pki/apiserver-kubelet-client.crt")).unwrap();
+    env.ok(&["rotate-ca", "--dir", "k", "--ca", "ca", "--resign"]);
+    std::fs::write(d.join("pki/apiserver-kubelet-client.crt"), &old_leaf).unwrap();
+    assert_eq!(phases(&env, &d)["ca"], "resigning");
+    let out = env.ok(&[
+        "rotate-ca",
+        "--dir",
+        "k",
+        "--ca",
+        "ca",
+        "--status",
+        "-o",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let old: Vec<&str> = v["cas"][0]["leaves"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["signedBy"] == "old")
+        .map(|l| l["file"].as_str().unwrap())
+        .collect();
+    assert_eq!(old, ["pki/apiserver-kubelet-client.crt"]);
+    assert_eq!(v["cas"][0]["next"], "--resign again (it was interrupted)");
+    assert_eq!(v["broken"], 0, "both CAs are trusted during the overlap");
+    let err = env.fails(3, &["rotate-ca", "--dir", "k", "--ca", "ca", "--finish"]);
+    assert!(
+        err.contains(
+            "1 of 8 leaves are still signed by the old CA (pki/apiserver-kubelet-client.crt)"
+        ),
+        "{err}"
+    );
+    let before = common::snapshot(&d);
+    let out = env.ok(&["rotate-ca", "--dir", "k", "--ca", "ca", "--resign"]);
+    let after = common::snapshot(&d);
+    let changed: Vec<&String> = after
+        .keys()
+        .filter(|k| before.get(*k) != after.get(*k))
+        .collect();
+    assert_eq!(changed, ["pki/apiserver-kubelet-client.crt"], "{out}");
+    assert_eq!(phases(&env, &d)["ca"], "resigned");
+    assert!(openssl_verify(
+        &d.join("pki/ca.new.crt"),
+        &d.join("pki/apiserver-kubelet-client.crt")
+    ));
 }
