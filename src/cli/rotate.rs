@@ -265,9 +265,10 @@ fn status(a: &RotateArgs, kinds: &[CaKind], format: Format) -> anyhow::Result<Ex
                         c.ca.name().into(),
                         sanitize(&l.name),
                         sanitize(&l.file),
-                        match l.signed_by {
-                            rotate::Signer::Old => "old".into(),
-                            rotate::Signer::New => "new".into(),
+                        match (l.signed_by, c.phase) {
+                            (rotate::Signer::Old, Phase::Stable) => "current".into(),
+                            (rotate::Signer::Old, _) => "old".into(),
+                            (rotate::Signer::New, _) => "new".into(),
                         },
                         l.signer_ski.clone(),
                     ]);

@@ -125,7 +125,7 @@ impl Phase {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Signer {
-    /// The CA being replaced.
+    /// The CA being replaced (for a stable CA: the one in use).
     Old,
     /// The new CA.
     New,
