@@ -431,6 +431,10 @@ fn rotate_and_check(env: &Env, dir: &Path, arg: &str) -> Vec<(String, String)> {
             assert_eq!(got[*n], expect, "{n} after {flag}");
         }
         tables.push((phase.into(), assert_peers_accept(env, dir, &[])));
+        // `kcred check`: every key matches its certificate (NAME.key is the CA's after
+        // --finish), nothing unreadable, no loose mode.
+        let out = env.ok(&["check", "--dir", ds, "-q"]);
+        assert!(out.contains("0 problems"), "after {flag}: {out}");
         // Every leaf verifies against the trust file its server reads.
         for n in &names {
             let stem = CAS.iter().find(|c| c.0 == *n).unwrap().1;
