@@ -415,6 +415,17 @@ fn rotate_and_check(env: &Env, dir: &Path, arg: &str) -> Vec<(String, String)> {
         .into_iter()
         .filter(|(k, _)| k.ends_with(".key") && !k.contains("ca."))
         .collect();
+    // Every kubeconfig's client key and subject, as openssl reads them.
+    let kubeconfig_facts = |d: &Path| -> Vec<(Vec<u8>, String)> {
+        kubeconfigs(d)
+            .iter()
+            .map(|conf| {
+                let (_, cert, key, _) = kubeconfig_files(conf, &scratch.join("kc"));
+                (std::fs::read(key).unwrap(), openssl_facts(&cert))
+            })
+            .collect()
+    };
+    let kc_before = kubeconfig_facts(dir);
 
     for (phase, flag, expect) in [
         ("begin", "--begin", "begun"),
@@ -506,6 +517,11 @@ fn rotate_and_check(env: &Env, dir: &Path, arg: &str) -> Vec<(String, String)> {
         .filter(|(k, _)| k.ends_with(".key") && !k.contains("ca."))
         .collect();
     assert_eq!(keys_before, keys_after, "a leaf key changed");
+    assert_eq!(
+        kc_before,
+        kubeconfig_facts(dir),
+        "a kubeconfig's key or identity changed"
+    );
     for (p, facts, secs) in facts_before {
         assert_eq!(openssl_facts(&p), facts, "{}", p.display());
         assert!(
