@@ -113,14 +113,7 @@ pub fn run(a: RotateArgs) -> anyhow::Result<ExitStatus> {
     for k in &kinds {
         let state = rotate::state::detect_in(&a.dir, *k, &inv)?;
         match step {
-            Step::Begin => {
-                if matches!(
-                    state.phase,
-                    Phase::Resigning | Phase::Resigned | Phase::Finishing
-                ) {
-                    return Err(rotate::out_of_order("--begin", *k, &state).into());
-                }
-            }
+            Step::Begin => rotate::begin::check(*k, &state)?,
             Step::Resign => rotate::resign::check(*k, &state)?,
             Step::Finish => rotate::finish::check(*k, &state)?,
         }

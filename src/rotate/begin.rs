@@ -43,16 +43,22 @@ fn bundle(old: &[u8], new: &[u8]) -> String {
     s
 }
 
+/// Whether `--begin` may run on `state`: not once leaves are being re-signed (a new CA then
+/// would orphan them), nor during `--finish`.
+pub fn check(kind: CaKind, state: &State) -> Result<()> {
+    match state.phase {
+        Phase::Stable | Phase::Begun => Ok(()),
+        Phase::Resigning | Phase::Resigned | Phase::Finishing => {
+            Err(super::out_of_order("--begin", kind, state))
+        }
+    }
+}
+
 /// Run `--begin` for `kind` in `dir`; returns the files changed, in write order.
 pub fn begin(dir: &Path, kind: CaKind, opts: &Options) -> Result<Vec<Changed>> {
     let files = kind.files(dir);
     let state: State = detect(dir, kind)?;
-    if matches!(
-        state.phase,
-        Phase::Resigning | Phase::Resigned | Phase::Finishing
-    ) {
-        return Err(super::out_of_order("--begin", kind, &state));
-    }
+    check(kind, &state)?;
     if !opts.dry_run {
         // Temporary files a killed run left beside the files this phase writes.
         let mut paths = vec![
