@@ -104,18 +104,92 @@ pub fn renew_with(
 
     let token_keys = token_ca_keys(inv, &opts.ca_key_uris)?;
     let signed = sign_all(inv, &selected, opts.validity, &token_keys)?;
-    let writes = prepare_writes(inv, &signed)?;
+    write_signed(inv, &signed, opts.dry_run, skipped)
+}
+
+/// Write every copy of every signed certificate (each prepared before the first write).
+fn write_signed(
+    inv: &Inventory,
+    signed: &Signed,
+    dry_run: bool,
+    skipped: Vec<(String, String)>,
+) -> Result<RenewOutcome> {
+    let writes = prepare_writes(inv, signed)?;
     let paths: Vec<&std::path::Path> = writes.iter().map(|w| w.path.as_path()).collect();
     fsio::check_writable(&paths, true)?;
-    if !opts.dry_run {
+    if !dry_run {
         for w in &writes {
             fsio::write_atomic(&w.path, &w.contents, w.mode, true)?;
         }
     }
     Ok(RenewOutcome {
-        renewed: report(inv, &signed, &writes),
+        renewed: report(inv, signed, &writes),
         skipped,
     })
+}
+
+/// A CA rotation's re-signing (`rotate-ca --resign`): the leaves of one CA are signed by
+/// another, the CA pair given here.
+#[derive(Debug)]
+pub struct Resign {
+    /// The CA whose leaves are re-signed (DER).
+    pub from: Vec<u8>,
+    /// The CA that signs them (DER).
+    pub ca: Vec<u8>,
+    /// Where [`Resign::ca`] was read from, for errors.
+    pub ca_path: PathBuf,
+    /// Its key.
+    pub key: PrivateKey,
+    /// Where [`Resign::key`] was read from, for errors.
+    pub key_path: PathBuf,
+}
+
+/// Re-sign, by `r.ca`, every leaf in `inv` that `r.from` signed, each with its existing key,
+/// subject, SANs and usage and its own validity length, and rewrite every copy (as
+/// [`renew_with`] does). Every copy is selected wherever it is (a kubeconfig's embedded
+/// certificate, a file a kubeconfig names): once the rotation finishes the old CA is
+/// trusted nowhere, so none may be left behind. Leaves already signed by `r.ca` are not
+/// selected, so a re-run after a kill converges and then changes nothing.
+pub fn resign(inv: &Inventory, r: &Resign, dry_run: bool) -> Result<RenewOutcome> {
+    refuse_unreadable(inv, None)?;
+    let mut selected: Vec<&Found> = inv
+        .certs
+        .iter()
+        .filter(|c| !c.facts.is_ca && crate::pki::signed_by(&c.der, &r.from))
+        .collect();
+    let order = plan_order(inv);
+    selected.sort_by_cached_key(|c| (order(c), c.name.clone()));
+    let issuer = Issuer::new(&r.ca_path, r.ca.clone(), r.key.try_clone()?, &r.key_path)?;
+    let mut signed = Signed {
+        order: Vec::new(),
+        new: BTreeMap::new(),
+    };
+    for c in selected {
+        if signed.new.contains_key(&c.der) {
+            continue;
+        }
+        signed.order.push(c.der.clone());
+        let key = c.key.as_ref().ok_or_else(|| {
+            Error::input(
+                location_path(c),
+                "no private key next to the certificate: cannot re-sign it with its own key",
+            )
+        })?;
+        // Its own lifetime: NotAfter − NotBefore, less the backdating kubeadm and kcred put
+        // in NotBefore (`pkiutil.CertificateBackdate`), which signing adds again; never
+        // beyond the new CA (`Issuer::sign` clamps).
+        let length = c.facts.not_after.duration_since(c.facts.not_before);
+        let validity = if length > crate::pki::BACKDATE * 2 {
+            length - crate::pki::BACKDATE
+        } else {
+            length
+        };
+        let issued = issuer.sign(&spec_of(c, validity)?, &key.public_key_der()?)?;
+        signed
+            .new
+            .insert(c.der.clone(), (c.name.clone(), issued.der));
+    }
+    write_signed(inv, &signed, dry_run, Vec::new())
 }
 
 /// Every input is read and checked before anything is written: an unreadable file (and,

@@ -190,7 +190,15 @@ pub const EXAMPLES: &[(&str, &[Example])] = &[
                 "kcred rotate-ca --dir k8s --ca ca --begin",
             ),
             ex(
-                "Which phase each CA is in",
+                "After the restarts: re-sign every leaf with the new CA (same keys)",
+                "kcred rotate-ca --dir k8s --ca ca --resign",
+            ),
+            ex(
+                "After the restarts: drop the old CA everywhere, keep its key aside",
+                "kcred rotate-ca --dir k8s --ca ca --finish --keep-old",
+            ),
+            ex(
+                "Which phase each CA is in, who signed each leaf, the trust matrix",
                 "kcred rotate-ca --dir k8s --status",
             ),
         ],

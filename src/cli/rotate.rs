@@ -1,13 +1,17 @@
 //! `kcred rotate-ca`: the phased CA rotation of the Kubernetes docs page "Manual Rotation of
 //! CA Certificates" on kubeadm's layout. The domain lives in `kcred::rotate`; this is the
-//! command line. Implemented so far: `--begin` and `--status` for the x509 CAs.
+//! command line: `--begin`, `--resign`, `--finish` and `--status` for the x509 CAs
+//! (`--ca sa` is the ServiceAccount key's, not rotated here yet).
 
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use jiff::SignedDuration;
 use kcred::keys::KeyType;
-use kcred::rotate::{self, CaKind, Phase};
+use kcred::output::{self, Format, sanitize};
+use kcred::rotate::restart::{self, Step};
+use kcred::rotate::status::PhaseReport;
+use kcred::rotate::{self, Action, CaKind, Phase};
 
 use super::args::parse_duration;
 use crate::exit_codes::ExitStatus;
@@ -77,65 +81,232 @@ fn kinds(a: &RotateArgs) -> Vec<CaKind> {
 }
 
 pub fn run(a: RotateArgs) -> anyhow::Result<ExitStatus> {
+    let format: Format = a
+        .output
+        .parse()
+        .map_err(|e: String| kcred::Error::Usage(format!("-o: {e}")))?;
     if a.cas.contains(&CaArg::Sa) && !a.cas.contains(&CaArg::All) {
         return Err(kcred::Error::Refused(
             "rotate-ca --ca sa: not supported yet (rotate sa.key by hand: see README)".into(),
         )
         .into());
     }
-    if a.resign || a.finish {
-        return Err(kcred::Error::Refused(
-            "rotate-ca --resign/--finish: not supported yet; run `kcred renew` with the new CA by hand".into(),
-        )
-        .into());
-    }
-    if a.output != "table" {
-        return Err(kcred::Error::Refused(format!(
-            "rotate-ca -o {}: not supported yet (table only)",
-            a.output
-        ))
-        .into());
-    }
     if a.cas.contains(&CaArg::All) {
+        // The hook for the ServiceAccount key's rotation: `all` is the three x509 CAs until
+        // `--ca sa` is implemented.
         eprintln!("kcred: rotate-ca: sa is not rotated yet (not supported); x509 CAs only");
     }
     let kinds = kinds(&a);
     if a.status {
-        for k in &kinds {
-            let s = rotate::detect(&a.dir, *k)?;
-            let phase = match (s.phase, s.bundle_written) {
-                (Phase::Stable, _) => "stable",
-                (Phase::Begun, true) => "begun (next: --resign)",
-                (Phase::Begun, false) => "begin interrupted (next: --begin again)",
-            };
-            println!("{:<16} {phase}", k.name());
+        return status(&a, &kinds, format);
+    }
+    let step = if a.begin {
+        Step::Begin
+    } else if a.resign {
+        Step::Resign
+    } else {
+        Step::Finish
+    };
+    // Check every CA first so a bad one (or one out of order) stops the run before anything
+    // is written.
+    let inv = kcred::audit::inventory(&a.dir)?;
+    for k in &kinds {
+        let state = rotate::state::detect_in(&a.dir, *k, &inv)?;
+        match step {
+            Step::Begin => rotate::begin::check(*k, &state)?,
+            Step::Resign => rotate::resign::check(*k, &state)?,
+            Step::Finish => rotate::finish::check(*k, &state)?,
         }
+    }
+    let mut reports = Vec::new();
+    for &k in &kinds {
+        let mut notes = Vec::new();
+        let before = rotate::state::detect_in(&a.dir, k, &inv)?.phase;
+        let changes = match step {
+            Step::Begin => rotate::begin::begin(
+                &a.dir,
+                k,
+                &rotate::begin::Options {
+                    key_type: a.key_type,
+                    validity: a.validity,
+                    dry_run: a.dry_run,
+                },
+            )?,
+            Step::Resign => rotate::resign::resign(&a.dir, k, a.dry_run)?,
+            Step::Finish => {
+                let done = rotate::finish::finish(
+                    &a.dir,
+                    k,
+                    &rotate::finish::Options {
+                        keep_old: a.keep_old,
+                        dry_run: a.dry_run,
+                    },
+                )?;
+                notes = done.notes;
+                done.changes
+            }
+        };
+        let phase = rotate::detect(&a.dir, k)?.phase;
+        // A finish with no rotation under way (run again after a finished one) has nothing
+        // to do and nothing to restart.
+        let idle = step == Step::Finish && before == Phase::Stable;
+        if idle {
+            notes.push(format!(
+                "{}: no rotation under way, nothing to finish",
+                k.name()
+            ));
+        }
+        reports.push(PhaseReport {
+            ca: k,
+            ran: step,
+            dry_run: a.dry_run,
+            phase,
+            changes,
+            notes,
+            restart: if idle {
+                Vec::new()
+            } else {
+                restart::steps(k, step)
+            },
+            controller_manager: (k == CaKind::Ca).then(|| restart::controller_manager(phase)),
+        });
+    }
+    if let Some(text) = output::structured(format, &reports)? {
+        super::emit(&text)?;
         return Ok(ExitStatus::Success);
     }
-    let opts = rotate::begin::Options {
-        key_type: a.key_type,
-        validity: a.validity,
-        dry_run: a.dry_run,
-    };
-    // Check every CA first so a bad one stops the run before anything is written.
-    for k in &kinds {
-        rotate::detect(&a.dir, *k)?;
-    }
-    for k in &kinds {
-        for f in rotate::begin::begin(&a.dir, *k, &opts)? {
-            let verb = if a.dry_run { "would write" } else { "wrote" };
-            println!("{verb} {}", f.display());
+    let mut out = String::new();
+    for r in &reports {
+        for n in &r.notes {
+            eprintln!("kcred: rotate-ca: {n}");
+        }
+        for c in &r.changes {
+            let verb = match (c.action, a.dry_run) {
+                (Action::Write, false) => "wrote",
+                (Action::Write, true) => "would write",
+                (Action::Remove, false) => "removed",
+                (Action::Remove, true) => "would remove",
+            };
+            out.push_str(&format!("{verb} {}\n", c.path.display()));
         }
     }
-    // The order of the docs page "Manual Rotation of CA Certificates": the controller
-    // manager first (--root-ca-file = the bundle), then in-cluster clients, then the API
-    // servers, scheduler and kubelets.
-    println!(
-        "next, in order: point kube-controller-manager's --cluster-signing-cert-file and \
-         --client-ca-file at pki/ca.old.crt (they cannot be bundles; keep \
-         --cluster-signing-key-file pki/ca.key) and --root-ca-file at pki/ca.crt, restart it; \
-         restart pods using in-cluster config (kube-proxy, CoreDNS); restart kube-apiserver, \
-         kube-scheduler, etcd, then every kubelet"
-    );
+    for r in &reports {
+        let done = if a.dry_run {
+            format!("{}: {} (dry run)", r.ca.name(), r.phase.name())
+        } else {
+            format!("{}: now {}", r.ca.name(), r.phase.name())
+        };
+        if r.restart.is_empty() {
+            out.push_str(&format!("{done}\n"));
+            continue;
+        }
+        out.push_str(&format!("{done}; then restart, in order:\n"));
+        for (i, s) in r.restart.iter().enumerate() {
+            out.push_str(&format!("  {}. {s}\n", i + 1));
+        }
+    }
+    super::emit(out)?;
+    Ok(ExitStatus::Success)
+}
+
+/// `--status`: the phase per CA, which CA signed each leaf, and the trust matrix; exit 1
+/// when a pair is broken.
+fn status(a: &RotateArgs, kinds: &[CaKind], format: Format) -> anyhow::Result<ExitStatus> {
+    let report = rotate::status::status(&a.dir, kinds, jiff::Timestamp::now())?;
+    match output::structured(format, &report)? {
+        Some(text) => super::emit(&text)?,
+        None => {
+            let mut rows = vec![vec![
+                "CA".to_string(),
+                "PHASE".into(),
+                "OLD SKI".into(),
+                "NEW SKI".into(),
+                "NEXT".into(),
+            ]];
+            for c in &report.cas {
+                rows.push(vec![
+                    c.ca.name().into(),
+                    c.phase.name().into(),
+                    c.old_ski.clone(),
+                    c.new_ski.clone().unwrap_or_default(),
+                    c.next.clone(),
+                ]);
+            }
+            let mut out = output::table(&rows);
+            for c in &report.cas {
+                if let Some(m) = &c.controller_manager {
+                    out.push_str(&format!(
+                        "\nkube-controller-manager now: --cluster-signing-cert-file={} \
+                         --cluster-signing-key-file={} --client-ca-file={} --root-ca-file={}\n",
+                        m.cluster_signing_cert_file,
+                        m.cluster_signing_key_file,
+                        m.client_ca_file,
+                        m.root_ca_file
+                    ));
+                }
+            }
+            let mut rows = vec![vec![
+                "CA".to_string(),
+                "LEAF".into(),
+                "FILE".into(),
+                "SIGNED BY".into(),
+                "SIGNER SKI".into(),
+            ]];
+            for c in &report.cas {
+                for l in &c.leaves {
+                    rows.push(vec![
+                        c.ca.name().into(),
+                        sanitize(&l.name),
+                        sanitize(&l.file),
+                        match (l.signed_by, c.phase) {
+                            (rotate::Signer::Old, Phase::Stable) => "current".into(),
+                            (rotate::Signer::Old, _) => "old".into(),
+                            (rotate::Signer::New, _) => "new".into(),
+                        },
+                        l.signer_ski.clone(),
+                    ]);
+                }
+            }
+            out.push('\n');
+            out.push_str(&output::table(&rows));
+            let mut rows = vec![vec![
+                "CLIENT".to_string(),
+                "SERVER".into(),
+                "CHECK".into(),
+                "TRUSTED BY".into(),
+                "RESULT".into(),
+            ]];
+            for r in &report.trust {
+                rows.push(vec![
+                    sanitize(&r.client),
+                    sanitize(&r.server),
+                    r.check.to_string(),
+                    sanitize(&r.trusted_by),
+                    if r.problem.is_empty() {
+                        "ok".into()
+                    } else {
+                        format!("BROKEN: {}", sanitize(&r.problem))
+                    },
+                ]);
+            }
+            out.push('\n');
+            out.push_str(&output::table(&rows));
+            out.push_str(&format!(
+                "{} broken of {} trust pairs\n",
+                report.broken,
+                report.trust.len()
+            ));
+            super::emit(out)?;
+        }
+    }
+    if report.broken > 0 {
+        eprintln!(
+            "kcred: rotate-ca --status: {} broken of {} trust pairs ({})",
+            report.broken,
+            report.trust.len(),
+            sanitize(&a.dir.display().to_string())
+        );
+        return Ok(ExitStatus::CheckFailed);
+    }
     Ok(ExitStatus::Success)
 }

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use jiff::SignedDuration;
 
+use super::Change;
 use super::state::{CaKind, Phase, State, detect};
 use crate::error::Result;
 use crate::fsio;
@@ -34,7 +35,7 @@ pub struct Options {
 }
 
 /// One file written (or that would be, with `dry_run`).
-pub type Changed = PathBuf;
+pub type Changed = super::Change;
 
 fn bundle(old: &[u8], new: &[u8]) -> String {
     let mut s = pem::encode("CERTIFICATE", old);
@@ -42,10 +43,22 @@ fn bundle(old: &[u8], new: &[u8]) -> String {
     s
 }
 
+/// Whether `--begin` may run on `state`: not once leaves are being re-signed (a new CA then
+/// would orphan them), nor during `--finish`.
+pub fn check(kind: CaKind, state: &State) -> Result<()> {
+    match state.phase {
+        Phase::Stable | Phase::Begun => Ok(()),
+        Phase::Resigning | Phase::Resigned | Phase::Finishing => {
+            Err(super::out_of_order("--begin", kind, state))
+        }
+    }
+}
+
 /// Run `--begin` for `kind` in `dir`; returns the files changed, in write order.
 pub fn begin(dir: &Path, kind: CaKind, opts: &Options) -> Result<Vec<Changed>> {
     let files = kind.files(dir);
     let state: State = detect(dir, kind)?;
+    check(kind, &state)?;
     if !opts.dry_run {
         // Temporary files a killed run left beside the files this phase writes.
         let mut paths = vec![
@@ -63,7 +76,9 @@ pub fn begin(dir: &Path, kind: CaKind, opts: &Options) -> Result<Vec<Changed>> {
     }
     let mut changed = Vec::new();
     let new_der = match state.phase {
-        Phase::Begun => state.new.clone().unwrap_or_default(),
+        Phase::Begun | Phase::Resigning | Phase::Resigned | Phase::Finishing => {
+            state.new.clone().unwrap_or_default()
+        }
         Phase::Stable => {
             // Same subject as the old CA: what kubeadm's CA spec gives
             // (CN=kubernetes, etcd-ca, front-proxy-ca); chains are told apart by key ids.
@@ -75,8 +90,8 @@ pub fn begin(dir: &Path, kind: CaKind, opts: &Options) -> Result<Vec<Changed>> {
             let key = PrivateKey::generate(opts.key_type)?;
             let cert = pki::self_signed(&spec, &key)?;
             let key_pem = key.to_pem(key.key_type().default_format())?;
-            changed.push(files.new_key.clone());
-            changed.push(files.new_crt.clone());
+            changed.push(Change::write(&files.new_key));
+            changed.push(Change::write(&files.new_crt));
             if !opts.dry_run {
                 fsio::write_atomic(&files.new_key, key_pem.as_bytes(), fsio::SECRET, true)?;
                 fsio::write_atomic(&files.new_crt, cert.pem().as_bytes(), fsio::PUBLIC, true)?;
@@ -88,7 +103,7 @@ pub fn begin(dir: &Path, kind: CaKind, opts: &Options) -> Result<Vec<Changed>> {
     // kube-controller-manager's --client-ca-file and --cluster-signing-cert-file).
     let old_pem = pem::encode("CERTIFICATE", &state.old);
     if std::fs::read(&files.old_crt).ok().as_deref() != Some(old_pem.as_bytes()) {
-        changed.push(files.old_crt.clone());
+        changed.push(Change::write(&files.old_crt));
         if !opts.dry_run {
             fsio::write_atomic(&files.old_crt, old_pem.as_bytes(), fsio::PUBLIC, true)?;
         }
@@ -98,7 +113,7 @@ pub fn begin(dir: &Path, kind: CaKind, opts: &Options) -> Result<Vec<Changed>> {
         changed.extend(kubeconfigs(dir, &state.old, &new_der, opts.dry_run)?);
     }
     if !state.bundle_written {
-        changed.push(files.crt.clone());
+        changed.push(Change::write(&files.crt));
         if !opts.dry_run {
             let b = bundle(&state.old, &new_der);
             fsio::write_atomic(&files.crt, b.as_bytes(), fsio::PUBLIC, true)?;
@@ -150,7 +165,7 @@ fn kubeconfigs(dir: &Path, old: &[u8], new: &[u8], dry_run: bool) -> Result<Vec<
             }
         }
         if touched {
-            changed.push(path.clone());
+            changed.push(Change::write(&path));
             if !dry_run {
                 let o = kc.to_output(&path)?;
                 fsio::write_atomic(&o.path, &o.contents, o.mode, true)?;

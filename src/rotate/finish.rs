@@ -1,0 +1,190 @@
+//! `--finish`: the old CA leaves every trust file and every kubeconfig's
+//! `certificate-authority-data`, the new pair moves to `NAME.crt`/`NAME.key`, and the old key
+//! goes (or stays 0600 as `NAME.old.key` with `--keep-old`, a name nothing loads). The docs'
+//! last steps: "Restart the control plane components by removing the old CA from the
+//! kubeconfig files and the files against `--client-ca-file`, `--root-ca-file` flags", and
+//! the kubelet's `clientCAFile`.
+//!
+//! Refused unless every leaf is signed by the new CA: a leaf of the old CA would be trusted
+//! by nothing afterwards.
+//!
+//! Order of writes (each atomic), so that any prefix left by a kill is a state
+//! [`super::state::detect`] recognises and re-running converges:
+//! 1. with `--keep-old`, `NAME.old.key` (0600): a copy of the old key, before it is replaced;
+//! 2. for the cluster CA, every kubeconfig's CA data without the old CA (still `Resigned`:
+//!    the new CA alone verifies the re-signed API server certificate);
+//! 3. the trust file `NAME.crt` as the new CA alone (from here on `Finishing`);
+//! 4. `NAME.key` as the new key (the old key is gone unless kept in step 1);
+//! 5. `NAME.old.crt`, `NAME.new.key`, then `NAME.new.crt` removed (the last marks `Stable`).
+
+use std::path::Path;
+
+use super::Change;
+use super::state::{CaKind, Phase, State, detect};
+use crate::error::{Error, Result};
+use crate::fsio;
+use crate::keys::PrivateKey;
+use crate::pem;
+use crate::pki;
+
+/// How to finish.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// Keep the old key as `NAME.old.key` (0600).
+    pub keep_old: bool,
+    /// List the files, write nothing.
+    pub dry_run: bool,
+}
+
+/// What `--finish` did besides the files.
+#[derive(Clone, Debug, Default)]
+pub struct Finished {
+    /// The files changed, in order.
+    pub changes: Vec<Change>,
+    /// Notes for the user (an old key `--keep-old` could not keep: an earlier run removed it).
+    pub notes: Vec<String>,
+}
+
+/// Whether `--finish` may run on `state`. A CA with no rotation under way has nothing to
+/// finish: that is fine (a re-run after a finished rotation), and [`finish`] changes nothing.
+pub fn check(kind: CaKind, state: &State) -> Result<()> {
+    match state.phase {
+        Phase::Stable | Phase::Resigned | Phase::Finishing => Ok(()),
+        Phase::Begun | Phase::Resigning => {
+            if !state.bundle_written {
+                return Err(super::out_of_order("--finish", kind, state));
+            }
+            let old: Vec<&str> = state
+                .leaves
+                .iter()
+                .filter(|l| l.signed_by == super::Signer::Old)
+                .map(|l| l.file.as_str())
+                .collect();
+            let shown = if old.len() > 4 {
+                format!("{}, …", old[..4].join(", "))
+            } else {
+                old.join(", ")
+            };
+            Err(Error::Refused(format!(
+                "rotate-ca --finish: {} is {}: {} of {} leaves are still signed by the old CA ({shown}), \
+                 which nothing would trust after --finish; next: {}",
+                kind.name(),
+                state.phase.name(),
+                old.len(),
+                state.leaves.len(),
+                state.next()
+            )))
+        }
+    }
+}
+
+fn exists(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok()
+}
+
+/// Run `--finish` for `kind` in `dir`.
+pub fn finish(dir: &Path, kind: CaKind, opts: &Options) -> Result<Finished> {
+    let state = detect(dir, kind)?;
+    check(kind, &state)?;
+    let mut done = Finished::default();
+    if state.phase == Phase::Stable {
+        return Ok(done);
+    }
+    let files = kind.files(dir);
+    if !opts.dry_run {
+        let mut paths = vec![files.crt.clone(), files.key.clone(), files.old_key.clone()];
+        if kind == CaKind::Ca {
+            paths.extend(super::begin::kubeconfig_paths(dir));
+        }
+        for p in &paths {
+            fsio::remove_stale_temps(p);
+        }
+    }
+    let new = state.new.clone().unwrap_or_default();
+    let new_facts =
+        pki::Certificate::from_der(&new).map_err(|p| Error::input(&files.new_crt, p))?;
+    // The key file as it is now: the old key until step 4.
+    let key_bytes = fsio::read(&files.key)?;
+    let (key_now, _) = PrivateKey::from_file_bytes(&fsio::display(&files.key), &key_bytes)?;
+    let key_is_new = key_now.public_key_der()? == new_facts.spki_der;
+    let write = |path: &Path, bytes: &[u8], mode: u32, done: &mut Finished| -> Result<()> {
+        done.changes.push(Change::write(path));
+        if !opts.dry_run {
+            fsio::write_atomic(path, bytes, mode, true)?;
+        }
+        Ok(())
+    };
+    // 1. The old key kept, under a name nothing loads.
+    if opts.keep_old && !exists(&files.old_key) {
+        if key_is_new {
+            done.notes.push(format!(
+                "{}: the old key is already gone (an earlier --finish replaced it); nothing to keep",
+                fsio::display(&files.key)
+            ));
+        } else {
+            write(&files.old_key, &key_bytes, fsio::SECRET, &mut done)?;
+        }
+    }
+    // 2. Kubeconfigs: the old CA out of every embedded CA bundle.
+    if kind == CaKind::Ca && !state.old.is_empty() {
+        for (path, bytes) in kubeconfigs_without(dir, &state.old, &new)? {
+            write(&path, &bytes, fsio::SECRET, &mut done)?;
+        }
+    }
+    // 3. The trust file: the new CA alone.
+    if state.phase != Phase::Finishing {
+        let pem = pem::encode("CERTIFICATE", &new);
+        write(&files.crt, pem.as_bytes(), fsio::PUBLIC, &mut done)?;
+    }
+    // 4. The signing key: the new one, as NAME.new.key holds it.
+    if !key_is_new {
+        let new_key = fsio::read(&files.new_key)?;
+        write(&files.key, &new_key, fsio::SECRET, &mut done)?;
+    }
+    // 5. The rotation's own files; NAME.new.crt last (its absence marks the end).
+    for p in [&files.old_crt, &files.new_key, &files.new_crt] {
+        if exists(p) {
+            done.changes.push(Change::remove(p));
+            if !opts.dry_run {
+                std::fs::remove_file(p).map_err(|e| Error::io(p, e))?;
+            }
+        }
+    }
+    Ok(done)
+}
+
+/// Every kubeconfig whose embedded CA holds `old`, rendered with `old` taken out (and `new`
+/// put in when nothing else is left, so that it still verifies the re-signed API server).
+fn kubeconfigs_without(
+    dir: &Path,
+    old: &[u8],
+    new: &[u8],
+) -> Result<Vec<(std::path::PathBuf, Vec<u8>)>> {
+    let mut out = Vec::new();
+    for path in super::begin::kubeconfig_paths(dir) {
+        let mut kc = crate::kubeconfig::Kubeconfig::load(&path)?;
+        let mut touched = false;
+        for c in &mut kc.clusters {
+            let Some(data) = &c.cluster.certificate_authority_data else {
+                continue;
+            };
+            let certs = pki::read_certificates(&path, data)?;
+            if !certs.iter().any(|d| d == old) {
+                continue;
+            }
+            let mut kept: Vec<&Vec<u8>> = certs.iter().filter(|d| *d != old).collect();
+            let new_owned = new.to_vec();
+            if kept.is_empty() {
+                kept.push(&new_owned);
+            }
+            let pem: String = kept.iter().map(|d| pem::encode("CERTIFICATE", d)).collect();
+            c.cluster.certificate_authority_data = Some(pem.into_bytes());
+            touched = true;
+        }
+        if touched {
+            let o = kc.to_output(&path)?;
+            out.push((o.path, o.contents.to_vec()));
+        }
+    }
+    Ok(out)
+}
