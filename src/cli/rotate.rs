@@ -12,6 +12,8 @@ use kcred::rotate::{self, CaKind, Phase};
 use super::args::parse_duration;
 use crate::exit_codes::ExitStatus;
 
+mod sa;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
 enum CaArg {
     Ca,
@@ -43,9 +45,9 @@ pub struct RotateArgs {
     /// Show the phase of each CA.
     #[arg(long)]
     status: bool,
-    /// New CA key type.
-    #[arg(long, value_name = "T", default_value = "rsa2048", value_parser = super::values::key_type())]
-    key_type: KeyType,
+    /// New key type [default: rsa2048 for a CA; the type of the current pki/sa.key for sa].
+    #[arg(long, value_name = "T", value_parser = super::values::key_type())]
+    key_type: Option<KeyType>,
     /// New CA lifetime (Go style 87600h, or 3650d, 10y).
     #[arg(long, value_name = "D", default_value = "10y", value_parser = parse_duration)]
     validity: SignedDuration,
@@ -55,6 +57,9 @@ pub struct RotateArgs {
     /// At --finish keep the old key (0600) under NAME.old.key.
     #[arg(long)]
     keep_old: bool,
+    /// At --finish of sa: drop the old key even if token files in DIR verify only with it.
+    #[arg(long)]
+    force: bool,
     /// Output: table, json or yaml.
     #[arg(short = 'o', long, value_name = "FMT", default_value = "table")]
     output: String,
@@ -78,8 +83,11 @@ fn kinds(a: &RotateArgs) -> Vec<CaKind> {
 
 pub fn run(a: RotateArgs) -> anyhow::Result<ExitStatus> {
     if a.cas.contains(&CaArg::Sa) && !a.cas.contains(&CaArg::All) {
+        if a.cas.iter().all(|c| *c == CaArg::Sa) {
+            return sa::run(&a);
+        }
         return Err(kcred::Error::Refused(
-            "rotate-ca --ca sa: not supported yet (rotate sa.key by hand: see README)".into(),
+            "rotate-ca --ca sa: rotate the ServiceAccount key on its own (--ca sa alone), then the CAs".into(),
         )
         .into());
     }
@@ -113,7 +121,7 @@ pub fn run(a: RotateArgs) -> anyhow::Result<ExitStatus> {
         return Ok(ExitStatus::Success);
     }
     let opts = rotate::begin::Options {
-        key_type: a.key_type,
+        key_type: a.key_type.unwrap_or(KeyType::Rsa2048),
         validity: a.validity,
         dry_run: a.dry_run,
     };

@@ -18,6 +18,7 @@
 //! so a run killed at any point is resumed by re-running the phase.
 
 pub mod begin;
+pub mod sa;
 pub mod state;
 
 pub use state::{CaKind, Phase, detect};
