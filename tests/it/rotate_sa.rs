@@ -494,5 +494,71 @@ fn each_phase_killed_at_random_points_converges() {
             rotate(&env, &d, phase, &[]);
             assert_eq!(snap, snapshot(&d), "{ctx}: a further run changed bytes");
         }
+        eprintln!("{phase}: {landed} of {rounds} kills landed before the run ended");
+    }
+}
+
+/// Every state a kill between two writes can leave, built by hand (so that each is tested,
+/// not only those a random kill happens to hit), with a stale temporary file beside: `--status`
+/// names it, the other phases are refused naming it, and re-running the interrupted phase
+/// ends with the bytes an uninterrupted run leaves.
+#[test]
+fn every_interrupted_state_is_named_and_converges() {
+    let env = Env::new();
+    let stable = bootstrap(&env, "stable");
+    let copy = |from: &Path, name: &str| {
+        let to = env.path(name);
+        copy_tree(from, &to);
+        to
+    };
+    let set = |d: &Path, name: &str, bytes: &[u8]| {
+        let p = d.join("pki").join(name);
+        std::fs::write(&p, bytes).unwrap();
+        std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+    };
+    let read = |d: &Path, name: &str| std::fs::read(d.join("pki").join(name)).unwrap();
+    let stale = |d: &Path, name: &str| {
+        std::fs::write(d.join("pki").join(format!(".{name}.AbC123.tmp")), b"torn").unwrap();
+    };
+    let begun = copy(&stable, "begun");
+    rotate(&env, &begun, "--begin", &[]);
+    let resigned = copy(&begun, "resigned");
+    rotate(&env, &resigned, "--resign", &[]);
+    let finished = copy(&resigned, "finished");
+    rotate(&env, &finished, "--finish", &[]);
+
+    // --begin killed after sa.new.key: the key is kept, sa.pub completed.
+    let b1 = copy(&stable, "b1");
+    set(&b1, "sa.new.key", &read(&begun, "sa.new.key"));
+    stale(&b1, "sa.pub");
+    // --resign killed after sa.old.key; and after sa.key too.
+    let r1 = copy(&begun, "r1");
+    set(&r1, "sa.old.key", &read(&begun, "sa.key"));
+    stale(&r1, "sa.key");
+    let r2 = copy(&r1, "r2");
+    set(&r2, "sa.key", &read(&begun, "sa.new.key"));
+    // --finish killed after sa.pub.
+    let f1 = copy(&resigned, "f1");
+    std::fs::copy(finished.join("pki/sa.pub"), f1.join("pki/sa.pub")).unwrap();
+    stale(&f1, "sa.old.key");
+
+    for (dir, phase, state, expected) in [
+        (&b1, "--begin", "begin-interrupted", &begun),
+        (&r1, "--resign", "resign-interrupted", &resigned),
+        (&r2, "--resign", "resign-interrupted", &resigned),
+        (&f1, "--finish", "finish-interrupted", &finished),
+    ] {
+        let ctx = format!("{} {phase}", dir.display());
+        assert_eq!(status_json(&env, dir)["phase"], state, "{ctx}");
+        let before = snapshot(dir);
+        for other in ["--begin", "--resign", "--finish"] {
+            if other != phase {
+                let err = rotate_fails(&env, 3, dir, other, &[]);
+                assert!(err.contains(phase), "{ctx}: {other}: {err}");
+            }
+        }
+        assert_eq!(before, snapshot(dir), "{ctx}: a refused phase wrote");
+        rotate(&env, dir, phase, &[]);
+        assert_eq!(snapshot(dir), snapshot(expected), "{ctx}");
     }
 }

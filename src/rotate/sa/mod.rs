@@ -20,8 +20,8 @@
 //!    Restart kube-apiserver, kube-controller-manager; then wait for projected tokens to be
 //!    refreshed (the kubelet refreshes a token at 80% of its life and at the latest after
 //!    24 h: `pkg/kubelet/token/token_manager.go`, `requiresRefresh`) and recreate legacy token
-//!    Secrets (never expiring; the tokens controller only fills a Secret that has no token:
-//!    `pkg/controller/serviceaccount/tokens_controller.go`).
+//!    Secrets (never expiring; the tokens controller only fills a Secret whose token is
+//!    empty: `pkg/controller/serviceaccount/tokens_controller.go`, `secretUpdateNeeded`).
 //! 3. `--finish`: `pki/sa.pub` ← the new public key alone, then `pki/sa.old.key` is removed
 //!    (with `keep_old`, first copied to `pki/sa.retired.key`, a name nothing loads). Tokens
 //!    of the old key stop verifying: [`tokens::scan`] says which token files and kubeconfig

@@ -8,9 +8,12 @@
 //! that is not a JWT (a bootstrap or static token) is none of the ServiceAccount keys'
 //! business and is skipped.
 //!
-//! Each token is checked against each key alone, as kube-apiserver's ServiceAccount
-//! authenticators check it (`crate::token::verify`: go-jose's parsing and
-//! `pkg/serviceaccount/jwt.go` `AuthenticateToken`), with the token's own issuer and
+//! Each token is checked against each key alone. That answers as `sa.pub` with both keys
+//! would: kube-apiserver picks the key by the token's `kid`, or tries every key when there is
+//! none (`pkg/serviceaccount/jwt.go`, `staticPublicKeysGetter.GetPublicKeys`), so a token
+//! verifies with the set exactly when it verifies with one key of it. The check is the one
+//! kube-apiserver's ServiceAccount authenticators make (`crate::token::verify`: go-jose's
+//! parsing and `pkg/serviceaccount/jwt.go` `AuthenticateToken`), with the token's own issuer and
 //! audiences: the flags the API server runs with are not in the directory, so the answer is
 //! "does this key verify it, and is it in date".
 
