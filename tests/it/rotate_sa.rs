@@ -267,6 +267,18 @@ fn phases_out_of_order_are_refused_and_reruns_change_nothing() {
     let err = rotate_fails(&env, 3, &dir, "--resign", &[]);
     assert!(err.contains("--begin"), "{err}");
 
+    // A second rotation does not overwrite the key the first one kept.
+    let kept = std::fs::read(dir.join("pki/sa.retired.key")).unwrap();
+    rotate(&env, &dir, "--begin", &[]);
+    rotate(&env, &dir, "--resign", &[]);
+    let snap = snapshot(&dir);
+    let err = rotate_fails(&env, 3, &dir, "--finish", &["--keep-old"]);
+    assert!(err.contains("pki/sa.retired.key"), "{err}");
+    assert_eq!(snap, snapshot(&dir));
+    rotate(&env, &dir, "--finish", &[]);
+    assert_eq!(std::fs::read(dir.join("pki/sa.retired.key")).unwrap(), kept);
+    let snap = snapshot(&dir);
+
     // sa with an x509 CA in one run is refused before anything is written.
     let d = dir.display().to_string();
     env.fails(
@@ -378,6 +390,20 @@ fn dry_run_of_each_phase_lists_exactly_the_files_it_changes() {
         let mut args = extra.to_vec();
         args.push("--dry-run");
         let out = rotate(&env, &dir, phase, &args);
+        // The same list for scripts.
+        args.extend(["-o", "json"]);
+        let json: serde_json::Value =
+            serde_json::from_str(&rotate(&env, &dir, phase, &args)).unwrap();
+        assert_eq!(json["dryRun"], true);
+        let listed_json: BTreeSet<String> = json["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                let p = c["path"].as_str().unwrap();
+                p.strip_prefix(&prefix).unwrap().to_string()
+            })
+            .collect();
         assert_eq!(before, snapshot(&dir), "{phase} --dry-run wrote");
         let listed: BTreeSet<String> = out
             .lines()
@@ -388,6 +414,7 @@ fn dry_run_of_each_phase_lists_exactly_the_files_it_changes() {
             .map(|p| p.strip_prefix(&prefix).unwrap().to_string())
             .collect();
         assert!(!listed.is_empty(), "{phase}: {out}");
+        assert_eq!(listed, listed_json, "{phase}");
         rotate(&env, &dir, phase, extra);
         assert_eq!(listed, changed(&before, &snapshot(&dir)), "{phase}");
     }
