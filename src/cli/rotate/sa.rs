@@ -118,7 +118,7 @@ pub fn run(a: &RotateArgs) -> anyhow::Result<ExitStatus> {
 /// The restart order after `--begin`: every verifier must hold both public keys before any
 /// signer switches (kube-apiserver reads `--service-account-key-file` at start only).
 const AFTER_BEGIN: [&str; 3] = [
-    "restart every kube-apiserver (--service-account-key-file=pki/sa.pub now holds the old and the new public key; it still signs with the old pki/sa.key)",
+    "copy pki/sa.pub to every control-plane node and restart every kube-apiserver (--service-account-key-file=pki/sa.pub now holds the old and the new public key; it still signs with the old pki/sa.key)",
     "restart kube-controller-manager",
     "when every kube-apiserver runs with the new pki/sa.pub: kcred rotate-ca --ca sa --resign",
 ];
@@ -126,7 +126,7 @@ const AFTER_BEGIN: [&str; 3] = [
 /// After `--resign`: the signers switch; tokens already out keep verifying with the old key
 /// until it leaves `sa.pub`.
 const AFTER_RESIGN: [&str; 5] = [
-    "restart every kube-apiserver (--service-account-signing-key-file=pki/sa.key is now the new key)",
+    "copy pki/sa.key to every control-plane node and restart every kube-apiserver (--service-account-signing-key-file=pki/sa.key is now the new key)",
     "restart kube-controller-manager (--service-account-private-key-file=pki/sa.key signs legacy Secret tokens)",
     "wait for projected tokens to be refreshed: the kubelet renews a token at 80% of its lifetime and at the latest after 24 h (pkg/kubelet/token/token_manager.go), so wait at least 24 h or 80% of your longest token lifetime, whichever is longer",
     "recreate legacy token Secrets (kubernetes.io/service-account-token: they never expire and are re-signed only when recreated) and re-issue token files signed with the old key",
@@ -134,7 +134,7 @@ const AFTER_RESIGN: [&str; 5] = [
 ];
 
 const AFTER_FINISH: [&str; 2] = [
-    "restart every kube-apiserver (pki/sa.pub holds the new public key alone: tokens of the old key stop verifying)",
+    "copy pki/sa.pub to every control-plane node and restart every kube-apiserver (pki/sa.pub holds the new public key alone: tokens of the old key stop verifying)",
     "the rotation is done: kcred rotate-ca --ca sa --status says stable",
 ];
 
