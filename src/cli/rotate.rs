@@ -16,6 +16,8 @@ use kcred::rotate::{self, Action, CaKind, Phase};
 use super::args::parse_duration;
 use crate::exit_codes::ExitStatus;
 
+mod sa;
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
 enum CaArg {
     Ca,
@@ -47,9 +49,9 @@ pub struct RotateArgs {
     /// Show the phase of each CA.
     #[arg(long)]
     status: bool,
-    /// New CA key type.
-    #[arg(long, value_name = "T", default_value = "rsa2048", value_parser = super::values::key_type())]
-    key_type: KeyType,
+    /// New key type [default: rsa2048 for a CA; the type of the current pki/sa.key for sa].
+    #[arg(long, value_name = "T", value_parser = super::values::key_type())]
+    key_type: Option<KeyType>,
     /// New CA lifetime (Go style 87600h, or 3650d, 10y).
     #[arg(long, value_name = "D", default_value = "10y", value_parser = parse_duration)]
     validity: SignedDuration,
@@ -59,6 +61,9 @@ pub struct RotateArgs {
     /// At --finish keep the old key (0600) under NAME.old.key.
     #[arg(long)]
     keep_old: bool,
+    /// At --finish of sa: drop the old key even if token files in DIR verify only with it.
+    #[arg(long)]
+    force: bool,
     /// Output: table, json or yaml.
     #[arg(short = 'o', long, value_name = "FMT", default_value = "table")]
     output: String,
@@ -86,15 +91,20 @@ pub fn run(a: RotateArgs) -> anyhow::Result<ExitStatus> {
         .parse()
         .map_err(|e: String| kcred::Error::Usage(format!("-o: {e}")))?;
     if a.cas.contains(&CaArg::Sa) && !a.cas.contains(&CaArg::All) {
+        if a.cas.iter().all(|c| *c == CaArg::Sa) {
+            return sa::run(&a);
+        }
         return Err(kcred::Error::Refused(
-            "rotate-ca --ca sa: not supported yet (rotate sa.key by hand: see README)".into(),
+            "rotate-ca --ca sa: rotate the ServiceAccount key on its own (--ca sa alone), then the CAs".into(),
         )
         .into());
     }
     if a.cas.contains(&CaArg::All) {
         // The hook for the ServiceAccount key's rotation: `all` is the three x509 CAs until
         // `--ca sa` is implemented.
-        eprintln!("kcred: rotate-ca: sa is not rotated yet (not supported); x509 CAs only");
+        eprintln!(
+            "kcred: rotate-ca: --ca all is the x509 CAs; rotate the ServiceAccount key with --ca sa on its own"
+        );
     }
     let kinds = kinds(&a);
     if a.status {
@@ -127,7 +137,7 @@ pub fn run(a: RotateArgs) -> anyhow::Result<ExitStatus> {
                 &a.dir,
                 k,
                 &rotate::begin::Options {
-                    key_type: a.key_type,
+                    key_type: a.key_type.unwrap_or(KeyType::Rsa2048),
                     validity: a.validity,
                     dry_run: a.dry_run,
                 },

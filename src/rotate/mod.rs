@@ -29,6 +29,7 @@ pub mod begin;
 pub mod finish;
 pub mod resign;
 pub mod restart;
+pub mod sa;
 pub mod state;
 pub mod status;
 

@@ -16,6 +16,7 @@ mod pkcs11;
 mod pki_cli;
 mod pki_interop;
 mod rotate;
+mod rotate_sa;
 
 mod csr;
 mod serve;
