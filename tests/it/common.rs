@@ -258,3 +258,65 @@ pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     }
     out
 }
+
+/// Copy a directory tree with `cp -a` (modes kept: keys stay 0600); `to` must not exist.
+pub fn copy_tree(from: &Path, to: &Path) {
+    let ok = Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .status()
+        .unwrap_or_else(|e| panic!("cp -a {}: {e}", from.display()))
+        .success();
+    assert!(ok, "cp -a {} {}", from.display(), to.display());
+}
+
+/// SIGKILL of a kcred run at a random point: an xorshift stream from a printed seed, and a
+/// window that starts at an uninterrupted run's length and halves after each kill that came
+/// too late (so that a loaded machine still lands kills instead of failing on timing).
+pub struct RandomKill {
+    pub seed: u64,
+    rng: u64,
+    window_ms: u64,
+}
+
+impl RandomKill {
+    pub fn new(run_ms: u64) -> RandomKill {
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos() as u64;
+        RandomKill {
+            seed,
+            rng: seed | 1,
+            window_ms: run_ms.max(1),
+        }
+    }
+
+    /// A new window (another command's run length), keeping the random stream.
+    pub fn window(&mut self, run_ms: u64) {
+        self.window_ms = run_ms.max(1);
+    }
+
+    /// Start `kcred ARGS`, kill it after a random delay inside the window; true when the
+    /// kill landed (the run had not ended).
+    pub fn kill_during(&mut self, args: &[&str]) -> bool {
+        use std::os::unix::process::ExitStatusExt as _;
+        self.rng ^= self.rng << 13;
+        self.rng ^= self.rng >> 7;
+        self.rng ^= self.rng << 17;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kcred"))
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn kcred");
+        std::thread::sleep(std::time::Duration::from_millis(self.rng % self.window_ms));
+        let _ = child.kill();
+        let landed = child.wait().expect("wait for kcred").signal() == Some(9);
+        if !landed {
+            self.window_ms = (self.window_ms / 2).max(1);
+        }
+        landed
+    }
+}

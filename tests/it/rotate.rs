@@ -3,6 +3,7 @@
 use std::process::Command;
 
 use crate::common;
+use crate::common::{RandomKill, copy_tree};
 
 fn kcred(args: &[&str]) -> std::process::Output {
     Command::new(env!("CARGO_BIN_EXE_kcred"))
@@ -143,60 +144,29 @@ fn kubectl_json(path: &std::path::Path) -> serde_json::Value {
 /// the begun state and a further run changes no byte. (The kill loop of tests/it/bootstrap.rs.)
 #[test]
 fn begin_killed_at_random_points_converges() {
-    use std::os::unix::process::ExitStatusExt as _;
     let tmp = tempfile::tempdir().unwrap();
     let base = tmp.path().join("base");
     let out = kcred(&["bootstrap", "--dir", base.to_str().unwrap()]);
     assert!(out.status.success());
-    let bin = env!("CARGO_BIN_EXE_kcred");
-    let copy = |to: &std::path::Path| {
-        assert!(
-            Command::new("cp")
-                .arg("-a")
-                .arg(&base)
-                .arg(to)
-                .status()
-                .unwrap()
-                .success()
-        );
-    };
     let measure = tmp.path().join("measure");
-    copy(&measure);
+    copy_tree(&base, &measure);
     let started = std::time::Instant::now();
     assert!(
         kcred(&["rotate-ca", "--dir", measure.to_str().unwrap(), "--begin"])
             .status
             .success()
     );
-    let run_ms = started.elapsed().as_millis().max(10) as u64;
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64;
-    let mut rng = seed | 1;
-    let mut window_ms = run_ms.max(1);
+    let mut kill = RandomKill::new(started.elapsed().as_millis().max(10) as u64);
+    let seed = kill.seed;
     let (mut landed, mut rounds) = (0, 0);
     while landed < 3 && rounds < 12 {
         let round = rounds;
         rounds += 1;
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
         let d = tmp.path().join(format!("k{round}"));
-        copy(&d);
+        copy_tree(&base, &d);
         let ds = d.to_str().unwrap();
-        let mut child = Command::new(bin)
-            .args(["rotate-ca", "--dir", ds, "--begin"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(rng % window_ms));
-        let _ = child.kill();
-        if child.wait().unwrap().signal() == Some(9) {
+        if kill.kill_during(&["rotate-ca", "--dir", ds, "--begin"]) {
             landed += 1;
-        } else {
-            window_ms = (window_ms / 2).max(1);
         }
         let out = kcred(&["rotate-ca", "--dir", ds, "--begin"]);
         assert!(
@@ -720,66 +690,34 @@ fn resign_and_finish_killed_at_random_points_converge() {
     let base = bootstrap_tree(&env);
     env.ok(&["rotate-ca", "--dir", "k", "--begin"]);
     let begun = env.path("begun");
-    cp(&base, &begun);
+    copy_tree(&base, &begun);
     kill_loop(&env, &begun, "--resign", "resigned");
     env.ok(&["rotate-ca", "--dir", "k", "--resign"]);
     let resigned = env.path("resigned");
-    cp(&base, &resigned);
+    copy_tree(&base, &resigned);
     let last = kill_loop(&env, &resigned, "--finish", "stable");
     assert_peers_accept(&env, &last, &[]);
-}
-
-fn cp(from: &Path, to: &Path) {
-    assert!(
-        Command::new("cp")
-            .arg("-a")
-            .arg(from)
-            .arg(to)
-            .status()
-            .unwrap()
-            .success()
-    );
 }
 
 /// The kill loop of `begin_killed_at_random_points_converges` for `flag` on copies of
 /// `base`; returns the last copy.
 fn kill_loop(env: &Env, base: &Path, flag: &str, expect: &str) -> PathBuf {
-    use std::os::unix::process::ExitStatusExt as _;
-    let bin = env!("CARGO_BIN_EXE_kcred");
     let measure = base.with_extension("measure");
-    cp(base, &measure);
+    copy_tree(base, &measure);
     let started = std::time::Instant::now();
     env.ok(&["rotate-ca", "--dir", measure.to_str().unwrap(), flag]);
-    let run_ms = started.elapsed().as_millis().max(10) as u64;
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64;
-    let mut rng = seed | 1;
-    let mut window_ms = run_ms.max(1);
+    let mut kill = RandomKill::new(started.elapsed().as_millis().max(10) as u64);
+    let seed = kill.seed;
     let (mut landed, mut rounds) = (0, 0);
     let mut last = measure.clone();
     while landed < 3 && rounds < 12 {
         let round = rounds;
         rounds += 1;
-        rng ^= rng << 13;
-        rng ^= rng >> 7;
-        rng ^= rng << 17;
         let d = base.with_extension(format!("k{round}"));
-        cp(base, &d);
+        copy_tree(base, &d);
         let ds = d.to_str().unwrap();
-        let mut child = Command::new(bin)
-            .args(["rotate-ca", "--dir", ds, flag])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(rng % window_ms));
-        let _ = child.kill();
-        if child.wait().unwrap().signal() == Some(9) {
+        if kill.kill_during(&["rotate-ca", "--dir", ds, flag]) {
             landed += 1;
-        } else {
-            window_ms = (window_ms / 2).max(1);
         }
         // Whatever the kill left, the detector names a phase (no error).
         let _ = phases(env, &d);

@@ -7,9 +7,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use crate::common::{Env, go_tokencheck, mode, peer, run_peer, snapshot};
+use crate::common::{Env, RandomKill, copy_tree, go_tokencheck, mode, peer, run_peer, snapshot};
 use crate::trust::{assert_peers_accept, pyjwt_verifies};
 
 fn bootstrap(env: &Env, dir: &str) -> PathBuf {
@@ -420,18 +419,6 @@ fn dry_run_of_each_phase_lists_exactly_the_files_it_changes() {
     }
 }
 
-fn copy_tree(from: &Path, to: &Path) {
-    assert!(
-        Command::new("cp")
-            .arg("-a")
-            .arg(from)
-            .arg(to)
-            .status()
-            .unwrap()
-            .success()
-    );
-}
-
 /// SIGKILL at random points of each phase leaves a state the phase converges from: the
 /// re-run succeeds, leaves no temporary file, ends where an uninterrupted run ends (same
 /// bytes for --resign and --finish, whose results are determined; for --begin, a fresh new
@@ -439,7 +426,6 @@ fn copy_tree(from: &Path, to: &Path) {
 /// of tests/it/rotate.rs.)
 #[test]
 fn each_phase_killed_at_random_points_converges() {
-    use std::os::unix::process::ExitStatusExt as _;
     let env = Env::new();
     let stable = bootstrap(&env, "stable");
     let begun = env.path("begun");
@@ -448,12 +434,8 @@ fn each_phase_killed_at_random_points_converges() {
     let resigned = env.path("resigned");
     copy_tree(&begun, &resigned);
     rotate(&env, &resigned, "--resign", &[]);
-    let bin = env!("CARGO_BIN_EXE_kcred");
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64;
-    let mut rng = seed | 1;
+    let mut kill = RandomKill::new(1);
+    let seed = kill.seed;
     for (phase, base) in [
         ("--begin", &stable),
         ("--resign", &begun),
@@ -464,31 +446,18 @@ fn each_phase_killed_at_random_points_converges() {
         copy_tree(base, &whole);
         let started = std::time::Instant::now();
         rotate(&env, &whole, phase, &[]);
-        let mut window_ms = (started.elapsed().as_millis() as u64).max(1);
+        kill.window(started.elapsed().as_millis() as u64);
         let expected = snapshot(&whole);
         let old_pub = openssl_pub(&base.join("pki/sa.key"));
         let (mut landed, mut rounds) = (0, 0);
         while landed < 3 && rounds < 12 {
             let round = rounds;
             rounds += 1;
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
             let d = env.path(&format!("k{phase}{round}"));
             copy_tree(base, &d);
             let ds = d.display().to_string();
-            let mut child = Command::new(bin)
-                .args(["rotate-ca", "--dir", &ds, "--ca", "sa", phase])
-                .stdout(std::process::Stdio::null())
-                .stderr(std::process::Stdio::null())
-                .spawn()
-                .unwrap();
-            std::thread::sleep(std::time::Duration::from_millis(rng % window_ms));
-            let _ = child.kill();
-            if child.wait().unwrap().signal() == Some(9) {
+            if kill.kill_during(&["rotate-ca", "--dir", &ds, "--ca", "sa", phase]) {
                 landed += 1;
-            } else {
-                window_ms = (window_ms / 2).max(1);
             }
             let ctx = format!("seed {seed} {phase} round {round}");
             let out = env
