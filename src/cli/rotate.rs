@@ -58,7 +58,7 @@ pub struct RotateArgs {
     /// List the files the phase would change; write nothing.
     #[arg(long)]
     dry_run: bool,
-    /// At --finish keep the old key (0600) under NAME.old.key.
+    /// At --finish keep the old key (0600) under NAME.old.key (sa: pki/sa.retired.key).
     #[arg(long)]
     keep_old: bool,
     /// At --finish of sa: drop the old key even if token files in DIR verify only with it.
