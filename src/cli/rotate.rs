@@ -1,7 +1,7 @@
 //! `kcred rotate-ca`: the phased CA rotation of the Kubernetes docs page "Manual Rotation of
 //! CA Certificates" on kubeadm's layout. The domain lives in `kcred::rotate`; this is the
 //! command line: `--begin`, `--resign`, `--finish` and `--status` for the x509 CAs
-//! (`--ca sa` is the ServiceAccount key's, not rotated here yet).
+//! and the ServiceAccount key (`--ca sa`, `sa.rs`); `--ca all` is the three CAs and the key.
 
 use std::path::PathBuf;
 
@@ -10,7 +10,7 @@ use jiff::SignedDuration;
 use kcred::keys::KeyType;
 use kcred::output::{self, Format, sanitize};
 use kcred::rotate::restart::{self, Step};
-use kcred::rotate::status::PhaseReport;
+use kcred::rotate::status::{PhaseReport, StatusReport};
 use kcred::rotate::{self, Action, CaKind, Phase};
 
 use super::args::parse_duration;
@@ -34,7 +34,8 @@ pub struct RotateArgs {
     /// The kubeadm directory (`kcred bootstrap --dir D`): D/pki/...
     #[arg(long, value_name = "DIR")]
     dir: PathBuf,
-    /// Which CA: ca, front-proxy-ca, etcd-ca, sa, all; repeatable.
+    /// Which CA: ca, front-proxy-ca, etcd-ca, sa (the ServiceAccount key), all (the three CAs
+    /// and the key); repeatable.
     #[arg(long = "ca", value_name = "CA", value_enum, default_values = ["all"])]
     cas: Vec<CaArg>,
     /// Phase 1: make the new CA and trust old+new everywhere.
@@ -69,20 +70,37 @@ pub struct RotateArgs {
     output: String,
 }
 
-fn kinds(a: &RotateArgs) -> Vec<CaKind> {
+/// The x509 CAs `--ca` selects, in order, and whether the ServiceAccount key too (`sa`, or
+/// `all`: the three CAs and the key).
+fn selection(a: &RotateArgs) -> (Vec<CaKind>, bool) {
     let mut v = Vec::new();
+    let mut sa = false;
     for c in &a.cas {
         match c {
             CaArg::Ca => v.push(CaKind::Ca),
             CaArg::FrontProxyCa => v.push(CaKind::FrontProxyCa),
             CaArg::EtcdCa => v.push(CaKind::EtcdCa),
-            CaArg::All => v.extend(CaKind::ALL),
-            CaArg::Sa => {}
+            CaArg::All => {
+                v.extend(CaKind::ALL);
+                sa = true;
+            }
+            CaArg::Sa => sa = true,
         }
     }
     v.sort();
     v.dedup();
-    v
+    (v, sa)
+}
+
+/// The phase asked for (clap requires exactly one of the four).
+fn step(a: &RotateArgs) -> Step {
+    if a.begin {
+        Step::Begin
+    } else if a.resign {
+        Step::Resign
+    } else {
+        Step::Finish
+    }
 }
 
 pub fn run(a: RotateArgs) -> anyhow::Result<ExitStatus> {
@@ -90,35 +108,17 @@ pub fn run(a: RotateArgs) -> anyhow::Result<ExitStatus> {
         .output
         .parse()
         .map_err(|e: String| kcred::Error::Usage(format!("-o: {e}")))?;
-    if a.cas.contains(&CaArg::Sa) && !a.cas.contains(&CaArg::All) {
-        if a.cas.iter().all(|c| *c == CaArg::Sa) {
-            return sa::run(&a);
-        }
-        return Err(kcred::Error::Refused(
-            "rotate-ca --ca sa: rotate the ServiceAccount key on its own (--ca sa alone), then the CAs".into(),
-        )
-        .into());
+    let (kinds, with_sa) = selection(&a);
+    if kinds.is_empty() {
+        return sa::run(&a);
     }
-    if a.cas.contains(&CaArg::All) {
-        // The hook for the ServiceAccount key's rotation: `all` is the three x509 CAs until
-        // `--ca sa` is implemented.
-        eprintln!(
-            "kcred: rotate-ca: --ca all is the x509 CAs; rotate the ServiceAccount key with --ca sa on its own"
-        );
-    }
-    let kinds = kinds(&a);
     if a.status {
-        return status(&a, &kinds, format);
+        return status(&a, &kinds, with_sa, format);
     }
-    let step = if a.begin {
-        Step::Begin
-    } else if a.resign {
-        Step::Resign
-    } else {
-        Step::Finish
-    };
-    // Check every CA first so a bad one (or one out of order) stops the run before anything
-    // is written.
+    let step = step(&a);
+    let now = jiff::Timestamp::now();
+    // Check every CA (and the key) first so a bad one, or one out of order, stops the run
+    // before anything is written.
     let inv = kcred::audit::inventory(&a.dir)?;
     for k in &kinds {
         let state = rotate::state::detect_in(&a.dir, *k, &inv)?;
@@ -128,70 +128,111 @@ pub fn run(a: RotateArgs) -> anyhow::Result<ExitStatus> {
             Step::Finish => rotate::finish::check(*k, &state)?,
         }
     }
+    if with_sa {
+        sa::preflight(&a, step, now)?;
+    }
     let mut reports = Vec::new();
     for &k in &kinds {
-        let mut notes = Vec::new();
-        let before = rotate::state::detect_in(&a.dir, k, &inv)?.phase;
-        let changes = match step {
-            Step::Begin => rotate::begin::begin(
-                &a.dir,
-                k,
-                &rotate::begin::Options {
-                    key_type: a.key_type.unwrap_or(KeyType::Rsa2048),
-                    validity: a.validity,
-                    dry_run: a.dry_run,
-                },
-            )?,
-            Step::Resign => rotate::resign::resign(&a.dir, k, a.dry_run)?,
-            Step::Finish => {
-                let done = rotate::finish::finish(
-                    &a.dir,
-                    k,
-                    &rotate::finish::Options {
-                        keep_old: a.keep_old,
-                        dry_run: a.dry_run,
-                    },
-                )?;
-                notes = done.notes;
-                done.changes
-            }
-        };
-        let phase = rotate::detect(&a.dir, k)?.phase;
-        // A finish with no rotation under way (run again after a finished one) has nothing
-        // to do and nothing to restart.
-        let idle = step == Step::Finish && before == Phase::Stable;
-        if idle {
-            notes.push(format!(
-                "{}: no rotation under way, nothing to finish",
-                k.name()
-            ));
-        }
-        reports.push(PhaseReport {
-            ca: k,
-            ran: step,
-            dry_run: a.dry_run,
-            phase,
-            changes,
-            notes,
-            restart: if idle {
-                Vec::new()
-            } else {
-                restart::steps(k, step)
-            },
-            controller_manager: (k == CaKind::Ca).then(|| restart::controller_manager(phase)),
-        });
+        reports.push(run_ca(&a, k, step, &inv)?);
     }
-    if let Some(text) = output::structured(format, &reports)? {
-        super::emit(&text)?;
+    // The key after the CAs: its restart list comes last, as the docs page does the
+    // ServiceAccount key after the certificates.
+    let sa_ran = if with_sa {
+        Some(sa::phase(&a, step, now)?)
+    } else {
+        None
+    };
+    if format != Format::Table {
+        // One list: the CAs' reports, then the key's (each names its `ca`).
+        let mut items: Vec<serde_json::Value> = reports
+            .iter()
+            .map(serde_json::to_value)
+            .collect::<Result<_, _>>()?;
+        if let Some(r) = &sa_ran {
+            items.push(serde_json::to_value(r)?);
+        }
+        if let Some(text) = output::structured(format, &items)? {
+            super::emit(&text)?;
+        }
         return Ok(ExitStatus::Success);
     }
+    let mut out = reports_text(&reports, a.dry_run);
+    if let Some(r) = &sa_ran {
+        out.push_str(&sa::ran_text(r));
+    }
+    super::emit(out)?;
+    Ok(ExitStatus::Success)
+}
+
+/// Run `step` on CA `k` (after every CA's check) and say what it did.
+fn run_ca(
+    a: &RotateArgs,
+    k: CaKind,
+    step: Step,
+    inv: &kcred::audit::Inventory,
+) -> anyhow::Result<PhaseReport> {
+    let mut notes = Vec::new();
+    let before = rotate::state::detect_in(&a.dir, k, inv)?.phase;
+    let changes = match step {
+        Step::Begin => rotate::begin::begin(
+            &a.dir,
+            k,
+            &rotate::begin::Options {
+                key_type: a.key_type.unwrap_or(KeyType::Rsa2048),
+                validity: a.validity,
+                dry_run: a.dry_run,
+            },
+        )?,
+        Step::Resign => rotate::resign::resign(&a.dir, k, a.dry_run)?,
+        Step::Finish => {
+            let done = rotate::finish::finish(
+                &a.dir,
+                k,
+                &rotate::finish::Options {
+                    keep_old: a.keep_old,
+                    dry_run: a.dry_run,
+                },
+            )?;
+            notes = done.notes;
+            done.changes
+        }
+    };
+    let phase = rotate::detect(&a.dir, k)?.phase;
+    // A finish with no rotation under way (run again after a finished one) has nothing
+    // to do and nothing to restart.
+    let idle = step == Step::Finish && before == Phase::Stable;
+    if idle {
+        notes.push(format!(
+            "{}: no rotation under way, nothing to finish",
+            k.name()
+        ));
+    }
+    Ok(PhaseReport {
+        ca: k,
+        ran: step,
+        dry_run: a.dry_run,
+        phase,
+        changes,
+        notes,
+        restart: if idle {
+            Vec::new()
+        } else {
+            restart::steps(k, step)
+        },
+        controller_manager: (k == CaKind::Ca).then(|| restart::controller_manager(phase)),
+    })
+}
+
+/// The CAs' table output: every file changed, then each CA's phase and what to restart, in
+/// order (notes go to stderr).
+fn reports_text(reports: &[PhaseReport], dry_run: bool) -> String {
     let mut out = String::new();
-    for r in &reports {
+    for r in reports {
         for n in &r.notes {
             eprintln!("kcred: rotate-ca: {n}");
         }
         for c in &r.changes {
-            let verb = match (c.action, a.dry_run) {
+            let verb = match (c.action, dry_run) {
                 (Action::Write, false) => "wrote",
                 (Action::Write, true) => "would write",
                 (Action::Remove, false) => "removed",
@@ -200,8 +241,8 @@ pub fn run(a: RotateArgs) -> anyhow::Result<ExitStatus> {
             out.push_str(&format!("{verb} {}\n", c.path.display()));
         }
     }
-    for r in &reports {
-        let done = if a.dry_run {
+    for r in reports {
+        let done = if dry_run {
             format!("{}: {} (dry run)", r.ca.name(), r.phase.name())
         } else {
             format!("{}: now {}", r.ca.name(), r.phase.name())
@@ -215,97 +256,56 @@ pub fn run(a: RotateArgs) -> anyhow::Result<ExitStatus> {
             out.push_str(&format!("  {}. {s}\n", i + 1));
         }
     }
-    super::emit(out)?;
-    Ok(ExitStatus::Success)
+    out
 }
 
-/// `--status`: the phase per CA, which CA signed each leaf, and the trust matrix; exit 1
-/// when a pair is broken.
-fn status(a: &RotateArgs, kinds: &[CaKind], format: Format) -> anyhow::Result<ExitStatus> {
-    let report = rotate::status::status(&a.dir, kinds, jiff::Timestamp::now())?;
-    match output::structured(format, &report)? {
+/// `--status -o json|yaml` with the key too: the CAs' report and, under `serviceAccount`,
+/// what `--ca sa --status` gives.
+#[derive(serde::Serialize)]
+struct WithSa<'a> {
+    #[serde(flatten)]
+    cas: &'a StatusReport,
+    #[serde(rename = "serviceAccount")]
+    service_account: &'a sa::Status,
+}
+
+/// `--status`: the phase per CA, which CA signed each leaf, and the trust matrix (then the
+/// key's phase and tokens, with `sa`/`all`); exit 1 when a pair is broken.
+fn status(
+    a: &RotateArgs,
+    kinds: &[CaKind],
+    with_sa: bool,
+    format: Format,
+) -> anyhow::Result<ExitStatus> {
+    let now = jiff::Timestamp::now();
+    let report = rotate::status::status(&a.dir, kinds, now)?;
+    let key = if with_sa {
+        Some(sa::status(a, now)?)
+    } else {
+        None
+    };
+    let structured = match &key {
+        Some(service_account) => output::structured(
+            format,
+            &WithSa {
+                cas: &report,
+                service_account,
+            },
+        )?,
+        None => output::structured(format, &report)?,
+    };
+    match structured {
         Some(text) => super::emit(&text)?,
         None => {
-            let mut rows = vec![vec![
-                "CA".to_string(),
-                "PHASE".into(),
-                "OLD SKI".into(),
-                "NEW SKI".into(),
-                "NEXT".into(),
-            ]];
-            for c in &report.cas {
-                rows.push(vec![
-                    c.ca.name().into(),
-                    c.phase.name().into(),
-                    c.old_ski.clone(),
-                    c.new_ski.clone().unwrap_or_default(),
-                    c.next.clone(),
-                ]);
-            }
-            let mut out = output::table(&rows);
-            for c in &report.cas {
-                if let Some(m) = &c.controller_manager {
-                    out.push_str(&format!(
-                        "\nkube-controller-manager now: --cluster-signing-cert-file={} \
-                         --cluster-signing-key-file={} --client-ca-file={} --root-ca-file={}\n",
-                        m.cluster_signing_cert_file,
-                        m.cluster_signing_key_file,
-                        m.client_ca_file,
-                        m.root_ca_file
-                    ));
-                }
-            }
-            let mut rows = vec![vec![
-                "CA".to_string(),
-                "LEAF".into(),
-                "FILE".into(),
-                "SIGNED BY".into(),
-                "SIGNER SKI".into(),
-            ]];
-            for c in &report.cas {
-                for l in &c.leaves {
-                    rows.push(vec![
-                        c.ca.name().into(),
-                        sanitize(&l.name),
-                        sanitize(&l.file),
-                        match (l.signed_by, c.phase) {
-                            (rotate::Signer::Old, Phase::Stable) => "current".into(),
-                            (rotate::Signer::Old, _) => "old".into(),
-                            (rotate::Signer::New, _) => "new".into(),
-                        },
-                        l.signer_ski.clone(),
-                    ]);
-                }
-            }
+            let mut out = phases_table(&report);
             out.push('\n');
-            out.push_str(&output::table(&rows));
-            let mut rows = vec![vec![
-                "CLIENT".to_string(),
-                "SERVER".into(),
-                "CHECK".into(),
-                "TRUSTED BY".into(),
-                "RESULT".into(),
-            ]];
-            for r in &report.trust {
-                rows.push(vec![
-                    sanitize(&r.client),
-                    sanitize(&r.server),
-                    r.check.to_string(),
-                    sanitize(&r.trusted_by),
-                    if r.problem.is_empty() {
-                        "ok".into()
-                    } else {
-                        format!("BROKEN: {}", sanitize(&r.problem))
-                    },
-                ]);
-            }
+            out.push_str(&leaves_table(&report));
             out.push('\n');
-            out.push_str(&output::table(&rows));
-            out.push_str(&format!(
-                "{} broken of {} trust pairs\n",
-                report.broken,
-                report.trust.len()
-            ));
+            out.push_str(&trust_table(&report));
+            if let Some(key) = &key {
+                out.push('\n');
+                out.push_str(&sa::status_text(a, key));
+            }
             super::emit(out)?;
         }
     }
@@ -319,4 +319,96 @@ fn status(a: &RotateArgs, kinds: &[CaKind], format: Format) -> anyhow::Result<Ex
         return Ok(ExitStatus::CheckFailed);
     }
     Ok(ExitStatus::Success)
+}
+
+/// Each CA's phase and SKIs, then the files kube-controller-manager's CA flags take now.
+fn phases_table(report: &StatusReport) -> String {
+    let mut rows = vec![vec![
+        "CA".to_string(),
+        "PHASE".into(),
+        "OLD SKI".into(),
+        "NEW SKI".into(),
+        "NEXT".into(),
+    ]];
+    for c in &report.cas {
+        rows.push(vec![
+            c.ca.name().into(),
+            c.phase.name().into(),
+            c.old_ski.clone(),
+            c.new_ski.clone().unwrap_or_default(),
+            c.next.clone(),
+        ]);
+    }
+    let mut out = output::table(&rows);
+    for c in &report.cas {
+        if let Some(m) = &c.controller_manager {
+            out.push_str(&format!(
+                "\nkube-controller-manager now: --cluster-signing-cert-file={} \
+                 --cluster-signing-key-file={} --client-ca-file={} --root-ca-file={}\n",
+                m.cluster_signing_cert_file,
+                m.cluster_signing_key_file,
+                m.client_ca_file,
+                m.root_ca_file
+            ));
+        }
+    }
+    out
+}
+
+/// Which CA (old, new or current) signed each leaf.
+fn leaves_table(report: &StatusReport) -> String {
+    let mut rows = vec![vec![
+        "CA".to_string(),
+        "LEAF".into(),
+        "FILE".into(),
+        "SIGNED BY".into(),
+        "SIGNER SKI".into(),
+    ]];
+    for c in &report.cas {
+        for l in &c.leaves {
+            rows.push(vec![
+                c.ca.name().into(),
+                sanitize(&l.name),
+                sanitize(&l.file),
+                match (l.signed_by, c.phase) {
+                    (rotate::Signer::Old, Phase::Stable) => "current".into(),
+                    (rotate::Signer::Old, _) => "old".into(),
+                    (rotate::Signer::New, _) => "new".into(),
+                },
+                l.signer_ski.clone(),
+            ]);
+        }
+    }
+    output::table(&rows)
+}
+
+/// The trust matrix, with the count of broken pairs.
+fn trust_table(report: &StatusReport) -> String {
+    let mut rows = vec![vec![
+        "CLIENT".to_string(),
+        "SERVER".into(),
+        "CHECK".into(),
+        "TRUSTED BY".into(),
+        "RESULT".into(),
+    ]];
+    for r in &report.trust {
+        rows.push(vec![
+            sanitize(&r.client),
+            sanitize(&r.server),
+            r.check.to_string(),
+            sanitize(&r.trusted_by),
+            if r.problem.is_empty() {
+                "ok".into()
+            } else {
+                format!("BROKEN: {}", sanitize(&r.problem))
+            },
+        ]);
+    }
+    let mut out = output::table(&rows);
+    out.push_str(&format!(
+        "{} broken of {} trust pairs\n",
+        report.broken,
+        report.trust.len()
+    ));
+    out
 }

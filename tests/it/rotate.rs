@@ -242,7 +242,7 @@ fn begin_dry_run_lists_exactly_the_changed_files() {
 use std::path::{Path, PathBuf};
 
 use crate::common::Env;
-use crate::trust::{broken, kubeconfig_files, kubeconfigs, trust_matrix};
+use crate::trust::{broken, kubeconfig_files, kubeconfigs, pyjwt_verifies, trust_matrix};
 
 /// [`crate::trust::assert_peers_accept`], one at a time across this module's tests: each
 /// starts a two-member etcd, and several at once on a loaded machine make etcd miss its
@@ -315,7 +315,7 @@ fn phases(env: &Env, dir: &Path) -> std::collections::BTreeMap<String, String> {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
         panic!("{e}: {}", String::from_utf8_lossy(&out.stderr));
     });
-    v["cas"]
+    let mut phases: std::collections::BTreeMap<String, String> = v["cas"]
         .as_array()
         .unwrap()
         .iter()
@@ -325,7 +325,12 @@ fn phases(env: &Env, dir: &Path) -> std::collections::BTreeMap<String, String> {
                 c["phase"].as_str().unwrap().to_string(),
             )
         })
-        .collect()
+        .collect();
+    // `--ca all` reports the ServiceAccount key too.
+    if let Some(p) = v["serviceAccount"]["phase"].as_str() {
+        phases.insert("sa".into(), p.to_string());
+    }
+    phases
 }
 
 /// What openssl says of a certificate's subject, SANs, usages and public key: what
@@ -350,7 +355,7 @@ fn validity_secs(cert: &Path) -> i64 {
     c.not_after.duration_since(c.not_before).as_secs()
 }
 
-/// Rotate `cas` (each a `--ca` value; `all` for the three) through every phase of `dir`,
+/// Rotate `arg` (a `--ca` value; `all`: the three CAs and the ServiceAccount key) through every phase of `dir`,
 /// checking the peers and openssl at each, and the idempotence of every phase. Returns the
 /// `check --trust` table at each phase.
 fn rotate_and_check(env: &Env, dir: &Path, arg: &str) -> Vec<(String, String)> {
@@ -359,10 +364,22 @@ fn rotate_and_check(env: &Env, dir: &Path, arg: &str) -> Vec<(String, String)> {
     } else {
         vec![arg]
     };
+    // `all` is the three CAs and the ServiceAccount key (`pki/sa.key`, `pki/sa.pub`).
+    let with_sa = arg == "all";
     let ds = dir.to_str().unwrap();
     let scratch = env.path("scratch");
+    let sa_pub = dir.join("pki/sa.pub");
+    let mint = |key: &str| {
+        let key = format!("{ds}/pki/{key}");
+        env.ok(&["token", "issue", "builder", "-n", "ci", "--key", &key])
+            .trim()
+            .to_string()
+    };
+    // A token of the old key, and (from --begin) one of the new.
+    let t0 = mint("sa.key");
+    let mut t_new = String::new();
     let mut tables = Vec::new();
-    tables.push(("before".into(), assert_peers_accept(env, dir, &[])));
+    tables.push(("before".into(), assert_peers_accept(env, dir, &[&t0])));
     // The old CA alone, to show at the end that nothing is signed by it any more.
     for n in &names {
         let stem = CAS.iter().find(|c| c.0 == *n).unwrap().1;
@@ -383,7 +400,7 @@ fn rotate_and_check(env: &Env, dir: &Path, arg: &str) -> Vec<(String, String)> {
         .collect();
     let keys_before: Vec<(String, Vec<u8>)> = common::snapshot(dir)
         .into_iter()
-        .filter(|(k, _)| k.ends_with(".key") && !k.contains("ca."))
+        .filter(|(k, _)| is_leaf_key(k, with_sa))
         .collect();
     // Every kubeconfig's client key and subject, as openssl reads them.
     let kubeconfig_facts = |d: &Path| -> Vec<(Vec<u8>, String)> {
@@ -411,7 +428,35 @@ fn rotate_and_check(env: &Env, dir: &Path, arg: &str) -> Vec<(String, String)> {
         for n in &names {
             assert_eq!(got[*n], expect, "{n} after {flag}");
         }
-        tables.push((phase.into(), assert_peers_accept(env, dir, &[])));
+        // The tokens the API server must accept now (PyJWT in assert_peers_accept, and Go's
+        // go-jose with the API server's rules), and after --finish the old key's refused.
+        let tokens: Vec<&str> = if !with_sa {
+            Vec::new()
+        } else {
+            assert_eq!(got["sa"], expect, "sa after {flag}");
+            match phase {
+                "begin" => {
+                    t_new = mint("sa.new.key");
+                    vec![&t0, &t_new]
+                }
+                "resign" => {
+                    t_new = mint("sa.key");
+                    vec![&t0, &t_new]
+                }
+                _ => {
+                    assert!(
+                        !pyjwt_verifies(&sa_pub, &t0),
+                        "PyJWT still takes the old key"
+                    );
+                    assert!(!go_accepts(dir, &t0), "Go still takes the old key");
+                    vec![&t_new]
+                }
+            }
+        };
+        for t in &tokens {
+            assert!(go_accepts(dir, t), "Go refused a token after {flag}");
+        }
+        tables.push((phase.into(), assert_peers_accept(env, dir, &tokens)));
         // `kcred check`: every key matches its certificate (NAME.key is the CA's after
         // --finish), nothing unreadable, no loose mode.
         let out = env.ok(&["check", "--dir", ds, "-q"]);
@@ -484,7 +529,7 @@ fn rotate_and_check(env: &Env, dir: &Path, arg: &str) -> Vec<(String, String)> {
     // Keys, subjects, SANs, usages and lifetimes of the leaves are what they were.
     let keys_after: Vec<(String, Vec<u8>)> = common::snapshot(dir)
         .into_iter()
-        .filter(|(k, _)| k.ends_with(".key") && !k.contains("ca."))
+        .filter(|(k, _)| is_leaf_key(k, with_sa))
         .collect();
     assert_eq!(keys_before, keys_after, "a leaf key changed");
     assert_eq!(
@@ -502,6 +547,20 @@ fn rotate_and_check(env: &Env, dir: &Path, arg: &str) -> Vec<(String, String)> {
         );
     }
     tables
+}
+
+/// A leaf's key in a `snapshot` (what `--resign` must keep): not a CA's, and not the
+/// ServiceAccount key when the rotation includes it.
+fn is_leaf_key(path: &str, with_sa: bool) -> bool {
+    path.ends_with(".key") && !path.contains("ca.") && !(with_sa && path.starts_with("pki/sa."))
+}
+
+/// Whether Go (go-jose v2 and kube-apiserver's `pkg/serviceaccount/jwt.go` rules)
+/// authenticates `token` with the keys of `DIR/pki/sa.pub`.
+fn go_accepts(dir: &Path, token: &str) -> bool {
+    let v = common::go_tokencheck(dir, "pki/sa.pub", token, &[]);
+    assert!(v["keyError"].is_null(), "{v}");
+    v["authenticated"] == true
 }
 
 fn scratch_file(scratch: &Path, name: &str) -> PathBuf {

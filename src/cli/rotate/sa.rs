@@ -2,6 +2,7 @@
 //! with what to restart next, in order.
 
 use kcred::output::{self, Format};
+use kcred::rotate::restart::Step;
 use kcred::rotate::sa::phases::{self, Action, Change};
 use kcred::rotate::sa::tokens::{self, TokenRow, VerifiedBy};
 use kcred::rotate::sa::{self as lib, KeyInfo, SaPhase};
@@ -12,107 +13,134 @@ use crate::exit_codes::ExitStatus;
 
 /// `--status -o json|yaml`.
 #[derive(Serialize)]
-struct Status<'a> {
+pub(super) struct Status {
     ca: &'static str,
     phase: SaPhase,
     next: &'static str,
-    signing: &'a KeyInfo,
-    accepted: &'a [KeyInfo],
+    signing: KeyInfo,
+    accepted: Vec<KeyInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    old: Option<&'a KeyInfo>,
+    old: Option<KeyInfo>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    new: Option<&'a KeyInfo>,
-    tokens: &'a [TokenRow],
+    new: Option<KeyInfo>,
+    tokens: Vec<TokenRow>,
     #[serde(rename = "wouldBreak")]
     would_break: usize,
 }
 
-/// `-o json|yaml` of a phase.
+/// What a phase did (`-o json|yaml` of a phase).
 #[derive(Serialize)]
-struct Ran<'a> {
+pub(super) struct Ran {
     ca: &'static str,
     #[serde(rename = "dryRun")]
     dry_run: bool,
-    changes: &'a [Change],
+    changes: Vec<Change>,
     next: Vec<&'static str>,
 }
 
+/// `rotate-ca --ca sa`: the key's phase alone.
 pub fn run(a: &RotateArgs) -> anyhow::Result<ExitStatus> {
     let format: Format = a.output.parse().map_err(kcred::Error::Usage)?;
     let now = jiff::Timestamp::now();
     if a.status {
-        return status(a, format, now);
-    }
-    let (changes, next) = if a.begin {
-        let opts = phases::BeginOptions {
-            key_type: a.key_type,
-            dry_run: a.dry_run,
-        };
-        (phases::begin(&a.dir, &opts)?, AFTER_BEGIN.to_vec())
-    } else if a.resign {
-        (phases::resign(&a.dir, a.dry_run)?, AFTER_RESIGN.to_vec())
-    } else {
-        let state = lib::detect(&a.dir)?;
-        if state.phase == SaPhase::Resigned && !a.force {
-            // The refusal with the flag that overrides it; the library refuses too.
-            let rows = tokens::scan(&a.dir, &state, now);
-            let breaking = tokens::would_break(&rows);
-            if !breaking.is_empty() {
-                let names: Vec<String> = breaking
-                    .iter()
-                    .map(|t| output::sanitize(&t.presented))
-                    .collect();
-                return Err(kcred::Error::Refused(format!(
-                    "rotate-ca --ca sa --finish: {} token(s) in {} verify only with the old key and would break: {} (re-issue them with pki/sa.key, or pass --force)",
-                    breaking.len(),
-                    a.dir.display(),
-                    names.join(", ")
-                ))
-                .into());
-            }
+        let report = status(a, now)?;
+        match output::structured(format, &report)? {
+            Some(text) => print!("{text}"),
+            None => print!("{}", status_text(a, &report)),
         }
-        let opts = phases::FinishOptions {
-            keep_old: a.keep_old,
-            force: a.force,
-            dry_run: a.dry_run,
-        };
-        let changes = phases::finish(&a.dir, &opts, now)?;
-        let next = if state.phase == SaPhase::Stable {
-            vec!["no ServiceAccount key rotation under way: nothing to finish"]
-        } else {
-            AFTER_FINISH.to_vec()
-        };
-        (changes, next)
-    };
-    if let Some(text) = output::structured(
-        format,
-        &Ran {
-            ca: "sa",
-            dry_run: a.dry_run,
-            changes: &changes,
-            next: next.clone(),
-        },
-    )? {
-        print!("{text}");
         return Ok(ExitStatus::Success);
     }
-    for c in &changes {
-        let verb = match (&c.action, a.dry_run) {
+    let step = super::step(a);
+    preflight(a, step, now)?;
+    let ran = phase(a, step, now)?;
+    match output::structured(format, &ran)? {
+        Some(text) => print!("{text}"),
+        None => print!("{}", ran_text(&ran)),
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// The refusals of `step` that come before any write: out of order, and `--finish` while
+/// tokens in DIR verify only with the old key (with the flag that overrides it; the library
+/// refuses too, without naming flags).
+pub(super) fn preflight(a: &RotateArgs, step: Step, now: jiff::Timestamp) -> anyhow::Result<()> {
+    let state = lib::detect(&a.dir)?;
+    phases::check(&state, step)?;
+    if step == Step::Finish && state.phase == SaPhase::Resigned && !a.force {
+        let rows = tokens::scan(&a.dir, &state, now);
+        let breaking = tokens::would_break(&rows);
+        if !breaking.is_empty() {
+            let names: Vec<String> = breaking
+                .iter()
+                .map(|t| output::sanitize(&t.presented))
+                .collect();
+            return Err(kcred::Error::Refused(format!(
+                "rotate-ca --ca sa --finish: {} token(s) in {} verify only with the old key and would break: {} (re-issue them with pki/sa.key, or pass --force)",
+                breaking.len(),
+                a.dir.display(),
+                names.join(", ")
+            ))
+            .into());
+        }
+    }
+    Ok(())
+}
+
+/// Run `step` on the key (after [`preflight`]).
+pub(super) fn phase(a: &RotateArgs, step: Step, now: jiff::Timestamp) -> anyhow::Result<Ran> {
+    let (changes, next) = match step {
+        Step::Begin => {
+            let opts = phases::BeginOptions {
+                key_type: a.key_type,
+                dry_run: a.dry_run,
+            };
+            (phases::begin(&a.dir, &opts)?, AFTER_BEGIN.to_vec())
+        }
+        Step::Resign => (phases::resign(&a.dir, a.dry_run)?, AFTER_RESIGN.to_vec()),
+        Step::Finish => {
+            let stable = lib::detect(&a.dir)?.phase == SaPhase::Stable;
+            let opts = phases::FinishOptions {
+                keep_old: a.keep_old,
+                force: a.force,
+                dry_run: a.dry_run,
+            };
+            let changes = phases::finish(&a.dir, &opts, now)?;
+            let next = if stable {
+                vec!["no ServiceAccount key rotation under way: nothing to finish"]
+            } else {
+                AFTER_FINISH.to_vec()
+            };
+            (changes, next)
+        }
+    };
+    Ok(Ran {
+        ca: "sa",
+        dry_run: a.dry_run,
+        changes,
+        next,
+    })
+}
+
+/// A phase's table output: the files, then what to do next.
+pub(super) fn ran_text(ran: &Ran) -> String {
+    let mut out = String::new();
+    for c in &ran.changes {
+        let verb = match (&c.action, ran.dry_run) {
             (Action::Write, false) => "wrote",
             (Action::Write, true) => "would write",
             (Action::Remove, false) => "removed",
             (Action::Remove, true) => "would remove",
         };
-        println!("{verb} {}", c.path.display());
+        out.push_str(&format!("{verb} {}\n", c.path.display()));
     }
-    if changes.is_empty() && !a.dry_run {
-        println!("sa: nothing to change");
+    if ran.changes.is_empty() && !ran.dry_run {
+        out.push_str("sa: nothing to change\n");
     }
-    println!("next, in order:");
-    for (i, step) in next.iter().enumerate() {
-        println!("  {}. {step}", i + 1);
+    out.push_str("next, in order:\n");
+    for (i, step) in ran.next.iter().enumerate() {
+        out.push_str(&format!("  {}. {step}\n", i + 1));
     }
-    Ok(ExitStatus::Success)
+    out
 }
 
 /// The restart order after `--begin`: every verifier must hold both public keys before any
@@ -138,35 +166,39 @@ const AFTER_FINISH: [&str; 2] = [
     "the rotation is done: kcred rotate-ca --ca sa --status says stable",
 ];
 
-fn status(a: &RotateArgs, format: Format, now: jiff::Timestamp) -> anyhow::Result<ExitStatus> {
+/// The key's phase, its keys and the verdict on each token in DIR.
+pub(super) fn status(a: &RotateArgs, now: jiff::Timestamp) -> anyhow::Result<Status> {
     let state = lib::detect(&a.dir)?;
     let rows = tokens::scan(&a.dir, &state, now);
-    let breaking = tokens::would_break(&rows).len();
-    let report = Status {
+    let would_break = tokens::would_break(&rows).len();
+    Ok(Status {
         ca: "sa",
         phase: state.phase,
         next: state.phase.next(),
-        signing: &state.signing,
-        accepted: &state.accepted,
-        old: state.old.as_ref(),
-        new: state.new.as_ref(),
-        tokens: &rows,
-        would_break: breaking,
-    };
-    if let Some(text) = output::structured(format, &report)? {
-        print!("{text}");
-        return Ok(ExitStatus::Success);
-    }
-    println!("{:<16} {}", "sa", state.phase.describe());
-    let kids: Vec<&str> = state.accepted.iter().map(|k| k.kid.as_str()).collect();
-    println!(
-        "signing key      {} ({})",
-        state.signing.kid, state.signing.key_type
-    );
-    println!("accepted keys    {}", kids.join(", "));
-    if rows.is_empty() {
-        println!("tokens           none found in {}", a.dir.display());
-        return Ok(ExitStatus::Success);
+        signing: state.signing,
+        accepted: state.accepted,
+        old: state.old,
+        new: state.new,
+        tokens: rows,
+        would_break,
+    })
+}
+
+/// `--status`'s table output.
+pub(super) fn status_text(a: &RotateArgs, s: &Status) -> String {
+    let mut out = format!("{:<16} {}\n", "sa", s.phase.describe());
+    let kids: Vec<&str> = s.accepted.iter().map(|k| k.kid.as_str()).collect();
+    out.push_str(&format!(
+        "signing key      {} ({})\n",
+        s.signing.kid, s.signing.key_type
+    ));
+    out.push_str(&format!("accepted keys    {}\n", kids.join(", ")));
+    if s.tokens.is_empty() {
+        out.push_str(&format!(
+            "tokens           none found in {}\n",
+            a.dir.display()
+        ));
+        return out;
     }
     let mut table = vec![vec![
         "TOKEN".to_string(),
@@ -174,7 +206,7 @@ fn status(a: &RotateArgs, format: Format, now: jiff::Timestamp) -> anyhow::Resul
         "KID".to_string(),
         "PROBLEM".to_string(),
     ]];
-    for r in &rows {
+    for r in &s.tokens {
         let by = match r.verified_by {
             VerifiedBy::Old => "old key",
             VerifiedBy::New => "new key",
@@ -188,9 +220,9 @@ fn status(a: &RotateArgs, format: Format, now: jiff::Timestamp) -> anyhow::Resul
             output::sanitize(&r.problem),
         ]);
     }
-    print!("{}", output::table(&table));
-    if state.old.is_some() {
-        println!("would break at --finish: {breaking}");
+    out.push_str(&output::table(&table));
+    if s.old.is_some() {
+        out.push_str(&format!("would break at --finish: {}\n", s.would_break));
     }
-    Ok(ExitStatus::Success)
+    out
 }

@@ -14,6 +14,7 @@ use crate::error::{Error, Result};
 use crate::fsio;
 use crate::keys::{KeyType, PrivateKey};
 use crate::pem;
+use crate::rotate::restart::Step;
 use crate::token::SigningAlg;
 
 /// What a phase does to one file.
@@ -92,6 +93,34 @@ fn out_of_order(state: &SaState, asked: &str) -> Error {
     ))
 }
 
+/// Whether `step` may run in `state`: the refusal a phase gives before it writes anything,
+/// so a run over several CAs and the key can check them all first.
+pub fn check(state: &SaState, step: Step) -> Result<()> {
+    let ok = match step {
+        Step::Begin => matches!(
+            state.phase,
+            SaPhase::Stable | SaPhase::BeginInterrupted | SaPhase::Begun
+        ),
+        Step::Resign => matches!(
+            state.phase,
+            SaPhase::Begun | SaPhase::ResignInterrupted | SaPhase::Resigned
+        ),
+        Step::Finish => matches!(
+            state.phase,
+            SaPhase::Stable | SaPhase::Resigned | SaPhase::FinishInterrupted
+        ),
+    };
+    if ok {
+        return Ok(());
+    }
+    let asked = match step {
+        Step::Begin => "--begin",
+        Step::Resign => "--resign",
+        Step::Finish => "--finish",
+    };
+    Err(out_of_order(state, asked))
+}
+
 /// How to begin.
 #[derive(Clone, Debug, Default)]
 pub struct BeginOptions {
@@ -109,10 +138,7 @@ pub fn begin(dir: &Path, opts: &BeginOptions) -> Result<Vec<Change>> {
     // Only RSA and ECDSA keys sign ServiceAccount tokens (`pkg/serviceaccount/jwt.go`,
     // `JWTTokenGenerator`): refuse the others before anything is written.
     SigningAlg::for_key_type(key_type)?;
-    match state.phase {
-        SaPhase::Stable | SaPhase::BeginInterrupted | SaPhase::Begun => {}
-        _ => return Err(out_of_order(&state, "--begin")),
-    }
+    check(&state, Step::Begin)?;
     if !opts.dry_run {
         clean_temps(&files);
     }
@@ -149,10 +175,7 @@ pub fn begin(dir: &Path, opts: &BeginOptions) -> Result<Vec<Change>> {
 pub fn resign(dir: &Path, dry_run: bool) -> Result<Vec<Change>> {
     let files = SaFiles::new(dir);
     let state = detect(dir)?;
-    match state.phase {
-        SaPhase::Begun | SaPhase::ResignInterrupted | SaPhase::Resigned => {}
-        _ => return Err(out_of_order(&state, "--resign")),
-    }
+    check(&state, Step::Resign)?;
     if state.phase == SaPhase::Resigned {
         return Ok(Vec::new());
     }
@@ -205,10 +228,9 @@ pub struct FinishOptions {
 pub fn finish(dir: &Path, opts: &FinishOptions, now: jiff::Timestamp) -> Result<Vec<Change>> {
     let files = SaFiles::new(dir);
     let state = detect(dir)?;
-    match state.phase {
-        SaPhase::Stable => return Ok(Vec::new()),
-        SaPhase::Resigned | SaPhase::FinishInterrupted => {}
-        _ => return Err(out_of_order(&state, "--finish")),
+    check(&state, Step::Finish)?;
+    if state.phase == SaPhase::Stable {
+        return Ok(Vec::new());
     }
     if state.phase == SaPhase::Resigned && !opts.force {
         let rows = super::tokens::scan(dir, &state, now);
