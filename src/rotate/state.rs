@@ -240,32 +240,7 @@ pub fn detect_in(dir: &Path, kind: CaKind, inv: &Inventory) -> Result<State> {
     })?;
     let facts = pki::Certificate::from_der(&new).map_err(|p| Error::input(&files.new_crt, p))?;
     if trust.len() == 1 && trust[0] == new {
-        // `--finish` rewrote the trust file; the old CA is known from NAME.old.crt until
-        // that is removed, and the new key is NAME.new.key or (once moved) NAME.key.
-        let old = if exists(&files.old_crt) {
-            certs(&files.old_crt)?.remove(0)
-        } else {
-            Vec::new()
-        };
-        let mut new_key = None;
-        for p in [&files.new_key, &files.key] {
-            if exists(p) {
-                let k = load_key(p)?;
-                if k.public_key_der()? == facts.spki_der {
-                    new_key = Some(k);
-                    break;
-                }
-            }
-        }
-        let leaves = leaves(inv, &old, Some(&new));
-        return Ok(State {
-            phase: Phase::Finishing,
-            old,
-            new: Some(new),
-            new_key,
-            bundle_written: false,
-            leaves,
-        });
+        return finishing(&files, new, &facts, inv);
     }
     let key = load_key(&files.new_key)?;
     if key.public_key_der()? != facts.spki_der {
@@ -292,6 +267,41 @@ pub fn detect_in(dir: &Path, kind: CaKind, inv: &Inventory) -> Result<State> {
         new: Some(new),
         new_key: Some(key),
         bundle_written,
+        leaves,
+    })
+}
+
+/// `--finish` has rewritten the trust file to the new CA alone: the old CA is known from
+/// `NAME.old.crt` until that is removed, and the new key is `NAME.new.key` or (once moved)
+/// `NAME.key`.
+fn finishing(
+    files: &CaFiles,
+    new: Vec<u8>,
+    facts: &pki::Certificate,
+    inv: &Inventory,
+) -> Result<State> {
+    let old = if exists(&files.old_crt) {
+        certs(&files.old_crt)?.remove(0)
+    } else {
+        Vec::new()
+    };
+    let mut new_key = None;
+    for p in [&files.new_key, &files.key] {
+        if exists(p) {
+            let k = load_key(p)?;
+            if k.public_key_der()? == facts.spki_der {
+                new_key = Some(k);
+                break;
+            }
+        }
+    }
+    let leaves = leaves(inv, &old, Some(&new));
+    Ok(State {
+        phase: Phase::Finishing,
+        old,
+        new: Some(new),
+        new_key,
+        bundle_written: false,
         leaves,
     })
 }
