@@ -596,7 +596,10 @@ fn rotate_etcd_ca_every_phase_peers_accept() {
 fn rotate_all_every_phase_peers_accept_and_a_broken_pair_is_reported() {
     let env = Env::new();
     let dir = bootstrap_tree(&env);
-    rotate_and_check(&env, &dir, "all");
+    // The trust matrix at each phase, for the record.
+    for (phase, table) in rotate_and_check(&env, &dir, "all") {
+        eprintln!("--- check --trust, all (three CAs and sa), {phase}:\n{table}");
+    }
     // Break one pair on purpose: admin.conf trusts the old cluster CA alone again.
     let old = std::fs::read(env.path("scratch/ca.old-ca.crt")).unwrap();
     let conf = dir.join("admin.conf");
