@@ -393,6 +393,18 @@ fn review_object(
             "{k} in version \"v1\" cannot be handled as a {kind}: no kind \"{k}\" is registered for the resource {kind}"
         )));
     }
+    // `metadata` is an ObjectMeta: anything but an object (or null) fails encoding/json's
+    // unmarshal, a 400 through `transformDecodeError` (apiserver/pkg/endpoints/handlers/
+    // rest.go) like any other type error.
+    if let Some(m) = obj
+        .get("metadata")
+        .filter(|m| !m.is_object() && !m.is_null())
+    {
+        return Err(status::bad_request(&format!(
+            "{kind} in version \"v1\" cannot be handled as a {kind}: json: cannot unmarshal {} into Go struct field {kind}.metadata of type v1.ObjectMeta",
+            go_json_type(m)
+        )));
+    }
     if let Some(ns) = Some(&attrs.namespace).filter(|n| !n.is_empty()) {
         obj["metadata"] = obj.get("metadata").cloned().unwrap_or(json!({}));
         if obj["metadata"].get("namespace").is_none() {
@@ -400,6 +412,18 @@ fn review_object(
         }
     }
     Ok(obj)
+}
+
+/// The JSON type as encoding/json's `UnmarshalTypeError` names it.
+fn go_json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
 }
 
 fn version() -> Value {
@@ -493,6 +517,38 @@ mod tests {
         assert_eq!(bearer_token("bearer abc def"), Some("abc"));
         assert_eq!(bearer_token("Basic abc"), None);
         assert_eq!(bearer_token("Bearer"), None);
+    }
+
+    /// A `metadata` that is no object is the decoder's 400, worded as encoding/json words
+    /// it (checked against Go 1.27: `json.Unmarshal` of `{"metadata":5}` into a struct
+    /// embedding `v1.ObjectMeta` as `json:"metadata"`), not a panic while the URL's
+    /// namespace is filled in.
+    #[test]
+    fn metadata_that_is_not_an_object_is_a_bad_request() {
+        let u = Identity::new("u", Vec::<String>::new());
+        let path = "/apis/authorization.k8s.io/v1/namespaces/a/localsubjectaccessreviews";
+        let inc = Incoming {
+            method: "POST".into(),
+            path: path.into(),
+            content_type: Some("application/json".into()),
+            ..Incoming::default()
+        };
+        let attrs = attributes(&u, "POST", path);
+        let (kind, api_version) = review_resource(&inc, &attrs).unwrap();
+        for (body, go) in [("5", "number"), ("\"s\"", "string"), ("[1]", "array")] {
+            let body = format!(r#"{{"spec":{{"user":"x"}},"metadata":{body}}}"#);
+            let r = review_object(&inc, body.as_bytes(), kind, &api_version, &attrs).unwrap_err();
+            assert_eq!(r.code, 400);
+            assert_eq!(
+                r.body["message"],
+                format!(
+                    "LocalSubjectAccessReview in version \"v1\" cannot be handled as a LocalSubjectAccessReview: json: cannot unmarshal {go} into Go struct field LocalSubjectAccessReview.metadata of type v1.ObjectMeta"
+                )
+            );
+        }
+        let body = br#"{"spec":{"user":"x"},"metadata":null}"#;
+        let obj = review_object(&inc, body, kind, &api_version, &attrs).unwrap();
+        assert_eq!(obj["metadata"]["namespace"], "a");
     }
 
     #[test]
