@@ -90,7 +90,7 @@ fn io_err(what: &str, e: std::io::Error) -> Error {
 }
 
 /// Bind, announce, and serve until a signal, then drain: the TLS configuration is built
-/// before the socket is bound so a bad serving certificate is reported before listening.
+/// before the socket is bound, so its errors come before the "listening on" line.
 async fn serve(config: Config, state: State) -> Result<()> {
     let fmt = config.log_format;
     let cert = Arc::new(tls::CertSlot(RwLock::new(state.cert.clone())));
