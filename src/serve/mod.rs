@@ -89,9 +89,10 @@ fn io_err(what: &str, e: std::io::Error) -> Error {
     Error::Usage(format!("{what}: {e}"))
 }
 
+/// Bind, announce, and serve until a signal, then drain: the TLS configuration is built
+/// before the socket is bound, so its errors come before the "listening on" line.
 async fn serve(config: Config, state: State) -> Result<()> {
     let fmt = config.log_format;
-    let idle_timeout = config.idle_timeout;
     let cert = Arc::new(tls::CertSlot(RwLock::new(state.cert.clone())));
     // Whether to ask for client certificates is fixed at start, as kube-apiserver's
     // `--client-ca-file` is (its contents reload; its presence does not).
@@ -101,6 +102,26 @@ async fn serve(config: Config, state: State) -> Result<()> {
         state: RwLock::new(Arc::new(state)),
         cert,
     });
+    let listener = listen(&config).await?;
+    spawn_reload(shared.clone(), fmt);
+    let server = Server {
+        acceptor: tokio_rustls::TlsAcceptor::from(Arc::new(tls_config)),
+        shared,
+        bodies: Arc::new(tokio::sync::Semaphore::new(MAX_BODIES)),
+        fmt,
+        idle_timeout: config.idle_timeout,
+    };
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    accept_until_signal(&listener, &server, &graceful).await?;
+    drop(listener);
+    drain(graceful, fmt).await;
+    Ok(())
+}
+
+/// Bind `config.listen`, write `--webhook-config-out` with the bound address, and say where
+/// kcred listens (the line tests and scripts read the address from).
+async fn listen(config: &Config) -> Result<tokio::net::TcpListener> {
+    let fmt = config.log_format;
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .map_err(|e| io_err(&format!("cannot listen on {}", config.listen), e))?;
@@ -116,36 +137,52 @@ async fn serve(config: Config, state: State) -> Result<()> {
         }
     }
     log::note(fmt, &format!("kcred serve: listening on https://{bound}"));
+    Ok(listener)
+}
 
-    // Reload the trust files when they change.
-    {
-        let shared = shared.clone();
-        tokio::spawn(async move {
-            let mut watcher = Watcher::new(&shared.sources);
-            let mut tick = tokio::time::interval(Duration::from_secs(1));
-            loop {
-                tick.tick().await;
-                let s = shared.clone();
-                let (w, r) = tokio::task::spawn_blocking(move || {
-                    let r = watcher.poll(&s);
-                    (watcher, r)
-                })
-                .await
-                .expect("reload task");
-                watcher = w;
-                match r {
-                    Some(Ok(())) => log::note(fmt, "kcred serve: trust files changed: reloaded"),
-                    Some(Err(line)) => log::note(fmt, &line),
-                    None => {}
-                }
+/// Reload the trust files when they change: a poll each second, off the workers.
+fn spawn_reload(shared: Arc<Shared>, fmt: LogFormat) {
+    tokio::spawn(async move {
+        let mut watcher = Watcher::new(&shared.sources);
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            let s = shared.clone();
+            let (w, r) = tokio::task::spawn_blocking(move || {
+                let r = watcher.poll(&s);
+                (watcher, r)
+            })
+            .await
+            .expect("reload task");
+            watcher = w;
+            match r {
+                Some(Ok(())) => log::note(fmt, "kcred serve: trust files changed: reloaded"),
+                Some(Err(line)) => log::note(fmt, &line),
+                None => {}
             }
-        });
-    }
+        }
+    });
+}
 
-    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(tls_config));
-    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+/// What every connection shares.
+#[derive(Clone)]
+struct Server {
+    acceptor: tokio_rustls::TlsAcceptor,
+    shared: Arc<Shared>,
+    /// Permits for request bodies being read ([`MAX_BODIES`]).
+    bodies: Arc<tokio::sync::Semaphore>,
+    fmt: LogFormat,
+    idle_timeout: Duration,
+}
+
+/// Accept connections (at most [`MAX_CONNECTIONS`] at once; one more is closed at once)
+/// until SIGINT or SIGTERM.
+async fn accept_until_signal(
+    listener: &tokio::net::TcpListener,
+    server: &Server,
+    graceful: &hyper_util::server::graceful::GracefulShutdown,
+) -> Result<()> {
     let limit = Arc::new(tokio::sync::Semaphore::new(MAX_CONNECTIONS));
-    let bodies = Arc::new(tokio::sync::Semaphore::new(MAX_BODIES));
     let ctrl_c = tokio::signal::ctrl_c();
     tokio::pin!(ctrl_c);
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
@@ -158,55 +195,71 @@ async fn serve(config: Config, state: State) -> Result<()> {
                     continue; // too many connections: this one is closed
                 };
                 let _ = tcp.set_nodelay(true);
-                let acceptor = acceptor.clone();
-                let shared = shared.clone();
-                let bodies = bodies.clone();
+                let server = server.clone();
                 let watcher = graceful.watcher();
                 tokio::spawn(async move {
                     let _permit = permit;
-                    let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await else {
-                        return;
-                    };
-                    let chain: Option<Arc<Vec<Vec<u8>>>> = tls
-                        .get_ref()
-                        .1
-                        .peer_certificates()
-                        .map(|c| Arc::new(c.iter().map(|d| d.to_vec()).collect()));
-                    let remote: Arc<str> = peer.to_string().into();
-                    let activity = idle::Activity::new();
-                    let act = activity.clone();
-                    let svc = hyper::service::service_fn(move |req| {
-                        let shared = shared.clone();
-                        let chain = chain.clone();
-                        let remote = remote.clone();
-                        let bodies = bodies.clone();
-                        let act = act.clone();
-                        act.begin();
-                        async move {
-                            let reply = respond(&shared, &bodies, chain, &remote, req, fmt).await;
-                            act.end();
-                            Ok::<_, Infallible>(reply)
-                        }
-                    });
-                    // hyper's header timer would run while the connection is idle: off,
-                    // `idle::watch` times both phases as Go's server does.
-                    let conn = hyper::server::conn::http1::Builder::new()
-                        .timer(TokioTimer::new())
-                        .header_read_timeout(None)
-                        .max_buf_size(64 * 1024)
-                        .serve_connection(TokioIo::new(idle::Tracked::new(tls, activity.clone())), svc);
-                    tokio::select! {
-                        _ = watcher.watch(conn) => {}
-                        // No request in flight: dropping the connection closes it.
-                        _ = idle::watch(activity, idle_timeout, HEADER_TIMEOUT) => {}
-                    }
+                    server.connection(tcp, peer, watcher).await;
                 });
             }
-            _ = &mut ctrl_c => break,
-            _ = sigterm.recv() => break,
+            _ = &mut ctrl_c => return Ok(()),
+            _ = sigterm.recv() => return Ok(()),
         }
     }
-    drop(listener);
+}
+
+impl Server {
+    /// One connection: the TLS handshake (within [`HANDSHAKE_TIMEOUT`]), then HTTP/1.1
+    /// requests until the client closes, the connection idles out, or shutdown drains it.
+    async fn connection(
+        self,
+        tcp: tokio::net::TcpStream,
+        peer: SocketAddr,
+        watcher: hyper_util::server::graceful::Watcher,
+    ) {
+        let Ok(Ok(tls)) = tokio::time::timeout(HANDSHAKE_TIMEOUT, self.acceptor.accept(tcp)).await
+        else {
+            return;
+        };
+        let chain: Option<Arc<Vec<Vec<u8>>>> = tls
+            .get_ref()
+            .1
+            .peer_certificates()
+            .map(|c| Arc::new(c.iter().map(|d| d.to_vec()).collect()));
+        let remote: Arc<str> = peer.to_string().into();
+        let activity = idle::Activity::new();
+        let act = activity.clone();
+        let (shared, bodies, fmt) = (self.shared, self.bodies, self.fmt);
+        let svc = hyper::service::service_fn(move |req| {
+            let shared = shared.clone();
+            let chain = chain.clone();
+            let remote = remote.clone();
+            let bodies = bodies.clone();
+            let act = act.clone();
+            act.begin();
+            async move {
+                let reply = respond(&shared, &bodies, chain, &remote, req, fmt).await;
+                act.end();
+                Ok::<_, Infallible>(reply)
+            }
+        });
+        // hyper's header timer would run while the connection is idle: off,
+        // `idle::watch` times both phases as Go's server does.
+        let conn = hyper::server::conn::http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(None)
+            .max_buf_size(64 * 1024)
+            .serve_connection(TokioIo::new(idle::Tracked::new(tls, activity.clone())), svc);
+        tokio::select! {
+            _ = watcher.watch(conn) => {}
+            // No request in flight: dropping the connection closes it.
+            _ = idle::watch(activity, self.idle_timeout, HEADER_TIMEOUT) => {}
+        }
+    }
+}
+
+/// Stop: in-flight requests finish (at most [`DRAIN_TIMEOUT`]).
+async fn drain(graceful: hyper_util::server::graceful::GracefulShutdown, fmt: LogFormat) {
     log::note(fmt, "kcred serve: stopping: draining in-flight requests");
     tokio::select! {
         _ = graceful.shutdown() => {}
@@ -215,7 +268,6 @@ async fn serve(config: Config, state: State) -> Result<()> {
         }
     }
     log::note(fmt, "kcred serve: stopped");
-    Ok(())
 }
 
 async fn read_body(body: Body) -> std::result::Result<Bytes, status::Reply> {
@@ -252,6 +304,8 @@ fn percent_decode(s: &str) -> String {
     String::from_utf8(out).unwrap_or_else(|_| s.to_string())
 }
 
+/// One request: read off the wire (headers, then the body under a [`MAX_BODIES`] permit),
+/// through the handler chain ([`routes::handle`]), logged, and written back.
 async fn respond(
     shared: &Shared,
     bodies: &tokio::sync::Semaphore,
@@ -261,13 +315,47 @@ async fn respond(
     fmt: LogFormat,
 ) -> Response<Full<Bytes>> {
     let start = Instant::now();
+    let inc = incoming(&req, chain);
+    let body = {
+        // Holding a permit while the body arrives bounds the memory bodies take.
+        let _permit = bodies.acquire().await;
+        read_body(req.into_body()).await
+    };
+    let handled = match body {
+        Ok(body) => routes::handle(shared, &inc, &body),
+        Err(reply) => routes::Handled {
+            reply,
+            user: None,
+            verdict: "error",
+        },
+    };
+    let reply = handled.reply;
+    log::write(
+        fmt,
+        &log::Entry {
+            remote,
+            user: handled.user.as_deref(),
+            method: &inc.method,
+            path: &inc.path,
+            body: body_kind(&inc),
+            verdict: handled.verdict,
+            status: reply.code,
+            latency: start.elapsed(),
+        },
+    );
+    response(&reply)
+}
+
+/// What the handler chain reads off the request's head: method, path, the headers it
+/// looks at, the connection's client chain, and the `Impersonate-*` headers.
+fn incoming(req: &Request<Body>, chain: Option<Arc<Vec<Vec<u8>>>>) -> routes::Incoming {
     let header = |name: hyper::header::HeaderName| {
         req.headers()
             .get(name)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string)
     };
-    let inc = routes::Incoming {
+    let mut inc = routes::Incoming {
         method: req.method().as_str().to_string(),
         path: req.uri().path().to_string(),
         authorization: header(hyper::header::AUTHORIZATION),
@@ -276,7 +364,6 @@ async fn respond(
         client_chain: chain,
         ..routes::Incoming::default()
     };
-    let mut inc = inc;
     for (name, value) in req.headers() {
         let Ok(v) = value.to_str() else { continue };
         let n = name.as_str(); // lowercase in hyper
@@ -293,21 +380,13 @@ async fn respond(
                 .push(v.to_string());
         }
     }
-    let body = {
-        // Holding a permit while the body arrives bounds the memory bodies take.
-        let _permit = bodies.acquire().await;
-        read_body(req.into_body()).await
-    };
-    let handled = match body {
-        Ok(body) => routes::handle(shared, &inc, &body),
-        Err(reply) => routes::Handled {
-            reply,
-            user: None,
-            verdict: "error",
-        },
-    };
-    let reply = handled.reply;
-    let body_kind = match (
+    inc
+}
+
+/// The access log's body column: the body's wire format by `Content-Type` ("-" for a
+/// GET or HEAD).
+fn body_kind(inc: &routes::Incoming) -> &'static str {
+    match (
         inc.method.as_str(),
         wire::body_type(inc.content_type.as_deref()),
     ) {
@@ -316,20 +395,12 @@ async fn respond(
         (_, Some(wire::BodyType::Yaml)) => "yaml",
         (_, Some(wire::BodyType::Protobuf)) => "protobuf",
         (_, None) => "other",
-    };
-    log::write(
-        fmt,
-        &log::Entry {
-            remote,
-            user: handled.user.as_deref(),
-            method: &inc.method,
-            path: &inc.path,
-            body: body_kind,
-            verdict: handled.verdict,
-            status: reply.code,
-            latency: start.elapsed(),
-        },
-    );
+    }
+}
+
+/// The reply on the wire: a JSON object (newline-terminated) or, for a string body
+/// (`/healthz`), plain text; `nosniff` as the API server sends it.
+fn response(reply: &status::Reply) -> Response<Full<Bytes>> {
     let (content_type, bytes) = match &reply.body {
         serde_json::Value::String(s) => ("text/plain; charset=utf-8", Bytes::from(s.clone())),
         v => {

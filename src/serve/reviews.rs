@@ -187,92 +187,126 @@ pub fn create(
     now: Timestamp,
 ) -> Reply {
     let authorizer = &state.authorizer;
-    let group = api_version.split('/').next().unwrap_or("");
-    match kind {
-        "SelfSubjectReview" => {
-            // selfsubjectreview/rest.go: the requester's user.Info.
-            let mut extra = crate::whoami::object(outcome, now);
-            let status_value = match serde_json::to_value(&mut extra) {
-                Ok(v) => v.get("status").cloned().unwrap_or_default(),
-                Err(e) => return status::internal(&e.to_string()),
-            };
-            answer(obj, kind, api_version, status_value)
-        }
+    let status_value = match kind {
+        "SelfSubjectReview" => self_subject_review(outcome, now),
         "SelfSubjectAccessReview" => {
-            let s: SarSpecIn = match spec(&obj, kind, api_version) {
-                Ok(s) => s,
-                Err(r) => return r,
-            };
-            let Some(a) = attributes(user.clone(), s) else {
-                return status::invalid(kind, group, &[EXACTLY_ONE.into()]);
-            };
-            let st = sar_status(authorizer, &a);
-            answer(obj, kind, api_version, st)
+            self_subject_access_review(&obj, kind, api_version, user, authorizer)
         }
         "SubjectAccessReview" | "LocalSubjectAccessReview" => {
-            let s: SarSpecIn = match spec(&obj, kind, api_version) {
-                Ok(s) => s,
-                Err(r) => return r,
-            };
-            if s.user.is_empty() && s.groups.is_empty() {
-                return status::invalid(
-                    kind,
-                    group,
-                    &["spec.user: Invalid value: \"\": at least one of user or group must be specified".into()],
-                );
-            }
-            let subject = Identity {
-                user: s.user.clone(),
-                uid: s.uid.clone(),
-                groups: s.groups.clone(),
-                extra: s.extra.clone(),
-            };
-            let Some(a) = attributes(subject, s) else {
-                return status::invalid(kind, group, &[EXACTLY_ONE.into()]);
-            };
-            if kind == "LocalSubjectAccessReview" {
-                let ns = obj
-                    .pointer("/metadata/namespace")
-                    .and_then(Value::as_str)
-                    .unwrap_or("");
-                if !a.resource_request || a.namespace != ns {
-                    return status::bad_request(&format!(
-                        "spec.resourceAttributes.namespace must match metadata.namespace: {:?} {ns:?}",
-                        a.namespace
-                    ));
-                }
-            }
-            let st = sar_status(authorizer, &a);
-            answer(obj, kind, api_version, st)
+            subject_access_review(&obj, kind, api_version, authorizer)
         }
         "SelfSubjectRulesReview" => {
-            let s: RulesSpecIn = match spec(&obj, kind, api_version) {
-                Ok(s) => s,
-                Err(r) => return r,
-            };
-            if s.namespace.is_empty() {
-                // selfsubjectrulesreview/rest.go
-                return status::bad_request("no namespace on request");
-            }
-            let rules = authorizer.rules_for(user, &s.namespace);
-            let review = serde_json::to_value(SelfSubjectRulesReview::new(&s.namespace, rules))
-                .unwrap_or_default();
-            answer(
-                obj,
-                kind,
-                api_version,
-                review.get("status").cloned().unwrap_or_default(),
-            )
+            self_subject_rules_review(&obj, kind, api_version, user, authorizer)
         }
         "TokenReview" => {
-            let s: TokenSpecIn = match spec(&obj, kind, api_version) {
-                Ok(s) => s,
-                Err(r) => return r,
+            return match spec(&obj, kind, api_version) {
+                Ok(s) => token_review(obj, kind, api_version, s, state, now),
+                Err(r) => r,
             };
-            token_review(obj, kind, api_version, s, state, now)
         }
-        _ => status::not_found(),
+        _ => return status::not_found(),
+    };
+    match status_value {
+        Ok(st) => answer(obj, kind, api_version, st),
+        Err(r) => r,
     }
+}
+
+/// `selfsubjectreview/rest.go`: the requester's user.Info.
+fn self_subject_review(outcome: &Outcome, now: Timestamp) -> Result<Value, Reply> {
+    let mut extra = crate::whoami::object(outcome, now);
+    match serde_json::to_value(&mut extra) {
+        Ok(v) => Ok(v.get("status").cloned().unwrap_or_default()),
+        Err(e) => Err(status::internal(&e.to_string())),
+    }
+}
+
+/// `selfsubjectaccessreview/rest.go`: the attributes asked about, for the requester.
+fn self_subject_access_review(
+    obj: &Value,
+    kind: &str,
+    api_version: &str,
+    user: &Identity,
+    authorizer: &Authorizer,
+) -> Result<Value, Reply> {
+    let s: SarSpecIn = spec(obj, kind, api_version)?;
+    let Some(a) = attributes(user.clone(), s) else {
+        return Err(status::invalid(
+            kind,
+            group_of(api_version),
+            &[EXACTLY_ONE.into()],
+        ));
+    };
+    Ok(sar_status(authorizer, &a))
+}
+
+/// `subjectaccessreview/rest.go` and `localsubjectaccessreview/rest.go`: the attributes
+/// asked about, for the user in the spec; a LocalSubjectAccessReview asks about resources
+/// in its own namespace only.
+fn subject_access_review(
+    obj: &Value,
+    kind: &str,
+    api_version: &str,
+    authorizer: &Authorizer,
+) -> Result<Value, Reply> {
+    let group = group_of(api_version);
+    let s: SarSpecIn = spec(obj, kind, api_version)?;
+    if s.user.is_empty() && s.groups.is_empty() {
+        return Err(status::invalid(
+            kind,
+            group,
+            &[
+                "spec.user: Invalid value: \"\": at least one of user or group must be specified"
+                    .into(),
+            ],
+        ));
+    }
+    let subject = Identity {
+        user: s.user.clone(),
+        uid: s.uid.clone(),
+        groups: s.groups.clone(),
+        extra: s.extra.clone(),
+    };
+    let Some(a) = attributes(subject, s) else {
+        return Err(status::invalid(kind, group, &[EXACTLY_ONE.into()]));
+    };
+    if kind == "LocalSubjectAccessReview" {
+        let ns = obj
+            .pointer("/metadata/namespace")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        if !a.resource_request || a.namespace != ns {
+            return Err(status::bad_request(&format!(
+                "spec.resourceAttributes.namespace must match metadata.namespace: {:?} {ns:?}",
+                a.namespace
+            )));
+        }
+    }
+    Ok(sar_status(authorizer, &a))
+}
+
+/// `selfsubjectrulesreview/rest.go`: the requester's rules in the spec's namespace.
+fn self_subject_rules_review(
+    obj: &Value,
+    kind: &str,
+    api_version: &str,
+    user: &Identity,
+    authorizer: &Authorizer,
+) -> Result<Value, Reply> {
+    let s: RulesSpecIn = spec(obj, kind, api_version)?;
+    if s.namespace.is_empty() {
+        // selfsubjectrulesreview/rest.go
+        return Err(status::bad_request("no namespace on request"));
+    }
+    let rules = authorizer.rules_for(user, &s.namespace);
+    let review =
+        serde_json::to_value(SelfSubjectRulesReview::new(&s.namespace, rules)).unwrap_or_default();
+    Ok(review.get("status").cloned().unwrap_or_default())
+}
+
+/// The API group of `GROUP/v1`.
+fn group_of(api_version: &str) -> &str {
+    api_version.split('/').next().unwrap_or("")
 }
 
 /// `tokenreview/rest.go`, `Create`: the token is authenticated as a request carrying it
@@ -291,21 +325,12 @@ fn token_review(
     if s.token.is_empty() {
         return status::bad_request("token is required for TokenReview in authentication");
     }
+    let auds = Audiences::of(state, &s);
     let mut trust = state.trust.clone();
     // The review's audiences replace the API audiences for this token
     // (`authenticator.WithAudiences` on the fake request's context).
-    let api_audiences: Vec<String> = trust
-        .service_accounts
-        .as_ref()
-        .map(|t| t.api_audiences())
-        .unwrap_or_default();
-    let auds = if s.audiences.is_empty() {
-        api_audiences.clone()
-    } else {
-        s.audiences.clone()
-    };
     if let Some(sa) = trust.service_accounts.as_mut() {
-        sa.audiences = auds.clone();
+        sa.audiences = auds.asked.clone();
     }
     // A token that reaches no token authenticator authenticates nobody (the fake request
     // would fall through to anonymous, which TokenReview does not report as the token's).
@@ -329,38 +354,64 @@ fn token_review(
             crate::whoami::NOT_CHECKED_ANNOTATION: notes.join("; ")
         });
     }
-    let st = match &outcome {
+    let st = token_review_status(&outcome, &s.token, &auds, now);
+    answer(obj, kind, api_version, st)
+}
+
+/// The audiences of one TokenReview.
+struct Audiences {
+    /// The server's API audiences (the ServiceAccount authenticator's; none without one).
+    api: Vec<String>,
+    /// What the token is checked against: `spec.audiences`, or the API audiences when
+    /// empty.
+    asked: Vec<String>,
+}
+
+impl Audiences {
+    fn of(state: &super::state::State, s: &TokenSpecIn) -> Audiences {
+        let api: Vec<String> = state
+            .trust
+            .service_accounts
+            .as_ref()
+            .map(|t| t.api_audiences())
+            .unwrap_or_default();
+        let asked = if s.audiences.is_empty() {
+            api.clone()
+        } else {
+            s.audiences.clone()
+        };
+        Audiences { api, asked }
+    }
+}
+
+/// The TokenReview's `status` for the chain's `outcome` on `token`.
+fn token_review_status(outcome: &Outcome, token: &str, auds: &Audiences, now: Timestamp) -> Value {
+    match outcome {
         Outcome::Authenticated { identity, .. } => {
             // Bound tokens answer with the audiences they were accepted for. The token file
             // and legacy tokens (no `aud`) are audience-agnostic: config.go wraps them in
             // `authenticator.WrapAudienceAgnosticToken(APIAudiences, ...)`, which answers
             // with the audiences asked for when they meet the API audiences, and does not
             // authenticate otherwise.
-            let token_auds = token_audiences(&s.token).filter(|t| !t.is_empty());
+            let token_auds = token_audiences(token).filter(|t| !t.is_empty());
             let matched: Vec<String> = match token_auds {
-                Some(t) => auds.iter().filter(|a| t.contains(a)).cloned().collect(),
+                Some(t) => auds
+                    .asked
+                    .iter()
+                    .filter(|a| t.contains(a))
+                    .cloned()
+                    .collect(),
                 None => {
-                    if !auds.is_empty()
-                        && !api_audiences.is_empty()
-                        && !auds.iter().any(|a| api_audiences.contains(a))
+                    if !auds.asked.is_empty()
+                        && !auds.api.is_empty()
+                        && !auds.asked.iter().any(|a| auds.api.contains(a))
                     {
-                        return answer(obj, kind, api_version, json!({"user": {}}));
+                        return json!({"user": {}});
                     }
-                    auds.clone()
+                    auds.asked.clone()
                 }
             };
-            let mut user = json!({"username": identity.user, "groups": identity.groups});
-            if !identity.uid.is_empty() {
-                user["uid"] = json!(identity.uid);
-            }
-            if !identity.extra.is_empty() {
-                user["extra"] = json!(identity.extra);
-            }
-            let mut st = json!({"authenticated": true, "user": user});
-            if !matched.is_empty() {
-                st["audiences"] = json!(matched);
-            }
-            st
+            authenticated_status(identity, matched)
         }
         Outcome::Unauthorized { causes } => {
             let errs: Vec<&str> = causes
@@ -374,8 +425,24 @@ fn token_review(
             let v = serde_json::to_value(crate::whoami::object(other, now)).unwrap_or_default();
             json!({"user": {}, "error": v.get("message").cloned().unwrap_or_default()})
         }
-    };
-    answer(obj, kind, api_version, st)
+    }
+}
+
+/// `status` of an accepted token: the user (uid and extra when set) and the audiences it
+/// was accepted for (left out when none).
+fn authenticated_status(identity: &Identity, audiences: Vec<String>) -> Value {
+    let mut user = json!({"username": identity.user, "groups": identity.groups});
+    if !identity.uid.is_empty() {
+        user["uid"] = json!(identity.uid);
+    }
+    if !identity.extra.is_empty() {
+        user["extra"] = json!(identity.extra);
+    }
+    let mut st = json!({"authenticated": true, "user": user});
+    if !audiences.is_empty() {
+        st["audiences"] = json!(audiences);
+    }
+    st
 }
 
 /// The `aud` of a JWT the chain has accepted (`None` for a token that is not a JWT: a static

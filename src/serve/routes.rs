@@ -261,6 +261,9 @@ fn ok(body: Value) -> Reply {
     Reply { code: 200, body }
 }
 
+/// The path's handler, in kube-apiserver's order: the non-resource paths it serves to
+/// GET (`/healthz`, `/version`, discovery, issuer discovery), then the review resources;
+/// anything else is the NotFound handler's 404.
 #[allow(clippy::too_many_arguments)]
 fn route(
     shared: &Shared,
@@ -272,45 +275,66 @@ fn route(
     attrs: &Attributes,
     now: Timestamp,
 ) -> Reply {
-    let get = inc.method == "GET" || inc.method == "HEAD";
-    let path = inc.path.trim_end_matches('/');
-    if get {
-        match path {
-            "/healthz" | "/livez" | "/readyz" => {
-                return Reply {
-                    code: 200,
-                    body: Value::String("ok".into()),
-                };
-            }
-            "/version" => return ok(version()),
-            "/api" => return ok(discovery::api_versions()),
-            "/apis" => return ok(discovery::api_group_list()),
-            _ => {}
-        }
-        if let Some(v) = discovery_path(path) {
-            return v.map_or_else(status::not_found, ok);
-        }
-        match path {
-            "/.well-known/openid-configuration" | "/openid/v1/jwks" => {
-                return issuer_discovery(shared, state, path);
-            }
-            _ => {}
+    if inc.method == "GET" || inc.method == "HEAD" {
+        let path = inc.path.trim_end_matches('/');
+        if let Some(reply) = get_path(shared, state, path) {
+            return reply;
         }
     }
+    let (kind, api_version) = match review_resource(inc, attrs) {
+        Ok(r) => r,
+        Err(reply) => return reply,
+    };
+    match review_object(inc, body, kind, &api_version, attrs) {
+        Ok(obj) => reviews::create(kind, &api_version, obj, user, outcome, state, now),
+        Err(reply) => reply,
+    }
+}
+
+/// The non-resource paths served to GET and HEAD (`path` without a trailing slash);
+/// `None` when `path` is none of them.
+fn get_path(shared: &Shared, state: &State, path: &str) -> Option<Reply> {
+    match path {
+        "/healthz" | "/livez" | "/readyz" => {
+            return Some(Reply {
+                code: 200,
+                body: Value::String("ok".into()),
+            });
+        }
+        "/version" => return Some(ok(version())),
+        "/api" => return Some(ok(discovery::api_versions())),
+        "/apis" => return Some(ok(discovery::api_group_list())),
+        _ => {}
+    }
+    if let Some(v) = discovery_path(path) {
+        return Some(v.map_or_else(status::not_found, ok));
+    }
+    match path {
+        "/.well-known/openid-configuration" | "/openid/v1/jwks" => {
+            Some(issuer_discovery(shared, state, path))
+        }
+        _ => None,
+    }
+}
+
+/// The review resource the request names, as (kind, `GROUP/v1`): the collection itself
+/// (no name, no subresource), namespaced for LocalSubjectAccessReview only, and POST only
+/// (any other verb is the API server's 405); anything else is a 404.
+fn review_resource(inc: &Incoming, attrs: &Attributes) -> Result<(&'static str, String), Reply> {
     if !attrs.resource_request {
-        return status::not_found();
+        return Err(status::not_found());
     }
     let Some(kind) = reviews::kind_of(&attrs.api_group, &attrs.resource) else {
-        return status::not_found();
+        return Err(status::not_found());
     };
     let api_version = format!("{}/v1", attrs.api_group);
     let version_ok = inc.path.starts_with(&format!("/apis/{api_version}/"));
     if !version_ok || !attrs.name.is_empty() || !attrs.subresource.is_empty() {
-        return status::not_found();
+        return Err(status::not_found());
     }
     let namespaced = kind == "LocalSubjectAccessReview";
     if namespaced == attrs.namespace.is_empty() {
-        return status::not_found();
+        return Err(status::not_found());
     }
     if inc.method != "POST" {
         let action = if attrs.verb == "list" {
@@ -318,42 +342,68 @@ fn route(
         } else {
             &attrs.verb
         };
-        return status::method_not_supported(&attrs.resource, &attrs.api_group, action);
+        return Err(status::method_not_supported(
+            &attrs.resource,
+            &attrs.api_group,
+            action,
+        ));
     }
+    Ok((kind, api_version))
+}
+
+/// The posted review, decoded as the API server's decoder takes it: a media type it
+/// reads (415), a JSON answer accepted (406), a JSON object of the URL's type (400), and
+/// the URL's namespace in `metadata.namespace` when the body names none.
+fn review_object(
+    inc: &Incoming,
+    body: &[u8],
+    kind: &str,
+    api_version: &str,
+    attrs: &Attributes,
+) -> Result<Value, Reply> {
     let Some(body_type) = wire::body_type(inc.content_type.as_deref()) else {
-        return status::unsupported_media_type();
+        return Err(status::unsupported_media_type());
     };
     if !wire::accepts_json(inc.accept.as_deref()) {
-        return status::not_acceptable();
+        return Err(status::not_acceptable());
     }
-    let mut obj = match wire::decode(body_type, body, (&api_version, kind)) {
-        Ok(v) => v,
-        Err(e) => {
-            return status::bad_request(&format!(
-                "{kind} in version \"v1\" cannot be handled as a {kind}: {e}"
-            ));
-        }
-    };
+    let mut obj = wire::decode(body_type, body, (api_version, kind)).map_err(|e| {
+        status::bad_request(&format!(
+            "{kind} in version \"v1\" cannot be handled as a {kind}: {e}"
+        ))
+    })?;
     if !obj.is_object() {
-        return status::bad_request(&format!(
+        return Err(status::bad_request(&format!(
             "{kind} in version \"v1\" cannot be handled as a {kind}: the body is not a JSON object"
-        ));
+        )));
     }
     // The URL decides the type; a body that names another one is refused as the decoder
     // refuses it (`NewBadRequest`). A body with none (the Python client) takes the URL's.
     if let Some(v) = obj.get("apiVersion").and_then(Value::as_str)
         && v != api_version
     {
-        return status::bad_request(&format!(
+        return Err(status::bad_request(&format!(
             "the API version in the data ({v}) does not match the expected API version ({api_version})"
-        ));
+        )));
     }
     if let Some(k) = obj.get("kind").and_then(Value::as_str)
         && k != kind
     {
-        return status::bad_request(&format!(
+        return Err(status::bad_request(&format!(
             "{k} in version \"v1\" cannot be handled as a {kind}: no kind \"{k}\" is registered for the resource {kind}"
-        ));
+        )));
+    }
+    // `metadata` is an ObjectMeta: anything but an object (or null) fails encoding/json's
+    // unmarshal, a 400 through `transformDecodeError` (apiserver/pkg/endpoints/handlers/
+    // rest.go) like any other type error.
+    if let Some(m) = obj
+        .get("metadata")
+        .filter(|m| !m.is_object() && !m.is_null())
+    {
+        return Err(status::bad_request(&format!(
+            "{kind} in version \"v1\" cannot be handled as a {kind}: json: cannot unmarshal {} into Go struct field {kind}.metadata of type v1.ObjectMeta",
+            go_json_type(m)
+        )));
     }
     if let Some(ns) = Some(&attrs.namespace).filter(|n| !n.is_empty()) {
         obj["metadata"] = obj.get("metadata").cloned().unwrap_or(json!({}));
@@ -361,7 +411,19 @@ fn route(
             obj["metadata"]["namespace"] = json!(ns);
         }
     }
-    reviews::create(kind, &api_version, obj, user, outcome, state, now)
+    Ok(obj)
+}
+
+/// The JSON type as encoding/json's `UnmarshalTypeError` names it.
+fn go_json_type(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "bool",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
 }
 
 fn version() -> Value {
@@ -455,6 +517,38 @@ mod tests {
         assert_eq!(bearer_token("bearer abc def"), Some("abc"));
         assert_eq!(bearer_token("Basic abc"), None);
         assert_eq!(bearer_token("Bearer"), None);
+    }
+
+    /// A `metadata` that is no object is the decoder's 400, worded as encoding/json words
+    /// it (checked against Go 1.27: `json.Unmarshal` of `{"metadata":5}` into a struct
+    /// embedding `v1.ObjectMeta` as `json:"metadata"`), not a panic while the URL's
+    /// namespace is filled in.
+    #[test]
+    fn metadata_that_is_not_an_object_is_a_bad_request() {
+        let u = Identity::new("u", Vec::<String>::new());
+        let path = "/apis/authorization.k8s.io/v1/namespaces/a/localsubjectaccessreviews";
+        let inc = Incoming {
+            method: "POST".into(),
+            path: path.into(),
+            content_type: Some("application/json".into()),
+            ..Incoming::default()
+        };
+        let attrs = attributes(&u, "POST", path);
+        let (kind, api_version) = review_resource(&inc, &attrs).unwrap();
+        for (body, go) in [("5", "number"), ("\"s\"", "string"), ("[1]", "array")] {
+            let body = format!(r#"{{"spec":{{"user":"x"}},"metadata":{body}}}"#);
+            let r = review_object(&inc, body.as_bytes(), kind, &api_version, &attrs).unwrap_err();
+            assert_eq!(r.code, 400);
+            assert_eq!(
+                r.body["message"],
+                format!(
+                    "LocalSubjectAccessReview in version \"v1\" cannot be handled as a LocalSubjectAccessReview: json: cannot unmarshal {go} into Go struct field LocalSubjectAccessReview.metadata of type v1.ObjectMeta"
+                )
+            );
+        }
+        let body = br#"{"spec":{"user":"x"},"metadata":null}"#;
+        let obj = review_object(&inc, body, kind, &api_version, &attrs).unwrap();
+        assert_eq!(obj["metadata"]["namespace"], "a");
     }
 
     #[test]
