@@ -438,10 +438,10 @@ pub(crate) fn items(mut doc: Doc, out: &mut Vec<Item>) -> Option<()> {
         return None;
     }
     out.push(match kind.as_str() {
-        "Role" => Item::Role(role(doc, metadata, true)?),
-        "ClusterRole" => Item::ClusterRole(role(doc, metadata, false)?),
-        "RoleBinding" => Item::RoleBinding(binding(doc, metadata, true)?),
-        _ => Item::ClusterRoleBinding(binding(doc, metadata, false)?),
+        "Role" => Item::Role(role(&mut doc, metadata, true)?),
+        "ClusterRole" => Item::ClusterRole(role(&mut doc, metadata, false)?),
+        "RoleBinding" => Item::RoleBinding(binding(&mut doc, metadata, true)?),
+        _ => Item::ClusterRoleBinding(binding(&mut doc, metadata, false)?),
     });
     Some(())
 }
@@ -455,14 +455,16 @@ fn list_items(list: Option<Nullable<List<Doc>>>, out: &mut Vec<Item>) -> Option<
 }
 
 /// A Role (`namespaced`, no aggregationRule, `default` when no namespace is given) or a
-/// ClusterRole (namespace dropped).
-fn role(doc: Doc, mut metadata: ObjectMeta, namespaced: bool) -> Option<Role> {
-    let aggregation_rule = match doc.aggregation_rule.and_then(|n| n.0) {
+/// ClusterRole (namespace dropped). Its fields are taken out of `doc`, which is not moved or
+/// copied (thousands of objects).
+fn role(doc: &mut Doc, mut metadata: ObjectMeta, namespaced: bool) -> Option<Role> {
+    let aggregation_rule = match doc.aggregation_rule.take().and_then(|n| n.0) {
         None => None,
         Some(a) => Some(aggregation(a)?),
     };
     let rules = doc
         .rules
+        .take()
         .map(|l| l.0.into_iter().map(rule).collect())
         .unwrap_or_default();
     if namespaced {
@@ -494,9 +496,10 @@ fn aggregation(a: Aggregation) -> Option<AggregationRule> {
 
 /// A RoleBinding (`namespaced`: roleRef to a Role or ClusterRole, `default` when no
 /// namespace is given) or a ClusterRoleBinding (roleRef to a ClusterRole, namespace
-/// dropped); a roleRef without a name is refused.
-fn binding(doc: Doc, mut metadata: ObjectMeta, namespaced: bool) -> Option<Binding> {
-    let r = doc.role_ref.and_then(|n| n.0)?;
+/// dropped); a roleRef without a name is refused. Its fields are taken out of `doc`, as in
+/// [`role`].
+fn binding(doc: &mut Doc, mut metadata: ObjectMeta, namespaced: bool) -> Option<Binding> {
+    let r = doc.role_ref.take().and_then(|n| n.0)?;
     let role_ref = RoleRef {
         api_group: s(r.api_group),
         kind: s(r.kind),
@@ -512,6 +515,7 @@ fn binding(doc: Doc, mut metadata: ObjectMeta, namespaced: bool) -> Option<Bindi
     }
     let subjects = doc
         .subjects
+        .take()
         .map(|l| l.0.into_iter().map(subject).collect())
         .unwrap_or_default();
     if namespaced {
