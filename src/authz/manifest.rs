@@ -227,32 +227,14 @@ fn describe(v: &Value, at: &str) -> String {
     }
 }
 
+/// One document (or `List` item) of the generic reader: its kind decides whether it is a
+/// list to walk, another kind to count, or an RBAC object to check and read. `at` places it
+/// in the file ("document 2, item 3") until its kind and name can name it.
 fn load_object(out: &mut Vec<Item>, v: Value, source: &str, at: &str) -> Result<()> {
-    let bad = |what: &str, problem: String| Error::input(source, format!("{what}: {problem}"));
-    let Value::Object(map) = &v else {
-        return Err(bad(
-            at,
-            "not an object (expected a Kubernetes manifest)".into(),
-        ));
-    };
-    let kind = match map.get("kind") {
-        Some(Value::String(k)) if !k.is_empty() => k.clone(),
-        Some(Value::String(_)) | None => {
-            return Err(bad(at, "Object 'Kind' is missing".into()));
-        }
-        Some(_) => return Err(bad(at, "kind is not a string".into())),
-    };
+    let kind = object_kind(&v, source, at)?;
     let what = describe(&v, at);
-    if kind == "List" || (kind.ends_with("List") && map.contains_key("items")) {
-        let items = match map.get("items") {
-            Some(Value::Array(items)) => items.clone(),
-            Some(Value::Null) | None => Vec::new(),
-            Some(_) => return Err(bad(&what, "items is not a list".into())),
-        };
-        for (j, item) in items.into_iter().enumerate() {
-            load_object(out, item, source, &format!("{at}, item {}", j + 1))?;
-        }
-        return Ok(());
+    if kind == "List" || (kind.ends_with("List") && v.get("items").is_some()) {
+        return load_list(out, &v, source, at, &what);
     }
     let rbac_kind = matches!(
         kind.as_str(),
@@ -262,10 +244,55 @@ fn load_object(out: &mut Vec<Item>, v: Value, source: &str, at: &str) -> Result<
         out.push(Item::Ignored(kind));
         return Ok(());
     }
-    let api_version = map.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+    check_rbac_header(&v, source, &what)?;
+    out.push(match kind.as_str() {
+        "Role" | "ClusterRole" => role_item(&kind, v, source, &what)?,
+        _ => binding_item(&kind, v, source, &what)?,
+    });
+    Ok(())
+}
+
+/// `{what}: {problem}`, in the file `source`.
+fn bad(source: &str, what: &str, problem: String) -> Error {
+    Error::input(source, format!("{what}: {problem}"))
+}
+
+/// The object's `kind`: a non-empty string, in an object.
+fn object_kind(v: &Value, source: &str, at: &str) -> Result<String> {
+    let Value::Object(map) = v else {
+        return Err(bad(
+            source,
+            at,
+            "not an object (expected a Kubernetes manifest)".into(),
+        ));
+    };
+    match map.get("kind") {
+        Some(Value::String(k)) if !k.is_empty() => Ok(k.clone()),
+        Some(Value::String(_)) | None => Err(bad(source, at, "Object 'Kind' is missing".into())),
+        Some(_) => Err(bad(source, at, "kind is not a string".into())),
+    }
+}
+
+/// The `items` of a `List` (or typed `*List`), each loaded as a document; `null` is none.
+fn load_list(out: &mut Vec<Item>, v: &Value, source: &str, at: &str, what: &str) -> Result<()> {
+    let items = match v.get("items") {
+        Some(Value::Array(items)) => items.clone(),
+        Some(Value::Null) | None => Vec::new(),
+        Some(_) => return Err(bad(source, what, "items is not a list".into())),
+    };
+    for (j, item) in items.into_iter().enumerate() {
+        load_object(out, item, source, &format!("{at}, item {}", j + 1))?;
+    }
+    Ok(())
+}
+
+/// What every RBAC object needs before it is read: the served `apiVersion` and a name.
+fn check_rbac_header(v: &Value, source: &str, what: &str) -> Result<()> {
+    let api_version = v.get("apiVersion").and_then(Value::as_str).unwrap_or("");
     if api_version != RBAC_V1 {
         return Err(bad(
-            &what,
+            source,
+            what,
             format!(
                 "apiVersion {api_version:?} is not served by the API server (RBAC is {RBAC_V1} since Kubernetes 1.22)"
             ),
@@ -277,64 +304,163 @@ fn load_object(out: &mut Vec<Item>, v: Value, source: &str, at: &str) -> Result<
         .is_some_and(|n| n.as_str().is_some_and(|s| !s.is_empty()));
     if !name_ok {
         return Err(bad(
-            &what,
+            source,
+            what,
             "metadata.name is missing or not a string".into(),
         ));
     }
-    // Decided from the map above; the document itself is moved into the typed object
-    // (thousands of objects: no copy of each).
-    let no_role_ref = !map.contains_key("roleRef") || map.get("roleRef") == Some(&Value::Null);
-    match kind.as_str() {
-        "Role" | "ClusterRole" => {
-            let mut role: Role =
-                serde_json::from_value(v).map_err(|e| bad(&what, e.to_string()))?;
-            if kind == "Role" {
-                if role.aggregation_rule.is_some() {
-                    return Err(bad(&what, "a Role has no aggregationRule".into()));
-                }
-                if role.metadata.namespace.is_empty() {
-                    role.metadata.namespace = "default".into();
-                }
-                out.push(Item::Role(role));
-            } else {
-                role.metadata.namespace.clear();
-                out.push(Item::ClusterRole(role));
-            }
+    Ok(())
+}
+
+/// A Role (no aggregationRule, `default` when no namespace is given) or a ClusterRole
+/// (namespace dropped). The document is moved into the typed object (thousands of objects:
+/// no copy of each).
+fn role_item(kind: &str, v: Value, source: &str, what: &str) -> Result<Item> {
+    let mut role: Role = serde_json::from_value(v).map_err(|e| bad(source, what, e.to_string()))?;
+    if kind == "Role" {
+        if role.aggregation_rule.is_some() {
+            return Err(bad(source, what, "a Role has no aggregationRule".into()));
         }
-        _ => {
-            if no_role_ref {
-                return Err(bad(&what, "no roleRef".into()));
-            }
-            let mut b: Binding =
-                serde_json::from_value(v).map_err(|e| bad(&what, e.to_string()))?;
-            let allowed_kinds: &[&str] = if kind == "RoleBinding" {
-                &["Role", "ClusterRole"]
-            } else {
-                &["ClusterRole"]
-            };
-            if !allowed_kinds.contains(&b.role_ref.kind.as_str()) {
-                return Err(bad(
-                    &what,
-                    format!(
-                        "roleRef.kind {:?} is not valid here (expected {})",
-                        b.role_ref.kind,
-                        allowed_kinds.join(" or ")
-                    ),
-                ));
-            }
-            if b.role_ref.name.is_empty() {
-                return Err(bad(&what, "roleRef.name is empty".into()));
-            }
-            if kind == "RoleBinding" {
-                if b.metadata.namespace.is_empty() {
-                    b.metadata.namespace = "default".into();
-                }
-                out.push(Item::RoleBinding(b));
-            } else {
-                b.metadata.namespace.clear();
-                out.push(Item::ClusterRoleBinding(b));
-            }
+        if role.metadata.namespace.is_empty() {
+            role.metadata.namespace = "default".into();
+        }
+        Ok(Item::Role(role))
+    } else {
+        role.metadata.namespace.clear();
+        Ok(Item::ClusterRole(role))
+    }
+}
+
+/// A RoleBinding (roleRef to a Role or ClusterRole, `default` when no namespace is given)
+/// or a ClusterRoleBinding (roleRef to a ClusterRole, namespace dropped). The document is
+/// moved into the typed object, so `roleRef` is looked at before.
+fn binding_item(kind: &str, v: Value, source: &str, what: &str) -> Result<Item> {
+    if v.get("roleRef").is_none_or(Value::is_null) {
+        return Err(bad(source, what, "no roleRef".into()));
+    }
+    let mut b: Binding = serde_json::from_value(v).map_err(|e| bad(source, what, e.to_string()))?;
+    let allowed_kinds: &[&str] = if kind == "RoleBinding" {
+        &["Role", "ClusterRole"]
+    } else {
+        &["ClusterRole"]
+    };
+    if !allowed_kinds.contains(&b.role_ref.kind.as_str()) {
+        return Err(bad(
+            source,
+            what,
+            format!(
+                "roleRef.kind {:?} is not valid here (expected {})",
+                b.role_ref.kind,
+                allowed_kinds.join(" or ")
+            ),
+        ));
+    }
+    if b.role_ref.name.is_empty() {
+        return Err(bad(source, what, "roleRef.name is empty".into()));
+    }
+    if kind == "RoleBinding" {
+        if b.metadata.namespace.is_empty() {
+            b.metadata.namespace = "default".into();
+        }
+        Ok(Item::RoleBinding(b))
+    } else {
+        b.metadata.namespace.clear();
+        Ok(Item::ClusterRoleBinding(b))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! Every refusal of the generic reader, worded byte for byte: the file, then the object
+    //! (kind and name, or where it sits while it has none), then the problem.
+    use super::*;
+
+    /// (text, the one-line error). Each is refused by the typed reader too, so these go
+    /// through the generic reader as a user's file would.
+    const REFUSED: &[(&str, &str)] = &[
+        (
+            "- a\n",
+            "m.yaml: document 1: not an object (expected a Kubernetes manifest)",
+        ),
+        (
+            "apiVersion: v1\n",
+            "m.yaml: document 1: Object 'Kind' is missing",
+        ),
+        (
+            "kind: ''\nmetadata: {name: x}\n",
+            "m.yaml: document 1: Object 'Kind' is missing",
+        ),
+        (
+            "kind: Secret\n---\nkind: 5\n",
+            "m.yaml: document 2: kind is not a string",
+        ),
+        (
+            "kind: List\nitems: {a: b}\n",
+            "m.yaml: document 1: List: items is not a list",
+        ),
+        (
+            "kind: RoleList\nmetadata: {name: l}\nitems: 5\n",
+            "m.yaml: RoleList \"l\": items is not a list",
+        ),
+        (
+            "kind: List\nitems:\n- {kind: ConfigMap}\n- 5\n",
+            "m.yaml: document 1, item 2: not an object (expected a Kubernetes manifest)",
+        ),
+        (
+            "kind: List\nitems:\n- {kind: Role}\n",
+            "m.yaml: document 1, item 1: Role: apiVersion \"\" is not served by the API server (RBAC is rbac.authorization.k8s.io/v1 since Kubernetes 1.22)",
+        ),
+        (
+            "apiVersion: rbac.authorization.k8s.io/v1beta1\nkind: Role\nmetadata: {name: r}\n",
+            "m.yaml: Role \"r\": apiVersion \"rbac.authorization.k8s.io/v1beta1\" is not served by the API server (RBAC is rbac.authorization.k8s.io/v1 since Kubernetes 1.22)",
+        ),
+        (
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {namespace: a}\n",
+            "m.yaml: document 1: ClusterRole: metadata.name is missing or not a string",
+        ),
+        (
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: r}\naggregationRule: {}\n",
+            "m.yaml: Role \"r\": a Role has no aggregationRule",
+        ),
+        (
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {name: c}\nrules: foo\n",
+            "m.yaml: ClusterRole \"c\": invalid type: string \"foo\", expected a sequence",
+        ),
+        (
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: b}\nroleRef: null\n",
+            "m.yaml: RoleBinding \"b\": no roleRef",
+        ),
+        (
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: b}\nroleRef: {kind: Role, name: r}\nsubjects: 5\n",
+            "m.yaml: RoleBinding \"b\": invalid type: integer `5`, expected a sequence",
+        ),
+        (
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: b}\nroleRef: {kind: User, name: r}\n",
+            "m.yaml: RoleBinding \"b\": roleRef.kind \"User\" is not valid here (expected Role or ClusterRole)",
+        ),
+        (
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: b}\nroleRef: {kind: Role, name: r}\n",
+            "m.yaml: ClusterRoleBinding \"b\": roleRef.kind \"Role\" is not valid here (expected ClusterRole)",
+        ),
+        (
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: b}\nroleRef: {kind: Role}\n",
+            "m.yaml: RoleBinding \"b\": roleRef.name is empty",
+        ),
+    ];
+
+    #[test]
+    fn every_refusal_names_the_file_and_the_object() {
+        for (text, want) in REFUSED {
+            assert!(super::super::typed::read(text).is_none(), "{text}");
+            let got = load_str(
+                &mut Policy::default(),
+                text,
+                "m.yaml",
+                &mut Stats::default(),
+            )
+            .unwrap_err()
+            .to_string();
+            assert_eq!(&got, want, "{text}");
         }
     }
-    Ok(())
 }

@@ -292,88 +292,8 @@ impl Policy {
         }
         self.aggregated = true;
         self.aggregation_errors.clear();
-        // What each aggregating role's selectors pick, in the controller's order (selector
-        // by selector, roles by name, itself skipped). Labels never change here, only rules,
-        // so this is settled once; the rounds below only gather rules.
-        let mut members: Vec<(String, Vec<String>)> = Vec::new();
-        for (name, role) in &self.cluster_roles {
-            let Some(rule) = &role.aggregation_rule else {
-                continue;
-            };
-            let mut picked = Vec::new();
-            let mut error = None;
-            'selectors: for sel in &rule.cluster_role_selectors {
-                // BTreeMap iteration is by name: the controller's sort.Sort(byName).
-                for (other_name, other) in &self.cluster_roles {
-                    if other_name == name {
-                        continue;
-                    }
-                    match sel.matches(&other.metadata.labels) {
-                        Ok(true) => picked.push(other_name.clone()),
-                        Ok(false) => {}
-                        Err(e) => {
-                            error = Some(e);
-                            break 'selectors;
-                        }
-                    }
-                }
-            }
-            match error {
-                Some(e) => {
-                    let msg = format!("ClusterRole {name:?}: aggregationRule not applied: {e}");
-                    if !self.aggregation_errors.contains(&msg) {
-                        self.aggregation_errors.push(msg);
-                    }
-                }
-                None => members.push((name.clone(), picked)),
-            }
-        }
-        // When each role's rules last changed, and when each aggregating role was last
-        // gathered: a role none of whose members changed since gathers the same rules again,
-        // so it is skipped (the rounds still run until nothing changes, as before).
-        let mut clock = 0u64;
-        let mut changed_at: HashMap<&str, u64> = HashMap::new();
-        let mut gathered_at: Vec<Option<u64>> = vec![None; members.len()];
-        for _round in 0..=self.cluster_roles.len() {
-            let mut changed = false;
-            for (i, (name, picked)) in members.iter().enumerate() {
-                if let Some(at) = gathered_at[i]
-                    && picked
-                        .iter()
-                        .all(|m| changed_at.get(m.as_str()).is_none_or(|c| *c <= at))
-                {
-                    continue;
-                }
-                gathered_at[i] = Some(clock);
-                // Each distinct rule once, first occurrence first (the controller's
-                // `containsRule` check), without a scan of the rules gathered so far.
-                let mut seen: HashSet<&PolicyRule> = HashSet::new();
-                let mut gathered: Vec<&PolicyRule> = Vec::new();
-                for other in picked {
-                    for r in &self.cluster_roles[other].rules {
-                        if seen.insert(r) {
-                            gathered.push(r);
-                        }
-                    }
-                }
-                if self.cluster_roles[name]
-                    .rules
-                    .iter()
-                    .eq(gathered.iter().copied())
-                {
-                    continue;
-                }
-                let new_rules: Vec<PolicyRule> = gathered.into_iter().cloned().collect();
-                drop(seen);
-                self.cluster_roles.get_mut(name).expect("exists").rules = new_rules;
-                clock += 1;
-                changed_at.insert(name.as_str(), clock);
-                changed = true;
-            }
-            if !changed {
-                break;
-            }
-        }
+        let members = aggregation_members(&self.cluster_roles, &mut self.aggregation_errors);
+        gather_until_settled(&mut self.cluster_roles, &members);
     }
 
     /// `GetRoleReferenceRules` (rule.go), with the listers' NotFound wording.
@@ -478,4 +398,114 @@ impl Policy {
         }
         (rules, errors)
     }
+}
+
+/// What each aggregating role's selectors pick, in the controller's order (selector by
+/// selector, roles by name, itself skipped), as (role, picked roles). Labels never change
+/// during aggregation, only rules, so this is settled once; the rounds only gather rules.
+/// A role whose selector does not parse is left out, its error noted once in `errors`.
+fn aggregation_members(
+    cluster_roles: &BTreeMap<String, Role>,
+    errors: &mut Vec<String>,
+) -> Vec<(String, Vec<String>)> {
+    let mut members = Vec::new();
+    for (name, role) in cluster_roles {
+        let Some(rule) = &role.aggregation_rule else {
+            continue;
+        };
+        match selected_roles(cluster_roles, name, rule) {
+            Ok(picked) => members.push((name.clone(), picked)),
+            Err(e) => {
+                let msg = format!("ClusterRole {name:?}: aggregationRule not applied: {e}");
+                if !errors.contains(&msg) {
+                    errors.push(msg);
+                }
+            }
+        }
+    }
+    members
+}
+
+/// The ClusterRoles `rule` selects for the role `name`: selector by selector, each over the
+/// roles by name (BTreeMap iteration is the controller's `sort.Sort(byName)`), `name` itself
+/// skipped; the first selector error stops it.
+fn selected_roles(
+    cluster_roles: &BTreeMap<String, Role>,
+    name: &str,
+    rule: &AggregationRule,
+) -> Result<Vec<String>, String> {
+    let mut picked = Vec::new();
+    for sel in &rule.cluster_role_selectors {
+        for (other_name, other) in cluster_roles {
+            if other_name == name {
+                continue;
+            }
+            if sel.matches(&other.metadata.labels)? {
+                picked.push(other_name.clone());
+            }
+        }
+    }
+    Ok(picked)
+}
+
+/// Rounds of gathering each aggregating role's rules from its members until no role
+/// changes (at most one round per ClusterRole, and one more to see nothing changed).
+///
+/// When each role's rules last changed, and when each aggregating role was last gathered,
+/// are kept: a role none of whose members changed since gathers the same rules again, so
+/// it is skipped (the rounds still run until nothing changes).
+fn gather_until_settled(
+    cluster_roles: &mut BTreeMap<String, Role>,
+    members: &[(String, Vec<String>)],
+) {
+    let mut clock = 0u64;
+    let mut changed_at: HashMap<&str, u64> = HashMap::new();
+    let mut gathered_at: Vec<Option<u64>> = vec![None; members.len()];
+    for _round in 0..=cluster_roles.len() {
+        let mut changed = false;
+        for (i, (name, picked)) in members.iter().enumerate() {
+            if let Some(at) = gathered_at[i]
+                && picked
+                    .iter()
+                    .all(|m| changed_at.get(m.as_str()).is_none_or(|c| *c <= at))
+            {
+                continue;
+            }
+            gathered_at[i] = Some(clock);
+            let gathered = gathered_rules(cluster_roles, picked);
+            if cluster_roles[name]
+                .rules
+                .iter()
+                .eq(gathered.iter().copied())
+            {
+                continue;
+            }
+            let new_rules: Vec<PolicyRule> = gathered.into_iter().cloned().collect();
+            cluster_roles.get_mut(name).expect("exists").rules = new_rules;
+            clock += 1;
+            changed_at.insert(name.as_str(), clock);
+            changed = true;
+        }
+        if !changed {
+            break;
+        }
+    }
+}
+
+/// The rules of the `picked` roles, each distinct rule once, first occurrence first (the
+/// controller's `containsRule` check), without a scan of the rules gathered so far.
+fn gathered_rules<'a>(
+    cluster_roles: &'a BTreeMap<String, Role>,
+    picked: &[String],
+) -> Vec<&'a PolicyRule> {
+    let mut seen: HashSet<&PolicyRule> = HashSet::new();
+    let mut gathered: Vec<&PolicyRule> = Vec::new();
+    for other in picked {
+        for r in &cluster_roles[other].rules {
+            if seen.insert(r) {
+                gathered.push(r);
+            }
+        }
+    }
+    gathered
 }

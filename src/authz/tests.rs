@@ -216,6 +216,63 @@ fn privileged_group_first_and_node_graph_not_guessed() {
     assert!(d.allowed);
 }
 
+/// `syncClusterRole` (`pkg/controller/clusterroleaggregation/clusterroleaggregation_controller.go`):
+/// selected roles by name, the role itself skipped, each distinct rule once in first-seen
+/// order; a selector that does not parse leaves the role as it is, with one error.
+#[test]
+fn aggregation_dedups_in_order_skips_itself_and_reports_bad_selectors_once() {
+    let yaml = r#"
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: a, labels: {x: "1"}}
+rules:
+- {apiGroups: [""], resources: [pods], verbs: [get]}
+- {apiGroups: [""], resources: [pods], verbs: [list]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: b, labels: {x: "1"}}
+rules:
+- {apiGroups: [""], resources: [pods], verbs: [list]}
+- {apiGroups: [""], resources: [services], verbs: [get]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: agg}
+aggregationRule: {clusterRoleSelectors: [{matchLabels: {x: "1"}}]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: self, labels: {x: "1"}}
+aggregationRule: {clusterRoleSelectors: [{matchLabels: {x: "1"}}]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: bad}
+aggregationRule:
+  clusterRoleSelectors:
+  - matchLabels: {x: "1"}
+  - matchExpressions: [{key: k, operator: Bogus}]
+rules:
+- {apiGroups: [""], resources: [pods], verbs: [create]}
+"#;
+    let az = Authorizer::new(vec![Mode::Rbac], policy(yaml));
+    let rules = |name: &str| az.policy.cluster_role(name).unwrap().rules.clone();
+    let r = |verb: &str, resource: &str| {
+        super::rules::PolicyRule::resource(&[verb], &[""], &[resource])
+    };
+    let union = vec![r("get", "pods"), r("list", "pods"), r("get", "services")];
+    assert_eq!(rules("agg"), union);
+    assert_eq!(rules("self"), union);
+    assert_eq!(rules("bad"), [r("create", "pods")]);
+    assert_eq!(
+        az.policy.aggregation_errors,
+        [
+            r#"ClusterRole "bad": aggregationRule not applied: "Bogus" is not a valid label selector operator"#
+        ]
+    );
+}
+
 #[test]
 fn bad_manifests_name_file_and_object() {
     let mut p = Policy::default();

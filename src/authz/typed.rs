@@ -415,17 +415,13 @@ fn selector(sel: Selector) -> Option<LabelSelector> {
 
 /// The objects of one document, checked as `manifest::load_object` checks them; `None` when
 /// any check fails (the generic reader then decides, and words the error).
-pub(crate) fn items(doc: Doc, out: &mut Vec<Item>) -> Option<()> {
-    let kind = doc.kind?.0;
+pub(crate) fn items(mut doc: Doc, out: &mut Vec<Item>) -> Option<()> {
+    let kind = doc.kind.take()?.0;
     if kind.is_empty() {
         return None;
     }
     if kind == "List" || (kind.ends_with("List") && doc.items.is_some()) {
-        let list = doc.items.and_then(|n| n.0).map(|l| l.0).unwrap_or_default();
-        for item in list {
-            items(item, out)?;
-        }
-        return Some(());
+        return list_items(doc.items, out);
     }
     if !matches!(
         kind.as_str(),
@@ -437,97 +433,112 @@ pub(crate) fn items(doc: Doc, out: &mut Vec<Item>) -> Option<()> {
     if doc.api_version.as_ref().map(|v| v.0.as_str()) != Some(RBAC_V1) {
         return None;
     }
-    let mut metadata = meta(doc.metadata);
+    let metadata = meta(doc.metadata.take());
     if metadata.name.is_empty() {
         return None;
     }
-    match kind.as_str() {
-        "Role" | "ClusterRole" => {
-            let aggregation_rule = match doc.aggregation_rule.and_then(|n| n.0) {
-                None => None,
-                Some(a) => {
-                    let mut cluster_role_selectors = Vec::new();
-                    for sel in a.cluster_role_selectors.map(|l| l.0).unwrap_or_default() {
-                        cluster_role_selectors.push(selector(sel)?);
-                    }
-                    Some(AggregationRule {
-                        cluster_role_selectors,
-                    })
-                }
-            };
-            let rules = doc
-                .rules
-                .map(|l| l.0.into_iter().map(rule).collect())
-                .unwrap_or_default();
-            if kind == "Role" {
-                if aggregation_rule.is_some() {
-                    return None;
-                }
-                if metadata.namespace.is_empty() {
-                    metadata.namespace = "default".into();
-                }
-            } else {
-                metadata.namespace.clear();
-            }
-            let role = Role {
-                metadata,
-                rules,
-                aggregation_rule,
-            };
-            out.push(if kind == "Role" {
-                Item::Role(role)
-            } else {
-                Item::ClusterRole(role)
-            });
-        }
-        _ => {
-            let r = doc.role_ref.and_then(|n| n.0)?;
-            let role_ref = RoleRef {
-                api_group: s(r.api_group),
-                kind: s(r.kind),
-                name: s(r.name),
-            };
-            let allowed = if kind == "RoleBinding" {
-                matches!(role_ref.kind.as_str(), "Role" | "ClusterRole")
-            } else {
-                role_ref.kind == "ClusterRole"
-            };
-            if !allowed || role_ref.name.is_empty() {
-                return None;
-            }
-            let subjects = doc
-                .subjects
-                .map(|l| {
-                    l.0.into_iter()
-                        .map(|x| Subject {
-                            kind: s(x.kind),
-                            api_group: s(x.api_group),
-                            name: s(x.name),
-                            namespace: s(x.namespace),
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            if kind == "RoleBinding" {
-                if metadata.namespace.is_empty() {
-                    metadata.namespace = "default".into();
-                }
-            } else {
-                metadata.namespace.clear();
-            }
-            let b = Binding {
-                metadata,
-                role_ref,
-                subjects,
-            };
-            out.push(if kind == "RoleBinding" {
-                Item::RoleBinding(b)
-            } else {
-                Item::ClusterRoleBinding(b)
-            });
-        }
+    out.push(match kind.as_str() {
+        "Role" => Item::Role(role(&mut doc, metadata, true)?),
+        "ClusterRole" => Item::ClusterRole(role(&mut doc, metadata, false)?),
+        "RoleBinding" => Item::RoleBinding(binding(&mut doc, metadata, true)?),
+        _ => Item::ClusterRoleBinding(binding(&mut doc, metadata, false)?),
+    });
+    Some(())
+}
+
+/// The `items` of a `List` (or typed `*List`), each read as a document; `null` is none.
+fn list_items(list: Option<Nullable<List<Doc>>>, out: &mut Vec<Item>) -> Option<()> {
+    for item in list.and_then(|n| n.0).map(|l| l.0).unwrap_or_default() {
+        items(item, out)?;
     }
     Some(())
+}
+
+/// A Role (`namespaced`, no aggregationRule, `default` when no namespace is given) or a
+/// ClusterRole (namespace dropped). Its fields are taken out of `doc`, which is not moved or
+/// copied (thousands of objects).
+fn role(doc: &mut Doc, mut metadata: ObjectMeta, namespaced: bool) -> Option<Role> {
+    let aggregation_rule = match doc.aggregation_rule.take().and_then(|n| n.0) {
+        None => None,
+        Some(a) => Some(aggregation(a)?),
+    };
+    let rules = doc
+        .rules
+        .take()
+        .map(|l| l.0.into_iter().map(rule).collect())
+        .unwrap_or_default();
+    if namespaced {
+        if aggregation_rule.is_some() {
+            return None;
+        }
+        if metadata.namespace.is_empty() {
+            metadata.namespace = "default".into();
+        }
+    } else {
+        metadata.namespace.clear();
+    }
+    Some(Role {
+        metadata,
+        rules,
+        aggregation_rule,
+    })
+}
+
+fn aggregation(a: Aggregation) -> Option<AggregationRule> {
+    let mut cluster_role_selectors = Vec::new();
+    for sel in a.cluster_role_selectors.map(|l| l.0).unwrap_or_default() {
+        cluster_role_selectors.push(selector(sel)?);
+    }
+    Some(AggregationRule {
+        cluster_role_selectors,
+    })
+}
+
+/// A RoleBinding (`namespaced`: roleRef to a Role or ClusterRole, `default` when no
+/// namespace is given) or a ClusterRoleBinding (roleRef to a ClusterRole, namespace
+/// dropped); a roleRef without a name is refused. Its fields are taken out of `doc`, as in
+/// [`role`].
+fn binding(doc: &mut Doc, mut metadata: ObjectMeta, namespaced: bool) -> Option<Binding> {
+    let r = doc.role_ref.take().and_then(|n| n.0)?;
+    let role_ref = RoleRef {
+        api_group: s(r.api_group),
+        kind: s(r.kind),
+        name: s(r.name),
+    };
+    let allowed = if namespaced {
+        matches!(role_ref.kind.as_str(), "Role" | "ClusterRole")
+    } else {
+        role_ref.kind == "ClusterRole"
+    };
+    if !allowed || role_ref.name.is_empty() {
+        return None;
+    }
+    let subjects = doc
+        .subjects
+        .take()
+        .map(|l| l.0.into_iter().map(subject).collect())
+        .unwrap_or_default();
+    if namespaced {
+        if metadata.namespace.is_empty() {
+            metadata.namespace = "default".into();
+        }
+    } else {
+        metadata.namespace.clear();
+    }
+    Some(Binding {
+        metadata,
+        role_ref,
+        subjects,
+    })
+}
+
+fn subject(x: Subj) -> Subject {
+    Subject {
+        kind: s(x.kind),
+        api_group: s(x.api_group),
+        name: s(x.name),
+        namespace: s(x.namespace),
+    }
 }
 
 /// The objects of a stream of documents, or `None` when any is not accepted.

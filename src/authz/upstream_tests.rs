@@ -243,10 +243,10 @@ fn rule_test_go_test_applies_to() {
     assert_eq!(cases.len(), 9);
 }
 
-#[test]
-fn rule_test_go_test_default_rule_resolver() {
-    let d = data();
-    // staticRoles1.
+/// `staticRoles1` of `TestDefaultRuleResolver` (`pkg/registry/rbac/validation/rule_test.go`):
+/// a Role "readthings" in namespace1 bound to User:foobar and Group:group1, ClusterRoles
+/// cluster-admin (bound to User:admin and Group:admin) and write-nodes (unbound).
+fn static_roles1() -> Policy {
     let rule = |v: &[&str], g: &[&str], r: &[&str]| PolicyRule::resource(v, g, r);
     let read_pods = rule(&["GET", "WATCH"], &["v1"], &["pods"]);
     let read_services = rule(&["GET", "WATCH"], &["v1"], &["services"]);
@@ -297,6 +297,31 @@ fn rule_test_go_test_default_rule_resolver() {
         },
         subjects: vec![subject("User:admin"), subject("Group:admin")],
     });
+    p
+}
+
+/// Rules as the sorted set of "VERBS|GROUPS|RESOURCES" the table compares (upstream
+/// compares them unordered too).
+fn rule_strings<'a>(rules: impl IntoIterator<Item = &'a PolicyRule>) -> Vec<String> {
+    let mut out: Vec<String> = rules
+        .into_iter()
+        .map(|r| {
+            format!(
+                "{}|{}|{}",
+                r.verbs.join(","),
+                r.api_groups.join(","),
+                r.resources.join(",")
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[test]
+fn rule_test_go_test_default_rule_resolver() {
+    let d = data();
+    let p = static_roles1();
     let cases = d["rulesFor"].as_array().unwrap();
     for case in cases {
         let src = case["source"].as_str().unwrap();
@@ -305,26 +330,14 @@ fn rule_test_go_test_default_rule_resolver() {
             case["namespace"].as_str().unwrap(),
         );
         assert!(errors.is_empty(), "{src}: {errors:?}");
-        let mut got: Vec<String> = rules
-            .iter()
-            .map(|r| {
-                format!(
-                    "{}|{}|{}",
-                    r.verbs.join(","),
-                    r.api_groups.join(","),
-                    r.resources.join(",")
-                )
-            })
-            .collect();
         let mut want: Vec<String> = case["rules"]
             .as_array()
             .unwrap()
             .iter()
             .map(|r| r.as_str().unwrap().to_string())
             .collect();
-        got.sort();
         want.sort();
-        assert_eq!(got, want, "{src}");
+        assert_eq!(rule_strings(&rules), want, "{src}");
     }
     assert_eq!(cases.len(), 4);
 }

@@ -103,11 +103,9 @@ fn yaml11_lookalikes_are_quoted_and_read_back() {
     }
 }
 
-// One fixture and one round trip, checked at each JSON pointer: the table of pointers is the
-// list of cases, and splitting it would repeat the fixture.
-#[test]
-fn unknown_fields_extensions_exec_and_preferences_survive() {
-    let text = r#"
+/// A kubeconfig with what kcred does not model: unknown fields at every level, extensions,
+/// an exec plugin, an auth-provider, preferences.
+const RICH: &str = r#"
 apiVersion: v1
 kind: Config
 x-top: {keep: me}
@@ -144,38 +142,74 @@ contexts:
   context: {cluster: prod, user: sso, namespace: web, x-ctx: true}
 current-context: prod
 "#;
-    let kc = Kubeconfig::from_yaml("t", text).unwrap();
+
+/// [`RICH`] read, and the value it writes, checked to read back to the same value.
+fn rich_round_trip() -> (Kubeconfig, serde_json::Value) {
+    let kc = Kubeconfig::from_yaml("t", RICH).unwrap();
     let again = Kubeconfig::from_yaml("t", &kc.to_yaml().unwrap()).unwrap();
     let v = kc.to_value().unwrap();
     assert_eq!(again.to_value().unwrap(), v);
-    for (ptr, want) in [
-        ("/x-top/keep", serde_json::json!("me")),
-        ("/preferences/colors", serde_json::json!(true)),
-        (
-            "/preferences/extensions/0/extension/a",
-            serde_json::json!([3, 2]),
-        ),
-        ("/clusters/0/x-entry", serde_json::json!(7)),
-        (
-            "/clusters/0/cluster/proxy-url",
-            serde_json::json!("socks5://p:1080"),
-        ),
-        ("/contexts/0/context/x-ctx", serde_json::json!(true)),
-        (
-            "/users/1/user/exec/interactiveMode",
-            serde_json::json!("IfAvailable"),
-        ),
-        (
-            "/users/0/user/auth-provider/config/idp-issuer-url",
-            serde_json::json!("https://i"),
-        ),
-    ] {
-        assert_eq!(v.pointer(ptr), Some(&want), "{ptr}");
+    (kc, v)
+}
+
+fn assert_at(v: &serde_json::Value, cases: &[(&str, serde_json::Value)]) {
+    for (ptr, want) in cases {
+        assert_eq!(v.pointer(ptr), Some(want), "{ptr}");
     }
-    // Extensions sorted by name, lists inside an exec config kept in order.
+}
+
+#[test]
+fn unknown_fields_survive_at_every_level() {
+    let (_, v) = rich_round_trip();
+    assert_at(
+        &v,
+        &[
+            ("/x-top/keep", serde_json::json!("me")),
+            ("/clusters/0/x-entry", serde_json::json!(7)),
+            (
+                "/clusters/0/cluster/proxy-url",
+                serde_json::json!("socks5://p:1080"),
+            ),
+            ("/contexts/0/context/x-ctx", serde_json::json!(true)),
+        ],
+    );
+}
+
+#[test]
+fn preferences_and_extensions_survive_extensions_sorted_by_name() {
+    let (_, v) = rich_round_trip();
+    assert_at(
+        &v,
+        &[
+            ("/preferences/colors", serde_json::json!(true)),
+            (
+                "/preferences/extensions/0/extension/a",
+                serde_json::json!([3, 2]),
+            ),
+        ],
+    );
     assert_eq!(
         v["clusters"][0]["cluster"]["extensions"][0]["name"],
         "a-ext"
+    );
+}
+
+#[test]
+fn exec_and_auth_provider_survive_and_are_recognised() {
+    let (kc, v) = rich_round_trip();
+    // Users sorted by name, lists inside an exec config kept in order.
+    assert_at(
+        &v,
+        &[
+            (
+                "/users/1/user/exec/interactiveMode",
+                serde_json::json!("IfAvailable"),
+            ),
+            (
+                "/users/0/user/auth-provider/config/idp-issuer-url",
+                serde_json::json!("https://i"),
+            ),
+        ],
     );
     assert_eq!(v["users"][1]["user"]["exec"]["env"][0]["name"], "B");
     assert_eq!(v["users"][0]["name"], "old");
