@@ -9,9 +9,10 @@
 //! them in load order (bootstrap policy first, then `--rbac` files in order). This only
 //! changes *which* allowing binding a "yes" names, never the answer.
 
+use std::collections::BTreeMap;
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeMap, HashMap, HashSet};
 
+use foldhash::{HashMap, HashSet};
 use serde::{Deserialize, Serialize};
 
 use super::Attributes;
@@ -459,7 +460,7 @@ fn gather_until_settled(
     members: &[(String, Vec<String>)],
 ) {
     let mut clock = 0u64;
-    let mut changed_at: HashMap<&str, u64> = HashMap::new();
+    let mut changed_at: HashMap<&str, u64> = HashMap::default();
     let mut gathered_at: Vec<Option<u64>> = vec![None; members.len()];
     for _round in 0..=cluster_roles.len() {
         let mut changed = false;
@@ -498,7 +499,7 @@ fn gathered_rules<'a>(
     cluster_roles: &'a BTreeMap<String, Role>,
     picked: &[String],
 ) -> Vec<&'a PolicyRule> {
-    let mut seen: HashSet<&PolicyRule> = HashSet::new();
+    let mut seen: HashSet<&PolicyRule> = HashSet::default();
     let mut gathered: Vec<&PolicyRule> = Vec::new();
     for other in picked {
         for r in &cluster_roles[other].rules {
