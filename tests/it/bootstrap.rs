@@ -10,12 +10,17 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::common::{Env, go_x509check, peer, run_peer, snapshot};
+use crate::common::{Env, bootstrap_args, go_x509check, peer, run_peer, snapshot};
 
 fn bootstrap_json(env: &Env, args: &[&str]) -> Value {
     let mut a = vec!["bootstrap", "-o", "json"];
     a.extend_from_slice(args);
     serde_json::from_str(&env.ok(&a)).unwrap()
+}
+
+/// `kcred bootstrap -o json --dir <dir> --node <node>... <extra>`, the report.
+fn bootstrap_nodes_json(env: &Env, dir: &str, nodes: &[&str], extra: &[&str]) -> Value {
+    bootstrap_json(env, &bootstrap_args(dir, nodes, extra)[1..])
 }
 
 fn actions(report: &Value) -> BTreeMap<String, String> {
@@ -46,6 +51,18 @@ fn openssl_verify(dir: &Path, ca: &str, cert: &str, purpose: &str) {
     );
 }
 
+/// openssl's text of `pki/apiserver.crt`'s subjectAltName under `dir`.
+fn apiserver_sans(dir: &Path) -> String {
+    run_peer(peer("openssl").current_dir(dir).args([
+        "x509",
+        "-in",
+        "pki/apiserver.crt",
+        "-noout",
+        "-ext",
+        "subjectAltName",
+    ]))
+}
+
 /// kubectl's reading of a kubeconfig; writes the embedded client certificate and the CA to
 /// files for the other peers.
 fn kubectl_view(dir: &Path, kubeconfig: &str) -> Value {
@@ -67,15 +84,10 @@ fn b64(v: &Value) -> Vec<u8> {
 #[test]
 fn kubeadm_layout_is_verified_by_openssl_kubectl_and_go() {
     let env = Env::new();
-    let report = bootstrap_json(
-        &env,
+    let args = bootstrap_args(
+        "k",
+        &["cp-1", "worker-1"],
         &[
-            "--dir",
-            "k",
-            "--node",
-            "cp-1",
-            "--node",
-            "worker-1",
             "--key-type",
             "ecdsa-p256",
             "--apiserver-advertise-address",
@@ -86,6 +98,7 @@ fn kubeadm_layout_is_verified_by_openssl_kubectl_and_go() {
             "api.example.com,203.0.113.5",
         ],
     );
+    let report = bootstrap_json(&env, &args[1..]);
     assert!(
         actions(&report).values().all(|a| a == "created"),
         "{report}"
@@ -120,14 +133,7 @@ fn kubeadm_layout_is_verified_by_openssl_kubectl_and_go() {
     ] {
         openssl_verify(&dir, ca, cert, purpose);
     }
-    let sans = run_peer(peer("openssl").current_dir(&dir).args([
-        "x509",
-        "-in",
-        "pki/apiserver.crt",
-        "-noout",
-        "-ext",
-        "subjectAltName",
-    ]));
+    let sans = apiserver_sans(&dir);
     for want in [
         "DNS:cp-1",
         "DNS:kubernetes",
@@ -212,15 +218,7 @@ fn kubeadm_layout_is_verified_by_openssl_kubectl_and_go() {
         );
     assert_eq!(derived, sa_pub);
     // A token minted with the bootstrapped sa.key verifies with sa.pub (PyJWT).
-    let token = env.ok(&[
-        "token",
-        "issue",
-        "builder",
-        "-n",
-        "ci",
-        "--key",
-        "k/pki/sa.key",
-    ]);
+    let token = env.token("builder", "ci", "k/pki/sa.key", &[]);
     let sub = crate::common::python(
         r#"
 import sys, jwt
@@ -234,25 +232,7 @@ print(claims["sub"])
 
     // Re-running changes no byte.
     let before = snapshot(&dir);
-    let again = bootstrap_json(
-        &env,
-        &[
-            "--dir",
-            "k",
-            "--node",
-            "cp-1",
-            "--node",
-            "worker-1",
-            "--key-type",
-            "ecdsa-p256",
-            "--apiserver-advertise-address",
-            "192.0.2.10",
-            "--control-plane-endpoint",
-            "api.lab:6443",
-            "--apiserver-cert-extra-sans",
-            "api.example.com,203.0.113.5",
-        ],
-    );
+    let again = bootstrap_json(&env, &args[1..]);
     assert!(actions(&again).values().all(|a| a == "kept"), "{again}");
     assert_eq!(snapshot(&dir), before);
     assert!(env.ok(&["check", "--dir", "k"]).contains("apiserver"));
@@ -261,20 +241,11 @@ print(claims["sub"])
 #[test]
 fn hard_way_layout_writes_certs_and_kubeconfigs() {
     let env = Env::new();
-    let report = bootstrap_json(
+    let report = bootstrap_nodes_json(
         &env,
-        &[
-            "--dir",
-            "hw",
-            "--layout",
-            "hard-way",
-            "--node",
-            "node-0",
-            "--node",
-            "node-1",
-            "--key-type",
-            "ecdsa-p256",
-        ],
+        "hw",
+        &["node-0", "node-1"],
+        &["--layout", "hard-way", "--key-type", "ecdsa-p256"],
     );
     let files = actions(&report);
     for f in [
@@ -371,18 +342,19 @@ fn a_certificate_that_no_longer_fits_is_left_alone_unless_forced() {
     let key_before = fs::read(env.path("k/pki/apiserver.key")).unwrap();
     let crt_before = fs::read(env.path("k/pki/apiserver.crt")).unwrap();
     // A new extra SAN: the existing apiserver certificate no longer fits.
-    let args = [
-        "bootstrap",
-        "--dir",
+    let args = bootstrap_args(
         "k",
-        "--key-type",
-        "ecdsa-p256",
-        "--apiserver-cert-extra-sans",
-        "new.example.com",
-        "-o",
-        "json",
-    ];
-    let out = env.kcred().args(args).output().unwrap();
+        &[],
+        &[
+            "--key-type",
+            "ecdsa-p256",
+            "--apiserver-cert-extra-sans",
+            "new.example.com",
+            "-o",
+            "json",
+        ],
+    );
+    let out = env.kcred().args(&args).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(actions(&report)["pki/apiserver.crt"], "mismatch");
@@ -399,14 +371,7 @@ fn a_certificate_that_no_longer_fits_is_left_alone_unless_forced() {
         key_before,
         "the key is kept"
     );
-    let sans = run_peer(peer("openssl").current_dir(env.path("k")).args([
-        "x509",
-        "-in",
-        "pki/apiserver.crt",
-        "-noout",
-        "-ext",
-        "subjectAltName",
-    ]));
+    let sans = apiserver_sans(&env.path("k"));
     assert!(sans.contains("DNS:new.example.com"), "{sans}");
 }
 
@@ -428,21 +393,10 @@ fn bootstrap_killed_at_random_points_converges() {
     use std::os::unix::process::ExitStatusExt as _;
     let env = Env::new();
     let args = |dir: &str| -> Vec<String> {
-        [
-            "bootstrap",
-            "--dir",
-            dir,
-            "--node",
-            "a",
-            "--node",
-            "b",
-            "--node",
-            "c",
-            "--key-type",
-            "rsa2048",
-        ]
-        .map(String::from)
-        .to_vec()
+        bootstrap_args(dir, &["a", "b", "c"], &["--key-type", "rsa2048"])
+            .into_iter()
+            .map(String::from)
+            .collect()
     };
     let bin = assert_cmd::cargo::cargo_bin("kcred");
     let started = std::time::Instant::now();
@@ -654,18 +608,11 @@ fn check_names_expiring_mismatched_and_foreign_certificates() {
 #[test]
 fn renew_keeps_keys_and_updates_kubeconfigs() {
     let env = Env::new();
-    bootstrap_json(
+    bootstrap_nodes_json(
         &env,
-        &[
-            "--dir",
-            "hw",
-            "--layout",
-            "hard-way",
-            "--node",
-            "n1",
-            "--key-type",
-            "ecdsa-p256",
-        ],
+        "hw",
+        &["n1"],
+        &["--layout", "hard-way", "--key-type", "ecdsa-p256"],
     );
     let dir = env.path("hw");
     let before = snapshot(&dir);
@@ -708,19 +655,7 @@ fn renew_keeps_keys_and_updates_kubeconfigs() {
 #[test]
 fn renew_named_targets_in_the_kubeadm_layout() {
     let env = Env::new();
-    bootstrap_json(
-        &env,
-        &[
-            "--dir",
-            "k",
-            "--node",
-            "cp-1",
-            "--node",
-            "w-1",
-            "--key-type",
-            "ecdsa-p256",
-        ],
-    );
+    bootstrap_nodes_json(&env, "k", &["cp-1", "w-1"], &["--key-type", "ecdsa-p256"]);
     let dir = env.path("k");
     let before = snapshot(&dir);
     let out = env.ok(&[

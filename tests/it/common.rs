@@ -90,6 +90,14 @@ impl Env {
         self.ok(&args)
     }
 
+    /// The same `kcred cert issue` as [`Env::issue`], expected to exit `code`; returns stderr.
+    pub fn issue_fails(&self, code: i32, ca: &str, out: &str, extra: &[&str]) -> String {
+        let (ca, out) = (self.p(ca), self.p(out));
+        let mut args = vec!["cert", "issue", "--ca", &ca, "--out", &out];
+        args.extend_from_slice(extra);
+        self.fails(code, &args)
+    }
+
     /// `kcred cert sign --ca <ca> --csr <csr> --out <out> <extra>` (paths relative to the
     /// scratch dir); expects exit 0 and returns stdout.
     pub fn sign(&self, ca: &str, csr: &str, out: &str, extra: &[&str]) -> String {
@@ -124,6 +132,21 @@ impl Env {
         self.fails(code, &args)
     }
 
+    /// `kcred token issue <sa> -n <namespace> --key <key> <extra>` (the key as given: relative
+    /// to the scratch dir or absolute); expects exit 0 and returns stdout (the token, with
+    /// its newline).
+    pub fn token(&self, sa: &str, namespace: &str, key: &str, extra: &[&str]) -> String {
+        let mut args = vec!["token", "issue", sa, "-n", namespace, "--key", key];
+        args.extend_from_slice(extra);
+        self.ok(&args)
+    }
+
+    /// `kcred bootstrap --dir <dir> --node <node>... <extra>`; expects exit 0 and returns
+    /// stdout.
+    pub fn bootstrap(&self, dir: &str, nodes: &[&str], extra: &[&str]) -> String {
+        self.ok(&bootstrap_args(dir, nodes, extra))
+    }
+
     /// `kcred kubeconfig --server <server> --ca <ca> <extra> --out <out>` (paths relative to
     /// the scratch dir); expects exit 0 and returns stdout.
     pub fn kubeconfig(&self, server: &str, ca: &str, out: &str, extra: &[&str]) -> String {
@@ -133,6 +156,23 @@ impl Env {
         args.extend(["--out", &out]);
         self.ok(&args)
     }
+}
+
+/// A case table's command line as an argument list: the words between spaces (a case's
+/// arguments hold no spaces of their own).
+pub fn argv(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
+/// The argument list of `kcred bootstrap --dir <dir> --node <node>... <extra>`, for runs
+/// that are expected to fail, are killed, or take more arguments.
+pub fn bootstrap_args<'a>(dir: &'a str, nodes: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["bootstrap", "--dir", dir];
+    for node in nodes {
+        args.extend(["--node", node]);
+    }
+    args.extend_from_slice(extra);
+    args
 }
 
 /// A peer tool from PATH, or a test failure that says how to get it.
@@ -229,6 +269,60 @@ pub fn go_tokencheck(dir: &Path, key: &str, token: &str, extra: &[&str]) -> serd
     let out = child.wait_with_output().expect("tokencheck");
     assert!(out.status.success(), "tokencheck failed");
     serde_json::from_slice(&out.stdout).expect("tokencheck JSON")
+}
+
+/// Client identities as kube-apiserver's x509 authenticator reads them
+/// (`k8s.io/apiserver/pkg/authentication/request/x509/x509.go`, `CommonNameUserConversion`:
+/// CN the user, every O a group): (name, `cert issue` flags, the user and groups Go must
+/// report). The last case has the groups `dev, ops`, `équipe-α` and then `more_groups`.
+pub fn identity_cases(
+    more_groups: &[&'static str],
+) -> Vec<(&'static str, Vec<&'static str>, serde_json::Value)> {
+    let mut multi = vec![
+        "--cn",
+        "jane@example.com",
+        "--group",
+        "dev, ops",
+        "--group",
+        "équipe-α",
+    ];
+    let mut groups = vec!["dev, ops", "équipe-α"];
+    for g in more_groups {
+        multi.extend(["--group", g]);
+        groups.push(g);
+    }
+    vec![
+        (
+            "admin",
+            vec!["--admin"],
+            serde_json::json!({"user": "admin", "groups": ["system:masters"]}),
+        ),
+        (
+            "node",
+            vec!["--node", "worker-7"],
+            serde_json::json!({"user": "system:node:worker-7", "groups": ["system:nodes"]}),
+        ),
+        (
+            "multi",
+            multi,
+            serde_json::json!({"user": "jane@example.com", "groups": groups}),
+        ),
+    ]
+}
+
+/// Go's crypto/x509 (tests/go/x509check) authenticates `cert` against `ca` as `want`'s user
+/// and groups; returns its whole answer.
+pub fn assert_go_identity(
+    ca: &Path,
+    cert: &Path,
+    want: &serde_json::Value,
+    what: &str,
+) -> serde_json::Value {
+    let got = go_x509check(ca, cert);
+    assert_eq!(got["authenticated"], true, "{what}: {got}");
+    assert_eq!(got["user"], want["user"], "{what}");
+    assert_eq!(got["groups"], want["groups"], "{what}");
+    got
 }
 
 /// The permission bits of `path` (`0o600` for a key).

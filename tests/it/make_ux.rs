@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::common::{Env, peer, run_peer, snapshot};
+use crate::common::{Env, bootstrap_args, peer, run_peer, snapshot};
 
 /// stderr of a run that exits 0.
 fn ok_err(env: &Env, args: &[&str]) -> String {
@@ -164,15 +164,11 @@ fn cert_issue_skip_existing_keeps_what_openssl_verifies_and_refuses_a_changed_re
 
     // Signed by another CA: does not fit.
     env.ca("ca2", "ecdsa-p256");
-    let out = env
-        .kcred()
-        .args([
-            "cert",
-            "issue",
-            "--ca",
-            "ca2",
-            "--out",
-            "web",
+    let err = env.issue_fails(
+        1,
+        "ca2",
+        "web",
+        &[
             "--usage",
             "server",
             "--san",
@@ -180,35 +176,21 @@ fn cert_issue_skip_existing_keeps_what_openssl_verifies_and_refuses_a_changed_re
             "--key-type",
             "ecdsa-p256",
             "--skip-existing",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not signed by its CA"));
+        ],
+    );
+    assert!(err.contains("not signed by its CA"), "{err}");
 
     // Another identity with a client certificate.
     env.issue("ca", "jane", &["--cn", "jane", "--group", "dev"]);
-    let out = env
-        .kcred()
-        .args([
-            "cert",
-            "issue",
-            "--ca",
-            "ca",
-            "--out",
-            "jane",
-            "--cn",
-            "jane",
-            "--group",
-            "ops",
-            "--skip-existing",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let err = env.issue_fails(
+        1,
+        "ca",
+        "jane",
+        &["--cn", "jane", "--group", "ops", "--skip-existing"],
+    );
     assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .contains("O=[\"dev\"], the command line says CN=\"jane\" O=[\"ops\"]")
+        err.contains("O=[\"dev\"], the command line says CN=\"jane\" O=[\"ops\"]"),
+        "{err}"
     );
     env.issue(
         "ca",
@@ -245,15 +227,11 @@ open("old.key","wb").write(key.private_bytes(serialization.Encoding.PEM, seriali
 "#,
         &[&env.p(".")],
     );
-    let err = env.fails(
+    let err = env.issue_fails(
         1,
+        "ca",
+        "old",
         &[
-            "cert",
-            "issue",
-            "--ca",
-            "ca",
-            "--out",
-            "old",
             "--cn",
             "jane",
             "--key-type",
@@ -271,18 +249,16 @@ open("old.key","wb").write(key.private_bytes(serialization.Encoding.PEM, seriali
 fn sa_keygen_skip_existing_keeps_a_pair_and_refuses_a_mismatched_one() {
     let env = Env::new();
     env.ok(&["sa", "keygen", "--out", "sa", "--key-type", "ecdsa-p256"]);
-    let err = ok_err(
-        &env,
-        &[
-            "sa",
-            "keygen",
-            "--out",
-            "sa",
-            "--key-type",
-            "ecdsa-p256",
-            "--skip-existing",
-        ],
-    );
+    let keep = [
+        "sa",
+        "keygen",
+        "--out",
+        "sa",
+        "--key-type",
+        "ecdsa-p256",
+        "--skip-existing",
+    ];
+    let err = ok_err(&env, &keep);
     assert!(
         err.starts_with("kept ServiceAccount key pair (ecdsa-p256"),
         "{err}"
@@ -301,18 +277,7 @@ fn sa_keygen_skip_existing_keeps_a_pair_and_refuses_a_mismatched_one() {
     env.ok(&["sa", "keygen", "--out", "other", "--key-type", "ecdsa-p256"]);
     std::fs::copy(env.path("other.pub"), env.path("sa.pub")).unwrap();
     let before = snapshot(env.dir.path());
-    let err = env.fails(
-        1,
-        &[
-            "sa",
-            "keygen",
-            "--out",
-            "sa",
-            "--key-type",
-            "ecdsa-p256",
-            "--skip-existing",
-        ],
-    );
+    let err = env.fails(1, &keep);
     assert!(
         err.contains("sa.pub: exists but does not fit: not the public half of"),
         "{err}"
@@ -469,36 +434,19 @@ fn run(env: &Env, args: &[&str]) -> (i32, String, String) {
 }
 
 fn bootstrap(env: &Env, dir: &str, layout: &str) {
-    env.ok(&[
-        "bootstrap",
-        "--dir",
+    env.bootstrap(
         dir,
-        "--layout",
-        layout,
-        "--node",
-        "worker-1",
-        "--node",
-        "worker-2",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+        &["worker-1", "worker-2"],
+        &["--layout", layout, "--key-type", "ecdsa-p256"],
+    );
 }
 
 #[test]
 fn bootstrap_json_summary_and_quiet_and_one_summary_line_when_failing() {
     let env = Env::new();
-    let (code, out, _) = run(
-        &env,
-        &[
-            "bootstrap",
-            "--dir",
-            "k",
-            "--key-type",
-            "ecdsa-p256",
-            "-o",
-            "json",
-        ],
-    );
+    let json = bootstrap_args("k", &[], &["--key-type", "ecdsa-p256", "-o", "json"]);
+    let quiet = bootstrap_args("k", &[], &["--key-type", "ecdsa-p256", "-q"]);
+    let (code, out, _) = run(&env, &json);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let files = v["files"].as_array().unwrap().len() as u64;
@@ -507,28 +455,14 @@ fn bootstrap_json_summary_and_quiet_and_one_summary_line_when_failing() {
     assert_eq!(v["summary"]["changed"], true);
     assert_eq!(v["summary"]["problems"], 0);
     // Re-run: nothing changed, everything kept.
-    let (code, out, _) = run(
-        &env,
-        &[
-            "bootstrap",
-            "--dir",
-            "k",
-            "--key-type",
-            "ecdsa-p256",
-            "-o",
-            "json",
-        ],
-    );
+    let (code, out, _) = run(&env, &json);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["summary"]["kept"], files);
     assert_eq!(v["summary"]["changed"], false);
     assert_eq!(v["summary"]["issued"], 0);
     // Quiet: only the summary when all is well.
-    let (code, out, err) = run(
-        &env,
-        &["bootstrap", "--dir", "k", "--key-type", "ecdsa-p256", "-q"],
-    );
+    let (code, out, err) = run(&env, &quiet);
     assert_eq!(code, 0);
     assert_eq!(out.lines().count(), 1, "{out}");
     assert!(out.contains(" kept,"), "{out}");
@@ -539,10 +473,7 @@ fn bootstrap_json_summary_and_quiet_and_one_summary_line_when_failing() {
         env.path("k/pki/apiserver.crt"),
     )
     .unwrap();
-    let (code, out, err) = run(
-        &env,
-        &["bootstrap", "--dir", "k", "--key-type", "ecdsa-p256", "-q"],
-    );
+    let (code, out, err) = run(&env, &quiet);
     assert_eq!(code, 1);
     assert!(
         out.lines()

@@ -10,9 +10,10 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use serde_json::json;
-
-use crate::common::{Env, go_tokencheck, go_x509check, mode, peer, python, run_peer, snapshot};
+use crate::common::{
+    Env, assert_go_identity, bootstrap_args, go_tokencheck, go_x509check, identity_cases, mode,
+    peer, python, run_peer, snapshot,
+};
 
 const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
 const PIN: &str = "1234";
@@ -129,6 +130,28 @@ impl Hsm {
 }
 
 /// openssl verify `cert` against `ca` for `purpose`.
+/// The client certificate a kubeconfig embeds, as kubectl reads it (`config view --raw`).
+fn conf_client_cert(hsm: &Hsm, kubeconfig: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    let view: serde_json::Value = serde_json::from_str(&run_peer(hsm.peer("kubectl").args([
+        "config",
+        "view",
+        "--raw",
+        "-o",
+        "json",
+        "--kubeconfig",
+        kubeconfig,
+    ])))
+    .unwrap();
+    base64::engine::general_purpose::STANDARD
+        .decode(
+            view["users"][0]["user"]["client-certificate-data"]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap()
+}
+
 fn openssl_verify(hsm: &Hsm, ca: &str, cert: &str) {
     let out = hsm
         .peer("openssl")
@@ -148,30 +171,7 @@ fn openssl_verify(hsm: &Hsm, ca: &str, cert: &str) {
 /// (kube-apiserver's x509 authenticator: `staging/src/k8s.io/apiserver/pkg/authentication/
 /// request/x509/x509.go`, `CommonNameUserConversion`: CN the user, every O a group).
 fn signs_identities(hsm: &Hsm, ca: &str, ca_flags: &[&str]) {
-    let cases: [(&str, Vec<&str>, serde_json::Value); 3] = [
-        (
-            "admin",
-            vec!["--admin"],
-            json!({"user": "admin", "groups": ["system:masters"]}),
-        ),
-        (
-            "node",
-            vec!["--node", "worker-7"],
-            json!({"user": "system:node:worker-7", "groups": ["system:nodes"]}),
-        ),
-        (
-            "multi",
-            vec![
-                "--cn",
-                "jane@example.com",
-                "--group",
-                "dev, ops",
-                "--group",
-                "équipe-α",
-            ],
-            json!({"user": "jane@example.com", "groups": ["dev, ops", "équipe-α"]}),
-        ),
-    ];
+    let cases = identity_cases(&[]);
     for (name, flags, want) in cases {
         let out = format!("{ca}-{name}");
         let mut args = vec!["cert", "issue", "--out", &out, "--key-type", "ecdsa-p256"];
@@ -179,10 +179,12 @@ fn signs_identities(hsm: &Hsm, ca: &str, ca_flags: &[&str]) {
         args.extend(flags);
         hsm.ok(&args);
         let crt = format!("{out}.crt");
-        let got = go_x509check(&hsm.env.path(&format!("{ca}.crt")), &hsm.env.path(&crt));
-        assert_eq!(got["authenticated"], true, "{out}: {got}");
-        assert_eq!(got["user"], want["user"], "{out}");
-        assert_eq!(got["groups"], want["groups"], "{out}");
+        assert_go_identity(
+            &hsm.env.path(&format!("{ca}.crt")),
+            &hsm.env.path(&crt),
+            &want,
+            &out,
+        );
         openssl_verify(hsm, &format!("{ca}.crt"), &crt);
     }
 }
@@ -572,17 +574,11 @@ fn a_kubeadm_bootstrap_with_the_cas_on_the_token_keeps_them_there() {
             &hsm.uri(object, "pin"),
         ]);
     }
-    hsm.ok(&[
-        "bootstrap",
-        "--dir",
+    hsm.ok(&bootstrap_args(
         "k",
-        "--node",
-        "cp1",
-        "--node",
-        "w1",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+        &["cp1", "w1"],
+        &["--key-type", "ecdsa-p256"],
+    ));
     verify_kubeadm_tree(&hsm, "k");
     hsm.ok(&["check", "--dir", "k"]);
     hsm.ok(&["renew", "--dir", "k", "--all"]);
@@ -640,25 +636,11 @@ fn verify_kubeadm_tree(hsm: &Hsm, dir: &str) {
             .unwrap();
         assert!(out.status.success(), "{leaf}: {out:?}");
     }
-    let view: serde_json::Value = serde_json::from_str(&run_peer(hsm.peer("kubectl").args([
-        "config",
-        "view",
-        "--raw",
-        "-o",
-        "json",
-        "--kubeconfig",
-        &format!("{dir}/admin.conf"),
-    ])))
+    std::fs::write(
+        hsm.env.path("admin-from-conf.crt"),
+        conf_client_cert(&hsm, &format!("{dir}/admin.conf")),
+    )
     .unwrap();
-    use base64::Engine as _;
-    let crt = base64::engine::general_purpose::STANDARD
-        .decode(
-            view["users"][0]["user"]["client-certificate-data"]
-                .as_str()
-                .unwrap(),
-        )
-        .unwrap();
-    std::fs::write(hsm.env.path("admin-from-conf.crt"), crt).unwrap();
     let got = go_x509check(&pki.join("ca.crt"), &hsm.env.path("admin-from-conf.crt"));
     assert_eq!(got["user"], "kubernetes-admin", "{got}");
 }
@@ -672,24 +654,8 @@ fn verify_kubeadm_tree(hsm: &Hsm, dir: &str) {
 #[test]
 fn bootstrap_ca_key_uri_keeps_the_cas_on_the_token_and_no_ca_key_on_disk() {
     let hsm = Hsm::new();
-    let uris: Vec<String> = ["ca", "front-proxy-ca", "etcd-ca"]
-        .iter()
-        .map(|n| format!("{n}={}", hsm.uri(&format!("boot-{n}"), "pin")))
-        .collect();
-    let mut args = vec![
-        "bootstrap",
-        "--dir",
-        "k",
-        "--node",
-        "cp1",
-        "--node",
-        "w1",
-        "--key-type",
-        "ecdsa-p256",
-    ];
-    for u in &uris {
-        args.extend(["--ca-key-uri", u.as_str()]);
-    }
+    let uris = external_ca_uris(&hsm);
+    let args = external_ca_args(&uris, &["cp1", "w1"]);
     let mut dry = args.clone();
     dry.push("--dry-run");
     hsm.ok(&dry);
@@ -745,26 +711,29 @@ fn bootstrap_ca_key_uri_keeps_the_cas_on_the_token_and_no_ca_key_on_disk() {
     assert!(!hsm.env.path("k2").exists());
 }
 
+/// `NAME=URI` for kubeadm's three CAs, each on its own token object `boot-NAME`.
+fn external_ca_uris(hsm: &Hsm) -> Vec<String> {
+    ["ca", "front-proxy-ca", "etcd-ca"]
+        .iter()
+        .map(|n| format!("{n}={}", hsm.uri(&format!("boot-{n}"), "pin")))
+        .collect()
+}
+
+/// `bootstrap --dir k --node NODE... --key-type ecdsa-p256 --ca-key-uri NAME=URI...`.
+fn external_ca_args<'a>(uris: &'a [String], nodes: &[&'a str]) -> Vec<&'a str> {
+    let mut args = bootstrap_args("k", nodes, &["--key-type", "ecdsa-p256"]);
+    for u in uris {
+        args.extend(["--ca-key-uri", u.as_str()]);
+    }
+    args
+}
+
 /// kubeadm's three CAs on the token, bootstrapped with `--ca-key-uri`: the directory is
 /// kubeadm's external-CA layout (`cmd/kubeadm/app/phases/certs/certs.go` `UsingExternalCA`).
 /// Returns the `NAME=URI` values given.
 fn bootstrap_external_cas(hsm: &Hsm) -> Vec<String> {
-    let uris: Vec<String> = ["ca", "front-proxy-ca", "etcd-ca"]
-        .iter()
-        .map(|n| format!("{n}={}", hsm.uri(&format!("boot-{n}"), "pin")))
-        .collect();
-    let mut args = vec![
-        "bootstrap",
-        "--dir",
-        "k",
-        "--node",
-        "cp1",
-        "--key-type",
-        "ecdsa-p256",
-    ];
-    for u in &uris {
-        args.extend(["--ca-key-uri", u.as_str()]);
-    }
+    let uris = external_ca_uris(hsm);
+    let args = external_ca_args(&uris, &["cp1"]);
     hsm.ok(&args);
     uris
 }
@@ -832,25 +801,11 @@ fn renew_ca_key_uri_re_signs_every_leaf_through_the_token() {
     let mut confs = 0;
     for conf in after.keys().filter(|f| f.ends_with(".conf")) {
         assert_ne!(before[conf], after[conf], "{conf} was not renewed");
-        let view: serde_json::Value = serde_json::from_str(&run_peer(hsm.peer("kubectl").args([
-            "config",
-            "view",
-            "--raw",
-            "-o",
-            "json",
-            "--kubeconfig",
-            &format!("k/{conf}"),
-        ])))
+        std::fs::write(
+            hsm.env.path("conf.crt"),
+            conf_client_cert(&hsm, &format!("k/{conf}")),
+        )
         .unwrap();
-        use base64::Engine as _;
-        let crt = base64::engine::general_purpose::STANDARD
-            .decode(
-                view["users"][0]["user"]["client-certificate-data"]
-                    .as_str()
-                    .unwrap(),
-            )
-            .unwrap();
-        std::fs::write(hsm.env.path("conf.crt"), crt).unwrap();
         openssl_verify_any(&hsm, "cas.pem", "conf.crt");
         confs += 1;
     }

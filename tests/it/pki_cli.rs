@@ -157,19 +157,7 @@ fn profiles_can_be_overridden_from_a_file() {
         j["kubernetes"]["groups"],
         serde_json::json!(["ci", "deployers"])
     );
-    let err = env.fails(
-        2,
-        &[
-            "cert",
-            "issue",
-            "--ca",
-            "ca",
-            "--out",
-            "x",
-            "--profile",
-            "nope",
-        ],
-    );
+    let err = env.issue_fails(2, "ca", "x", &["--profile", "nope"]);
     assert!(
         err.contains("unknown profile \"nope\"") && err.contains("kube-proxy"),
         "{err}"
@@ -216,20 +204,11 @@ fn leaf_validity_is_clamped_to_the_ca() {
 fn server_usage_needs_a_san() {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
-    let err = env.fails(
+    let err = env.issue_fails(
         2,
-        &[
-            "cert",
-            "issue",
-            "--ca",
-            "ca",
-            "--out",
-            "s",
-            "--cn",
-            "kube-apiserver",
-            "--usage",
-            "server",
-        ],
+        "ca",
+        "s",
+        &["--cn", "kube-apiserver", "--usage", "server"],
     );
     assert!(err.contains("--san"), "{err}");
     assert!(!env.path("s.key").exists() && !env.path("s.crt").exists());
@@ -268,10 +247,7 @@ fn existing_outputs_are_never_touched_without_force() {
 
     // Only the key exists: the certificate must not be written either.
     fs::write(env.path("leaf.key"), "keep me").unwrap();
-    env.fails(
-        3,
-        &["cert", "issue", "--ca", "ca", "--out", "leaf", "--cn", "x"],
-    );
+    env.issue_fails(3, "ca", "leaf", &["--cn", "x"]);
     assert_eq!(fs::read_to_string(env.path("leaf.key")).unwrap(), "keep me");
     assert!(!env.path("leaf.crt").exists());
 
@@ -315,12 +291,7 @@ fn symlinks_at_outputs_are_refused_even_with_force() {
     env.ca("ca", "ecdsa-p256");
     fs::write(env.path("victim"), "precious").unwrap();
     std::os::unix::fs::symlink(env.path("victim"), env.path("evil.key")).unwrap();
-    let err = env.fails(
-        3,
-        &[
-            "cert", "issue", "--ca", "ca", "--out", "evil", "--cn", "x", "--force",
-        ],
-    );
+    let err = env.issue_fails(3, "ca", "evil", &["--cn", "x", "--force"]);
     assert!(err.contains("symbolic link"), "{err}");
     assert_eq!(fs::read_to_string(env.path("victim")).unwrap(), "precious");
     assert!(!env.path("evil.crt").exists());
@@ -353,10 +324,7 @@ fn a_ca_key_that_does_not_match_is_refused() {
     assert!(!env.path("x.key").exists());
     // A leaf is not a CA.
     env.issue("ca", "leaf", &["--cn", "leaf", "--key-type", "ecdsa-p256"]);
-    let err = env.fails(
-        3,
-        &["cert", "issue", "--ca", "leaf", "--out", "y", "--cn", "y"],
-    );
+    let err = env.issue_fails(3, "leaf", "y", &["--cn", "y"]);
     assert!(
         err.contains("leaf.crt") && err.contains("not a CA"),
         "{err}"
@@ -478,28 +446,14 @@ fn usage_errors_exit_2() {
     env.fails(2, &["ca", "create", "--out", "x", "--key-type", "rsa1024"]);
     env.fails(2, &["ca", "create", "--out", "x", "--validity", "forever"]);
     env.ca("ca", "ecdsa-p256");
-    env.fails(2, &["cert", "issue", "--ca", "ca", "--out", "x"]);
-    env.fails(
+    env.issue_fails(2, "ca", "x", &[]);
+    env.issue_fails(2, "ca", "x", &["--admin", "--node", "n"]);
+    env.issue_fails(2, "ca", "x", &["--node", "Bad_Name"]);
+    env.issue_fails(
         2,
+        "ca",
+        "x",
         &[
-            "cert", "issue", "--ca", "ca", "--out", "x", "--admin", "--node", "n",
-        ],
-    );
-    env.fails(
-        2,
-        &[
-            "cert", "issue", "--ca", "ca", "--out", "x", "--node", "Bad_Name",
-        ],
-    );
-    env.fails(
-        2,
-        &[
-            "cert",
-            "issue",
-            "--ca",
-            "ca",
-            "--out",
-            "x",
             "--cn",
             "x",
             "--key-type",

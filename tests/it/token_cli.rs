@@ -164,10 +164,9 @@ fn token_issue_json_and_legacy_shapes() {
         3607
     );
     // Legacy.
-    let v: Value = serde_json::from_str(&env.ok(&[
-        "token", "issue", "web", "-n", "apps", "--key", "sa.key", "--legacy", "-o", "decoded",
-    ]))
-    .unwrap();
+    let v: Value =
+        serde_json::from_str(&env.token("web", "apps", "sa.key", &["--legacy", "-o", "decoded"]))
+            .unwrap();
     let keys: Vec<&str> = v["claims"]
         .as_object()
         .unwrap()
@@ -223,7 +222,7 @@ fn token_issue_json_and_legacy_shapes() {
 fn decode_token_inputs_outputs_and_exit_codes() {
     let env = Env::new();
     env.ok(&["sa", "keygen", "--out", "sa", "--key-type", "ecdsa-p256"]);
-    let token = env.ok(&["token", "issue", "web", "-n", "apps", "--key", "sa.key"]);
+    let token = env.token("web", "apps", "sa.key", &[]);
     let token = token.trim();
     std::fs::write(env.path("tok"), format!("  Bearer {token}\n\n")).unwrap();
 
@@ -455,7 +454,7 @@ fn sa_keygen_makes_p521_keys_that_mint_es512_tokens() {
     env.ok(&["sa", "keygen", "--out", "sa", "--key-type", "ecdsa-p521"]);
     let text = std::fs::read_to_string(env.path("sa.key")).unwrap();
     assert!(text.starts_with("-----BEGIN EC PRIVATE KEY-----"));
-    let token = env.ok(&["token", "issue", "web", "-n", "apps", "--key", "sa.key"]);
+    let token = env.token("web", "apps", "sa.key", &[]);
     let v: Value = serde_json::from_str(&env.ok(&[
         "decode-token",
         token.trim(),

@@ -440,15 +440,7 @@ fn fresh_kubeadm_tree_every_pair_ok_and_go_tls_agrees() {
         assert_eq!(v["ok"], true, "{}: {v}", conf.display());
     }
     // And every peer at once, as a rotation phase is checked.
-    let token = env.ok(&[
-        "token",
-        "issue",
-        "builder",
-        "-n",
-        "ci",
-        "--key",
-        "k/pki/sa.key",
-    ]);
+    let token = env.token("builder", "ci", "k/pki/sa.key", &[]);
     assert_peers_accept(&env, &dir, &[&token]);
 }
 
@@ -731,15 +723,7 @@ fn service_account_tokens_in_the_dir_verify_as_pyjwt_says() {
     let env = Env::new();
     let dir = bootstrap(&env, "k");
     let other = bootstrap(&env, "other");
-    let token = env.ok(&[
-        "token",
-        "issue",
-        "builder",
-        "-n",
-        "ci",
-        "--key",
-        "k/pki/sa.key",
-    ]);
+    let token = env.token("builder", "ci", "k/pki/sa.key", &[]);
     std::fs::write(dir.join("builder.token"), &token).unwrap();
     let sa_pub = dir.join("pki/sa.pub");
     let (code, pairs) = trust_matrix(&env, &dir);
@@ -802,24 +786,8 @@ fn a_begun_rotation_by_hand_keeps_every_peer_and_check_clean() {
     let env = Env::new();
     let dir = bootstrap(&env, "k");
     let new = bootstrap(&env, "new");
-    let old_token = env.ok(&[
-        "token",
-        "issue",
-        "builder",
-        "-n",
-        "ci",
-        "--key",
-        "k/pki/sa.key",
-    ]);
-    let new_token = env.ok(&[
-        "token",
-        "issue",
-        "builder",
-        "-n",
-        "ci",
-        "--key",
-        "new/pki/sa.key",
-    ]);
+    let old_token = env.token("builder", "ci", "k/pki/sa.key", &[]);
+    let new_token = env.token("builder", "ci", "new/pki/sa.key", &[]);
     println!(
         "before:\n{}",
         assert_peers_accept(&env, &dir, &[&old_token])
@@ -966,15 +934,7 @@ fn a_worker_directory_checks_its_own_kubeconfig_only() {
 fn a_token_kubeconfig_has_no_certificate_pair_but_its_token_is_checked() {
     let env = Env::new();
     let dir = bootstrap(&env, "k");
-    let token = env.ok(&[
-        "token",
-        "issue",
-        "builder",
-        "-n",
-        "ci",
-        "--key",
-        "k/pki/sa.key",
-    ]);
+    let token = env.token("builder", "ci", "k/pki/sa.key", &[]);
     let server = {
         let text = std::fs::read_to_string(dir.join("admin.conf")).unwrap();
         text.lines()

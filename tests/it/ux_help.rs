@@ -56,20 +56,18 @@ fn list_profiles_prints_the_template_and_it_is_accepted_by_profiles() {
     assert!(text.contains("kubernetes-admin:"), "{text}");
     std::fs::write(env.path("mine.yaml"), &text).unwrap();
     env.ca("ca", "ecdsa-p256");
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
-        &env.p("ca"),
-        "--out",
-        &env.p("admin"),
-        "--profile",
-        "kubernetes-admin",
-        "--profiles",
-        &env.p("mine.yaml"),
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+    env.issue(
+        "ca",
+        "admin",
+        &[
+            "--profile",
+            "kubernetes-admin",
+            "--profiles",
+            &env.p("mine.yaml"),
+            "--key-type",
+            "ecdsa-p256",
+        ],
+    );
     let inspected = env.ok(&["cert", "inspect", &env.p("admin.crt"), "-o", "json"]);
     assert!(inspected.contains("kubeadm:cluster-admins"), "{inspected}");
     // Without --list-profiles, --out and --ca are still required.
@@ -464,18 +462,7 @@ fn inspect_numbers_the_certificates_of_a_bundle() {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
     env.ca("ca2", "rsa2048");
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
-        &env.p("ca"),
-        "--out",
-        &env.p("leaf"),
-        "--cn",
-        "jane",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+    env.issue("ca", "leaf", &["--cn", "jane", "--key-type", "ecdsa-p256"]);
     let mut bundle = Vec::new();
     for f in ["leaf.crt", "ca.crt", "ca2.crt"] {
         bundle.extend(std::fs::read(env.path(f)).unwrap());
@@ -533,19 +520,12 @@ fn token_issue_json_is_the_token_request_kubectl_prints() {
     env.ok(&["sa", "keygen", "--out", &env.p("sa")]);
     // Unbound, default audience: what `kubectl create token web -n apps -o json` shows
     // (kubectl pkg/cmd/create/create_token.go prints the server's TokenRequest).
-    let v: serde_json::Value = serde_json::from_str(&env.ok(&[
-        "token",
-        "issue",
+    let v: serde_json::Value = serde_json::from_str(&env.token(
         "web",
-        "-n",
         "apps",
-        "--key",
         &env.p("sa.key"),
-        "--uid",
-        "u-1",
-        "-o",
-        "json",
-    ]))
+        &["--uid", "u-1", "-o", "json"],
+    ))
     .unwrap();
     assert_eq!(v["kind"], "TokenRequest");
     assert_eq!(v["apiVersion"], "authentication.k8s.io/v1");
@@ -573,45 +553,33 @@ fn token_issue_json_is_the_token_request_kubectl_prints() {
 
     // Pod-bound, 3607s, default audience: the token's exp gets the kubelet extension, the
     // TokenRequest's expirationTimestamp does not (storage/token.go: now + expirationSeconds).
-    let y = env.ok(&[
-        "token",
-        "issue",
-        "web",
-        "--key",
-        &env.p("sa.key"),
-        "--duration",
-        "3607s",
-        "--bound-object-kind",
-        "Pod",
-        "--bound-object-name",
-        "web-0",
-        "--bound-object-uid",
-        "p-1",
-        "-o",
-        "yaml",
-    ]);
+    // `token issue web --key sa.key` (namespace default) with more flags.
+    let key = env.p("sa.key");
+    let web = |extra: &[&'static str]| {
+        let mut args = vec!["token", "issue", "web", "--key", &key];
+        args.extend_from_slice(extra);
+        args
+    };
+    let pod_bound = |output: &'static str| {
+        web(&[
+            "--duration",
+            "3607s",
+            "--bound-object-kind",
+            "Pod",
+            "--bound-object-name",
+            "web-0",
+            "--bound-object-uid",
+            "p-1",
+            "-o",
+            output,
+        ])
+    };
+    let y = env.ok(&pod_bound("yaml"));
     assert!(
         y.starts_with("kind: TokenRequest\napiVersion: authentication.k8s.io/v1\n"),
         "{y}"
     );
-    let v: serde_json::Value = serde_json::from_str(&env.ok(&[
-        "token",
-        "issue",
-        "web",
-        "--key",
-        &env.p("sa.key"),
-        "--duration",
-        "3607s",
-        "--bound-object-kind",
-        "Pod",
-        "--bound-object-name",
-        "web-0",
-        "--bound-object-uid",
-        "p-1",
-        "-o",
-        "json",
-    ]))
-    .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&env.ok(&pod_bound("json"))).unwrap();
     assert_eq!(
         v["spec"]["boundObjectRef"],
         serde_json::json!({"kind": "Pod", "apiVersion": "v1", "name": "web-0", "uid": "p-1"})
@@ -629,33 +597,12 @@ fn token_issue_json_is_the_token_request_kubectl_prints() {
     assert_eq!(claims["kubernetes.io"]["pod"]["name"], "web-0");
 
     // The decoded view keeps kcred's old shape under its own name; legacy has no TokenRequest.
-    let d: serde_json::Value = serde_json::from_str(&env.ok(&[
-        "token",
-        "issue",
-        "web",
-        "--key",
-        &env.p("sa.key"),
-        "-o",
-        "decoded",
-    ]))
-    .unwrap();
+    let d: serde_json::Value = serde_json::from_str(&env.ok(&web(&["-o", "decoded"]))).unwrap();
     assert!(
         d["token"].is_string() && d["claims"]["sub"].is_string(),
         "{d}"
     );
-    let err = env.fails(
-        2,
-        &[
-            "token",
-            "issue",
-            "web",
-            "--key",
-            &env.p("sa.key"),
-            "--legacy",
-            "-o",
-            "json",
-        ],
-    );
+    let err = env.fails(2, &web(&["--legacy", "-o", "json"]));
     assert!(err.contains("-o decoded"), "{err}");
 }
 
@@ -668,13 +615,7 @@ fn output_text_is_kubeadms_name_for_table() {
         env.ok(&["cert", "inspect", &env.p("ca.crt"), "-o", "text"]),
         table
     );
-    env.ok(&[
-        "bootstrap",
-        "--dir",
-        &env.p("pki"),
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+    env.bootstrap(&env.p("pki"), &[], &["--key-type", "ecdsa-p256"]);
     let check = |o: &str| {
         let out = env
             .kcred()
@@ -764,15 +705,7 @@ fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
 fn example_fixture(env: &Env, dir: &str) {
     let d = |rel: &str| format!("{dir}/{rel}");
     env.ca(&d("ca"), "ecdsa-p256");
-    env.ok(&[
-        "bootstrap",
-        "--dir",
-        &env.p(&d("k8s")),
-        "--node",
-        "cp-1",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+    env.bootstrap(&env.p(&d("k8s")), &["cp-1"], &["--key-type", "ecdsa-p256"]);
     env.ok(&[
         "sa",
         "keygen",
@@ -800,15 +733,7 @@ fn example_fixture(env: &Env, dir: &str) {
         &env.p(&d("jane.kubeconfig")),
     ]);
     env.csr(&d("bob"), &["--cn", "bob", "--key-type", "ecdsa-p256"]);
-    let token = env.ok(&[
-        "token",
-        "issue",
-        "builder",
-        "-n",
-        "ci",
-        "--key",
-        &env.p(&d("sa.key")),
-    ]);
+    let token = env.token("builder", "ci", &env.p(&d("sa.key")), &[]);
     std::fs::write(env.path(&d("token.jwt")), token).unwrap();
 }
 

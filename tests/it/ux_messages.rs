@@ -7,10 +7,20 @@ use crate::common::{Env, peer, python, run_peer};
 /// Run kcred, expect `code`, return stderr after checking its style: every message starts
 /// `kcred: error: `, and no OS error shows its `(os error N)` tail.
 fn refused(env: &Env, code: i32, args: &[&str]) -> String {
-    let err = env.fails(code, args);
+    in_words(env.fails(code, args), args)
+}
+
+/// `err`, checked to be kcred's one error line in words (no raw "os error").
+fn in_words(err: String, args: &[&str]) -> String {
     assert!(err.starts_with("kcred: error: "), "{args:?}: {err}");
     assert!(!err.contains("os error"), "{args:?}: {err}");
     err
+}
+
+/// [`refused`] for `kcred cert issue --ca <ca> --out <out> <extra>` (paths relative to the
+/// scratch dir).
+fn issue_refused(env: &Env, code: i32, ca: &str, out: &str, extra: &[&str]) -> String {
+    in_words(env.issue_fails(code, ca, out, extra), extra)
 }
 
 #[test]
@@ -162,20 +172,7 @@ fn a_symlinked_output_names_its_target() {
     env.ca("ca", "ecdsa-p256");
     std::fs::create_dir(env.path("real")).unwrap();
     std::os::unix::fs::symlink("real/jane.crt", env.path("jane.crt")).unwrap();
-    let err = refused(
-        &env,
-        3,
-        &[
-            "cert",
-            "issue",
-            "--ca",
-            &env.p("ca"),
-            "--out",
-            &env.p("jane"),
-            "--cn",
-            "jane",
-        ],
-    );
+    let err = issue_refused(&env, 3, "ca", "jane", &["--cn", "jane"]);
     let target = env.path("real/jane.crt");
     assert!(
         err.contains(&format!("it points to {}", target.display())),
@@ -277,20 +274,7 @@ open(sys.argv[1] + ".key", "wb").write(key.private_bytes(serialization.Encoding.
 "#,
         &[&env.p("old")],
     );
-    let err = refused(
-        &env,
-        3,
-        &[
-            "cert",
-            "issue",
-            "--ca",
-            &env.p("old"),
-            "--out",
-            &env.p("jane"),
-            "--cn",
-            "jane",
-        ],
-    );
+    let err = issue_refused(&env, 3, "old", "jane", &["--cn", "jane"]);
     assert!(err.contains("the CA expired at"), "{err}");
 }
 

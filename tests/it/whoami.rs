@@ -1339,11 +1339,9 @@ print(json.dumps({
     assert!(err.contains("bare \""), "{err}");
 }
 
-/// Where the credential comes from: --context picks a context; with no --kubeconfig and
-/// no KUBECONFIG, ~/.kube/config is read (HOME is the scratch directory). A kubeconfig's
-/// certificate with no --client-ca-file/--pki-dir is checked against the kubeconfig's own
-/// cluster CA (said in a note); a bare --client-certificate or a token with no trust at
-/// all is a usage error, never a quiet system:anonymous.
+/// Where the credential comes from: --context picks a context of a kubeconfig kubectl
+/// merged, each answering as its own user; an unknown context is a usage error. (The
+/// default kubeconfig and its trust: the next test.)
 #[test]
 fn context_picks_the_credential() {
     let env = Env::new();
