@@ -12,7 +12,9 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::common::{Env, bootstrap_args, go_x509check, peer, python, run_peer, snapshot};
+use crate::common::{
+    Env, KUBECTL_VIEW_JSON, bootstrap_args, go_x509check, peer, python, run_peer, snapshot,
+};
 
 /// YAML's billion laughs: nine levels of nine aliases.
 const ALIAS_BOMB: &str = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n\
@@ -100,7 +102,7 @@ fn check_makes_a_broken_admin_conf_a_problem_row() {
         );
         // kubectl agrees the file holds no usable user.
         let view = peer("kubectl")
-            .args(["config", "view", "--raw", "-o", "json", "--kubeconfig"])
+            .args(KUBECTL_VIEW_JSON)
             .arg(env.path("k/admin.conf"))
             .output()
             .unwrap();

@@ -10,7 +10,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::common::{Env, bootstrap_args, go_x509check, peer, run_peer, snapshot};
+use crate::common::{
+    Env, KUBECTL_VIEW_JSON, bootstrap_args, go_x509check, peer, run_peer, snapshot,
+};
 
 fn bootstrap_json(env: &Env, args: &[&str]) -> Value {
     let mut a = vec!["bootstrap", "-o", "json"];
@@ -68,7 +70,7 @@ fn apiserver_sans(dir: &Path) -> String {
 fn kubectl_view(dir: &Path, kubeconfig: &str) -> Value {
     let out = run_peer(
         peer("kubectl")
-            .args(["config", "view", "--raw", "-o", "json", "--kubeconfig"])
+            .args(KUBECTL_VIEW_JSON)
             .arg(dir.join(kubeconfig)),
     );
     serde_json::from_str(&out).unwrap()
@@ -700,12 +702,8 @@ fn renew_named_targets_in_the_kubeadm_layout() {
         let old_view: Value = {
             let tmp = env.path("old.conf");
             fs::write(&tmp, &before[kubeconfig]).unwrap();
-            serde_json::from_str(&run_peer(
-                peer("kubectl")
-                    .args(["config", "view", "--raw", "-o", "json", "--kubeconfig"])
-                    .arg(&tmp),
-            ))
-            .unwrap()
+            serde_json::from_str(&run_peer(peer("kubectl").args(KUBECTL_VIEW_JSON).arg(&tmp)))
+                .unwrap()
         };
         // Same key, new certificate, same cluster.
         assert_eq!(

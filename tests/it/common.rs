@@ -175,6 +175,10 @@ pub fn bootstrap_args<'a>(dir: &'a str, nodes: &[&'a str], extra: &[&'a str]) ->
     args
 }
 
+/// `kubectl config view --raw -o json --kubeconfig` (the file follows): kubectl's reading of
+/// a kubeconfig, embedded credentials included.
+pub const KUBECTL_VIEW_JSON: [&str; 6] = ["config", "view", "--raw", "-o", "json", "--kubeconfig"];
+
 /// A peer tool from PATH, or a test failure that says how to get it.
 pub fn peer(name: &str) -> Command {
     let found = std::env::var_os("PATH")

@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use crate::common::{Env, go_tool, mode, peer, run_peer};
+use crate::common::{Env, KUBECTL_VIEW_JSON, go_tool, mode, peer, run_peer};
 
 /// `kubectl config view --raw -o json` of one file, from `cwd`.
 fn kubectl_view(cwd: &Path, kubeconfig: &Path) -> Value {
@@ -21,7 +21,7 @@ fn kubectl_view(cwd: &Path, kubeconfig: &Path) -> Value {
         peer("kubectl")
             .current_dir(cwd)
             .env_remove("KUBECONFIG")
-            .args(["config", "view", "--raw", "-o", "json", "--kubeconfig"])
+            .args(KUBECTL_VIEW_JSON)
             .arg(kubeconfig),
     );
     serde_json::from_str(&out).expect("kubectl JSON")

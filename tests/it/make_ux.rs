@@ -30,18 +30,16 @@ fn ca_create_skip_existing_keeps_a_fitting_ca_and_reports_a_misfit() {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
     let before = snapshot(env.dir.path());
-    let err = ok_err(
-        &env,
-        &[
-            "ca",
-            "create",
-            "--out",
-            "ca",
-            "--key-type",
-            "ecdsa-p256",
-            "--skip-existing",
-        ],
-    );
+    let keep = [
+        "ca",
+        "create",
+        "--out",
+        "ca",
+        "--key-type",
+        "ecdsa-p256",
+        "--skip-existing",
+    ];
+    let err = ok_err(&env, &keep);
     assert!(err.starts_with("kept CA \"kubernetes\""), "{err}");
     assert_eq!(snapshot(env.dir.path()), before, "nothing rewritten");
     // openssl reads the kept CA as a self-signed CA.
@@ -73,18 +71,7 @@ fn ca_create_skip_existing_keeps_a_fitting_ca_and_reports_a_misfit() {
     );
     // Half a CA does not fit.
     std::fs::remove_file(env.path("ca.key")).unwrap();
-    let err = env.fails(
-        1,
-        &[
-            "ca",
-            "create",
-            "--out",
-            "ca",
-            "--key-type",
-            "ecdsa-p256",
-            "--skip-existing",
-        ],
-    );
+    let err = env.fails(1, &keep);
     assert!(
         err.contains("ca.key: exists but does not fit: missing"),
         "{err}"

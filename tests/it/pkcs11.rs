@@ -11,8 +11,8 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use crate::common::{
-    Env, assert_go_identity, bootstrap_args, go_tokencheck, go_x509check, identity_cases, mode,
-    peer, python, run_peer, snapshot,
+    Env, KUBECTL_VIEW_JSON, assert_go_identity, bootstrap_args, go_tokencheck, go_x509check,
+    identity_cases, mode, peer, python, run_peer, snapshot,
 };
 
 const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
@@ -129,19 +129,27 @@ impl Hsm {
     }
 }
 
-/// openssl verify `cert` against `ca` for `purpose`.
+/// `ca create --out PREFIX --key-type ecdsa-p256 --key pkcs11:object=OBJECT;...`: a P-256
+/// CA whose key is made (or found) on the token; (stdout, stderr).
+fn ca_on_token(hsm: &Hsm, prefix: &str, object: &str) -> (String, String) {
+    hsm.ok(&[
+        "ca",
+        "create",
+        "--out",
+        prefix,
+        "--key-type",
+        "ecdsa-p256",
+        "--key",
+        &hsm.uri(object, "pin"),
+    ])
+}
+
 /// The client certificate a kubeconfig embeds, as kubectl reads it (`config view --raw`).
 fn conf_client_cert(hsm: &Hsm, kubeconfig: &str) -> Vec<u8> {
     use base64::Engine as _;
-    let view: serde_json::Value = serde_json::from_str(&run_peer(hsm.peer("kubectl").args([
-        "config",
-        "view",
-        "--raw",
-        "-o",
-        "json",
-        "--kubeconfig",
-        kubeconfig,
-    ])))
+    let view: serde_json::Value = serde_json::from_str(&run_peer(
+        hsm.peer("kubectl").args(KUBECTL_VIEW_JSON).arg(kubeconfig),
+    ))
     .unwrap();
     base64::engine::general_purpose::STANDARD
         .decode(
@@ -152,6 +160,7 @@ fn conf_client_cert(hsm: &Hsm, kubeconfig: &str) -> Vec<u8> {
         .unwrap()
 }
 
+/// openssl verify `cert` against `ca` for `purpose`.
 fn openssl_verify(hsm: &Hsm, ca: &str, cert: &str) {
     let out = hsm
         .peer("openssl")
@@ -247,16 +256,7 @@ fn a_ca_on_the_token_signs_identities_openssl_and_go_accept() {
     ]);
     openssl_verify(&hsm, "ec-ca.crt", "split.crt");
     // A second `ca create` with the same object certifies the key already there.
-    let (_, err) = hsm.ok(&[
-        "ca",
-        "create",
-        "--out",
-        "again",
-        "--key-type",
-        "ecdsa-p256",
-        "--key",
-        &hsm.uri("ec-ca", "pin"),
-    ]);
+    let (_, err) = ca_on_token(&hsm, "again", "ec-ca");
     assert!(err.contains("using the ecdsa-p256 key"), "{err}");
     let pubkey = |c: &str| {
         run_peer(
@@ -461,16 +461,7 @@ fn generated_keys_are_sensitive_and_not_extractable() {
 #[test]
 fn token_errors_are_one_line_naming_the_uri_and_write_nothing() {
     let hsm = Hsm::new();
-    hsm.ok(&[
-        "ca",
-        "create",
-        "--out",
-        "ca",
-        "--key-type",
-        "ecdsa-p256",
-        "--key",
-        &hsm.uri("ca", "pin"),
-    ]);
+    ca_on_token(&hsm, "ca", "ca");
     let before = snapshot(hsm.env.dir.path());
 
     // Wrong PIN from a pin-source file, and as a pin-value (never echoed).
@@ -563,16 +554,7 @@ fn a_kubeadm_bootstrap_with_the_cas_on_the_token_keeps_them_there() {
         ("etcd-ca", "k/pki/etcd/ca"),
     ];
     for (object, prefix) in cas {
-        hsm.ok(&[
-            "ca",
-            "create",
-            "--out",
-            prefix,
-            "--key-type",
-            "ecdsa-p256",
-            "--key",
-            &hsm.uri(object, "pin"),
-        ]);
+        ca_on_token(&hsm, prefix, object);
     }
     hsm.ok(&bootstrap_args(
         "k",
@@ -638,7 +620,7 @@ fn verify_kubeadm_tree(hsm: &Hsm, dir: &str) {
     }
     std::fs::write(
         hsm.env.path("admin-from-conf.crt"),
-        conf_client_cert(&hsm, &format!("{dir}/admin.conf")),
+        conf_client_cert(hsm, &format!("{dir}/admin.conf")),
     )
     .unwrap();
     let got = go_x509check(&pki.join("ca.crt"), &hsm.env.path("admin-from-conf.crt"));

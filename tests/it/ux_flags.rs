@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{Env, peer, run_peer};
+use crate::common::{Env, KUBECTL_VIEW_JSON, peer, run_peer};
 
 /// stderr of a successful kcred run.
 fn ok_stderr(env: &Env, args: &[&str]) -> String {
@@ -29,15 +29,8 @@ fn kubectl_view(dir: &Path, file: &str) -> Value {
             .current_dir(dir)
             .env_remove("KUBECONFIG")
             .env("HOME", dir)
-            .args([
-                "config",
-                "view",
-                "--raw",
-                "-o",
-                "json",
-                "--kubeconfig",
-                file,
-            ]),
+            .args(KUBECTL_VIEW_JSON)
+            .arg(file),
     );
     serde_json::from_str(&out).expect("kubectl JSON")
 }

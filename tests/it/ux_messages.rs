@@ -55,7 +55,7 @@ fn clap_refusals_speak_in_the_same_style_and_exit_2() {
 fn a_san_list_is_refused_with_the_repeated_form() {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
-    let mut args = vec![
+    let server = [
         "--cn",
         "api",
         "--usage",
@@ -63,11 +63,13 @@ fn a_san_list_is_refused_with_the_repeated_form() {
         "--key-type",
         "ecdsa-p256",
     ];
-    args.extend(["--san", "api.example.com,10.0.0.1"]);
-    let (ca, out) = (env.p("ca"), env.p("api"));
-    let mut full = vec!["cert", "issue", "--ca", &ca, "--out", &out];
-    full.extend_from_slice(&args);
-    let err = refused(&env, 2, &full);
+    let err = issue_refused(
+        &env,
+        2,
+        "ca",
+        "api",
+        &[&server[..], &["--san", "api.example.com,10.0.0.1"]].concat(),
+    );
     assert!(
         err.contains("repeat --san for each name: --san api.example.com --san 10.0.0.1"),
         "{err}"
@@ -77,17 +79,10 @@ fn a_san_list_is_refused_with_the_repeated_form() {
         "ca",
         "api",
         &[
-            "--cn",
-            "api",
-            "--usage",
-            "server",
-            "--key-type",
-            "ecdsa-p256",
-            "--san",
-            "api.example.com",
-            "--san",
-            "10.0.0.1",
-        ],
+            &server[..],
+            &["--san", "api.example.com", "--san", "10.0.0.1"],
+        ]
+        .concat(),
     );
     let text = run_peer(
         peer("openssl")
