@@ -208,6 +208,15 @@ pub fn run_peer(cmd: &mut Command) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// A finished run (kcred's or a peer's) exited 0; its stderr says why when it did not.
+pub fn assert_success(out: &Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Build (once per test run) the Go program in `tests/go/<name>` and return its path.
 pub fn go_tool(name: &str) -> PathBuf {
     static BUILT: OnceLock<std::sync::Mutex<std::collections::HashMap<String, PathBuf>>> =
@@ -231,6 +240,68 @@ pub fn go_tool(name: &str) -> PathBuf {
     );
     map.insert(name.to_string(), out.clone());
     out
+}
+
+/// A running tests/go/whoamiserver (Go's crypto/tls and net/http under the authenticator
+/// chain of kube-apiserver's `pkg/kubeapiserver/authenticator/config.go`), killed when
+/// dropped and exiting by itself after 120 s. It serves `apiserver.crt` (issued here by the
+/// scratch dir's CA `ca` for 127.0.0.1), trusts `ca.crt` for client certificates and reads
+/// the token file `tokens.csv`, which the caller writes first.
+pub struct WhoamiServer {
+    child: std::process::Child,
+    pub url: String,
+}
+
+impl WhoamiServer {
+    pub fn start(env: &Env) -> WhoamiServer {
+        use std::io::BufRead as _;
+        env.issue(
+            "ca",
+            "apiserver",
+            &[
+                "--cn",
+                "kube-apiserver",
+                "--usage",
+                "server",
+                "--san",
+                "127.0.0.1",
+                "--key-type",
+                "ecdsa-p256",
+            ],
+        );
+        let mut child = Command::new(go_tool("whoamiserver"))
+            .current_dir(env.dir.path())
+            .args([
+                "-cert",
+                "apiserver.crt",
+                "-key",
+                "apiserver.key",
+                "-client-ca",
+                "ca.crt",
+                "-token-auth-file",
+                "tokens.csv",
+                "-timeout",
+                "120s",
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start whoamiserver");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line.trim().to_string();
+        assert!(url.starts_with("https://127.0.0.1:"), "server said {url:?}");
+        WhoamiServer { child, url }
+    }
+}
+
+impl Drop for WhoamiServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// Run a Python snippet with the peers' python3 (cryptography, PyJWT); return stdout.

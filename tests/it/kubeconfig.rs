@@ -5,15 +5,13 @@
 //! table), must report the identity kcred put in.
 
 use std::fs;
-use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use crate::common::{Env, KUBECTL_VIEW_JSON, go_tool, mode, peer, run_peer};
+use crate::common::{Env, KUBECTL_VIEW_JSON, WhoamiServer, mode, peer, run_peer};
 
 /// `kubectl config view --raw -o json` of one file, from `cwd`.
 fn kubectl_view(cwd: &Path, kubeconfig: &Path) -> Value {
@@ -50,62 +48,15 @@ fn credential_id(cert_pem: &[u8]) -> String {
     format!("X509SHA256={}", hex::encode(d.as_ref()))
 }
 
-/// A running tests/go/whoamiserver, killed when dropped (and exiting by itself after 120 s).
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start(env: &Env) -> Server {
-        env.issue(
-            "ca",
-            "apiserver",
-            &[
-                "--cn",
-                "kube-apiserver",
-                "--usage",
-                "server",
-                "--san",
-                "127.0.0.1",
-                "--key-type",
-                "ecdsa-p256",
-            ],
-        );
-        fs::write(
-            env.path("tokens.csv"),
-            "s3cr3t-token-1,jane,uid-42,\"dev,on-call\"\n",
-        )
-        .unwrap();
-        let mut child = Command::new(go_tool("whoamiserver"))
-            .arg("-cert")
-            .arg(env.path("apiserver.crt"))
-            .arg("-key")
-            .arg(env.path("apiserver.key"))
-            .arg("-client-ca")
-            .arg(env.path("ca.crt"))
-            .arg("-token-auth-file")
-            .arg(env.path("tokens.csv"))
-            .args(["-timeout", "120s"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start whoamiserver");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line.trim().to_string();
-        assert!(url.starts_with("https://127.0.0.1:"), "server said {url:?}");
-        Server { child, url }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The Go stand-in API server for this file's tests: [`WhoamiServer`] with a token file
+/// naming `jane`.
+fn start_server(env: &Env) -> WhoamiServer {
+    fs::write(
+        env.path("tokens.csv"),
+        "s3cr3t-token-1,jane,uid-42,\"dev,on-call\"\n",
+    )
+    .unwrap();
+    WhoamiServer::start(env)
 }
 
 /// `kubectl auth whoami -o json` → status.userInfo.
@@ -125,10 +76,10 @@ fn whoami(cwd: &Path, kubeconfig: &Path, extra: &[&str]) -> Value {
 }
 
 /// A scratch directory with a CA `ca` and a whoamiserver trusting it.
-fn with_server() -> (Env, Server) {
+fn with_server() -> (Env, WhoamiServer) {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
-    let server = Server::start(&env);
+    let server = start_server(&env);
     (env, server)
 }
 

@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::common::{Env, bootstrap_args, peer, run_peer, snapshot};
+use crate::common::{Env, assert_success, bootstrap_args, peer, run_peer, snapshot};
 
 /// stderr of a run that exits 0.
 fn ok_err(env: &Env, args: &[&str]) -> String {
@@ -130,11 +130,7 @@ fn cert_issue_skip_existing_keeps_what_openssl_verifies_and_refuses_a_changed_re
     assert!(run(&[]).status.success());
     let before = snapshot(env.dir.path());
     let out = run(&["--skip-existing"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     assert!(
         String::from_utf8_lossy(&out.stderr)
             .starts_with("kept server certificate for \"web.local\"")

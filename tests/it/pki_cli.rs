@@ -4,7 +4,7 @@
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 
-use crate::common::Env;
+use crate::common::{Env, assert_success};
 
 fn mode(path: &std::path::Path) -> u32 {
     fs::metadata(path).unwrap().permissions().mode() & 0o777
@@ -275,11 +275,7 @@ fn keys_are_0600_under_umask_000() {
         ))
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     assert_eq!(mode(&env.path("new/dir/ca.key")), 0o600);
     assert_eq!(mode(&env.path("new/dir/ca.crt")), 0o644);
     assert_eq!(mode(&env.path("new/dir")), 0o700);

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{Env, KUBECTL_VIEW_JSON, peer, run_peer};
+use crate::common::{Env, KUBECTL_VIEW_JSON, assert_success, peer, run_peer};
 
 /// stderr of a successful kcred run.
 fn ok_stderr(env: &Env, args: &[&str]) -> String {
@@ -367,11 +367,7 @@ fn merge_target_matches_kubectl(kubeconfig: Option<&str>, existing: &[&str]) {
         c.env("KUBECONFIG", list);
     }
     let out = c.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     // The same file holds the new cluster in both directories.
     let holding = |env: &Env| -> Vec<String> {
         let mut found = Vec::new();

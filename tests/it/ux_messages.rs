@@ -2,7 +2,7 @@
 //! hints that name the flag out of a mistake, and a library that names no flags. Where a
 //! hint names another tool (openssl), the test runs what the hint says.
 
-use crate::common::{Env, peer, python, run_peer};
+use crate::common::{Env, assert_success, peer, python, run_peer};
 
 /// Run kcred, expect `code`, return stderr after checking its style: every message starts
 /// `kcred: error: `, and no OS error shows its `(os error N)` tail.
@@ -154,11 +154,7 @@ fn a_der_key_is_read_or_refused_with_the_openssl_command_that_converts_it() {
             .args(&words[1..]),
     );
     let out = issue("k.der.pem", "jane");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
 }
 
 #[test]
