@@ -11,7 +11,8 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 use crate::common::{
-    Env, KUBECTL_VIEW_JSON, bootstrap_args, go_x509check, peer, run_peer, snapshot,
+    Env, KUBECTL_VIEW_JSON, assert_openssl_verifies, bootstrap_args, field_pairs, go_x509check,
+    peer, run_peer, snapshot,
 };
 
 fn bootstrap_json(env: &Env, args: &[&str]) -> Value {
@@ -26,30 +27,17 @@ fn bootstrap_nodes_json(env: &Env, dir: &str, nodes: &[&str], extra: &[&str]) ->
 }
 
 fn actions(report: &Value) -> BTreeMap<String, String> {
-    report["files"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| {
-            (
-                f["file"].as_str().unwrap().to_string(),
-                f["action"].as_str().unwrap().to_string(),
-            )
-        })
+    field_pairs(&report["files"], "file", "action")
+        .into_iter()
         .collect()
 }
 
 fn openssl_verify(dir: &Path, ca: &str, cert: &str, purpose: &str) {
-    let out = peer("openssl")
-        .current_dir(dir)
-        .args(["verify", "-CAfile", ca, "-purpose", purpose, cert])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "openssl verify {cert} ({purpose}) against {ca}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    assert_openssl_verifies(
+        peer("openssl")
+            .current_dir(dir)
+            .args(["verify", "-CAfile", ca, "-purpose", purpose, cert]),
+        &format!("{cert} ({purpose}) against {ca}"),
     );
 }
 

@@ -71,14 +71,15 @@ impl Env {
 
     /// Make a CA at `prefix` (relative to the scratch dir) with the given key type.
     pub fn ca(&self, prefix: &str, key_type: &str) {
-        self.ok(&[
-            "ca",
-            "create",
-            "--out",
-            &self.p(prefix),
-            "--key-type",
-            key_type,
-        ]);
+        self.ca_with(prefix, key_type, &[]);
+    }
+
+    /// [`Env::ca`] with more `ca create` flags; returns stdout.
+    pub fn ca_with(&self, prefix: &str, key_type: &str, extra: &[&str]) -> String {
+        let prefix = self.p(prefix);
+        let mut args = vec!["ca", "create", "--out", &prefix, "--key-type", key_type];
+        args.extend_from_slice(extra);
+        self.ok(&args)
     }
 
     /// `kcred cert issue --ca <ca> --out <out> <extra>` (paths relative to the scratch dir);
@@ -151,11 +152,35 @@ impl Env {
     /// the scratch dir); expects exit 0 and returns stdout.
     pub fn kubeconfig(&self, server: &str, ca: &str, out: &str, extra: &[&str]) -> String {
         let (ca, out) = (self.p(ca), self.p(out));
-        let mut args = vec!["kubeconfig", "--server", server, "--ca", &ca];
-        args.extend_from_slice(extra);
-        args.extend(["--out", &out]);
-        self.ok(&args)
+        self.ok(&kubeconfig_args(server, &ca, &out, extra))
     }
+
+    /// The same `kcred kubeconfig` as [`Env::kubeconfig`], expected to exit `code`; returns
+    /// stderr.
+    pub fn kubeconfig_fails(
+        &self,
+        code: i32,
+        server: &str,
+        ca: &str,
+        out: &str,
+        extra: &[&str],
+    ) -> String {
+        let (ca, out) = (self.p(ca), self.p(out));
+        self.fails(code, &kubeconfig_args(server, &ca, &out, extra))
+    }
+}
+
+/// `kubeconfig --server <server> --ca <ca> <extra> --out <out>`, as given.
+fn kubeconfig_args<'a>(
+    server: &'a str,
+    ca: &'a str,
+    out: &'a str,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec!["kubeconfig", "--server", server, "--ca", ca];
+    args.extend_from_slice(extra);
+    args.extend(["--out", out]);
+    args
 }
 
 /// A case table's command line as an argument list: the words between spaces (a case's
@@ -178,6 +203,22 @@ pub fn bootstrap_args<'a>(dir: &'a str, nodes: &[&'a str], extra: &[&'a str]) ->
 /// `kubectl config view --raw -o json --kubeconfig` (the file follows): kubectl's reading of
 /// a kubeconfig, embedded credentials included.
 pub const KUBECTL_VIEW_JSON: [&str; 6] = ["config", "view", "--raw", "-o", "json", "--kubeconfig"];
+
+/// `token issue` flags of the kubelet's projected-token request for pod `web-0` (uid `uid`):
+/// 3607 s, bound to the Pod (kubelet `token_manager.go` asks for 3607 s; kube-apiserver
+/// extends such a token, `pkg/serviceaccount/claims.go`).
+pub fn kubelet_pod_token_flags(uid: &str) -> [&str; 8] {
+    [
+        "--duration",
+        "3607s",
+        "--bound-object-kind",
+        "Pod",
+        "--bound-object-name",
+        "web-0",
+        "--bound-object-uid",
+        uid,
+    ]
+}
 
 /// A peer tool from PATH, or a test failure that says how to get it.
 pub fn peer(name: &str) -> Command {
@@ -213,6 +254,18 @@ pub fn assert_success(out: &Output) {
     assert!(
         out.status.success(),
         "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Run an `openssl verify` command and fail with openssl's own words unless it verified;
+/// `what` names the certificate (and the CA and purpose) in the failure.
+pub fn assert_openssl_verifies(verify: &mut Command, what: &str) {
+    let out = verify.output().expect("run openssl verify");
+    assert!(
+        out.status.success(),
+        "openssl verify {what}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
 }
@@ -398,6 +451,22 @@ pub fn assert_go_identity(
     assert_eq!(got["user"], want["user"], "{what}");
     assert_eq!(got["groups"], want["groups"], "{what}");
     got
+}
+
+/// The `(a, b)` string fields of each object of a JSON list, in order (a report's rows).
+pub fn field_pairs(list: &serde_json::Value, a: &str, b: &str) -> Vec<(String, String)> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not a list: {list}"))
+        .iter()
+        .map(|o| {
+            let field = |k: &str| {
+                o[k].as_str()
+                    .unwrap_or_else(|| panic!("{k}: {o}"))
+                    .to_string()
+            };
+            (field(a), field(b))
+        })
+        .collect()
 }
 
 /// The permission bits of `path` (`0o600` for a key).

@@ -1322,22 +1322,15 @@ fn no_embed_never_writes_over_its_inputs() {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
     let before = crate::common::snapshot(env.dir.path());
-    let e = env.fails(
-        2,
-        &[
-            "kubeconfig",
-            "--server",
-            "https://k:6443",
-            "--ca",
-            &env.p("ca"),
-            "--cn",
-            "jane",
-            "--no-embed",
-            "--force",
-            "--out",
-            &env.p("ca.conf"),
-        ],
-    );
+    // `kubeconfig --no-embed --force --out ca.conf` with these credential flags: exit 2.
+    let over_ca_conf = |credential: &[&str]| {
+        let out = env.p("ca.conf");
+        let mut args = vec!["kubeconfig", "--server", "https://k:6443"];
+        args.extend_from_slice(credential);
+        args.extend(["--no-embed", "--force", "--out", &out]);
+        env.fails(2, &args)
+    };
+    let e = over_ca_conf(&["--ca", &env.p("ca"), "--cn", "jane"]);
     assert!(e.contains("is the input") && e.contains("ca.crt"), "{e}");
     assert_eq!(crate::common::snapshot(env.dir.path()), before);
     // The same for the PEM copy of a DER client certificate over a PEM CA named like it.
@@ -1351,24 +1344,14 @@ fn no_embed_never_writes_over_its_inputs() {
         "x509", "-in", "jane.crt", "-outform", "DER", "-out", "jane.der",
     ]));
     let before = crate::common::snapshot(env.dir.path());
-    let e = env.fails(
-        2,
-        &[
-            "kubeconfig",
-            "--server",
-            "https://k:6443",
-            "--certificate-authority",
-            &env.p("ca.crt"),
-            "--client-certificate",
-            &env.p("jane.der"),
-            "--client-key",
-            &env.p("jane.key"),
-            "--no-embed",
-            "--force",
-            "--out",
-            &env.p("ca.conf"),
-        ],
-    );
+    let e = over_ca_conf(&[
+        "--certificate-authority",
+        &env.p("ca.crt"),
+        "--client-certificate",
+        &env.p("jane.der"),
+        "--client-key",
+        &env.p("jane.key"),
+    ]);
     assert!(e.contains("is the input") && e.contains("ca.crt"), "{e}");
     assert_eq!(crate::common::snapshot(env.dir.path()), before);
 }

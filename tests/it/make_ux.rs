@@ -105,21 +105,18 @@ fn output_exists_names_both_ways_out_and_exits_3() {
 fn cert_issue_skip_existing_keeps_what_openssl_verifies_and_refuses_a_changed_request() {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
+    // The server certificate's request, signed by `ca` or another CA.
+    let web = [
+        "--usage",
+        "server",
+        "--san",
+        "web.local",
+        "--key-type",
+        "ecdsa-p256",
+    ];
     let issue = |extra: &[&str]| {
-        let mut args = vec![
-            "cert",
-            "issue",
-            "--ca",
-            "ca",
-            "--out",
-            "web",
-            "--usage",
-            "server",
-            "--san",
-            "web.local",
-            "--key-type",
-            "ecdsa-p256",
-        ];
+        let mut args = vec!["cert", "issue", "--ca", "ca", "--out", "web"];
+        args.extend(web);
         args.extend_from_slice(extra);
         args.into_iter().map(String::from).collect::<Vec<_>>()
     };
@@ -147,20 +144,7 @@ fn cert_issue_skip_existing_keeps_what_openssl_verifies_and_refuses_a_changed_re
 
     // Signed by another CA: does not fit.
     env.ca("ca2", "ecdsa-p256");
-    let err = env.issue_fails(
-        1,
-        "ca2",
-        "web",
-        &[
-            "--usage",
-            "server",
-            "--san",
-            "web.local",
-            "--key-type",
-            "ecdsa-p256",
-            "--skip-existing",
-        ],
-    );
+    let err = env.issue_fails(1, "ca2", "web", &[&web[..], &["--skip-existing"]].concat());
     assert!(err.contains("not signed by its CA"), "{err}");
 
     // Another identity with a client certificate.
@@ -231,16 +215,9 @@ open("old.key","wb").write(key.private_bytes(serialization.Encoding.PEM, seriali
 #[test]
 fn sa_keygen_skip_existing_keeps_a_pair_and_refuses_a_mismatched_one() {
     let env = Env::new();
-    env.ok(&["sa", "keygen", "--out", "sa", "--key-type", "ecdsa-p256"]);
-    let keep = [
-        "sa",
-        "keygen",
-        "--out",
-        "sa",
-        "--key-type",
-        "ecdsa-p256",
-        "--skip-existing",
-    ];
+    let keygen = ["sa", "keygen", "--out", "sa", "--key-type", "ecdsa-p256"];
+    env.ok(&keygen);
+    let keep = [&keygen[..], &["--skip-existing"]].concat();
     let err = ok_err(&env, &keep);
     assert!(
         err.starts_with("kept ServiceAccount key pair (ecdsa-p256"),

@@ -11,8 +11,8 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use crate::common::{
-    Env, KUBECTL_VIEW_JSON, assert_go_identity, bootstrap_args, go_tokencheck, go_x509check,
-    identity_cases, mode, peer, python, run_peer, snapshot,
+    Env, KUBECTL_VIEW_JSON, assert_go_identity, assert_openssl_verifies, bootstrap_args,
+    go_tokencheck, go_x509check, identity_cases, mode, peer, python, run_peer, snapshot,
 };
 
 const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
@@ -162,16 +162,10 @@ fn conf_client_cert(hsm: &Hsm, kubeconfig: &str) -> Vec<u8> {
 
 /// openssl verify `cert` against `ca` for `purpose`.
 fn openssl_verify(hsm: &Hsm, ca: &str, cert: &str) {
-    let out = hsm
-        .peer("openssl")
-        .args(["verify", "-CAfile", ca, "-purpose", "sslclient", cert])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "openssl verify {cert}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    assert_openssl_verifies(
+        hsm.peer("openssl")
+            .args(["verify", "-CAfile", ca, "-purpose", "sslclient", cert]),
+        cert,
     );
 }
 

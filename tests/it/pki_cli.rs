@@ -2,13 +2,8 @@
 //! (no clobber, modes, symlinks, atomic refusal) and bad input.
 
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
 
-use crate::common::{Env, assert_success};
-
-fn mode(path: &std::path::Path) -> u32 {
-    fs::metadata(path).unwrap().permissions().mode() & 0o777
-}
+use crate::common::{Env, assert_success, mode};
 
 /// The one certificate of `file`, from `cert inspect -o json` (always a list).
 fn inspect_json(env: &Env, file: &str) -> serde_json::Value {
@@ -167,16 +162,7 @@ fn profiles_can_be_overridden_from_a_file() {
 #[test]
 fn leaf_validity_is_clamped_to_the_ca() {
     let env = Env::new();
-    env.ok(&[
-        "ca",
-        "create",
-        "--out",
-        "ca",
-        "--key-type",
-        "ecdsa-p256",
-        "--validity",
-        "30d",
-    ]);
+    env.ca_with("ca", "ecdsa-p256", &["--validity", "30d"]);
     let out = env
         .kcred()
         .args([
@@ -251,15 +237,7 @@ fn existing_outputs_are_never_touched_without_force() {
     assert_eq!(fs::read_to_string(env.path("leaf.key")).unwrap(), "keep me");
     assert!(!env.path("leaf.crt").exists());
 
-    env.ok(&[
-        "ca",
-        "create",
-        "--out",
-        "ca",
-        "--force",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+    env.ca_with("ca", "ecdsa-p256", &["--force"]);
     assert_ne!(fs::read(env.path("ca.key")).unwrap(), before);
 }
 

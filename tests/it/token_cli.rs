@@ -1,15 +1,9 @@
 //! `kcred sa`, `kcred token issue` and `kcred decode-token` on the command line: files and
 //! modes (checked with openssl), name validation, output shapes, exit codes.
 
-use std::os::unix::fs::PermissionsExt;
-
 use serde_json::Value;
 
-use crate::common::{Env, peer, run_peer};
-
-fn mode(env: &Env, f: &str) -> u32 {
-    std::fs::metadata(env.path(f)).unwrap().permissions().mode() & 0o777
-}
+use crate::common::{Env, kubelet_pod_token_flags, mode, peer, run_peer};
 
 #[test]
 fn sa_keygen_writes_what_kubeadm_writes_and_openssl_reads_it() {
@@ -29,8 +23,8 @@ fn sa_keygen_writes_what_kubeadm_writes_and_openssl_reads_it() {
         ]);
         let key = format!("keys/{kt}.key");
         let pubf = format!("keys/{kt}.pub");
-        assert_eq!(mode(&env, &key), 0o600);
-        assert_eq!(mode(&env, &pubf), 0o644);
+        assert_eq!(mode(&env.path(&key)), 0o600);
+        assert_eq!(mode(&env.path(&pubf)), 0o644);
         let text = std::fs::read_to_string(env.path(&key)).unwrap();
         assert!(
             text.starts_with(&format!("-----BEGIN {label}-----")),
@@ -138,24 +132,10 @@ fn token_issue_json_and_legacy_shapes() {
         assert_eq!(&u[14..15], "4", "UUID v4: {u}");
     }
     // The kubelet's 3607 s pod-bound request is extended like the API server does.
-    let v: Value = serde_json::from_str(&env.ok(&[
-        "token",
-        "issue",
-        "web",
-        "--key",
-        "sa.key",
-        "--duration",
-        "3607s",
-        "--bound-object-kind",
-        "Pod",
-        "--bound-object-name",
-        "web-0",
-        "--bound-object-uid",
-        "p",
-        "-o",
-        "decoded",
-    ]))
-    .unwrap();
+    let mut args = vec!["token", "issue", "web", "--key", "sa.key"];
+    args.extend(kubelet_pod_token_flags("p"));
+    args.extend(["-o", "decoded"]);
+    let v: Value = serde_json::from_str(&env.ok(&args)).unwrap();
     let c = &v["claims"];
     let iat = c["iat"].as_i64().unwrap();
     assert_eq!(c["exp"].as_i64().unwrap() - iat, 365 * 86400);

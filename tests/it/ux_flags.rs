@@ -169,7 +169,7 @@ fn kubeconfig_without_out_prints_to_stdout() {
     let view = kubectl_view(env.dir.path(), "printed");
     assert_eq!(view["current-context"], "jane@kubernetes");
     // `--out -` is the same stdout.
-    let dash = env.ok(&[
+    let to_stdout = [
         "kubeconfig",
         "--server",
         SERVER,
@@ -177,18 +177,9 @@ fn kubeconfig_without_out_prints_to_stdout() {
         "ca",
         "--token",
         "abc.def",
-        "--out",
-        "-",
-    ]);
-    let none = env.ok(&[
-        "kubeconfig",
-        "--server",
-        SERVER,
-        "--ca",
-        "ca",
-        "--token",
-        "abc.def",
-    ]);
+    ];
+    let dash = env.ok(&[&to_stdout[..], &["--out", "-"]].concat());
+    let none = env.ok(&to_stdout);
     assert_eq!(dash, none);
 }
 

@@ -3,7 +3,7 @@
 //! spoken the kubeadm/kubectl way. Real peers judge what they can: groff renders the page,
 //! openssl reads the certificates, PyJWT decodes the token.
 
-use crate::common::{Env, peer, python, run_peer};
+use crate::common::{Env, field_pairs, kubelet_pod_token_flags, peer, python, run_peer};
 
 #[test]
 fn print_plan_round_trips_through_bootstrap_plan_dry_run() {
@@ -394,17 +394,7 @@ fn inspect_reads_a_kubeconfig_and_escapes_subjects_as_openssl_does() {
             .contains("O=ops\\, on-call"),
         "{client}"
     );
-    let attrs: Vec<(String, String)> = client["subjectAttributes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| {
-            (
-                a["type"].as_str().unwrap().to_string(),
-                a["value"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let attrs = field_pairs(&client["subjectAttributes"], "type", "value");
     let want: Vec<(String, String)> = [
         ("O", "ops, on-call"),
         ("O", "#lead"),
@@ -561,18 +551,7 @@ fn token_issue_json_is_the_token_request_kubectl_prints() {
         args
     };
     let pod_bound = |output: &'static str| {
-        web(&[
-            "--duration",
-            "3607s",
-            "--bound-object-kind",
-            "Pod",
-            "--bound-object-name",
-            "web-0",
-            "--bound-object-uid",
-            "p-1",
-            "-o",
-            output,
-        ])
+        web(&[&kubelet_pod_token_flags("p-1")[..], &["-o", output]].concat())
     };
     let y = env.ok(&pod_bound("yaml"));
     assert!(

@@ -185,26 +185,8 @@ fn fractional_durations_name_the_whole_units_to_use() {
         "{err}"
     );
     // Both forms the hint gives are accepted and mean the same span.
-    env.ok(&[
-        "ca",
-        "create",
-        "--out",
-        &env.p("a"),
-        "--validity",
-        "18mo",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
-    env.ok(&[
-        "ca",
-        "create",
-        "--out",
-        &env.p("b"),
-        "--validity",
-        "13140h",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+    env.ca_with("a", "ecdsa-p256", &["--validity", "18mo"]);
+    env.ca_with("b", "ecdsa-p256", &["--validity", "13140h"]);
     let span = |f: &str| {
         python(
             "import sys\nfrom cryptography import x509\nc = x509.load_pem_x509_certificate(open(sys.argv[1], 'rb').read())\nprint(int((c.not_valid_after_utc - c.not_valid_before_utc).total_seconds()))",
@@ -218,21 +200,11 @@ fn fractional_durations_name_the_whole_units_to_use() {
 fn an_existing_output_names_force() {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
-    env.kubeconfig("https://cp-1:6443", "ca", "k", &["--token", "t"]);
-    let err = refused(
-        &env,
-        3,
-        &[
-            "kubeconfig",
-            "--server",
-            "https://cp-1:6443",
-            "--ca",
-            &env.p("ca"),
-            "--token",
-            "t",
-            "--out",
-            &env.p("k"),
-        ],
+    let token = ["--token", "t"];
+    env.kubeconfig("https://cp-1:6443", "ca", "k", &token);
+    let err = in_words(
+        env.kubeconfig_fails(3, "https://cp-1:6443", "ca", "k", &token),
+        &token,
     );
     assert!(err.contains("already exists; pass --force"), "{err}");
 }
