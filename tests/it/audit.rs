@@ -13,7 +13,8 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use crate::common::{
-    Env, KUBECTL_VIEW_JSON, bootstrap_args, go_x509check, peer, python, run_peer, snapshot,
+    Env, KUBECTL_VIEW_JSON, assert_says, bootstrap_args, go_x509check, peer, python, run_peer,
+    snapshot,
 };
 
 /// YAML's billion laughs: nine levels of nine aliases.
@@ -224,10 +225,7 @@ fn check_reads_a_kubelet_conf_through_the_files_it_names() {
     // And renew refuses before writing anything.
     let before = snapshot(&env.path("k"));
     let err = env.fails(3, &["renew", "--dir", "k", "--all"]);
-    assert!(
-        err.contains("kubelet.conf") && err.contains("nothing was renewed"),
-        "{err}"
-    );
+    assert_says(&err, &["kubelet.conf", "nothing was renewed"]);
     assert_eq!(snapshot(&env.path("k")), before);
 }
 
@@ -246,9 +244,9 @@ fn renew_of_a_kubelet_conf_rewrites_the_file_it_names_and_all_leaves_it_to_the_k
         .unwrap();
     assert!(out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("kubelet.conf not renewed") && stderr.contains("the kubelet rotates"),
-        "{stderr}"
+    assert_says(
+        &stderr,
+        &["kubelet.conf not renewed", "the kubelet rotates"],
     );
     assert_eq!(fs::read(&current).unwrap(), before);
     // Named, it is renewed in place: the key block is kept, the certificate verifies.

@@ -249,6 +249,13 @@ pub fn run_peer(cmd: &mut Command) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// `text` (a message, a report) holds every one of `parts`: a file name and the problem, say.
+pub fn assert_says(text: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(text.contains(part), "{part:?} missing from: {text}");
+    }
+}
+
 /// A finished run (kcred's or a peer's) exited 0; its stderr says why when it did not.
 pub fn assert_success(out: &Output) {
     assert!(

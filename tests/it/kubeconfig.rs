@@ -11,7 +11,7 @@ use std::path::Path;
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use crate::common::{Env, KUBECTL_VIEW_JSON, WhoamiServer, mode, peer, run_peer};
+use crate::common::{Env, KUBECTL_VIEW_JSON, WhoamiServer, assert_says, mode, peer, run_peer};
 
 /// `kubectl config view --raw -o json` of one file, from `cwd`.
 fn kubectl_view(cwd: &Path, kubeconfig: &Path) -> Value {
@@ -614,10 +614,7 @@ fn merge_into_invalid_yaml_names_the_file() {
     let env = Env::new();
     fs::write(env.path("bad.conf"), "clusters: [1, 2\n").unwrap();
     let e = env.fails(3, &token_merge_args(&env.p("bad.conf")));
-    assert!(
-        e.contains("bad.conf") && e.contains("not valid YAML"),
-        "{e}"
-    );
+    assert_says(&e, &["bad.conf", "not valid YAML"]);
 }
 
 /// Never through a symbolic link, even when merging.
@@ -864,10 +861,7 @@ fn merge_refuses_another_token_for_a_shared_user() {
             "other-token",
         ],
     );
-    assert!(
-        e.contains("user \"ops\"") && e.contains("\"a\", \"b\", \"c\""),
-        "{e}"
-    );
+    assert_says(&e, &["user \"ops\"", "\"a\", \"b\", \"c\""]);
     assert!(
         e.contains("user.token") && !e.contains("other-token"),
         "{e}"
@@ -949,10 +943,7 @@ fn merge_force_replaces_a_shared_cluster_and_says_for_whom() {
     let (env, file, _) = with_shared();
     let out = merge_ok(&env, &[&OTHER_PROD[..], &["--force"]].concat());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("replaced cluster \"prod\"") && stderr.contains("\"a\", \"b\""),
-        "{stderr}"
-    );
+    assert_says(&stderr, &["replaced cluster \"prod\"", "\"a\", \"b\""]);
     let forced = kubectl_view(env.dir.path(), &file);
     assert_eq!(
         named(&forced, "clusters", "prod")["cluster"],
@@ -1219,10 +1210,7 @@ fn no_embed_with_der_inputs_writes_pem_copies_kubectl_loads() {
     let out = run_der_no_embed(&env, "kc/k.conf", false);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    assert!(
-        stderr.contains("ca.der is DER") && stderr.contains("kc/k-ca.crt"),
-        "{stderr}"
-    );
+    assert_says(&stderr, &["ca.der is DER", "kc/k-ca.crt"]);
 
     // kubectl names the copies, and they are the inputs' certificates and key, as PEM.
     let view = kubectl_view(env.dir.path(), &env.path("kc/k.conf"));
@@ -1331,7 +1319,7 @@ fn no_embed_never_writes_over_its_inputs() {
         env.fails(2, &args)
     };
     let e = over_ca_conf(&["--ca", &env.p("ca"), "--cn", "jane"]);
-    assert!(e.contains("is the input") && e.contains("ca.crt"), "{e}");
+    assert_says(&e, &["is the input", "ca.crt"]);
     assert_eq!(crate::common::snapshot(env.dir.path()), before);
     // The same for the PEM copy of a DER client certificate over a PEM CA named like it.
     run_peer(
@@ -1352,6 +1340,6 @@ fn no_embed_never_writes_over_its_inputs() {
         "--client-key",
         &env.p("jane.key"),
     ]);
-    assert!(e.contains("is the input") && e.contains("ca.crt"), "{e}");
+    assert_says(&e, &["is the input", "ca.crt"]);
     assert_eq!(crate::common::snapshot(env.dir.path()), before);
 }

@@ -11,8 +11,9 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use crate::common::{
-    Env, KUBECTL_VIEW_JSON, assert_go_identity, assert_openssl_verifies, bootstrap_args,
-    go_tokencheck, go_x509check, identity_cases, mode, peer, python, run_peer, snapshot,
+    Env, KUBECTL_VIEW_JSON, assert_go_identity, assert_openssl_verifies, assert_says,
+    bootstrap_args, go_tokencheck, go_x509check, identity_cases, mode, peer, python, run_peer,
+    snapshot,
 };
 
 const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
@@ -461,10 +462,7 @@ fn token_errors_are_one_line_naming_the_uri_and_write_nothing() {
     // Wrong PIN from a pin-source file, and as a pin-value (never echoed).
     let bad_pin = hsm.uri("new", "wrong-pin");
     let err = hsm.fails(&["ca", "create", "--out", "x", "--key", &bad_pin]);
-    assert!(
-        err.contains("wrong PIN") && err.contains("object=new"),
-        "{err}"
-    );
+    assert_says(&err, &["wrong PIN", "object=new"]);
     let with_value = format!("{}&pin-value=86421357", hsm.uri("new", "pin"));
     let err = hsm.fails(&["ca", "create", "--out", "x", "--key", &with_value]);
     assert!(
@@ -475,10 +473,7 @@ fn token_errors_are_one_line_naming_the_uri_and_write_nothing() {
     std::fs::write(hsm.env.path("bad.key"), format!("{bad_pin}\n")).unwrap();
     std::fs::copy(hsm.env.path("ca.crt"), hsm.env.path("bad.crt")).unwrap();
     let err = hsm.fails(&["cert", "issue", "--ca", "bad", "--out", "u", "--admin"]);
-    assert!(
-        err.contains("bad.key") && err.contains("wrong PIN"),
-        "{err}"
-    );
+    assert_says(&err, &["bad.key", "wrong PIN"]);
     assert!(!err.contains("9999"), "{err}");
 
     // A missing object.
@@ -489,10 +484,7 @@ fn token_errors_are_one_line_naming_the_uri_and_write_nothing() {
     .unwrap();
     std::fs::copy(hsm.env.path("ca.crt"), hsm.env.path("gone.crt")).unwrap();
     let err = hsm.fails(&["cert", "issue", "--ca", "gone", "--out", "u", "--admin"]);
-    assert!(
-        err.contains("object=gone") && err.contains("no private key object"),
-        "{err}"
-    );
+    assert_says(&err, &["object=gone", "no private key object"]);
     let err = hsm.fails(&[
         "token", "issue", "--key", "gone.key", "--uid", "u-1", "default",
     ]);
@@ -505,10 +497,7 @@ fn token_errors_are_one_line_naming_the_uri_and_write_nothing() {
     std::fs::write(hsm.env.path("nomod.key"), format!("{bad_module}\n")).unwrap();
     std::fs::copy(hsm.env.path("ca.crt"), hsm.env.path("nomod.crt")).unwrap();
     let err = hsm.fails(&["cert", "issue", "--ca", "nomod", "--out", "u", "--admin"]);
-    assert!(
-        err.contains("/nonexistent/libpkcs11.so") && err.contains("cannot load"),
-        "{err}"
-    );
+    assert_says(&err, &["/nonexistent/libpkcs11.so", "cannot load"]);
     let err = hsm.fails(&["ca", "create", "--out", "y", "--key", &bad_module]);
     assert!(err.contains("cannot load"), "{err}");
 
@@ -665,10 +654,7 @@ fn bootstrap_ca_key_uri_keeps_the_cas_on_the_token_and_no_ca_key_on_disk() {
     assert!(ca_row.contains("yes"), "not externally managed: {ca_row}");
     let before = snapshot(&hsm.env.path("k"));
     let (out, _) = hsm.ok(&args);
-    assert!(
-        out.contains("0 created") && out.contains("0 errors"),
-        "{out}"
-    );
+    assert_says(&out, &["0 created", "0 errors"]);
     assert_eq!(before, snapshot(&hsm.env.path("k")));
     // renew has no token key to sign with: it says so (exit 3), not "renewed", names the
     // flag that gives it one, and writes nothing.

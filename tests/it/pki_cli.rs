@@ -3,7 +3,7 @@
 
 use std::fs;
 
-use crate::common::{Env, assert_success, mode};
+use crate::common::{Env, assert_says, assert_success, mode};
 
 /// The one certificate of `file`, from `cert inspect -o json` (always a list).
 fn inspect_json(env: &Env, file: &str) -> serde_json::Value {
@@ -153,10 +153,7 @@ fn profiles_can_be_overridden_from_a_file() {
         serde_json::json!(["ci", "deployers"])
     );
     let err = env.issue_fails(2, "ca", "x", &["--profile", "nope"]);
-    assert!(
-        err.contains("unknown profile \"nope\"") && err.contains("kube-proxy"),
-        "{err}"
-    );
+    assert_says(&err, &["unknown profile \"nope\"", "kube-proxy"]);
 }
 
 #[test]
@@ -225,10 +222,7 @@ fn existing_outputs_are_never_touched_without_force() {
     env.ca("ca", "ecdsa-p256");
     let before = fs::read(env.path("ca.key")).unwrap();
     let err = env.fails(3, &["ca", "create", "--out", "ca"]);
-    assert!(
-        err.contains("ca.crt already exists") && err.contains("--force"),
-        "{err}"
-    );
+    assert_says(&err, &["ca.crt already exists", "--force"]);
     assert_eq!(fs::read(env.path("ca.key")).unwrap(), before);
 
     // Only the key exists: the certificate must not be written either.
@@ -291,18 +285,12 @@ fn a_ca_key_that_does_not_match_is_refused() {
             "x",
         ],
     );
-    assert!(
-        err.contains("other.key") && err.contains("does not belong"),
-        "{err}"
-    );
+    assert_says(&err, &["other.key", "does not belong"]);
     assert!(!env.path("x.key").exists());
     // A leaf is not a CA.
     env.issue("ca", "leaf", &["--cn", "leaf", "--key-type", "ecdsa-p256"]);
     let err = env.issue_fails(3, "leaf", "y", &["--cn", "y"]);
-    assert!(
-        err.contains("leaf.crt") && err.contains("not a CA"),
-        "{err}"
-    );
+    assert_says(&err, &["leaf.crt", "not a CA"]);
 }
 
 #[test]
@@ -380,10 +368,7 @@ fn bad_inputs_get_one_line_errors_naming_the_file() {
             "x",
         ],
     );
-    assert!(
-        err.contains("ca.crt") && err.contains("no private key"),
-        "{err}"
-    );
+    assert_says(&err, &["ca.crt", "no private key"]);
     fs::write(env.path("bad.key"), key.replace("MH", "M?")).unwrap();
     let err = env.fails(
         3,
@@ -453,7 +438,7 @@ fn inspect_reads_der_bundles_and_stdin() {
     let der = pem::parse(pem_text).unwrap().into_contents();
     fs::write(env.path("a.der"), der).unwrap();
     let table = env.ok(&["cert", "inspect", "a.der"]);
-    assert!(table.contains("Username") && table.contains("a"), "{table}");
+    assert_says(&table, &["Username", "a"]);
     let out = env
         .kcred()
         .args(["cert", "inspect", "-", "-o", "yaml"])

@@ -7,7 +7,7 @@ use std::fs;
 use serde_json::json;
 
 use crate::common::{
-    Env, assert_go_identity, go_x509check, identity_cases, peer, python, run_peer,
+    Env, assert_go_identity, assert_says, go_x509check, identity_cases, peer, python, run_peer,
 };
 
 const KEY_TYPES: [&str; 6] = [
@@ -144,9 +144,9 @@ fn server_and_peer_certificates_verify_for_their_purpose_only() {
         "-ext",
         "subjectAltName",
     ]));
-    assert!(
-        text.contains("DNS:kubernetes.default.svc") && text.contains("IP Address:10.96.0.1"),
-        "{text}"
+    assert_says(
+        &text,
+        &["DNS:kubernetes.default.svc", "IP Address:10.96.0.1"],
     );
     // Go refuses the server-only certificate for client auth, as kube-apiserver would.
     let got = go_x509check(&env.path("ca.crt"), &env.path("srv.crt"));

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{Env, KUBECTL_VIEW_JSON, assert_success, peer, run_peer};
+use crate::common::{Env, KUBECTL_VIEW_JSON, assert_says, assert_success, peer, run_peer};
 
 /// stderr of a successful kcred run.
 fn ok_stderr(env: &Env, args: &[&str]) -> String {
@@ -681,10 +681,7 @@ fn a_der_file_that_is_no_private_key_is_refused_naming_it() {
             "cert", "issue", "--ca", "ca", "--cn", "x", "--key", "ca.der", "--out", "x",
         ],
     );
-    assert!(
-        err.contains("ca.der") && err.contains("neither PEM nor a DER private key"),
-        "{err}"
-    );
+    assert_says(&err, &["ca.der", "neither PEM nor a DER private key"]);
     assert!(!env.path("x.crt").exists());
 }
 
@@ -769,7 +766,7 @@ fn whoami_refuses_der_trust_files_as_kube_apiserver_does() {
             "ca.der",
         ],
     );
-    assert!(err.contains("ca.der") && err.contains("PEM only"), "{err}");
+    assert_says(&err, &["ca.der", "PEM only"]);
     // A DER client certificate is what a client could present: read, with a warning that
     // kubectl would not load it.
     openssl(
@@ -807,7 +804,7 @@ fn whoami_refuses_der_trust_files_as_kube_apiserver_does() {
             "sa.der",
         ],
     );
-    assert!(err.contains("sa.der") && err.contains("PEM only"), "{err}");
+    assert_says(&err, &["sa.der", "PEM only"]);
 }
 
 // ---- 4. -o: one vocabulary; cert inspect -o json always a list ----

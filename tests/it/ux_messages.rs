@@ -2,7 +2,7 @@
 //! hints that name the flag out of a mistake, and a library that names no flags. Where a
 //! hint names another tool (openssl), the test runs what the hint says.
 
-use crate::common::{Env, assert_success, peer, python, run_peer};
+use crate::common::{Env, assert_says, assert_success, peer, python, run_peer};
 
 /// Run kcred, expect `code`, return stderr after checking its style: every message starts
 /// `kcred: error: `, and no OS error shows its `(os error N)` tail.
@@ -89,10 +89,7 @@ fn a_san_list_is_refused_with_the_repeated_form() {
             .args(["x509", "-noout", "-ext", "subjectAltName", "-in"])
             .arg(env.path("api.crt")),
     );
-    assert!(
-        text.contains("DNS:api.example.com") && text.contains("IP Address:10.0.0.1"),
-        "{text}"
-    );
+    assert_says(&text, &["DNS:api.example.com", "IP Address:10.0.0.1"]);
     let err = refused(
         &env,
         2,

@@ -8,7 +8,8 @@ use std::fs;
 use serde_json::{Value, json};
 
 use crate::common::{
-    Env, WhoamiServer, assert_success, go_tokencheck, go_x509check, peer, python, run_peer,
+    Env, WhoamiServer, assert_says, assert_success, go_tokencheck, go_x509check, peer, python,
+    run_peer,
 };
 
 const ISSUER: &str = "https://kubernetes.default.svc.cluster.local";
@@ -330,10 +331,7 @@ fn exec_users_are_reported_as_not_evaluable() {
     ]);
     kc(&["config", "use-context", "sso"]);
     let err = env.fails(3, &["whoami", "--kubeconfig", "exec.conf"]);
-    assert!(
-        err.contains("exec plugin") && err.contains("offline"),
-        "{err}"
-    );
+    assert_says(&err, &["exec plugin", "offline"]);
 }
 
 /// Tokens made by PyJWT, judged by kcred against the bootstrapped sa.pub.
@@ -524,10 +522,7 @@ fn bad_trust_material_is_a_clear_error() {
         3,
         &["whoami", "--token-auth-file", "bad.csv", "--token", "x"],
     );
-    assert!(
-        err.contains("bad.csv") && err.contains("3 columns"),
-        "{err}"
-    );
+    assert_says(&err, &["bad.csv", "3 columns"]);
     env.fails(2, &["whoami", "--service-account-issuer", "https://x"]);
 }
 
@@ -1417,10 +1412,7 @@ fn the_default_kubeconfig_and_trust_from_it() {
     }
     // A token with no token authenticator would be ignored: ask, do not say anonymous.
     let err = env.fails(2, &["whoami", "--token", "abc"]);
-    assert!(
-        err.contains("--token-auth-file") && err.contains("anonymous"),
-        "{err}"
-    );
+    assert_says(&err, &["--token-auth-file", "anonymous"]);
 }
 
 /// The hints below the table: a node user outside system:nodes (the Node authorizer and
