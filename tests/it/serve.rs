@@ -160,6 +160,18 @@ fn kubectl_as(bin: &str, s: &Server, env: &Env, args: &[&str]) -> (bool, String,
     )
 }
 
+/// kubectl's flags for a client certificate and key, trusting the cluster CA.
+fn client_cert<'a>(crt: &'a str, key: &'a str) -> [&'a str; 6] {
+    [
+        "--client-certificate",
+        crt,
+        "--client-key",
+        key,
+        "--certificate-authority",
+        "c/pki/ca.crt",
+    ]
+}
+
 fn whoami_json(s: &Server, env: &Env, args: &[&str]) -> Value {
     let mut a = args.to_vec();
     a.extend(["auth", "whoami", "-o", "json"]);
@@ -223,20 +235,8 @@ fn kubectl_auth_whoami_against_kcred_serve() {
         "old",
     ]);
     std::thread::sleep(std::time::Duration::from_secs(2));
-    let (ok, _, err) = kubectl(
-        &s,
-        &env,
-        &[
-            "--client-certificate",
-            "old.crt",
-            "--client-key",
-            "old.key",
-            "--certificate-authority",
-            "c/pki/ca.crt",
-            "auth",
-            "whoami",
-        ],
-    );
+    let old = client_cert("old.crt", "old.key");
+    let (ok, _, err) = kubectl(&s, &env, &[&old[..], &["auth", "whoami"]].concat());
     assert!(!ok);
     assert!(
         err.contains("error: You must be logged in to the server (Unauthorized)"),
@@ -285,14 +285,7 @@ fn kubectl_auth_can_i_against_kcred_serve() {
     let (ok, out, _) = can_i(&["delete", "nodes", "--kubeconfig", "c/admin.conf"]);
     assert!(ok);
     assert_eq!(out.trim(), "yes");
-    let nobody = [
-        "--client-certificate",
-        "nobody.crt",
-        "--client-key",
-        "nobody.key",
-        "--certificate-authority",
-        "c/pki/ca.crt",
-    ];
+    let nobody = client_cert("nobody.crt", "nobody.key");
     let mut a = vec!["get", "secrets"];
     a.extend(nobody);
     let (ok, out, _) = can_i(&a);
@@ -366,14 +359,7 @@ fn kubectl_resolves_short_names_through_kcred_discovery() {
         &env,
         &["--dir", "c", "--rbac", "rbac.json", "--rbac", "reader.json"],
     );
-    let cred = [
-        "--client-certificate",
-        "reader.crt",
-        "--client-key",
-        "reader.key",
-        "--certificate-authority",
-        "c/pki/ca.crt",
-    ];
+    let cred = client_cert("reader.crt", "reader.key");
     let cases: &[(&[&str], &str)] = &[
         (&["get", "po"], "yes"),
         (&["list", "pods"], "yes"),

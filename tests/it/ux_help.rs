@@ -3,7 +3,7 @@
 //! spoken the kubeadm/kubectl way. Real peers judge what they can: groff renders the page,
 //! openssl reads the certificates, PyJWT decodes the token.
 
-use crate::common::{Env, field_pairs, kubelet_pod_token_flags, peer, python, run_peer};
+use crate::common::{Env, argv, field_pairs, kubelet_pod_token_flags, peer, python, run_peer};
 
 #[test]
 fn print_plan_round_trips_through_bootstrap_plan_dry_run() {
@@ -854,56 +854,40 @@ fn bash_completes_flag_values_never_file_names() {
         std::fs::write(env.path(f), "x").unwrap();
     }
     let none: &[(&str, &str)] = &[];
-    completes(
-        &env,
-        &["kcred", "bootstrap", "--layout", ""],
-        none,
-        &["hard-way", "kubeadm"],
-    );
-    completes(
-        &env,
-        &["kcred", "bootstrap", "--print-plan", "h"],
-        none,
-        &["hard-way"],
-    );
-    completes(
-        &env,
-        &["kcred", "check", "-o", ""],
-        none,
-        &["json", "table", "yaml"],
-    );
-    completes(&env, &["kcred", "whoami", "--output", "j"], none, &["json"]);
-    completes(
-        &env,
-        &["kcred", "cert", "issue", "--usage", ""],
-        none,
-        &["client", "peer", "server"],
-    );
-    completes(
-        &env,
-        &["kcred", "csr", "create", "--usage", "c"],
-        none,
-        &["client"],
-    );
-    completes(
-        &env,
-        &["kcred", "ca", "create", "--key-type", "ecdsa"],
-        none,
-        &["ecdsa-p256", "ecdsa-p384", "ecdsa-p521"],
-    );
-    completes(
-        &env,
-        &["kcred", "cert", "issue", "--key-format", ""],
-        none,
-        &["pkcs1", "pkcs8", "sec1"],
-    );
-    // --profile: the embedded profiles (templates/profiles.yaml), plus --profiles' own.
-    completes(
-        &env,
-        &["kcred", "cert", "issue", "--profile", "kubernetes-"],
-        none,
-        &["kubernetes-admin", "kubernetes-super-admin"],
-    );
+    // (the words before the cursor, the word being completed, what bash must offer)
+    let cases: &[(&str, &str, &[&str])] = &[
+        ("kcred bootstrap --layout", "", &["hard-way", "kubeadm"]),
+        ("kcred bootstrap --print-plan", "h", &["hard-way"]),
+        ("kcred check -o", "", &["json", "table", "yaml"]),
+        ("kcred whoami --output", "j", &["json"]),
+        (
+            "kcred cert issue --usage",
+            "",
+            &["client", "peer", "server"],
+        ),
+        ("kcred csr create --usage", "c", &["client"]),
+        (
+            "kcred ca create --key-type",
+            "ecdsa",
+            &["ecdsa-p256", "ecdsa-p384", "ecdsa-p521"],
+        ),
+        (
+            "kcred cert issue --key-format",
+            "",
+            &["pkcs1", "pkcs8", "sec1"],
+        ),
+        // --profile: the embedded profiles (templates/profiles.yaml), plus --profiles' own.
+        (
+            "kcred cert issue --profile",
+            "kubernetes-",
+            &["kubernetes-admin", "kubernetes-super-admin"],
+        ),
+    ];
+    for (before, current, want) in cases {
+        let mut words = argv(before);
+        words.push(current);
+        completes(&env, &words, none, want);
+    }
     std::fs::write(
         env.path("mine.yaml"),
         "dev-lead:\n  cn: lead\n  groups: [dev]\n",
