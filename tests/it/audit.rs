@@ -12,7 +12,10 @@ use std::path::Path;
 
 use serde_json::{Value, json};
 
-use crate::common::{Env, go_x509check, peer, python, run_peer, snapshot};
+use crate::common::{
+    Env, KUBECTL_VIEW_JSON, assert_says, bootstrap_args, go_x509check, peer, python, run_peer,
+    snapshot,
+};
 
 /// YAML's billion laughs: nine levels of nine aliases.
 const ALIAS_BOMB: &str = "a: &a [\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\",\"lol\"]\n\
@@ -34,17 +37,7 @@ fn broken() -> Vec<(&'static str, Vec<u8>)> {
 }
 
 fn kubeadm(env: &Env, dir: &str) {
-    env.ok(&[
-        "bootstrap",
-        "--dir",
-        dir,
-        "--node",
-        "cp-1",
-        "--node",
-        "w-1",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+    env.bootstrap(dir, &["cp-1", "w-1"], &["--key-type", "ecdsa-p256"]);
 }
 
 /// `kcred check -o json`: exit code and report.
@@ -110,7 +103,7 @@ fn check_makes_a_broken_admin_conf_a_problem_row() {
         );
         // kubectl agrees the file holds no usable user.
         let view = peer("kubectl")
-            .args(["config", "view", "--raw", "-o", "json", "--kubeconfig"])
+            .args(KUBECTL_VIEW_JSON)
             .arg(env.path("k/admin.conf"))
             .output()
             .unwrap();
@@ -232,10 +225,7 @@ fn check_reads_a_kubelet_conf_through_the_files_it_names() {
     // And renew refuses before writing anything.
     let before = snapshot(&env.path("k"));
     let err = env.fails(3, &["renew", "--dir", "k", "--all"]);
-    assert!(
-        err.contains("kubelet.conf") && err.contains("nothing was renewed"),
-        "{err}"
-    );
+    assert_says(&err, &["kubelet.conf", "nothing was renewed"]);
     assert_eq!(snapshot(&env.path("k")), before);
 }
 
@@ -254,9 +244,9 @@ fn renew_of_a_kubelet_conf_rewrites_the_file_it_names_and_all_leaves_it_to_the_k
         .unwrap();
     assert!(out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("kubelet.conf not renewed") && stderr.contains("the kubelet rotates"),
-        "{stderr}"
+    assert_says(
+        &stderr,
+        &["kubelet.conf not renewed", "the kubelet rotates"],
     );
     assert_eq!(fs::read(&current).unwrap(), before);
     // Named, it is renewed in place: the key block is kept, the certificate verifies.
@@ -354,19 +344,7 @@ fn bootstrap_refuses_an_unreadable_file_and_writes_nothing() {
             let good = fs::read(env.path(f)).unwrap();
             fs::write(env.path(f), &bytes).unwrap();
             let before = snapshot(&env.path("k"));
-            let err = env.fails(
-                3,
-                &[
-                    "bootstrap",
-                    "--dir",
-                    "k",
-                    "--node",
-                    "cp-1",
-                    "--node",
-                    "w-1",
-                    "--force",
-                ],
-            );
+            let err = env.fails(3, &bootstrap_args("k", &["cp-1", "w-1"], &["--force"]));
             assert_eq!(err.lines().count(), 1, "{what} {f}: {err}");
             assert!(err.contains(f), "{what} {f}: {err}");
             assert_eq!(snapshot(&env.path("k")), before, "{what} {f}: wrote");
@@ -412,15 +390,7 @@ open(f"{d}/{cert}.crt", "wb").write(new.public_bytes(serialization.Encoding.PEM)
 #[test]
 fn bootstrap_reports_expired_and_not_yet_valid_certificates_and_reissues_them_under_force() {
     let env = Env::new();
-    let args = [
-        "bootstrap",
-        "--dir",
-        "k",
-        "--key-type",
-        "ecdsa-p256",
-        "-o",
-        "json",
-    ];
+    let args = bootstrap_args("k", &[], &["--key-type", "ecdsa-p256", "-o", "json"]);
     env.ok(&args);
     let dir = env.path("k");
     let now = std::time::SystemTime::now()
@@ -463,7 +433,7 @@ fn bootstrap_reports_expired_and_not_yet_valid_certificates_and_reissues_them_un
         assert!(text.contains(want), "{text}");
     }
     let before = snapshot(&dir);
-    let out = env.kcred().args(args).output().unwrap();
+    let out = env.kcred().args(&args).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
     let row = |r: &Value, f: &str| -> Value {

@@ -61,12 +61,19 @@ fn kcred_check(ca: &str, chain: &str, time: &str) -> Value {
     }
 }
 
-#[test]
-fn kcred_agrees_with_go_crypto_x509_on_the_whole_corpus() {
-    let env = Env::new();
+/// The corpus (tests/it/x509_corpus.py, Python cryptography) written to `corpus/` in the
+/// scratch dir; returns that directory.
+fn write_corpus(env: &Env) -> String {
     let dir = env.p("corpus");
     std::fs::create_dir_all(&dir).unwrap();
     python(CORPUS, &[&dir]);
+    dir
+}
+
+#[test]
+fn kcred_agrees_with_go_crypto_x509_on_the_whole_corpus() {
+    let env = Env::new();
+    write_corpus(&env);
     let manifest: Vec<Value> =
         serde_json::from_str(&std::fs::read_to_string(env.path("corpus/manifest.json")).unwrap())
             .unwrap();
@@ -119,9 +126,7 @@ fn kcred_agrees_with_go_crypto_x509_on_the_whole_corpus() {
 #[test]
 fn go_and_kcred_reasons_read_as_the_api_server_logs_them() {
     let env = Env::new();
-    let dir = env.p("corpus");
-    std::fs::create_dir_all(&dir).unwrap();
-    python(CORPUS, &[&dir]);
+    let dir = write_corpus(&env);
     let check = |case: &str| {
         kcred_check(
             &format!("{dir}/{case}.ca.pem"),

@@ -71,14 +71,15 @@ impl Env {
 
     /// Make a CA at `prefix` (relative to the scratch dir) with the given key type.
     pub fn ca(&self, prefix: &str, key_type: &str) {
-        self.ok(&[
-            "ca",
-            "create",
-            "--out",
-            &self.p(prefix),
-            "--key-type",
-            key_type,
-        ]);
+        self.ca_with(prefix, key_type, &[]);
+    }
+
+    /// [`Env::ca`] with more `ca create` flags; returns stdout.
+    pub fn ca_with(&self, prefix: &str, key_type: &str, extra: &[&str]) -> String {
+        let prefix = self.p(prefix);
+        let mut args = vec!["ca", "create", "--out", &prefix, "--key-type", key_type];
+        args.extend_from_slice(extra);
+        self.ok(&args)
     }
 
     /// `kcred cert issue --ca <ca> --out <out> <extra>` (paths relative to the scratch dir);
@@ -88,6 +89,14 @@ impl Env {
         let mut args = vec!["cert", "issue", "--ca", &ca, "--out", &out];
         args.extend_from_slice(extra);
         self.ok(&args)
+    }
+
+    /// The same `kcred cert issue` as [`Env::issue`], expected to exit `code`; returns stderr.
+    pub fn issue_fails(&self, code: i32, ca: &str, out: &str, extra: &[&str]) -> String {
+        let (ca, out) = (self.p(ca), self.p(out));
+        let mut args = vec!["cert", "issue", "--ca", &ca, "--out", &out];
+        args.extend_from_slice(extra);
+        self.fails(code, &args)
     }
 
     /// `kcred cert sign --ca <ca> --csr <csr> --out <out> <extra>` (paths relative to the
@@ -124,15 +133,91 @@ impl Env {
         self.fails(code, &args)
     }
 
+    /// `kcred token issue <sa> -n <namespace> --key <key> <extra>` (the key as given: relative
+    /// to the scratch dir or absolute); expects exit 0 and returns stdout (the token, with
+    /// its newline).
+    pub fn token(&self, sa: &str, namespace: &str, key: &str, extra: &[&str]) -> String {
+        let mut args = vec!["token", "issue", sa, "-n", namespace, "--key", key];
+        args.extend_from_slice(extra);
+        self.ok(&args)
+    }
+
+    /// `kcred bootstrap --dir <dir> --node <node>... <extra>`; expects exit 0 and returns
+    /// stdout.
+    pub fn bootstrap(&self, dir: &str, nodes: &[&str], extra: &[&str]) -> String {
+        self.ok(&bootstrap_args(dir, nodes, extra))
+    }
+
     /// `kcred kubeconfig --server <server> --ca <ca> <extra> --out <out>` (paths relative to
     /// the scratch dir); expects exit 0 and returns stdout.
     pub fn kubeconfig(&self, server: &str, ca: &str, out: &str, extra: &[&str]) -> String {
         let (ca, out) = (self.p(ca), self.p(out));
-        let mut args = vec!["kubeconfig", "--server", server, "--ca", &ca];
-        args.extend_from_slice(extra);
-        args.extend(["--out", &out]);
-        self.ok(&args)
+        self.ok(&kubeconfig_args(server, &ca, &out, extra))
     }
+
+    /// The same `kcred kubeconfig` as [`Env::kubeconfig`], expected to exit `code`; returns
+    /// stderr.
+    pub fn kubeconfig_fails(
+        &self,
+        code: i32,
+        server: &str,
+        ca: &str,
+        out: &str,
+        extra: &[&str],
+    ) -> String {
+        let (ca, out) = (self.p(ca), self.p(out));
+        self.fails(code, &kubeconfig_args(server, &ca, &out, extra))
+    }
+}
+
+/// `kubeconfig --server <server> --ca <ca> <extra> --out <out>`, as given.
+fn kubeconfig_args<'a>(
+    server: &'a str,
+    ca: &'a str,
+    out: &'a str,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec!["kubeconfig", "--server", server, "--ca", ca];
+    args.extend_from_slice(extra);
+    args.extend(["--out", out]);
+    args
+}
+
+/// A case table's command line as an argument list: the words between spaces (a case's
+/// arguments hold no spaces of their own).
+pub fn argv(line: &str) -> Vec<&str> {
+    line.split_whitespace().collect()
+}
+
+/// The argument list of `kcred bootstrap --dir <dir> --node <node>... <extra>`, for runs
+/// that are expected to fail, are killed, or take more arguments.
+pub fn bootstrap_args<'a>(dir: &'a str, nodes: &[&'a str], extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec!["bootstrap", "--dir", dir];
+    for node in nodes {
+        args.extend(["--node", node]);
+    }
+    args.extend_from_slice(extra);
+    args
+}
+
+/// `kubectl config view --raw -o json --kubeconfig` (the file follows): kubectl's reading of
+/// a kubeconfig, embedded credentials included.
+pub const KUBECTL_VIEW_JSON: [&str; 6] = ["config", "view", "--raw", "-o", "json", "--kubeconfig"];
+
+/// `token issue` flags of the kubelet's projected-token request for pod `web-0` (uid `uid`):
+/// 3607 s, bound to the Pod (kubelet `token_manager.go` asks for 3607 s; kube-apiserver
+/// extends such a token, `pkg/serviceaccount/claims.go`).
+pub fn kubelet_pod_token_flags(uid: &str) -> [&str; 8] {
+    [
+        "--duration",
+        "3607s",
+        "--bound-object-kind",
+        "Pod",
+        "--bound-object-name",
+        "web-0",
+        "--bound-object-uid",
+        uid,
+    ]
 }
 
 /// A peer tool from PATH, or a test failure that says how to get it.
@@ -164,6 +249,34 @@ pub fn run_peer(cmd: &mut Command) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// `text` (a message, a report) holds every one of `parts`: a file name and the problem, say.
+pub fn assert_says(text: &str, parts: &[&str]) {
+    for part in parts {
+        assert!(text.contains(part), "{part:?} missing from: {text}");
+    }
+}
+
+/// A finished run (kcred's or a peer's) exited 0; its stderr says why when it did not.
+pub fn assert_success(out: &Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// Run an `openssl verify` command and fail with openssl's own words unless it verified;
+/// `what` names the certificate (and the CA and purpose) in the failure.
+pub fn assert_openssl_verifies(verify: &mut Command, what: &str) {
+    let out = verify.output().expect("run openssl verify");
+    assert!(
+        out.status.success(),
+        "openssl verify {what}: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// Build (once per test run) the Go program in `tests/go/<name>` and return its path.
 pub fn go_tool(name: &str) -> PathBuf {
     static BUILT: OnceLock<std::sync::Mutex<std::collections::HashMap<String, PathBuf>>> =
@@ -187,6 +300,68 @@ pub fn go_tool(name: &str) -> PathBuf {
     );
     map.insert(name.to_string(), out.clone());
     out
+}
+
+/// A running tests/go/whoamiserver (Go's crypto/tls and net/http under the authenticator
+/// chain of kube-apiserver's `pkg/kubeapiserver/authenticator/config.go`), killed when
+/// dropped and exiting by itself after 120 s. It serves `apiserver.crt` (issued here by the
+/// scratch dir's CA `ca` for 127.0.0.1), trusts `ca.crt` for client certificates and reads
+/// the token file `tokens.csv`, which the caller writes first.
+pub struct WhoamiServer {
+    child: std::process::Child,
+    pub url: String,
+}
+
+impl WhoamiServer {
+    pub fn start(env: &Env) -> WhoamiServer {
+        use std::io::BufRead as _;
+        env.issue(
+            "ca",
+            "apiserver",
+            &[
+                "--cn",
+                "kube-apiserver",
+                "--usage",
+                "server",
+                "--san",
+                "127.0.0.1",
+                "--key-type",
+                "ecdsa-p256",
+            ],
+        );
+        let mut child = Command::new(go_tool("whoamiserver"))
+            .current_dir(env.dir.path())
+            .args([
+                "-cert",
+                "apiserver.crt",
+                "-key",
+                "apiserver.key",
+                "-client-ca",
+                "ca.crt",
+                "-token-auth-file",
+                "tokens.csv",
+                "-timeout",
+                "120s",
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start whoamiserver");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line.trim().to_string();
+        assert!(url.starts_with("https://127.0.0.1:"), "server said {url:?}");
+        WhoamiServer { child, url }
+    }
+}
+
+impl Drop for WhoamiServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 /// Run a Python snippet with the peers' python3 (cryptography, PyJWT); return stdout.
@@ -229,6 +404,76 @@ pub fn go_tokencheck(dir: &Path, key: &str, token: &str, extra: &[&str]) -> serd
     let out = child.wait_with_output().expect("tokencheck");
     assert!(out.status.success(), "tokencheck failed");
     serde_json::from_slice(&out.stdout).expect("tokencheck JSON")
+}
+
+/// Client identities as kube-apiserver's x509 authenticator reads them
+/// (`k8s.io/apiserver/pkg/authentication/request/x509/x509.go`, `CommonNameUserConversion`:
+/// CN the user, every O a group): (name, `cert issue` flags, the user and groups Go must
+/// report). The last case has the groups `dev, ops`, `équipe-α` and then `more_groups`.
+pub fn identity_cases(
+    more_groups: &[&'static str],
+) -> Vec<(&'static str, Vec<&'static str>, serde_json::Value)> {
+    let mut multi = vec![
+        "--cn",
+        "jane@example.com",
+        "--group",
+        "dev, ops",
+        "--group",
+        "équipe-α",
+    ];
+    let mut groups = vec!["dev, ops", "équipe-α"];
+    for g in more_groups {
+        multi.extend(["--group", g]);
+        groups.push(g);
+    }
+    vec![
+        (
+            "admin",
+            vec!["--admin"],
+            serde_json::json!({"user": "admin", "groups": ["system:masters"]}),
+        ),
+        (
+            "node",
+            vec!["--node", "worker-7"],
+            serde_json::json!({"user": "system:node:worker-7", "groups": ["system:nodes"]}),
+        ),
+        (
+            "multi",
+            multi,
+            serde_json::json!({"user": "jane@example.com", "groups": groups}),
+        ),
+    ]
+}
+
+/// Go's crypto/x509 (tests/go/x509check) authenticates `cert` against `ca` as `want`'s user
+/// and groups; returns its whole answer.
+pub fn assert_go_identity(
+    ca: &Path,
+    cert: &Path,
+    want: &serde_json::Value,
+    what: &str,
+) -> serde_json::Value {
+    let got = go_x509check(ca, cert);
+    assert_eq!(got["authenticated"], true, "{what}: {got}");
+    assert_eq!(got["user"], want["user"], "{what}");
+    assert_eq!(got["groups"], want["groups"], "{what}");
+    got
+}
+
+/// The `(a, b)` string fields of each object of a JSON list, in order (a report's rows).
+pub fn field_pairs(list: &serde_json::Value, a: &str, b: &str) -> Vec<(String, String)> {
+    list.as_array()
+        .unwrap_or_else(|| panic!("not a list: {list}"))
+        .iter()
+        .map(|o| {
+            let field = |k: &str| {
+                o[k].as_str()
+                    .unwrap_or_else(|| panic!("{k}: {o}"))
+                    .to_string()
+            };
+            (field(a), field(b))
+        })
+        .collect()
 }
 
 /// The permission bits of `path` (`0o600` for a key).

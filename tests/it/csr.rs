@@ -11,7 +11,7 @@ use std::process::Stdio;
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use crate::common::{Env, go_x509check, mode, peer, python, run_peer};
+use crate::common::{Env, assert_says, go_x509check, mode, peer, python, run_peer};
 
 fn openssl(env: &Env, args: &[&str]) -> String {
     run_peer(peer("openssl").current_dir(env.dir.path()).args(args))
@@ -786,10 +786,7 @@ fn csr_create_expiration_below_the_minimum_is_a_usage_error() {
         &["--cn", "e", "--k8s-name", "e", "--expiration", "5m"],
     );
     // The library names the value and the API field, not the flag.
-    assert!(
-        err.contains("an expiration of 300s") && err.contains("spec.expirationSeconds"),
-        "{err}"
-    );
+    assert_says(&err, &["an expiration of 300s", "spec.expirationSeconds"]);
 }
 
 /// A server CSR has nothing to put in a server certificate without SANs.

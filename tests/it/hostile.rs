@@ -16,7 +16,7 @@ use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use crate::common::{Env, snapshot};
+use crate::common::{Env, argv, assert_says, bootstrap_args, snapshot};
 
 /// The hostile inputs, by name.
 fn inputs(env: &Env) -> Vec<(&'static str, Vec<u8>)> {
@@ -255,125 +255,40 @@ fn every_file_reading_command_refuses_hostile_input_cleanly() {
     env.issue("ca", "leaf", &["--cn", "x", "--key-type", "ecdsa-p256"]);
     let good_token = env.ok(&["token", "issue", "x", "--key", "sa.key"]);
     let good_token = good_token.trim();
-    // Each command reads F; OUT is where it would write.
-    let commands: Vec<Vec<&str>> = vec![
-        vec!["cert", "inspect", "F"],
-        vec![
-            "cert",
-            "issue",
-            "--ca-cert",
-            "F",
-            "--ca-key",
-            "ca.key",
-            "--out",
-            "OUT",
-            "--cn",
-            "x",
-        ],
-        vec![
-            "cert",
-            "issue",
-            "--ca-cert",
-            "ca.crt",
-            "--ca-key",
-            "F",
-            "--out",
-            "OUT",
-            "--cn",
-            "x",
-        ],
-        vec![
-            "cert", "issue", "--ca", "ca", "--key", "F", "--out", "OUT", "--cn", "x",
-        ],
-        vec![
-            "cert",
-            "issue",
-            "--ca",
-            "ca",
-            "--profile",
-            "p",
-            "--profiles",
-            "F",
-            "--out",
-            "OUT",
-        ],
-        vec![
-            "cert", "sign", "--ca", "ca", "--csr", "F", "--out", "OUT.crt",
-        ],
-        vec!["csr", "create", "--out", "OUT", "--cn", "x", "--key", "F"],
-        vec![
-            "kubeconfig",
-            "--server",
-            "https://x:6443",
-            "--certificate-authority",
-            "F",
-            "--token",
-            "t",
-            "--out",
-            "OUT",
-        ],
-        vec![
-            "kubeconfig",
-            "--server",
-            "https://x:6443",
-            "--client-certificate",
-            "F",
-            "--client-key",
-            "leaf.key",
-            "--out",
-            "OUT",
-        ],
-        vec![
-            "kubeconfig",
-            "--server",
-            "https://x:6443",
-            "--client-certificate",
-            "leaf.crt",
-            "--client-key",
-            "F",
-            "--out",
-            "OUT",
-        ],
-        vec!["sa", "jwks", "--key", "F", "--out-dir", "OUT"],
-        vec!["token", "issue", "x", "--key", "F"],
-        vec!["decode-token", "--token-file", "F"],
-        vec!["decode-token", good_token, "--key", "F"],
-        vec!["decode-token", good_token, "--jwks", "F"],
-        vec!["whoami", "--kubeconfig", "F"],
-        vec![
-            "whoami",
-            "--client-certificate",
-            "F",
-            "--client-ca-file",
-            "ca.crt",
-        ],
-        vec![
-            "whoami",
-            "--client-certificate",
-            "leaf.crt",
-            "--client-ca-file",
-            "F",
-        ],
-        vec![
-            "whoami",
-            "--token-file",
-            "F",
-            "--service-account-key-file",
-            "sa.pub",
-        ],
-        vec!["whoami", "--token", "x", "--service-account-key-file", "F"],
-        vec!["whoami", "--token", "x", "--token-auth-file", "F"],
-        vec![
-            "kubeconfig",
-            "--server",
-            "https://x:6443",
-            "--token-file",
-            "F",
-            "--out",
-            "OUT",
-        ],
-        vec!["bootstrap", "--dir", "OUT", "--plan", "F"],
-    ];
+    // Each command reads F; OUT is where it would write; TOKEN is a good token.
+    let commands: Vec<Vec<&str>> = [
+        "cert inspect F",
+        "cert issue --ca-cert F --ca-key ca.key --out OUT --cn x",
+        "cert issue --ca-cert ca.crt --ca-key F --out OUT --cn x",
+        "cert issue --ca ca --key F --out OUT --cn x",
+        "cert issue --ca ca --profile p --profiles F --out OUT",
+        "cert sign --ca ca --csr F --out OUT.crt",
+        "csr create --out OUT --cn x --key F",
+        "kubeconfig --server https://x:6443 --certificate-authority F --token t --out OUT",
+        "kubeconfig --server https://x:6443 --client-certificate F --client-key leaf.key --out OUT",
+        "kubeconfig --server https://x:6443 --client-certificate leaf.crt --client-key F --out OUT",
+        "sa jwks --key F --out-dir OUT",
+        "token issue x --key F",
+        "decode-token --token-file F",
+        "decode-token TOKEN --key F",
+        "decode-token TOKEN --jwks F",
+        "whoami --kubeconfig F",
+        "whoami --client-certificate F --client-ca-file ca.crt",
+        "whoami --client-certificate leaf.crt --client-ca-file F",
+        "whoami --token-file F --service-account-key-file sa.pub",
+        "whoami --token x --service-account-key-file F",
+        "whoami --token x --token-auth-file F",
+        "kubeconfig --server https://x:6443 --token-file F --out OUT",
+        "bootstrap --dir OUT --plan F",
+    ]
+    .iter()
+    .map(|line| {
+        argv(line)
+            .into_iter()
+            .map(|w| if w == "TOKEN" { good_token } else { w })
+            .collect()
+    })
+    .collect();
     let dir = env.dir.path();
     let mut found = Vec::new();
     for (name, bytes) in inputs(&env) {
@@ -574,10 +489,7 @@ fn inputs_over_the_size_limit_are_refused_before_parsing() {
     let env = Env::new();
     fs::write(env.path("big.pem"), vec![b'A'; 9 << 20]).unwrap();
     let err = env.fails(3, &["cert", "inspect", "big.pem"]);
-    assert!(
-        err.contains("big.pem") && err.contains("input limit"),
-        "{err}"
-    );
+    assert_says(&err, &["big.pem", "input limit"]);
 }
 
 #[test]
@@ -708,19 +620,11 @@ fn a_full_file_system_gives_a_clear_error_and_no_partial_file() {
     assert!(status.success(), "mount tmpfs failed");
     let out = env
         .kcred()
-        .args([
-            "bootstrap",
-            "--dir",
+        .args(bootstrap_args(
             "full/k",
-            "--key-type",
-            "ecdsa-p256",
-            "--node",
-            "a",
-            "--node",
-            "b",
-            "--node",
-            "c",
-        ])
+            &["a", "b", "c"],
+            &["--key-type", "ecdsa-p256"],
+        ))
         .output()
         .unwrap();
     let listing = snapshot(&full);

@@ -5,15 +5,13 @@
 //! table), must report the identity kcred put in.
 
 use std::fs;
-use std::io::{BufRead, BufReader};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use crate::common::{Env, go_tool, mode, peer, run_peer};
+use crate::common::{Env, KUBECTL_VIEW_JSON, WhoamiServer, assert_says, mode, peer, run_peer};
 
 /// `kubectl config view --raw -o json` of one file, from `cwd`.
 fn kubectl_view(cwd: &Path, kubeconfig: &Path) -> Value {
@@ -21,7 +19,7 @@ fn kubectl_view(cwd: &Path, kubeconfig: &Path) -> Value {
         peer("kubectl")
             .current_dir(cwd)
             .env_remove("KUBECONFIG")
-            .args(["config", "view", "--raw", "-o", "json", "--kubeconfig"])
+            .args(KUBECTL_VIEW_JSON)
             .arg(kubeconfig),
     );
     serde_json::from_str(&out).expect("kubectl JSON")
@@ -50,62 +48,15 @@ fn credential_id(cert_pem: &[u8]) -> String {
     format!("X509SHA256={}", hex::encode(d.as_ref()))
 }
 
-/// A running tests/go/whoamiserver, killed when dropped (and exiting by itself after 120 s).
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start(env: &Env) -> Server {
-        env.issue(
-            "ca",
-            "apiserver",
-            &[
-                "--cn",
-                "kube-apiserver",
-                "--usage",
-                "server",
-                "--san",
-                "127.0.0.1",
-                "--key-type",
-                "ecdsa-p256",
-            ],
-        );
-        fs::write(
-            env.path("tokens.csv"),
-            "s3cr3t-token-1,jane,uid-42,\"dev,on-call\"\n",
-        )
-        .unwrap();
-        let mut child = Command::new(go_tool("whoamiserver"))
-            .arg("-cert")
-            .arg(env.path("apiserver.crt"))
-            .arg("-key")
-            .arg(env.path("apiserver.key"))
-            .arg("-client-ca")
-            .arg(env.path("ca.crt"))
-            .arg("-token-auth-file")
-            .arg(env.path("tokens.csv"))
-            .args(["-timeout", "120s"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start whoamiserver");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line.trim().to_string();
-        assert!(url.starts_with("https://127.0.0.1:"), "server said {url:?}");
-        Server { child, url }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// The Go stand-in API server for this file's tests: [`WhoamiServer`] with a token file
+/// naming `jane`.
+fn start_server(env: &Env) -> WhoamiServer {
+    fs::write(
+        env.path("tokens.csv"),
+        "s3cr3t-token-1,jane,uid-42,\"dev,on-call\"\n",
+    )
+    .unwrap();
+    WhoamiServer::start(env)
 }
 
 /// `kubectl auth whoami -o json` → status.userInfo.
@@ -125,10 +76,10 @@ fn whoami(cwd: &Path, kubeconfig: &Path, extra: &[&str]) -> Value {
 }
 
 /// A scratch directory with a CA `ca` and a whoamiserver trusting it.
-fn with_server() -> (Env, Server) {
+fn with_server() -> (Env, WhoamiServer) {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
-    let server = Server::start(&env);
+    let server = start_server(&env);
     (env, server)
 }
 
@@ -663,10 +614,7 @@ fn merge_into_invalid_yaml_names_the_file() {
     let env = Env::new();
     fs::write(env.path("bad.conf"), "clusters: [1, 2\n").unwrap();
     let e = env.fails(3, &token_merge_args(&env.p("bad.conf")));
-    assert!(
-        e.contains("bad.conf") && e.contains("not valid YAML"),
-        "{e}"
-    );
+    assert_says(&e, &["bad.conf", "not valid YAML"]);
 }
 
 /// Never through a symbolic link, even when merging.
@@ -913,10 +861,7 @@ fn merge_refuses_another_token_for_a_shared_user() {
             "other-token",
         ],
     );
-    assert!(
-        e.contains("user \"ops\"") && e.contains("\"a\", \"b\", \"c\""),
-        "{e}"
-    );
+    assert_says(&e, &["user \"ops\"", "\"a\", \"b\", \"c\""]);
     assert!(
         e.contains("user.token") && !e.contains("other-token"),
         "{e}"
@@ -998,10 +943,7 @@ fn merge_force_replaces_a_shared_cluster_and_says_for_whom() {
     let (env, file, _) = with_shared();
     let out = merge_ok(&env, &[&OTHER_PROD[..], &["--force"]].concat());
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        stderr.contains("replaced cluster \"prod\"") && stderr.contains("\"a\", \"b\""),
-        "{stderr}"
-    );
+    assert_says(&stderr, &["replaced cluster \"prod\"", "\"a\", \"b\""]);
     let forced = kubectl_view(env.dir.path(), &file);
     assert_eq!(
         named(&forced, "clusters", "prod")["cluster"],
@@ -1268,10 +1210,7 @@ fn no_embed_with_der_inputs_writes_pem_copies_kubectl_loads() {
     let out = run_der_no_embed(&env, "kc/k.conf", false);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    assert!(
-        stderr.contains("ca.der is DER") && stderr.contains("kc/k-ca.crt"),
-        "{stderr}"
-    );
+    assert_says(&stderr, &["ca.der is DER", "kc/k-ca.crt"]);
 
     // kubectl names the copies, and they are the inputs' certificates and key, as PEM.
     let view = kubectl_view(env.dir.path(), &env.path("kc/k.conf"));
@@ -1371,23 +1310,16 @@ fn no_embed_never_writes_over_its_inputs() {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
     let before = crate::common::snapshot(env.dir.path());
-    let e = env.fails(
-        2,
-        &[
-            "kubeconfig",
-            "--server",
-            "https://k:6443",
-            "--ca",
-            &env.p("ca"),
-            "--cn",
-            "jane",
-            "--no-embed",
-            "--force",
-            "--out",
-            &env.p("ca.conf"),
-        ],
-    );
-    assert!(e.contains("is the input") && e.contains("ca.crt"), "{e}");
+    // `kubeconfig --no-embed --force --out ca.conf` with these credential flags: exit 2.
+    let over_ca_conf = |credential: &[&str]| {
+        let out = env.p("ca.conf");
+        let mut args = vec!["kubeconfig", "--server", "https://k:6443"];
+        args.extend_from_slice(credential);
+        args.extend(["--no-embed", "--force", "--out", &out]);
+        env.fails(2, &args)
+    };
+    let e = over_ca_conf(&["--ca", &env.p("ca"), "--cn", "jane"]);
+    assert_says(&e, &["is the input", "ca.crt"]);
     assert_eq!(crate::common::snapshot(env.dir.path()), before);
     // The same for the PEM copy of a DER client certificate over a PEM CA named like it.
     run_peer(
@@ -1400,24 +1332,14 @@ fn no_embed_never_writes_over_its_inputs() {
         "x509", "-in", "jane.crt", "-outform", "DER", "-out", "jane.der",
     ]));
     let before = crate::common::snapshot(env.dir.path());
-    let e = env.fails(
-        2,
-        &[
-            "kubeconfig",
-            "--server",
-            "https://k:6443",
-            "--certificate-authority",
-            &env.p("ca.crt"),
-            "--client-certificate",
-            &env.p("jane.der"),
-            "--client-key",
-            &env.p("jane.key"),
-            "--no-embed",
-            "--force",
-            "--out",
-            &env.p("ca.conf"),
-        ],
-    );
-    assert!(e.contains("is the input") && e.contains("ca.crt"), "{e}");
+    let e = over_ca_conf(&[
+        "--certificate-authority",
+        &env.p("ca.crt"),
+        "--client-certificate",
+        &env.p("jane.der"),
+        "--client-key",
+        &env.p("jane.key"),
+    ]);
+    assert_says(&e, &["is the input", "ca.crt"]);
     assert_eq!(crate::common::snapshot(env.dir.path()), before);
 }

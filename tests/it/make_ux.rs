@@ -5,7 +5,7 @@
 
 use std::path::Path;
 
-use crate::common::{Env, peer, run_peer, snapshot};
+use crate::common::{Env, assert_success, bootstrap_args, peer, run_peer, snapshot};
 
 /// stderr of a run that exits 0.
 fn ok_err(env: &Env, args: &[&str]) -> String {
@@ -30,18 +30,16 @@ fn ca_create_skip_existing_keeps_a_fitting_ca_and_reports_a_misfit() {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
     let before = snapshot(env.dir.path());
-    let err = ok_err(
-        &env,
-        &[
-            "ca",
-            "create",
-            "--out",
-            "ca",
-            "--key-type",
-            "ecdsa-p256",
-            "--skip-existing",
-        ],
-    );
+    let keep = [
+        "ca",
+        "create",
+        "--out",
+        "ca",
+        "--key-type",
+        "ecdsa-p256",
+        "--skip-existing",
+    ];
+    let err = ok_err(&env, &keep);
     assert!(err.starts_with("kept CA \"kubernetes\""), "{err}");
     assert_eq!(snapshot(env.dir.path()), before, "nothing rewritten");
     // openssl reads the kept CA as a self-signed CA.
@@ -73,18 +71,7 @@ fn ca_create_skip_existing_keeps_a_fitting_ca_and_reports_a_misfit() {
     );
     // Half a CA does not fit.
     std::fs::remove_file(env.path("ca.key")).unwrap();
-    let err = env.fails(
-        1,
-        &[
-            "ca",
-            "create",
-            "--out",
-            "ca",
-            "--key-type",
-            "ecdsa-p256",
-            "--skip-existing",
-        ],
-    );
+    let err = env.fails(1, &keep);
     assert!(
         err.contains("ca.key: exists but does not fit: missing"),
         "{err}"
@@ -118,21 +105,18 @@ fn output_exists_names_both_ways_out_and_exits_3() {
 fn cert_issue_skip_existing_keeps_what_openssl_verifies_and_refuses_a_changed_request() {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
+    // The server certificate's request, signed by `ca` or another CA.
+    let web = [
+        "--usage",
+        "server",
+        "--san",
+        "web.local",
+        "--key-type",
+        "ecdsa-p256",
+    ];
     let issue = |extra: &[&str]| {
-        let mut args = vec![
-            "cert",
-            "issue",
-            "--ca",
-            "ca",
-            "--out",
-            "web",
-            "--usage",
-            "server",
-            "--san",
-            "web.local",
-            "--key-type",
-            "ecdsa-p256",
-        ];
+        let mut args = vec!["cert", "issue", "--ca", "ca", "--out", "web"];
+        args.extend(web);
         args.extend_from_slice(extra);
         args.into_iter().map(String::from).collect::<Vec<_>>()
     };
@@ -143,11 +127,7 @@ fn cert_issue_skip_existing_keeps_what_openssl_verifies_and_refuses_a_changed_re
     assert!(run(&[]).status.success());
     let before = snapshot(env.dir.path());
     let out = run(&["--skip-existing"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     assert!(
         String::from_utf8_lossy(&out.stderr)
             .starts_with("kept server certificate for \"web.local\"")
@@ -164,51 +144,20 @@ fn cert_issue_skip_existing_keeps_what_openssl_verifies_and_refuses_a_changed_re
 
     // Signed by another CA: does not fit.
     env.ca("ca2", "ecdsa-p256");
-    let out = env
-        .kcred()
-        .args([
-            "cert",
-            "issue",
-            "--ca",
-            "ca2",
-            "--out",
-            "web",
-            "--usage",
-            "server",
-            "--san",
-            "web.local",
-            "--key-type",
-            "ecdsa-p256",
-            "--skip-existing",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("not signed by its CA"));
+    let err = env.issue_fails(1, "ca2", "web", &[&web[..], &["--skip-existing"]].concat());
+    assert!(err.contains("not signed by its CA"), "{err}");
 
     // Another identity with a client certificate.
     env.issue("ca", "jane", &["--cn", "jane", "--group", "dev"]);
-    let out = env
-        .kcred()
-        .args([
-            "cert",
-            "issue",
-            "--ca",
-            "ca",
-            "--out",
-            "jane",
-            "--cn",
-            "jane",
-            "--group",
-            "ops",
-            "--skip-existing",
-        ])
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    let err = env.issue_fails(
+        1,
+        "ca",
+        "jane",
+        &["--cn", "jane", "--group", "ops", "--skip-existing"],
+    );
     assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .contains("O=[\"dev\"], the command line says CN=\"jane\" O=[\"ops\"]")
+        err.contains("O=[\"dev\"], the command line says CN=\"jane\" O=[\"ops\"]"),
+        "{err}"
     );
     env.issue(
         "ca",
@@ -245,15 +194,11 @@ open("old.key","wb").write(key.private_bytes(serialization.Encoding.PEM, seriali
 "#,
         &[&env.p(".")],
     );
-    let err = env.fails(
+    let err = env.issue_fails(
         1,
+        "ca",
+        "old",
         &[
-            "cert",
-            "issue",
-            "--ca",
-            "ca",
-            "--out",
-            "old",
             "--cn",
             "jane",
             "--key-type",
@@ -270,19 +215,10 @@ open("old.key","wb").write(key.private_bytes(serialization.Encoding.PEM, seriali
 #[test]
 fn sa_keygen_skip_existing_keeps_a_pair_and_refuses_a_mismatched_one() {
     let env = Env::new();
-    env.ok(&["sa", "keygen", "--out", "sa", "--key-type", "ecdsa-p256"]);
-    let err = ok_err(
-        &env,
-        &[
-            "sa",
-            "keygen",
-            "--out",
-            "sa",
-            "--key-type",
-            "ecdsa-p256",
-            "--skip-existing",
-        ],
-    );
+    let keygen = ["sa", "keygen", "--out", "sa", "--key-type", "ecdsa-p256"];
+    env.ok(&keygen);
+    let keep = [&keygen[..], &["--skip-existing"]].concat();
+    let err = ok_err(&env, &keep);
     assert!(
         err.starts_with("kept ServiceAccount key pair (ecdsa-p256"),
         "{err}"
@@ -301,18 +237,7 @@ fn sa_keygen_skip_existing_keeps_a_pair_and_refuses_a_mismatched_one() {
     env.ok(&["sa", "keygen", "--out", "other", "--key-type", "ecdsa-p256"]);
     std::fs::copy(env.path("other.pub"), env.path("sa.pub")).unwrap();
     let before = snapshot(env.dir.path());
-    let err = env.fails(
-        1,
-        &[
-            "sa",
-            "keygen",
-            "--out",
-            "sa",
-            "--key-type",
-            "ecdsa-p256",
-            "--skip-existing",
-        ],
-    );
+    let err = env.fails(1, &keep);
     assert!(
         err.contains("sa.pub: exists but does not fit: not the public half of"),
         "{err}"
@@ -469,36 +394,19 @@ fn run(env: &Env, args: &[&str]) -> (i32, String, String) {
 }
 
 fn bootstrap(env: &Env, dir: &str, layout: &str) {
-    env.ok(&[
-        "bootstrap",
-        "--dir",
+    env.bootstrap(
         dir,
-        "--layout",
-        layout,
-        "--node",
-        "worker-1",
-        "--node",
-        "worker-2",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+        &["worker-1", "worker-2"],
+        &["--layout", layout, "--key-type", "ecdsa-p256"],
+    );
 }
 
 #[test]
 fn bootstrap_json_summary_and_quiet_and_one_summary_line_when_failing() {
     let env = Env::new();
-    let (code, out, _) = run(
-        &env,
-        &[
-            "bootstrap",
-            "--dir",
-            "k",
-            "--key-type",
-            "ecdsa-p256",
-            "-o",
-            "json",
-        ],
-    );
+    let json = bootstrap_args("k", &[], &["--key-type", "ecdsa-p256", "-o", "json"]);
+    let quiet = bootstrap_args("k", &[], &["--key-type", "ecdsa-p256", "-q"]);
+    let (code, out, _) = run(&env, &json);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     let files = v["files"].as_array().unwrap().len() as u64;
@@ -507,28 +415,14 @@ fn bootstrap_json_summary_and_quiet_and_one_summary_line_when_failing() {
     assert_eq!(v["summary"]["changed"], true);
     assert_eq!(v["summary"]["problems"], 0);
     // Re-run: nothing changed, everything kept.
-    let (code, out, _) = run(
-        &env,
-        &[
-            "bootstrap",
-            "--dir",
-            "k",
-            "--key-type",
-            "ecdsa-p256",
-            "-o",
-            "json",
-        ],
-    );
+    let (code, out, _) = run(&env, &json);
     assert_eq!(code, 0);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["summary"]["kept"], files);
     assert_eq!(v["summary"]["changed"], false);
     assert_eq!(v["summary"]["issued"], 0);
     // Quiet: only the summary when all is well.
-    let (code, out, err) = run(
-        &env,
-        &["bootstrap", "--dir", "k", "--key-type", "ecdsa-p256", "-q"],
-    );
+    let (code, out, err) = run(&env, &quiet);
     assert_eq!(code, 0);
     assert_eq!(out.lines().count(), 1, "{out}");
     assert!(out.contains(" kept,"), "{out}");
@@ -539,10 +433,7 @@ fn bootstrap_json_summary_and_quiet_and_one_summary_line_when_failing() {
         env.path("k/pki/apiserver.crt"),
     )
     .unwrap();
-    let (code, out, err) = run(
-        &env,
-        &["bootstrap", "--dir", "k", "--key-type", "ecdsa-p256", "-q"],
-    );
+    let (code, out, err) = run(&env, &quiet);
     assert_eq!(code, 1);
     assert!(
         out.lines()

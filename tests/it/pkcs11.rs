@@ -10,9 +10,11 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-use serde_json::json;
-
-use crate::common::{Env, go_tokencheck, go_x509check, mode, peer, python, run_peer, snapshot};
+use crate::common::{
+    Env, KUBECTL_VIEW_JSON, assert_go_identity, assert_openssl_verifies, assert_says,
+    bootstrap_args, go_tokencheck, go_x509check, identity_cases, mode, peer, python, run_peer,
+    snapshot,
+};
 
 const MODULE: &str = "/usr/lib/softhsm/libsofthsm2.so";
 const PIN: &str = "1234";
@@ -128,18 +130,43 @@ impl Hsm {
     }
 }
 
+/// `ca create --out PREFIX --key-type ecdsa-p256 --key pkcs11:object=OBJECT;...`: a P-256
+/// CA whose key is made (or found) on the token; (stdout, stderr).
+fn ca_on_token(hsm: &Hsm, prefix: &str, object: &str) -> (String, String) {
+    hsm.ok(&[
+        "ca",
+        "create",
+        "--out",
+        prefix,
+        "--key-type",
+        "ecdsa-p256",
+        "--key",
+        &hsm.uri(object, "pin"),
+    ])
+}
+
+/// The client certificate a kubeconfig embeds, as kubectl reads it (`config view --raw`).
+fn conf_client_cert(hsm: &Hsm, kubeconfig: &str) -> Vec<u8> {
+    use base64::Engine as _;
+    let view: serde_json::Value = serde_json::from_str(&run_peer(
+        hsm.peer("kubectl").args(KUBECTL_VIEW_JSON).arg(kubeconfig),
+    ))
+    .unwrap();
+    base64::engine::general_purpose::STANDARD
+        .decode(
+            view["users"][0]["user"]["client-certificate-data"]
+                .as_str()
+                .unwrap(),
+        )
+        .unwrap()
+}
+
 /// openssl verify `cert` against `ca` for `purpose`.
 fn openssl_verify(hsm: &Hsm, ca: &str, cert: &str) {
-    let out = hsm
-        .peer("openssl")
-        .args(["verify", "-CAfile", ca, "-purpose", "sslclient", cert])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "openssl verify {cert}: {}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
+    assert_openssl_verifies(
+        hsm.peer("openssl")
+            .args(["verify", "-CAfile", ca, "-purpose", "sslclient", cert]),
+        cert,
     );
 }
 
@@ -148,30 +175,7 @@ fn openssl_verify(hsm: &Hsm, ca: &str, cert: &str) {
 /// (kube-apiserver's x509 authenticator: `staging/src/k8s.io/apiserver/pkg/authentication/
 /// request/x509/x509.go`, `CommonNameUserConversion`: CN the user, every O a group).
 fn signs_identities(hsm: &Hsm, ca: &str, ca_flags: &[&str]) {
-    let cases: [(&str, Vec<&str>, serde_json::Value); 3] = [
-        (
-            "admin",
-            vec!["--admin"],
-            json!({"user": "admin", "groups": ["system:masters"]}),
-        ),
-        (
-            "node",
-            vec!["--node", "worker-7"],
-            json!({"user": "system:node:worker-7", "groups": ["system:nodes"]}),
-        ),
-        (
-            "multi",
-            vec![
-                "--cn",
-                "jane@example.com",
-                "--group",
-                "dev, ops",
-                "--group",
-                "équipe-α",
-            ],
-            json!({"user": "jane@example.com", "groups": ["dev, ops", "équipe-α"]}),
-        ),
-    ];
+    let cases = identity_cases(&[]);
     for (name, flags, want) in cases {
         let out = format!("{ca}-{name}");
         let mut args = vec!["cert", "issue", "--out", &out, "--key-type", "ecdsa-p256"];
@@ -179,10 +183,12 @@ fn signs_identities(hsm: &Hsm, ca: &str, ca_flags: &[&str]) {
         args.extend(flags);
         hsm.ok(&args);
         let crt = format!("{out}.crt");
-        let got = go_x509check(&hsm.env.path(&format!("{ca}.crt")), &hsm.env.path(&crt));
-        assert_eq!(got["authenticated"], true, "{out}: {got}");
-        assert_eq!(got["user"], want["user"], "{out}");
-        assert_eq!(got["groups"], want["groups"], "{out}");
+        assert_go_identity(
+            &hsm.env.path(&format!("{ca}.crt")),
+            &hsm.env.path(&crt),
+            &want,
+            &out,
+        );
         openssl_verify(hsm, &format!("{ca}.crt"), &crt);
     }
 }
@@ -245,16 +251,7 @@ fn a_ca_on_the_token_signs_identities_openssl_and_go_accept() {
     ]);
     openssl_verify(&hsm, "ec-ca.crt", "split.crt");
     // A second `ca create` with the same object certifies the key already there.
-    let (_, err) = hsm.ok(&[
-        "ca",
-        "create",
-        "--out",
-        "again",
-        "--key-type",
-        "ecdsa-p256",
-        "--key",
-        &hsm.uri("ec-ca", "pin"),
-    ]);
+    let (_, err) = ca_on_token(&hsm, "again", "ec-ca");
     assert!(err.contains("using the ecdsa-p256 key"), "{err}");
     let pubkey = |c: &str| {
         run_peer(
@@ -459,25 +456,13 @@ fn generated_keys_are_sensitive_and_not_extractable() {
 #[test]
 fn token_errors_are_one_line_naming_the_uri_and_write_nothing() {
     let hsm = Hsm::new();
-    hsm.ok(&[
-        "ca",
-        "create",
-        "--out",
-        "ca",
-        "--key-type",
-        "ecdsa-p256",
-        "--key",
-        &hsm.uri("ca", "pin"),
-    ]);
+    ca_on_token(&hsm, "ca", "ca");
     let before = snapshot(hsm.env.dir.path());
 
     // Wrong PIN from a pin-source file, and as a pin-value (never echoed).
     let bad_pin = hsm.uri("new", "wrong-pin");
     let err = hsm.fails(&["ca", "create", "--out", "x", "--key", &bad_pin]);
-    assert!(
-        err.contains("wrong PIN") && err.contains("object=new"),
-        "{err}"
-    );
+    assert_says(&err, &["wrong PIN", "object=new"]);
     let with_value = format!("{}&pin-value=86421357", hsm.uri("new", "pin"));
     let err = hsm.fails(&["ca", "create", "--out", "x", "--key", &with_value]);
     assert!(
@@ -488,10 +473,7 @@ fn token_errors_are_one_line_naming_the_uri_and_write_nothing() {
     std::fs::write(hsm.env.path("bad.key"), format!("{bad_pin}\n")).unwrap();
     std::fs::copy(hsm.env.path("ca.crt"), hsm.env.path("bad.crt")).unwrap();
     let err = hsm.fails(&["cert", "issue", "--ca", "bad", "--out", "u", "--admin"]);
-    assert!(
-        err.contains("bad.key") && err.contains("wrong PIN"),
-        "{err}"
-    );
+    assert_says(&err, &["bad.key", "wrong PIN"]);
     assert!(!err.contains("9999"), "{err}");
 
     // A missing object.
@@ -502,10 +484,7 @@ fn token_errors_are_one_line_naming_the_uri_and_write_nothing() {
     .unwrap();
     std::fs::copy(hsm.env.path("ca.crt"), hsm.env.path("gone.crt")).unwrap();
     let err = hsm.fails(&["cert", "issue", "--ca", "gone", "--out", "u", "--admin"]);
-    assert!(
-        err.contains("object=gone") && err.contains("no private key object"),
-        "{err}"
-    );
+    assert_says(&err, &["object=gone", "no private key object"]);
     let err = hsm.fails(&[
         "token", "issue", "--key", "gone.key", "--uid", "u-1", "default",
     ]);
@@ -518,10 +497,7 @@ fn token_errors_are_one_line_naming_the_uri_and_write_nothing() {
     std::fs::write(hsm.env.path("nomod.key"), format!("{bad_module}\n")).unwrap();
     std::fs::copy(hsm.env.path("ca.crt"), hsm.env.path("nomod.crt")).unwrap();
     let err = hsm.fails(&["cert", "issue", "--ca", "nomod", "--out", "u", "--admin"]);
-    assert!(
-        err.contains("/nonexistent/libpkcs11.so") && err.contains("cannot load"),
-        "{err}"
-    );
+    assert_says(&err, &["/nonexistent/libpkcs11.so", "cannot load"]);
     let err = hsm.fails(&["ca", "create", "--out", "y", "--key", &bad_module]);
     assert!(err.contains("cannot load"), "{err}");
 
@@ -561,28 +537,13 @@ fn a_kubeadm_bootstrap_with_the_cas_on_the_token_keeps_them_there() {
         ("etcd-ca", "k/pki/etcd/ca"),
     ];
     for (object, prefix) in cas {
-        hsm.ok(&[
-            "ca",
-            "create",
-            "--out",
-            prefix,
-            "--key-type",
-            "ecdsa-p256",
-            "--key",
-            &hsm.uri(object, "pin"),
-        ]);
+        ca_on_token(&hsm, prefix, object);
     }
-    hsm.ok(&[
-        "bootstrap",
-        "--dir",
+    hsm.ok(&bootstrap_args(
         "k",
-        "--node",
-        "cp1",
-        "--node",
-        "w1",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+        &["cp1", "w1"],
+        &["--key-type", "ecdsa-p256"],
+    ));
     verify_kubeadm_tree(&hsm, "k");
     hsm.ok(&["check", "--dir", "k"]);
     hsm.ok(&["renew", "--dir", "k", "--all"]);
@@ -640,25 +601,11 @@ fn verify_kubeadm_tree(hsm: &Hsm, dir: &str) {
             .unwrap();
         assert!(out.status.success(), "{leaf}: {out:?}");
     }
-    let view: serde_json::Value = serde_json::from_str(&run_peer(hsm.peer("kubectl").args([
-        "config",
-        "view",
-        "--raw",
-        "-o",
-        "json",
-        "--kubeconfig",
-        &format!("{dir}/admin.conf"),
-    ])))
+    std::fs::write(
+        hsm.env.path("admin-from-conf.crt"),
+        conf_client_cert(hsm, &format!("{dir}/admin.conf")),
+    )
     .unwrap();
-    use base64::Engine as _;
-    let crt = base64::engine::general_purpose::STANDARD
-        .decode(
-            view["users"][0]["user"]["client-certificate-data"]
-                .as_str()
-                .unwrap(),
-        )
-        .unwrap();
-    std::fs::write(hsm.env.path("admin-from-conf.crt"), crt).unwrap();
     let got = go_x509check(&pki.join("ca.crt"), &hsm.env.path("admin-from-conf.crt"));
     assert_eq!(got["user"], "kubernetes-admin", "{got}");
 }
@@ -672,24 +619,8 @@ fn verify_kubeadm_tree(hsm: &Hsm, dir: &str) {
 #[test]
 fn bootstrap_ca_key_uri_keeps_the_cas_on_the_token_and_no_ca_key_on_disk() {
     let hsm = Hsm::new();
-    let uris: Vec<String> = ["ca", "front-proxy-ca", "etcd-ca"]
-        .iter()
-        .map(|n| format!("{n}={}", hsm.uri(&format!("boot-{n}"), "pin")))
-        .collect();
-    let mut args = vec![
-        "bootstrap",
-        "--dir",
-        "k",
-        "--node",
-        "cp1",
-        "--node",
-        "w1",
-        "--key-type",
-        "ecdsa-p256",
-    ];
-    for u in &uris {
-        args.extend(["--ca-key-uri", u.as_str()]);
-    }
+    let uris = external_ca_uris(&hsm);
+    let args = external_ca_args(&uris, &["cp1", "w1"]);
     let mut dry = args.clone();
     dry.push("--dry-run");
     hsm.ok(&dry);
@@ -723,10 +654,7 @@ fn bootstrap_ca_key_uri_keeps_the_cas_on_the_token_and_no_ca_key_on_disk() {
     assert!(ca_row.contains("yes"), "not externally managed: {ca_row}");
     let before = snapshot(&hsm.env.path("k"));
     let (out, _) = hsm.ok(&args);
-    assert!(
-        out.contains("0 created") && out.contains("0 errors"),
-        "{out}"
-    );
+    assert_says(&out, &["0 created", "0 errors"]);
     assert_eq!(before, snapshot(&hsm.env.path("k")));
     // renew has no token key to sign with: it says so (exit 3), not "renewed", names the
     // flag that gives it one, and writes nothing.
@@ -745,26 +673,29 @@ fn bootstrap_ca_key_uri_keeps_the_cas_on_the_token_and_no_ca_key_on_disk() {
     assert!(!hsm.env.path("k2").exists());
 }
 
+/// `NAME=URI` for kubeadm's three CAs, each on its own token object `boot-NAME`.
+fn external_ca_uris(hsm: &Hsm) -> Vec<String> {
+    ["ca", "front-proxy-ca", "etcd-ca"]
+        .iter()
+        .map(|n| format!("{n}={}", hsm.uri(&format!("boot-{n}"), "pin")))
+        .collect()
+}
+
+/// `bootstrap --dir k --node NODE... --key-type ecdsa-p256 --ca-key-uri NAME=URI...`.
+fn external_ca_args<'a>(uris: &'a [String], nodes: &[&'a str]) -> Vec<&'a str> {
+    let mut args = bootstrap_args("k", nodes, &["--key-type", "ecdsa-p256"]);
+    for u in uris {
+        args.extend(["--ca-key-uri", u.as_str()]);
+    }
+    args
+}
+
 /// kubeadm's three CAs on the token, bootstrapped with `--ca-key-uri`: the directory is
 /// kubeadm's external-CA layout (`cmd/kubeadm/app/phases/certs/certs.go` `UsingExternalCA`).
 /// Returns the `NAME=URI` values given.
 fn bootstrap_external_cas(hsm: &Hsm) -> Vec<String> {
-    let uris: Vec<String> = ["ca", "front-proxy-ca", "etcd-ca"]
-        .iter()
-        .map(|n| format!("{n}={}", hsm.uri(&format!("boot-{n}"), "pin")))
-        .collect();
-    let mut args = vec![
-        "bootstrap",
-        "--dir",
-        "k",
-        "--node",
-        "cp1",
-        "--key-type",
-        "ecdsa-p256",
-    ];
-    for u in &uris {
-        args.extend(["--ca-key-uri", u.as_str()]);
-    }
+    let uris = external_ca_uris(hsm);
+    let args = external_ca_args(&uris, &["cp1"]);
     hsm.ok(&args);
     uris
 }
@@ -832,25 +763,11 @@ fn renew_ca_key_uri_re_signs_every_leaf_through_the_token() {
     let mut confs = 0;
     for conf in after.keys().filter(|f| f.ends_with(".conf")) {
         assert_ne!(before[conf], after[conf], "{conf} was not renewed");
-        let view: serde_json::Value = serde_json::from_str(&run_peer(hsm.peer("kubectl").args([
-            "config",
-            "view",
-            "--raw",
-            "-o",
-            "json",
-            "--kubeconfig",
-            &format!("k/{conf}"),
-        ])))
+        std::fs::write(
+            hsm.env.path("conf.crt"),
+            conf_client_cert(&hsm, &format!("k/{conf}")),
+        )
         .unwrap();
-        use base64::Engine as _;
-        let crt = base64::engine::general_purpose::STANDARD
-            .decode(
-                view["users"][0]["user"]["client-certificate-data"]
-                    .as_str()
-                    .unwrap(),
-            )
-            .unwrap();
-        std::fs::write(hsm.env.path("conf.crt"), crt).unwrap();
         openssl_verify_any(&hsm, "cas.pem", "conf.crt");
         confs += 1;
     }

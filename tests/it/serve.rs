@@ -127,6 +127,13 @@ fn cluster(env: &Env) {
     ]);
 }
 
+/// A ServiceAccount token for `ci/builder`, minted with the cluster's `sa.key`.
+fn builder_token(env: &Env) -> String {
+    env.token("builder", "ci", "c/pki/sa.key", &[])
+        .trim()
+        .to_string()
+}
+
 fn serve(env: &Env) -> Server {
     Server::start(env, &["--dir", "c", "--rbac", "rbac.json"])
 }
@@ -151,6 +158,18 @@ fn kubectl_as(bin: &str, s: &Server, env: &Env, args: &[&str]) -> (bool, String,
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// kubectl's flags for a client certificate and key, trusting the cluster CA.
+fn client_cert<'a>(crt: &'a str, key: &'a str) -> [&'a str; 6] {
+    [
+        "--client-certificate",
+        crt,
+        "--client-key",
+        key,
+        "--certificate-authority",
+        "c/pki/ca.crt",
+    ]
 }
 
 fn whoami_json(s: &Server, env: &Env, args: &[&str]) -> Value {
@@ -183,20 +202,11 @@ fn kubectl_auth_whoami_against_kcred_serve() {
         json!(["system:nodes", "system:authenticated"])
     );
     // A ServiceAccount token kcred mints with the cluster's sa.key.
-    let token = env.ok(&[
-        "token",
-        "issue",
-        "builder",
-        "-n",
-        "ci",
-        "--key",
-        "c/pki/sa.key",
-    ]);
-    let token = token.trim();
+    let token = builder_token(&env);
     let v = whoami_json(
         &s,
         &env,
-        &["--token", token, "--certificate-authority", "c/pki/ca.crt"],
+        &["--token", &token, "--certificate-authority", "c/pki/ca.crt"],
     );
     assert_eq!(
         v["status"]["userInfo"]["username"],
@@ -225,20 +235,8 @@ fn kubectl_auth_whoami_against_kcred_serve() {
         "old",
     ]);
     std::thread::sleep(std::time::Duration::from_secs(2));
-    let (ok, _, err) = kubectl(
-        &s,
-        &env,
-        &[
-            "--client-certificate",
-            "old.crt",
-            "--client-key",
-            "old.key",
-            "--certificate-authority",
-            "c/pki/ca.crt",
-            "auth",
-            "whoami",
-        ],
-    );
+    let old = client_cert("old.crt", "old.key");
+    let (ok, _, err) = kubectl(&s, &env, &[&old[..], &["auth", "whoami"]].concat());
     assert!(!ok);
     assert!(
         err.contains("error: You must be logged in to the server (Unauthorized)"),
@@ -287,14 +285,7 @@ fn kubectl_auth_can_i_against_kcred_serve() {
     let (ok, out, _) = can_i(&["delete", "nodes", "--kubeconfig", "c/admin.conf"]);
     assert!(ok);
     assert_eq!(out.trim(), "yes");
-    let nobody = [
-        "--client-certificate",
-        "nobody.crt",
-        "--client-key",
-        "nobody.key",
-        "--certificate-authority",
-        "c/pki/ca.crt",
-    ];
+    let nobody = client_cert("nobody.crt", "nobody.key");
     let mut a = vec!["get", "secrets"];
     a.extend(nobody);
     let (ok, out, _) = can_i(&a);
@@ -368,14 +359,7 @@ fn kubectl_resolves_short_names_through_kcred_discovery() {
         &env,
         &["--dir", "c", "--rbac", "rbac.json", "--rbac", "reader.json"],
     );
-    let cred = [
-        "--client-certificate",
-        "reader.crt",
-        "--client-key",
-        "reader.key",
-        "--certificate-authority",
-        "c/pki/ca.crt",
-    ];
+    let cred = client_cert("reader.crt", "reader.key");
     let cases: &[(&[&str], &str)] = &[
         (&["get", "po"], "yes"),
         (&["list", "pods"], "yes"),
@@ -520,15 +504,7 @@ fn python_kubernetes_client_reviews() {
     let env = Env::new();
     cluster(&env);
     let s = serve(&env);
-    let token = env.ok(&[
-        "token",
-        "issue",
-        "builder",
-        "-n",
-        "ci",
-        "--key",
-        "c/pki/sa.key",
-    ]);
+    let token = builder_token(&env);
     let run = |who: &str| -> Value {
         let out = crate::common::python(
             PY_CLIENT,
@@ -537,7 +513,7 @@ fn python_kubernetes_client_reviews() {
                 &env.p("c/pki/ca.crt"),
                 &env.p(&format!("{who}.crt")),
                 &env.p(&format!("{who}.key")),
-                token.trim(),
+                &token,
             ],
         );
         serde_json::from_str(&out).unwrap()
@@ -582,16 +558,8 @@ fn pyjwt_verifies_tokens_through_issuer_discovery() {
     let env = Env::new();
     cluster(&env);
     let s = serve(&env);
-    let token = env.ok(&[
-        "token",
-        "issue",
-        "builder",
-        "-n",
-        "ci",
-        "--key",
-        "c/pki/sa.key",
-    ]);
-    let out = crate::common::python(PY_JWKS, &[&s.url(), &env.p("c/pki/ca.crt"), token.trim()]);
+    let token = builder_token(&env);
+    let out = crate::common::python(PY_JWKS, &[&s.url(), &env.p("c/pki/ca.crt"), &token]);
     let v: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(v["issuer"], "https://kubernetes.default.svc.cluster.local");
     assert_eq!(
@@ -667,15 +635,7 @@ fn webhook_shaped_reviews() {
     let env = Env::new();
     cluster(&env);
     let s = serve(&env);
-    let token = env.ok(&[
-        "token",
-        "issue",
-        "builder",
-        "-n",
-        "ci",
-        "--key",
-        "c/pki/sa.key",
-    ]);
+    let token = builder_token(&env);
     let json_ct = json!({"Content-Type": "application/json", "Accept": "application/json, */*"});
     // The token webhook (token/webhook/webhook.go) posts a TokenReview with spec.token and,
     // when it knows them, spec.audiences; the authorizer webhook (authorizer/webhook) posts
@@ -686,11 +646,11 @@ fn webhook_shaped_reviews() {
         "webhook",
         json!([
             {"path": TR, "headers": json_ct, "body": {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview",
-                "metadata": {"creationTimestamp": null}, "spec": {"token": token.trim(), "audiences": ["https://kubernetes.default.svc.cluster.local"]}, "status": {"user": {}}}},
+                "metadata": {"creationTimestamp": null}, "spec": {"token": &token, "audiences": ["https://kubernetes.default.svc.cluster.local"]}, "status": {"user": {}}}},
             {"path": TR, "headers": json_ct, "body": {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview",
                 "spec": {"token": "forged"}}},
             {"path": TR, "headers": json_ct, "body": {"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview",
-                "spec": {"token": token.trim(), "audiences": ["vault"]}}},
+                "spec": {"token": &token, "audiences": ["vault"]}}},
             {"path": SAR, "headers": json_ct, "body": {"apiVersion": "authorization.k8s.io/v1", "kind": "SubjectAccessReview",
                 "metadata": {"creationTimestamp": null},
                 "spec": {"resourceAttributes": {"namespace": "kube-system", "verb": "get", "group": "", "version": "v1", "resource": "secrets", "name": "x"},
@@ -833,15 +793,7 @@ fn trust_files_reload_when_they_change() {
     // A new ServiceAccount key pair replaces sa.pub.
     env.ok(&["sa", "keygen", "--out", "new"]);
     let token = env.ok(&["token", "issue", "builder", "-n", "ci", "--key", "new.key"]);
-    let old = env.ok(&[
-        "token",
-        "issue",
-        "builder",
-        "-n",
-        "ci",
-        "--key",
-        "c/pki/sa.key",
-    ]);
+    let old = builder_token(&env);
     let ask_with = |t: &str| {
         raw(
             &s,
@@ -919,22 +871,14 @@ fn webhook_config_files_work_and_sigterm_drains() {
         crate::common::mode(&env.path("wh/authentication-webhook.kubeconfig")),
         0o600
     );
-    let token = env.ok(&[
-        "token",
-        "issue",
-        "builder",
-        "-n",
-        "ci",
-        "--key",
-        "c/pki/sa.key",
-    ]);
+    let token = builder_token(&env);
     let call = |file: &str, body: Value| -> Value {
         let out = crate::common::python(PY_WEBHOOK, &[&env.p(file), &body.to_string()]);
         serde_json::from_str(&out).unwrap()
     };
     let v = call(
         "wh/authentication-webhook.kubeconfig",
-        json!({"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "spec": {"token": token.trim()}}),
+        json!({"apiVersion": "authentication.k8s.io/v1", "kind": "TokenReview", "spec": {"token": &token}}),
     );
     assert_eq!(v["code"], 201, "{v}");
     assert_eq!(v["body"]["status"]["authenticated"], true);

@@ -238,20 +238,18 @@ fn a_legacy_token_verifies_with_pyjwt_and_the_api_server_rules() {
         let env = sa_key(kt);
         let (key, pubkey) = (format!("{kt}.key"), format!("{kt}.pub"));
         let legacy = env
-            .ok(&[
-                "token",
-                "issue",
+            .token(
                 "old",
-                "-n",
                 "apps",
-                "--key",
                 &key,
-                "--legacy",
-                "--secret-name",
-                "old-token-x7k2p",
-                "--uid",
-                "u-9",
-            ])
+                &[
+                    "--legacy",
+                    "--secret-name",
+                    "old-token-x7k2p",
+                    "--uid",
+                    "u-9",
+                ],
+            )
             .trim()
             .to_string();
         let got = go_tokencheck(env.dir.path(), &pubkey, &legacy, &[]);

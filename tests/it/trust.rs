@@ -293,6 +293,38 @@ pub fn go_tls_kubeconfigs(dir: &Path, scratch: &Path) -> Vec<(PathBuf, serde_jso
 }
 
 /// `check --trust -o json` of `dir`: (exit code, pairs).
+/// Go's crypto/tls client (`go_tls_kubeconfigs`) for every kubeconfig of `dir`: each one
+/// connects except `broken`, whose answer is returned (`Null` when none is named).
+/// `check --trust` over `dir` finds exactly `n` broken pairs (and exits 1 when there are
+/// any, 0 when none); returns every pair and the broken ones.
+pub fn trust_broken(
+    env: &Env,
+    dir: &Path,
+    n: usize,
+) -> (Vec<serde_json::Value>, Vec<serde_json::Value>) {
+    let (code, pairs) = trust_matrix(env, dir);
+    let bad: Vec<serde_json::Value> = broken(&pairs).into_iter().cloned().collect();
+    assert_eq!(code, if n == 0 { 0 } else { 1 }, "{bad:#?}");
+    assert_eq!(bad.len(), n, "{bad:#?}");
+    (pairs, bad)
+}
+
+pub fn go_tls_connects_except(
+    dir: &Path,
+    scratch: &Path,
+    broken: Option<&Path>,
+) -> serde_json::Value {
+    let mut answer = serde_json::Value::Null;
+    for (conf, v) in go_tls_kubeconfigs(dir, scratch) {
+        if Some(conf.as_path()) == broken {
+            answer = v;
+        } else {
+            assert_eq!(v["ok"], true, "Go TLS, {}: {v}", conf.display());
+        }
+    }
+    answer
+}
+
 pub fn trust_matrix(env: &Env, dir: &Path) -> (i32, Vec<serde_json::Value>) {
     let out = env
         .kcred()
@@ -365,9 +397,7 @@ pub fn assert_peers_accept(env: &Env, dir: &Path, tokens: &[&str]) -> String {
         &["member", "list"],
     );
     assert!(ok && list.matches(", started, ").count() == 2, "{list}");
-    for (conf, v) in go_tls_kubeconfigs(dir, &scratch.path().join("tls")) {
-        assert_eq!(v["ok"], true, "Go TLS, {}: {v}", conf.display());
-    }
+    go_tls_connects_except(dir, &scratch.path().join("tls"), None);
     for t in tokens {
         assert!(
             pyjwt_verifies(&pki.join("sa.pub"), t),
@@ -383,6 +413,11 @@ fn bootstrap(env: &Env, dir: &str) -> PathBuf {
 }
 
 /// The base64 of `certificate-authority-data:` in a kubeconfig replaced by `pem`'s.
+/// The tree under test (`k`) and an unrelated one (`other`): other CAs, other keys.
+fn two_trees(env: &Env) -> (PathBuf, PathBuf) {
+    (bootstrap(env, "k"), bootstrap(env, "other"))
+}
+
 fn replace_ca_data(conf: &Path, pem: &[u8]) {
     use base64::Engine as _;
     let text = std::fs::read_to_string(conf).unwrap();
@@ -440,15 +475,7 @@ fn fresh_kubeadm_tree_every_pair_ok_and_go_tls_agrees() {
         assert_eq!(v["ok"], true, "{}: {v}", conf.display());
     }
     // And every peer at once, as a rotation phase is checked.
-    let token = env.ok(&[
-        "token",
-        "issue",
-        "builder",
-        "-n",
-        "ci",
-        "--key",
-        "k/pki/sa.key",
-    ]);
+    let token = env.token("builder", "ci", "k/pki/sa.key", &[]);
     assert_peers_accept(&env, &dir, &[&token]);
 }
 
@@ -489,21 +516,16 @@ fn real_etcd_accepts_both_clients_and_two_members_form_a_cluster() {
     );
     assert!(ok, "{list}");
     assert_eq!(list.matches(", started, ").count(), 2, "{list}");
-    let (code, pairs) = trust_matrix(&env, &dir);
-    assert_eq!((code, broken(&pairs).len()), (0, 0), "{pairs:#?}");
+    trust_broken(&env, &dir, 0);
 }
 
 #[test]
 fn kubeconfig_with_an_unrelated_ca_is_the_one_broken_pair_and_go_tls_refuses_it() {
     let env = Env::new();
-    let dir = bootstrap(&env, "k");
-    let other = bootstrap(&env, "other");
+    let (dir, other) = two_trees(&env);
     let conf = dir.join("scheduler.conf");
     replace_ca_data(&conf, &std::fs::read(other.join("pki/ca.crt")).unwrap());
-    let (code, pairs) = trust_matrix(&env, &dir);
-    assert_eq!(code, 1);
-    let bad = broken(&pairs);
-    assert_eq!(bad.len(), 1, "{bad:#?}");
+    let (_, bad) = trust_broken(&env, &dir, 1);
     assert_eq!(bad[0]["client"], "scheduler.conf");
     assert_eq!(bad[0]["check"], "server-cert");
     let why = bad[0]["problem"].as_str().unwrap();
@@ -515,33 +537,24 @@ fn kubeconfig_with_an_unrelated_ca_is_the_one_broken_pair_and_go_tls_refuses_it(
     let err = env.fails(1, &["check", "--trust", "--dir", "k"]);
     assert!(err.contains("1 broken of"), "{err}");
     // Go's client refuses the serving certificate with the same words; the others connect.
-    for (c, v) in go_tls_kubeconfigs(&dir, &env.path("tls")) {
-        if c == conf {
-            assert_eq!(v["ok"], false, "{v}");
-            let client = v["client"].as_str().unwrap_or_default();
-            assert!(
-                client.contains("x509: certificate signed by unknown authority"),
-                "{v}"
-            );
-        } else {
-            assert_eq!(v["ok"], true, "{}: {v}", c.display());
-        }
-    }
+    let v = go_tls_connects_except(&dir, &env.path("tls"), Some(&conf));
+    assert_eq!(v["ok"], false, "{v}");
+    let client = v["client"].as_str().unwrap_or_default();
+    assert!(
+        client.contains("x509: certificate signed by unknown authority"),
+        "{v}"
+    );
 }
 
 #[test]
 fn etcd_client_cert_from_another_ca_is_the_one_broken_pair_and_etcd_refuses_it() {
     let env = Env::new();
-    let dir = bootstrap(&env, "k");
-    let other = bootstrap(&env, "other");
+    let (dir, other) = two_trees(&env);
     for ext in ["crt", "key"] {
         let name = format!("pki/apiserver-etcd-client.{ext}");
         std::fs::copy(other.join(&name), dir.join(&name)).unwrap();
     }
-    let (code, pairs) = trust_matrix(&env, &dir);
-    assert_eq!(code, 1);
-    let bad = broken(&pairs);
-    assert_eq!(bad.len(), 1, "{bad:#?}");
+    let (_, bad) = trust_broken(&env, &dir, 1);
     assert_eq!(
         (&bad[0]["client"], &bad[0]["check"]),
         (
@@ -592,8 +605,7 @@ fn etcd_client_cert_from_another_ca_is_the_one_broken_pair_and_etcd_refuses_it()
 #[test]
 fn a_ca_bundle_old_plus_new_is_a_set_of_anchors_for_check_and_trust() {
     let env = Env::new();
-    let dir = bootstrap(&env, "k");
-    let other = bootstrap(&env, "other");
+    let (dir, other) = two_trees(&env);
     // A rotation's bundles: the other tree's CA beside this one's, in both orders.
     for (file, new_first) in [
         ("pki/ca.crt", true),
@@ -636,12 +648,9 @@ fn a_ca_bundle_old_plus_new_is_a_set_of_anchors_for_check_and_trust() {
         .find(|r| r["name"] == "apiserver")
         .unwrap();
     assert_eq!(apiserver["caName"], "ca#2", "{apiserver}");
-    let (code, pairs) = trust_matrix(&env, &dir);
-    assert_eq!((code, broken(&pairs).len()), (0, 0), "{pairs:#?}");
+    trust_broken(&env, &dir, 0);
     // Go agrees: the kube-apiserver-like server with the bundle as --client-ca-file.
-    for (c, v) in go_tls_kubeconfigs(&dir, &env.path("tls")) {
-        assert_eq!(v["ok"], true, "{}: {v}", c.display());
-    }
+    go_tls_connects_except(&dir, &env.path("tls"), None);
 }
 
 #[test]
@@ -660,30 +669,21 @@ fn kubeconfig_dialling_a_name_not_in_the_serving_cert_is_broken_as_go_says() {
         text.replace(&server, "https://not-the-apiserver.example:6443"),
     )
     .unwrap();
-    let (code, pairs) = trust_matrix(&env, &dir);
-    assert_eq!(code, 1);
-    let bad = broken(&pairs);
-    assert_eq!(bad.len(), 1, "{bad:#?}");
+    let (_, bad) = trust_broken(&env, &dir, 1);
     assert_eq!(bad[0]["client"], "controller-manager.conf");
     assert_eq!(bad[0]["host"], "not-the-apiserver.example");
     let why = bad[0]["problem"].as_str().unwrap();
     assert!(why.starts_with("x509: certificate is valid for "), "{why}");
     // Go's VerifyHostname gives the very same words.
-    for (c, v) in go_tls_kubeconfigs(&dir, &env.path("tls")) {
-        if c == conf {
-            let client = v["client"].as_str().unwrap_or_default();
-            assert!(client.ends_with(why), "Go: {client}\nkcred: {why}");
-        } else {
-            assert_eq!(v["ok"], true, "{}: {v}", c.display());
-        }
-    }
+    let v = go_tls_connects_except(&dir, &env.path("tls"), Some(&conf));
+    let client = v["client"].as_str().unwrap_or_default();
+    assert!(client.ends_with(why), "Go: {client}\nkcred: {why}");
 }
 
 #[test]
 fn renew_after_a_bundle_signs_with_the_ca_whose_key_is_there() {
     let env = Env::new();
-    let dir = bootstrap(&env, "k");
-    let other = bootstrap(&env, "other");
+    let (dir, other) = two_trees(&env);
     let ca = dir.join("pki/ca.crt");
     // The other tree's CA first: renew must not pick the bundle's first certificate, whose
     // key is not in the directory.
@@ -694,11 +694,8 @@ fn renew_after_a_bundle_signs_with_the_ca_whose_key_is_there() {
     .concat();
     std::fs::write(&ca, bundle).unwrap();
     env.ok(&["renew", "--dir", "k", "apiserver", "admin.conf"]);
-    let (code, pairs) = trust_matrix(&env, &dir);
-    assert_eq!((code, broken(&pairs).len()), (0, 0), "{pairs:#?}");
-    for (c, v) in go_tls_kubeconfigs(&dir, &env.path("tls")) {
-        assert_eq!(v["ok"], true, "{}: {v}", c.display());
-    }
+    trust_broken(&env, &dir, 0);
+    go_tls_connects_except(&dir, &env.path("tls"), None);
 }
 
 /// Whether PyJWT verifies `token` with one of the PEM public keys in `sa_pub` (as
@@ -729,21 +726,11 @@ print("yes" if ok else "no")
 #[test]
 fn service_account_tokens_in_the_dir_verify_as_pyjwt_says() {
     let env = Env::new();
-    let dir = bootstrap(&env, "k");
-    let other = bootstrap(&env, "other");
-    let token = env.ok(&[
-        "token",
-        "issue",
-        "builder",
-        "-n",
-        "ci",
-        "--key",
-        "k/pki/sa.key",
-    ]);
+    let (dir, other) = two_trees(&env);
+    let token = env.token("builder", "ci", "k/pki/sa.key", &[]);
     std::fs::write(dir.join("builder.token"), &token).unwrap();
     let sa_pub = dir.join("pki/sa.pub");
-    let (code, pairs) = trust_matrix(&env, &dir);
-    assert_eq!((code, broken(&pairs).len()), (0, 0), "{pairs:#?}");
+    let (pairs, _) = trust_broken(&env, &dir, 0);
     assert!(
         pairs
             .iter()
@@ -755,8 +742,7 @@ fn service_account_tokens_in_the_dir_verify_as_pyjwt_says() {
     let mine = std::fs::read(&sa_pub).unwrap();
     let theirs = std::fs::read(other.join("pki/sa.pub")).unwrap();
     std::fs::write(&sa_pub, [theirs.clone(), mine].concat()).unwrap();
-    let (code, pairs) = trust_matrix(&env, &dir);
-    assert_eq!((code, broken(&pairs).len()), (0, 0), "{pairs:#?}");
+    trust_broken(&env, &dir, 0);
     assert!(pyjwt_verifies(&sa_pub, &token));
     // Only the other key: the key pair and the token are broken, and PyJWT refuses too.
     std::fs::write(&sa_pub, theirs).unwrap();
@@ -802,24 +788,8 @@ fn a_begun_rotation_by_hand_keeps_every_peer_and_check_clean() {
     let env = Env::new();
     let dir = bootstrap(&env, "k");
     let new = bootstrap(&env, "new");
-    let old_token = env.ok(&[
-        "token",
-        "issue",
-        "builder",
-        "-n",
-        "ci",
-        "--key",
-        "k/pki/sa.key",
-    ]);
-    let new_token = env.ok(&[
-        "token",
-        "issue",
-        "builder",
-        "-n",
-        "ci",
-        "--key",
-        "new/pki/sa.key",
-    ]);
+    let old_token = env.token("builder", "ci", "k/pki/sa.key", &[]);
+    let new_token = env.token("builder", "ci", "new/pki/sa.key", &[]);
     println!(
         "before:\n{}",
         assert_peers_accept(&env, &dir, &[&old_token])
@@ -920,10 +890,7 @@ fn trust_refuses_what_it_cannot_read_in_one_line() {
     // A corrupt trust file is a broken pair naming the file, never a crash or an "ok".
     let dir = bootstrap(&env, "k");
     std::fs::write(dir.join("pki/etcd/ca.crt"), "garbage\n").unwrap();
-    let (code, pairs) = trust_matrix(&env, &dir);
-    assert_eq!(code, 1);
-    let bad = broken(&pairs);
-    assert_eq!(bad.len(), 6, "{bad:#?}");
+    let (_, bad) = trust_broken(&env, &dir, 6);
     for p in bad {
         assert!(
             p["problem"]
@@ -955,10 +922,7 @@ fn a_worker_directory_checks_its_own_kubeconfig_only() {
     );
     // On the control plane a missing client certificate is a broken pair, not skipped.
     std::fs::remove_file(dir.join("pki/front-proxy-client.crt")).unwrap();
-    let (code, pairs) = trust_matrix(&env, &dir);
-    assert_eq!(code, 1);
-    let bad = broken(&pairs);
-    assert_eq!(bad.len(), 1, "{bad:#?}");
+    let (_, bad) = trust_broken(&env, &dir, 1);
     assert_eq!(bad[0]["client"], "front-proxy-client");
 }
 
@@ -966,15 +930,7 @@ fn a_worker_directory_checks_its_own_kubeconfig_only() {
 fn a_token_kubeconfig_has_no_certificate_pair_but_its_token_is_checked() {
     let env = Env::new();
     let dir = bootstrap(&env, "k");
-    let token = env.ok(&[
-        "token",
-        "issue",
-        "builder",
-        "-n",
-        "ci",
-        "--key",
-        "k/pki/sa.key",
-    ]);
+    let token = env.token("builder", "ci", "k/pki/sa.key", &[]);
     let server = {
         let text = std::fs::read_to_string(dir.join("admin.conf")).unwrap();
         text.lines()
@@ -993,8 +949,7 @@ fn a_token_kubeconfig_has_no_certificate_pair_but_its_token_is_checked() {
         "--out",
         "k/admin.conf",
     ]);
-    let (code, pairs) = trust_matrix(&env, &dir);
-    assert_eq!((code, broken(&pairs).len()), (0, 0), "{pairs:#?}");
+    let (pairs, _) = trust_broken(&env, &dir, 0);
     let admin: Vec<&str> = pairs
         .iter()
         .filter(|p| {
@@ -1018,10 +973,7 @@ fn a_front_proxy_client_with_another_cn_is_refused_as_requestheader_would() {
         "k/pki/front-proxy-client",
         &["--cn", "someone-else"],
     );
-    let (code, pairs) = trust_matrix(&env, &dir);
-    assert_eq!(code, 1);
-    let bad = broken(&pairs);
-    assert_eq!(bad.len(), 1, "{bad:#?}");
+    let (_, bad) = trust_broken(&env, &dir, 1);
     assert_eq!(
         bad[0]["problem"],
         "x509: subject with cn=someone-else is not in the allowed list"

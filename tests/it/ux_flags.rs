@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{Env, peer, run_peer};
+use crate::common::{Env, KUBECTL_VIEW_JSON, assert_says, assert_success, peer, run_peer};
 
 /// stderr of a successful kcred run.
 fn ok_stderr(env: &Env, args: &[&str]) -> String {
@@ -29,15 +29,8 @@ fn kubectl_view(dir: &Path, file: &str) -> Value {
             .current_dir(dir)
             .env_remove("KUBECONFIG")
             .env("HOME", dir)
-            .args([
-                "config",
-                "view",
-                "--raw",
-                "-o",
-                "json",
-                "--kubeconfig",
-                file,
-            ]),
+            .args(KUBECTL_VIEW_JSON)
+            .arg(file),
     );
     serde_json::from_str(&out).expect("kubectl JSON")
 }
@@ -176,7 +169,7 @@ fn kubeconfig_without_out_prints_to_stdout() {
     let view = kubectl_view(env.dir.path(), "printed");
     assert_eq!(view["current-context"], "jane@kubernetes");
     // `--out -` is the same stdout.
-    let dash = env.ok(&[
+    let to_stdout = [
         "kubeconfig",
         "--server",
         SERVER,
@@ -184,18 +177,9 @@ fn kubeconfig_without_out_prints_to_stdout() {
         "ca",
         "--token",
         "abc.def",
-        "--out",
-        "-",
-    ]);
-    let none = env.ok(&[
-        "kubeconfig",
-        "--server",
-        SERVER,
-        "--ca",
-        "ca",
-        "--token",
-        "abc.def",
-    ]);
+    ];
+    let dash = env.ok(&[&to_stdout[..], &["--out", "-"]].concat());
+    let none = env.ok(&to_stdout);
     assert_eq!(dash, none);
 }
 
@@ -374,11 +358,7 @@ fn merge_target_matches_kubectl(kubeconfig: Option<&str>, existing: &[&str]) {
         c.env("KUBECONFIG", list);
     }
     let out = c.output().unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     // The same file holds the new cluster in both directories.
     let holding = |env: &Env| -> Vec<String> {
         let mut found = Vec::new();
@@ -701,10 +681,7 @@ fn a_der_file_that_is_no_private_key_is_refused_naming_it() {
             "cert", "issue", "--ca", "ca", "--cn", "x", "--key", "ca.der", "--out", "x",
         ],
     );
-    assert!(
-        err.contains("ca.der") && err.contains("neither PEM nor a DER private key"),
-        "{err}"
-    );
+    assert_says(&err, &["ca.der", "neither PEM nor a DER private key"]);
     assert!(!env.path("x.crt").exists());
 }
 
@@ -789,7 +766,7 @@ fn whoami_refuses_der_trust_files_as_kube_apiserver_does() {
             "ca.der",
         ],
     );
-    assert!(err.contains("ca.der") && err.contains("PEM only"), "{err}");
+    assert_says(&err, &["ca.der", "PEM only"]);
     // A DER client certificate is what a client could present: read, with a warning that
     // kubectl would not load it.
     openssl(
@@ -827,7 +804,7 @@ fn whoami_refuses_der_trust_files_as_kube_apiserver_does() {
             "sa.der",
         ],
     );
-    assert!(err.contains("sa.der") && err.contains("PEM only"), "{err}");
+    assert_says(&err, &["sa.der", "PEM only"]);
 }
 
 // ---- 4. -o: one vocabulary; cert inspect -o json always a list ----

@@ -3,7 +3,7 @@
 //! spoken the kubeadm/kubectl way. Real peers judge what they can: groff renders the page,
 //! openssl reads the certificates, PyJWT decodes the token.
 
-use crate::common::{Env, peer, python, run_peer};
+use crate::common::{Env, argv, field_pairs, kubelet_pod_token_flags, peer, python, run_peer};
 
 #[test]
 fn print_plan_round_trips_through_bootstrap_plan_dry_run() {
@@ -56,20 +56,18 @@ fn list_profiles_prints_the_template_and_it_is_accepted_by_profiles() {
     assert!(text.contains("kubernetes-admin:"), "{text}");
     std::fs::write(env.path("mine.yaml"), &text).unwrap();
     env.ca("ca", "ecdsa-p256");
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
-        &env.p("ca"),
-        "--out",
-        &env.p("admin"),
-        "--profile",
-        "kubernetes-admin",
-        "--profiles",
-        &env.p("mine.yaml"),
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+    env.issue(
+        "ca",
+        "admin",
+        &[
+            "--profile",
+            "kubernetes-admin",
+            "--profiles",
+            &env.p("mine.yaml"),
+            "--key-type",
+            "ecdsa-p256",
+        ],
+    );
     let inspected = env.ok(&["cert", "inspect", &env.p("admin.crt"), "-o", "json"]);
     assert!(inspected.contains("kubeadm:cluster-admins"), "{inspected}");
     // Without --list-profiles, --out and --ca are still required.
@@ -396,17 +394,7 @@ fn inspect_reads_a_kubeconfig_and_escapes_subjects_as_openssl_does() {
             .contains("O=ops\\, on-call"),
         "{client}"
     );
-    let attrs: Vec<(String, String)> = client["subjectAttributes"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| {
-            (
-                a["type"].as_str().unwrap().to_string(),
-                a["value"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
+    let attrs = field_pairs(&client["subjectAttributes"], "type", "value");
     let want: Vec<(String, String)> = [
         ("O", "ops, on-call"),
         ("O", "#lead"),
@@ -464,18 +452,7 @@ fn inspect_numbers_the_certificates_of_a_bundle() {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
     env.ca("ca2", "rsa2048");
-    env.ok(&[
-        "cert",
-        "issue",
-        "--ca",
-        &env.p("ca"),
-        "--out",
-        &env.p("leaf"),
-        "--cn",
-        "jane",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+    env.issue("ca", "leaf", &["--cn", "jane", "--key-type", "ecdsa-p256"]);
     let mut bundle = Vec::new();
     for f in ["leaf.crt", "ca.crt", "ca2.crt"] {
         bundle.extend(std::fs::read(env.path(f)).unwrap());
@@ -533,19 +510,12 @@ fn token_issue_json_is_the_token_request_kubectl_prints() {
     env.ok(&["sa", "keygen", "--out", &env.p("sa")]);
     // Unbound, default audience: what `kubectl create token web -n apps -o json` shows
     // (kubectl pkg/cmd/create/create_token.go prints the server's TokenRequest).
-    let v: serde_json::Value = serde_json::from_str(&env.ok(&[
-        "token",
-        "issue",
+    let v: serde_json::Value = serde_json::from_str(&env.token(
         "web",
-        "-n",
         "apps",
-        "--key",
         &env.p("sa.key"),
-        "--uid",
-        "u-1",
-        "-o",
-        "json",
-    ]))
+        &["--uid", "u-1", "-o", "json"],
+    ))
     .unwrap();
     assert_eq!(v["kind"], "TokenRequest");
     assert_eq!(v["apiVersion"], "authentication.k8s.io/v1");
@@ -573,45 +543,22 @@ fn token_issue_json_is_the_token_request_kubectl_prints() {
 
     // Pod-bound, 3607s, default audience: the token's exp gets the kubelet extension, the
     // TokenRequest's expirationTimestamp does not (storage/token.go: now + expirationSeconds).
-    let y = env.ok(&[
-        "token",
-        "issue",
-        "web",
-        "--key",
-        &env.p("sa.key"),
-        "--duration",
-        "3607s",
-        "--bound-object-kind",
-        "Pod",
-        "--bound-object-name",
-        "web-0",
-        "--bound-object-uid",
-        "p-1",
-        "-o",
-        "yaml",
-    ]);
+    // `token issue web --key sa.key` (namespace default) with more flags.
+    let key = env.p("sa.key");
+    let web = |extra: &[&'static str]| {
+        let mut args = vec!["token", "issue", "web", "--key", &key];
+        args.extend_from_slice(extra);
+        args
+    };
+    let pod_bound = |output: &'static str| {
+        web(&[&kubelet_pod_token_flags("p-1")[..], &["-o", output]].concat())
+    };
+    let y = env.ok(&pod_bound("yaml"));
     assert!(
         y.starts_with("kind: TokenRequest\napiVersion: authentication.k8s.io/v1\n"),
         "{y}"
     );
-    let v: serde_json::Value = serde_json::from_str(&env.ok(&[
-        "token",
-        "issue",
-        "web",
-        "--key",
-        &env.p("sa.key"),
-        "--duration",
-        "3607s",
-        "--bound-object-kind",
-        "Pod",
-        "--bound-object-name",
-        "web-0",
-        "--bound-object-uid",
-        "p-1",
-        "-o",
-        "json",
-    ]))
-    .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&env.ok(&pod_bound("json"))).unwrap();
     assert_eq!(
         v["spec"]["boundObjectRef"],
         serde_json::json!({"kind": "Pod", "apiVersion": "v1", "name": "web-0", "uid": "p-1"})
@@ -629,33 +576,12 @@ fn token_issue_json_is_the_token_request_kubectl_prints() {
     assert_eq!(claims["kubernetes.io"]["pod"]["name"], "web-0");
 
     // The decoded view keeps kcred's old shape under its own name; legacy has no TokenRequest.
-    let d: serde_json::Value = serde_json::from_str(&env.ok(&[
-        "token",
-        "issue",
-        "web",
-        "--key",
-        &env.p("sa.key"),
-        "-o",
-        "decoded",
-    ]))
-    .unwrap();
+    let d: serde_json::Value = serde_json::from_str(&env.ok(&web(&["-o", "decoded"]))).unwrap();
     assert!(
         d["token"].is_string() && d["claims"]["sub"].is_string(),
         "{d}"
     );
-    let err = env.fails(
-        2,
-        &[
-            "token",
-            "issue",
-            "web",
-            "--key",
-            &env.p("sa.key"),
-            "--legacy",
-            "-o",
-            "json",
-        ],
-    );
+    let err = env.fails(2, &web(&["--legacy", "-o", "json"]));
     assert!(err.contains("-o decoded"), "{err}");
 }
 
@@ -668,13 +594,7 @@ fn output_text_is_kubeadms_name_for_table() {
         env.ok(&["cert", "inspect", &env.p("ca.crt"), "-o", "text"]),
         table
     );
-    env.ok(&[
-        "bootstrap",
-        "--dir",
-        &env.p("pki"),
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+    env.bootstrap(&env.p("pki"), &[], &["--key-type", "ecdsa-p256"]);
     let check = |o: &str| {
         let out = env
             .kcred()
@@ -764,15 +684,7 @@ fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
 fn example_fixture(env: &Env, dir: &str) {
     let d = |rel: &str| format!("{dir}/{rel}");
     env.ca(&d("ca"), "ecdsa-p256");
-    env.ok(&[
-        "bootstrap",
-        "--dir",
-        &env.p(&d("k8s")),
-        "--node",
-        "cp-1",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+    env.bootstrap(&env.p(&d("k8s")), &["cp-1"], &["--key-type", "ecdsa-p256"]);
     env.ok(&[
         "sa",
         "keygen",
@@ -800,15 +712,7 @@ fn example_fixture(env: &Env, dir: &str) {
         &env.p(&d("jane.kubeconfig")),
     ]);
     env.csr(&d("bob"), &["--cn", "bob", "--key-type", "ecdsa-p256"]);
-    let token = env.ok(&[
-        "token",
-        "issue",
-        "builder",
-        "-n",
-        "ci",
-        "--key",
-        &env.p(&d("sa.key")),
-    ]);
+    let token = env.token("builder", "ci", &env.p(&d("sa.key")), &[]);
     std::fs::write(env.path(&d("token.jwt")), token).unwrap();
 }
 
@@ -950,56 +854,40 @@ fn bash_completes_flag_values_never_file_names() {
         std::fs::write(env.path(f), "x").unwrap();
     }
     let none: &[(&str, &str)] = &[];
-    completes(
-        &env,
-        &["kcred", "bootstrap", "--layout", ""],
-        none,
-        &["hard-way", "kubeadm"],
-    );
-    completes(
-        &env,
-        &["kcred", "bootstrap", "--print-plan", "h"],
-        none,
-        &["hard-way"],
-    );
-    completes(
-        &env,
-        &["kcred", "check", "-o", ""],
-        none,
-        &["json", "table", "yaml"],
-    );
-    completes(&env, &["kcred", "whoami", "--output", "j"], none, &["json"]);
-    completes(
-        &env,
-        &["kcred", "cert", "issue", "--usage", ""],
-        none,
-        &["client", "peer", "server"],
-    );
-    completes(
-        &env,
-        &["kcred", "csr", "create", "--usage", "c"],
-        none,
-        &["client"],
-    );
-    completes(
-        &env,
-        &["kcred", "ca", "create", "--key-type", "ecdsa"],
-        none,
-        &["ecdsa-p256", "ecdsa-p384", "ecdsa-p521"],
-    );
-    completes(
-        &env,
-        &["kcred", "cert", "issue", "--key-format", ""],
-        none,
-        &["pkcs1", "pkcs8", "sec1"],
-    );
-    // --profile: the embedded profiles (templates/profiles.yaml), plus --profiles' own.
-    completes(
-        &env,
-        &["kcred", "cert", "issue", "--profile", "kubernetes-"],
-        none,
-        &["kubernetes-admin", "kubernetes-super-admin"],
-    );
+    // (the words before the cursor, the word being completed, what bash must offer)
+    let cases: &[(&str, &str, &[&str])] = &[
+        ("kcred bootstrap --layout", "", &["hard-way", "kubeadm"]),
+        ("kcred bootstrap --print-plan", "h", &["hard-way"]),
+        ("kcred check -o", "", &["json", "table", "yaml"]),
+        ("kcred whoami --output", "j", &["json"]),
+        (
+            "kcred cert issue --usage",
+            "",
+            &["client", "peer", "server"],
+        ),
+        ("kcred csr create --usage", "c", &["client"]),
+        (
+            "kcred ca create --key-type",
+            "ecdsa",
+            &["ecdsa-p256", "ecdsa-p384", "ecdsa-p521"],
+        ),
+        (
+            "kcred cert issue --key-format",
+            "",
+            &["pkcs1", "pkcs8", "sec1"],
+        ),
+        // --profile: the embedded profiles (templates/profiles.yaml), plus --profiles' own.
+        (
+            "kcred cert issue --profile",
+            "kubernetes-",
+            &["kubernetes-admin", "kubernetes-super-admin"],
+        ),
+    ];
+    for (before, current, want) in cases {
+        let mut words = argv(before);
+        words.push(current);
+        completes(&env, &words, none, want);
+    }
     std::fs::write(
         env.path("mine.yaml"),
         "dev-lead:\n  cn: lead\n  groups: [dev]\n",

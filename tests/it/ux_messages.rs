@@ -2,15 +2,25 @@
 //! hints that name the flag out of a mistake, and a library that names no flags. Where a
 //! hint names another tool (openssl), the test runs what the hint says.
 
-use crate::common::{Env, peer, python, run_peer};
+use crate::common::{Env, assert_says, assert_success, peer, python, run_peer};
 
 /// Run kcred, expect `code`, return stderr after checking its style: every message starts
 /// `kcred: error: `, and no OS error shows its `(os error N)` tail.
 fn refused(env: &Env, code: i32, args: &[&str]) -> String {
-    let err = env.fails(code, args);
+    in_words(env.fails(code, args), args)
+}
+
+/// `err`, checked to be kcred's one error line in words (no raw "os error").
+fn in_words(err: String, args: &[&str]) -> String {
     assert!(err.starts_with("kcred: error: "), "{args:?}: {err}");
     assert!(!err.contains("os error"), "{args:?}: {err}");
     err
+}
+
+/// [`refused`] for `kcred cert issue --ca <ca> --out <out> <extra>` (paths relative to the
+/// scratch dir).
+fn issue_refused(env: &Env, code: i32, ca: &str, out: &str, extra: &[&str]) -> String {
+    in_words(env.issue_fails(code, ca, out, extra), extra)
 }
 
 #[test]
@@ -45,7 +55,7 @@ fn clap_refusals_speak_in_the_same_style_and_exit_2() {
 fn a_san_list_is_refused_with_the_repeated_form() {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
-    let mut args = vec![
+    let server = [
         "--cn",
         "api",
         "--usage",
@@ -53,11 +63,13 @@ fn a_san_list_is_refused_with_the_repeated_form() {
         "--key-type",
         "ecdsa-p256",
     ];
-    args.extend(["--san", "api.example.com,10.0.0.1"]);
-    let (ca, out) = (env.p("ca"), env.p("api"));
-    let mut full = vec!["cert", "issue", "--ca", &ca, "--out", &out];
-    full.extend_from_slice(&args);
-    let err = refused(&env, 2, &full);
+    let err = issue_refused(
+        &env,
+        2,
+        "ca",
+        "api",
+        &[&server[..], &["--san", "api.example.com,10.0.0.1"]].concat(),
+    );
     assert!(
         err.contains("repeat --san for each name: --san api.example.com --san 10.0.0.1"),
         "{err}"
@@ -67,27 +79,17 @@ fn a_san_list_is_refused_with_the_repeated_form() {
         "ca",
         "api",
         &[
-            "--cn",
-            "api",
-            "--usage",
-            "server",
-            "--key-type",
-            "ecdsa-p256",
-            "--san",
-            "api.example.com",
-            "--san",
-            "10.0.0.1",
-        ],
+            &server[..],
+            &["--san", "api.example.com", "--san", "10.0.0.1"],
+        ]
+        .concat(),
     );
     let text = run_peer(
         peer("openssl")
             .args(["x509", "-noout", "-ext", "subjectAltName", "-in"])
             .arg(env.path("api.crt")),
     );
-    assert!(
-        text.contains("DNS:api.example.com") && text.contains("IP Address:10.0.0.1"),
-        "{text}"
-    );
+    assert_says(&text, &["DNS:api.example.com", "IP Address:10.0.0.1"]);
     let err = refused(
         &env,
         2,
@@ -149,11 +151,7 @@ fn a_der_key_is_read_or_refused_with_the_openssl_command_that_converts_it() {
             .args(&words[1..]),
     );
     let out = issue("k.der.pem", "jane");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
 }
 
 #[test]
@@ -162,20 +160,7 @@ fn a_symlinked_output_names_its_target() {
     env.ca("ca", "ecdsa-p256");
     std::fs::create_dir(env.path("real")).unwrap();
     std::os::unix::fs::symlink("real/jane.crt", env.path("jane.crt")).unwrap();
-    let err = refused(
-        &env,
-        3,
-        &[
-            "cert",
-            "issue",
-            "--ca",
-            &env.p("ca"),
-            "--out",
-            &env.p("jane"),
-            "--cn",
-            "jane",
-        ],
-    );
+    let err = issue_refused(&env, 3, "ca", "jane", &["--cn", "jane"]);
     let target = env.path("real/jane.crt");
     assert!(
         err.contains(&format!("it points to {}", target.display())),
@@ -197,26 +182,8 @@ fn fractional_durations_name_the_whole_units_to_use() {
         "{err}"
     );
     // Both forms the hint gives are accepted and mean the same span.
-    env.ok(&[
-        "ca",
-        "create",
-        "--out",
-        &env.p("a"),
-        "--validity",
-        "18mo",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
-    env.ok(&[
-        "ca",
-        "create",
-        "--out",
-        &env.p("b"),
-        "--validity",
-        "13140h",
-        "--key-type",
-        "ecdsa-p256",
-    ]);
+    env.ca_with("a", "ecdsa-p256", &["--validity", "18mo"]);
+    env.ca_with("b", "ecdsa-p256", &["--validity", "13140h"]);
     let span = |f: &str| {
         python(
             "import sys\nfrom cryptography import x509\nc = x509.load_pem_x509_certificate(open(sys.argv[1], 'rb').read())\nprint(int((c.not_valid_after_utc - c.not_valid_before_utc).total_seconds()))",
@@ -230,21 +197,11 @@ fn fractional_durations_name_the_whole_units_to_use() {
 fn an_existing_output_names_force() {
     let env = Env::new();
     env.ca("ca", "ecdsa-p256");
-    env.kubeconfig("https://cp-1:6443", "ca", "k", &["--token", "t"]);
-    let err = refused(
-        &env,
-        3,
-        &[
-            "kubeconfig",
-            "--server",
-            "https://cp-1:6443",
-            "--ca",
-            &env.p("ca"),
-            "--token",
-            "t",
-            "--out",
-            &env.p("k"),
-        ],
+    let token = ["--token", "t"];
+    env.kubeconfig("https://cp-1:6443", "ca", "k", &token);
+    let err = in_words(
+        env.kubeconfig_fails(3, "https://cp-1:6443", "ca", "k", &token),
+        &token,
     );
     assert!(err.contains("already exists; pass --force"), "{err}");
 }
@@ -277,20 +234,7 @@ open(sys.argv[1] + ".key", "wb").write(key.private_bytes(serialization.Encoding.
 "#,
         &[&env.p("old")],
     );
-    let err = refused(
-        &env,
-        3,
-        &[
-            "cert",
-            "issue",
-            "--ca",
-            &env.p("old"),
-            "--out",
-            &env.p("jane"),
-            "--cn",
-            "jane",
-        ],
-    );
+    let err = issue_refused(&env, 3, "old", "jane", &["--cn", "jane"]);
     assert!(err.contains("the CA expired at"), "{err}");
 }
 

@@ -143,7 +143,7 @@ func parsePublicKeysPEM(keyData []byte) ([]interface{}, error) {
 			keys = append(keys, &privateKey.PublicKey)
 			continue
 		}
-		if publicKey, err := parseRSAPublicKey(block.Bytes); err == nil {
+		if publicKey, err := parsePublicKeyAs[*rsa.PublicKey](block.Bytes, "RSA"); err == nil {
 			keys = append(keys, publicKey)
 			continue
 		}
@@ -151,7 +151,7 @@ func parsePublicKeysPEM(keyData []byte) ([]interface{}, error) {
 			keys = append(keys, &privateKey.PublicKey)
 			continue
 		}
-		if publicKey, err := parseECPublicKey(block.Bytes); err == nil {
+		if publicKey, err := parsePublicKeyAs[*ecdsa.PublicKey](block.Bytes, "ECDSA"); err == nil {
 			keys = append(keys, publicKey)
 			continue
 		}
@@ -175,26 +175,18 @@ func parsePKIXOrCert(data []byte) (interface{}, error) {
 	return parsedKey, nil
 }
 
-func parseRSAPublicKey(data []byte) (*rsa.PublicKey, error) {
+// parsePublicKeyAs is keyutil's parseRSAPublicKey (K = *rsa.PublicKey, what = "RSA") and
+// parseECPublicKey (K = *ecdsa.PublicKey, what = "ECDSA"): one body, the two differ only in
+// the key type they accept.
+func parsePublicKeyAs[K any](data []byte, what string) (K, error) {
+	var none K
 	k, err := parsePKIXOrCert(data)
 	if err != nil {
-		return nil, err
+		return none, err
 	}
-	pub, ok := k.(*rsa.PublicKey)
+	pub, ok := k.(K)
 	if !ok {
-		return nil, errors.New("data doesn't contain valid RSA Public Key")
-	}
-	return pub, nil
-}
-
-func parseECPublicKey(data []byte) (*ecdsa.PublicKey, error) {
-	k, err := parsePKIXOrCert(data)
-	if err != nil {
-		return nil, err
-	}
-	pub, ok := k.(*ecdsa.PublicKey)
-	if !ok {
-		return nil, errors.New("data doesn't contain valid ECDSA Public Key")
+		return none, fmt.Errorf("data doesn't contain valid %s Public Key", what)
 	}
 	return pub, nil
 }

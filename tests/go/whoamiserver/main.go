@@ -34,7 +34,6 @@ import (
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
-	"encoding/asn1"
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
@@ -48,6 +47,8 @@ import (
 	"os"
 	"strings"
 	"time"
+
+	"kcred.test/k8sx509"
 )
 
 type userInfo struct {
@@ -100,33 +101,6 @@ func loadTokens(path string) (map[string]tokenUser, error) {
 	return out, nil
 }
 
-var uidOID = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57683, 2}
-
-// parseUIDFromCert is x509.go's, with the feature gate on.
-func parseUIDFromCert(cert *x509.Certificate) (string, error) {
-	uids := []string{}
-	for _, name := range cert.Subject.Names {
-		if !name.Type.Equal(uidOID) {
-			continue
-		}
-		uid, ok := name.Value.(string)
-		if !ok {
-			return "", fmt.Errorf("unable to parse UID into a string")
-		}
-		uids = append(uids, uid)
-	}
-	if len(uids) == 0 {
-		return "", nil
-	}
-	if len(uids) != 1 {
-		return "", fmt.Errorf("expected 1 UID, but found multiple: %v", uids)
-	}
-	if uids[0] == "" {
-		return "", errors.New("UID cannot be an empty string")
-	}
-	return uids[0], nil
-}
-
 func main() {
 	certPath := flag.String("cert", "", "serving certificate")
 	keyPath := flag.String("key", "", "serving key")
@@ -171,7 +145,7 @@ func main() {
 		if leaf.Subject.CommonName == "" {
 			return nil, false, nil
 		}
-		uid, err := parseUIDFromCert(leaf)
+		uid, err := k8sx509.ParseUIDFromCert(leaf)
 		if err != nil {
 			return nil, false, err
 		}

@@ -6,3 +6,8 @@ module kcred.test/x509check
 go 1.25
 
 godebug default=go1.25
+
+// The x509 authenticator's UID parsing, shared with the other Go peers (tests/go/k8sx509).
+require kcred.test/k8sx509 v0.0.0
+
+replace kcred.test/k8sx509 => ../k8sx509

@@ -14,15 +14,15 @@ package main
 import (
 	"crypto/sha256"
 	"crypto/x509"
-	"encoding/asn1"
 	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"time"
+
+	"kcred.test/k8sx509"
 )
 
 type result struct {
@@ -115,7 +115,7 @@ func main() {
 		emit()
 		return
 	}
-	uid, err := parseUIDFromCert(leaf)
+	uid, err := k8sx509.ParseUIDFromCert(leaf)
 	if err != nil {
 		out.Error = err.Error()
 		emit()
@@ -130,32 +130,4 @@ func main() {
 		"authentication.kubernetes.io/credential-id": {"X509SHA256=" + hex.EncodeToString(sum[:])},
 	}
 	emit()
-}
-
-var uidOID = asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 57683, 2}
-
-// parseUIDFromCert is k8s.io/apiserver/pkg/authentication/request/x509/x509.go's, with the
-// feature gate on.
-func parseUIDFromCert(cert *x509.Certificate) (string, error) {
-	uids := []string{}
-	for _, name := range cert.Subject.Names {
-		if !name.Type.Equal(uidOID) {
-			continue
-		}
-		uid, ok := name.Value.(string)
-		if !ok {
-			return "", fmt.Errorf("unable to parse UID into a string")
-		}
-		uids = append(uids, uid)
-	}
-	if len(uids) == 0 {
-		return "", nil
-	}
-	if len(uids) != 1 {
-		return "", fmt.Errorf("expected 1 UID, but found multiple: %v", uids)
-	}
-	if uids[0] == "" {
-		return "", errors.New("UID cannot be an empty string")
-	}
-	return uids[0], nil
 }
