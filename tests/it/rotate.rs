@@ -242,16 +242,9 @@ fn begin_dry_run_lists_exactly_the_changed_files() {
 use std::path::{Path, PathBuf};
 
 use crate::common::Env;
-use crate::trust::{broken, kubeconfig_files, kubeconfigs, pyjwt_verifies, trust_matrix};
-
-/// [`crate::trust::assert_peers_accept`], one at a time across this module's tests: each
-/// starts a two-member etcd, and several at once on a loaded machine make etcd miss its
-/// election deadlines (a refusal that has nothing to do with the certificates).
-fn assert_peers_accept(env: &Env, dir: &Path, tokens: &[&str]) -> String {
-    static ETCD: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _one = ETCD.lock().unwrap_or_else(|e| e.into_inner());
-    crate::trust::assert_peers_accept(env, dir, tokens)
-}
+use crate::trust::{
+    assert_peers_accept, broken, kubeconfig_files, kubeconfigs, pyjwt_verifies, trust_matrix,
+};
 
 /// The x509 CAs: `--ca` name, trust file stem, and the leaf files it signs in a
 /// `kcred bootstrap` tree (kubeadm's `certlist.go`; kubeconfigs are added for `ca`).

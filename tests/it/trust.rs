@@ -120,6 +120,53 @@ pub fn start_etcd(etcd_pki: &Path, m: &Member, cluster: &[&Member], work: &Path)
     }
 }
 
+/// The members `names` of one cluster on fresh ports, one cluster at a time in this
+/// process: several at once on a loaded 2-core machine make etcd miss its election
+/// deadlines. The ports come from [`free_port`], which cannot hold them until etcd binds:
+/// when another process took one first (etcd logs "address already in use" and exits), the
+/// cluster is started again on new ports. The guard keeps the lock while the caller checks.
+pub fn start_cluster(
+    etcd_pki: &Path,
+    work: &Path,
+    names: &[&str],
+) -> (Vec<Etcd>, std::sync::MutexGuard<'static, ()>) {
+    static ETCD: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let guard = ETCD.lock().unwrap_or_else(|e| e.into_inner());
+    for attempt in 0..5 {
+        let dir = work.join(format!("try-{attempt}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let members: Vec<Member> = names.iter().map(|n| Member::new(n)).collect();
+        let cluster: Vec<&Member> = members.iter().collect();
+        let mut started: Vec<Etcd> = members
+            .iter()
+            .map(|m| start_etcd(etcd_pki, m, &cluster, &dir))
+            .collect();
+        // etcd binds its ports before it does anything else: a clash ends it at once.
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        let clash = started.iter_mut().any(|e| {
+            matches!(e.child.try_wait(), Ok(Some(_)))
+                && std::fs::read_to_string(&e.log)
+                    .unwrap_or_default()
+                    .contains("address already in use")
+        });
+        if !clash {
+            return (started, guard);
+        }
+    }
+    panic!("etcd: every set of ports tried was taken by another process");
+}
+
+/// [`start_cluster`] of two members, `m1` and `m2`.
+pub fn start_pair(
+    etcd_pki: &Path,
+    work: &Path,
+) -> (Etcd, Etcd, std::sync::MutexGuard<'static, ()>) {
+    let (mut v, guard) = start_cluster(etcd_pki, work, &["m1", "m2"]);
+    let b = v.pop().unwrap();
+    let a = v.pop().unwrap();
+    (a, b, guard)
+}
+
 /// `etcdctl --endpoints URL --cacert CA --cert CERT --key KEY ARGS…` (API v3), as kubeadm's
 /// etcd health check runs it; returns (success, stdout + stderr).
 pub fn etcdctl(url: &str, ca: &Path, cert: &Path, key: &Path, args: &[&str]) -> (bool, String) {
@@ -371,9 +418,7 @@ pub fn assert_peers_accept(env: &Env, dir: &Path, tokens: &[&str]) -> String {
     let pki = dir.join("pki");
     let etcd = pki.join("etcd");
     let scratch = tempfile::tempdir().expect("tempdir");
-    let (m1, m2) = (Member::new("m1"), Member::new("m2"));
-    let a = start_etcd(&etcd, &m1, &[&m1, &m2], scratch.path());
-    let b = start_etcd(&etcd, &m2, &[&m1, &m2], scratch.path());
+    let (a, b, _one) = start_pair(&etcd, scratch.path());
     let ca = etcd.join("ca.crt");
     for client in ["apiserver-etcd-client", "etcd/healthcheck-client"] {
         let (ok, text) = etcd_health(
@@ -485,14 +530,10 @@ fn real_etcd_accepts_both_clients_and_two_members_form_a_cluster() {
     let dir = bootstrap(&env, "k");
     let pki = dir.join("pki");
     let etcd = pki.join("etcd");
-    let m1 = Member::new("m1");
-    let m2 = Member::new("m2");
     let work = env.path("etcd-work");
-    std::fs::create_dir_all(&work).unwrap();
     // Both members use the control plane's peer certificate (SANs localhost, 127.0.0.1):
     // what is checked is that etcd's peer TLS accepts it both ways.
-    let a = start_etcd(&etcd, &m1, &[&m1, &m2], &work);
-    let b = start_etcd(&etcd, &m2, &[&m1, &m2], &work);
+    let (a, b, _one) = start_pair(&etcd, &work);
     let ca = etcd.join("ca.crt");
     for client in ["apiserver-etcd-client", "etcd/healthcheck-client"] {
         let (ok, text) = etcd_health(
@@ -572,10 +613,9 @@ fn etcd_client_cert_from_another_ca_is_the_one_broken_pair_and_etcd_refuses_it()
     // Real etcd agrees: the healthcheck client is accepted, the foreign one refused.
     let pki = dir.join("pki");
     let etcd = pki.join("etcd");
-    let m = Member::new("m1");
     let work = env.path("etcd-work");
-    std::fs::create_dir_all(&work).unwrap();
-    let e = start_etcd(&etcd, &m, &[&m], &work);
+    let (mut one, _one) = start_cluster(&etcd, &work, &["m1"]);
+    let e = one.pop().unwrap();
     let ca = etcd.join("ca.crt");
     let (ok, text) = etcd_health(
         &e.client_url,
@@ -856,10 +896,9 @@ fn dropping_the_old_etcd_ca_before_resigning_breaks_exactly_what_etcd_refuses() 
     // certificate and etcd refuses the client.
     let pki = dir.join("pki");
     let etcd = pki.join("etcd");
-    let m = Member::new("m1");
     let work = env.path("etcd-work");
-    std::fs::create_dir_all(&work).unwrap();
-    let e = start_etcd(&etcd, &m, &[&m], &work);
+    let (mut one, _one) = start_cluster(&etcd, &work, &["m1"]);
+    let e = one.pop().unwrap();
     let (ok, text) = etcdctl(
         &e.client_url,
         &etcd.join("ca.crt"),
