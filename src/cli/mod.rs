@@ -12,9 +12,9 @@ mod docs;
 mod examples;
 mod hints;
 mod kubeconfig;
-#[cfg(feature = "serve")]
 mod rotate;
 mod sa;
+#[cfg(feature = "serve")]
 mod serve;
 mod token;
 mod values;
