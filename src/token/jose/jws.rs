@@ -33,10 +33,19 @@ pub struct Signed {
     pub signature: Vec<u8>,
 }
 
+/// go-jose's `stripWhitespace` (encoding.go): `unicode.IsSpace` is Unicode White_Space, as
+/// `char::is_whitespace`. A token without any (the usual case) is not copied.
+pub fn strip_whitespace(token: &str) -> std::borrow::Cow<'_, str> {
+    if token.contains(char::is_whitespace) {
+        token.chars().filter(|c| !c.is_whitespace()).collect()
+    } else {
+        token.into()
+    }
+}
+
 /// `jose.ParseSigned` on a compact token; `Err` means go-jose cannot parse it.
 pub fn parse_signed(token: &str) -> Result<Signed, String> {
-    // encoding.go stripWhitespace: unicode.IsSpace is Unicode White_Space, as char's.
-    let stripped: String = token.chars().filter(|c| !c.is_whitespace()).collect();
+    let stripped = strip_whitespace(token);
     if stripped.starts_with('{') {
         return Err("the JWS JSON serialization is not a ServiceAccount token".into());
     }

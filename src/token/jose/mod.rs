@@ -45,4 +45,4 @@ pub use claims::{
 };
 pub use gobase64::{go_raw_url_decode, raw_url_encode};
 pub use issuer::peek_issuer;
-pub use jws::{Header, Signed, parse_signed};
+pub use jws::{Header, Signed, parse_signed, strip_whitespace};

@@ -46,7 +46,7 @@ pub fn decode(source: &str, input: &str) -> Result<DecodedToken> {
             "not a compact JWT (JSON serialisation is not accepted)",
         ));
     }
-    let stripped: String = token.chars().filter(|c| !c.is_whitespace()).collect();
+    let stripped = crate::token::jose::strip_whitespace(token);
     let parts: Vec<&str> = stripped.split('.').collect();
     if parts.len() != 3 {
         return Err(bad(&format!(
