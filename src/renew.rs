@@ -160,21 +160,7 @@ pub fn resign(inv: &Inventory, r: &Resign, dry_run: bool) -> Result<RenewOutcome
     let order = plan_order(inv);
     selected.sort_by_cached_key(|c| (order(c), c.name.clone()));
     let issuer = Issuer::new(&r.ca_path, r.ca.clone(), r.key.try_clone()?, &r.key_path)?;
-    let mut signed = Signed {
-        order: Vec::new(),
-        new: BTreeMap::new(),
-    };
-    for c in selected {
-        if signed.new.contains_key(&c.der) {
-            continue;
-        }
-        signed.order.push(c.der.clone());
-        let key = c.key.as_ref().ok_or_else(|| {
-            Error::input(
-                location_path(c),
-                "no private key next to the certificate: cannot re-sign it with its own key",
-            )
-        })?;
+    let signed = sign_each(&selected, "cannot re-sign it with its own key", |c, key| {
         // Its own lifetime: NotAfter − NotBefore, less the backdating kubeadm and kcred put
         // in NotBefore (`pkiutil.CertificateBackdate`), which signing adds again; never
         // beyond the new CA (`Issuer::sign` clamps).
@@ -184,11 +170,10 @@ pub fn resign(inv: &Inventory, r: &Resign, dry_run: bool) -> Result<RenewOutcome
         } else {
             length
         };
-        let issued = issuer.sign(&spec_of(c, validity)?, &key.public_key_der()?)?;
-        signed
-            .new
-            .insert(c.der.clone(), (c.name.clone(), issued.der));
-    }
+        Ok(issuer
+            .sign(&spec_of(c, validity)?, &key.public_key_der()?)?
+            .der)
+    })?;
     write_signed(inv, &signed, dry_run, Vec::new())
 }
 
@@ -297,6 +282,35 @@ struct Signed {
     new: BTreeMap<Vec<u8>, (String, Vec<u8>)>,
 }
 
+/// Sign each selected certificate once (copies share a DER), in order, with its own key:
+/// `sign` gets the certificate and its key and returns the new DER. `no_key` ends the
+/// message for a certificate without a key beside it.
+fn sign_each(
+    selected: &[&Found],
+    no_key: &str,
+    mut sign: impl FnMut(&Found, &PrivateKey) -> Result<Vec<u8>>,
+) -> Result<Signed> {
+    let mut signed = Signed {
+        order: Vec::new(),
+        new: BTreeMap::new(),
+    };
+    for c in selected {
+        if signed.new.contains_key(&c.der) {
+            continue;
+        }
+        signed.order.push(c.der.clone());
+        let key = c.key.as_ref().ok_or_else(|| {
+            Error::input(
+                location_path(c),
+                format!("no private key next to the certificate: {no_key}"),
+            )
+        })?;
+        let new = sign(c, key)?;
+        signed.new.insert(c.der.clone(), (c.name.clone(), new));
+    }
+    Ok(signed)
+}
+
 /// A CA key held in a token: the key and the URI (without its PIN) that names it in errors.
 type TokenKeys = BTreeMap<Vec<u8>, (PrivateKey, String)>;
 
@@ -374,21 +388,7 @@ fn sign_all(
     validity: SignedDuration,
     token_keys: &TokenKeys,
 ) -> Result<Signed> {
-    let mut signed = Signed {
-        order: Vec::new(),
-        new: BTreeMap::new(),
-    };
-    for c in selected {
-        if signed.new.contains_key(&c.der) {
-            continue;
-        }
-        signed.order.push(c.der.clone());
-        let key = c.key.as_ref().ok_or_else(|| {
-            Error::input(
-                location_path(c),
-                "no private key next to the certificate: cannot renew it",
-            )
-        })?;
+    sign_each(selected, "cannot renew it", |c, key| {
         let ca = inv.issuer_of(c).ok_or_else(|| {
             Error::input(
                 location_path(c),
@@ -413,12 +413,10 @@ fn sign_all(
             }
         };
         let issuer = Issuer::new(&ca_path, ca.der.clone(), ca_key, &key_path)?;
-        let issued = issuer.sign(&spec_of(c, validity)?, &key.public_key_der()?)?;
-        signed
-            .new
-            .insert(c.der.clone(), (c.name.clone(), issued.der));
-    }
-    Ok(signed)
+        Ok(issuer
+            .sign(&spec_of(c, validity)?, &key.public_key_der()?)?
+            .der)
+    })
 }
 
 /// One file to rewrite, for the renewal `name`.

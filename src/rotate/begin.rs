@@ -150,7 +150,26 @@ pub fn kubeconfig_paths(dir: &Path) -> Vec<PathBuf> {
 /// still chains to the old one now). Files already holding the bundle are left alone.
 fn kubeconfigs(dir: &Path, old: &[u8], new: &[u8], dry_run: bool) -> Result<Vec<Changed>> {
     let b = bundle(old, new);
+    let only_old = |certs: &[Vec<u8>]| (certs.len() == 1 && certs[0] == old).then(|| b.clone());
     let mut changed = Vec::new();
+    for o in rewrite_ca_data(dir, only_old)? {
+        changed.push(Change::write(&o.path));
+        if !dry_run {
+            fsio::write_atomic(&o.path, &o.contents, o.mode, true)?;
+        }
+    }
+    Ok(changed)
+}
+
+/// Every kubeconfig of `dir` (kubeadm's layout) in which `replace` rewrites a cluster's
+/// embedded CA, rendered as it is to be written. `replace` gets the cluster's certificates
+/// and returns the new PEM, or `None` to leave that cluster as it is. Shared by `--begin`
+/// (old → old+new) and `--finish` (old taken out).
+pub(super) fn rewrite_ca_data(
+    dir: &Path,
+    replace: impl Fn(&[Vec<u8>]) -> Option<String>,
+) -> Result<Vec<fsio::Output>> {
+    let mut out = Vec::new();
     for path in kubeconfig_paths(dir) {
         let mut kc = crate::kubeconfig::Kubeconfig::load(&path)?;
         let mut touched = false;
@@ -159,18 +178,14 @@ fn kubeconfigs(dir: &Path, old: &[u8], new: &[u8], dry_run: bool) -> Result<Vec<
                 continue;
             };
             let certs = pki::read_certificates(&path, data)?;
-            if certs.len() == 1 && certs[0] == old {
-                c.cluster.certificate_authority_data = Some(b.clone().into_bytes());
+            if let Some(pem) = replace(&certs) {
+                c.cluster.certificate_authority_data = Some(pem.into_bytes());
                 touched = true;
             }
         }
         if touched {
-            changed.push(Change::write(&path));
-            if !dry_run {
-                let o = kc.to_output(&path)?;
-                fsio::write_atomic(&o.path, &o.contents, o.mode, true)?;
-            }
+            out.push(kc.to_output(&path)?);
         }
     }
-    Ok(changed)
+    Ok(out)
 }

@@ -127,8 +127,8 @@ pub fn finish(dir: &Path, kind: CaKind, opts: &Options) -> Result<Finished> {
     }
     // 2. Kubeconfigs: the old CA out of every embedded CA bundle.
     if kind == CaKind::Ca && !state.old.is_empty() {
-        for (path, bytes) in kubeconfigs_without(dir, &state.old, &new)? {
-            write(&path, &bytes, fsio::SECRET, &mut done)?;
+        for o in kubeconfigs_without(dir, &state.old, &new)? {
+            write(&o.path, &o.contents, o.mode, &mut done)?;
         }
     }
     // 3. The trust file: the new CA alone.
@@ -155,36 +155,17 @@ pub fn finish(dir: &Path, kind: CaKind, opts: &Options) -> Result<Finished> {
 
 /// Every kubeconfig whose embedded CA holds `old`, rendered with `old` taken out (and `new`
 /// put in when nothing else is left, so that it still verifies the re-signed API server).
-fn kubeconfigs_without(
-    dir: &Path,
-    old: &[u8],
-    new: &[u8],
-) -> Result<Vec<(std::path::PathBuf, Vec<u8>)>> {
-    let mut out = Vec::new();
-    for path in super::begin::kubeconfig_paths(dir) {
-        let mut kc = crate::kubeconfig::Kubeconfig::load(&path)?;
-        let mut touched = false;
-        for c in &mut kc.clusters {
-            let Some(data) = &c.cluster.certificate_authority_data else {
-                continue;
-            };
-            let certs = pki::read_certificates(&path, data)?;
-            if !certs.iter().any(|d| d == old) {
-                continue;
-            }
-            let mut kept: Vec<&Vec<u8>> = certs.iter().filter(|d| *d != old).collect();
-            let new_owned = new.to_vec();
-            if kept.is_empty() {
-                kept.push(&new_owned);
-            }
-            let pem: String = kept.iter().map(|d| pem::encode("CERTIFICATE", d)).collect();
-            c.cluster.certificate_authority_data = Some(pem.into_bytes());
-            touched = true;
+fn kubeconfigs_without(dir: &Path, old: &[u8], new: &[u8]) -> Result<Vec<fsio::Output>> {
+    super::begin::rewrite_ca_data(dir, |certs| {
+        if !certs.iter().any(|d| d == old) {
+            return None;
         }
-        if touched {
-            let o = kc.to_output(&path)?;
-            out.push((o.path, o.contents.to_vec()));
-        }
-    }
-    Ok(out)
+        let kept: Vec<&[u8]> = certs
+            .iter()
+            .map(Vec::as_slice)
+            .filter(|d| *d != old)
+            .collect();
+        let kept = if kept.is_empty() { vec![new] } else { kept };
+        Some(kept.iter().map(|d| pem::encode("CERTIFICATE", d)).collect())
+    })
 }

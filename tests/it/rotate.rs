@@ -189,10 +189,7 @@ fn begin_killed_at_random_points_converges() {
             &d.join("pki/apiserver.crt")
         ));
         let snap = common::snapshot(&d);
-        let leftovers: Vec<_> = snap
-            .keys()
-            .filter(|f| f.contains("/.") || f.starts_with('.'))
-            .collect();
+        let leftovers = temporary_files(&snap);
         assert!(
             leftovers.is_empty(),
             "seed {seed}: temporary files left: {leftovers:?}"
@@ -556,6 +553,14 @@ fn go_accepts(dir: &Path, token: &str) -> bool {
     v["authenticated"] == true
 }
 
+/// The files of a `snapshot` an atomic write leaves while it runs (`.NAME.tmp…`): none may
+/// be left once a phase has converged.
+fn temporary_files(snap: &std::collections::BTreeMap<String, Vec<u8>>) -> Vec<&String> {
+    snap.keys()
+        .filter(|f| f.contains("/.") || f.starts_with('.'))
+        .collect()
+}
+
 fn scratch_file(scratch: &Path, name: &str) -> PathBuf {
     std::fs::create_dir_all(scratch).unwrap();
     scratch.join(name)
@@ -787,10 +792,7 @@ fn kill_loop(env: &Env, base: &Path, flag: &str, expect: &str) -> PathBuf {
             "seed {seed} round {round} {flag}: {pairs:#?}"
         );
         let snap = common::snapshot(&d);
-        let leftovers: Vec<_> = snap
-            .keys()
-            .filter(|f| f.contains("/.") || f.starts_with('.'))
-            .collect();
+        let leftovers = temporary_files(&snap);
         assert!(
             leftovers.is_empty(),
             "seed {seed} {flag}: temporary files left: {leftovers:?}"
