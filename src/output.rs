@@ -74,17 +74,18 @@ pub fn table(rows: &[Vec<String>]) -> String {
             widths[i] = widths[i].max(cell.chars().count());
         }
     }
-    let mut out = String::new();
+    let mut out = String::with_capacity(rows.len() * (widths.iter().sum::<usize>() + 3 * cols));
     for row in rows {
-        let mut line = String::new();
+        let start = out.len();
         for (i, cell) in row.iter().enumerate() {
-            if i + 1 == row.len() {
-                line.push_str(cell);
-            } else {
-                let _ = write!(line, "{cell:<w$}", w = widths[i] + 3);
+            out.push_str(cell);
+            if i + 1 < row.len() {
+                let pad = widths[i] + 3 - cell.chars().count();
+                out.extend(std::iter::repeat_n(' ', pad));
             }
         }
-        out.push_str(line.trim_end());
+        let kept = start + out[start..].trim_end().len();
+        out.truncate(kept);
         out.push('\n');
     }
     out
@@ -93,6 +94,9 @@ pub fn table(rows: &[Vec<String>]) -> String {
 /// Make outside text safe for a terminal: control characters (a certificate can carry
 /// escape sequences) become `\u{..}` escapes.
 pub fn sanitize(s: &str) -> String {
+    if !s.contains(char::is_control) {
+        return s.to_owned();
+    }
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         if c.is_control() {

@@ -399,7 +399,7 @@ impl Parser<'_> {
     /// byte (`utf8.DecodeRune` returns size 1), an unpaired surrogate escape becomes U+FFFD.
     fn string(&mut self) -> std::result::Result<String, String> {
         self.pos += 1; // opening quote
-        let mut raw: Vec<u8> = Vec::new();
+        let mut raw: Vec<u8> = Vec::with_capacity(16);
         loop {
             let Some(c) = self.peek() else {
                 return Err("unexpected end of JSON input".into());
@@ -456,8 +456,13 @@ impl Parser<'_> {
                 }
                 0..=0x1f => return Err(self.err("invalid character in string literal")),
                 _ => {
-                    raw.push(c);
-                    self.pos += 1;
+                    // The run of bytes up to the next quote, escape or control byte, at once.
+                    let run = self.data[self.pos..]
+                        .iter()
+                        .position(|b| matches!(b, b'"' | b'\\' | 0..=0x1f))
+                        .unwrap_or(self.data.len() - self.pos);
+                    raw.extend_from_slice(&self.data[self.pos..self.pos + run]);
+                    self.pos += run;
                 }
             }
         }

@@ -22,9 +22,20 @@ const GO_STD: GeneralPurpose = GeneralPurpose::new(
         .with_decode_padding_mode(DecodePaddingMode::RequireCanonical),
 );
 
-/// Go's decoders skip CR and LF anywhere in the input (`encoding/base64`, `Decode`).
-fn without_newlines(s: &str) -> String {
-    s.chars().filter(|c| *c != '\r' && *c != '\n').collect()
+/// Go's decoders skip CR and LF anywhere in the input (`encoding/base64`, `Decode`). A token
+/// almost never holds one, so the input is copied only when it does.
+fn without_newlines(s: &str) -> std::borrow::Cow<'_, [u8]> {
+    let bytes = s.as_bytes();
+    if bytes.iter().any(|b| matches!(b, b'\r' | b'\n')) {
+        bytes
+            .iter()
+            .copied()
+            .filter(|b| !matches!(b, b'\r' | b'\n'))
+            .collect::<Vec<u8>>()
+            .into()
+    } else {
+        bytes.into()
+    }
 }
 
 /// `base64.RawURLEncoding.DecodeString`.

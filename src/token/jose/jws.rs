@@ -36,7 +36,9 @@ pub struct Signed {
 /// go-jose's `stripWhitespace` (encoding.go): `unicode.IsSpace` is Unicode White_Space, as
 /// `char::is_whitespace`. A token without any (the usual case) is not copied.
 pub fn strip_whitespace(token: &str) -> std::borrow::Cow<'_, str> {
-    if token.contains(char::is_whitespace) {
+    // The usual token is ASCII without a space: one pass over its bytes decides that.
+    let plain = token.is_ascii() && !token.bytes().any(|b| matches!(b, b'\t'..=b'\r' | b' '));
+    if !plain && token.contains(char::is_whitespace) {
         token.chars().filter(|c| !c.is_whitespace()).collect()
     } else {
         token.into()
