@@ -4,6 +4,7 @@
 //! ```console
 //! $ cargo run --release -- [COUNT]            # system OpenSSL (libssl-dev)
 //! $ cargo run --release --features vendored -- [COUNT]
+//! $ cargo run --release -- COUNT aws-lc-rs|openssl   # one backend only, for a profiler
 //! keygen_ms backend=aws-lc-rs lib="AWS-LC …" mean=… median=… n=…
 //! keygen_ms backend=openssl lib="OpenSSL 3.0.19 …" mean=… median=… n=…
 //! ```
@@ -39,12 +40,18 @@ fn main() {
         .map(|n| n.parse().expect("COUNT must be a number"))
         .unwrap_or(60)
         .max(1);
+    let only = std::env::args().nth(2);
+    let run = |name: &str| only.as_deref().is_none_or(|o| o == name);
     let (mut awslc, mut ossl) = (Vec::with_capacity(count), Vec::with_capacity(count));
     for i in 0..count {
         // Alternate which goes first, so neither always runs on a warmer cache.
         for j in 0..2 {
             let start = Instant::now();
-            if (i + j) % 2 == 0 {
+            let awslc_turn = (i + j) % 2 == 0;
+            if !run(if awslc_turn { "aws-lc-rs" } else { "openssl" }) {
+                continue;
+            }
+            if awslc_turn {
                 std::hint::black_box(
                     KeyPair::generate(KeySize::Rsa2048).expect("aws-lc-rs keygen"),
                 );
@@ -56,6 +63,10 @@ fn main() {
         }
     }
     let ossl_lib = openssl::version::version();
-    summary("aws-lc-rs", "AWS-LC (aws-lc-rs 1.19.0)", &mut awslc);
-    summary("openssl", ossl_lib, &mut ossl);
+    if run("aws-lc-rs") {
+        summary("aws-lc-rs", "AWS-LC (aws-lc-rs 1.19.0)", &mut awslc);
+    }
+    if run("openssl") {
+        summary("openssl", ossl_lib, &mut ossl);
+    }
 }
