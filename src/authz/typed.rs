@@ -12,7 +12,9 @@
 //! Anything it does not accept (a type it does not expect, a field twice, a missing name, a
 //! bad roleRef, ...) sends the whole file back to the generic reader, whose checks decide and
 //! whose one-line errors name the file and the object. So a file is read the same either way,
-//! and errors are worded as before.
+//! and errors are worded as before. YAML reaches these structs from the parser's events
+//! ([`super::events`], which types scalars as serde-saphyr does, or refuses), JSON from
+//! serde_json.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -561,14 +563,14 @@ fn is_json(text: &str) -> bool {
 }
 
 /// Read `text` (one file) with the fast reader: a JSON document with serde_json (kubectl's
-/// `YAMLOrJSONDecoder` reads JSON with a JSON decoder too), anything else with the YAML
-/// parser. `None`: not accepted here, read it with the generic reader.
+/// `YAMLOrJSONDecoder` reads JSON with a JSON decoder too), anything else from the YAML
+/// parser's events ([`super::events`]). `None`: not accepted here, read it with the generic reader.
 pub(crate) fn read(text: &str) -> Option<Vec<Item>> {
     let docs = if is_json(text) {
         // One JSON value, as the generic reader takes it (a stream of JSON values is not YAML).
         vec![serde_json::from_str::<MaybeDoc>(text).ok()?]
     } else {
-        serde_saphyr::from_multiple::<MaybeDoc>(text).ok()?
+        super::events::read_docs(text)?
     };
     docs_items(docs)
 }
