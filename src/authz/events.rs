@@ -264,7 +264,7 @@ impl<'de> Deserializer<'de> for De<'_, 'de> {
             Event::MappingStart(..) => {
                 let mut map = Map {
                     r: self.0,
-                    keys: Keys::Few(Vec::new()),
+                    keys: Keys::default(),
                     done: false,
                 };
                 let v = visitor.visit_map(&mut map)?;
@@ -306,14 +306,20 @@ impl<'de> SeqAccess<'de> for Seq<'_, 'de> {
 }
 
 /// The keys of one mapping so far: a short list, a set once the mapping is large.
-enum Keys<'a> {
+pub(crate) enum Keys<'a> {
     Few(Vec<Cow<'a, str>>),
     Many(HashSet<Cow<'a, str>, foldhash::fast::RandomState>),
 }
 
+impl Default for Keys<'_> {
+    fn default() -> Self {
+        Keys::Few(Vec::new())
+    }
+}
+
 impl<'a> Keys<'a> {
     /// Record `key`; `false` if it was there already.
-    fn insert(&mut self, key: Cow<'a, str>) -> bool {
+    pub(crate) fn insert(&mut self, key: Cow<'a, str>) -> bool {
         match self {
             Keys::Few(keys) if keys.len() < 16 => {
                 if keys.contains(&key) {
