@@ -124,3 +124,11 @@ pub fn verification_keys(data: &[u8]) {
 pub fn token_file(data: &[u8]) {
     let _ = crate::authn::TokenFile::parse("fuzz", data);
 }
+
+/// RBAC manifests (`can-i --rbac`): the typed reader (YAML events, JSON) and the generic
+/// reader must agree on every text the typed reader accepts.
+pub fn manifest(data: &[u8]) {
+    if let Some(t) = text(data) {
+        crate::authz::manifest::check_readers_agree(t);
+    }
+}

@@ -147,6 +147,18 @@ pub(crate) fn generic_read(text: &str, source: &str) -> Result<Vec<Item>> {
     docs_items(docs, source)
 }
 
+/// Both readers on one text, for the `manifest` fuzz target (`crate::fuzzing`): panics when
+/// the typed reader accepts `text` and reads it otherwise than the generic reader does, or
+/// accepts what the generic reader refuses.
+pub(crate) fn check_readers_agree(text: &str) {
+    if let Some(typed) = super::typed::read(text) {
+        match generic_read(text, "fuzz") {
+            Ok(generic) => assert!(typed == generic, "the readers differ"),
+            Err(e) => panic!("the typed reader accepted what the generic reader refuses: {e}"),
+        }
+    }
+}
+
 /// Put read objects into `policy`, in order.
 pub(crate) fn apply(policy: &mut Policy, items: Vec<Item>, stats: &mut Stats) {
     for item in items {

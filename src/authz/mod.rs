@@ -15,6 +15,7 @@
 //! union of rule resolvers, to which the privileged-group authorizer does not belong).
 
 pub mod bootstrap;
+mod events;
 pub mod forbidden;
 pub mod impersonation;
 pub mod manifest;

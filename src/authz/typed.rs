@@ -12,7 +12,9 @@
 //! Anything it does not accept (a type it does not expect, a field twice, a missing name, a
 //! bad roleRef, ...) sends the whole file back to the generic reader, whose checks decide and
 //! whose one-line errors name the file and the object. So a file is read the same either way,
-//! and errors are worded as before.
+//! and errors are worded as before. YAML reaches these structs from the parser's events
+//! ([`super::events`], which types scalars as serde-saphyr does, or refuses), JSON from
+//! serde_json.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -20,6 +22,7 @@ use std::fmt;
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
+use super::events::Keys;
 use super::manifest::{Item, RBAC_V1};
 use super::rbac::{AggregationRule, Binding, ObjectMeta, Role, RoleRef, Subject};
 use super::rules::PolicyRule;
@@ -89,32 +92,47 @@ impl<'de> Visitor<'de> for SkipVisitor {
         while seq.next_element::<Skip>()?.is_some() {}
         Ok(Skip)
     }
+    // A key twice is refused, as serde-saphyr's default `DuplicateKeyPolicy::Error` refuses it
+    // in the generic reader (serde_json alone would keep the later value).
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Skip, A::Error> {
-        while map.next_key_seed(KeySeed(&[]))?.is_some() {
+        let mut seen = Keys::default();
+        while let Some(k) = map.next_key_seed(OwnedKey)? {
+            if !seen.insert(k.into()) {
+                return Err(de::Error::custom("duplicate key"));
+            }
             map.next_value::<Skip>()?;
         }
         Ok(Skip)
     }
 }
 
+/// A map key: one of a struct's fields, or another key (kept, to refuse it twice).
+enum Key {
+    Field(&'static str),
+    Other(String),
+}
+
 /// A map key, read with `deserialize_str` as `Value`'s visitor reads keys, matched against
-/// the field names of a struct: `Some(Some(name))` for a field, `Some(None)` for another key.
+/// the field names of a struct.
 struct KeySeed(&'static [&'static str]);
 
 impl<'de> DeserializeSeed<'de> for KeySeed {
-    type Value = Option<&'static str>;
+    type Value = Key;
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
         d.deserialize_str(self)
     }
 }
 
 impl<'de> Visitor<'de> for KeySeed {
-    type Value = Option<&'static str>;
+    type Value = Key;
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a string key")
     }
     fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(self.0.iter().copied().find(|k| *k == v))
+        Ok(match self.0.iter().copied().find(|k| *k == v) {
+            Some(field) => Key::Field(field),
+            None => Key::Other(v.to_owned()),
+        })
     }
     fn visit_string<E: de::Error>(self, v: String) -> Result<Self::Value, E> {
         self.visit_str(&v)
@@ -229,8 +247,10 @@ impl<'de> Deserialize<'de> for StrMap {
                 let mut out = BTreeMap::new();
                 while let Some(k) = map.next_key_seed(OwnedKey)? {
                     let Str(v) = map.next_value()?;
-                    // A key twice: the later value, as `Value`'s map keeps it.
-                    out.insert(k, v);
+                    // A key twice: refused, as serde-saphyr's `DuplicateKeyPolicy::Error` does.
+                    if out.insert(k, v).is_some() {
+                        return Err(de::Error::custom("duplicate key"));
+                    }
                 }
                 Ok(StrMap(out))
             }
@@ -285,15 +305,20 @@ macro_rules! strict_struct {
                     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<$name, A::Error> {
                         const FIELDS: &[&str] = &[$($key),*];
                         let mut out = $name::default();
+                        let mut others = Keys::default();
                         while let Some(key) = map.next_key_seed(KeySeed(FIELDS))? {
                             match key {
-                                $(Some($key) => {
+                                $(Key::Field($key) => {
                                     if out.$field.is_some() {
                                         return Err(de::Error::duplicate_field($key));
                                     }
                                     out.$field = Some(map.next_value()?);
                                 })*
-                                _ => {
+                                Key::Field(_) => return Err(de::Error::custom("not a field")),
+                                Key::Other(k) => {
+                                    if !others.insert(k.into()) {
+                                        return Err(de::Error::custom("duplicate key"));
+                                    }
                                     map.next_value::<Skip>()?;
                                 }
                             }
@@ -560,15 +585,50 @@ fn is_json(text: &str) -> bool {
     )
 }
 
+/// Only characters YAML 1.2 allows in a stream (`c-printable`; granit-parser's
+/// `char_traits::is_printable`): tab, line feed, carriage return, U+0020–U+007E, U+0085,
+/// U+00A0–U+D7FF, U+E000–U+FFFD and above U+FFFF. In UTF-8 the others are the ASCII controls
+/// and DEL, `C2 80`–`C2 9F` but `C2 85`, and `EF BF BE`/`EF BF BF`.
+fn yaml_printable(text: &str) -> bool {
+    let b = text.as_bytes();
+    let printable_at = |i: usize| match b[i] {
+        b'\t' | b'\n' | b'\r' | 0x20..=0x7e => true,
+        0x00..=0x1f | 0x7f => false,
+        0xc2 => !matches!(b.get(i + 1), Some(&n) if (0x80..=0x9f).contains(&n) && n != 0x85),
+        0xef => !(b.get(i + 1) == Some(&0xbf) && matches!(b.get(i + 2), Some(0xbe | 0xbf))),
+        _ => true,
+    };
+    // Megabytes of JSON: 64-byte blocks without a byte that can start a character YAML
+    // refuses are passed by a branch-free fold; the others are looked at byte by byte.
+    let suspicious = |c: u8| {
+        (c < 0x20 && c != b'\t' && c != b'\n' && c != b'\r')
+            | (c == 0x7f)
+            | (c == 0xc2)
+            | (c == 0xef)
+    };
+    (0..b.len()).step_by(64).all(|start| {
+        let end = b.len().min(start + 64);
+        !b[start..end]
+            .iter()
+            .fold(false, |acc, &c| acc | suspicious(c))
+            || (start..end).all(printable_at)
+    })
+}
+
 /// Read `text` (one file) with the fast reader: a JSON document with serde_json (kubectl's
-/// `YAMLOrJSONDecoder` reads JSON with a JSON decoder too), anything else with the YAML
-/// parser. `None`: not accepted here, read it with the generic reader.
+/// `YAMLOrJSONDecoder` reads JSON with a JSON decoder too), anything else from the YAML
+/// parser's events ([`super::events`]). `None`: not accepted here, read it with the generic reader.
 pub(crate) fn read(text: &str) -> Option<Vec<Item>> {
     let docs = if is_json(text) {
-        // One JSON value, as the generic reader takes it (a stream of JSON values is not YAML).
+        // One JSON value, as the generic reader takes it (a stream of JSON values is not YAML),
+        // and only characters YAML allows (serde_json takes U+007F or U+0080 in a string, the
+        // YAML parser of the generic reader refuses them).
+        if !yaml_printable(text) {
+            return None;
+        }
         vec![serde_json::from_str::<MaybeDoc>(text).ok()?]
     } else {
-        serde_saphyr::from_multiple::<MaybeDoc>(text).ok()?
+        super::events::read_docs(text)?
     };
     docs_items(docs)
 }
@@ -713,6 +773,37 @@ mod tests {
             r#"{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role","metadata":{"name":true}}"#,
         );
         refused("[]");
+        // What the generic reader's YAML parser or its duplicate-key check refuses, found by
+        // the `manifest` fuzz target: characters YAML does not allow, a key twice anywhere.
+        for c in ['\u{7f}', '\u{80}', '\u{9f}', '\u{fffe}', '\u{ffff}'] {
+            refused(&format!(r#"{{"kind":"ConfigMap","x":"a{c}"}}"#));
+        }
+        // Anywhere in a long text (the scan goes by 64-byte blocks).
+        for pad in 0..130 {
+            let pad = "x".repeat(pad);
+            for c in ['\u{7f}', '\u{80}', '\u{fffe}'] {
+                refused(&format!(r#"{{"kind":"ConfigMap","p":"{pad}","x":"{c}"}}"#));
+            }
+            let ok = "\u{85}\u{fffd}";
+            same(&format!(r#"{{"kind":"ConfigMap","p":"{pad}","x":"{ok}"}}"#));
+        }
+        for c in [
+            '\u{85}',
+            '\u{a0}',
+            '\u{2028}',
+            '\u{feff}',
+            '\u{1f600}',
+            '\u{7e}',
+        ] {
+            same(&format!(r#"{{"kind":"ConfigMap","x":"a{c}"}}"#));
+        }
+        refused(r#"{"kind":"ConfigMap","x":1,"x":2}"#);
+        refused(r#"{"kind":"ConfigMap","x":{"a":1,"a":2}}"#);
+        refused(r#"{"kind":"ConfigMap","x":[{"a":1,"a":2}]}"#);
+        refused(
+            r#"{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"ClusterRole","metadata":{"name":"j","labels":{"a":"b","a":"c"}}}"#,
+        );
+        same(r#"{"kind":"ConfigMap","x":123456789012345678901234567890,"y":"\ud83d\ude00"}"#);
     }
 
     #[test]

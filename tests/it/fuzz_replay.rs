@@ -27,6 +27,7 @@ const TARGETS: &[(&str, Target)] = &[
     ("token", kcred::fuzzing::token),
     ("verification_keys", kcred::fuzzing::verification_keys),
     ("token_file", kcred::fuzzing::token_file),
+    ("manifest", kcred::fuzzing::manifest),
 ];
 
 /// One input's time budget. No saved input takes more than a fraction of a second in a
