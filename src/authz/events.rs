@@ -17,7 +17,8 @@
 //!   string fields then refuse them;
 //! - in fields the authorizer does not read, a value `serde_json::Value` cannot be built from
 //!   (serde-saphyr refuses a non-finite float such as `.inf` or `1e999` there);
-//! - anything near serde-saphyr's default `Budget` (events, nodes, depth, documents, bytes).
+//! - nesting deeper than serde-saphyr's `max_depth`. Its other limits (`crate::yaml::read_options`)
+//!   grow with the input, so an input without aliases never reaches them.
 
 use std::borrow::Cow;
 use std::collections::HashSet;
@@ -29,25 +30,19 @@ use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visit
 
 use super::typed::MaybeDoc;
 
-/// Below serde-saphyr's `Budget::default()` limits (`de/budget.rs`: max_events 1,000,000,
-/// max_nodes 250,000, max_depth 64, max_documents 1,024, 64 MiB of scalar text and of
-/// comment text), with a margin, so that what is read here never reaches them.
-const MAX_EVENTS: usize = 800_000;
-const MAX_NODES: usize = 200_000;
+/// Below serde-saphyr's `max_depth` (64, `de/budget.rs`), with a margin, so that what is read
+/// here never reaches it.
 const MAX_DEPTH: usize = 48;
-const MAX_DOCUMENTS: usize = 1_000;
-const MAX_TEXT: usize = 32 << 20;
 
-/// The parser options serde-saphyr 2 uses with its default `Options` (`Budget::parser_options`
-/// in `de/budget.rs`, `Options::parser_options` in `de/options.rs`): the same limits make the
-/// same inputs fail. Comments are emitted (serde-saphyr's default `comments` feature), since
-/// the parser refuses a run of more than `max_buffered_comment_events` of them.
+/// The parser options serde-saphyr 2 derives from `crate::yaml::read_options`
+/// (`Budget::parser_options` in `de/budget.rs`, `Options::parser_options` in `de/options.rs`):
+/// the same limits make the same inputs fail. Comments are checked but not emitted, as there.
 fn parser_options() -> granit_parser::Options {
     granit_parser::options! {
         simple_key_max_lookahead: 1024,
         flow_nesting_limit: 255,
         block_nesting_limit: 255,
-        emit_comments: true,
+        emit_comments: false,
         max_buffered_comment_events: 32,
         strict_indentation: false,
     }
@@ -75,7 +70,7 @@ impl de::Error for Refused {
 /// The documents of `text`, each `null` (empty) or an object read into the typed structs;
 /// `None` when anything is refused.
 pub(crate) fn read_docs(text: &str) -> Option<Vec<MaybeDoc>> {
-    if text.len() > MAX_TEXT || has_directive(text) {
+    if has_directive(text) {
         return None;
     }
     let mut r = Reader::new(text);
@@ -157,14 +152,11 @@ fn classify(value: &str, style: ScalarStyle) -> Result<Kind, Refused> {
     Ok(Kind::Other)
 }
 
-/// The parser's events, without comments, checked and counted: anything refused ends the read.
+/// The parser's events, checked: anything refused ends the read.
 struct Reader<'a> {
     parser: Parser<'a, StrInput<'a>>,
     peeked: Option<Event<'a>>,
-    events: usize,
-    nodes: usize,
     depth: usize,
-    documents: usize,
 }
 
 impl<'a> Reader<'a> {
@@ -172,10 +164,7 @@ impl<'a> Reader<'a> {
         Reader {
             parser: Parser::with_options(StrInput::new(text), parser_options()),
             peeked: None,
-            events: 0,
-            nodes: 0,
             depth: 0,
-            documents: 0,
         }
     }
 
@@ -189,10 +178,6 @@ impl<'a> Reader<'a> {
                 .next_event()
                 .ok_or(Refused)?
                 .map_err(|_| Refused)?;
-            self.events += 1;
-            if self.events > MAX_EVENTS {
-                return Err(Refused);
-            }
             match &event {
                 Event::Comment(..) => continue,
                 Event::Scalar(_, _, anchor, tag) => self.node(*anchor, tag.is_some(), false)?,
@@ -201,8 +186,7 @@ impl<'a> Reader<'a> {
                 }
                 Event::SequenceEnd | Event::MappingEnd => self.depth -= 1,
                 Event::DocumentStart(_, version) => {
-                    self.documents += 1;
-                    if version.is_some() || self.documents > MAX_DOCUMENTS {
+                    if version.is_some() {
                         return Err(Refused);
                     }
                 }
@@ -214,11 +198,10 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// A node: no anchor, no tag, within the node and depth limits.
+    /// A node: no anchor, no tag, within the depth limit.
     fn node(&mut self, anchor: usize, tagged: bool, collection: bool) -> Result<(), Refused> {
-        self.nodes += 1;
         self.depth += usize::from(collection);
-        if anchor != 0 || tagged || self.nodes > MAX_NODES || self.depth > MAX_DEPTH {
+        if anchor != 0 || tagged || self.depth > MAX_DEPTH {
             return Err(Refused);
         }
         Ok(())

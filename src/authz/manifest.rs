@@ -189,7 +189,7 @@ pub(crate) fn apply(policy: &mut Policy, items: Vec<Item>, stats: &mut Stats) {
 }
 
 pub(crate) fn parse_str(text: &str, source: &str) -> Result<Vec<Value>> {
-    serde_saphyr::from_multiple(text).map_err(|e| {
+    serde_saphyr::from_multiple_with_options(text, crate::yaml::read_options(text)).map_err(|e| {
         let msg = e.to_string();
         Error::input(
             source,

@@ -122,7 +122,8 @@ impl Kubeconfig {
     /// origin: relative paths in them resolve against the current directory.
     pub fn from_yaml(source: &str, text: &str) -> Result<Self> {
         // kubectl reads with go-yaml (YAML 1.1): leading-zero numbers are octal there.
-        let options = serde_saphyr::options! { legacy_octal_numbers: true };
+        let mut options = crate::yaml::read_options(text);
+        options.legacy_octal_numbers = true;
         let value: Value = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
             let msg = e.to_string();
             Error::input(

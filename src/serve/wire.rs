@@ -72,7 +72,7 @@ pub fn decode(kind_of: BodyType, body: &[u8], expected: (&str, &str)) -> Result<
         BodyType::Json => serde_json::from_slice(body).map_err(|e| e.to_string()),
         BodyType::Yaml => {
             let text = std::str::from_utf8(body).map_err(|e| e.to_string())?;
-            serde_saphyr::from_str(text).map_err(|e| e.to_string())
+            crate::yaml::from_str(text)
         }
         BodyType::Protobuf => decode_protobuf(body, expected),
     }

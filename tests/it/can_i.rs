@@ -563,6 +563,44 @@ fn kubectl_reads_every_manifest_kcred_accepts() {
     }
 }
 
+/// Valid YAML that kubectl reads and serde-saphyr's default budget refused: a run of more than
+/// 32 comment lines where the parser looks ahead, and more than 1,024 documents in one file.
+/// kcred reads both and answers from them.
+#[test]
+fn kcred_reads_what_kubectl_reads_past_the_yaml_parsers_default_budget() {
+    let env = Env::new();
+    let kubectl = offline_kubectl(&env);
+    let comments = "# a long licence header or commented-out rules\n".repeat(40);
+    let role = format!(
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {{name: r, namespace: default}}\nrules:\n{comments}- verbs: [get]\n  apiGroups: [\"\"]\n  resources: [pods]\n---\napiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {{name: b, namespace: default}}\nroleRef: {{apiGroup: rbac.authorization.k8s.io, kind: Role, name: r}}\nsubjects: [{{kind: User, name: alice}}]\n"
+    );
+    fs::write(env.path("comments.yaml"), role).unwrap();
+    let mut many: Vec<String> = (0..1_100)
+        .map(|i| format!("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {{name: r{i}}}\nrules: [{{verbs: [list], apiGroups: [''], resources: [secrets]}}]\n"))
+        .collect();
+    many.push("apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: b}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: r1099}\nsubjects: [{kind: User, name: bob}]\n".into());
+    fs::write(env.path("many.yaml"), many.join("---\n")).unwrap();
+    for (file, user, verb, resource) in [
+        ("comments.yaml", "alice", "get", "pods"),
+        ("many.yaml", "bob", "list", "secrets"),
+    ] {
+        let (ok, out) = kubectl(&env.path(file));
+        assert!(ok, "kubectl refused {file}: {out}");
+        yes(
+            &env,
+            &[
+                verb,
+                resource,
+                "--as",
+                user,
+                "--no-bootstrap-policy",
+                "--rbac",
+                file,
+            ],
+        );
+    }
+}
+
 /// kubeadm's own binding, which the bootstrap policy does not hold (README: can-i).
 const KUBEADM_ADMINS: &str = "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: kubeadm:cluster-admins}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: cluster-admin}\nsubjects: [{apiGroup: rbac.authorization.k8s.io, kind: Group, name: kubeadm:cluster-admins}]\n";
 

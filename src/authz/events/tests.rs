@@ -204,12 +204,32 @@ fn what_the_parser_refuses_is_refused() {
         refused(text);
         assert!(generic_read(text, "t.yaml").is_err(), "{text}");
     }
-    // A run of comments longer than serde-saphyr lets its parser buffer: whatever the
-    // generic reader says, the typed reader does not disagree.
+}
+
+/// What kubectl reads, both readers read, beyond serde-saphyr's default `Budget`: a run of
+/// more than 32 comment lines where the parser looks ahead, more than 1,024 documents, more
+/// than 250,000 nodes (`crate::yaml::read_options`).
+#[test]
+fn long_comment_runs_many_documents_and_many_nodes_are_read() {
     let comments = "# c\n".repeat(40);
-    agrees(&format!("{comments}{HEAD}"));
-    agrees(&format!("{HEAD}rules:\n{comments}- verbs: [get]\n"));
-    agrees(&format!("{HEAD}rules:\n- verbs:\n{comments}  - get\n"));
+    same(&format!("{comments}{HEAD}"));
+    same(&format!("{HEAD}rules:\n{comments}- verbs: [get]\n"));
+    same(&format!("{HEAD}rules:\n- verbs:\n{comments}  - get\n"));
+    let docs: Vec<String> = (0..1_100)
+        .map(|i| {
+            format!(
+                "{}rules: []\n",
+                HEAD.replace("name: r", &format!("name: r{i}"))
+            )
+        })
+        .collect();
+    assert_eq!(same(&docs.join("---\n")).len(), 1_100);
+    let verbs = vec!["get"; 260_000].join(", ");
+    let big = format!("{HEAD}rules:\n- verbs: [{verbs}]\n  resources: [pods]\n");
+    let [Item::ClusterRole(r)] = &same(&big)[..] else {
+        panic!("one ClusterRole")
+    };
+    assert_eq!(r.rules[0].verbs.len(), 260_000);
 }
 
 /// Every YAML file of the repository (bootstrap policy, test data, plans, the `manifest` fuzz
