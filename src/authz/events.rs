@@ -21,14 +21,13 @@
 //!   grow with the input, so an input without aliases never reaches them.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 use std::fmt;
 
 use granit_parser::{Event, Parser, ScalarStyle, StrInput};
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::typed::MaybeDoc;
+use super::typed::{Keys, MaybeDoc};
 
 /// Below serde-saphyr's `max_depth` (64, `de/budget.rs`), with a margin, so that what is read
 /// here never reaches it.
@@ -285,40 +284,6 @@ impl<'de> SeqAccess<'de> for Seq<'_, 'de> {
             return Ok(None);
         }
         seed.deserialize(De(self.r)).map(Some)
-    }
-}
-
-/// The keys of one mapping so far: a short list, a set once the mapping is large.
-pub(crate) enum Keys<'a> {
-    Few(Vec<Cow<'a, str>>),
-    Many(HashSet<Cow<'a, str>, foldhash::fast::RandomState>),
-}
-
-impl Default for Keys<'_> {
-    fn default() -> Self {
-        Keys::Few(Vec::new())
-    }
-}
-
-impl<'a> Keys<'a> {
-    /// Record `key`; `false` if it was there already.
-    pub(crate) fn insert(&mut self, key: Cow<'a, str>) -> bool {
-        match self {
-            Keys::Few(keys) if keys.len() < 16 => {
-                if keys.contains(&key) {
-                    return false;
-                }
-                keys.push(key);
-                true
-            }
-            Keys::Few(keys) => {
-                let mut set: HashSet<_, _> = keys.drain(..).collect();
-                let new = set.insert(key);
-                *self = Keys::Many(set);
-                new
-            }
-            Keys::Many(set) => set.insert(key),
-        }
     }
 }
 

@@ -16,13 +16,13 @@
 //! ([`super::events`], which types scalars as serde-saphyr does, or refuses), JSON from
 //! serde_json.
 
-use std::collections::BTreeMap;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashSet};
 use std::fmt;
 
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
 
-use super::events::Keys;
 use super::manifest::{Item, RBAC_V1};
 use super::rbac::{AggregationRule, Binding, ObjectMeta, Role, RoleRef, Subject};
 use super::rules::PolicyRule;
@@ -103,6 +103,42 @@ impl<'de> Visitor<'de> for SkipVisitor {
             map.next_value::<Skip>()?;
         }
         Ok(Skip)
+    }
+}
+
+/// The keys of one mapping so far, to refuse a key twice as serde-saphyr's default
+/// `DuplicateKeyPolicy::Error` does: a short list, a set once the mapping is large. Shared with
+/// the YAML event reader ([`super::events`]).
+pub(crate) enum Keys<'a> {
+    Few(Vec<Cow<'a, str>>),
+    Many(HashSet<Cow<'a, str>, foldhash::fast::RandomState>),
+}
+
+impl Default for Keys<'_> {
+    fn default() -> Self {
+        Keys::Few(Vec::new())
+    }
+}
+
+impl<'a> Keys<'a> {
+    /// Record `key`; `false` if it was there already.
+    pub(crate) fn insert(&mut self, key: Cow<'a, str>) -> bool {
+        match self {
+            Keys::Few(keys) if keys.len() < 16 => {
+                if keys.contains(&key) {
+                    return false;
+                }
+                keys.push(key);
+                true
+            }
+            Keys::Few(keys) => {
+                let mut set: HashSet<_, _> = keys.drain(..).collect();
+                let new = set.insert(key);
+                *self = Keys::Many(set);
+                new
+            }
+            Keys::Many(set) => set.insert(key),
+        }
     }
 }
 
