@@ -23,15 +23,20 @@ impl ExitStatus {
             _ => ExitStatus::Failure,
         }
     }
-}
 
-impl From<ExitStatus> for ExitCode {
-    fn from(s: ExitStatus) -> ExitCode {
-        ExitCode::from(match s {
+    /// The process exit code.
+    pub fn code(self) -> u8 {
+        match self {
             ExitStatus::Success => 0,
             ExitStatus::CheckFailed => 1,
             ExitStatus::Usage => 2,
             ExitStatus::Failure => 3,
-        })
+        }
+    }
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(s: ExitStatus) -> ExitCode {
+        ExitCode::from(s.code())
     }
 }

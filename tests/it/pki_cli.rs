@@ -494,3 +494,28 @@ fn a_closed_stdout_pipe_is_not_an_error() {
         "{stderr}"
     );
 }
+
+/// A standard descriptor closed at start is reopened on /dev/null before kcred opens any file,
+/// as std's runtime does (library/std/src/sys/pal/unix/mod.rs, `sanitize_standard_fds`); kcred
+/// starts the process itself on Linux (src/start.rs). Otherwise the first file kcred opened
+/// would take the closed number, and what it prints would go into that file. `/dev/fd/N` shows
+/// which: /dev/null when reopened (an empty file), nothing at all when left closed.
+#[test]
+fn closed_standard_descriptors_are_reopened_on_dev_null() {
+    let env = Env::new();
+    for (fd, redirect) in [(0, "<&-"), (1, ">&-"), (0, "<&- >&-")] {
+        let script = format!(r#"exec "$0" cert inspect /dev/fd/{fd} {redirect}"#);
+        let out = std::process::Command::new("sh")
+            .current_dir(env.dir.path())
+            .args(["-c", &script])
+            .arg(assert_cmd::cargo::cargo_bin("kcred"))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(3), "{redirect}: {stderr}");
+        assert!(
+            stderr.contains(&format!("/dev/fd/{fd}")) && stderr.contains("empty"),
+            "{redirect}: {stderr}"
+        );
+    }
+}
