@@ -157,7 +157,8 @@ def main():
       "small commands (workload 6): 3 warm-up runs, then at least "
       f"{3 if quick else 30} runs; workload 4: "
       + ("2 interleaved hyperfine runs of 10 runs each (3 warm-up runs)" if quick else
-         "10 interleaved hyperfine runs of 200 runs each (20 warm-up runs), times pooled"))
+         "10 interleaved hyperfine runs of 200 runs each (20 warm-up runs), times pooled")
+      + ", every binary first dropped from the page cache and read back from disk")
     for n in notes:
         w(f"- note: {n}")
     w("")
