@@ -24,8 +24,15 @@ pub fn read(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
             .map_err(|e| Error::io("<stdin>", e))?;
     } else {
         let f = fs::File::open(path).map_err(|e| Error::io(path, e))?;
-        if f.metadata().map(|m| m.is_dir()).unwrap_or(false) {
+        let meta = f.metadata().ok();
+        if meta.as_ref().is_some_and(|m| m.is_dir()) {
             return Err(Error::input(path, "is a directory, not a file"));
+        }
+        // The whole file and one byte more, up front: `read_to_end` then never grows the
+        // buffer, which would free a copy of a private key without zeroing it (and `take`
+        // hides the file's size from std, which would read it in 32-byte probes).
+        if let Some(m) = meta.filter(|m| m.is_file()) {
+            buf.reserve_exact(m.len().min(MAX_INPUT) as usize + 1);
         }
         f.take(MAX_INPUT + 1)
             .read_to_end(&mut buf)
@@ -46,5 +53,38 @@ pub fn display(path: &Path) -> String {
         "<stdin>".into()
     } else {
         path.display().to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A key is read into one allocation of its size: a buffer that grew would have freed
+    /// the smaller copies of the key without zeroing them.
+    #[test]
+    fn a_file_is_read_into_one_allocation_of_its_size() {
+        let d = tempfile::tempdir().unwrap();
+        for len in [0usize, 1, 31, 451, 1679, 8192, 100_000] {
+            let p = d.path().join(format!("k{len}"));
+            fs::write(&p, vec![b'k'; len]).unwrap();
+            let buf = read(&p).unwrap();
+            assert_eq!(buf.len(), len);
+            assert_eq!(buf.capacity(), len + 1, "{len} bytes");
+        }
+    }
+
+    #[test]
+    fn over_the_limit_and_directories_are_refused() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("big");
+        fs::write(&p, vec![0u8; MAX_INPUT as usize + 1]).unwrap();
+        assert!(read(&p).unwrap_err().to_string().contains("input limit"));
+        assert!(
+            read(d.path())
+                .unwrap_err()
+                .to_string()
+                .contains("directory")
+        );
     }
 }
