@@ -141,10 +141,27 @@ pub fn start_cluster(
             .iter()
             .map(|m| start_etcd(etcd_pki, m, &cluster, &dir))
             .collect();
-        // etcd binds its ports before it does anything else: a clash ends it at once.
-        std::thread::sleep(std::time::Duration::from_millis(500));
-        let clash = started.iter_mut().any(|e| {
-            matches!(e.child.try_wait(), Ok(Some(_)))
+        // etcd binds its peer, client and metrics ports before it does anything else, and
+        // logs "listening for metrics on" once all three are bound; a clash ends it at once.
+        // Wait for one or the other in every member: on a loaded machine a member can take
+        // longer than a fixed pause to get there, and a clash found late was a cluster that
+        // never formed (a bounded number of polls, not a timed assertion).
+        let mut exited = vec![false; started.len()];
+        for _ in 0..200 {
+            let settled = started.iter_mut().zip(exited.iter_mut()).all(|(e, gone)| {
+                *gone = matches!(e.child.try_wait(), Ok(Some(_)));
+                *gone
+                    || std::fs::read_to_string(&e.log)
+                        .unwrap_or_default()
+                        .contains("listening for metrics on")
+            });
+            if settled {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let clash = started.iter().zip(&exited).any(|(e, gone)| {
+            *gone
                 && std::fs::read_to_string(&e.log)
                     .unwrap_or_default()
                     .contains("address already in use")
@@ -427,11 +444,13 @@ pub fn assert_peers_accept(env: &Env, dir: &Path, tokens: &[&str]) -> String {
             &pki.join(format!("{client}.crt")),
             &pki.join(format!("{client}.key")),
         );
-        let log = std::fs::read_to_string(&a.log).unwrap_or_default();
+        let log = |e: &Etcd| std::fs::read_to_string(&e.log).unwrap_or_default();
         assert!(
             ok,
-            "{}: etcd refused {client}: {text}\n{log}",
-            dir.display()
+            "{}: etcd refused {client}: {text}\nm1:\n{}\nm2:\n{}",
+            dir.display(),
+            log(&a),
+            log(&b)
         );
     }
     let (ok, list) = etcdctl(
