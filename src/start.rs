@@ -38,35 +38,33 @@ extern "C" fn main(_argc: c_int, _argv: *const *const c_char) -> c_int {
 /// each is reopened on /dev/null. If that is impossible the process aborts, as std does: every
 /// later write to stdout could land in whatever file took the descriptor.
 fn reopen_closed_standard_descriptors() {
+    let errno = || std::io::Error::last_os_error().raw_os_error();
     let mut fds = [0, 1, 2].map(|fd| libc::pollfd {
         fd,
         events: 0,
         revents: 0,
     });
-    // SAFETY: `fds` is a valid array of three pollfd; a zero timeout does not block.
-    while unsafe { libc::poll(fds.as_mut_ptr(), 3, 0) } == -1 {
-        match std::io::Error::last_os_error().raw_os_error() {
-            Some(libc::EINTR) => continue,
-            // Out of descriptors or memory: std falls back to fcntl on each.
-            _ => {
-                for pfd in &mut fds {
-                    // SAFETY: F_GETFD on any integer is harmless.
-                    let closed = unsafe { libc::fcntl(pfd.fd, libc::F_GETFD) } == -1
-                        && std::io::Error::last_os_error().raw_os_error() == Some(libc::EBADF);
-                    pfd.revents = if closed { libc::POLLNVAL } else { 0 };
-                }
-                break;
-            }
+    // Out of descriptors or memory, poll fails: std then asks fcntl about each descriptor.
+    let polled = loop {
+        // SAFETY: `fds` is a valid array of three pollfd; a zero timeout does not block.
+        match unsafe { libc::poll(fds.as_mut_ptr(), 3, 0) } {
+            -1 if errno() == Some(libc::EINTR) => continue,
+            r => break r != -1,
         }
-    }
+    };
     for pfd in fds {
-        if pfd.revents & libc::POLLNVAL != 0 {
-            // open returns the lowest free descriptor, which is this one: the ones below it are
-            // open or were reopened by an earlier turn of this loop.
-            // SAFETY: a constant NUL-terminated path.
-            if unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) } == -1 {
-                std::process::abort();
-            }
+        let closed = if polled {
+            pfd.revents & libc::POLLNVAL != 0
+        } else {
+            // SAFETY: F_GETFD on any integer is harmless.
+            let flags = unsafe { libc::fcntl(pfd.fd, libc::F_GETFD) };
+            flags == -1 && errno() == Some(libc::EBADF)
+        };
+        // open returns the lowest free descriptor, which is this one: the ones below it are
+        // open or were reopened by an earlier turn of this loop.
+        // SAFETY: a constant NUL-terminated path.
+        if closed && unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDWR) } == -1 {
+            std::process::abort();
         }
     }
 }
