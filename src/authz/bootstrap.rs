@@ -80,7 +80,7 @@ pub fn node_rules() -> Vec<PolicyRule> {
     let mut s = Stats::default();
     load_file(&mut p, 0, &mut s);
     p.cluster_role("system:node")
-        .map(|r| r.rules.clone())
+        .map(|r| r.rules.iter().map(|r| PolicyRule::clone(r)).collect())
         .unwrap_or_default()
 }
 

@@ -11,8 +11,9 @@
 
 use std::collections::BTreeMap;
 use std::collections::hash_map::Entry;
+use std::sync::Arc;
 
-use foldhash::{HashMap, HashSet};
+use foldhash::HashMap;
 use serde::{Deserialize, Serialize};
 
 use super::Attributes;
@@ -50,9 +51,9 @@ pub struct Role {
     /// Metadata.
     #[serde(default)]
     pub metadata: ObjectMeta,
-    /// Rules (`null` is none).
+    /// Rules (`null` is none). Shared, not copied, by the ClusterRoles that aggregate them.
     #[serde(default, deserialize_with = "nullable")]
-    pub rules: Vec<PolicyRule>,
+    pub rules: Vec<Arc<PolicyRule>>,
     /// ClusterRoles only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub aggregation_rule: Option<AggregationRule>,
@@ -220,7 +221,7 @@ pub fn aggregate(errs: &[String]) -> String {
 /// One binding that applies to the user, with its rules or the error resolving them.
 struct Applied<'a> {
     source: String,
-    rules: Result<&'a [PolicyRule], String>,
+    rules: Result<&'a [Arc<PolicyRule>], String>,
 }
 
 impl Policy {
@@ -293,12 +294,11 @@ impl Policy {
         }
         self.aggregated = true;
         self.aggregation_errors.clear();
-        let members = aggregation_members(&self.cluster_roles, &mut self.aggregation_errors);
-        gather_until_settled(&mut self.cluster_roles, &members);
+        aggregate_cluster_roles(&mut self.cluster_roles, &mut self.aggregation_errors);
     }
 
     /// `GetRoleReferenceRules` (rule.go), with the listers' NotFound wording.
-    fn role_ref_rules(&self, r: &RoleRef, binding_ns: &str) -> Result<&[PolicyRule], String> {
+    fn role_ref_rules(&self, r: &RoleRef, binding_ns: &str) -> Result<&[Arc<PolicyRule>], String> {
         match r.kind.as_str() {
             "Role" => self
                 .roles
@@ -393,7 +393,7 @@ impl Policy {
         let mut errors = Vec::new();
         for applied in self.applied(user, namespace) {
             match applied.rules {
-                Ok(r) => rules.extend(r.iter().cloned()),
+                Ok(r) => rules.extend(r.iter().map(|r| PolicyRule::clone(r))),
                 Err(e) => errors.push(e),
             }
         }
@@ -401,23 +401,83 @@ impl Policy {
     }
 }
 
+/// The clusterrole-aggregation controller run to a fixed point over `cluster_roles`.
+///
+/// Rules are handled as ids, one per distinct rule by value (the controller's
+/// `ruleExists` is `equality.Semantic.DeepEqual`, kcred's `PolicyRule` equality), so that a
+/// round gathers and compares integers instead of hashing and comparing every rule's
+/// strings again: over bench/rbac-gen's 1,000 ClusterRoles, 100 of them aggregating, that
+/// was most of a run's time after the files were read. Only roles whose rules end up
+/// different are rewritten.
+fn aggregate_cluster_roles(cluster_roles: &mut BTreeMap<String, Role>, errors: &mut Vec<String>) {
+    let settled = {
+        let roles: Vec<&Role> = cluster_roles.values().collect();
+        let mut ids: HashMap<&PolicyRule, u32> = HashMap::default();
+        let mut distinct: Vec<&Arc<PolicyRule>> = Vec::new();
+        let initial: Vec<Vec<u32>> = roles
+            .iter()
+            .map(|r| {
+                r.rules
+                    .iter()
+                    .map(|rule| {
+                        *ids.entry(&**rule).or_insert_with(|| {
+                            distinct.push(rule);
+                            (distinct.len() - 1) as u32
+                        })
+                    })
+                    .collect()
+            })
+            .collect();
+        let members = aggregation_members(&roles, errors);
+        let mut current = initial.clone();
+        gather_until_settled(&mut current, distinct.len(), &members);
+        members
+            .iter()
+            .filter(|(r, _)| current[*r] != initial[*r])
+            .map(|(r, _)| {
+                let rules: Vec<Arc<PolicyRule>> = current[*r]
+                    .iter()
+                    .map(|id| Arc::clone(distinct[*id as usize]))
+                    .collect();
+                (roles[*r].metadata.name.clone(), rules)
+            })
+            .collect::<Vec<_>>()
+    };
+    for (name, rules) in settled {
+        cluster_roles.get_mut(&name).expect("exists").rules = rules;
+    }
+}
+
 /// What each aggregating role's selectors pick, in the controller's order (selector by
-/// selector, roles by name, itself skipped), as (role, picked roles). Labels never change
-/// during aggregation, only rules, so this is settled once; the rounds only gather rules.
-/// A role whose selector does not parse is left out, its error noted once in `errors`.
-fn aggregation_members(
-    cluster_roles: &BTreeMap<String, Role>,
-    errors: &mut Vec<String>,
-) -> Vec<(String, Vec<String>)> {
+/// selector, roles by name, itself skipped), as (role, picked roles), indexes into `roles`
+/// (in name order). Labels never change during aggregation, only rules, so this is settled
+/// once; the rounds only gather rules. Roles with the same aggregationRule (several roles
+/// aggregating one label) share one pass over the roles.
+///
+/// A role whose selector does not parse is left out, its error noted once in `errors`:
+/// `syncClusterRole` returns `LabelSelectorAsSelector`'s error before it lists anything,
+/// whatever the other roles are.
+fn aggregation_members(roles: &[&Role], errors: &mut Vec<String>) -> Vec<(usize, Vec<usize>)> {
+    let mut selected: Vec<(&AggregationRule, Result<Vec<usize>, String>)> = Vec::new();
     let mut members = Vec::new();
-    for (name, role) in cluster_roles {
+    for (i, role) in roles.iter().enumerate() {
         let Some(rule) = &role.aggregation_rule else {
             continue;
         };
-        match selected_roles(cluster_roles, name, rule) {
-            Ok(picked) => members.push((name.clone(), picked)),
+        let picked = match selected.iter().find(|(r, _)| *r == rule) {
+            Some((_, picked)) => picked,
+            None => {
+                selected.push((rule, selected_roles(roles, rule)));
+                &selected.last().expect("just pushed").1
+            }
+        };
+        match picked {
+            Ok(picked) => members.push((i, picked.iter().copied().filter(|p| *p != i).collect())),
             Err(e) => {
-                let msg = format!("ClusterRole {name:?}: aggregationRule not applied: {e}");
+                let msg = format!(
+                    "ClusterRole {:?}: aggregationRule not applied: {e}",
+                    role.metadata.name
+                );
                 if !errors.contains(&msg) {
                     errors.push(msg);
                 }
@@ -427,86 +487,73 @@ fn aggregation_members(
     members
 }
 
-/// The ClusterRoles `rule` selects for the role `name`: selector by selector, each over the
-/// roles by name (BTreeMap iteration is the controller's `sort.Sort(byName)`), `name` itself
-/// skipped; the first selector error stops it.
-fn selected_roles(
-    cluster_roles: &BTreeMap<String, Role>,
-    name: &str,
-    rule: &AggregationRule,
-) -> Result<Vec<String>, String> {
+/// The roles `rule` selects: selector by selector, each over the roles by name (the
+/// controller's `sort.Sort(byName)`); the first selector that does not parse stops it.
+fn selected_roles(roles: &[&Role], rule: &AggregationRule) -> Result<Vec<usize>, String> {
     let mut picked = Vec::new();
     for sel in &rule.cluster_role_selectors {
-        for (other_name, other) in cluster_roles {
-            if other_name == name {
-                continue;
-            }
+        // A requirement that cannot be built fails whatever the labels are.
+        sel.matches(&BTreeMap::new())?;
+        for (i, other) in roles.iter().enumerate() {
             if sel.matches(&other.metadata.labels)? {
-                picked.push(other_name.clone());
+                picked.push(i);
             }
         }
     }
     Ok(picked)
 }
 
-/// Rounds of gathering each aggregating role's rules from its members until no role
+/// Rounds of gathering each aggregating role's rule ids from its members until no role
 /// changes (at most one round per ClusterRole, and one more to see nothing changed).
+/// `current[r]` holds role `r`'s rule ids and is updated in place, so a role gathered later
+/// in a round sees what an earlier one gathered, as the controller's queue would.
 ///
 /// When each role's rules last changed, and when each aggregating role was last gathered,
 /// are kept: a role none of whose members changed since gathers the same rules again, so
 /// it is skipped (the rounds still run until nothing changes).
 fn gather_until_settled(
-    cluster_roles: &mut BTreeMap<String, Role>,
-    members: &[(String, Vec<String>)],
+    current: &mut [Vec<u32>],
+    rule_count: usize,
+    members: &[(usize, Vec<usize>)],
 ) {
     let mut clock = 0u64;
-    let mut changed_at: HashMap<&str, u64> = HashMap::default();
+    let mut changed_at: Vec<u64> = vec![0; current.len()];
     let mut gathered_at: Vec<Option<u64>> = vec![None; members.len()];
-    for _round in 0..=cluster_roles.len() {
+    // `seen[id] == pass`: rule `id` is already gathered in this pass (no clearing between
+    // passes).
+    let mut seen: Vec<u32> = vec![0; rule_count];
+    let mut pass = 0u32;
+    for _round in 0..=current.len() {
         let mut changed = false;
-        for (i, (name, picked)) in members.iter().enumerate() {
+        for (i, (role, picked)) in members.iter().enumerate() {
             if let Some(at) = gathered_at[i]
-                && picked
-                    .iter()
-                    .all(|m| changed_at.get(m.as_str()).is_none_or(|c| *c <= at))
+                && picked.iter().all(|m| changed_at[*m] <= at)
             {
                 continue;
             }
             gathered_at[i] = Some(clock);
-            let gathered = gathered_rules(cluster_roles, picked);
-            if cluster_roles[name]
-                .rules
-                .iter()
-                .eq(gathered.iter().copied())
-            {
+            pass += 1;
+            // The rules of the picked roles, each distinct rule once, first occurrence
+            // first (the controller's `ruleExists` check).
+            let mut gathered: Vec<u32> = Vec::new();
+            for m in picked {
+                for id in &current[*m] {
+                    if seen[*id as usize] != pass {
+                        seen[*id as usize] = pass;
+                        gathered.push(*id);
+                    }
+                }
+            }
+            if current[*role] == gathered {
                 continue;
             }
-            let new_rules: Vec<PolicyRule> = gathered.into_iter().cloned().collect();
-            cluster_roles.get_mut(name).expect("exists").rules = new_rules;
+            current[*role] = gathered;
             clock += 1;
-            changed_at.insert(name.as_str(), clock);
+            changed_at[*role] = clock;
             changed = true;
         }
         if !changed {
             break;
         }
     }
-}
-
-/// The rules of the `picked` roles, each distinct rule once, first occurrence first (the
-/// controller's `containsRule` check), without a scan of the rules gathered so far.
-fn gathered_rules<'a>(
-    cluster_roles: &'a BTreeMap<String, Role>,
-    picked: &[String],
-) -> Vec<&'a PolicyRule> {
-    let mut seen: HashSet<&PolicyRule> = HashSet::default();
-    let mut gathered: Vec<&PolicyRule> = Vec::new();
-    for other in picked {
-        for r in &cluster_roles[other].rules {
-            if seen.insert(r) {
-                gathered.push(r);
-            }
-        }
-    }
-    gathered
 }

@@ -143,8 +143,8 @@ pub fn rule_allows(a: &Attributes, rule: &PolicyRule) -> bool {
 }
 
 /// `RulesAllow` (rbac.go).
-pub fn rules_allow(a: &Attributes, rules: &[PolicyRule]) -> bool {
-    rules.iter().any(|r| rule_allows(a, r))
+pub fn rules_allow<R: std::borrow::Borrow<PolicyRule>>(a: &Attributes, rules: &[R]) -> bool {
+    rules.iter().any(|r| rule_allows(a, r.borrow()))
 }
 
 /// `CompactString` (evaluation_helpers.go): `{APIGroups:["a"], Resources:["b"], Verbs:["get"]}`.

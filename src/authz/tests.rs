@@ -257,7 +257,10 @@ rules:
 - {apiGroups: [""], resources: [pods], verbs: [create]}
 "#;
     let az = Authorizer::new(vec![Mode::Rbac], policy(yaml));
-    let rules = |name: &str| az.policy.cluster_role(name).unwrap().rules.clone();
+    let rules = |name: &str| -> Vec<super::rules::PolicyRule> {
+        let role = az.policy.cluster_role(name).unwrap();
+        role.rules.iter().map(|r| (**r).clone()).collect()
+    };
     let r = |verb: &str, resource: &str| {
         super::rules::PolicyRule::resource(&[verb], &[""], &[resource])
     };
@@ -269,6 +272,25 @@ rules:
         az.policy.aggregation_errors,
         [
             r#"ClusterRole "bad": aggregationRule not applied: "Bogus" is not a valid label selector operator"#
+        ]
+    );
+}
+
+/// `syncClusterRole` returns `LabelSelectorAsSelector`'s error before it lists any role, so
+/// a selector that does not parse is reported even when nothing else could be selected.
+#[test]
+fn a_bad_selector_is_reported_with_no_other_cluster_role() {
+    let yaml = r#"
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: lone}
+aggregationRule: {clusterRoleSelectors: [{matchExpressions: [{key: k, operator: In}]}]}
+"#;
+    let az = Authorizer::new(vec![Mode::Rbac], policy(yaml));
+    assert_eq!(
+        az.policy.aggregation_errors,
+        [
+            r#"ClusterRole "lone": aggregationRule not applied: for 'in', 'notin' operators, values set can't be empty (key "k")"#
         ]
     );
 }

@@ -19,6 +19,7 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
+use std::sync::Arc;
 
 use serde::Deserialize;
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, SeqAccess, Visitor};
@@ -526,7 +527,7 @@ fn role(doc: &mut Doc, mut metadata: ObjectMeta, namespaced: bool) -> Option<Rol
     let rules = doc
         .rules
         .take()
-        .map(|l| l.0.into_iter().map(rule).collect())
+        .map(|l| l.0.into_iter().map(|r| Arc::new(rule(r))).collect())
         .unwrap_or_default();
     if namespaced {
         if aggregation_rule.is_some() {

@@ -2,6 +2,8 @@
 //! source in kubernetes/kubernetes) run against this module. The counts are asserted so a
 //! table that stops being read cannot pass quietly.
 
+use std::sync::Arc;
+
 use serde_json::Value;
 
 use super::rbac::{Binding, ObjectMeta, Role, RoleRef, Subject, applies_to};
@@ -74,7 +76,7 @@ fn policy(case: &Value) -> Policy {
                     .as_array()
                     .unwrap()
                     .iter()
-                    .map(|r| new_rule(r.as_str().unwrap()))
+                    .map(|r| Arc::new(new_rule(r.as_str().unwrap())))
                     .collect(),
                 aggregation_rule: None,
             });
@@ -93,7 +95,7 @@ fn policy(case: &Value) -> Policy {
                     .as_array()
                     .unwrap()
                     .iter()
-                    .map(|r| new_rule(r.as_str().unwrap()))
+                    .map(|r| Arc::new(new_rule(r.as_str().unwrap())))
                     .collect(),
                 aggregation_rule: None,
             });
@@ -257,7 +259,7 @@ fn static_roles1() -> Policy {
             namespace: "namespace1".into(),
             ..Default::default()
         },
-        rules: vec![read_pods, read_services],
+        rules: vec![Arc::new(read_pods), Arc::new(read_services)],
         aggregation_rule: None,
     });
     for (name, r) in [
@@ -272,7 +274,7 @@ fn static_roles1() -> Policy {
                 name: name.into(),
                 ..Default::default()
             },
-            rules: vec![r],
+            rules: vec![Arc::new(r)],
             aggregation_rule: None,
         });
     }
