@@ -6,6 +6,8 @@
 //! The six files come from *different* upstream commits (templates/rbac/README.md has the
 //! table); they are not one Kubernetes release, and kcred does not claim one.
 
+use std::sync::LazyLock;
+
 use super::manifest::{self, Stats};
 use super::rbac::Policy;
 use super::rules::PolicyRule;
@@ -75,13 +77,21 @@ pub fn load(policy: &mut Policy, stats: &mut Stats) {
 
 /// `bootstrappolicy.NodeRules()`: the rules of the `system:node` ClusterRole, which the Node
 /// authorizer applies to every node for the requests it does not subdivide.
-pub fn node_rules() -> Vec<PolicyRule> {
-    let mut p = Policy::default();
-    let mut s = Stats::default();
-    load_file(&mut p, 0, &mut s);
-    p.cluster_role("system:node")
-        .map(|r| r.rules.iter().map(|r| PolicyRule::clone(r)).collect())
-        .unwrap_or_default()
+///
+/// Read from the embedded ClusterRoles the first time a node's request needs them: reading
+/// them was a fifth of the instructions of a `can-i` over a small policy, for every user.
+/// They are compiled into kube-apiserver, so `--rbac` and `--no-bootstrap-policy` do not
+/// change them.
+pub fn node_rules() -> &'static [PolicyRule] {
+    static RULES: LazyLock<Vec<PolicyRule>> = LazyLock::new(|| {
+        let mut p = Policy::default();
+        let mut s = Stats::default();
+        load_file(&mut p, 0, &mut s);
+        p.cluster_role("system:node")
+            .map(|r| r.rules.iter().map(|r| PolicyRule::clone(r)).collect())
+            .unwrap_or_default()
+    });
+    &RULES
 }
 
 #[cfg(test)]

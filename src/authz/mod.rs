@@ -145,8 +145,6 @@ pub struct Authorizer {
     pub modes: Vec<Mode>,
     /// The RBAC objects (aggregated).
     pub policy: Policy,
-    /// `bootstrappolicy.NodeRules()`.
-    pub node_rules: Vec<PolicyRule>,
 }
 
 fn step(authorizer: &str, decision: &str, why: impl Into<String>) -> Step {
@@ -161,11 +159,7 @@ impl Authorizer {
     /// A chain over `policy` (aggregated here).
     pub fn new(modes: Vec<Mode>, mut policy: Policy) -> Self {
         policy.aggregate();
-        Authorizer {
-            modes,
-            policy,
-            node_rules: bootstrap::node_rules(),
-        }
+        Authorizer { modes, policy }
     }
 
     /// Decide one request.
@@ -197,7 +191,7 @@ impl Authorizer {
                         .push(step("AlwaysDeny", "no-opinion", "Everything is forbidden."));
                     reasons.push("Everything is forbidden.".into());
                 }
-                Mode::Node => match node::authorize(a, &self.node_rules) {
+                Mode::Node => match node::authorize(a) {
                     node::NodeDecision::Allow => {
                         d.steps
                             .push(step("Node", "allow", "allowed by the Node authorizer"));

@@ -11,7 +11,7 @@
 //! resourceslices gets the reason the API server gives a request without one.
 
 use super::Attributes;
-use super::rules::{PolicyRule, rules_allow};
+use super::rules::rules_allow;
 
 /// What the Node authorizer says.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -61,8 +61,8 @@ fn graph(node: &str, what: &str, a: &Attributes) -> NodeDecision {
 }
 
 /// `Authorize`: who asks, then the resources whose access is subdivided, then the static
-/// node rules; `node_rules` is `bootstrappolicy.NodeRules()`.
-pub fn authorize(a: &Attributes, node_rules: &[PolicyRule]) -> NodeDecision {
+/// node rules (`bootstrappolicy.NodeRules()`).
+pub fn authorize(a: &Attributes) -> NodeDecision {
     let Some(node) = node_identity(a) else {
         return no("");
     };
@@ -75,7 +75,7 @@ pub fn authorize(a: &Attributes, node_rules: &[PolicyRule]) -> NodeDecision {
         return decision;
     }
     // Access to other resources is not subdivided: the statically defined node rules.
-    if rules_allow(a, node_rules) {
+    if rules_allow(a, super::bootstrap::node_rules()) {
         Allow
     } else {
         no("")
@@ -283,7 +283,7 @@ mod tests {
     }
 
     fn check(user: Identity, spec: &str, want: &Want) {
-        let got = authorize(&attrs(user, spec), &super::super::bootstrap::node_rules());
+        let got = authorize(&attrs(user, spec));
         match (want, &got) {
             (A, Allow) | (G, NotCheckedOffline(_)) => {}
             (N(r), NoOpinion(g)) if r == g => {}
@@ -444,7 +444,7 @@ mod tests {
     fn the_graph_answer_names_node_verb_and_object() {
         let node = || Identity::node("node0");
         assert_eq!(
-            authorize(&attrs(node(), "get - secrets - ns0 s"), &[]),
+            authorize(&attrs(node(), "get - secrets - ns0 s")),
             NotCheckedOffline(
                 "Node: whether node 'node0' may get secrets \"ns0/s\" depends on the live pods and volumes bound to it (the Node authorizer's graph): not checked offline".into()
             )
@@ -452,14 +452,13 @@ mod tests {
         assert_eq!(
             authorize(
                 &attrs(node(), "create - serviceaccounts token ns0 sa"),
-                &[]
             ),
             NotCheckedOffline(
                 "Node: whether node 'node0' may create serviceaccount token \"ns0/sa\" depends on the live pods and volumes bound to it (the Node authorizer's graph): not checked offline".into()
             )
         );
         assert_eq!(
-            authorize(&attrs(node(), "get - persistentvolumes - - pv"), &[]),
+            authorize(&attrs(node(), "get - persistentvolumes - - pv")),
             NotCheckedOffline(
                 "Node: whether node 'node0' may get persistentvolumes \"pv\" depends on the live pods and volumes bound to it (the Node authorizer's graph): not checked offline".into()
             )
