@@ -146,26 +146,25 @@ pub fn start_cluster(
         // Wait for one or the other in every member: on a loaded machine a member can take
         // longer than a fixed pause to get there, and a clash found late was a cluster that
         // never formed (a bounded number of polls, not a timed assertion).
-        let mut exited = vec![false; started.len()];
+        // `try_wait` keeps a reaped member's status, so asking again below is free.
+        let exited = |e: &mut Etcd| matches!(e.child.try_wait(), Ok(Some(_)));
+        let log_has = |e: &Etcd, what: &str| {
+            std::fs::read_to_string(&e.log)
+                .unwrap_or_default()
+                .contains(what)
+        };
         for _ in 0..200 {
-            let settled = started.iter_mut().zip(exited.iter_mut()).all(|(e, gone)| {
-                *gone = matches!(e.child.try_wait(), Ok(Some(_)));
-                *gone
-                    || std::fs::read_to_string(&e.log)
-                        .unwrap_or_default()
-                        .contains("listening for metrics on")
-            });
-            if settled {
+            if started
+                .iter_mut()
+                .all(|e| exited(e) || log_has(e, "listening for metrics on"))
+            {
                 break;
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
-        let clash = started.iter().zip(&exited).any(|(e, gone)| {
-            *gone
-                && std::fs::read_to_string(&e.log)
-                    .unwrap_or_default()
-                    .contains("address already in use")
-        });
+        let clash = started
+            .iter_mut()
+            .any(|e| exited(e) && log_has(e, "address already in use"));
         if !clash {
             return (started, guard);
         }
