@@ -470,6 +470,21 @@ case("legacy_colon_in_name", legacy(name="a:b"), "reject", "util.go SplitUsernam
 case("legacy_sub_other_namespace", legacy(sub="system:serviceaccount:kube-system:old"), "reject", "legacy.go: sub must name the namespace claim")
 case("legacy_audience_other", legacy(aud=["vault"]), "reject", "jwt.go AuthenticateToken: audiences must meet the API audiences")
 case("legacy_secret_name_invalid", legacy(**{"kubernetes.io/serviceaccount/secret.name": "Bad_Name"}), "reject", "legacy.go lookup: GetSecret can never find an invalid name")
+# `--service-account-issuer kubernetes/serviceaccount`: both authenticators serve the issuer.
+BOTH = (ISS, "kubernetes/serviceaccount")
+WHY_UNION = ("config.go Config.New: the legacy authenticator is in the token union before the bound one; "
+             "token/union AuthenticateToken: the first success wins, errors are kept")
+case("legacy_issuer_also_bound_issuer", legacy(), "accept:system:serviceaccount:apps:old", WHY_UNION, issuer=BOTH)
+case("legacy_issuer_also_bound_issuer_mixed_claims",
+     token(claims(iss="kubernetes/serviceaccount", **{
+         "kubernetes.io/serviceaccount/namespace": "apps",
+         "kubernetes.io/serviceaccount/secret.name": "old-token-x7k2p",
+         "kubernetes.io/serviceaccount/service-account.name": "old",
+         "kubernetes.io/serviceaccount/service-account.uid": "u-9",
+         "sub": "system:serviceaccount:apps:old"})),
+     "accept:system:serviceaccount:apps:old", WHY_UNION + ": legacy claims read first", issuer=BOTH)
+case("legacy_issuer_also_bound_issuer_bound_claims", token(claims(iss="kubernetes/serviceaccount")), ACCEPT,
+     WHY_UNION + ": legacy.go refuses a token without legacy claims, then claims.go accepts it", issuer=BOTH)
 
 # ---- bound tokens that no live object can match (claims.go Validate lookups) ---------------
 def bound(**k8s):

@@ -220,7 +220,38 @@ fn authenticate_text(
     trust: &TokenTrust,
     now: Timestamp,
 ) -> std::result::Result<Authenticated, Rejection> {
-    let kind = serving_authenticator(token, trust)?;
+    // With `--service-account-issuer kubernetes/serviceaccount`, both authenticators claim a
+    // token of that issuer. kube-apiserver unions its token authenticators with the legacy
+    // one before the bound one (pkg/kubeapiserver/authenticator/config.go, `Config.New`);
+    // the union (apiserver token/union) takes the first success and otherwise keeps every
+    // error.
+    let mut errors = Vec::new();
+    let mut not_mine = None;
+    for kind in serving_authenticators(token, trust)? {
+        match authenticate_as(token, trust, now, kind) {
+            Ok(a) => return Ok(a),
+            Err(Rejection::Invalid(e)) => errors.push(e),
+            Err(r) => not_mine = Some(r),
+        }
+    }
+    // kcred not knowing outweighs a refusal it might have made in the other's place.
+    if let Some(i) = errors.iter().position(|e| e.starts_with(CANNOT_VERIFY)) {
+        return Err(Rejection::Invalid(errors.swap_remove(i)));
+    }
+    Err(match errors.len() {
+        0 => not_mine.expect("an authenticator that claims the token answers"),
+        1 => Rejection::Invalid(errors.remove(0)),
+        _ => Rejection::Invalid(format!("[{}]", errors.join(", "))),
+    })
+}
+
+/// One ServiceAccount authenticator (`kind`) on a token whose issuer it serves.
+fn authenticate_as(
+    token: &str,
+    trust: &TokenTrust,
+    now: Timestamp,
+    kind: TokenKind,
+) -> std::result::Result<Authenticated, Rejection> {
     // jwt.ParseSigned: a token go-jose cannot parse is not this authenticator's either.
     let signed = jose::parse_signed(token)
         .map_err(|e| Rejection::NotMine(format!("go-jose cannot parse the token: {e}")))?;
@@ -245,12 +276,13 @@ fn authenticate_text(
 }
 
 /// `jwt.go` `hasCorrectIssuer`, on the token as given (no whitespace stripped), and which of
-/// the two authenticators serves that issuer: the bound one `--service-account-issuer`, the
-/// legacy one `kubernetes/serviceaccount`. Any other issuer is not mine.
-fn serving_authenticator(
+/// the two authenticators serve that issuer, in the API server's order: the legacy one
+/// `kubernetes/serviceaccount`, then the bound one `--service-account-issuer`. Any other
+/// issuer is not mine.
+fn serving_authenticators(
     token: &str,
     trust: &TokenTrust,
-) -> std::result::Result<TokenKind, Rejection> {
+) -> std::result::Result<Vec<TokenKind>, Rejection> {
     let not_mine = |s: String| Rejection::NotMine(s);
     if token.trim().starts_with('{') {
         return Err(not_mine(
@@ -268,10 +300,15 @@ fn serving_authenticator(
         .ok_or_else(|| "the payload is not base64url".to_string())
         .and_then(|p| jose::peek_issuer(&p))
         .map_err(|e| not_mine(format!("the issuer cannot be read (encoding/json): {e}")))?;
+    let mut kinds = Vec::new();
+    if trust.legacy && peek == LEGACY_ISSUER {
+        kinds.push(TokenKind::Legacy);
+    }
     if trust.issuers.contains(&peek) {
-        Ok(TokenKind::Bound)
-    } else if trust.legacy && peek == LEGACY_ISSUER {
-        Ok(TokenKind::Legacy)
+        kinds.push(TokenKind::Bound);
+    }
+    if !kinds.is_empty() {
+        Ok(kinds)
     } else {
         let mut served = trust.issuers.clone();
         if trust.legacy {
