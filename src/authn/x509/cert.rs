@@ -3,11 +3,11 @@
 //! and of `x509.go` (`CheckSignatureFrom`, `checkSignature`).
 
 use jiff::Timestamp;
-use x509_parser::der_parser::asn1_rs::Tag;
 use x509_parser::extensions::{GeneralName, ParsedExtension, SubjectAlternativeName};
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use super::goerror::GoError;
+use super::goparse;
 use crate::pki::algorithm::{
     self, KeyAlgorithm, SignatureAlgorithm, SignatureError, SignatureKind, VerifyingKey,
 };
@@ -69,6 +69,11 @@ pub(super) struct Cert {
     /// Every subject attribute of type [`oid::USER_UID`], in order; `None` for a value
     /// that is not a string (Go's `readASN1Any` keeps such values, typed otherwise).
     pub(super) uids: Vec<Option<String>>,
+    /// An RSA key's public exponent and whether its modulus is odd, which crypto/rsa checks
+    /// before it verifies anything with the key (`checkPublicKey`).
+    rsa_key: Option<(i64, bool)>,
+    /// What about this certificate kcred cannot judge as Go would ([`goparse::GoFacts`]).
+    pub(super) doubt: Option<String>,
 }
 
 impl NameConstraints {
@@ -133,6 +138,8 @@ const GO_PARSED_EXTENSIONS: [&str; 13] = [
 
 impl Cert {
     pub(super) fn parse(der: &[u8]) -> Result<Cert, String> {
+        // Go's refusals first, in Go's words; then the fields, from x509-parser.
+        let facts = goparse::check(der)?;
         let (rest, x) = X509Certificate::from_der(der)
             .map_err(|e| format!("x509: malformed certificate: {e}"))?;
         if !rest.is_empty() {
@@ -150,16 +157,8 @@ impl Cert {
         if tbs.signature != x.signature_algorithm {
             return Err("x509: inner and outer signature algorithm identifiers don't match".into());
         }
-        let ts = |t: &x509_parser::time::ASN1Time| {
-            Timestamp::from_second(t.timestamp())
-                .map_err(|_| "x509: malformed validity".to_string())
-        };
         let spki = tbs.public_key();
         let key_alg = KeyAlgorithm::of(spki);
-        if let KeyAlgorithm::EcdsaOther(_) = key_alg {
-            return Err("x509: unsupported elliptic curve".into());
-        }
-        let (common_name, organizations, uids) = go_subject(&x)?;
         let mut c = Cert {
             raw: der.to_vec(),
             raw_tbs: tbs.as_ref().to_vec(),
@@ -168,8 +167,8 @@ impl Cert {
             raw_spki: spki.raw.to_vec(),
             version,
             serial: tbs.serial.to_string(),
-            not_before: ts(&tbs.validity.not_before)?,
-            not_after: ts(&tbs.validity.not_after)?,
+            not_before: facts.not_before,
+            not_after: facts.not_after,
             key_alg,
             key_bits: spki.subject_public_key.data.to_vec(),
             sig_alg: SignatureAlgorithm::of(&x.signature_algorithm).kind,
@@ -193,13 +192,17 @@ impl Cert {
             require_explicit_policy: None,
             inhibit_any_policy: None,
             policy_mappings: false,
-            common_name,
-            organizations,
-            uids,
+            common_name: facts.common_name,
+            organizations: facts.organizations,
+            uids: facts.uids,
+            rsa_key: facts.rsa,
+            doubt: facts.doubt,
         };
         // Go reads extensions of v3 certificates only (parser.go, parseCertificate).
         if version == 3 {
             c.read_extensions(&x)?;
+            // Go reads any INTEGER here, negative ones included; x509-parser does not.
+            c.inhibit_any_policy = facts.inhibit_any_policy;
         }
         Ok(c)
     }
@@ -214,6 +217,8 @@ impl Cert {
             match e.parsed_extension() {
                 // Go parses (and refuses when malformed) only the extensions it handles;
                 // any other extension is opaque to it, malformed or not.
+                // inhibitAnyPolicy is read by the Go walk (goparse).
+                ParsedExtension::ParseError { .. } if oid == "2.5.29.54" => {}
                 ParsedExtension::ParseError { error }
                     if GO_PARSED_EXTENSIONS.contains(&oid.as_str()) =>
                 {
@@ -264,9 +269,7 @@ impl Cert {
                     self.require_explicit_policy = pc.require_explicit_policy.map(i64::from);
                 }
                 ParsedExtension::PolicyMappings(_) => self.policy_mappings = true,
-                ParsedExtension::InhibitAnyPolicy(ia) => {
-                    self.inhibit_any_policy = Some(i64::from(ia.skip_certs));
-                }
+                ParsedExtension::InhibitAnyPolicy(_) => {}
                 ParsedExtension::CertificatePolicies(cp) => {
                     self.policies = cp.iter().map(|p| p.policy_id.to_id_string()).collect();
                 }
@@ -367,60 +370,20 @@ fn colon_hex(b: &[u8]) -> String {
         .join(":")
 }
 
-/// Subject CN (the last string-valued one wins, as in `pkix.Name.FillFromRDNSequence`)
-/// and every O in order, with Go's string decoding (parser.go, `parseASN1String`).
-#[allow(clippy::type_complexity)]
-fn go_subject(
-    x: &X509Certificate<'_>,
-) -> Result<(String, Vec<String>, Vec<Option<String>>), String> {
-    let mut cn = String::new();
-    let mut orgs = Vec::new();
-    let mut uids = Vec::new();
-    for (name, is_subject) in [
-        (&x.tbs_certificate.issuer, false),
-        (&x.tbs_certificate.subject, true),
-    ] {
-        for rdn in name.iter_rdn() {
-            for atv in rdn.iter() {
-                let any = atv.attr_value();
-                let value = go_string(any.tag(), any.data).map_err(|e| {
-                    format!("x509: invalid RDNSequence: invalid attribute value: {e}")
-                })?;
-                if !is_subject {
-                    continue;
-                }
-                let oid = atv.attr_type().to_id_string();
-                if oid == oid::USER_UID {
-                    uids.push(value);
-                    continue;
-                }
-                let Some(value) = value else {
-                    continue;
-                };
-                match oid.as_str() {
-                    oid::CN => cn = value,
-                    oid::O => orgs.push(value),
-                    _ => {}
-                }
-            }
-        }
-    }
-    Ok((cn, orgs, uids))
-}
-
-/// `parseASN1String`: `Ok(None)` for values that are not strings.
-fn go_string(tag: Tag, data: &[u8]) -> Result<Option<String>, String> {
+/// `parseASN1String` for the string types (by their universal tag number):
+/// T61String, PrintableString, UTF8String, BMPString, IA5String, NumericString.
+pub(super) fn go_string(tag: u8, data: &[u8]) -> Result<String, String> {
     let s = match tag {
-        Tag::T61String => data.iter().map(|&b| b as char).collect(),
-        Tag::PrintableString => {
+        0x14 => data.iter().map(|&b| b as char).collect(),
+        0x13 => {
             let printable = |b: u8| b.is_ascii_alphanumeric() || b" '()+,-./:=?*&".contains(&b);
             if !data.iter().all(|&b| printable(b)) {
                 return Err("invalid PrintableString".into());
             }
             String::from_utf8_lossy(data).into_owned()
         }
-        Tag::Utf8String => String::from_utf8(data.to_vec()).map_err(|_| "invalid UTF-8 string")?,
-        Tag::BmpString => {
+        0x0c => String::from_utf8(data.to_vec()).map_err(|_| "invalid UTF-8 string")?,
+        0x1e => {
             if !data.len().is_multiple_of(2) {
                 return Err("invalid BMPString".into());
             }
@@ -442,21 +405,21 @@ fn go_string(tag: Tag, data: &[u8]) -> Result<Option<String>, String> {
             }
             String::from_utf16(&units).map_err(|_| "invalid BMPString")?
         }
-        Tag::Ia5String => {
+        0x16 => {
             if !data.is_ascii() {
                 return Err("invalid IA5String".into());
             }
             String::from_utf8_lossy(data).into_owned()
         }
-        Tag::NumericString => {
+        0x12 => {
             if !data.iter().all(|&b| b.is_ascii_digit() || b == b' ') {
                 return Err("invalid NumericString".into());
             }
             String::from_utf8_lossy(data).into_owned()
         }
-        _ => return Ok(None),
+        _ => return Err("not a string type".into()),
     };
-    Ok(Some(s))
+    Ok(s)
 }
 
 /// `checkSignature` (x509.go): the shared check, with Go's error texts.
@@ -470,7 +433,15 @@ fn verify_signature(
         alg: &parent.key_alg,
         bits: &parent.key_bits,
     };
-    algorithm::verify(alg, key, tbs, signature).map_err(|e| match e {
+    let result = algorithm::verify(alg, key, tbs, signature);
+    // crypto/rsa checks the key (`checkPublicKey`) after the key's size and before the
+    // signature: a key it refuses verifies nothing, whatever AWS-LC makes of it.
+    if matches!(result, Ok(()) | Err(SignatureError::Invalid))
+        && let Some(refused) = parent.rsa_key_refused()
+    {
+        return Err(GoError::Signature(refused.into()));
+    }
+    result.map_err(|e| match e {
         SignatureError::Insecure(name) => GoError::Signature(format!(
             "x509: cannot verify signature: insecure algorithm {name}"
         )),
@@ -509,6 +480,24 @@ impl Cert {
         match self.key_alg {
             KeyAlgorithm::Rsa { bits } => Some(bits),
             _ => None,
+        }
+    }
+
+    /// Why crypto/rsa's `checkPublicKey` (crypto/internal/fips140/rsa/rsa.go) refuses this
+    /// certificate's RSA key, if it does: Go parses exponents up to 2^63-1 and even moduli,
+    /// but verifies nothing with them.
+    pub(super) fn rsa_key_refused(&self) -> Option<&'static str> {
+        let (e, n_odd) = self.rsa_key?;
+        if !n_odd {
+            Some("crypto/rsa: public modulus is even")
+        } else if e < 2 {
+            Some("crypto/rsa: public exponent too small or negative")
+        } else if e & 1 == 0 {
+            Some("crypto/rsa: public exponent is even")
+        } else if e > (1 << 31) - 1 {
+            Some("crypto/rsa: public exponent too large")
+        } else {
+            None
         }
     }
 

@@ -211,7 +211,7 @@ fn check_emails(nc: &NameConstraints, emails: &[(String, String)]) -> Result<(),
 }
 
 /// `domainNameValid` (parser.go): no trailing dot, printable ASCII, no empty label.
-fn domain_name_valid(s: &str, constraint: bool) -> bool {
+pub(super) fn domain_name_valid(s: &str, constraint: bool) -> bool {
     if s.is_empty() {
         return true;
     }
@@ -228,7 +228,7 @@ fn domain_name_valid(s: &str, constraint: bool) -> bool {
 
 /// `parseRFC2821Mailbox` (verify.go): the local part (quoted-string or dot-atom) and the
 /// domain, or `None`.
-fn parse_mailbox(input: &str) -> Option<(String, String)> {
+pub(super) fn parse_mailbox(input: &str) -> Option<(String, String)> {
     let b = input.as_bytes();
     let mut local = Vec::new();
     let mut i = 0;

@@ -20,6 +20,7 @@
 mod cert;
 mod constraints;
 mod goerror;
+mod goparse;
 pub(crate) use goerror::go_quote;
 mod verify;
 
@@ -227,13 +228,26 @@ fn verify_parsed(
         reason,
         certificate: None,
     };
+    // What kcred cannot judge in any of these certificates (goparse) is said, not guessed.
+    let mut doubt = leaf.doubt.clone();
     let mut intermediates = Pool::default();
     for der in intermediates_der {
-        intermediates.add(Cert::parse(der).map_err(malformed)?);
+        let cert = Cert::parse(der).map_err(malformed)?;
+        doubt = doubt.or_else(|| cert.doubt.clone());
+        intermediates.add(cert);
     }
     let mut roots = Pool::default();
     for der in roots_der {
-        roots.add(Cert::parse(der).map_err(|e| malformed(format!("{roots_name}: {e}")))?);
+        let cert = Cert::parse(der).map_err(|e| malformed(format!("{roots_name}: {e}")))?;
+        doubt = doubt.or_else(|| cert.doubt.clone());
+        roots.add(cert);
+    }
+    if let Some(doubt) = doubt {
+        return Err(X509Rejection {
+            kind: RejectionKind::Unsupported,
+            reason: GoError::Unsupported(doubt).to_string(),
+            certificate: Some(leaf.identifier()),
+        });
     }
     let verifier = Verifier {
         roots: &roots,
@@ -285,7 +299,9 @@ fn user_uid(leaf: &Cert) -> std::result::Result<String, String> {
 ///   (`checkKeySize`);
 /// - the client's CertificateVerify signature is checked with the leaf's key, and
 ///   crypto/rsa refuses keys under 1024 bits (GODEBUG `rsa1024min`, on by default since
-///   Go 1.24; kube-apiserver 1.35 is built with go 1.25 and `godebug default=go1.25`).
+///   Go 1.24; kube-apiserver 1.35 is built with go 1.25 and `godebug default=go1.25`), and
+///   keys its `checkPublicKey` refuses (an even modulus, an exponent that is even, under 2
+///   or over 2^31-1).
 ///
 /// `Err` is the handshake failure, in Go's words. Nothing else here is checked: the chain
 /// itself is the x509 authenticator's business ([`authenticate_client_cert`]).
@@ -305,6 +321,11 @@ pub fn tls_handshake(chain_der: &[Vec<u8>]) -> std::result::Result<(), String> {
         if let Some(n) = leaf.rsa_bits().filter(|&n| n < 1024) {
             return Err(format!(
                 "tls: invalid signature by the client certificate: crypto/rsa: {n}-bit keys are insecure (see https://go.dev/pkg/crypto/rsa#hdr-Minimum_key_size)"
+            ));
+        }
+        if let Some(refused) = leaf.rsa_key_refused() {
+            return Err(format!(
+                "tls: invalid signature by the client certificate: {refused}"
             ));
         }
     }
