@@ -141,6 +141,9 @@ impl ClientOptions {
             "context {:?} (user {:?})",
             selected.context, selected.user_name
         );
+        if let Some(u) = kc.user(&selected.user_name) {
+            refuse_what_kubectl_refuses(&kc, &selected, u, &kubeconfig_name, &what)?;
+        }
         let token = match kc.user(&selected.user_name) {
             Some(u) => kubeconfig_token(u)?,
             None => None,
@@ -230,6 +233,42 @@ impl ClientOptions {
         };
         Ok(Some((kc, kubeconfig_name)))
     }
+}
+
+/// kubectl's checks of the selected user and cluster (`ConfirmUsable`): a kubeconfig that
+/// fails them sends nothing. A user that impersonates (`as`) sends `Impersonate-*` headers,
+/// and what the API server then acts as depends on authorization, which whoami does not
+/// evaluate: said, not guessed.
+fn refuse_what_kubectl_refuses(
+    kc: &Kubeconfig,
+    selected: &Selected,
+    user: &NamedUser,
+    kubeconfig_name: &str,
+    what: &str,
+) -> Result<()> {
+    use crate::kubeconfig::validate;
+    let mut errors = validate::auth_info_errors(user);
+    if let Some(cluster) = kc.cluster(&selected.cluster_name) {
+        errors.extend(validate::cluster_info_errors(cluster));
+    }
+    if !errors.is_empty() {
+        return Err(Error::input(
+            kubeconfig_name,
+            format!(
+                "kubectl refuses it before sending anything (client-go validation.go): {}",
+                errors.join("; ")
+            ),
+        ));
+    }
+    if let Some(target) = validate::impersonation(user) {
+        return Err(Error::input(
+            format!("{kubeconfig_name}: {what}"),
+            format!(
+                "impersonates {target}: the API server authenticates the credential, then acts as that user only if the credential's identity may impersonate it (RBAC verb `impersonate`), which whoami does not evaluate; pass the credential alone (--client-certificate, --token) to see whom it authenticates as, and check the impersonation with `kcred can-i impersonate users/NAME`"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The client certificate of the selected kubeconfig user. client-go loads the pair with

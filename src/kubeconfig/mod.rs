@@ -39,6 +39,7 @@
 
 mod model;
 mod select;
+pub(crate) mod validate;
 
 pub use model::{Cluster, Context, Kubeconfig, NamedCluster, NamedContext, NamedUser, User};
 pub use select::{ClusterInfo, Selected, UserCredential};
@@ -124,6 +125,9 @@ impl Kubeconfig {
         // kubectl reads with go-yaml (YAML 1.1): leading-zero numbers are octal there.
         let mut options = crate::yaml::read_options(text);
         options.legacy_octal_numbers = true;
+        // go-yaml v2 under YAMLToJSON keeps a repeated key, and encoding/json then takes the
+        // last one: kubectl reads `token: a` then `token: b` as b.
+        options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::LastWins;
         let value: Value = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
             let msg = e.to_string();
             Error::input(

@@ -292,8 +292,10 @@ fn is_false(b: &bool) -> bool {
 
 /// YAML `null` (`key:` with nothing after it, or `~`) reads as the empty value, as Go's
 /// `encoding/json` leaves a field untouched on `null`. A scalar of another type where a
-/// string belongs (an unquoted `yes`, `123` or `1.5`) reads as its text, as
-/// `sigs.k8s.io/yaml` converts it for a string field.
+/// string belongs (an unquoted `yes`, `123` or `1.5`) is refused, as kubectl refuses it:
+/// clientcmd's codec turns the YAML into JSON without the target types
+/// (`sigs.k8s.io/yaml.YAMLToJSON`), then `encoding/json` will not put a number or a bool
+/// into a string ("json: cannot unmarshal number into Go struct field ... of type string").
 fn null_as_default<'de, D, T>(d: D) -> Result<T, D::Error>
 where
     D: serde::Deserializer<'de>,
@@ -303,24 +305,33 @@ where
     if v.is_null() {
         return Ok(T::default());
     }
-    match serde_json::from_value(v.clone()) {
-        Ok(t) => Ok(t),
-        Err(e) => match v {
-            Value::Bool(_) | Value::Number(_) => {
-                serde_json::from_value(Value::String(v.to_string()))
-                    .map_err(serde::de::Error::custom)
-            }
-            _ => Err(serde::de::Error::custom(e)),
-        },
-    }
+    serde_json::from_value(v.clone()).map_err(|e| match v {
+        Value::Bool(_) | Value::Number(_) => serde::de::Error::custom(format!(
+            "the unquoted value {v} is a {} where kubectl needs a string (json: cannot unmarshal {0} into Go struct field of type string); quote it",
+            if v.is_boolean() { "bool" } else { "number" }
+        )),
+        _ => serde::de::Error::custom(e),
+    })
 }
 
-/// `[]byte` as Go's `encoding/json` writes it: standard padded base64. Reading also accepts
-/// unpadded base64 and line breaks.
+/// `[]byte` as Go's `encoding/json` reads and writes it: standard padded base64, on one line
+/// when written. Reading skips `\r` and `\n` only, as Go's `base64.StdEncoding` does; any
+/// other whitespace, missing or extra padding is "illegal base64 data", and kubectl refuses
+/// the file.
 mod base64_bytes {
     use base64::Engine as _;
-    use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
+    use base64::alphabet::STANDARD as ALPHABET;
+    use base64::engine::DecodePaddingMode;
+    use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
     use serde::{Deserialize, Deserializer, Serializer};
+
+    /// Go's `base64.StdEncoding` (not `Strict()`): padding required, unused bits ignored.
+    const GO_STD: GeneralPurpose = GeneralPurpose::new(
+        &ALPHABET,
+        GeneralPurposeConfig::new()
+            .with_decode_allow_trailing_bits(true)
+            .with_decode_padding_mode(DecodePaddingMode::RequireCanonical),
+    );
 
     pub fn serialize<S: Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
         match v {
@@ -333,14 +344,14 @@ mod base64_bytes {
         let Some(text) = Option::<String>::deserialize(d)? else {
             return Ok(None);
         };
-        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        let compact: String = text.chars().filter(|c| !matches!(c, '\r' | '\n')).collect();
         if compact.is_empty() {
             return Ok(None);
         }
-        STANDARD
-            .decode(&compact)
-            .or_else(|_| STANDARD_NO_PAD.decode(compact.trim_end_matches('=')))
-            .map(Some)
-            .map_err(|_| serde::de::Error::custom("a *-data field is not valid base64"))
+        GO_STD.decode(&compact).map(Some).map_err(|_| {
+            serde::de::Error::custom(
+                "a *-data field is not valid base64 (padded standard base64; kubectl: \"illegal base64 data\")",
+            )
+        })
     }
 }

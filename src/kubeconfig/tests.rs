@@ -223,18 +223,46 @@ fn exec_and_auth_provider_survive_and_are_recognised() {
     ));
 }
 
+/// kubectl refuses these files ("json: cannot unmarshal number into Go struct field
+/// NamedContext.contexts.name of type string", checked with kubectl 1.35): clientcmd turns
+/// the YAML into JSON without the target types, so `1.5`, `yes` and `42` stay a number or
+/// a bool.
 #[test]
-fn unquoted_scalars_in_string_fields_read_as_text() {
+fn unquoted_scalars_in_string_fields_are_refused() {
+    for text in [
+        "contexts:\n- name: 1.5\n  context: {cluster: c, user: u}\n",
+        "contexts:\n- name: c\n  context: {cluster: yes, user: u}\n",
+        "users:\n- name: u\n  user: {token: 123}\n",
+        "current-context: 42\n",
+    ] {
+        let e = Kubeconfig::from_yaml("t", text).unwrap_err().to_string();
+        assert!(e.contains("where kubectl needs a string"), "{text}: {e}");
+    }
     let kc = Kubeconfig::from_yaml(
         "t",
-        "contexts:\n- name: 1.5\n  context: {cluster: yes, user: 42, namespace: ~}\ncurrent-context:\n",
+        "contexts:\n- name: \"1.5\"\n  context: {namespace: ~}\n",
     )
     .unwrap();
-    let c = &kc.contexts[0];
-    assert_eq!(c.name, "1.5");
-    assert_eq!(c.context.cluster, "true"); // as kubectl's YAML 1.1 reader sees it
-    assert_eq!(c.context.user, "42");
-    assert_eq!(c.context.namespace, "");
+    assert_eq!(kc.contexts[0].name, "1.5");
+    assert_eq!(kc.contexts[0].context.namespace, "");
+}
+
+/// `[]byte` fields decode as Go's `base64.StdEncoding`: line breaks skipped, nothing else.
+#[test]
+fn embedded_data_is_base64_as_go_reads_it() {
+    let read = |v: &str| {
+        Kubeconfig::from_yaml(
+            "t",
+            &format!("users:\n- name: u\n  user: {{client-key-data: {v}}}\n"),
+        )
+        .map(|kc| kc.users[0].user.client_key_data.clone())
+    };
+    assert_eq!(read("\"YWJj\"").unwrap(), Some(b"abc".to_vec()));
+    assert_eq!(read("\"YW\\nJj\\r\\n\"").unwrap(), Some(b"abc".to_vec()));
+    assert_eq!(read("\"YWI=\"").unwrap(), Some(b"ab".to_vec()));
+    for bad in ["\"YWI\"", "\"YW Jj\"", "\"YWJj=\"", "\"YW\\tJj\""] {
+        assert!(read(bad).is_err(), "{bad}");
+    }
 }
 
 #[test]
@@ -282,7 +310,7 @@ fn merge_first_file_wins_and_paths_resolve_per_file() {
     .unwrap();
     std::fs::write(
         &b,
-        "users:\n- name: u\n  user: {token: no}\n- name: v\n  user: {tokenFile: tok}\nclusters:\n- name: k\n  cluster: {server: https://b, certificate-authority: tok}\ncontexts:\n- name: c\n  context: {cluster: other, user: v}\ncurrent-context: c\npreferences: {p: b, q: b}\n",
+        "users:\n- name: u\n  user: {token: nope}\n- name: v\n  user: {tokenFile: tok}\nclusters:\n- name: k\n  cluster: {server: https://b, certificate-authority: tok}\ncontexts:\n- name: c\n  context: {cluster: other, user: v}\ncurrent-context: c\npreferences: {p: b, q: b}\n",
     )
     .unwrap();
     let missing = d.path().join("nope");

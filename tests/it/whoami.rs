@@ -315,6 +315,8 @@ fn exec_users_are_reported_as_not_evaluable() {
         "sso",
         "--exec-command=kubelogin",
         "--exec-api-version=client.authentication.k8s.io/v1",
+        // kubectl itself refuses a v1 exec user without it (validation.go).
+        "--exec-interactive-mode=Never",
     ]);
     kc(&[
         "config",
@@ -332,6 +334,137 @@ fn exec_users_are_reported_as_not_evaluable() {
     kc(&["config", "use-context", "sso"]);
     let err = env.fails(3, &["whoami", "--kubeconfig", "exec.conf"]);
     assert_says(&err, &["exec plugin", "offline"]);
+}
+
+/// Kubeconfigs that real kubectl refuses before it sends anything (client-go validation.go
+/// `validateAuthInfo`/`validateClusterInfo`, the clientcmd codec's typed JSON, Go's base64)
+/// are refused by kcred in kubectl's words: kcred never says what the API server would make
+/// of a request kubectl never sends. Found by a differential run of 824 kubeconfig variants
+/// against kubectl 1.35.
+#[test]
+fn kubeconfigs_kubectl_refuses_are_refused() {
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    env.issue(
+        "ca",
+        "alice",
+        &["--cn", "alice", "--key-type", "ecdsa-p256"],
+    );
+    fs::write(env.path("tokens.csv"), "t1,tok-user,1\n").unwrap();
+    let b64 = |f: &str| {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(fs::read(env.path(f)).unwrap())
+    };
+    let (crt, key) = (b64("alice.crt"), b64("alice.key"));
+    let with_user = |user: &str| {
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {{server: \"https://127.0.0.1:1\"}}\nusers:\n- name: u\n  user:\n{user}contexts:\n- name: x\n  context: {{cluster: c, user: u}}\ncurrent-context: x\n"
+        )
+    };
+    let cases = [
+        (
+            "cert-data-and-file",
+            with_user(&format!(
+                "    client-certificate-data: {crt}\n    client-certificate: alice.crt\n    client-key-data: {key}\n"
+            )),
+            "client-cert-data and client-cert are both specified for u",
+        ),
+        (
+            "basic-and-token",
+            with_user("    token: t1\n    username: a\n    password: b\n"),
+            "more than one authentication method found for u; found [token basicAuth], only one is allowed",
+        ),
+        (
+            "groups-without-as",
+            with_user("    token: t1\n    as-groups: [devs]\n"),
+            "requesting uid, groups or user-extra for u without impersonating a user",
+        ),
+        (
+            "exec-v1-without-interactive-mode",
+            with_user(
+                "    token: t1\n    exec: {apiVersion: client.authentication.k8s.io/v1, command: x}\n",
+            ),
+            "interactiveMode must be specified for u to use exec authentication plugin",
+        ),
+        (
+            "token-number",
+            with_user("    token: 123\n"),
+            "cannot unmarshal number into Go struct field",
+        ),
+        (
+            "base64-unpadded",
+            with_user(&format!(
+                "    client-certificate-data: {}\n    client-key-data: {key}\n",
+                crt.trim_end_matches('=')
+            )),
+            "illegal base64 data",
+        ),
+    ];
+    for (name, text, kubectl_says) in cases {
+        let file = format!("{name}.conf");
+        fs::write(env.path(&file), &text).unwrap();
+        let out = peer("kubectl")
+            .current_dir(env.dir.path())
+            .args(["--kubeconfig", &file, "get", "--raw", "/version"])
+            .output()
+            .unwrap();
+        let kubectl_err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && kubectl_err.contains(kubectl_says),
+            "{name}: kubectl: {kubectl_err}"
+        );
+        assert!(
+            !kubectl_err.contains("connection refused"),
+            "{name}: kubectl sent it"
+        );
+        let err = env.fails(
+            3,
+            &[
+                "whoami",
+                "--kubeconfig",
+                &file,
+                "--client-ca-file",
+                "ca.crt",
+                "--token-auth-file",
+                "tokens.csv",
+            ],
+        );
+        let kcred_says = match name {
+            "token-number" => "where kubectl needs a string",
+            "base64-unpadded" => "illegal base64 data",
+            _ => kubectl_says,
+        };
+        assert_says(&err, &[kcred_says]);
+    }
+
+    // A user that impersonates: kubectl sends Impersonate-* headers (it reads `as`), and
+    // what the API server then acts as depends on RBAC, which whoami does not evaluate.
+    fs::write(
+        env.path("as.conf"),
+        with_user("    token: t1\n    as: bob\n"),
+    )
+    .unwrap();
+    let seen = run_peer(peer("kubectl").current_dir(env.dir.path()).args([
+        "--kubeconfig",
+        "as.conf",
+        "config",
+        "view",
+        "--minify",
+        "-o",
+        "jsonpath={.users[0].user.as}",
+    ]));
+    assert_eq!(seen.trim(), "bob");
+    let err = env.fails(
+        3,
+        &[
+            "whoami",
+            "--kubeconfig",
+            "as.conf",
+            "--token-auth-file",
+            "tokens.csv",
+        ],
+    );
+    assert_says(&err, &["impersonates \"bob\"", "does not evaluate"]);
 }
 
 /// Tokens made by PyJWT, judged by kcred against the bootstrapped sa.pub.

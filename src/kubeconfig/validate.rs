@@ -1,0 +1,154 @@
+//! The checks kubectl makes on the selected user and cluster before it sends anything
+//! (client-go `tools/clientcmd/validation.go`, `validateAuthInfo` and `validateClusterInfo`,
+//! run by `DirectClientConfig.ClientConfig` through `ConfirmUsable`). A kubeconfig that fails
+//! them never reaches the API server, so kcred must not say what the API server would make
+//! of it. Only the checks on what is written are here; whether the named files open is the
+//! reader's business.
+
+use serde_json::Value;
+
+use super::{NamedCluster, NamedUser};
+
+/// kubectl's refusals for `user`, in its words (several, as kubectl aggregates them).
+pub fn auth_info_errors(user: &NamedUser) -> Vec<String> {
+    let name = &user.name;
+    let u = &user.user;
+    let set = |k: &str| match u.rest.get(k) {
+        None | Some(Value::Null) => false,
+        Some(Value::String(s)) => !s.is_empty(),
+        Some(Value::Array(a)) => !a.is_empty(),
+        Some(Value::Object(o)) => !o.is_empty(),
+        Some(_) => true,
+    };
+    let mut errors = Vec::new();
+    let mut methods = Vec::new();
+    if !u.token.is_empty() {
+        methods.push("token");
+    }
+    if set("username") || set("password") {
+        methods.push("basicAuth");
+    }
+    let cert_data = u
+        .client_certificate_data
+        .as_ref()
+        .is_some_and(|d| !d.is_empty());
+    let key_data = u.client_key_data.as_ref().is_some_and(|d| !d.is_empty());
+    if !u.client_certificate.is_empty() || cert_data {
+        if !u.client_certificate.is_empty() && cert_data {
+            errors.push(format!(
+                "client-cert-data and client-cert are both specified for {name}. client-cert-data will override."
+            ));
+        }
+        if !u.client_key.is_empty() && key_data {
+            errors.push(format!(
+                "client-key-data and client-key are both specified for {name}; client-key-data will override"
+            ));
+        }
+        if u.client_key.is_empty() && !key_data {
+            errors.push(format!(
+                "client-key-data or client-key must be specified for {name} to use the clientCert authentication method."
+            ));
+        }
+    }
+    if let Some(Value::Object(exec)) = u.rest.get("exec") {
+        if set("auth-provider") {
+            errors.push(format!(
+                "authProvider cannot be provided in combination with an exec plugin for {name}"
+            ));
+        }
+        let field = |k: &str| exec.get(k).and_then(Value::as_str).unwrap_or_default();
+        if field("command").is_empty() {
+            errors.push(format!(
+                "command must be specified for {name} to use exec authentication plugin"
+            ));
+        }
+        if field("apiVersion").is_empty() {
+            errors.push(format!(
+                "apiVersion must be specified for {name} to use exec authentication plugin"
+            ));
+        }
+        let envs = exec.get("env").and_then(Value::as_array);
+        for env in envs.into_iter().flatten() {
+            if env
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .is_empty()
+            {
+                errors.push(format!(
+                    "env variable name must be specified for {name} to use exec authentication plugin"
+                ));
+            }
+        }
+        // `SetDefaults_ExecConfig` (api/v1/defaults.go): the older plugin APIs default to
+        // IfAvailable; client.authentication.k8s.io/v1 must say it.
+        let defaulted = matches!(
+            field("apiVersion"),
+            "client.authentication.k8s.io/v1beta1" | "client.authentication.k8s.io/v1alpha1"
+        );
+        match field("interactiveMode") {
+            "" if defaulted => {}
+            "" => errors.push(format!(
+                "interactiveMode must be specified for {name} to use exec authentication plugin"
+            )),
+            "Never" | "IfAvailable" | "Always" => {}
+            other => errors.push(format!("invalid interactiveMode for {name}: {other:?}")),
+        }
+    }
+    if methods.len() > 1 {
+        errors.push(format!(
+            "more than one authentication method found for {name}; found [{}], only one is allowed",
+            methods.join(" ")
+        ));
+    } else if methods == ["basicAuth"] && !u.token_file.is_empty() {
+        // transport/round_trippers.go `HTTPWrappersForConfig`, when the request is built.
+        errors.push("username/password or bearer token may be set, but not both".into());
+    }
+    if (set("as-uid") || set("as-groups") || set("as-user-extra")) && !set("as") {
+        errors.push(format!(
+            "requesting uid, groups or user-extra for {name} without impersonating a user"
+        ));
+    }
+    errors
+}
+
+/// kubectl's refusals for `cluster` that depend on what is written.
+pub fn cluster_info_errors(cluster: &NamedCluster) -> Vec<String> {
+    let c = &cluster.cluster;
+    let ca_data = c
+        .certificate_authority_data
+        .as_ref()
+        .is_some_and(|d| !d.is_empty());
+    let mut errors = Vec::new();
+    if !c.certificate_authority.is_empty() && ca_data {
+        errors.push(format!(
+            "certificate-authority-data and certificate-authority are both specified for {}. certificate-authority-data will override.",
+            cluster.name
+        ));
+    }
+    errors
+}
+
+/// The impersonation a user entry asks for (`as`, `as-groups`, `as-uid`): client-go sends
+/// it as `Impersonate-*` headers with every request (`transport/round_trippers.go`).
+pub fn impersonation(user: &NamedUser) -> Option<String> {
+    let who = user.user.rest.get("as").and_then(Value::as_str)?;
+    if who.is_empty() {
+        return None;
+    }
+    let groups: Vec<&str> = user
+        .user
+        .rest
+        .get("as-groups")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let mut text = format!("{who:?}");
+    if !groups.is_empty() {
+        text.push_str(&format!(" with groups {groups:?}"));
+    }
+    if let Some(uid) = user.user.rest.get("as-uid").and_then(Value::as_str) {
+        text.push_str(&format!(" and uid {uid:?}"));
+    }
+    Some(text)
+}
