@@ -112,7 +112,8 @@ pub fn auth_info_errors(user: &NamedUser) -> Vec<String> {
     errors
 }
 
-/// kubectl's refusals for `cluster` that depend on what is written.
+/// kubectl's refusals for `cluster` that depend on what is written (validateClusterInfo,
+/// and the TLS configuration client-go then builds).
 pub fn cluster_info_errors(cluster: &NamedCluster) -> Vec<String> {
     let c = &cluster.cluster;
     let ca_data = c
@@ -125,6 +126,12 @@ pub fn cluster_info_errors(cluster: &NamedCluster) -> Vec<String> {
             "certificate-authority-data and certificate-authority are both specified for {}. certificate-authority-data will override.",
             cluster.name
         ));
+    }
+    // transport/transport.go `TLSConfigFor`, when the client is built.
+    if c.insecure_skip_tls_verify && (ca_data || !c.certificate_authority.is_empty()) {
+        errors.push(
+            "specifying a root certificates file with the insecure flag is not allowed".into(),
+        );
     }
     errors
 }

@@ -387,6 +387,12 @@ fn kubeconfigs_kubectl_refuses_are_refused() {
             "interactiveMode must be specified for u to use exec authentication plugin",
         ),
         (
+            "insecure-with-ca",
+            with_user("    token: t1\n")
+                .replace("{server: \"https://127.0.0.1:1\"}", "{server: \"https://127.0.0.1:1\", insecure-skip-tls-verify: true, certificate-authority: ca.crt}"),
+            "specifying a root certificates file with the insecure flag is not allowed",
+        ),
+        (
             "token-number",
             with_user("    token: 123\n"),
             "cannot unmarshal number into Go struct field",
