@@ -22,7 +22,159 @@ pub fn parse_all(source: &str, text: &[u8]) -> Result<Vec<pem::Pem>> {
             "no complete PEM block found (truncated?)",
         ));
     }
+    // kube-apiserver and kubectl read PEM with Go's pem.Decode, which skips a block whose
+    // BEGIN is not at the start of a line, whose END line carries anything else, or whose
+    // base64 it cannot decode (two files joined without a newline lose both blocks). The pem
+    // crate reads such blocks, so kcred would judge what the API server never sees.
+    let go = go_decode_all(text);
+    let same = go.len() == blocks.len()
+        && go
+            .iter()
+            .zip(&blocks)
+            .all(|(g, b)| g.label == b.tag().as_bytes() && g.bytes == b.contents());
+    if !same {
+        return Err(Error::input(
+            source,
+            format!(
+                "Go's pem.Decode, which kube-apiserver and kubectl read PEM with, reads {} of its {} PEM blocks (it skips a block whose BEGIN line does not start a line, whose END line carries anything else, or whose base64 it cannot decode); fix the file",
+                go.len(),
+                blocks.len()
+            ),
+        ));
+    }
     Ok(blocks)
+}
+
+/// A block as Go's `pem.Decode` returns it (encoding/pem/pem.go, Go 1.27).
+struct GoBlock {
+    label: Vec<u8>,
+    bytes: Vec<u8>,
+}
+
+/// Every block Go's `pem.Decode` finds in `data`, in order.
+fn go_decode_all(mut data: &[u8]) -> Vec<GoBlock> {
+    let mut out = Vec::new();
+    while let Some((block, rest)) = go_decode(data) {
+        out.push(block);
+        data = rest;
+    }
+    out
+}
+
+/// `getLine`: the line without its `\n` (or `\r\n`) and trailing spaces and tabs, the
+/// rest, and how many bytes were consumed.
+fn get_line(data: &[u8]) -> (&[u8], &[u8], usize) {
+    let (line, consumed) = match data.iter().position(|&b| b == b'\n') {
+        None => (data, data.len()),
+        Some(i) if i > 0 && data[i - 1] == b'\r' => (&data[..i - 1], i + 1),
+        Some(i) => (&data[..i], i + 1),
+    };
+    let end = line
+        .iter()
+        .rposition(|&b| b != b' ' && b != b'\t')
+        .map_or(0, |i| i + 1);
+    (&line[..end], &data[consumed..], consumed)
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// `pem.Decode`, line for line (the index arithmetic is Go's, so are the skipped cases).
+fn go_decode(data: &[u8]) -> Option<(GoBlock, &[u8])> {
+    use base64::Engine as _;
+    const END: &[u8] = b"\n-----END ";
+    const BEGIN: &[u8] = b"-----BEGIN ";
+    const DASHES: &[u8] = b"-----";
+    // Go's base64.StdEncoding: padded, unused bits ignored, CR and LF skipped.
+    const GO_STD: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_allow_trailing_bits(true)
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::RequireCanonical),
+    );
+    let mut rest = data;
+    let mut end_trailer_index: isize = 0;
+    loop {
+        if end_trailer_index < 0 || end_trailer_index as usize > rest.len() {
+            return None;
+        }
+        rest = &rest[end_trailer_index as usize..];
+        let end_index = find(rest, END)? as isize;
+        end_trailer_index = end_index + END.len() as isize;
+        let begin_index = rest[..end_index as usize]
+            .windows(BEGIN.len())
+            .rposition(|w| w == BEGIN);
+        let Some(begin) = begin_index.filter(|&b| b == 0 || rest[b - 1] == b'\n') else {
+            continue;
+        };
+        let skip = (begin + BEGIN.len()) as isize;
+        rest = &rest[skip as usize..];
+        let mut end_index = end_index - skip;
+        end_trailer_index -= skip;
+        let (type_line, next, consumed) = get_line(rest);
+        rest = next;
+        end_index -= consumed as isize;
+        end_trailer_index -= consumed as isize;
+        let Some(label) = type_line.strip_suffix(DASHES) else {
+            continue;
+        };
+        let mut headers = false;
+        loop {
+            if rest.is_empty() {
+                return None;
+            }
+            let (line, next, consumed) = get_line(rest);
+            if !line.contains(&b':') {
+                break;
+            }
+            headers = true;
+            rest = next;
+            end_index -= consumed as isize;
+            end_trailer_index -= consumed as isize;
+        }
+        if headers && end_index < 0 {
+            continue;
+        }
+        let Some(end_trailer) = usize::try_from(end_trailer_index)
+            .ok()
+            .and_then(|i| rest.get(i..))
+        else {
+            continue;
+        };
+        let trailer_len = label.len() + DASHES.len();
+        if end_trailer.len() < trailer_len {
+            continue;
+        }
+        let (trailer, rest_of_end_line) = end_trailer.split_at(trailer_len);
+        if !trailer.starts_with(label) || !trailer.ends_with(DASHES) {
+            continue;
+        }
+        if !get_line(rest_of_end_line).0.is_empty() {
+            continue;
+        }
+        let mut bytes = Vec::new();
+        if end_index > 0 {
+            let b64: Vec<u8> = rest[..end_index as usize]
+                .iter()
+                .copied()
+                .filter(|&b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+                .collect();
+            match GO_STD.decode(&b64) {
+                Ok(v) => bytes = v,
+                Err(_) => continue,
+            }
+        }
+        let after = usize::try_from(end_index + END.len() as isize - 1).ok()?;
+        let (_, next, _) = get_line(rest.get(after..)?);
+        return Some((
+            GoBlock {
+                label: label.to_vec(),
+                bytes,
+            },
+            next,
+        ));
+    }
 }
 
 /// Whether `text` looks like PEM rather than DER.
@@ -56,4 +208,59 @@ pub fn encode(label: &str, der: &[u8]) -> String {
         &pem::Pem::new(label, der.to_vec()),
         pem::EncodeConfig::new().set_line_ending(pem::LineEnding::LF),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CERT: &str = "-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n";
+
+    /// What Go's pem.Decode reads (encoding/pem/pem.go; cases checked against Go 1.27).
+    #[test]
+    fn blocks_as_go_reads_them() {
+        let labels = |t: &str| {
+            go_decode_all(t.as_bytes())
+                .iter()
+                .map(|b| {
+                    (
+                        String::from_utf8_lossy(&b.label).into_owned(),
+                        b.bytes.clone(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(labels(CERT), [("CERTIFICATE".to_string(), vec![0, 1, 2])]);
+        assert_eq!(labels(&CERT.replace('\n', "\r\n")).len(), 1);
+        assert_eq!(labels(&format!("junk\n{CERT}junk\n{CERT}")).len(), 2);
+        assert_eq!(
+            labels("-----BEGIN X-----\n-----END X-----\n"),
+            [("X".to_string(), vec![])]
+        );
+        // Two files joined without a newline: neither block is read.
+        let joined = format!("{}{CERT}", CERT.trim_end());
+        assert_eq!(labels(&joined).len(), 0);
+        for skipped in [
+            format!("\u{feff}{CERT}"),
+            format!(" {CERT}"),
+            CERT.replace("CERTIFICATE-----\n", "CERTIFICATE----- x\n"),
+            CERT.replace("AAEC\n", "AAEC"),
+            CERT.replace("AAEC", "AA\u{c}EC"),
+            CERT.replace("AAEC", "AAE"),
+            CERT.replace("END CERTIFICATE", "END CERT"),
+        ] {
+            assert_eq!(labels(&skipped).len(), 0, "{skipped:?}");
+        }
+        assert_eq!(labels(&CERT.replace("AAEC", "AA EC\t")).len(), 1);
+    }
+
+    #[test]
+    fn a_file_go_reads_differently_is_refused() {
+        let joined = format!("{}{CERT}", CERT.trim_end());
+        let e = parse_all("f.pem", joined.as_bytes())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("Go's pem.Decode"), "{e}");
+        assert_eq!(parse_all("f.pem", CERT.as_bytes()).unwrap().len(), 1);
+    }
 }

@@ -294,10 +294,10 @@ fn kubeconfig_client_chain(
                     ));
                 }
             }
-            Ok(Some(presented_chain(
-                Path::new(&format!("{what}: client certificate")),
-                cert_pem,
-            )?))
+            let chain =
+                presented_chain(Path::new(&format!("{what}: client certificate")), cert_pem)?;
+            check_key_pair(&chain[0], key_pem, what)?;
+            Ok(Some(chain))
         }
         UserCredential::Token(_) | UserCredential::None => Ok(None),
         other if !has_token => Err(Error::input(
@@ -309,6 +309,48 @@ fn kubeconfig_client_chain(
         )),
         _ => Ok(None),
     }
+}
+
+/// `tls.X509KeyPair` (crypto/tls) on the kubeconfig user's pair: the first block labelled
+/// `PRIVATE KEY` or `… PRIVATE KEY` must parse and be the leaf's key, or kubectl loads no
+/// client certificate (client-go's cert_rotation.go logs the error and the requests go
+/// without one). kcred refuses the pair rather than judge a certificate kubectl never
+/// presents. A leaf Go cannot parse is left to the handshake check, which says so in Go's
+/// words.
+fn check_key_pair(leaf_der: &[u8], key_pem: &[u8], what: &str) -> Result<()> {
+    use x509_parser::prelude::FromDer as _;
+    let source = format!("{what}: client key");
+    let refused = |why: &str| {
+        Error::input(
+            &source,
+            format!(
+                "kubectl cannot load the client certificate and key (tls.X509KeyPair: {why}): client-go logs \"Loading client cert failed\" and sends its requests without a client certificate; fix the pair"
+            ),
+        )
+    };
+    let Ok((_, leaf)) = x509_parser::certificate::X509Certificate::from_der(leaf_der) else {
+        return Ok(());
+    };
+    let blocks = crate::pem::parse_all(&source, key_pem)?;
+    let Some(block) = blocks
+        .iter()
+        .find(|b| b.tag() == "PRIVATE KEY" || b.tag().ends_with(" PRIVATE KEY"))
+    else {
+        return Err(refused(
+            if blocks.iter().any(|b| b.tag() == "CERTIFICATE") {
+                "\"tls: found a certificate rather than a key in the PEM for the private key\""
+            } else {
+                "\"tls: failed to find any PEM data in key input\""
+            },
+        ));
+    };
+    let one = crate::pem::encode(block.tag(), block.contents());
+    let key = crate::keys::PrivateKey::from_pem(&source, one.as_bytes())
+        .map_err(|_| refused("\"tls: failed to parse private key\""))?;
+    if !key.matches_public_key(leaf.tbs_certificate.subject_pki.raw)? {
+        return Err(refused("\"tls: private key does not match public key\""));
+    }
+    Ok(())
 }
 
 /// The selected cluster's CA, named for messages: client-go's `rootCertPool`

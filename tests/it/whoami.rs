@@ -473,6 +473,93 @@ fn kubeconfigs_kubectl_refuses_are_refused() {
     assert_says(&err, &["impersonates \"bob\"", "does not evaluate"]);
 }
 
+/// PEM files read as Go's pem.Decode reads them (kube-apiserver's `--client-ca-file`, kubectl's
+/// client certificate): two CA files joined without a newline hold no block Go can read
+/// (Go's x509check, on the real encoding/pem, cannot load the bundle), so kcred refuses the
+/// file instead of trusting both CAs; a CERTIFICATE block with headers is skipped as
+/// client-go's `cert.ParseCertsPEM` skips it; a kubeconfig key that is not the
+/// certificate's key is refused, as `tls.X509KeyPair` refuses it.
+#[test]
+fn pem_files_are_read_as_go_reads_them() {
+    let env = Env::new();
+    env.ca("ca1", "ecdsa-p256");
+    env.ca("ca2", "ecdsa-p256");
+    env.issue(
+        "ca1",
+        "alice",
+        &["--cn", "alice", "--key-type", "ecdsa-p256"],
+    );
+    let ca1 = fs::read_to_string(env.path("ca1.crt")).unwrap();
+    let ca2 = fs::read_to_string(env.path("ca2.crt")).unwrap();
+    fs::write(env.path("joined.crt"), format!("{}{ca2}", ca1.trim_end())).unwrap();
+    let out = std::process::Command::new(crate::common::go_tool("x509check"))
+        .args(["-ca", &env.p("joined.crt"), "-cert", &env.p("alice.crt")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "Go loads the joined bundle");
+    let err = env.fails(
+        3,
+        &[
+            "whoami",
+            "--client-certificate",
+            "alice.crt",
+            "--client-ca-file",
+            "joined.crt",
+        ],
+    );
+    assert_says(
+        &err,
+        &[
+            "joined.crt",
+            "Go's pem.Decode",
+            "reads 0 of its 2 PEM blocks",
+        ],
+    );
+
+    // client-go util/cert/pem.go ParseCertsPEM: "Only use PEM CERTIFICATE blocks without
+    // extra headers": the headed block is not a CA, the next one is.
+    let headed = ca1.replacen("-----\n", "-----\nComment: kept aside\n\n", 1);
+    fs::write(env.path("headed.crt"), format!("{headed}{ca2}")).unwrap();
+    let (code, v) = whoami(
+        &env,
+        &[
+            "--client-certificate",
+            "alice.crt",
+            "--client-ca-file",
+            "headed.crt",
+            "--anonymous-auth",
+            "false",
+        ],
+    );
+    assert_eq!(code, 1, "{v}");
+
+    // tls.X509KeyPair: the kubeconfig's key must be the certificate's key.
+    env.issue("ca1", "bob", &["--cn", "bob", "--key-type", "ecdsa-p256"]);
+    let kc = "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {server: \"https://127.0.0.1:1\"}\nusers:\n- name: u\n  user: {client-certificate: alice.crt, client-key: bob.key}\ncontexts:\n- name: x\n  context: {cluster: c, user: u}\ncurrent-context: x\n";
+    fs::write(env.path("mismatch.conf"), kc).unwrap();
+    let out = peer("kubectl")
+        .current_dir(env.dir.path())
+        .args(["--kubeconfig", "mismatch.conf", "get", "--raw", "/version"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("private key does not match public key"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let err = env.fails(
+        3,
+        &[
+            "whoami",
+            "--kubeconfig",
+            "mismatch.conf",
+            "--client-ca-file",
+            "ca1.crt",
+        ],
+    );
+    assert_says(&err, &["tls: private key does not match public key"]);
+}
+
 /// Tokens made by PyJWT, judged by kcred against the bootstrapped sa.pub.
 #[test]
 fn service_account_tokens_from_pyjwt() {

@@ -89,7 +89,9 @@ pub fn load_certificates(path: &Path) -> Result<Vec<Vec<u8>>> {
     let ders: Vec<Vec<u8>> = if crate::pem::looks_like_pem(&bytes) {
         crate::pem::parse_all(&source, &bytes)?
             .iter()
-            .filter(|b| b.tag() == "CERTIFICATE")
+            // client-go cert.ParseCertsPEM: "Only use PEM CERTIFICATE blocks without extra
+            // headers" (k8s.io/client-go/util/cert/pem.go).
+            .filter(|b| b.tag() == "CERTIFICATE" && b.headers().iter().next().is_none())
             .map(|b| b.contents().to_vec())
             .collect()
     } else if bytes.first() == Some(&0x30) {
