@@ -45,6 +45,16 @@ pub fn parse_all(source: &str, text: &[u8]) -> Result<Vec<pem::Pem>> {
     Ok(blocks)
 }
 
+/// Go's `base64.StdEncoding` (not `Strict()`): padding required, unused bits ignored. Go's
+/// decoder also skips CR and LF; callers remove those first.
+pub(crate) const GO_STD_BASE64: base64::engine::GeneralPurpose =
+    base64::engine::GeneralPurpose::new(
+        &base64::alphabet::STANDARD,
+        base64::engine::GeneralPurposeConfig::new()
+            .with_decode_allow_trailing_bits(true)
+            .with_decode_padding_mode(base64::engine::DecodePaddingMode::RequireCanonical),
+    );
+
 /// A block as Go's `pem.Decode` returns it (encoding/pem/pem.go, Go 1.27).
 struct GoBlock {
     label: Vec<u8>,
@@ -86,13 +96,6 @@ fn go_decode(data: &[u8]) -> Option<(GoBlock, &[u8])> {
     const END: &[u8] = b"\n-----END ";
     const BEGIN: &[u8] = b"-----BEGIN ";
     const DASHES: &[u8] = b"-----";
-    // Go's base64.StdEncoding: padded, unused bits ignored, CR and LF skipped.
-    const GO_STD: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
-        &base64::alphabet::STANDARD,
-        base64::engine::GeneralPurposeConfig::new()
-            .with_decode_allow_trailing_bits(true)
-            .with_decode_padding_mode(base64::engine::DecodePaddingMode::RequireCanonical),
-    );
     let mut rest = data;
     let mut end_trailer_index: isize = 0;
     loop {
@@ -160,7 +163,7 @@ fn go_decode(data: &[u8]) -> Option<(GoBlock, &[u8])> {
                 .copied()
                 .filter(|&b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
                 .collect();
-            match GO_STD.decode(&b64) {
+            match GO_STD_BASE64.decode(&b64) {
                 Ok(v) => bytes = v,
                 Err(_) => continue,
             }

@@ -296,7 +296,9 @@ fn kubeconfig_client_chain(
             }
             let chain =
                 presented_chain(Path::new(&format!("{what}: client certificate")), cert_pem)?;
-            check_key_pair(&chain[0], key_pem, what)?;
+            if let Some(leaf) = chain.first() {
+                check_key_pair(leaf, key_pem, what)?;
+            }
             Ok(Some(chain))
         }
         UserCredential::Token(_) | UserCredential::None => Ok(None),

@@ -320,18 +320,8 @@ where
 /// the file.
 mod base64_bytes {
     use base64::Engine as _;
-    use base64::alphabet::STANDARD as ALPHABET;
-    use base64::engine::DecodePaddingMode;
-    use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
+    use base64::engine::general_purpose::STANDARD;
     use serde::{Deserialize, Deserializer, Serializer};
-
-    /// Go's `base64.StdEncoding` (not `Strict()`): padding required, unused bits ignored.
-    const GO_STD: GeneralPurpose = GeneralPurpose::new(
-        &ALPHABET,
-        GeneralPurposeConfig::new()
-            .with_decode_allow_trailing_bits(true)
-            .with_decode_padding_mode(DecodePaddingMode::RequireCanonical),
-    );
 
     pub fn serialize<S: Serializer>(v: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
         match v {
@@ -348,7 +338,7 @@ mod base64_bytes {
         if compact.is_empty() {
             return Ok(None);
         }
-        GO_STD.decode(&compact).map(Some).map_err(|_| {
+        crate::pem::GO_STD_BASE64.decode(&compact).map(Some).map_err(|_| {
             serde::de::Error::custom(
                 "a *-data field is not valid base64 (padded standard base64; kubectl: \"illegal base64 data\")",
             )

@@ -358,29 +358,17 @@ fn read_any(d: &mut Der<'_>) -> Result<Option<String>, String> {
         OID => oid_string(contents)
             .map(|_| None)
             .ok_or_else(|| "invalid ASN.1 OBJECT IDENTIFIER".into()),
-        UTC_TIME | GENERALIZED_TIME => {
-            let mut again = Der(&[]);
-            let full = [&[tag][..], &der_len(contents.len()), contents].concat();
-            again.0 = &full;
-            read_time(&mut again).map(|_| None)
-        }
+        UTC_TIME => utc_time(contents)
+            .map(|_| None)
+            .ok_or_else(|| "x509: malformed UTCTime".into()),
+        GENERALIZED_TIME => generalized_time(contents)
+            .map(|_| None)
+            .ok_or_else(|| "x509: malformed GeneralizedTime".into()),
         BOOLEAN => match contents {
             [0] | [0xff] => Ok(None),
             _ => Err("invalid ASN.1 BOOLEAN".into()),
         },
         _ => Ok(None),
-    }
-}
-
-fn der_len(n: usize) -> Vec<u8> {
-    if n < 128 {
-        vec![n as u8]
-    } else {
-        let b = (n as u32).to_be_bytes();
-        let skip = b.iter().take_while(|&&x| x == 0).count();
-        let mut v = vec![0x80 | (4 - skip) as u8];
-        v.extend_from_slice(&b[skip..]);
-        v
     }
 }
 
@@ -671,16 +659,16 @@ fn extensions(exts: &[u8], facts: &mut GoFacts) -> Result<(), String> {
 }
 
 fn extension(oid: &str, critical: bool, value: &[u8], facts: &mut GoFacts) -> Result<(), String> {
-    let v = Der(value);
+    // Each extension's value is read once, from its start.
+    let mut v = Der(value);
     let invalid = |what: &str| format!("x509: invalid {what}");
     match oid {
         "2.5.29.15" => {
-            v.clone_read_bit_string()
-                .ok_or_else(|| invalid("key usage"))?;
+            v.read_bit_string().ok_or_else(|| invalid("key usage"))?;
         }
         "2.5.29.19" => {
             let mut bc = Der(v
-                .clone_read(SEQUENCE)
+                .read(SEQUENCE)
                 .ok_or_else(|| invalid("basic constraints"))?);
             if bc.peek(BOOLEAN) {
                 bc.read_bool().ok_or_else(|| invalid("basic constraints"))?;
@@ -699,7 +687,7 @@ fn extension(oid: &str, critical: bool, value: &[u8], facts: &mut GoFacts) -> Re
                 return Err("x509: authority key identifier incorrectly marked critical".into());
             }
             let mut akid = Der(v
-                .clone_read(SEQUENCE)
+                .read(SEQUENCE)
                 .ok_or_else(|| invalid("authority key identifier"))?);
             if akid.peek(0x80) {
                 akid.read(0x80)
@@ -708,7 +696,7 @@ fn extension(oid: &str, critical: bool, value: &[u8], facts: &mut GoFacts) -> Re
         }
         "2.5.29.36" => {
             let mut pc = Der(v
-                .clone_read(SEQUENCE)
+                .read(SEQUENCE)
                 .ok_or_else(|| invalid("policy constraints extension"))?);
             for tag in [0x80, 0x81] {
                 if pc.peek(tag) {
@@ -720,7 +708,7 @@ fn extension(oid: &str, critical: bool, value: &[u8], facts: &mut GoFacts) -> Re
         }
         "2.5.29.37" => {
             let mut ekus = Der(v
-                .clone_read(SEQUENCE)
+                .read(SEQUENCE)
                 .ok_or_else(|| invalid("extended key usages"))?);
             while !ekus.is_empty() {
                 ekus.read_oid()
@@ -731,12 +719,12 @@ fn extension(oid: &str, critical: bool, value: &[u8], facts: &mut GoFacts) -> Re
             if critical {
                 return Err("x509: subject key identifier incorrectly marked critical".into());
             }
-            v.clone_read(OCTET_STRING)
+            v.read(OCTET_STRING)
                 .ok_or_else(|| invalid("subject key identifier"))?;
         }
         "2.5.29.32" => {
             let mut cps = Der(v
-                .clone_read(SEQUENCE)
+                .read(SEQUENCE)
                 .ok_or_else(|| invalid("certificate policies"))?);
             let mut seen = std::collections::HashSet::new();
             while !cps.is_empty() {
@@ -749,7 +737,7 @@ fn extension(oid: &str, critical: bool, value: &[u8], facts: &mut GoFacts) -> Re
         }
         "2.5.29.33" => {
             let mut maps = Der(v
-                .clone_read(SEQUENCE)
+                .read(SEQUENCE)
                 .ok_or_else(|| invalid("policy mappings extension"))?);
             while !maps.is_empty() {
                 let pair = maps.read(SEQUENCE).and_then(|s| {
@@ -760,7 +748,7 @@ fn extension(oid: &str, critical: bool, value: &[u8], facts: &mut GoFacts) -> Re
             }
         }
         "2.5.29.54" => {
-            let n = v.clone_read(INTEGER).and_then(int64);
+            let n = v.read(INTEGER).and_then(int64);
             facts.inhibit_any_policy =
                 Some(n.ok_or_else(|| invalid("inhibit any policy extension"))?);
         }
@@ -769,7 +757,7 @@ fn extension(oid: &str, critical: bool, value: &[u8], facts: &mut GoFacts) -> Re
                 return Err("x509: authority info access incorrectly marked critical".into());
             }
             let mut aia = Der(v
-                .clone_read(SEQUENCE)
+                .read(SEQUENCE)
                 .ok_or_else(|| invalid("authority info access"))?);
             while !aia.is_empty() {
                 let mut ad = Der(aia
@@ -786,19 +774,6 @@ fn extension(oid: &str, critical: bool, value: &[u8], facts: &mut GoFacts) -> Re
         _ => {}
     }
     Ok(())
-}
-
-impl<'a> Der<'a> {
-    /// `ReadASN1` on a copy: an extension's value is read once, from its start.
-    fn clone_read(self, tag: u8) -> Option<&'a [u8]> {
-        let mut c = self;
-        c.read(tag)
-    }
-
-    fn clone_read_bit_string(self) -> Option<(&'a [u8], usize)> {
-        let mut c = self;
-        c.read_bit_string()
-    }
 }
 
 /// `isIA5String`.
