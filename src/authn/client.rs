@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::request::Request;
 use crate::error::{Error, Result};
-use crate::kubeconfig::{Kubeconfig, NamedUser, Selected, UserCredential};
+use crate::kubeconfig::{Impersonation, Kubeconfig, NamedUser, Selected, UserCredential};
 use crate::token::verify;
 
 /// Where the credential comes from (kubectl's `--kubeconfig`, `--context`,
@@ -43,6 +43,11 @@ pub struct Presented {
     pub namespace: Option<String>,
     /// Notes on how the request was judged (added to the outcome).
     pub notes: Vec<String>,
+    /// The kubeconfig user's impersonation (`as`, ...), with where it was read: the request
+    /// carries `Impersonate-*` headers, so what the API server acts as depends on whether the
+    /// credential's identity may impersonate it. [`super::check`] refuses such a request
+    /// (authentication alone cannot answer); `kcred can-i` takes it out and authorizes it.
+    pub impersonate: Option<(String, Impersonation)>,
 }
 
 /// `err` with `prefix` in front of its message, its kind (and so its exit code) kept.
@@ -141,9 +146,11 @@ impl ClientOptions {
             "context {:?} (user {:?})",
             selected.context, selected.user_name
         );
-        if let Some(u) = kc.user(&selected.user_name) {
-            refuse_what_kubectl_refuses(&kc, &selected, u, &kubeconfig_name, &what)?;
-        }
+        let impersonate = match kc.user(&selected.user_name) {
+            Some(u) => refuse_what_kubectl_refuses(&kc, &selected, u, &kubeconfig_name)?
+                .map(|i| (format!("{kubeconfig_name}: {what}"), i)),
+            None => None,
+        };
         let token = match kc.user(&selected.user_name) {
             Some(u) => kubeconfig_token(u)?,
             None => None,
@@ -160,6 +167,7 @@ impl ClientOptions {
             cluster_ca: Some((ca_source, cluster_ca)),
             namespace: Some(selected.namespace.clone()),
             notes: Vec::new(),
+            impersonate,
         })
     }
 
@@ -236,21 +244,23 @@ impl ClientOptions {
 }
 
 /// kubectl's checks of the selected user and cluster (`ConfirmUsable`): a kubeconfig that
-/// fails them sends nothing. A user that impersonates (`as`) sends `Impersonate-*` headers,
-/// and what the API server then acts as depends on authorization, which whoami does not
-/// evaluate: said, not guessed.
+/// fails them sends nothing. Also the impersonation the user asks for (`as`), which the
+/// request then carries.
 fn refuse_what_kubectl_refuses(
     kc: &Kubeconfig,
     selected: &Selected,
     user: &NamedUser,
     kubeconfig_name: &str,
-    what: &str,
-) -> Result<()> {
+) -> Result<Option<Impersonation>> {
     use crate::kubeconfig::validate;
     let mut errors = validate::auth_info_errors(user);
     if let Some(cluster) = kc.cluster(&selected.cluster_name) {
         errors.extend(validate::cluster_info_errors(cluster));
     }
+    let impersonation = validate::impersonation(user).unwrap_or_else(|e| {
+        errors.push(e);
+        None
+    });
     if !errors.is_empty() {
         return Err(Error::input(
             kubeconfig_name,
@@ -260,15 +270,7 @@ fn refuse_what_kubectl_refuses(
             ),
         ));
     }
-    if let Some(target) = validate::impersonation(user) {
-        return Err(Error::input(
-            format!("{kubeconfig_name}: {what}"),
-            format!(
-                "impersonates {target}: the API server authenticates the credential, then acts as that user only if the credential's identity may impersonate it (RBAC verb `impersonate`), which whoami does not evaluate; pass the credential alone (--client-certificate, --token) to see whom it authenticates as, and check the impersonation with `kcred can-i impersonate users/NAME`"
-            ),
-        ));
-    }
-    Ok(())
+    Ok(impersonation)
 }
 
 /// The client certificate of the selected kubeconfig user. client-go loads the pair with

@@ -85,12 +85,22 @@ pub fn load(client: &ClientOptions, server: &ApiServerOptions) -> Result<(Presen
 /// token client-go cannot put in a header ([`request::unsendable`]) never reaches the API
 /// server in a request: only when the token itself authenticates is there something to show
 /// (what a TokenReview carrying it would answer), said in a note; otherwise the token is the
-/// input's problem.
+/// input's problem. A request that impersonates ([`Presented::impersonate`]) is an error:
+/// whom the API server acts as is an authorization question (`kcred can-i` answers it).
 pub fn check(
     presented: &Presented,
     trust: &Trust,
     now: Timestamp,
 ) -> Result<(Outcome, Vec<String>)> {
+    if let Some((source, target)) = &presented.impersonate {
+        return Err(Error::input(
+            source,
+            format!(
+                "impersonates {target}: the API server authenticates the credential, then acts as that user only if the credential's identity may impersonate it (RBAC verb `impersonate`), which whoami does not evaluate; pass the credential alone (--client-certificate, --token) to see whom it authenticates as, and `kcred can-i --kubeconfig ...` to see what it may do as {}",
+                target.user
+            ),
+        ));
+    }
     let mut outcome = authenticate(&presented.request, trust, now);
     if let Outcome::Undecidable { reason } = &outcome {
         return Err(Error::Usage(format!(

@@ -17,6 +17,7 @@ use kcred::authz::impersonation::Impersonate;
 use kcred::authz::resources;
 use kcred::authz::review::{SelfSubjectRulesReview, SubjectAccessReview};
 use kcred::authz::{Attributes, Authorizer};
+use kcred::kubeconfig::Impersonation;
 use kcred::output::{self, Format};
 use kcred::whoami;
 
@@ -132,12 +133,17 @@ fn warn(msg: &str) {
     eprintln!("Warning: {msg}");
 }
 
+/// What [`authenticate`] found: the requestor, its kubeconfig namespace and the
+/// impersonation its kubeconfig user asks for.
+type Authenticated = (kcred::Identity, Option<String>, Option<Impersonation>);
+
 /// The credential's identity and its kubeconfig namespace, through whoami's chain; a
 /// credential the API server would refuse prints whoami's answer and yields the exit status.
-fn authenticate(
-    a: &CanIArgs,
-) -> anyhow::Result<Result<(kcred::Identity, Option<String>), ExitStatus>> {
-    let (presented, trust) = a.credential.load()?;
+/// A kubeconfig user's `as` is taken out of the request here and authorized later, as the
+/// impersonation filter runs after authentication.
+fn authenticate(a: &CanIArgs) -> anyhow::Result<Result<Authenticated, ExitStatus>> {
+    let (mut presented, trust) = a.credential.load()?;
+    let impersonation = presented.impersonate.take().map(|(_, i)| i);
     let now = Timestamp::now();
     let (outcome, request_notes) = kcred::authn::check(&presented, &trust, now)?;
     match outcome {
@@ -148,7 +154,7 @@ fn authenticate(
                     eprintln!("kcred: note: {}", output::sanitize(n));
                 }
             }
-            Ok(Ok((identity, presented.namespace)))
+            Ok(Ok((identity, presented.namespace, impersonation)))
         }
         outcome => {
             // The API server answers 401 (or the handshake fails) before authorization:
@@ -169,13 +175,13 @@ pub fn run(a: CanIArgs) -> anyhow::Result<ExitStatus> {
     let modes = a.policy.authorization_mode.clone();
 
     // The identity: the credential's (whoami's chain), then --as on top of it.
-    let (requestor, ctx_namespace) = if a.as_user.is_none() || a.credential.given() {
+    let (requestor, ctx_namespace, kubeconfig_as) = if a.as_user.is_none() || a.credential.given() {
         match authenticate(&a)? {
-            Ok(found) => (Some(found.0), found.1),
+            Ok((id, ns, imp)) => (Some(id), ns, imp),
             Err(status) => return Ok(status),
         }
     } else {
-        (None, None)
+        (None, None, None)
     };
     let namespace = if a.all_namespaces {
         String::new()
@@ -189,7 +195,7 @@ pub fn run(a: CanIArgs) -> anyhow::Result<ExitStatus> {
     // Not dropped: the process exits right after the answer, and freeing a large policy's
     // tens of thousands of small allocations one by one was a tenth of a run's CPU time.
     let authorizer = std::mem::ManuallyDrop::new(authorizer(&a, modes)?);
-    let identity = match effective_identity(&a, &authorizer, requestor)? {
+    let identity = match effective_identity(&a, &authorizer, requestor, kubeconfig_as)? {
         Ok(id) => id,
         Err(status) => return Ok(status),
     };
@@ -251,44 +257,61 @@ fn authorizer(a: &CanIArgs, modes: Vec<kcred::authz::Mode>) -> anyhow::Result<Au
     Ok(authorizer)
 }
 
-/// The identity the review is made for: the credential's, `--as` alone, or `--as` on top of
-/// the credential when the credential may impersonate it; otherwise the impersonation
-/// filter's 403 is printed and its exit status returned.
+/// The identity the review is made for: the credential's, `--as` alone, or an impersonation
+/// on top of the credential (`--as`, the kubeconfig user's `as`, or both merged as client-go
+/// merges flags over the kubeconfig: a flag that is set wins, `client_config.go` `getAuthInfo`)
+/// when the credential may impersonate it; otherwise the impersonation filter's 403 is
+/// printed and its exit status returned.
 fn effective_identity(
     a: &CanIArgs,
     authorizer: &Authorizer,
     requestor: Option<kcred::Identity>,
+    kubeconfig_as: Option<Impersonation>,
 ) -> anyhow::Result<Result<kcred::Identity, ExitStatus>> {
-    Ok(Ok(match (&a.as_user, requestor) {
-        (None, Some(id)) => id,
-        (Some(u), None) => impersonated(u, &a.as_group, a.as_uid.as_deref()),
-        (Some(u), Some(requestor)) => {
-            let imp = Impersonate {
-                user: u.clone(),
-                groups: a.as_group.clone(),
-                uid: a.as_uid.clone(),
-                ..Impersonate::default()
-            };
-            match imp.authorize(authorizer, &requestor) {
-                Ok(id) => id,
-                Err(forbidden) => {
-                    // The impersonation filter answers 403 before the review is made;
-                    // kubectl prints it as an error from the server and exits 1.
-                    if !a.quiet {
-                        match output::structured(a.output, &forbidden.status())? {
-                            Some(text) => super::emit(&text)?,
-                            None => eprintln!(
-                                "Error from server (Forbidden): {}",
-                                output::sanitize(&forbidden.message())
-                            ),
-                        }
-                    }
-                    return Ok(Err(ExitStatus::CheckFailed));
+    let Some(requestor) = requestor else {
+        let u = a
+            .as_user
+            .as_deref()
+            .expect("a credential is read whenever --as is absent");
+        return Ok(Ok(impersonated(u, &a.as_group, a.as_uid.as_deref())));
+    };
+    let from_kubeconfig = kubeconfig_as.unwrap_or_default();
+    let imp = match &a.as_user {
+        Some(u) => Impersonate {
+            user: u.clone(),
+            groups: if a.as_group.is_empty() {
+                from_kubeconfig.groups
+            } else {
+                a.as_group.clone()
+            },
+            uid: a.as_uid.clone().or(from_kubeconfig.uid),
+            extra: from_kubeconfig.extra,
+        },
+        None if !from_kubeconfig.user.is_empty() => Impersonate {
+            user: from_kubeconfig.user,
+            groups: from_kubeconfig.groups,
+            uid: from_kubeconfig.uid,
+            extra: from_kubeconfig.extra,
+        },
+        None => return Ok(Ok(requestor)),
+    };
+    match imp.authorize(authorizer, &requestor) {
+        Ok(id) => Ok(Ok(id)),
+        Err(forbidden) => {
+            // The impersonation filter answers 403 before the review is made; kubectl
+            // prints it as an error from the server and exits 1.
+            if !a.quiet {
+                match output::structured(a.output, &forbidden.status())? {
+                    Some(text) => super::emit(&text)?,
+                    None => eprintln!(
+                        "Error from server (Forbidden): {}",
+                        output::sanitize(&forbidden.message())
+                    ),
                 }
             }
+            Ok(Err(ExitStatus::CheckFailed))
         }
-        (None, None) => unreachable!("a credential is read whenever --as is absent"),
-    }))
+    }
 }
 
 /// `--list`: the SelfSubjectRulesReview's rules, as kubectl's table or the review object.

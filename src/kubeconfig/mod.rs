@@ -43,6 +43,7 @@ pub(crate) mod validate;
 
 pub use model::{Cluster, Context, Kubeconfig, NamedCluster, NamedContext, NamedUser, User};
 pub use select::{ClusterInfo, Selected, UserCredential};
+pub use validate::Impersonation;
 
 use std::cmp::Ordering;
 use std::path::{Component, Path, PathBuf};

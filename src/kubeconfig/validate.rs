@@ -5,6 +5,8 @@
 //! of it. Only the checks on what is written are here; whether the named files open is the
 //! reader's business.
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 
 use super::{NamedCluster, NamedUser};
@@ -136,26 +138,101 @@ pub fn cluster_info_errors(cluster: &NamedCluster) -> Vec<String> {
     errors
 }
 
-/// The impersonation a user entry asks for (`as`, `as-groups`, `as-uid`): client-go sends
-/// it as `Impersonate-*` headers with every request (`transport/round_trippers.go`).
-pub fn impersonation(user: &NamedUser) -> Option<String> {
-    let who = user.user.rest.get("as").and_then(Value::as_str)?;
+/// What a user entry asks the API server to act as (`as`, `as-groups`, `as-uid`,
+/// `as-user-extra`; client-go `AuthInfo.Impersonate*`). client-go sends it as `Impersonate-*`
+/// headers with every request (`transport/round_trippers.go`, `NewImpersonatingRoundTripper`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Impersonation {
+    /// `as`: `Impersonate-User`.
+    pub user: String,
+    /// `as-groups`: one `Impersonate-Group` each, in order.
+    pub groups: Vec<String>,
+    /// `as-uid`: `Impersonate-Uid` (none when empty).
+    pub uid: Option<String>,
+    /// `as-user-extra`: `Impersonate-Extra-KEY` per value. Keyed as the impersonation filter
+    /// reads the header name back: client-go escapes the key, HTTP lower-cases nothing but the
+    /// filter lower-cases it before unescaping (`filters/impersonation.go`), so an ASCII
+    /// letter arrives lower-case. A key with no values sends no header.
+    pub extra: BTreeMap<String, Vec<String>>,
+}
+
+impl std::fmt::Display for Impersonation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.user)?;
+        if !self.groups.is_empty() {
+            write!(f, " with groups {:?}", self.groups)?;
+        }
+        if let Some(uid) = &self.uid {
+            write!(f, " and uid {uid:?}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The impersonation `user` asks for, or `None` when `as` is empty or absent (client-go
+/// impersonates only when `Impersonate` is non-empty, `client_config.go`). A value of the
+/// wrong JSON type is kubectl's decoding error.
+pub fn impersonation(user: &NamedUser) -> Result<Option<Impersonation>, String> {
+    let rest = &user.user.rest;
+    let wrong = |key: &str, want: &str, v: &Value| {
+        let found = match v {
+            Value::Bool(_) => "bool",
+            Value::Number(_) => "number",
+            Value::String(_) => "string",
+            Value::Array(_) => "array",
+            Value::Object(_) => "object",
+            Value::Null => "null",
+        };
+        format!(
+            "{key}: json: cannot unmarshal {found} into Go struct field AuthInfo.users.user.{key} of type {want}"
+        )
+    };
+    let string = |key: &str| -> Result<String, String> {
+        match rest.get(key) {
+            None | Some(Value::Null) => Ok(String::new()),
+            Some(Value::String(s)) => Ok(s.clone()),
+            Some(v) => Err(wrong(key, "string", v)),
+        }
+    };
+    let strings = |key: &str, v: &Value| -> Result<Vec<String>, String> {
+        match v {
+            Value::Null => Ok(Vec::new()),
+            Value::Array(items) => items
+                .iter()
+                .map(|i| match i {
+                    Value::String(s) => Ok(s.clone()),
+                    other => Err(wrong(key, "string", other)),
+                })
+                .collect(),
+            other => Err(wrong(key, "[]string", other)),
+        }
+    };
+    let who = string("as")?;
+    let groups = match rest.get("as-groups") {
+        Some(v) => strings("as-groups", v)?,
+        None => Vec::new(),
+    };
+    let uid = string("as-uid")?;
+    let mut extra = BTreeMap::new();
+    match rest.get("as-user-extra") {
+        None | Some(Value::Null) => {}
+        Some(Value::Object(map)) => {
+            for (k, v) in map {
+                let values = strings("as-user-extra", v)?;
+                if !values.is_empty() {
+                    extra.insert(k.to_ascii_lowercase(), values);
+                }
+            }
+        }
+        Some(v) => return Err(wrong("as-user-extra", "map[string][]string", v)),
+    }
     if who.is_empty() {
-        return None;
+        return Ok(None);
     }
-    let groups: Vec<&str> = user
-        .user
-        .rest
-        .get("as-groups")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(Value::as_str).collect())
-        .unwrap_or_default();
-    let mut text = format!("{who:?}");
-    if !groups.is_empty() {
-        text.push_str(&format!(" with groups {groups:?}"));
-    }
-    if let Some(uid) = user.user.rest.get("as-uid").and_then(Value::as_str) {
-        text.push_str(&format!(" and uid {uid:?}"));
-    }
-    Some(text)
+    Ok(Some(Impersonation {
+        user: who,
+        groups,
+        uid: (!uid.is_empty()).then_some(uid),
+        extra,
+    }))
 }

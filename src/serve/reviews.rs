@@ -188,7 +188,7 @@ pub fn create(
 ) -> Reply {
     let authorizer = &state.authorizer;
     let status_value = match kind {
-        "SelfSubjectReview" => self_subject_review(outcome, now),
+        "SelfSubjectReview" => self_subject_review(outcome, user, now),
         "SelfSubjectAccessReview" => {
             self_subject_access_review(&obj, kind, api_version, user, authorizer)
         }
@@ -213,8 +213,14 @@ pub fn create(
 }
 
 /// `selfsubjectreview/rest.go`: the requester's user.Info.
-fn self_subject_review(outcome: &Outcome, now: Timestamp) -> Result<Value, Reply> {
-    let mut extra = crate::whoami::object(outcome, now);
+fn self_subject_review(outcome: &Outcome, user: &Identity, now: Timestamp) -> Result<Value, Reply> {
+    // `selfsubjectreview/rest.go` answers with the request context's user, which the
+    // impersonation filter has replaced with the impersonated one.
+    let mut outcome = outcome.clone();
+    if let Outcome::Authenticated { identity, .. } = &mut outcome {
+        *identity = user.clone();
+    }
+    let mut extra = crate::whoami::object(&outcome, now);
     match serde_json::to_value(&mut extra) {
         Ok(v) => Ok(v.get("status").cloned().unwrap_or_default()),
         Err(e) => Err(status::internal(&e.to_string())),

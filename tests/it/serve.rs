@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
 
-use crate::common::{Env, peer};
+use crate::common::{Env, assert_says, peer};
 
 /// A running `kcred serve`, killed on drop; its stderr lines are collected.
 struct Server {
@@ -145,11 +145,18 @@ fn kubectl(s: &Server, env: &Env, args: &[&str]) -> (bool, String, String) {
 }
 
 fn kubectl_as(bin: &str, s: &Server, env: &Env, args: &[&str]) -> (bool, String, String) {
+    let url = s.url();
+    let mut a = vec!["--server", &url, "--tls-server-name", "kubernetes"];
+    a.extend_from_slice(args);
+    kubectl_run(bin, env, &a)
+}
+
+/// kubectl in the test directory, with no kubeconfig but what `args` name.
+fn kubectl_run(bin: &str, env: &Env, args: &[&str]) -> (bool, String, String) {
     let out = peer(bin)
         .current_dir(env.dir.path())
         .env("HOME", env.dir.path())
         .env_remove("KUBECONFIG")
-        .args(["--server", &s.url(), "--tls-server-name", "kubernetes"])
         .args(args)
         .output()
         .expect("run kubectl");
@@ -965,4 +972,163 @@ fn idle_keep_alive_connections_are_closed() {
         "{out}"
     );
     assert_eq!(v["end"], "eof", "{out}\n{}", s.log());
+}
+
+/// A kubeconfig user that impersonates (`as`, `as-groups`, `as-uid`, `as-user-extra`):
+/// kubectl sends `Impersonate-*` headers built from the kubeconfig merged with its own
+/// `--as` flags (client-go `client_config.go` `getAuthInfo`: a flag that is set wins, the
+/// rest comes from the file). `kcred can-i --kubeconfig` must evaluate the same impersonated
+/// identity real kubectl makes the server act as: `kubectl auth whoami` through kcred serve
+/// shows what kubectl sent, and `kcred can-i -o json` the identity it judged. Without the
+/// impersonate permission both answer 403.
+#[test]
+fn kubeconfig_impersonation_is_judged_as_kubectl_sends_it() {
+    let env = Env::new();
+    cluster(&env);
+    std::fs::write(
+        env.path("imp.yaml"),
+        r#"
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: {name: impersonate-some}
+rules:
+- {apiGroups: [""], resources: [users], verbs: [impersonate], resourceNames: [bob, carol]}
+- {apiGroups: [""], resources: [groups], verbs: [impersonate], resourceNames: [ops]}
+- {apiGroups: [authentication.k8s.io], resources: [uids], verbs: [impersonate]}
+- {apiGroups: [authentication.k8s.io], resources: [userextras/team], verbs: [impersonate]}
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: nobody-impersonates}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: impersonate-some}
+subjects: [{kind: User, name: nobody, apiGroup: rbac.authorization.k8s.io}]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: {name: ops-view, namespace: dev}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}
+subjects: [{kind: Group, name: ops, apiGroup: rbac.authorization.k8s.io}]
+"#,
+    )
+    .unwrap();
+    let s = Server::start(
+        &env,
+        &["--dir", "c", "--rbac", "rbac.json", "--rbac", "imp.yaml"],
+    );
+    let kubeconfig = |name: &str, who: &str, cert: &str| {
+        std::fs::write(
+            env.path(name),
+            format!(
+                "apiVersion: v1\nkind: Config\ncurrent-context: x\n\
+clusters:\n- name: c\n  cluster:\n    server: {}\n    certificate-authority: c/pki/ca.crt\n    tls-server-name: kubernetes\n\
+contexts:\n- name: x\n  context: {{cluster: c, user: u, namespace: dev}}\n\
+users:\n- name: u\n  user:\n    client-certificate: {cert}.crt\n    client-key: {cert}.key\n{who}",
+                s.url()
+            ),
+        )
+        .unwrap();
+    };
+    kubeconfig(
+        "bob.conf",
+        "    as: bob\n    as-groups: [ops]\n    as-uid: u-1\n    as-user-extra: {Team: [blue]}\n",
+        "nobody",
+    );
+    kubeconfig("bob-by-root.conf", "    as: bob\n", "root");
+    kubeconfig("bob-plain.conf", "    as: bob\n", "nobody");
+    let kubectl_local = |args: &[&str]| kubectl_run("kubectl", &env, args);
+    let kcred_can_i = |args: &[&str]| {
+        let out = env
+            .kcred()
+            .args(["can-i", "--pki-dir", "c/pki", "--rbac", "rbac.json"])
+            .args(["--rbac", "imp.yaml"])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+
+    // The same identity on both sides, for the kubeconfig alone and with kubectl's flags on
+    // top (a flag replaces its field only: --as keeps the file's groups, uid and extra).
+    for flags in [
+        &[][..],
+        &["--as", "carol"][..],
+        &["--as", "carol", "--as-group", "ops"][..],
+    ] {
+        let mut a = vec!["--kubeconfig", "bob.conf"];
+        a.extend_from_slice(flags);
+        let mut w = a.clone();
+        w.extend(["auth", "whoami", "-o", "json"]);
+        let (ok, out, err) = kubectl_local(&w);
+        assert!(ok, "kubectl {w:?}: {err}");
+        let sent: Value = serde_json::from_str(&out).unwrap();
+        let sent = &sent["status"]["userInfo"];
+        let mut c = vec!["get", "pods"];
+        c.extend(&a);
+        c.extend(["-o", "json"]);
+        let (code, out, err) = kcred_can_i(&c);
+        assert_eq!(code, Some(0), "kcred can-i {c:?}: {out}{err}");
+        let review: Value = serde_json::from_str(&out).unwrap();
+        let spec = &review["spec"];
+        assert_eq!(spec["user"], sent["username"], "{flags:?}");
+        assert_eq!(spec["groups"], sent["groups"], "{flags:?}");
+        assert_eq!(spec["uid"], sent["uid"], "{flags:?}");
+        assert_eq!(spec["extra"], sent["extra"], "{flags:?}");
+        assert_eq!(review["status"]["allowed"], true, "{flags:?}");
+        // kubectl auth can-i through the server gives the same answer.
+        let mut k = a.clone();
+        k.extend(["auth", "can-i", "get", "pods"]);
+        let (ok, out, err) = kubectl_local(&k);
+        assert!(ok, "kubectl {k:?}: {out}{err}");
+        assert_eq!(out.trim(), "yes");
+    }
+    let (_, out, _) = kcred_can_i(&["get", "pods", "--kubeconfig", "bob.conf"]);
+    assert!(
+        out.contains(r#"RoleBinding "ops-view/dev" of ClusterRole "view" to Group "ops""#),
+        "{out}"
+    );
+
+    // root (system:masters) may impersonate anyone; bob alone has no grant in dev.
+    let (ok, out, _) = kubectl_local(&[
+        "--kubeconfig",
+        "bob-by-root.conf",
+        "auth",
+        "can-i",
+        "get",
+        "pods",
+    ]);
+    assert!(!ok);
+    assert_eq!(out.trim(), "no");
+    let (code, out, _) = kcred_can_i(&["get", "pods", "--kubeconfig", "bob-by-root.conf"]);
+    assert_eq!((code, out.lines().next()), (Some(1), Some("no")));
+
+    // nobody may impersonate bob and carol, not dave: the filter's 403, in kubectl's words.
+    for (conf, flags) in [
+        ("bob-plain.conf", &["--as", "dave"][..]),
+        ("bob.conf", &["--as", "dave"][..]),
+    ] {
+        let mut a = vec!["--kubeconfig", conf];
+        a.extend_from_slice(flags);
+        let mut k = a.clone();
+        k.extend(["auth", "can-i", "get", "pods"]);
+        let (ok, _, kubectl_err) = kubectl_local(&k);
+        assert!(!ok);
+        let mut c = vec!["get", "pods"];
+        c.extend(&a);
+        let (code, _, kcred_err) = kcred_can_i(&c);
+        assert_eq!(code, Some(1));
+        let line = r#"users "dave" is forbidden: User "nobody" cannot impersonate resource "users" in API group "" at the cluster scope"#;
+        assert!(kubectl_err.contains(line), "{kubectl_err}");
+        assert!(kcred_err.contains(line), "{kcred_err}");
+    }
+
+    // whoami still refuses to guess: the identity depends on authorization.
+    let err = env.fails(
+        3,
+        &["whoami", "--kubeconfig", "bob.conf", "--pki-dir", "c/pki"],
+    );
+    assert_says(&err, &["impersonates \"bob\"", "kcred can-i"]);
 }
