@@ -473,6 +473,74 @@ fn kubeconfigs_kubectl_refuses_are_refused() {
     assert_says(&err, &["impersonates \"bob\"", "does not evaluate"]);
 }
 
+/// kubectl decodes a kubeconfig's first YAML document only (sigs.k8s.io/yaml `YAMLToJSON`
+/// is one go-yaml `Unmarshal`): a second document is not read, even when it is malformed,
+/// and an empty first document is an empty kubeconfig. Real kubectl's `config view` shows
+/// which token it read; kcred must authenticate the same one, or find no context.
+#[test]
+fn only_the_first_yaml_document_of_a_kubeconfig_is_read() {
+    let env = Env::new();
+    fs::write(env.path("tokens.csv"), "first,alice,1\nsecond,bob,2\n").unwrap();
+    let doc = |token: &str| {
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster: {{server: \"https://127.0.0.1:1\"}}\nusers:\n- name: u\n  user: {{token: {token}}}\ncontexts:\n- name: x\n  context: {{cluster: c, user: u}}\ncurrent-context: x\n"
+        )
+    };
+    let cases = [
+        (
+            "two.conf",
+            format!("{}---\n{}", doc("first"), doc("second")),
+            Some("alice"),
+        ),
+        (
+            "marked.conf",
+            format!("---\n{}---\n{}", doc("first"), doc("second")),
+            Some("alice"),
+        ),
+        (
+            "garbage-after.conf",
+            format!("{}---\nusers: [\n", doc("first")),
+            Some("alice"),
+        ),
+        (
+            "empty-first.conf",
+            format!("---\n---\n{}", doc("second")),
+            None,
+        ),
+    ];
+    for (name, text, user) in cases {
+        fs::write(env.path(name), text).unwrap();
+        let seen = run_peer(peer("kubectl").current_dir(env.dir.path()).args([
+            "--kubeconfig",
+            name,
+            "config",
+            "view",
+            "--raw",
+            "-o",
+            "jsonpath={.users[*].user.token}",
+        ]));
+        let args = [
+            "whoami",
+            "--kubeconfig",
+            name,
+            "--token-auth-file",
+            "tokens.csv",
+        ];
+        match user {
+            Some(user) => {
+                assert_eq!(seen.trim(), "first", "{name}");
+                let out = env.ok(&args);
+                assert!(out.contains(user), "{name}: {out}");
+            }
+            None => {
+                assert_eq!(seen.trim(), "", "{name}");
+                let err = env.fails(2, &args);
+                assert_says(&err, &["no current-context"]);
+            }
+        }
+    }
+}
+
 /// PEM files read as Go's pem.Decode reads them (kube-apiserver's `--client-ca-file`, kubectl's
 /// client certificate): two CA files joined without a newline hold no block Go can read
 /// (Go's x509check, on the real encoding/pem, cannot load the bundle), so kcred refuses the
