@@ -166,7 +166,10 @@ impl ClientOptions {
             token_source: format!("{kubeconfig_name}: {what}: token"),
             cluster_ca: Some((ca_source, cluster_ca)),
             namespace: Some(selected.namespace.clone()),
-            notes: Vec::new(),
+            notes: match selected.credential {
+                UserCredential::Basic { .. } => vec![BASIC_AUTH_NOTE.into()],
+                _ => Vec::new(),
+            },
             impersonate,
         })
     }
@@ -243,6 +246,9 @@ impl ClientOptions {
     }
 }
 
+/// What the API server makes of a kubeconfig user with `username`/`password`.
+const BASIC_AUTH_NOTE: &str = "the user authenticates with a username and password: kubectl sends them as `Authorization: Basic`, which kube-apiserver has ignored since 1.19 (--basic-auth-file was removed; bearertoken.go reads only `Bearer`), so the request carries no credential";
+
 /// kubectl's checks of the selected user and cluster (`ConfirmUsable`): a kubeconfig that
 /// fails them sends nothing. Also the impersonation the user asks for (`as`), which the
 /// request then carries.
@@ -303,7 +309,10 @@ fn kubeconfig_client_chain(
             }
             Ok(Some(chain))
         }
-        UserCredential::Token(_) | UserCredential::None => Ok(None),
+        // kube-apiserver has had no basic authentication since 1.19: the bearer-token
+        // authenticator skips an `Authorization: Basic` header (bearertoken.go), so the
+        // request goes on without a credential ([`BASIC_AUTH_NOTE`]).
+        UserCredential::Token(_) | UserCredential::None | UserCredential::Basic { .. } => Ok(None),
         other if !has_token => Err(Error::input(
             what,
             format!(

@@ -1154,6 +1154,16 @@ fn kubeconfig_certificate_and_token_go_in_one_request_as_kubectl_sends_them() {
         use base64::Engine as _;
         base64::engine::general_purpose::STANDARD.encode(fs::read(env.path("ca.crt")).unwrap())
     };
+    let write_kubeconfig = |name: &str, user: &str| {
+        fs::write(
+            env.path(name),
+            format!(
+                "apiVersion: v1\nkind: Config\nclusters:\n- name: lab\n  cluster:\n    server: {}\n    certificate-authority-data: {ca_b64}\nusers:\n- name: u\n  user:\n{user}contexts:\n- name: c\n  context:\n    cluster: lab\n    user: u\ncurrent-context: c\n",
+                server.url
+            ),
+        )
+        .unwrap();
+    };
     let kubeconfig = |name: &str, cert: Option<&str>, token: Option<&str>| {
         let mut user = String::new();
         if let Some(c) = cert {
@@ -1172,14 +1182,7 @@ fn kubeconfig_certificate_and_token_go_in_one_request_as_kubectl_sends_them() {
         if user.is_empty() {
             user.push_str("    {}\n");
         }
-        fs::write(
-            env.path(name),
-            format!(
-                "apiVersion: v1\nkind: Config\nclusters:\n- name: lab\n  cluster:\n    server: {}\n    certificate-authority-data: {ca_b64}\nusers:\n- name: u\n  user:\n{user}contexts:\n- name: c\n  context:\n    cluster: lab\n    user: u\ncurrent-context: c\n",
-                server.url
-            ),
-        )
-        .unwrap();
+        write_kubeconfig(name, &user);
     };
     // (kubeconfig, certificate, token, expected username or None for a 401)
     type Case<'a> = (&'a str, Option<&'a str>, Option<&'a str>, Option<&'a str>);
@@ -1265,6 +1268,31 @@ fn kubeconfig_certificate_and_token_go_in_one_request_as_kubectl_sends_them() {
             }
         }
     }
+    // A username and password: kubectl sends `Authorization: Basic`, which the bearer-token
+    // authenticator skips (bearertoken.go), so the request is anonymous; kcred says why.
+    write_kubeconfig("basic.conf", "    username: bot\n    password: s3cret\n");
+    let out = run_peer(peer("kubectl").current_dir(env.dir.path()).args([
+        "--kubeconfig",
+        "basic.conf",
+        "auth",
+        "whoami",
+        "-o",
+        "jsonpath={.status.userInfo.username}",
+    ]));
+    assert_eq!(out.trim(), "system:anonymous");
+    let (code, v) = whoami(
+        &env,
+        &[
+            "--kubeconfig",
+            "basic.conf",
+            "--token-auth-file",
+            "tokens.csv",
+        ],
+    );
+    assert_eq!(code, 0, "{v}");
+    assert_eq!(user_info(&v)["username"], "system:anonymous");
+    assert!(v.to_string().contains("Authorization: Basic"), "{v}");
+
     // The same request from flags: --client-certificate with --token is allowed.
     let (code, v) = whoami(
         &env,
