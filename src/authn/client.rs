@@ -276,6 +276,9 @@ fn refuse_what_kubectl_refuses(
             ),
         ));
     }
+    if let Some(why) = validate::auth_provider_refusal(user) {
+        return Err(Error::input(kubeconfig_name, why));
+    }
     Ok(impersonation)
 }
 

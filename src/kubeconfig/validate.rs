@@ -138,6 +138,37 @@ pub fn cluster_info_errors(cluster: &NamedCluster) -> Vec<String> {
     errors
 }
 
+/// An `auth-provider` user: kubectl builds its transport through the named provider
+/// (client-go `rest/transport.go`, `GetAuthProvider`) whatever else the user holds, so
+/// the provider decides before any request. kubectl 1.35 registers `oidc` only; `gcp` and
+/// `azure` are stubs that refuse (`plugin/pkg/client/auth/{gcp,azure}`). The `oidc`
+/// provider adds an ID token it may refresh from the identity provider, which kcred cannot
+/// do offline: said, not guessed.
+pub fn auth_provider_refusal(user: &NamedUser) -> Option<String> {
+    let provider = user
+        .user
+        .rest
+        .get("auth-provider")
+        .filter(|v| !v.is_null())?;
+    let name = provider.get("name").and_then(Value::as_str).unwrap_or("");
+    let removed = |name: &str, instead: &str| {
+        format!(
+            "kubectl refuses it before sending anything (client-go rest/transport.go): The {name} auth plugin has been removed. Please use the {instead} kubectl/client-go credential plugin instead."
+        )
+    };
+    Some(match name {
+        "gcp" => removed("gcp", "\"gke-gcloud-auth-plugin\""),
+        "azure" => removed("azure", "https://github.com/Azure/kubelogin"),
+        "oidc" => format!(
+            "user {:?} has the oidc auth-provider, which adds an ID token to each request (refreshed from the identity provider when it expires): kcred cannot evaluate that offline; pass the ID token with --token",
+            user.name
+        ),
+        other => format!(
+            "kubectl refuses it before sending anything (client-go rest/transport.go): no Auth Provider found for name {other:?}"
+        ),
+    })
+}
+
 /// What a user entry asks the API server to act as (`as`, `as-groups`, `as-uid`,
 /// `as-user-extra`; client-go `AuthInfo.Impersonate*`). client-go sends it as `Impersonate-*`
 /// headers with every request (`transport/round_trippers.go`, `NewImpersonatingRoundTripper`).

@@ -405,6 +405,29 @@ fn kubeconfigs_kubectl_refuses_are_refused() {
             )),
             "illegal base64 data",
         ),
+        // An auth-provider decides before any request, whatever else the user holds
+        // (client-go rest/transport.go `GetAuthProvider`), even next to a client certificate.
+        (
+            "cert-and-gcp-provider",
+            with_user(&format!(
+                "    client-certificate-data: {crt}\n    client-key-data: {key}\n    auth-provider: {{name: gcp}}\n"
+            )),
+            "The gcp auth plugin has been removed.",
+        ),
+        (
+            "cert-and-unknown-provider",
+            with_user(&format!(
+                "    client-certificate-data: {crt}\n    client-key-data: {key}\n    auth-provider: {{name: foo}}\n"
+            )),
+            "no Auth Provider found for name \"foo\"",
+        ),
+        (
+            "cert-and-oidc-provider",
+            with_user(&format!(
+                "    client-certificate-data: {crt}\n    client-key-data: {key}\n    auth-provider: {{name: oidc, config: {{}}}}\n"
+            )),
+            "Must provide idp-issuer-url",
+        ),
     ];
     for (name, text, kubectl_says) in cases {
         let file = format!("{name}.conf");
@@ -438,6 +461,7 @@ fn kubeconfigs_kubectl_refuses_are_refused() {
         let kcred_says = match name {
             "token-number" => "where kubectl needs a string",
             "base64-unpadded" => "illegal base64 data",
+            "cert-and-oidc-provider" => "kcred cannot evaluate that offline",
             _ => kubectl_says,
         };
         assert_says(&err, &[kcred_says]);
