@@ -16,6 +16,7 @@ use std::path::Path;
 use der::Decode as _;
 use spki::ObjectIdentifier;
 
+use super::gorsa;
 use crate::error::{Error, Result};
 use crate::keys::{KeyType, PrivateKey, key_id, oid};
 
@@ -256,49 +257,112 @@ pub fn load_verification_keys_or_der(path: &Path) -> Result<(Vec<VerificationKey
     parse_verification_keys_or_der(&crate::fsio::display(path), &bytes)
 }
 
-/// RFC 8017 RSAPrivateKey, as far as the public half.
-#[derive(der::Sequence)]
-struct RsaPrivateHead<'a> {
-    version: der::asn1::UintRef<'a>,
-    n: der::asn1::UintRef<'a>,
-    e: der::asn1::UintRef<'a>,
-    d: der::asn1::UintRef<'a>,
-    p: der::asn1::UintRef<'a>,
-    q: der::asn1::UintRef<'a>,
-    dp: der::asn1::UintRef<'a>,
-    dq: der::asn1::UintRef<'a>,
-    qi: der::asn1::UintRef<'a>,
-    #[asn1(optional = "true")]
-    other: Option<der::asn1::Any>,
+/// A DER SEQUENCE's contents, read as Go's `encoding/asn1` reads a struct: elements after
+/// the last field are allowed (X.509 structures grew at their end). With `whole`, nothing
+/// may follow the SEQUENCE; `asn1.Unmarshal` callers that ignore its `rest` pass `false`.
+fn go_sequence(der_bytes: &[u8], whole: bool) -> Option<der::SliceReader<'_>> {
+    use der::Reader as _;
+    let mut outer = der::SliceReader::new(der_bytes).ok()?;
+    let seq = der::asn1::AnyRef::decode(&mut outer).ok()?;
+    if whole && !outer.is_finished() {
+        return None;
+    }
+    fields(seq)
 }
 
-/// RFC 5208 PrivateKeyInfo head.
-#[derive(der::Sequence)]
-struct Pkcs8Head<'a> {
-    version: der::asn1::UintRef<'a>,
-    algorithm: spki::AlgorithmIdentifierRef<'a>,
-    private_key: &'a der::asn1::OctetStringRef,
-    #[asn1(
-        context_specific = "0",
-        tag_mode = "IMPLICIT",
-        constructed = "true",
-        optional = "true"
-    )]
-    attributes: Option<der::asn1::SetOfVec<der::asn1::Any>>,
-    #[asn1(context_specific = "1", tag_mode = "IMPLICIT", optional = "true")]
-    public_key: Option<der::asn1::BitStringRef<'a>>,
+/// The elements of a SEQUENCE already read.
+fn fields(seq: der::asn1::AnyRef<'_>) -> Option<der::SliceReader<'_>> {
+    use der::Tagged as _;
+    (seq.tag() == der::Tag::Sequence)
+        .then(|| der::SliceReader::new(seq.value()).ok())
+        .flatten()
 }
 
-/// The PKIX public key of a PKCS#1 RSA private key, or of a PKCS#8 one holding RSA.
+/// An ASN.1 INTEGER read into a Go `int` (64 bits).
+fn go_int(r: &mut der::SliceReader<'_>) -> Option<i64> {
+    let b = der::asn1::IntRef::decode(r).ok()?.as_bytes().to_vec();
+    if b.is_empty() || b.len() > 8 {
+        return None;
+    }
+    let fill = if b[0] & 0x80 != 0 { 0xff } else { 0 };
+    let mut be = [fill; 8];
+    be[8 - b.len()..].copy_from_slice(&b);
+    Some(i64::from_be_bytes(be))
+}
+
+/// The numbers of a PKCS#1 RSAPrivateKey as Go's `encoding/asn1` reads them into
+/// `pkcs1PrivateKey` (`crypto/x509/pkcs1.go`): the CRT values and the other primes are
+/// optional, and a version above 1 is refused. A negative number fails here as it fails
+/// there ("zero or negative value"), except the other primes' exponent and coefficient,
+/// which Go reads and ignores.
+fn pkcs1_numbers(der_bytes: &[u8]) -> Option<gorsa::Pkcs1Numbers<'_>> {
+    use der::asn1::{IntRef, UintRef};
+    use der::{Reader as _, Tag};
+    let mut r = go_sequence(der_bytes, true)?;
+    if go_int(&mut r)? > 1 {
+        return None;
+    }
+    fn uint<'a>(r: &mut der::SliceReader<'a>) -> Option<&'a [u8]> {
+        UintRef::decode(r).ok().map(|u| u.as_bytes())
+    }
+    let next_is = |r: &der::SliceReader<'_>, tag: Tag| Tag::peek(r).ok() == Some(tag);
+    let (n, e, d, p, q) = (
+        uint(&mut r)?,
+        uint(&mut r)?,
+        uint(&mut r)?,
+        uint(&mut r)?,
+        uint(&mut r)?,
+    );
+    let mut crt = [None; 3];
+    for v in &mut crt {
+        if next_is(&r, Tag::Integer) {
+            *v = Some(uint(&mut r)?);
+        }
+    }
+    let mut other_primes = Vec::new();
+    if next_is(&r, Tag::Sequence) {
+        let list = der::asn1::AnyRef::decode(&mut r).ok()?;
+        let mut items = der::SliceReader::new(list.value()).ok()?;
+        while !items.is_finished() {
+            let mut f = fields(der::asn1::AnyRef::decode(&mut items).ok()?)?;
+            let prime = uint(&mut f)?;
+            IntRef::decode(&mut f).ok()?;
+            IntRef::decode(&mut f).ok()?;
+            other_primes.push(prime);
+        }
+    }
+    let [dp, dq, qinv] = crt;
+    Some(gorsa::Pkcs1Numbers {
+        n,
+        e,
+        d,
+        p,
+        q,
+        dp,
+        dq,
+        qinv,
+        other_primes,
+    })
+}
+
+/// The public key of a PKCS#1 RSA private key, or of a PKCS#8 one holding RSA, when Go's
+/// `ParsePKCS1PrivateKey` / `ParsePKCS8PrivateKey` return the key: its numbers must agree
+/// (`rsa.PrivateKey.Validate`, [`gorsa`]). PKCS#8 as `pkcs8` in `crypto/x509/pkcs8.go`:
+/// version and algorithm parameters unread, and bytes after the SEQUENCE ignored.
 fn rsa_private_spki(der_bytes: &[u8]) -> Option<Vec<u8>> {
     let pkcs1 = |b: &[u8]| -> Option<Vec<u8>> {
-        let k = RsaPrivateHead::from_der(b).ok()?;
-        super::jwks::rsa_spki(k.n.as_bytes(), k.e.as_bytes()).ok()
+        let k = pkcs1_numbers(b)?;
+        gorsa::parse_pkcs1_refusal(&k).ok()?;
+        super::jwks::rsa_spki(k.n, k.e).ok()
     };
     pkcs1(der_bytes).or_else(|| {
-        let info = Pkcs8Head::from_der(der_bytes).ok()?;
-        (info.algorithm.oid == oid::RSA_ENCRYPTION)
-            .then(|| pkcs1(info.private_key.as_bytes()))
+        let mut r = go_sequence(der_bytes, false)?;
+        go_int(&mut r)?;
+        let mut alg = fields(der::asn1::AnyRef::decode(&mut r).ok()?)?;
+        let algorithm = ObjectIdentifier::decode(&mut alg).ok()?;
+        let key = <&der::asn1::OctetStringRef>::decode(&mut r).ok()?;
+        (algorithm == oid::RSA_ENCRYPTION)
+            .then(|| pkcs1(key.as_bytes()))
             .flatten()
     })
 }

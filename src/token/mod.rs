@@ -50,6 +50,7 @@
 
 pub mod claims;
 mod gojson;
+mod gorsa;
 pub mod jose;
 pub mod jwks;
 pub mod keys;

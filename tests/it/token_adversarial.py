@@ -433,6 +433,65 @@ der_pub = pem_pub(rsa_key).split(b"-----")[2]
 ed_pub = pem_pub(ed25519.Ed25519PrivateKey.generate())
 rsa_t = token(claims())
 ec_t = token(claims(), key=p256, alg="ES256")
+
+
+def der_len(n):
+    return bytes([n]) if n < 0x80 else bytes([0x80 | ((n.bit_length() + 7) // 8)]) + n.to_bytes((n.bit_length() + 7) // 8, "big")
+
+
+def der_tlv(tag, body):
+    return bytes([tag]) + der_len(len(body)) + body
+
+
+def der_int(v):
+    return der_tlv(0x02, v.to_bytes(v.bit_length() // 8 + 1, "big", signed=True))
+
+
+def der_seq(*items):
+    return der_tlv(0x30, b"".join(items))
+
+
+def pem_block(label, der):
+    body = base64.encodebytes(der).replace(b"\n", b"")
+    lines = b"\n".join(body[i:i + 64] for i in range(0, len(body), 64))
+    return b"-----BEGIN " + label + b"-----\n" + lines + b"\n-----END " + label + b"-----\n"
+
+
+# RSAPrivateKey numbers (RFC 8017 A.1.2), changed one at a time: Go 1.24+ ParsePKCS1PrivateKey
+# runs rsa.PrivateKey.Validate (fips140/rsa checkPrivateKey), so a key whose numbers disagree is
+# skipped even though n and e are right.
+rn = rsa_key.private_numbers()
+RSA_NUMS = [0, rn.public_numbers.n, rn.public_numbers.e, rn.d, rn.p, rn.q, rn.dmp1, rn.dmq1, rn.iqmp]
+
+
+def pkcs1_with(*, extra=b"", drop_crt=False, **change):
+    names = ["version", "n", "e", "d", "p", "q", "dp", "dq", "qinv"]
+    nums = [change.get(k, v) for k, v in zip(names, RSA_NUMS)]
+    if drop_crt:
+        nums = nums[:6]
+    return der_seq(*(der_int(v) for v in nums), extra)
+
+
+def pkcs8_of(pkcs1_der, trailing=b""):
+    alg = der_seq(der_tlv(0x06, bytes.fromhex("2a864886f70d010101")), b"\x05\x00")
+    return der_seq(der_int(0), alg, der_tlv(0x04, pkcs1_der)) + trailing
+
+
+for name, der, expect, why in [
+    ("pkcs1_rebuilt", pkcs1_with(), ACCEPT, "the DER helpers rebuild the key Go reads"),
+    ("pkcs1_d_plus_2", pkcs1_with(d=rn.d + 2), "keyfile", "crypto/x509 ParsePKCS1PrivateKey -> rsa Validate: d does not match dP (fips140/rsa checkPrivateKey)"),
+    ("pkcs1_qinv_wrong", pkcs1_with(qinv=rn.iqmp + 1), "keyfile", "fips140/rsa checkPrivateKey: invalid CRT coefficient"),
+    ("pkcs1_dp_wrong", pkcs1_with(dp=rn.dmp1 + 2), "keyfile", "fips140/rsa checkPrivateKey: invalid CRT exponent"),
+    ("pkcs1_p_q_swapped_crt_kept", pkcs1_with(p=rn.q, q=rn.p), "keyfile", "fips140/rsa checkPrivateKey: the CRT values no longer match the primes"),
+    ("pkcs1_version_2", pkcs1_with(version=2), "keyfile", "crypto/x509 ParsePKCS1PrivateKey: unsupported private key version"),
+    ("pkcs1_version_minus_1", pkcs1_with(version=-1), ACCEPT, "crypto/x509 ParsePKCS1PrivateKey refuses only a version above 1"),
+    ("pkcs1_without_crt_values", pkcs1_with(drop_crt=True), ACCEPT, "pkcs1PrivateKey: Dp, Dq, Qinv are asn1 optional; rsa precompute derives them (NewPrivateKey)"),
+    ("pkcs1_extra_element_at_the_end", pkcs1_with(extra=der_tlv(0x04, b"x")), ACCEPT, "encoding/asn1 allows elements after a struct's last field"),
+    ("pkcs8_rsa_d_plus_2", pkcs8_of(pkcs1_with(d=rn.d + 2)), "keyfile", "crypto/x509 ParsePKCS8PrivateKey -> ParsePKCS1PrivateKey -> Validate"),
+    ("pkcs8_rsa_bytes_after", pkcs8_of(pkcs1_with(), b"\x00\x00"), ACCEPT, "crypto/x509 ParsePKCS8PrivateKey ignores asn1.Unmarshal's rest"),
+]:
+    case(f"keyfile_{name}", rsa_t, expect, why, key=write(f"kf-{name}.pem", pem_block(b"RSA PRIVATE KEY", der)))
+
 for name, data, tok, expect, why in [
     ("pkcs1_rsa_private", pkcs1, rsa_t, ACCEPT, "keyutil parseRSAPrivateKey: PKCS#1"),
     ("pkcs8_rsa_private", pkcs8_rsa, rsa_t, ACCEPT, "keyutil parseRSAPrivateKey: PKCS#8 holding an RSA key"),
