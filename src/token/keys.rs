@@ -377,7 +377,9 @@ fn keyutil_block(source: &str, der_bytes: &[u8]) -> Option<VerificationKey> {
             .ok()
     };
     let spki_of_cert = || -> Option<Vec<u8>> {
-        // x509.ParseCertificate: the whole block, no trailing data.
+        // x509.ParseCertificate: the whole block, no trailing data, nothing Go refuses (a
+        // negative serial, a malformed extension, ...).
+        crate::authn::x509::go_parse_certificate(der_bytes).ok()?;
         match x509_parser::parse_x509_certificate(der_bytes) {
             Ok(([], cert)) => Some(cert.public_key().raw.to_vec()),
             _ => None,

@@ -496,6 +496,7 @@ for name, data, tok, expect, why in [
     ("pkcs1_rsa_private", pkcs1, rsa_t, ACCEPT, "keyutil parseRSAPrivateKey: PKCS#1"),
     ("pkcs8_rsa_private", pkcs8_rsa, rsa_t, ACCEPT, "keyutil parseRSAPrivateKey: PKCS#8 holding an RSA key"),
     ("certificate", cert, rsa_t, ACCEPT, "keyutil parseRSAPublicKey: x509.ParseCertificate's key"),
+    ("certificate_negative_serial", pem_block(b"CERTIFICATE", x509.load_pem_x509_certificate(cert).public_bytes(serialization.Encoding.DER).replace(b"\xa0\x03\x02\x01\x02\x02\x01\x01", b"\xa0\x03\x02\x01\x02\x02\x01\xff", 1)), rsa_t, "keyfile", "keyutil parseRSAPublicKey: x509.ParseCertificate refuses a negative serial number (Go >= 1.23, x509negativeserial)"),
     ("pkix_in_a_block_named_FOO", b"-----BEGIN FOO-----" + der_pub + b"-----END FOO-----\n", rsa_t, ACCEPT, "keyutil ignores the PEM block type"),
     ("sec1_ec_private", sec1, ec_t, ACCEPT, "keyutil parseECPrivateKey: SEC1"),
     ("ec_parameters_then_sec1", ec_params + sec1, ec_t, ACCEPT, "keyutil skips the EC PARAMETERS block"),

@@ -143,6 +143,18 @@ pub fn authenticate_client_cert(
     authenticate_client_cert_window(chain_der, client_cas_der, now).map(|(id, _)| id)
 }
 
+/// Whether Go's `x509.ParseCertificate` returns `der` (its refusal in Go's words otherwise).
+/// A certificate kcred cannot judge as Go would (a P-224 key, a URI only `url.Parse`
+/// decides) counts as refused: callers then skip it, which can only cost an answer, never
+/// invent one.
+pub(crate) fn go_parse_certificate(der: &[u8]) -> Result<(), String> {
+    let facts = goparse::check(der)?;
+    match facts.doubt {
+        Some(doubt) => Err(doubt),
+        None => Ok(()),
+    }
+}
+
 /// [`authenticate_client_cert`], with the times (from, until, both included) between
 /// which the same chain and CA bundle give the same identity: the window of the chain
 /// Go's `Verify` found valid (`isValid` is the only time-dependent step).
