@@ -17,6 +17,7 @@
 //! once (so at most 192 MiB of request bodies).
 
 pub mod discovery;
+mod gostruct;
 pub mod idle;
 pub mod log;
 pub mod reviews;

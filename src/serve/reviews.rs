@@ -114,7 +114,29 @@ fn spec<T: for<'de> Deserialize<'de> + Default>(
     kind: &str,
     api_version: &str,
 ) -> Result<T, Reply> {
-    match obj.get("spec") {
+    // serde's derived structs also read a JSON array, field by field; encoding/json refuses
+    // one where a struct (or a map) belongs.
+    let bad_request = |e: String| {
+        status::bad_request(&format!(
+            "{kind} in version {:?} cannot be handled as a {kind}: {e}",
+            api_version.rsplit('/').next().unwrap_or(api_version)
+        ))
+    };
+    let spec = obj.get("spec");
+    let structs = spec.into_iter().chain(
+        ["resourceAttributes", "nonResourceAttributes", "extra"]
+            .iter()
+            .filter_map(|k| spec.and_then(|s| s.get(*k))),
+    );
+    for v in structs {
+        if !matches!(v, Value::Object(_) | Value::Null) {
+            return Err(bad_request(format!(
+                "json: cannot unmarshal {} into Go value of type struct",
+                super::routes::go_json_type(v)
+            )));
+        }
+    }
+    match spec {
         None | Some(Value::Null) => Ok(T::default()),
         Some(s) => serde_json::from_value(s.clone()).map_err(|e| {
             status::bad_request(&format!(

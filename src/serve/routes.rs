@@ -380,13 +380,14 @@ fn review_object(
     // The URL decides the type; a body that names another one is refused as the decoder
     // refuses it (`NewBadRequest`). A body with none (the Python client) takes the URL's.
     if let Some(v) = obj.get("apiVersion").and_then(Value::as_str)
-        && v != api_version
+        && defaulted_api_version(v, api_version) != api_version
     {
         return Err(status::bad_request(&format!(
             "the API version in the data ({v}) does not match the expected API version ({api_version})"
         )));
     }
     if let Some(k) = obj.get("kind").and_then(Value::as_str)
+        && !k.is_empty()
         && k != kind
     {
         return Err(status::bad_request(&format!(
@@ -405,17 +406,53 @@ fn review_object(
             go_json_type(m)
         )));
     }
-    if let Some(ns) = Some(&attrs.namespace).filter(|n| !n.is_empty()) {
+    // create.go, `rest.EnsureObjectNamespaceMatchesRequestNamespace`: the object takes the
+    // URL's namespace, a cluster-scoped one loses any, and a different one is refused.
+    let body_ns = obj
+        .get("metadata")
+        .and_then(|m| m.get("namespace"))
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
+    if body_ns != attrs.namespace {
+        if !body_ns.is_empty() && !attrs.namespace.is_empty() {
+            return Err(status::bad_request(
+                "the namespace of the provided object does not match the namespace sent on the request",
+            ));
+        }
         obj["metadata"] = obj.get("metadata").cloned().unwrap_or(json!({}));
-        if obj["metadata"].get("namespace").is_none() {
-            obj["metadata"]["namespace"] = json!(ns);
+        if attrs.namespace.is_empty() {
+            if let Some(m) = obj["metadata"].as_object_mut() {
+                m.remove("namespace");
+            }
+        } else {
+            obj["metadata"]["namespace"] = json!(attrs.namespace);
         }
     }
     Ok(obj)
 }
 
+/// The body's apiVersion after the JSON serializer's defaulting (`json.go`,
+/// `gvkWithDefaults`, over `schema.FromAPIVersionAndKind`): an empty group and version take
+/// the URL's, an empty version in the URL's group takes its version, and a string
+/// `ParseGroupVersion` refuses counts as empty.
+fn defaulted_api_version(v: &str, expected: &str) -> String {
+    let (want_group, want_version) = expected.split_once('/').unwrap_or(("", expected));
+    let (group, version) = match v.split('/').count() {
+        1 => ("", v),
+        2 => v.split_once('/').unwrap_or(("", "")),
+        _ => ("", ""),
+    };
+    match (group, version) {
+        ("", "") => expected.to_string(),
+        (g, "") if g == want_group => format!("{g}/{want_version}"),
+        ("", v) => v.to_string(),
+        (g, v) => format!("{g}/{v}"),
+    }
+}
+
 /// The JSON type as encoding/json's `UnmarshalTypeError` names it.
-fn go_json_type(v: &Value) -> &'static str {
+pub(crate) fn go_json_type(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "bool",

@@ -69,7 +69,7 @@ pub fn accepts_json(accept: Option<&str>) -> bool {
 /// The object in a body, as JSON: `expected` is the (apiVersion, kind) the URL names.
 pub fn decode(kind_of: BodyType, body: &[u8], expected: (&str, &str)) -> Result<Value, String> {
     match kind_of {
-        BodyType::Json => serde_json::from_slice(body).map_err(|e| e.to_string()),
+        BodyType::Json => super::gostruct::decode(body),
         BodyType::Yaml => {
             let text = std::str::from_utf8(body).map_err(|e| e.to_string())?;
             crate::yaml::from_str(text)

@@ -124,10 +124,7 @@ impl J {
         match self {
             J::Null => Value::Null,
             J::Bool(b) => Value::Bool(*b),
-            J::Num(n) => n
-                .parse::<serde_json::Number>()
-                .map(Value::Number)
-                .unwrap_or_else(|_| Value::String(n.clone())),
+            J::Num(n) => number(n),
             J::Str(s) => Value::String(s.clone()),
             J::Arr(_) | J::Obj(_) if depth == 0 => {
                 Value::String(format!("<{} nested too deep to show>", self.kind()))
@@ -140,6 +137,13 @@ impl J {
             ),
         }
     }
+}
+
+/// A number literal as a serde_json number, or as its text when serde_json cannot hold it.
+pub fn number(n: &str) -> serde_json::Value {
+    n.parse::<serde_json::Number>()
+        .map(serde_json::Value::Number)
+        .unwrap_or_else(|_| serde_json::Value::String(n.to_string()))
 }
 
 /// A parsed document and how deeply its containers nest.

@@ -49,7 +49,7 @@
 //! ```
 
 pub mod claims;
-mod gojson;
+pub(crate) mod gojson;
 mod gorsa;
 pub mod jose;
 pub mod jwks;

@@ -1132,3 +1132,151 @@ users:\n- name: u\n  user:\n    client-certificate: {cert}.crt\n    client-key: 
     );
     assert_says(&err, &["impersonates \"bob\"", "kcred can-i"]);
 }
+
+/// Review bodies as kube-apiserver's JSON serializer reads them: tests/go/reviewdecode runs
+/// the real sigs.k8s.io/json (Debian's) and encoding/json's apiVersion/kind peek on each body
+/// and prints what the API server goes on to evaluate. kcred serve must answer the body as it
+/// answers that canonical object (a repeated `spec` merges, a null leaves a string alone, a
+/// list is replaced, kind is matched case-insensitively), and answer 400 where the decoder
+/// fails. Found by a differential sweep: kcred kept the last `spec` whole and allowed
+/// `get pods` where the API server judged `get pods/exec`.
+#[test]
+fn review_bodies_are_read_as_sigs_k8s_io_json_reads_them() {
+    let env = Env::new();
+    cluster(&env);
+    std::fs::write(
+        env.path("alice.yaml"),
+        "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: alice-view, namespace: dev}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}\nsubjects: [{kind: User, name: alice, apiGroup: rbac.authorization.k8s.io}]\n",
+    )
+    .unwrap();
+    let s = Server::start(
+        &env,
+        &["--dir", "c", "--rbac", "rbac.json", "--rbac", "alice.yaml"],
+    );
+    let token = builder_token(&env);
+    let pods = r#""resourceAttributes":{"namespace":"dev","verb":"get","resource":"pods"}"#;
+    let cases: Vec<(&str, String)> = vec![
+        (
+            "SubjectAccessReview",
+            format!(
+                r#"{{"spec":{{"resourceAttributes":{{"subresource":"exec"}}}},"spec":{{"user":"alice",{pods}}}}}"#
+            ),
+        ),
+        (
+            "SubjectAccessReview",
+            format!(
+                r#"{{"spec":{{"user":"alice",{pods},"resourceAttributes":{{"subresource":"exec"}}}}}}"#
+            ),
+        ),
+        (
+            "SubjectAccessReview",
+            format!(r#"{{"spec":{{"user":"alice","user":null,{pods}}}}}"#),
+        ),
+        (
+            "SubjectAccessReview",
+            format!(
+                r#"{{"spec":{{"user":"bob","groups":["kubeadm:cluster-admins"],"groups":["x"],{pods}}}}}"#
+            ),
+        ),
+        (
+            "SubjectAccessReview",
+            format!(
+                r#"{{"spec":{{"user":"bob","groups":["kubeadm:cluster-admins",null],{pods}}}}}"#
+            ),
+        ),
+        (
+            "SubjectAccessReview",
+            format!(r#"{{"spec":{{"user":"alice",{pods}}},"spec":null}}"#),
+        ),
+        (
+            "SubjectAccessReview",
+            format!(
+                r#"{{"kind":"SubjectAccessReview","KIND":"Pod","spec":{{"user":"alice",{pods}}}}}"#
+            ),
+        ),
+        (
+            "SubjectAccessReview",
+            format!(r#"{{"kind":"","spec":{{"user":"alice",{pods}}}}}"#),
+        ),
+        (
+            "SubjectAccessReview",
+            r#"{"spec":{"user":"alice","resourceAttributes":["dev","get"]}}"#.to_string(),
+        ),
+        (
+            "TokenReview",
+            format!(r#"{{"spec":{{"audiences":["vault"]}},"spec":{{"token":"{token}"}}}}"#),
+        ),
+        (
+            "TokenReview",
+            format!(r#"{{"spec":{{"token":"{token}","audiences":["vault"],"audiences":null}}}}"#),
+        ),
+        ("TokenReview", format!(r#"{{"spec":["{token}"]}}"#)),
+    ];
+    let path = |kind: &str| if kind == "TokenReview" { TR } else { SAR };
+    let api_version = |kind: &str| {
+        if kind == "TokenReview" {
+            "authentication.k8s.io/v1"
+        } else {
+            "authorization.k8s.io/v1"
+        }
+    };
+    let verdict = |r: &Value| {
+        let st = &r["body"]["status"];
+        (
+            r["code"].clone(),
+            st["allowed"].clone(),
+            st["authenticated"].clone(),
+            st["user"]["username"].clone(),
+        )
+    };
+    let mut requests = Vec::new();
+    let mut expect_400 = Vec::new();
+    for (kind, body) in &cases {
+        let out = peer_output(
+            std::process::Command::new(crate::common::go_tool("reviewdecode"))
+                .args(["-kind", kind])
+                .stdin(std::process::Stdio::piped()),
+            body.as_bytes(),
+        );
+        let peer: Value = serde_json::from_str(&out).unwrap();
+        let refused = peer.get("error").is_some()
+            || peer["kind"]
+                .as_str()
+                .is_some_and(|k| !k.is_empty() && k != *kind);
+        expect_400.push(refused);
+        let headers = json!({"Content-Type": "application/json"});
+        requests.push(json!({"path": path(kind), "headers": headers, "body": body}));
+        let canonical =
+            json!({"apiVersion": api_version(kind), "kind": kind, "spec": peer["spec"]});
+        requests.push(json!({"path": path(kind), "headers": headers, "body": canonical}));
+    }
+    let r = raw(&s, &env, "webhook", Value::Array(requests));
+    for (i, ((kind, body), refused)) in cases.iter().zip(expect_400).enumerate() {
+        let (got, canonical) = (&r[2 * i], &r[2 * i + 1]);
+        if refused {
+            assert_eq!(got["code"], 400, "{kind} {body}: {got}");
+        } else {
+            assert_eq!(
+                verdict(got),
+                verdict(canonical),
+                "{kind} {body}: {got} vs {canonical}"
+            );
+        }
+    }
+    // The sweep's case, spelled out: the API server judges pods/exec, which view does not grant.
+    assert_eq!(r[0]["body"]["status"]["allowed"], false, "{}", r[0]);
+    assert_eq!(r[4]["body"]["status"]["allowed"], true, "{}", r[4]);
+}
+
+/// Run `cmd` with `input` on stdin; its stdout.
+fn peer_output(cmd: &mut std::process::Command, input: &[u8]) -> String {
+    use std::io::Write as _;
+    let mut child = cmd
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start peer");
+    child.stdin.take().unwrap().write_all(input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "peer failed");
+    String::from_utf8(out.stdout).unwrap()
+}
