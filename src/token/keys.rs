@@ -386,7 +386,9 @@ fn keyutil_block(source: &str, der_bytes: &[u8]) -> Option<VerificationKey> {
         }
     };
     let spki_whole = || -> Option<Vec<u8>> {
-        // x509.ParsePKIXPublicKey: a SubjectPublicKeyInfo and nothing after it.
+        // x509.ParsePKIXPublicKey: a SubjectPublicKeyInfo and nothing after it, with a key
+        // Go's parsePublicKey takes (RSA with NULL parameters, a point on its curve, ...).
+        crate::authn::x509::go_parse_pkix_public_key(der_bytes).ok()?;
         spki::SubjectPublicKeyInfoRef::from_der(der_bytes)
             .ok()
             .map(|_| der_bytes.to_vec())

@@ -492,6 +492,13 @@ for name, der, expect, why in [
 ]:
     case(f"keyfile_{name}", rsa_t, expect, why, key=write(f"kf-{name}.pem", pem_block(b"RSA PRIVATE KEY", der)))
 
+# A PKIX RSA key without the NULL parameters: x509.ParsePKIXPublicKey -> parsePublicKey refuses
+# it ("x509: RSA key missing NULL parameters"), so keyutil skips the block.
+rsa_pub_der = der_seq(der_int(rn.public_numbers.n), der_int(rn.public_numbers.e))
+for name, params in [("no_params", b""), ("empty_sequence_params", der_seq())]:
+    spki = der_seq(der_seq(der_tlv(0x06, bytes.fromhex("2a864886f70d010101")) + params), der_tlv(0x03, b"\x00" + rsa_pub_der))
+    case(f"keyfile_pkix_rsa_{name}", rsa_t, "keyfile", "crypto/x509 parsePublicKey: RSA key missing NULL parameters", key=write(f"kf-pkix-rsa-{name}.pem", pem_block(b"PUBLIC KEY", spki)))
+
 for name, data, tok, expect, why in [
     ("pkcs1_rsa_private", pkcs1, rsa_t, ACCEPT, "keyutil parseRSAPrivateKey: PKCS#1"),
     ("pkcs8_rsa_private", pkcs8_rsa, rsa_t, ACCEPT, "keyutil parseRSAPrivateKey: PKCS#8 holding an RSA key"),

@@ -529,6 +529,30 @@ fn parse_ai(mut ai: Der<'_>) -> Result<(String, Option<&[u8]>), String> {
     Ok((oid, Some(params)))
 }
 
+/// `ParsePKIXPublicKey`: `Err` with Go's message when Go refuses the SubjectPublicKeyInfo
+/// `der` (encoding/asn1 reads the structure, so elements after the BIT STRING are allowed and
+/// bytes after the SEQUENCE are not; `parsePublicKey` then reads the key).
+pub(super) fn check_pkix_public_key(der: &[u8]) -> Result<Option<String>, String> {
+    let mut input = Der(der);
+    let spki = input
+        .read(SEQUENCE)
+        .ok_or("asn1: structure error: malformed public key")?;
+    if !input.is_empty() {
+        return Err("x509: trailing data after ASN.1 of public-key".into());
+    }
+    let mut spki = Der(spki);
+    let ai = spki
+        .read(SEQUENCE)
+        .ok_or("asn1: structure error: malformed algorithm identifier")?;
+    let (alg, params) = parse_ai(Der(ai))?;
+    let (bits, bit_len) = spki
+        .read_bit_string()
+        .ok_or("asn1: structure error: malformed public key bits")?;
+    let mut doubt = None;
+    parse_public_key(&alg, params, &right_align(bits, bit_len), &mut doubt)?;
+    Ok(doubt)
+}
+
 // ------------------------------------------------------------------ the certificate
 
 /// `ParseCertificate`: `Err` with Go's message when Go refuses `der`.

@@ -143,10 +143,18 @@ pub fn authenticate_client_cert(
     authenticate_client_cert_window(chain_der, client_cas_der, now).map(|(id, _)| id)
 }
 
+/// Whether Go's `x509.ParsePKIXPublicKey` returns the key in `der` (its refusal in Go's words
+/// otherwise). A key kcred cannot judge as Go would (a P-224 point) counts as refused:
+/// callers then skip it, which can only cost an answer, never invent one.
+pub(crate) fn go_parse_pkix_public_key(der: &[u8]) -> Result<(), String> {
+    match goparse::check_pkix_public_key(der)? {
+        Some(doubt) => Err(doubt),
+        None => Ok(()),
+    }
+}
+
 /// Whether Go's `x509.ParseCertificate` returns `der` (its refusal in Go's words otherwise).
-/// A certificate kcred cannot judge as Go would (a P-224 key, a URI only `url.Parse`
-/// decides) counts as refused: callers then skip it, which can only cost an answer, never
-/// invent one.
+/// As for [`go_parse_pkix_public_key`], a certificate kcred cannot judge counts as refused.
 pub(crate) fn go_parse_certificate(der: &[u8]) -> Result<(), String> {
     let facts = goparse::check(der)?;
     match facts.doubt {
