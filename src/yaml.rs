@@ -40,6 +40,87 @@ pub fn to_string<T: Serialize>(value: &T) -> Result<String> {
     serde_saphyr::to_string(value).map_err(|e| Error::Crypto(format!("encoding YAML: {e}")))
 }
 
+/// `text` up to the end of its first YAML document (all of it when the parser fails first,
+/// so that the error is reported, or when there is only one).
+pub(crate) fn first_document(text: &str) -> &str {
+    use granit_parser::{Event, Parser, StrInput};
+    let mut parser = Parser::new(StrInput::new(text));
+    while let Some(Ok((event, span))) = parser.next_event() {
+        match event {
+            Event::DocumentEnd => {
+                return span
+                    .end
+                    .byte_offset()
+                    .and_then(|end| text.get(..end))
+                    .unwrap_or(text);
+            }
+            Event::StreamEnd => break,
+            _ => {}
+        }
+    }
+    text
+}
+
+/// What kcred's YAML parser (YAML 1.2) would read otherwise than kubectl's go-yaml v2 does,
+/// said instead of read: go-yaml (a libyaml port, YAML 1.1) ends lines at U+0085, U+2028 and
+/// U+2029, and applies a `<<` merge key where it stands, so that it overwrites the keys
+/// before it and a second `<<` overwrites the first (`decode.go`, `mapping`), where YAML's
+/// merge-key rule keeps the mapping's own keys and the first merge. A `<<` first in its
+/// mapping, once, reads the same in both and is accepted.
+pub(crate) fn go_yaml_v2_difference(text: &str) -> Option<String> {
+    if let Some(c) = text
+        .chars()
+        .find(|c| matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}'))
+    {
+        return Some(format!(
+            "holds {:?}, which kubectl's YAML parser (go-yaml, YAML 1.1) reads as a line break and kcred's (YAML 1.2) does not; kcred cannot read the file as kubectl does: replace it with a newline or an escape",
+            c
+        ));
+    }
+    if !text.contains("<<") {
+        return None;
+    }
+    use granit_parser::{Event, Parser, ScalarStyle, StrInput};
+    // For each open collection: in a mapping, whether the next node is a key, and how many
+    // keys came before.
+    let mut stack: Vec<Option<(bool, usize)>> = Vec::new();
+    let mut parser = Parser::new(StrInput::new(text));
+    while let Some(Ok((event, span))) = parser.next_event() {
+        let (node, opens) = match &event {
+            Event::Scalar(value, style, ..) => (
+                Some(*style == ScalarStyle::Plain && value.as_ref() == "<<"),
+                None,
+            ),
+            Event::Alias(_) => (Some(false), None),
+            Event::MappingStart(..) => (Some(false), Some(Some((true, 0)))),
+            Event::SequenceStart(..) => (Some(false), Some(None)),
+            Event::MappingEnd | Event::SequenceEnd => {
+                stack.pop();
+                (None, None)
+            }
+            _ => (None, None),
+        };
+        if let Some(is_merge) = node
+            && let Some(Some((expect_key, keys))) = stack.last_mut()
+        {
+            if *expect_key {
+                if is_merge && *keys > 0 {
+                    return Some(format!(
+                        "line {}: a `<<` merge key after other keys of its mapping, which kubectl's go-yaml v2 applies over the keys before it (YAML's merge rule keeps them): kcred cannot read it as kubectl does; put `<<` first, once",
+                        span.start.line()
+                    ));
+                }
+                *keys += 1;
+            }
+            *expect_key = !*expect_key;
+        }
+        if let Some(frame) = opens {
+            stack.push(frame);
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::Value;
@@ -54,6 +135,25 @@ mod tests {
         let items = vec!["x"; 260_000].join(", ");
         let v: Value = super::from_str(&format!("items: [{items}]\n")).unwrap();
         assert_eq!(v["items"].as_array().map(Vec::len), Some(260_000));
+    }
+
+    #[test]
+    fn merge_keys_that_go_yaml_v2_reads_otherwise_are_named() {
+        let first = "b: &b {verbs: [get]}\nr:\n  <<: *b\n  verbs: ['*']\n";
+        assert_eq!(super::go_yaml_v2_difference(first), None);
+        let after = "b: &b {verbs: [get]}\nr:\n  verbs: ['*']\n  <<: *b\n";
+        assert!(
+            super::go_yaml_v2_difference(after)
+                .unwrap()
+                .contains("line 4")
+        );
+        let twice = "a: &a {x: 1}\nb: &b {x: 2}\nr: {<<: *a, <<: *b}\n";
+        assert!(super::go_yaml_v2_difference(twice).is_some());
+        assert_eq!(
+            super::go_yaml_v2_difference("r: {'<<': 1, x: 2, y: \"<<\"}\n"),
+            None
+        );
+        assert!(super::go_yaml_v2_difference("a: [get\u{85}]\n").is_some());
     }
 
     /// Alias expansion keeps serde-saphyr's limits: a billion-laughs document is refused.

@@ -135,7 +135,23 @@ pub(crate) enum Item {
 /// accepts; anything else is read by the generic reader below, which has the last word on
 /// what is refused and words the errors. Both read an accepted file the same way.
 pub(crate) fn read_str(text: &str, source: &str) -> Result<Vec<Item>> {
-    if let Some(items) = super::typed::read(text) {
+    if !super::typed::is_json(text) {
+        // YAML: the documents kubectl reads, where kcred's parser reads them as go-yaml does.
+        if let Some(why) = crate::yaml::go_yaml_v2_difference(text) {
+            return Err(Error::input(source, why));
+        }
+        let view = super::stream::kubectl_view(text).map_err(|e| Error::input(source, e))?;
+        if let std::borrow::Cow::Owned(view) = view {
+            return read_parsed(&view, source);
+        }
+    }
+    read_parsed(text, source)
+}
+
+fn read_parsed(text: &str, source: &str) -> Result<Vec<Item>> {
+    if !has_items_variant(text)
+        && let Some(items) = super::typed::read(text)
+    {
         return Ok(items);
     }
     generic_read(text, source)
@@ -245,7 +261,10 @@ fn describe(v: &Value, at: &str) -> String {
 fn load_object(out: &mut Vec<Item>, v: Value, source: &str, at: &str) -> Result<()> {
     let kind = object_kind(&v, source, at)?;
     let what = describe(&v, at);
-    if kind == "List" || (kind.ends_with("List") && v.get("items").is_some()) {
+    // kubectl decodes any object with `items` as a list, whatever its kind
+    // (apimachinery unstructured.go, `unstructuredJSONScheme.decode`: encoding/json, so the
+    // key matches case-insensitively), and creates its items, never the object itself.
+    if kind == "List" || items_key(&v).is_some() {
         return load_list(out, &v, source, at, &what);
     }
     let rbac_kind = matches!(
@@ -285,9 +304,28 @@ fn object_kind(v: &Value, source: &str, at: &str) -> Result<String> {
     }
 }
 
+/// The key encoding/json would take for `items` in `v` (the last that folds to it).
+fn items_key(v: &Value) -> Option<&str> {
+    let map = v.as_object()?;
+    map.keys()
+        .rev()
+        .find(|k| crate::token::gojson::go_equal_fold(k, "items"))
+        .map(String::as_str)
+}
+
+/// Whether `text` may hold an `items` key spelled otherwise than `items`, which only the
+/// generic reader matches as encoding/json does.
+fn has_items_variant(text: &str) -> bool {
+    text.contains('\u{17f}')
+        || text
+            .as_bytes()
+            .windows(5)
+            .any(|w| w.eq_ignore_ascii_case(b"items") && w != b"items")
+}
+
 /// The `items` of a `List` (or typed `*List`), each loaded as a document; `null` is none.
 fn load_list(out: &mut Vec<Item>, v: &Value, source: &str, at: &str, what: &str) -> Result<()> {
-    let items = match v.get("items") {
+    let items = match items_key(v).and_then(|k| v.get(k)) {
         Some(Value::Array(items)) => items.clone(),
         Some(Value::Null) | None => Vec::new(),
         Some(_) => return Err(bad(source, what, "items is not a list".into())),

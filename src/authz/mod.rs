@@ -25,6 +25,7 @@ pub mod resources;
 pub mod review;
 pub mod rules;
 pub mod selector;
+mod stream;
 #[cfg(test)]
 mod tests;
 mod typed;

@@ -482,7 +482,8 @@ pub(crate) fn items(mut doc: Doc, out: &mut Vec<Item>) -> Option<()> {
     if kind.is_empty() {
         return None;
     }
-    if kind == "List" || (kind.ends_with("List") && doc.items.is_some()) {
+    // Any object with `items` is a list to kubectl (unstructured.go, `decode`).
+    if kind == "List" || doc.items.is_some() {
         return list_items(doc.items, out);
     }
     if !matches!(
@@ -613,7 +614,7 @@ pub(crate) fn docs_items(docs: Vec<MaybeDoc>) -> Option<Vec<Item>> {
 }
 
 /// A text whose first non-space character opens a JSON object or array.
-fn is_json(text: &str) -> bool {
+pub(crate) fn is_json(text: &str) -> bool {
     matches!(
         text.trim_start_matches([' ', '\t', '\r', '\n', '\u{feff}'])
             .as_bytes()

@@ -132,7 +132,10 @@ impl Kubeconfig {
         // kubectl decodes the first YAML document only (sigs.k8s.io/yaml `YAMLToJSON` is one
         // go-yaml `Unmarshal`): a file with several reads as its first, an empty first
         // document as an empty kubeconfig, and what follows it is not read.
-        let text = first_document(text);
+        if let Some(why) = crate::yaml::go_yaml_v2_difference(text) {
+            return Err(Error::input(source, why));
+        }
+        let text = crate::yaml::first_document(text);
         let value: Value = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
             let msg = e.to_string();
             Error::input(
@@ -637,27 +640,6 @@ fn check_type(source: &str, doc: &Value) -> Result<()> {
 
 /// serde's "invalid type: string \"…\", expected …" quotes the value, which may be a token or
 /// a key put in the wrong place: keep only what was expected.
-/// `text` up to the end of its first YAML document (all of it when the parser fails first,
-/// so that the error is reported, or when there is only one).
-fn first_document(text: &str) -> &str {
-    use granit_parser::{Event, Parser, StrInput};
-    let mut parser = Parser::new(StrInput::new(text));
-    while let Some(Ok((event, span))) = parser.next_event() {
-        match event {
-            Event::DocumentEnd => {
-                return span
-                    .end
-                    .byte_offset()
-                    .and_then(|end| text.get(..end))
-                    .unwrap_or(text);
-            }
-            Event::StreamEnd => break,
-            _ => {}
-        }
-    }
-    text
-}
-
 fn redact(msg: &str) -> String {
     match msg.split_once(", expected ") {
         Some((_, expected)) if msg.starts_with("invalid ") => {

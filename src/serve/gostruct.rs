@@ -42,7 +42,11 @@ pub fn decode(body: &[u8]) -> Result<Value, String> {
         // encoding/json: field names match case-insensitively and the last match wins.
         for field in ["apiVersion", "kind"] {
             map.remove(field);
-            if let Some((_, found)) = members.iter().rev().find(|(k, _)| go_equal_fold(k, field)) {
+            if let Some((_, found)) = members
+                .iter()
+                .rev()
+                .find(|(k, _)| gojson::go_equal_fold(k, field))
+            {
                 match found {
                     J::Str(s) => {
                         map.insert(field.to_string(), Value::String(s.clone()));
@@ -59,30 +63,6 @@ pub fn decode(body: &[u8]) -> Result<Value, String> {
         }
     }
     Ok(v)
-}
-
-/// Go's `strings.EqualFold` for a field name: simple case folding, so the Kelvin sign
-/// folds to `k` and the long s to `s`, while the dotted and dotless Turkish i fold to
-/// nothing else.
-fn go_equal_fold(a: &str, b: &str) -> bool {
-    fn fold(c: char) -> char {
-        if matches!(c, '\u{130}' | '\u{131}') {
-            return c;
-        }
-        let mut up = c.to_uppercase();
-        match (up.next(), up.next()) {
-            (Some(u), None) => {
-                let mut low = u.to_lowercase();
-                match (low.next(), low.next()) {
-                    (Some(l), None) => l,
-                    _ => c,
-                }
-            }
-            _ => c,
-        }
-    }
-    a.chars().count() == b.chars().count()
-        && a.chars().zip(b.chars()).all(|(x, y)| fold(x) == fold(y))
 }
 
 /// The fields of the review types that are embedded structs, not pointers: `null` leaves

@@ -71,8 +71,23 @@ pub fn decode(kind_of: BodyType, body: &[u8], expected: (&str, &str)) -> Result<
     match kind_of {
         BodyType::Json => super::gostruct::decode(body),
         BodyType::Yaml => {
+            // sigs.k8s.io/yaml `YAMLToJSON`: go-yaml v2's first document, a repeated key
+            // taking the last value; what kcred's parser would read otherwise is refused.
             let text = std::str::from_utf8(body).map_err(|e| e.to_string())?;
-            crate::yaml::from_str(text)
+            if let Some(why) = crate::yaml::go_yaml_v2_difference(text) {
+                return Err(why);
+            }
+            let mut options = crate::yaml::read_options(text);
+            options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::LastWins;
+            serde_saphyr::from_str_with_options(crate::yaml::first_document(text), options).map_err(
+                |e| {
+                    e.to_string()
+                        .lines()
+                        .next()
+                        .unwrap_or("invalid YAML")
+                        .to_string()
+                },
+            )
         }
         BodyType::Protobuf => decode_protobuf(body, expected),
     }

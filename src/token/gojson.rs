@@ -139,6 +139,30 @@ impl J {
     }
 }
 
+/// Go's `strings.EqualFold` for a field name: simple case folding, so the Kelvin sign
+/// folds to `k` and the long s to `s`, while the dotted and dotless Turkish i fold to
+/// nothing else.
+pub fn go_equal_fold(a: &str, b: &str) -> bool {
+    fn fold(c: char) -> char {
+        if matches!(c, '\u{130}' | '\u{131}') {
+            return c;
+        }
+        let mut up = c.to_uppercase();
+        match (up.next(), up.next()) {
+            (Some(u), None) => {
+                let mut low = u.to_lowercase();
+                match (low.next(), low.next()) {
+                    (Some(l), None) => l,
+                    _ => c,
+                }
+            }
+            _ => c,
+        }
+    }
+    a.chars().count() == b.chars().count()
+        && a.chars().zip(b.chars()).all(|(x, y)| fold(x) == fold(y))
+}
+
 /// A number literal as a serde_json number, or as its text when serde_json cannot hold it.
 pub fn number(n: &str) -> serde_json::Value {
     n.parse::<serde_json::Number>()
