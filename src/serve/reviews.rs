@@ -209,6 +209,9 @@ pub fn create(
     now: Timestamp,
 ) -> Reply {
     let authorizer = &state.authorizer;
+    if let Some(e) = metadata_not_empty(&obj, kind) {
+        return status::invalid(kind, group_of(api_version), &[e]);
+    }
     let status_value = match kind {
         "SelfSubjectReview" => self_subject_review(outcome, user, now),
         "SelfSubjectAccessReview" => {
@@ -232,6 +235,44 @@ pub fn create(
         Ok(st) => answer(obj, kind, api_version, st),
         Err(r) => r,
     }
+}
+
+/// `ValidateSubjectAccessReview`, `ValidateSelfSubjectAccessReview` and
+/// `ValidateLocalSubjectAccessReview` (`pkg/apis/authorization/validation/validation.go`):
+/// the object's metadata must be the zero `ObjectMeta` (`managedFields` aside; a
+/// LocalSubjectAccessReview keeps its namespace), compared with `Semantic.DeepEqual`, for
+/// which an empty list or map is the zero value. The reviews are virtual objects: nothing
+/// fills metadata before validation. The field error, in Go's words.
+fn metadata_not_empty(obj: &Value, kind: &str) -> Option<String> {
+    let rule = match kind {
+        "SubjectAccessReview" | "SelfSubjectAccessReview" => "must be empty",
+        "LocalSubjectAccessReview" => "must be empty except for namespace",
+        _ => return None,
+    };
+    let meta = obj.get("metadata")?.as_object()?;
+    let zero = |v: &Value| match v {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::Bool(b) => !b,
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+    };
+    let set: Vec<&str> = meta
+        .iter()
+        .filter(|(k, v)| {
+            !zero(v)
+                && k.as_str() != "managedFields"
+                && !(kind == "LocalSubjectAccessReview" && k.as_str() == "namespace")
+        })
+        .map(|(k, _)| k.as_str())
+        .collect();
+    (!set.is_empty()).then(|| {
+        format!(
+            "metadata: Invalid value: {}: {rule}",
+            serde_json::to_string(&Value::Object(meta.clone())).unwrap_or_default()
+        )
+    })
 }
 
 /// `selfsubjectreview/rest.go`: the requester's user.Info.

@@ -164,7 +164,7 @@ pub(crate) fn rsa_spki(n: &[u8], e: &[u8]) -> der::Result<Vec<u8>> {
     .to_der()
 }
 
-fn ec_spki(curve: spki::ObjectIdentifier, point: &[u8]) -> der::Result<Vec<u8>> {
+pub(crate) fn ec_spki(curve: spki::ObjectIdentifier, point: &[u8]) -> der::Result<Vec<u8>> {
     use der::Encode as _;
     spki::SubjectPublicKeyInfoOwned {
         algorithm: spki::AlgorithmIdentifierOwned {

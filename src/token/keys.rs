@@ -367,15 +367,63 @@ fn rsa_private_spki(der_bytes: &[u8]) -> Option<Vec<u8>> {
     })
 }
 
+/// The public key of a SEC1 EC private key as Go's `parseECPrivateKey` (`crypto/x509/sec1.go`)
+/// reads it: bytes after the SEQUENCE and elements after its fields are ignored (encoding/asn1),
+/// the version must be 1, the curve comes from the `[0]` OID, the embedded `[1]` public key
+/// is ignored (Go derives the point from the scalar), and the scalar may carry extra leading
+/// zeros or lack some. The point is derived by aws-lc-rs from a clean SEC1 encoding.
+fn sec1_spki(der_bytes: &[u8]) -> Option<Vec<u8>> {
+    use aws_lc_rs::signature as sig;
+    use der::{Decode as _, Encode as _, Tag, TagNumber};
+    let mut r = go_sequence(der_bytes, false)?;
+    if go_int(&mut r)? != 1 {
+        return None;
+    }
+    let scalar = <&der::asn1::OctetStringRef>::decode(&mut r)
+        .ok()?
+        .as_bytes();
+    let explicit0 = Tag::ContextSpecific {
+        constructed: true,
+        number: TagNumber(0),
+    };
+    if Tag::peek(&r).ok() != Some(explicit0) {
+        return None; // no named curve: "x509: unknown elliptic curve"
+    }
+    let wrapper = der::asn1::AnyRef::decode(&mut r).ok()?;
+    let curve = ObjectIdentifier::from_der(wrapper.value()).ok()?;
+    let (alg, len): (&'static sig::EcdsaSigningAlgorithm, usize) = match curve {
+        SECP256R1 => (&sig::ECDSA_P256_SHA256_ASN1_SIGNING, 32),
+        SECP384R1 => (&sig::ECDSA_P384_SHA384_ASN1_SIGNING, 48),
+        SECP521R1 => (&sig::ECDSA_P521_SHA512_ASN1_SIGNING, 66),
+        _ => return None,
+    };
+    let mut k = scalar;
+    while k.len() > len {
+        if k[0] != 0 {
+            return None; // "x509: invalid private key length"
+        }
+        k = &k[1..];
+    }
+    let mut fixed = vec![0u8; len];
+    fixed[len - k.len()..].copy_from_slice(k);
+    // version 1, the scalar, [0] the curve: aws-lc computes the point (and refuses a scalar
+    // of 0 or not below the order, as Go does).
+    let oid_der = curve.to_der().ok()?;
+    let mut body = vec![0x02, 0x01, 0x01, 0x04, len as u8];
+    body.extend(&fixed);
+    body.push(0xa0);
+    body.push(oid_der.len() as u8);
+    body.extend(&oid_der);
+    let mut clean = vec![0x30];
+    clean.extend(der::Length::try_from(body.len()).ok()?.to_der().ok()?);
+    clean.extend(body);
+    let kp = sig::EcdsaKeyPair::from_private_key_der(alg, &clean).ok()?;
+    use aws_lc_rs::signature::KeyPair as _;
+    super::jwks::ec_spki(curve, kp.public_key().as_ref()).ok()
+}
+
 /// One PEM block's key, as keyutil's four parsers find it (RSA first, then ECDSA).
 fn keyutil_block(source: &str, der_bytes: &[u8]) -> Option<VerificationKey> {
-    let spki_of_private = |label: &str| -> Option<Vec<u8>> {
-        let one = crate::pem::encode(label, der_bytes);
-        PrivateKey::from_pem(source, one.as_bytes())
-            .ok()?
-            .public_key_der()
-            .ok()
-    };
     let spki_of_cert = || -> Option<Vec<u8>> {
         // x509.ParseCertificate: the whole block, no trailing data, nothing Go refuses (a
         // negative serial, a malformed extension, ...).
@@ -407,7 +455,7 @@ fn keyutil_block(source: &str, der_bytes: &[u8]) -> Option<VerificationKey> {
     {
         return public;
     }
-    if let Some(k) = spki_of_private("EC PRIVATE KEY").and_then(key_of) {
+    if let Some(k) = sec1_spki(der_bytes).and_then(key_of) {
         return Some(k);
     }
     public.filter(|k| !is_rsa(k))

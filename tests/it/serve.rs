@@ -1266,6 +1266,30 @@ fn review_bodies_are_read_as_sigs_k8s_io_json_reads_them() {
     // The sweep's case, spelled out: the API server judges pods/exec, which view does not grant.
     assert_eq!(r[0]["body"]["status"]["allowed"], false, "{}", r[0]);
     assert_eq!(r[4]["body"]["status"]["allowed"], true, "{}", r[4]);
+
+    // ValidateSubjectAccessReview (pkg/apis/authorization/validation/validation.go): the
+    // metadata must be the zero ObjectMeta; empty lists and maps and a null timestamp are.
+    let spec = json!({"user": "alice", "resourceAttributes": {"namespace": "dev", "verb": "get", "resource": "pods"}});
+    let headers = json!({"Content-Type": "application/json"});
+    let r = raw(
+        &s,
+        &env,
+        "webhook",
+        json!([
+            {"path": SAR, "headers": headers, "body": {"metadata": {"name": "x"}, "spec": spec}},
+            {"path": SAR, "headers": headers, "body": {"metadata": {"creationTimestamp": null, "labels": {}}, "spec": spec}},
+        ]),
+    );
+    assert_eq!(r[0]["code"], 422, "{}", r[0]);
+    assert!(
+        r[0]["body"]["message"]
+            .as_str()
+            .unwrap()
+            .ends_with("must be empty"),
+        "{}",
+        r[0]
+    );
+    assert_eq!(r[1]["code"], 201, "{}", r[1]);
 }
 
 /// Run `cmd` with `input` on stdin; its stdout.

@@ -492,6 +492,29 @@ for name, der, expect, why in [
 ]:
     case(f"keyfile_{name}", rsa_t, expect, why, key=write(f"kf-{name}.pem", pem_block(b"RSA PRIVATE KEY", der)))
 
+# SEC1 EC keys as crypto/x509 parseECPrivateKey reads them: asn1.Unmarshal's rest is ignored,
+# the embedded public key is never read (the point comes from the scalar), short or
+# zero-padded scalars are accepted, and only version 1 is.
+d256 = p256.private_numbers().private_value
+P256_OID = der_tlv(0x06, bytes.fromhex("2a8648ce3d030107"))
+
+
+def sec1_der(*, version=1, scalar=None, pub=None, trailing=b""):
+    scalar = d256.to_bytes(32, "big") if scalar is None else scalar
+    point = (pub or p256).public_key().public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    return der_seq(der_int(version), der_tlv(0x04, scalar), der_tlv(0xA0, P256_OID), der_tlv(0xA1, der_tlv(0x03, b"\x00" + point))) + trailing
+
+
+other256 = ec.generate_private_key(ec.SECP256R1())
+for name, der, expect, why in [
+    ("sec1_rebuilt", sec1_der(), ACCEPT, "the DER helpers rebuild the key Go reads"),
+    ("sec1_bytes_after", sec1_der(trailing=b"\x00"), ACCEPT, "crypto/x509 parseECPrivateKey ignores asn1.Unmarshal's rest"),
+    ("sec1_other_public_key", sec1_der(pub=other256), ACCEPT, "crypto/x509 parseECPrivateKey derives the point from the scalar; the embedded one is not read"),
+    ("sec1_scalar_zero_padded", sec1_der(scalar=b"\x00" + d256.to_bytes(32, "big")), ACCEPT, "crypto/x509 parseECPrivateKey strips leading zero bytes"),
+    ("sec1_version_2", sec1_der(version=2), "keyfile", "crypto/x509 parseECPrivateKey: unknown EC private key version 2"),
+]:
+    case(f"keyfile_{name}", ec_t, expect, why, key=write(f"kf-{name}.pem", pem_block(b"EC PRIVATE KEY", der)))
+
 # A PKIX RSA key without the NULL parameters: x509.ParsePKIXPublicKey -> parsePublicKey refuses
 # it ("x509: RSA key missing NULL parameters"), so keyutil skips the block.
 rsa_pub_der = der_seq(der_int(rn.public_numbers.n), der_int(rn.public_numbers.e))
