@@ -330,7 +330,21 @@ fn load_list(out: &mut Vec<Item>, v: &Value, source: &str, at: &str, what: &str)
         Some(Value::Null) | None => Vec::new(),
         Some(_) => return Err(bad(source, what, "items is not a list".into())),
     };
-    for (j, item) in items.into_iter().enumerate() {
+    // `decodeToList`: an item with neither kind nor apiVersion takes the list's apiVersion
+    // and its kind less "List" (a RoleList's bare items are Roles).
+    let list_kind = v.get("kind").and_then(Value::as_str).unwrap_or("");
+    let item_kind = list_kind.strip_suffix("List").unwrap_or(list_kind);
+    let list_version = v.get("apiVersion").cloned().unwrap_or(Value::Null);
+    for (j, mut item) in items.into_iter().enumerate() {
+        let bare = |k: &str| item.get(k).and_then(Value::as_str).unwrap_or("").is_empty();
+        if bare("kind")
+            && bare("apiVersion")
+            && !item_kind.is_empty()
+            && let Value::Object(m) = &mut item
+        {
+            m.insert("kind".into(), Value::String(item_kind.to_string()));
+            m.insert("apiVersion".into(), list_version.clone());
+        }
         load_object(out, item, source, &format!("{at}, item {}", j + 1))?;
     }
     Ok(())

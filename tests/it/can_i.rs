@@ -994,6 +994,14 @@ fn kcred_reads_the_documents_kubectl_creates() {
             false,
         ),
         (
+            "bare-items-of-a-typed-list",
+            format!(
+                "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleList\nitems:\n- metadata: {{name: x}}\n  rules: [{get_pods}]\n---\n{binding}"
+            ),
+            &["get", "pods"],
+            false,
+        ),
+        (
             "plain",
             format!("{}---\n{binding}", role(get_pods)),
             &["get", "pods"],
