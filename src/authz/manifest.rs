@@ -205,7 +205,12 @@ pub(crate) fn apply(policy: &mut Policy, items: Vec<Item>, stats: &mut Stats) {
 }
 
 pub(crate) fn parse_str(text: &str, source: &str) -> Result<Vec<Value>> {
-    serde_saphyr::from_multiple_with_options(text, crate::yaml::read_options(text)).map_err(|e| {
+    // kubectl's decoders keep the last of a repeated key: go-yaml v2 unmarshals without
+    // strict mode (sigs.k8s.io/yaml `YAMLToJSON`), and encoding/json fills an unstructured
+    // map. The typed reader leaves such files to this one.
+    let mut options = crate::yaml::read_options(text);
+    options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::LastWins;
+    serde_saphyr::from_multiple_with_options(text, options).map_err(|e| {
         let msg = e.to_string();
         Error::input(
             source,

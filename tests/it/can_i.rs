@@ -1002,6 +1002,15 @@ fn kcred_reads_the_documents_kubectl_creates() {
             false,
         ),
         (
+            "key-twice",
+            format!(
+                "{}---\n{binding}",
+                role(r#"{apiGroups: [""], resources: [pods], verbs: [delete], verbs: [get]}"#)
+            ),
+            &["get", "pods"],
+            false,
+        ),
+        (
             "plain",
             format!("{}---\n{binding}", role(get_pods)),
             &["get", "pods"],
