@@ -384,7 +384,44 @@ fn check_rbac_header(v: &Value, source: &str, what: &str) -> Result<()> {
 /// A Role (no aggregationRule, `default` when no namespace is given) or a ClusterRole
 /// (namespace dropped). The document is moved into the typed object (thousands of objects:
 /// no copy of each).
-fn role_item(kind: &str, v: Value, source: &str, what: &str) -> Result<Item> {
+/// `null` as the API server's JSON decoder reads it into the RBAC types (sigs.k8s.io/json,
+/// like encoding/json): the zero value. A null field is as if absent (a string stays empty,
+/// a list or pointer nil), a null item of a string list is `""` (so `apiGroups: [~]` is the
+/// core group), a null label or annotation value is `""`. The generic tree is read that way
+/// before it is typed.
+fn nulls_as_go_reads_them(v: &mut Value, in_map: bool) {
+    match v {
+        Value::Object(m) => {
+            if !in_map {
+                m.retain(|_, x| !x.is_null());
+            }
+            for (k, x) in m.iter_mut() {
+                if in_map && x.is_null() {
+                    *x = Value::String(String::new());
+                }
+                let map_valued = matches!(k.as_str(), "labels" | "annotations" | "matchLabels");
+                nulls_as_go_reads_them(x, map_valued);
+            }
+        }
+        Value::Array(items) => {
+            let objects = items.iter().any(Value::is_object);
+            for x in items.iter_mut() {
+                if x.is_null() {
+                    *x = if objects {
+                        Value::Object(Default::default())
+                    } else {
+                        Value::String(String::new())
+                    };
+                }
+                nulls_as_go_reads_them(x, false);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn role_item(kind: &str, mut v: Value, source: &str, what: &str) -> Result<Item> {
+    nulls_as_go_reads_them(&mut v, false);
     let mut role: Role = serde_json::from_value(v).map_err(|e| bad(source, what, e.to_string()))?;
     if kind == "Role" {
         if role.aggregation_rule.is_some() {
@@ -403,10 +440,11 @@ fn role_item(kind: &str, v: Value, source: &str, what: &str) -> Result<Item> {
 /// A RoleBinding (roleRef to a Role or ClusterRole, `default` when no namespace is given)
 /// or a ClusterRoleBinding (roleRef to a ClusterRole, namespace dropped). The document is
 /// moved into the typed object, so `roleRef` is looked at before.
-fn binding_item(kind: &str, v: Value, source: &str, what: &str) -> Result<Item> {
+fn binding_item(kind: &str, mut v: Value, source: &str, what: &str) -> Result<Item> {
     if v.get("roleRef").is_none_or(Value::is_null) {
         return Err(bad(source, what, "no roleRef".into()));
     }
+    nulls_as_go_reads_them(&mut v, false);
     let mut b: Binding = serde_json::from_value(v).map_err(|e| bad(source, what, e.to_string()))?;
     let allowed_kinds: &[&str] = if kind == "RoleBinding" {
         &["Role", "ClusterRole"]

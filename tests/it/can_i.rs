@@ -1011,6 +1011,19 @@ fn kcred_reads_the_documents_kubectl_creates() {
             false,
         ),
         (
+            "nulls",
+            format!(
+                "{}---\n{}",
+                role(r#"{apiGroups: [~], resources: [pods], verbs: [get], resourceNames: null}"#),
+                binding.replace(
+                    "metadata: {name: b}",
+                    "metadata: {name: b, namespace: ~, labels: {a: ~}}"
+                )
+            ),
+            &["get", "pods"],
+            false,
+        ),
+        (
             "plain",
             format!("{}---\n{binding}", role(get_pods)),
             &["get", "pods"],
@@ -1074,6 +1087,10 @@ fn kcred_reads_the_documents_kubectl_creates() {
             assert_eq!(code, 3, "{name}: {out}{err}");
             assert!(err.contains("kubectl"), "{name}: {err}");
         } else {
+            assert_ne!(
+                kubectl_code, 3,
+                "{name}: kcred refuses kubectl's own objects"
+            );
             assert_eq!(
                 (code, out.lines().next()),
                 (kubectl_code, kubectl_out.lines().next()),
