@@ -459,7 +459,8 @@ def pem_block(label, der):
 
 # RSAPrivateKey numbers (RFC 8017 A.1.2), changed one at a time: Go 1.24+ ParsePKCS1PrivateKey
 # runs rsa.PrivateKey.Validate (fips140/rsa checkPrivateKey), so a key whose numbers disagree is
-# skipped even though n and e are right.
+# skipped even though n and e are right. No case changes d alone: Go 1.27 (this peer) checks
+# d against dP and dQ, Go 1.25 (kube-apiserver 1.35's) does not, and kcred follows the latter.
 rn = rsa_key.private_numbers()
 RSA_NUMS = [0, rn.public_numbers.n, rn.public_numbers.e, rn.d, rn.p, rn.q, rn.dmp1, rn.dmq1, rn.iqmp]
 
@@ -479,7 +480,6 @@ def pkcs8_of(pkcs1_der, trailing=b""):
 
 for name, der, expect, why in [
     ("pkcs1_rebuilt", pkcs1_with(), ACCEPT, "the DER helpers rebuild the key Go reads"),
-    ("pkcs1_d_plus_2", pkcs1_with(d=rn.d + 2), "keyfile", "crypto/x509 ParsePKCS1PrivateKey -> rsa Validate: d does not match dP (fips140/rsa checkPrivateKey)"),
     ("pkcs1_qinv_wrong", pkcs1_with(qinv=rn.iqmp + 1), "keyfile", "fips140/rsa checkPrivateKey: invalid CRT coefficient"),
     ("pkcs1_dp_wrong", pkcs1_with(dp=rn.dmp1 + 2), "keyfile", "fips140/rsa checkPrivateKey: invalid CRT exponent"),
     ("pkcs1_p_q_swapped_crt_kept", pkcs1_with(p=rn.q, q=rn.p), "keyfile", "fips140/rsa checkPrivateKey: the CRT values no longer match the primes"),
@@ -487,7 +487,7 @@ for name, der, expect, why in [
     ("pkcs1_version_minus_1", pkcs1_with(version=-1), ACCEPT, "crypto/x509 ParsePKCS1PrivateKey refuses only a version above 1"),
     ("pkcs1_without_crt_values", pkcs1_with(drop_crt=True), ACCEPT, "pkcs1PrivateKey: Dp, Dq, Qinv are asn1 optional; rsa precompute derives them (NewPrivateKey)"),
     ("pkcs1_extra_element_at_the_end", pkcs1_with(extra=der_tlv(0x04, b"x")), ACCEPT, "encoding/asn1 allows elements after a struct's last field"),
-    ("pkcs8_rsa_d_plus_2", pkcs8_of(pkcs1_with(d=rn.d + 2)), "keyfile", "crypto/x509 ParsePKCS8PrivateKey -> ParsePKCS1PrivateKey -> Validate"),
+    ("pkcs8_rsa_qinv_wrong", pkcs8_of(pkcs1_with(qinv=rn.iqmp + 1)), "keyfile", "crypto/x509 ParsePKCS8PrivateKey -> ParsePKCS1PrivateKey -> Validate"),
     ("pkcs8_rsa_bytes_after", pkcs8_of(pkcs1_with(), b"\x00\x00"), ACCEPT, "crypto/x509 ParsePKCS8PrivateKey ignores asn1.Unmarshal's rest"),
 ]:
     case(f"keyfile_{name}", rsa_t, expect, why, key=write(f"kf-{name}.pem", pem_block(b"RSA PRIVATE KEY", der)))
