@@ -77,7 +77,13 @@ pub(crate) fn go_yaml_v2_difference(text: &str) -> Option<String> {
             c
         ));
     }
-    if !text.contains("<<") {
+    let bytes = text.as_bytes();
+    let number_like = bytes.windows(2).any(|w| {
+        (w[0] == b'_' && w[1].is_ascii_digit())
+            || (w[1] == b'_' && w[0].is_ascii_digit())
+            || (w[0] == b'0' && matches!(w[1], b'b' | b'o'))
+    });
+    if !text.contains("<<") && !number_like {
         return None;
     }
     use granit_parser::{Event, Parser, ScalarStyle, StrInput};
@@ -86,6 +92,15 @@ pub(crate) fn go_yaml_v2_difference(text: &str) -> Option<String> {
     let mut stack: Vec<Option<(bool, usize)>> = Vec::new();
     let mut parser = Parser::new(StrInput::new(text));
     while let Some(Ok((event, span))) = parser.next_event() {
+        if let Event::Scalar(value, ScalarStyle::Plain, _, None) = &event
+            && go_yaml_v2_number_only(value)
+        {
+            return Some(format!(
+                "line {}: the plain scalar {:?} is a number to kubectl's go-yaml v2 (it drops `_` and reads 0b/0o prefixes) and a string to kcred's YAML 1.2 parser: kcred cannot read it as kubectl does; quote it",
+                span.start.line(),
+                value.as_ref()
+            ));
+        }
         let (node, opens) = match &event {
             Event::Scalar(value, style, ..) => (
                 Some(*style == ScalarStyle::Plain && value.as_ref() == "<<"),
@@ -121,6 +136,46 @@ pub(crate) fn go_yaml_v2_difference(text: &str) -> Option<String> {
     None
 }
 
+/// A plain scalar go-yaml v2 resolves to a number (`resolve.go`: `_` removed, then
+/// `strconv.ParseInt`/`ParseUint` with base 0 or the float pattern) where YAML 1.2 reads a
+/// string: one with `_`, or with a `0b`/`0o` prefix.
+fn go_yaml_v2_number_only(s: &str) -> bool {
+    let unsigned = s.trim_start_matches(['+', '-']);
+    let prefixed = unsigned.starts_with("0b") || unsigned.starts_with("0o");
+    if !s.contains('_') && !prefixed {
+        return false;
+    }
+    if !s.starts_with(|c: char| c.is_ascii_digit() || matches!(c, '+' | '-' | '.')) {
+        return false;
+    }
+    let plain: String = unsigned.chars().filter(|c| *c != '_').collect();
+    let int = match plain.get(..2) {
+        Some("0x") | Some("0X") => u64::from_str_radix(&plain[2..], 16).is_ok(),
+        Some("0b") | Some("0B") => u64::from_str_radix(&plain[2..], 2).is_ok(),
+        Some("0o") | Some("0O") => u64::from_str_radix(&plain[2..], 8).is_ok(),
+        _ if plain.len() > 1 && plain.starts_with('0') => {
+            u64::from_str_radix(&plain[1..], 8).is_ok()
+        }
+        _ => !plain.is_empty() && plain.bytes().all(|b| b.is_ascii_digit()),
+    };
+    // yamlStyleFloat: ^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$
+    let float = {
+        let (mantissa, exp) = match plain.find(['e', 'E']) {
+            Some(i) => (&plain[..i], Some(&plain[i + 1..])),
+            None => (plain.as_str(), None),
+        };
+        let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+        let m_ok = match mantissa.split_once('.') {
+            Some(("", frac)) => digits(frac),
+            Some((int, frac)) => digits(int) && (frac.is_empty() || digits(frac)),
+            None => digits(mantissa),
+        };
+        let e_ok = exp.is_none_or(|e| digits(e.trim_start_matches(['+', '-'])));
+        m_ok && e_ok
+    };
+    int || float
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::Value;
@@ -154,6 +209,16 @@ mod tests {
             None
         );
         assert!(super::go_yaml_v2_difference("a: [get\u{85}]\n").is_some());
+        for number in [
+            "1_0", "1_0.5", "1e1_0", "1_", "0x_1F", "0b101", "-0o17", "1__2",
+        ] {
+            let t = format!("verbs: [get, {number}]\n");
+            assert!(super::go_yaml_v2_difference(&t).is_some(), "{number}");
+        }
+        for string in ["a_1", "'1_0'", "get_1", "0bad", "1_a", "_1", "v1_2x"] {
+            let t = format!("verbs: [get, {string}]\n");
+            assert_eq!(super::go_yaml_v2_difference(&t), None, "{string}");
+        }
     }
 
     /// Alias expansion keeps serde-saphyr's limits: a billion-laughs document is refused.

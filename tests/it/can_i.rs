@@ -1024,6 +1024,15 @@ fn kcred_reads_the_documents_kubectl_creates() {
             false,
         ),
         (
+            "underscore-number",
+            format!(
+                "{}---\n{binding}",
+                role(r#"{apiGroups: [""], resources: [pods], verbs: [get, 1_0]}"#)
+            ),
+            &["get", "pods"],
+            true,
+        ),
+        (
             "plain",
             format!("{}---\n{binding}", role(get_pods)),
             &["get", "pods"],
