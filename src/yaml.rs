@@ -27,6 +27,16 @@ pub(crate) fn read_options(text: &str) -> serde_saphyr::Options {
     serde_saphyr::options! { emit_comments: false, budget: Some(budget) }
 }
 
+/// [`read_options`] for what kubectl reads with go-yaml v2 under sigs.k8s.io/yaml (manifests,
+/// kubeconfigs, request bodies): `Unmarshal` without strict mode keeps the last of a repeated
+/// key, and YAML 1.1 reads a leading-zero number as octal.
+pub(crate) fn kubectl_read_options(text: &str) -> serde_saphyr::Options {
+    let mut options = read_options(text);
+    options.legacy_octal_numbers = true;
+    options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::LastWins;
+    options
+}
+
 /// Parse YAML into `T`. The error text is short and has no input echoed back.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> std::result::Result<T, String> {
     serde_saphyr::from_str_with_options(text, read_options(text)).map_err(|e| {

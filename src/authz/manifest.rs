@@ -208,18 +208,18 @@ pub(crate) fn parse_str(text: &str, source: &str) -> Result<Vec<Value>> {
     // kubectl's decoders keep the last of a repeated key: go-yaml v2 unmarshals without
     // strict mode (sigs.k8s.io/yaml `YAMLToJSON`), and encoding/json fills an unstructured
     // map. The typed reader leaves such files to this one.
-    let mut options = crate::yaml::read_options(text);
-    options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::LastWins;
-    serde_saphyr::from_multiple_with_options(text, options).map_err(|e| {
-        let msg = e.to_string();
-        Error::input(
-            source,
-            format!(
-                "not valid YAML or JSON: {}",
-                msg.lines().next().unwrap_or("parse error")
-            ),
-        )
-    })
+    serde_saphyr::from_multiple_with_options(text, crate::yaml::kubectl_read_options(text)).map_err(
+        |e| {
+            let msg = e.to_string();
+            Error::input(
+                source,
+                format!(
+                    "not valid YAML or JSON: {}",
+                    msg.lines().next().unwrap_or("parse error")
+                ),
+            )
+        },
+    )
 }
 
 /// Load documents already parsed into generic trees (the generic reader).

@@ -123,12 +123,9 @@ impl Kubeconfig {
     /// Parse kubeconfig YAML (or JSON). `source` names it in errors. Entries are not given an
     /// origin: relative paths in them resolve against the current directory.
     pub fn from_yaml(source: &str, text: &str) -> Result<Self> {
-        // kubectl reads with go-yaml (YAML 1.1): leading-zero numbers are octal there.
-        let mut options = crate::yaml::read_options(text);
-        options.legacy_octal_numbers = true;
-        // go-yaml v2 under YAMLToJSON keeps a repeated key, and encoding/json then takes the
-        // last one: kubectl reads `token: a` then `token: b` as b.
-        options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::LastWins;
+        // kubectl reads with go-yaml v2 (YAML 1.1): leading-zero numbers are octal, and
+        // `token: a` then `token: b` is b.
+        let options = crate::yaml::kubectl_read_options(text);
         // kubectl decodes the first YAML document only (sigs.k8s.io/yaml `YAMLToJSON` is one
         // go-yaml `Unmarshal`): a file with several reads as its first, an empty first
         // document as an empty kubeconfig, and what follows it is not read.

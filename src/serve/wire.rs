@@ -77,8 +77,7 @@ pub fn decode(kind_of: BodyType, body: &[u8], expected: (&str, &str)) -> Result<
             if let Some(why) = crate::yaml::go_yaml_v2_difference(text) {
                 return Err(why);
             }
-            let mut options = crate::yaml::read_options(text);
-            options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::LastWins;
+            let options = crate::yaml::kubectl_read_options(text);
             serde_saphyr::from_str_with_options(crate::yaml::first_document(text), options).map_err(
                 |e| {
                     e.to_string()
