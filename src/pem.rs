@@ -55,7 +55,7 @@ pub(crate) const GO_STD_BASE64: base64::engine::GeneralPurpose =
             .with_decode_padding_mode(base64::engine::DecodePaddingMode::RequireCanonical),
     );
 
-/// A block as Go's `pem.Decode` returns it (encoding/pem/pem.go, Go 1.27).
+/// A block as Go's `pem.Decode` returns it (encoding/pem/pem.go, Go 1.25).
 struct GoBlock {
     label: Vec<u8>,
     bytes: Vec<u8>,
@@ -219,7 +219,7 @@ mod tests {
 
     const CERT: &str = "-----BEGIN CERTIFICATE-----\nAAEC\n-----END CERTIFICATE-----\n";
 
-    /// What Go's pem.Decode reads (encoding/pem/pem.go; cases checked against Go 1.27).
+    /// What Go's pem.Decode reads (encoding/pem/pem.go; cases checked against Go 1.25).
     #[test]
     fn blocks_as_go_reads_them() {
         let labels = |t: &str| {

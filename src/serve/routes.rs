@@ -557,7 +557,7 @@ mod tests {
     }
 
     /// A `metadata` that is no object is the decoder's 400, worded as encoding/json words
-    /// it (checked against Go 1.27: `json.Unmarshal` of `{"metadata":5}` into a struct
+    /// it (checked against Go 1.25: `json.Unmarshal` of `{"metadata":5}` into a struct
     /// embedding `v1.ObjectMeta` as `json:"metadata"`), not a panic while the URL's
     /// namespace is filled in.
     #[test]

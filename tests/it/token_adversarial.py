@@ -459,8 +459,8 @@ def pem_block(label, der):
 
 # RSAPrivateKey numbers (RFC 8017 A.1.2), changed one at a time: Go 1.24+ ParsePKCS1PrivateKey
 # runs rsa.PrivateKey.Validate (fips140/rsa checkPrivateKey), so a key whose numbers disagree is
-# skipped even though n and e are right. No case changes d alone: Go 1.27 (this peer) checks
-# d against dP and dQ, Go 1.25 (kube-apiserver 1.35's) does not, and kcred follows the latter.
+# skipped even though n and e are right. Go 1.25 (kube-apiserver 1.35's, and this peer's)
+# does not check d itself once dP and dQ are right; Go 1.26 does.
 rn = rsa_key.private_numbers()
 RSA_NUMS = [0, rn.public_numbers.n, rn.public_numbers.e, rn.d, rn.p, rn.q, rn.dmp1, rn.dmq1, rn.iqmp]
 
@@ -482,6 +482,7 @@ for name, der, expect, why in [
     ("pkcs1_rebuilt", pkcs1_with(), ACCEPT, "the DER helpers rebuild the key Go reads"),
     ("pkcs1_qinv_wrong", pkcs1_with(qinv=rn.iqmp + 1), "keyfile", "fips140/rsa checkPrivateKey: invalid CRT coefficient"),
     ("pkcs1_dp_wrong", pkcs1_with(dp=rn.dmp1 + 2), "keyfile", "fips140/rsa checkPrivateKey: invalid CRT exponent"),
+    ("pkcs1_d_wrong_crt_right", pkcs1_with(d=rn.d + 2), ACCEPT, "Go 1.25 checkPrivateKey checks dP, dQ and qInv, not d"),
     ("pkcs1_p_q_swapped_crt_kept", pkcs1_with(p=rn.q, q=rn.p), "keyfile", "fips140/rsa checkPrivateKey: the CRT values no longer match the primes"),
     ("pkcs1_version_2", pkcs1_with(version=2), "keyfile", "crypto/x509 ParsePKCS1PrivateKey: unsupported private key version"),
     ("pkcs1_version_minus_1", pkcs1_with(version=-1), ACCEPT, "crypto/x509 ParsePKCS1PrivateKey refuses only a version above 1"),

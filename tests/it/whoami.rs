@@ -1021,7 +1021,8 @@ fn the_certificate_uid_attribute_as_the_api_server_reads_it() {
 /// Go's crypto/tls server (tests/go/tlsclientauth, a real handshake under kube-apiserver's
 /// GODEBUG defaults) refuses some client chains before any authenticator runs: a leaf RSA
 /// key under 1024 bits (rsa1024min: the CertificateVerify signature is refused) and any
-/// presented certificate `x509.ParseCertificate` refuses (processCertsFromClient). kcred
+/// presented certificate `x509.ParseCertificate` refuses, or a leaf key that is not RSA,
+/// ECDSA or Ed25519 (processCertsFromClient, handshake_server.go). kcred
 /// answers those as a handshake failure, one way whatever the parse error, and never as
 /// authenticated, even with a good token beside them.
 #[test]
@@ -1075,6 +1076,35 @@ fn handshake_failures_as_go_crypto_tls_answers_them() {
         "-out",
         "negative.crt",
     ]);
+    // Leaves whose keys crypto/tls cannot use: Ed448, which Go 1.25 leaves unparsed
+    // (`%T` <nil>), and X25519 (*ecdh.PublicKey). The client signs with another key: the
+    // server refuses the leaf's key type before it looks at that signature.
+    ossl(&["genpkey", "-algorithm", "ed448", "-out", "ed448.key"]);
+    ossl(&["genpkey", "-algorithm", "x25519", "-out", "x25519.key"]);
+    ossl(&["pkey", "-in", "x25519.key", "-pubout", "-out", "x25519.pub"]);
+    ossl(&[
+        "req",
+        "-new",
+        "-key",
+        "ed448.key",
+        "-subj",
+        "/CN=ed448",
+        "-out",
+        "ed448.csr",
+    ]);
+    for (csr, out, force) in [
+        ("ed448.csr", "ed448.crt", None),
+        ("neg.csr", "x25519.crt", Some("x25519.pub")),
+    ] {
+        let mut args = vec![
+            "x509", "-req", "-in", csr, "-CA", "ca.crt", "-CAkey", "ca.key", "-days", "30",
+            "-extfile", "ext.cnf", "-out", out,
+        ];
+        if let Some(pubkey) = force {
+            args.extend(["-force_pubkey", pubkey]);
+        }
+        ossl(&args);
+    }
     // An intermediate that is not a certificate at all.
     fs::write(
         env.path("junk.pem"),
@@ -1087,6 +1117,8 @@ fn handshake_failures_as_go_crypto_tls_answers_them() {
         ("fine.crt", "rsa2048.key", true),
         ("negative.crt", "rsa2048.key", false),
         ("fine+junk.crt", "rsa2048.key", false),
+        ("ed448.crt", "rsa2048.key", false),
+        ("x25519.crt", "rsa2048.key", false),
     ];
     for (chain, key, handshake) in cases {
         let go: Value = serde_json::from_str(&run_peer(

@@ -405,6 +405,28 @@ add("reject-name-constraints-uri-ip-host", [ca_nc_uri], [leaf(ca_nc_uri, extra=[
     "URI SAN with an IP host under URI constraints")
 add("ok-email-san-without-constraints", [ca_rsa], [leaf(ca_rsa, extra=[san(x509.RFC822Name("jane@example.com"), x509.UniformResourceIdentifier("urn:x"))])],
     "email and URI SANs, no constraints")
+# Go 1.25 (kube-apiserver 1.35's) checks the constraints while it builds the chain, SAN by
+# SAN in the order the extension lists them, excluded subtrees first (verify.go isValid);
+# Go 1.26 checks whole chains by name type, IP first, with other words.
+nc_mixed = x509.NameConstraints(permitted_subtrees=[x509.DNSName("example.com")],
+                                excluded_subtrees=[x509.IPAddress(ipaddress.ip_network("10.0.0.0/8"))])
+ca_nc_mixed = ca("ca-nc-mixed", KEYS["rsa2"], extra=[(nc_mixed, True)])
+add("reject-name-constraints-first-san-decides", [ca_nc_mixed],
+    [leaf(ca_nc_mixed, extra=[san(x509.DNSName("evil.org"), x509.IPAddress(ipaddress.ip_address("10.1.2.3")))])],
+    "a DNS SAN not permitted, then an excluded IP SAN")
+add("reject-name-constraints-unparsable-email", [ca_nc],
+    [leaf(ca_nc, extra=[san(x509.RFC822Name("no-at-sign"), x509.DNSName("a.example.com"))])],
+    "an rfc822Name without @ under a CA with DNS constraints only")
+nc_wild = x509.NameConstraints(permitted_subtrees=None, excluded_subtrees=[x509.DNSName("foo.example.com")])
+ca_nc_wild = ca("ca-nc-wildcard", KEYS["rsa2"], extra=[(nc_wild, True)])
+add("reject-name-constraints-wildcard-excluded", [ca_nc_wild], [leaf(ca_nc_wild, extra=[san(x509.DNSName("*.example.com"))])],
+    "a wildcard SAN that covers an excluded name")
+add("ok-name-constraints-uri-port-and-case", [ca_nc_uri],
+    [leaf(ca_nc_uri, extra=[san(x509.UniformResourceIdentifier("https://API.Cluster.Example.com:8443/x"))])],
+    "a URI SAN with a port and an upper-case host")
+add("ok-name-constraints-mapped-ip-beside-v4-range", [ca_nc_ip],
+    [leaf(ca_nc_ip, extra=[san(x509.IPAddress(ipaddress.ip_address("::ffff:10.1.2.3")))])],
+    "an IPv4-mapped IPv6 SAN is 16 bytes: an IPv4 excluded range does not match it")
 
 # Certificate policies (RFC 5280 6.1 as Go implements it).
 from cryptography.x509.oid import CertificatePoliciesOID  # noqa: E402

@@ -66,9 +66,8 @@ pub(super) struct Cert {
     pub(super) policy_mappings: bool,
     pub(super) common_name: String,
     pub(super) organizations: Vec<String>,
-    /// Every subject attribute of type [`oid::USER_UID`], in order; `None` for a value
-    /// that is not a string (Go's `readASN1Any` keeps such values, typed otherwise).
-    pub(super) uids: Vec<Option<String>>,
+    /// Every subject attribute of type [`oid::USER_UID`], in order.
+    pub(super) uids: Vec<String>,
     /// An RSA key's public exponent and whether its modulus is odd, which crypto/rsa checks
     /// before it verifies anything with the key (`checkPublicKey`).
     rsa_key: Option<(i64, bool)>,
@@ -452,14 +451,9 @@ fn verify_signature(
             "crypto/rsa: {bits}-bit keys are insecure (see https://go.dev/pkg/crypto/rsa#hdr-Minimum_key_size)"
         )),
         SignatureError::KeyMismatch(want) => {
-            let have = match parent.key_alg {
-                KeyAlgorithm::Rsa { .. } => "*rsa.PublicKey",
-                KeyAlgorithm::Ecdsa(_) => "*ecdsa.PublicKey",
-                KeyAlgorithm::Ed25519 => "ed25519.PublicKey",
-                _ => "<nil>",
-            };
             GoError::Signature(format!(
-                "x509: signature algorithm specifies an {want} public key, but have public key of type {have}"
+                "x509: signature algorithm specifies an {want} public key, but have public key of type {}",
+                parent.go_key_type()
             ))
         }
         SignatureError::Unsupported(what) => GoError::Unsupported(what.into()),
@@ -503,6 +497,19 @@ impl Cert {
 
     /// A key Go's parser leaves nil (`PublicKeyAlgorithm` unknown): Go skips such a
     /// candidate parent, and cannot check a signature with it.
+    /// fmt's `%T` of the `PublicKey` Go's certificate parser makes of this key (`<nil>`: an
+    /// algorithm `getPublicKeyAlgorithmFromOID` does not know, such as X25519, Ed448 or
+    /// ML-DSA).
+    pub(super) fn go_key_type(&self) -> &'static str {
+        match &self.key_alg {
+            KeyAlgorithm::Rsa { .. } => "*rsa.PublicKey",
+            KeyAlgorithm::Ecdsa(_) | KeyAlgorithm::EcdsaOther(_) => "*ecdsa.PublicKey",
+            KeyAlgorithm::Ed25519 => "ed25519.PublicKey",
+            KeyAlgorithm::Other(oid) if oid == "1.2.840.10040.4.1" => "*dsa.PublicKey",
+            _ => "<nil>",
+        }
+    }
+
     pub(super) fn key_unknown(&self) -> bool {
         matches!(
             self.key_alg,

@@ -1,213 +1,296 @@
-//! Name constraints and certificate policies: a port of `crypto/x509/constraints.go`
-//! (`checkChainConstraints`, `dnsHasSuffix`, `parseURIs`) and of `verify.go`'s
-//! `policiesValid` and `parseRFC2821Mailbox` (with parser.go's `domainNameValid`).
+//! Name constraints and certificate policies as Go 1.25's `crypto/x509` checks them (the Go
+//! kube-apiserver 1.35 is built with): `isValid`'s name-constraint pass with
+//! `checkNameConstraints` and the `match*Constraint` functions, `parseRFC2821Mailbox`,
+//! `domainToReverseLabels` and `policiesValid` (verify.go), and parser.go's
+//! `domainNameValid`. Go 1.26 moved the name constraints to a whole-chain pass
+//! (constraints.go) with other words and other mailbox rules; that is not what a 1.35 API
+//! server runs.
 
 use std::collections::BTreeSet;
 
 use super::cert::{Cert, NameConstraints};
 use super::goerror::{GoError, go_quote};
 
-/// `checkChainConstraints` (constraints.go): the name constraints of each CA apply to the
-/// SANs of every certificate below it.
-pub(super) fn check_chain_constraints(chain: &[&Cert]) -> Result<(), GoError> {
-    for (i, c) in chain.iter().enumerate() {
-        if c.san_value.is_none() {
-            continue;
-        }
-        let mut constraints = chain[i + 1..]
-            .iter()
-            .filter_map(|a| a.name_constraints.as_ref())
-            .peekable();
-        if constraints.peek().is_none() {
-            continue;
-        }
-        let fail = GoError::NotAuthorizedForName;
-        let uris = c
-            .uris
-            .iter()
-            .map(|u| uri_domain(u).map(|d| (u.as_str(), d)))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(fail)?;
-        let emails = c
-            .emails
-            .iter()
-            .map(|e| {
-                parse_mailbox(e)
-                    .map(|(l, d)| (l, d.to_ascii_lowercase()))
-                    .ok_or_else(|| format!("cannot parse rfc822Name {}", go_quote(e)))
-            })
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(fail)?;
-        for nc in constraints {
-            check_names(nc, c, &uris, &emails).map_err(fail)?;
-        }
-    }
-    Ok(())
-}
+/// `VerifyOptions.MaxConstraintComparisions`' default, per `isValid` call.
+const MAX_CONSTRAINT_COMPARISONS: usize = 250_000;
 
-/// `isValid`'s name-constraint pass (crypto/x509 verify.go): each SAN checked against this
-/// CA's permitted and excluded subtrees by `checkNameConstraints`, one step per case of
-/// Go's `switch tag` (`nameTypeIP`, `nameTypeDNS`, `nameTypeURI`, `nameTypeEmail`).
-fn check_names(
-    nc: &NameConstraints,
-    c: &Cert,
-    uris: &[(&str, String)],
-    emails: &[(String, String)],
-) -> Result<(), String> {
-    check_ips(nc, &c.ip_addresses)?;
-    check_dns_names(nc, &c.dns_names)?;
-    check_uris(nc, uris)?;
-    check_emails(nc, emails)
-}
-
-/// `nameTypeIP`: `matchIPConstraint`, the permitted list read per address family.
-fn check_ips(nc: &NameConstraints, ips: &[Vec<u8>]) -> Result<(), String> {
-    for ip in ips {
-        let shown = show_ip(ip);
-        let matches = |(net, mask): &(Vec<u8>, Vec<u8>)| {
-            net.len() == ip.len()
-                && ip
-                    .iter()
-                    .zip(net.iter().zip(mask))
-                    .all(|(a, (n, m))| a & m == n & m)
+/// `isValid`'s name-constraint pass for the CA `ca` (which has a NameConstraints extension),
+/// a candidate parent of `below` (the chain built so far, leaf first): every SAN of every
+/// certificate below it with a SAN extension, in the order `forEachSAN` meets them, against
+/// the CA's subtrees of that name's type, excluded first.
+pub(super) fn check_name_constraints(nc: &NameConstraints, below: &[&Cert]) -> Result<(), GoError> {
+    let mut count = 0;
+    for c in below {
+        let Some(value) = &c.san_value else {
+            continue;
         };
-        let permitted: Vec<_> = nc.permitted_ip.iter().collect();
-        if !permitted.is_empty() {
-            let same_family: Vec<_> = permitted
-                .iter()
-                .filter(|(n, _)| n.len() == ip.len())
-                .collect();
-            if !same_family.iter().any(|p| matches(p)) {
-                return Err(format!(
-                    "IP address {} is not permitted by any constraint",
-                    go_quote(&shown)
-                ));
-            }
-        }
-        if let Some((net, mask)) = nc.excluded_ip.iter().find(|p| matches(p)) {
-            return Err(format!(
-                "IP address {} is excluded by constraint {}",
-                go_quote(&shown),
-                go_quote(&show_ipnet(net, mask))
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// `nameTypeDNS`: `domainToReverseLabels` validity, then `matchDomainConstraint` (with the
-/// wildcard rule for excluded names).
-fn check_dns_names(nc: &NameConstraints, dns_names: &[String]) -> Result<(), String> {
-    for d in dns_names {
-        if !domain_name_valid(d, false) {
-            return Err(format!("x509: cannot parse dnsName {}", go_quote(d)));
-        }
-        if !nc.permitted_dns.is_empty()
-            && !nc
-                .permitted_dns
-                .iter()
-                .any(|p| p.is_empty() || dns_has_suffix(p, d))
-        {
-            return Err(format!(
-                "DNS name {} is not permitted by any constraint",
-                go_quote(d)
-            ));
-        }
-        if !nc.excluded_dns.is_empty() {
-            let hit = nc
-                .excluded_dns
-                .iter()
-                .find(|x| x.is_empty() || dns_has_suffix(x, d))
-                .cloned()
-                .or_else(|| {
-                    // A wildcard SAN is excluded when its parent is an excluded name's parent.
-                    let lower = d.to_ascii_lowercase();
-                    let trimmed = lower.starts_with('*').then(|| trim_first_label(&lower))?;
-                    nc.excluded_dns
-                        .iter()
-                        .find(|x| {
-                            let t = trim_first_label(&x.to_ascii_lowercase());
-                            !t.is_empty() && t == trimmed
-                        })
-                        .map(|x| x.to_ascii_lowercase())
-                });
-            if let Some(x) = hit {
-                return Err(format!(
-                    "DNS name {} is excluded by constraint {}",
-                    go_quote(d),
-                    go_quote(&x)
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
-/// `nameTypeURI`: the host of each URI SAN, matched by `matchURIConstraint`.
-fn check_uris(nc: &NameConstraints, uris: &[(&str, String)]) -> Result<(), String> {
-    for (uri, domain) in uris {
-        if !domain_name_valid(domain, false) {
-            return Err(format!(
-                "x509: internal error: URI SAN {} failed to parse",
-                go_quote(uri)
-            ));
-        }
-        let matches = |x: &String| x.is_empty() || dns_has_suffix(x, domain);
-        if !nc.permitted_uri.is_empty() && !nc.permitted_uri.iter().any(matches) {
-            return Err(format!(
-                "URI {} is not permitted by any constraint",
-                go_quote(uri)
-            ));
-        }
-        if let Some(x) = nc.excluded_uri.iter().find(|x| matches(x)) {
-            return Err(format!(
-                "URI {} is excluded by constraint {}",
-                go_quote(uri),
-                go_quote(x)
-            ));
-        }
-    }
-    Ok(())
-}
-
-/// `nameTypeEmail`: each mailbox matched by `matchEmailConstraint`.
-fn check_emails(nc: &NameConstraints, emails: &[(String, String)]) -> Result<(), String> {
-    for (local, domain) in emails {
-        let shown = format!("{local}@{domain}");
-        if !domain_name_valid(domain, false) {
-            return Err(format!(
-                "x509: cannot parse rfc822Name {}",
-                go_quote(&shown)
-            ));
-        }
-        // emailConstraints.query: a constraint with '@' is one exact mailbox (domain
-        // compared case-insensitively); otherwise a domain, matched like a DNS name.
-        let hit = |list: &[String]| -> Option<String> {
-            list.iter().find_map(|x| {
-                if x.contains('@') {
-                    let (l, d) = parse_mailbox(x)?;
-                    (l == *local && d.to_ascii_lowercase() == *domain)
-                        .then(|| format!("{l}@{}", d.to_ascii_lowercase()))
-                } else {
-                    (x.is_empty() || dns_has_suffix(x, domain)).then(|| x.clone())
+        for (tag, data) in super::goparse::for_each_san(value) {
+            let name = String::from_utf8_lossy(&data).into_owned();
+            match tag {
+                1 => {
+                    let Some(mailbox) = parse_mailbox(&name) else {
+                        // fmt's %q of the zero rfc2821Mailbox Go is left with.
+                        return Err(GoError::Plain(
+                            "x509: cannot parse rfc822Name {\"\" \"\"}".into(),
+                        ));
+                    };
+                    check_one(
+                        &mut count,
+                        "email address",
+                        &name,
+                        (&nc.permitted_email, &nc.excluded_email),
+                        String::clone,
+                        |x, excluded| match_email(&mailbox, x, excluded),
+                    )?;
                 }
-            })
-        };
-        if !nc.permitted_email.is_empty() && hit(&nc.permitted_email).is_none() {
-            return Err(format!(
-                "email address {} is not permitted by any constraint",
-                go_quote(&shown)
-            ));
-        }
-        if let Some(x) = hit(&nc.excluded_email) {
-            return Err(format!(
-                "email address {} is excluded by constraint {}",
-                go_quote(&shown),
-                go_quote(&x)
-            ));
+                2 => {
+                    if !domain_name_valid(&name, false) {
+                        return Err(GoError::Plain(format!(
+                            "x509: cannot parse dnsName {}",
+                            go_quote(&name)
+                        )));
+                    }
+                    check_one(
+                        &mut count,
+                        "DNS name",
+                        &name,
+                        (&nc.permitted_dns, &nc.excluded_dns),
+                        String::clone,
+                        |x, excluded| match_domain(&name, x, excluded),
+                    )?;
+                }
+                6 => {
+                    // goparse has made sure Go's url.Parse reads this URI (or kcred says it
+                    // cannot evaluate the certificate).
+                    check_one(
+                        &mut count,
+                        "URI",
+                        &name,
+                        (&nc.permitted_uri, &nc.excluded_uri),
+                        String::clone,
+                        |x, excluded| match_uri(&name, x, excluded),
+                    )?;
+                }
+                7 => {
+                    if data.len() != 4 && data.len() != 16 {
+                        return Err(GoError::Plain(format!(
+                            "x509: internal error: IP SAN {} failed to parse",
+                            hex::encode(&data)
+                        )));
+                    }
+                    check_one(
+                        &mut count,
+                        "IP address",
+                        &show_ip(&data),
+                        (&nc.permitted_ip, &nc.excluded_ip),
+                        |(n, m)| show_ipnet(n, m),
+                        |(n, m), _| {
+                            // `matchIPConstraint`: same length, equal under the mask.
+                            Ok(n.len() == data.len()
+                                && data
+                                    .iter()
+                                    .zip(n.iter().zip(m))
+                                    .all(|(a, (n, m))| a & m == n & m))
+                        },
+                    )?;
+                }
+                // Other SAN types are ignored.
+                _ => {}
+            }
         }
     }
     Ok(())
+}
+
+/// `checkNameConstraints`: the comparisons are counted (excluded, then permitted), an
+/// excluded match refuses, and with permitted subtrees one must match. A matcher's error
+/// is the CA's CANotAuthorizedForThisName with that error's text.
+fn check_one<T>(
+    count: &mut usize,
+    kind: &str,
+    name: &str,
+    (permitted, excluded): (&[T], &[T]),
+    show: impl Fn(&T) -> String,
+    mut matches: impl FnMut(&T, bool) -> Result<bool, String>,
+) -> Result<(), GoError> {
+    *count += excluded.len();
+    if *count > MAX_CONSTRAINT_COMPARISONS {
+        return Err(GoError::TooManyConstraints);
+    }
+    for x in excluded {
+        if matches(x, true).map_err(GoError::NotAuthorizedForName)? {
+            return Err(GoError::NotAuthorizedForName(format!(
+                "{kind} {} is excluded by constraint {}",
+                go_quote(name),
+                go_quote(&show(x))
+            )));
+        }
+    }
+    *count += permitted.len();
+    if *count > MAX_CONSTRAINT_COMPARISONS {
+        return Err(GoError::TooManyConstraints);
+    }
+    let mut ok = true;
+    for x in permitted {
+        ok = matches(x, false).map_err(GoError::NotAuthorizedForName)?;
+        if ok {
+            break;
+        }
+    }
+    if !ok {
+        return Err(GoError::NotAuthorizedForName(format!(
+            "{kind} {} is not permitted by any constraint",
+            go_quote(name)
+        )));
+    }
+    Ok(())
+}
+
+/// `matchEmailConstraint`: a constraint with '@' is one mailbox (local part exact, domain
+/// case-insensitive); otherwise it constrains the domain as a DNS constraint does.
+fn match_email(
+    mailbox: &(String, String),
+    constraint: &str,
+    excluded: bool,
+) -> Result<bool, String> {
+    if constraint.contains('@') {
+        let (local, domain) = parse_mailbox(constraint).ok_or_else(|| {
+            format!(
+                "x509: internal error: cannot parse constraint {}",
+                go_quote(constraint)
+            )
+        })?;
+        return Ok(mailbox.0 == local && mailbox.1.eq_ignore_ascii_case(&domain));
+    }
+    match_domain(&mailbox.1, constraint, excluded)
+}
+
+/// `matchURIConstraint`: the URI's host (port dropped), which must be a domain.
+fn match_uri(uri: &str, constraint: &str, excluded: bool) -> Result<bool, String> {
+    let (shown, mut host) = uri_host(uri);
+    if host.is_empty() {
+        return Err(format!(
+            "URI with empty host ({}) cannot be matched against constraints",
+            go_quote(&shown)
+        ));
+    }
+    if host.contains(':') && !host.ends_with(']') {
+        host = split_host_port(&host)?;
+    }
+    let bracketed = host.starts_with('[') && host.ends_with(']');
+    if bracketed || host.parse::<std::net::IpAddr>().is_ok() {
+        return Err(format!(
+            "URI with IP ({}) cannot be matched against constraints",
+            go_quote(&shown)
+        ));
+    }
+    match_domain(&host, constraint, excluded)
+}
+
+/// `matchDomainConstraint`: the constraint's labels are the name's last labels (ASCII
+/// case-insensitively); a leading '.' asks for at least one more label; an empty
+/// constraint matches everything. For an excluded constraint, a wildcard name's first label
+/// and the constraint's first label are left out of the comparison.
+fn match_domain(domain: &str, constraint: &str, excluded: bool) -> Result<bool, String> {
+    if constraint.is_empty() {
+        return Ok(true);
+    }
+    let mut domain_labels = reverse_labels(domain).ok_or_else(|| {
+        format!(
+            "x509: internal error: cannot parse domain {}",
+            go_quote(domain)
+        )
+    })?;
+    let wildcard = domain.starts_with('*');
+    let (must_have_subdomains, constraint) = match constraint.strip_prefix('.') {
+        Some(rest) => (true, rest),
+        None => (false, constraint),
+    };
+    let mut constraint_labels = reverse_labels(constraint).ok_or_else(|| {
+        format!(
+            "x509: internal error: cannot parse domain {}",
+            go_quote(constraint)
+        )
+    })?;
+    if domain_labels.len() < constraint_labels.len()
+        || (must_have_subdomains && domain_labels.len() == constraint_labels.len())
+    {
+        return Ok(false);
+    }
+    if excluded && wildcard && domain_labels.len() > 1 && !constraint_labels.is_empty() {
+        domain_labels.pop();
+        constraint_labels.pop();
+    }
+    Ok(constraint_labels
+        .iter()
+        .zip(&domain_labels)
+        .all(|(c, d)| c.eq_ignore_ascii_case(d)))
+}
+
+/// `domainToReverseLabels`: the labels, last first; `None` for an empty label or a byte
+/// outside 33..=126. The empty string has no labels.
+fn reverse_labels(domain: &str) -> Option<Vec<&str>> {
+    if domain.is_empty() {
+        return Some(vec![]);
+    }
+    let labels: Vec<&str> = domain.rsplit('.').collect();
+    let bad = |l: &&str| l.is_empty() || l.bytes().any(|b| !(33..=126).contains(&b));
+    if labels.iter().any(bad) {
+        return None;
+    }
+    Some(labels)
+}
+
+/// The URI as Go's `url.URL.String()` shows it (the scheme lowercased, as `url.Parse` keeps
+/// it) and its `Host`: the authority after any userinfo, case kept.
+fn uri_host(uri: &str) -> (String, String) {
+    let (scheme, rest) = uri.split_once(':').unwrap_or(("", uri));
+    let shown = format!("{}:{rest}", scheme.to_ascii_lowercase());
+    let host = rest
+        .strip_prefix("//")
+        .map(|rest| {
+            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            let authority = &rest[..end];
+            authority.rsplit_once('@').map_or(authority, |(_, h)| h)
+        })
+        .unwrap_or("");
+    (shown, host.to_string())
+}
+
+/// `net.SplitHostPort`'s host, or its error in its words (`AddrError`).
+fn split_host_port(hostport: &str) -> Result<String, String> {
+    let err = |why: &str| Err(format!("address {hostport}: {why}"));
+    let Some(i) = hostport.rfind(':') else {
+        return err("missing port in address");
+    };
+    let (host, j, k) = if hostport.starts_with('[') {
+        let Some(end) = hostport.find(']') else {
+            return err("missing ']' in address");
+        };
+        if end + 1 == hostport.len() {
+            return err("missing port in address");
+        } else if end + 1 != i {
+            return if hostport.as_bytes()[end + 1] == b':' {
+                err("too many colons in address")
+            } else {
+                err("missing port in address")
+            };
+        }
+        (&hostport[1..end], 1, end + 1)
+    } else {
+        let host = &hostport[..i];
+        if host.contains(':') {
+            return err("too many colons in address");
+        }
+        (host, 0, 0)
+    };
+    if hostport[j..].contains('[') {
+        return err("unexpected '[' in address");
+    }
+    if hostport[k..].contains(']') {
+        return err("unexpected ']' in address");
+    }
+    Ok(host.to_string())
 }
 
 /// `domainNameValid` (parser.go): no trailing dot, printable ASCII, no empty label.
@@ -226,13 +309,16 @@ pub(super) fn domain_name_valid(s: &str, constraint: bool) -> bool {
     s.bytes().all(|b| (33..=126).contains(&b)) && s.split('.').all(|l| !l.is_empty())
 }
 
-/// `parseRFC2821Mailbox` (verify.go): the local part (quoted-string or dot-atom) and the
-/// domain, or `None`.
+/// `parseRFC2821Mailbox` (verify.go, Go 1.25): the local part (quoted-string or dot-atom)
+/// and the domain, which `domainToReverseLabels` must accept; `None` otherwise.
 pub(super) fn parse_mailbox(input: &str) -> Option<(String, String)> {
     let b = input.as_bytes();
+    if b.is_empty() {
+        return None;
+    }
     let mut local = Vec::new();
     let mut i = 0;
-    if b.first() == Some(&b'"') {
+    if b[0] == b'"' {
         i = 1;
         loop {
             let c = *b.get(i)?;
@@ -254,11 +340,15 @@ pub(super) fn parse_mailbox(input: &str) -> Option<(String, String)> {
         }
     } else {
         while i < b.len() {
-            let mut c = b[i];
+            let c = b[i];
             if c == b'\\' {
+                // Go's fallthrough appends the escaped byte, whatever it is.
                 i += 1;
-                c = *b.get(i)?;
-            } else if !(c.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~.".contains(&c)) {
+                local.push(*b.get(i)?);
+                i += 1;
+                continue;
+            }
+            if !(c.is_ascii_alphanumeric() || b"!#$%&'*+-/=?^_`{|}~.".contains(&c)) {
                 break;
             }
             local.push(c);
@@ -276,48 +366,11 @@ pub(super) fn parse_mailbox(input: &str) -> Option<(String, String)> {
         return None;
     }
     let domain = &input[i + 1..];
-    if !domain_name_valid(domain, false) || domain.contains('@') {
-        return None;
-    }
+    reverse_labels(domain)?;
     Some((
         String::from_utf8_lossy(&local).into_owned(),
         domain.to_string(),
     ))
-}
-
-/// The lowercased host of a URI SAN, as constraints.go's `parseURIs` takes it from Go's
-/// `url.URL.Host`; an error for URIs that cannot be matched against constraints.
-fn uri_domain(uri: &str) -> Result<String, String> {
-    let after_scheme = uri.split_once(':').map_or("", |(_, rest)| rest);
-    let host = after_scheme
-        .strip_prefix("//")
-        .map(|rest| {
-            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-            let authority = &rest[..end];
-            authority.rsplit_once('@').map_or(authority, |(_, h)| h)
-        })
-        .unwrap_or("");
-    let mut host = host.to_ascii_lowercase();
-    if host.is_empty() {
-        return Err(format!(
-            "URI with empty host ({}) cannot be matched against constraints",
-            go_quote(uri)
-        ));
-    }
-    if host.contains(':') && !host.ends_with(']') {
-        // net.SplitHostPort: drop the port.
-        if let Some((h, _)) = host.rsplit_once(':') {
-            host = h.trim_start_matches('[').trim_end_matches(']').to_string();
-        }
-    }
-    let bracketed = host.starts_with('[') && host.ends_with(']');
-    if bracketed || host.parse::<std::net::IpAddr>().is_ok() {
-        return Err(format!(
-            "URI with IP ({}) cannot be matched against constraints",
-            go_quote(uri)
-        ));
-    }
-    Ok(host)
 }
 
 const ANY_POLICY: &str = "2.5.29.32.0";
@@ -387,27 +440,11 @@ pub(super) fn policies_valid(chain: &[&Cert]) -> Result<bool, GoError> {
     Ok(explicit != 0 || any_valid)
 }
 
-fn trim_first_label(s: &str) -> String {
-    s.find('.').map(|i| s[i..].to_string()).unwrap_or_default()
-}
-
-/// `dnsHasSuffix(constraint, name)`: the constraint is a label suffix of the name, ASCII
-/// case-insensitively; a leading dot matches subdomains only.
-fn dns_has_suffix(constraint: &str, name: &str) -> bool {
-    let (a, b) = (constraint.as_bytes(), name.as_bytes());
-    if a.len() > b.len() {
-        return false;
-    }
-    let tail = &b[b.len() - a.len()..];
-    if !a.eq_ignore_ascii_case(tail) {
-        return false;
-    }
-    !(a.first() != Some(&b'.') && b.len() > a.len() && b[b.len() - a.len() - 1] != b'.')
-}
-
+/// Go's `net.IP.String()`: an IPv4 address, or an IPv4-mapped IPv6 one, in dotted form.
 fn show_ip(ip: &[u8]) -> String {
     match ip.len() {
         4 => std::net::Ipv4Addr::new(ip[0], ip[1], ip[2], ip[3]).to_string(),
+        16 if ip[..10].iter().all(|&b| b == 0) && ip[10..12] == [0xff, 0xff] => show_ip(&ip[12..]),
         16 => {
             let mut a = [0u8; 16];
             a.copy_from_slice(ip);
@@ -417,22 +454,12 @@ fn show_ip(ip: &[u8]) -> String {
     }
 }
 
+/// Go's `net.IPNet.String()` (`networkNumberAndMask`): an IPv4-mapped network is shown as
+/// IPv4 with the last four bytes of its mask.
 fn show_ipnet(net: &[u8], mask: &[u8]) -> String {
+    let mapped =
+        net.len() == 16 && net[..10].iter().all(|&b| b == 0) && net[10..12] == [0xff, 0xff];
+    let mask = if mapped { &mask[12..] } else { mask };
     let ones: u32 = mask.iter().map(|m| m.count_ones()).sum();
     format!("{}/{ones}", show_ip(net))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dns_suffix_follows_go() {
-        assert!(dns_has_suffix("example.com", "a.example.com"));
-        assert!(dns_has_suffix("example.com", "example.com"));
-        assert!(!dns_has_suffix("example.com", "testexample.com"));
-        assert!(dns_has_suffix(".example.com", "a.example.com"));
-        assert!(!dns_has_suffix(".example.com", "example.com"));
-        assert!(dns_has_suffix("EXAMPLE.com", "a.example.COM"));
-    }
 }

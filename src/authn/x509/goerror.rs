@@ -19,6 +19,11 @@ pub(super) enum GoError {
     ConstraintViolation,
     Signature(String),
     SignatureLimit,
+    /// `CertificateInvalidError` with reason TooManyConstraints, which Go's `Error` does
+    /// not name.
+    TooManyConstraints,
+    /// An error `isValid` makes with `fmt.Errorf`, in its words.
+    Plain(String),
     /// kcred's own: something it does not evaluate.
     Unsupported(String),
 }
@@ -66,6 +71,8 @@ impl fmt::Display for GoError {
             GoError::SignatureLimit => f.write_str(
                 "x509: signature check attempts limit reached while verifying certificate chain",
             ),
+            GoError::TooManyConstraints => f.write_str("x509: unknown error"),
+            GoError::Plain(s) => f.write_str(s),
             GoError::Unsupported(s) => write!(f, "kcred cannot evaluate {s}"),
         }
     }

@@ -1,7 +1,10 @@
 //! Everything Go's `x509.ParseCertificate` refuses, checked on the certificate's DER the way
-//! Go reads it: a port of `parseCertificate`, `parseName`, `readASN1Any`, `readASN1Time`,
-//! `parsePublicKey` and the refusals of `processExtensions` (crypto/x509/parser.go, Go 1.27),
-//! over a port of the DER reader they use (golang.org/x/crypto/cryptobyte, asn1.go).
+//! Go reads it: a port of `parseCertificate`, `parseName`, `parseASN1String`, `parseTime`,
+//! `parsePublicKey` and the refusals of `processExtensions` (crypto/x509/parser.go of Go
+//! 1.25, the Go kube-apiserver 1.35 is built with: v1.35.0 with 1.25.5, the peer the tests
+//! run), over a port of the DER reader they use (golang.org/x/crypto/cryptobyte, asn1.go).
+//! Go 1.26 and later read more (INTEGER or OID attribute values, IPv4-mapped SAN addresses
+//! refused, ML-DSA keys); those are not what a 1.35 API server does.
 //!
 //! kube-apiserver's TLS server parses every certificate a client presents with
 //! `ParseCertificate` and fails the handshake on any error; it loads `--client-ca-file` with
@@ -26,9 +29,8 @@ pub(super) struct GoFacts {
     pub(super) not_after: Timestamp,
     pub(super) common_name: String,
     pub(super) organizations: Vec<String>,
-    /// Every subject attribute of type 1.3.6.1.4.1.57683.2 in order; `None` for a value
-    /// that is not a string.
-    pub(super) uids: Vec<Option<String>>,
+    /// Every subject attribute of type 1.3.6.1.4.1.57683.2, in order.
+    pub(super) uids: Vec<String>,
     /// RSA public exponent and whether the modulus is odd (crypto/rsa's `checkPublicKey`).
     pub(super) rsa: Option<(i64, bool)>,
     pub(super) inhibit_any_policy: Option<i64>,
@@ -343,42 +345,22 @@ fn read_time(d: &mut Der<'_>) -> Result<Timestamp, String> {
 
 // ------------------------------------------------------------------ names
 
-/// A name attribute's value as `readASN1Any` reads it: `Some` string for the string
-/// types, `None` for other values it accepts.
-fn read_any(d: &mut Der<'_>) -> Result<Option<String>, String> {
-    let (tag, contents, _) = d.element().ok_or("invalid ASN.1 element")?;
+/// `parseASN1String` (Go 1.25): an attribute value must be one of the string types.
+fn attribute_string(tag: u8, contents: &[u8]) -> Result<String, String> {
     match tag {
-        0x14 | 0x13 | 0x0c | 0x1e | 0x16 | 0x12 => super::cert::go_string(tag, contents).map(Some),
-        INTEGER => int64(contents)
-            .map(|_| None)
-            .ok_or_else(|| "invalid ASN.1 integer".into()),
-        BIT_STRING => bit_string(contents)
-            .map(|_| None)
-            .ok_or_else(|| "invalid ASN.1 BIT STRING".into()),
-        OID => oid_string(contents)
-            .map(|_| None)
-            .ok_or_else(|| "invalid ASN.1 OBJECT IDENTIFIER".into()),
-        UTC_TIME => utc_time(contents)
-            .map(|_| None)
-            .ok_or_else(|| "x509: malformed UTCTime".into()),
-        GENERALIZED_TIME => generalized_time(contents)
-            .map(|_| None)
-            .ok_or_else(|| "x509: malformed GeneralizedTime".into()),
-        BOOLEAN => match contents {
-            [0] | [0xff] => Ok(None),
-            _ => Err("invalid ASN.1 BOOLEAN".into()),
-        },
-        _ => Ok(None),
+        0x14 | 0x13 | 0x0c | 0x1e | 0x16 | 0x12 => super::cert::go_string(tag, contents),
+        // fmt's %v of a cryptobyte_asn1.Tag: its number.
+        _ => Err(format!("unsupported string type: {tag}")),
     }
 }
 
-/// `parseName` and `FillFromRDNSequence`: the CN (the last string-valued one), every
-/// string-valued O, and every UID attribute.
+/// `parseName` and `FillFromRDNSequence`: the CN (the last one), every O, and every UID
+/// attribute (all strings: Go 1.25 refuses a name with any other value).
 #[derive(Default)]
 struct Name {
     common_name: String,
     organizations: Vec<String>,
-    uids: Vec<Option<String>>,
+    uids: Vec<String>,
 }
 
 fn parse_name(raw: &[u8]) -> Result<Name, String> {
@@ -394,12 +376,15 @@ fn parse_name(raw: &[u8]) -> Result<Name, String> {
             let oid = atv
                 .read_oid()
                 .ok_or("x509: invalid RDNSequence: invalid attribute type")?;
-            let value = read_any(&mut atv)
+            let (tag, contents, _) = atv
+                .element()
+                .ok_or("x509: invalid RDNSequence: invalid attribute value")?;
+            let value = attribute_string(tag, contents)
                 .map_err(|e| format!("x509: invalid RDNSequence: invalid attribute value: {e}"))?;
             match (oid.as_str(), value) {
                 (crate::pki::oid::USER_UID, v) => out.uids.push(v),
-                (crate::pki::oid::CN, Some(v)) => out.common_name = v,
-                (crate::pki::oid::O, Some(v)) => out.organizations.push(v),
+                (crate::pki::oid::CN, v) => out.common_name = v,
+                (crate::pki::oid::O, v) => out.organizations.push(v),
                 _ => {}
             }
         }
@@ -443,32 +428,27 @@ fn parse_public_key(
             let curve = params
                 .and_then(|p| Der(p).read_oid())
                 .ok_or("x509: invalid ECDSA parameters")?;
-            let (name, alg, size): (
-                _,
-                &'static aws_lc_rs::signature::EcdsaVerificationAlgorithm,
-                _,
-            ) = match curve.as_str() {
-                "1.2.840.10045.3.1.7" => {
-                    ("P256", &aws_lc_rs::signature::ECDSA_P256_SHA256_ASN1, 32)
-                }
-                "1.3.132.0.34" => ("P384", &aws_lc_rs::signature::ECDSA_P384_SHA384_ASN1, 48),
-                "1.3.132.0.35" => ("P521", &aws_lc_rs::signature::ECDSA_P521_SHA512_ASN1, 66),
-                P224 => {
-                    *doubt = Some(
+            let (alg, size): (&'static aws_lc_rs::signature::EcdsaVerificationAlgorithm, _) =
+                match curve.as_str() {
+                    "1.2.840.10045.3.1.7" => (&aws_lc_rs::signature::ECDSA_P256_SHA256_ASN1, 32),
+                    "1.3.132.0.34" => (&aws_lc_rs::signature::ECDSA_P384_SHA384_ASN1, 48),
+                    "1.3.132.0.35" => (&aws_lc_rs::signature::ECDSA_P521_SHA512_ASN1, 66),
+                    P224 => {
+                        *doubt = Some(
                             "a P-224 key: Go accepts the curve, but kcred cannot check a P-224 point or signature".into(),
                         );
-                    return Ok(None);
-                }
-                _ => return Err("x509: unsupported elliptic curve".into()),
-            };
-            if data.first() != Some(&4) {
-                return Err("ecdsa: invalid uncompressed public key".into());
+                        return Ok(None);
+                    }
+                    _ => return Err("x509: unsupported elliptic curve".into()),
+                };
+            // `elliptic.Unmarshal`: the uncompressed form, of the curve's size, on the curve;
+            // anything else is one error.
+            if data.first() != Some(&4)
+                || data.len() != 1 + 2 * size
+                || aws_lc_rs::signature::ParsedPublicKey::new(alg, data).is_err()
+            {
+                return Err("x509: failed to unmarshal elliptic curve point".into());
             }
-            if data.len() != 1 + 2 * size {
-                return Err(format!("invalid {name} point encoding"));
-            }
-            aws_lc_rs::signature::ParsedPublicKey::new(alg, data)
-                .map_err(|_| format!("{name} point not on curve"))?;
             Ok(None)
         }
         oid::ED25519 => {
@@ -489,13 +469,6 @@ fn parse_public_key(
             }
             Ok(None)
         }
-        "2.16.840.1.101.3.4.3.17" | "2.16.840.1.101.3.4.3.18" | "2.16.840.1.101.3.4.3.19" => {
-            if params.is_some() {
-                return Err("x509: ML-DSA key encoded with illegal parameters".into());
-            }
-            *doubt = Some("an ML-DSA key, which kcred does not check".into());
-            Ok(None)
-        }
         "1.2.840.10040.4.1" => {
             let y = Der(data).read(INTEGER).filter(|y| integer_ok(y));
             let y = y.ok_or("x509: invalid DSA public key")?;
@@ -514,7 +487,8 @@ fn parse_public_key(
             }
             Ok(None)
         }
-        // Go leaves keys of other algorithms unparsed.
+        // Go leaves keys of other algorithms unparsed (ML-DSA among them: Go 1.25 does not
+        // know it).
         _ => Ok(None),
     }
 }
@@ -616,7 +590,15 @@ pub(super) fn check(der: &[u8]) -> Result<GoFacts, String> {
         .read_bit_string()
         .ok_or("x509: malformed subjectPublicKey")?;
     let mut doubt = None;
-    let rsa = parse_public_key(&pk_alg, pk_params, &right_align(bits, bit_len), &mut doubt)?;
+    // `getPublicKeyAlgorithmFromOID`: parseCertificate parses RSA, DSA, ECDSA and Ed25519
+    // keys only; any other (X25519 among them) is left unparsed, however malformed.
+    use crate::pki::oid;
+    let known = [oid::RSA, "1.2.840.10040.4.1", oid::EC, oid::ED25519].contains(&pk_alg.as_str());
+    let rsa = if known {
+        parse_public_key(&pk_alg, pk_params, &right_align(bits, bit_len), &mut doubt)?
+    } else {
+        None
+    };
 
     let mut facts = GoFacts {
         not_before,
@@ -805,6 +787,20 @@ fn ia5(b: &[u8]) -> bool {
     b.is_ascii()
 }
 
+/// `forEachSAN` over a SAN extension `ParseCertificate` accepted: each name's type (the
+/// context tag's number) and contents, in order.
+pub(super) fn for_each_san(value: &[u8]) -> Vec<(u8, Vec<u8>)> {
+    let mut out = vec![];
+    let Some(names) = Der(value).read(SEQUENCE) else {
+        return out;
+    };
+    let mut names = Der(names);
+    while let Some((tag, data, _)) = names.element() {
+        out.push((tag ^ 0x80, data.to_vec()));
+    }
+    out
+}
+
 /// `parseSANExtension` (through `forEachSAN`).
 fn sans(value: &[u8], facts: &mut GoFacts) -> Result<(), String> {
     let mut names = Der(Der(value)
@@ -824,11 +820,7 @@ fn sans(value: &[u8], facts: &mut GoFacts) -> Result<(), String> {
                 uri_san(&String::from_utf8_lossy(data), facts)?;
             }
             7 => match data.len() {
-                4 => {}
-                16 if data[..10].iter().all(|&b| b == 0) && data[10..12] == [0xff, 0xff] => {
-                    return Err("x509: SAN iPAddress contains IPv4-mapped IPv6 address".into());
-                }
-                16 => {}
+                4 | 16 => {}
                 n => return Err(format!("x509: cannot parse IP address of length {n}")),
             },
             _ => {}
@@ -962,7 +954,7 @@ fn name_constraints(value: &[u8]) -> Result<(), String> {
                     }
                 }
                 0x87 => {
-                    let (ip, mask) = match v.len() {
+                    let (_, mask) = match v.len() {
                         8 | 32 => v.split_at(v.len() / 2),
                         n => {
                             return Err(format!(
@@ -975,12 +967,6 @@ fn name_constraints(value: &[u8]) -> Result<(), String> {
                             "x509: IP constraint contained invalid mask {}",
                             hex::encode(mask)
                         ));
-                    }
-                    if ip.len() == 16
-                        && ip[..10].iter().all(|&b| b == 0)
-                        && ip[10..12] == [0xff, 0xff]
-                    {
-                        return Err("x509: IP constraint contained IPv4-mapped IPv6 address".into());
                     }
                 }
                 0x81 => {

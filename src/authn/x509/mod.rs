@@ -292,14 +292,9 @@ fn verify_parsed(
 /// (OID 1.3.6.1.4.1.57683.2). None: no UID; one non-empty string: the UID; anything else is
 /// the error the API server returns, in its words.
 fn user_uid(leaf: &Cert) -> std::result::Result<String, String> {
-    let mut uids = Vec::new();
-    for v in &leaf.uids {
-        match v {
-            Some(s) => uids.push(s.clone()),
-            None => return Err("unable to parse UID into a string".into()),
-        }
-    }
-    match uids.as_slice() {
+    // x509.go also answers "unable to parse UID into a string" for a value that is not a
+    // string; Go 1.25's parser refuses such a certificate before the authenticator runs.
+    match leaf.uids.as_slice() {
         [] => Ok(String::new()),
         [one] if one.is_empty() => Err("UID cannot be an empty string".into()),
         [one] => Ok(one.clone()),
@@ -318,7 +313,8 @@ fn user_uid(leaf: &Cert) -> std::result::Result<String, String> {
 /// - `Conn.processCertsFromClient` (handshake_server.go) parses every presented
 ///   certificate with `x509.ParseCertificate` and fails the handshake on any parse error
 ///   (`tls: failed to parse client certificate: …`) or on an RSA key over 8192 bits
-///   (`checkKeySize`);
+///   (`checkKeySize`), then refuses a leaf whose key is not RSA, ECDSA or Ed25519
+///   (`tls: client certificate contains an unsupported public key of type %T`);
 /// - the client's CertificateVerify signature is checked with the leaf's key, and
 ///   crypto/rsa refuses keys under 1024 bits (GODEBUG `rsa1024min`, on by default since
 ///   Go 1.24; kube-apiserver 1.35 is built with go 1.25 and `godebug default=go1.25`), and
@@ -340,6 +336,15 @@ pub fn tls_handshake(chain_der: &[Vec<u8>]) -> std::result::Result<(), String> {
     if let Some(leaf) = chain_der.first() {
         let leaf = Cert::parse(leaf)
             .map_err(|e| format!("tls: failed to parse client certificate: {e}"))?;
+        let key_type = leaf.go_key_type();
+        if !matches!(
+            key_type,
+            "*rsa.PublicKey" | "*ecdsa.PublicKey" | "ed25519.PublicKey"
+        ) {
+            return Err(format!(
+                "tls: client certificate contains an unsupported public key of type {key_type}"
+            ));
+        }
         if let Some(n) = leaf.rsa_bits().filter(|&n| n < 1024) {
             return Err(format!(
                 "tls: invalid signature by the client certificate: crypto/rsa: {n}-bit keys are insecure (see https://go.dev/pkg/crypto/rsa#hdr-Minimum_key_size)"

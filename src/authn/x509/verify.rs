@@ -1,18 +1,22 @@
 //! Pools and chain building: a port of `crypto/x509/verify.go` (`Verify`, `buildChains`,
 //! `isValid`, `alreadyInChain`, `checkChainForKeyUsage`) and `cert_pool.go`
-//! (`findPotentialParents`).
+//! (`findPotentialParents`), as Go 1.25 has them: kube-apiserver 1.35 is built with Go 1.25
+//! (v1.35.0 with 1.25.5, the Go the tests' peers run). Go 1.26 moved name constraints to a
+//! pass over whole chains, added a list of distrusted keys and reworded the errors; a 1.35
+//! API server has none of that.
 
 use std::collections::HashMap;
 
 use jiff::Timestamp;
 
 use super::cert::Cert;
-use super::constraints::{check_chain_constraints, policies_valid};
+use super::constraints::{check_name_constraints, policies_valid};
 use super::goerror::{GoError, rfc3339};
 use crate::pki::Eku;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum CertType {
+    Leaf,
     Intermediate,
     Root,
 }
@@ -77,73 +81,49 @@ impl<'a> Verifier<'a> {
     /// (latest NotBefore, earliest NotAfter) of the first valid chain: at any time inside it
     /// that chain is still built and valid, so the answer is still yes.
     pub(super) fn verify(&self, leaf: &'a Cert) -> Result<(Timestamp, Timestamp), GoError> {
-        leaf.is_valid_leaf(self.now)?;
+        leaf.is_valid(CertType::Leaf, &[], self.now)?;
         let candidates = if self.roots.contains(leaf) {
             vec![vec![leaf]]
         } else {
             let mut checks = 0;
             self.build_chains(&[leaf], &mut checks)?
         };
-        let mut incompatible_usage = 0;
-        let mut constraints_err = None;
+        // Chains whose policies kcred does not evaluate (policy mappings) are neither valid
+        // nor invalid: if the answer depends on one of them, kcred says so.
         let mut unsupported = None;
-        let mut valid = 0;
+        let mut chains = vec![];
         let mut invalid_policies = 0;
-        let mut window = None;
         for chain in &candidates {
             match policies_valid(chain) {
-                Ok(true) => {}
-                Ok(false) => {
-                    invalid_policies += 1;
-                    continue;
-                }
+                Ok(true) => chains.push(chain),
+                Ok(false) => invalid_policies += 1,
                 Err(e) => {
                     unsupported.get_or_insert(e);
-                    continue;
                 }
             }
-            if *self.usage != Eku::Any && !chain_allows(chain, self.usage) {
-                incompatible_usage += 1;
-                continue;
-            }
-            if let Err(e) = check_chain_constraints(chain) {
-                if let GoError::Unsupported(_) = e {
-                    unsupported.get_or_insert(e);
-                } else {
-                    constraints_err.get_or_insert(e);
-                }
-                continue;
-            }
-            if contains_distrusted_spki(chain) {
-                continue;
-            }
-            valid += 1;
-            window.get_or_insert_with(|| chain_window(chain));
         }
-        if let Some(w) = window.filter(|_| valid > 0) {
-            return Ok(w);
+        if chains.is_empty() {
+            return Err(unsupported.unwrap_or_else(|| {
+                GoError::NoValidChains("all candidate chains have invalid policies".into())
+            }));
+        }
+        let mut incompatible_usage = 0;
+        for chain in chains {
+            // "If any key usage is acceptable, no need to check the chain for key usages."
+            if *self.usage == Eku::Any || chain_allows(chain, self.usage) {
+                return Ok(chain_window(chain));
+            }
+            incompatible_usage += 1;
         }
         if let Some(e) = unsupported {
             return Err(e);
         }
-        if let Some(e) = constraints_err {
-            return Err(e);
+        if invalid_policies == 0 {
+            return Err(GoError::IncompatibleUsage);
         }
-        let mut details = vec![];
-        if incompatible_usage > 0 {
-            if invalid_policies == 0 {
-                return Err(GoError::IncompatibleUsage);
-            }
-            details.push(format!(
-                "{incompatible_usage} candidate chains with incompatible key usage"
-            ));
-        }
-        if invalid_policies > 0 {
-            details.push(format!(
-                "{invalid_policies} candidate chains with invalid policies"
-            ));
-        }
-        Err(GoError::NoValidChains(details.join(", ")))
+        Err(GoError::NoValidChains(format!(
+            "{incompatible_usage} chains with incompatible key usage, {invalid_policies} chains with invalid policies"
+        )))
     }
 
     /// `buildChains`, including its quirk: when the last candidate that got as far as
@@ -164,14 +144,17 @@ impl<'a> Verifier<'a> {
             (CertType::Intermediate, self.intermediates),
         ] {
             for cand in pool.potential_parents(c) {
-                *checks += 1;
-                if *checks > MAX_SIGNATURE_CHECKS {
-                    err = Some(GoError::SignatureLimit);
-                    break 'pools;
-                }
-                // Go skips a candidate whose key it could not parse (PublicKey == nil).
+                // Go skips a candidate whose key it could not parse (PublicKey == nil)
+                // before it counts the check.
                 if cand.key_unknown() || already_in_chain(cand, current) {
                     continue;
+                }
+                *checks += 1;
+                if *checks > MAX_SIGNATURE_CHECKS {
+                    // Go 1.25 goes on through the candidates, each of which fails the same
+                    // way: no chain can be added after this.
+                    err = Some(GoError::SignatureLimit);
+                    break 'pools;
                 }
                 if let Err(e) = c.check_signature_from(cand) {
                     hint.get_or_insert((e, cand));
@@ -188,7 +171,7 @@ impl<'a> Verifier<'a> {
                 let mut next = current.to_vec();
                 next.push(cand);
                 match kind {
-                    CertType::Root => chains.push(next),
+                    CertType::Root | CertType::Leaf => chains.push(next),
                     CertType::Intermediate => match self.build_chains(&next, checks) {
                         Ok(found) => {
                             err = None;
@@ -198,6 +181,7 @@ impl<'a> Verifier<'a> {
                             let limit = matches!(e, GoError::SignatureLimit);
                             err = Some(e);
                             if limit {
+                                // Every later candidate would fail the same way.
                                 break 'pools;
                             }
                         }
@@ -248,6 +232,11 @@ impl Cert {
                 rfc3339(self.not_after)
             )));
         }
+        if kind != CertType::Leaf
+            && let Some(nc) = &self.name_constraints
+        {
+            check_name_constraints(nc, chain)?;
+        }
         // KeyUsage is ignored here, as Go does (see the Gutmann quote in verify.go).
         if kind == CertType::Intermediate && (!self.bc_valid || !self.is_ca) {
             return Err(GoError::NotAuthorizedToSign);
@@ -260,31 +249,6 @@ impl Cert {
         }
         Ok(())
     }
-
-    fn is_valid_leaf(&self, now: Timestamp) -> Result<(), GoError> {
-        // A leaf is checked with an empty chain: neither the name nor the CA checks apply,
-        // and a path length cannot be exceeded.
-        self.is_valid(CertType::Root, &[], now)
-    }
-}
-
-/// `distrustedSPKIHashes` (verify.go): keys Go refuses in any chain, whoever trusts them.
-const DISTRUSTED_SPKI_SHA256: [&str; 8] = [
-    "ebed6475c2c2d80fcb199f3fe8dd6e6b3ce60b77eb15d4e42c3dec0c6f5b5105",
-    "49dd353dc2b919a3770645117d0e60c16115e7d1bc259eefe734b00ea434fe5f",
-    "e0254c7fcdc265e2f0f8a428dabb75ab4ae039b4872d62f5ee57f0877d5a8a41",
-    "5c0660a2b164910d8ff589c18e14552e9e0ec237dcefe2cb736d41a4811f81a0",
-    "43bffa19d6ef651451f6841e019931e96f6f2eaeff28ab4b6f1ce4576de2717b",
-    "63ecefee431d49523bc1136c4e72d0206a477086caf606cd5cf025686c109cf8",
-    "ec4ffa1ad0ac88081314b7aaffef6a91f97cd57291bb5ba686c5415f5eb4f6b6",
-    "92c063d67e8f14db71d288e11266ffdaf69cbf115f7bab14f3bc2f68d25e0e30",
-];
-
-fn contains_distrusted_spki(chain: &[&Cert]) -> bool {
-    chain.iter().any(|c| {
-        let h = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &c.raw_spki);
-        DISTRUSTED_SPKI_SHA256.contains(&hex::encode(h.as_ref()).as_str())
-    })
 }
 
 /// `alreadyInChain`: same subject, same key and same SAN extension as a cert in the chain.
