@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::request::Request;
 use crate::error::{Error, Result};
+use crate::kubeconfig::server_url::Server as ServerUrl;
 use crate::kubeconfig::{Impersonation, Kubeconfig, NamedUser, Selected, UserCredential};
 use crate::token::verify;
 
@@ -151,10 +152,39 @@ impl ClientOptions {
                 .map(|i| (format!("{kubeconfig_name}: {what}"), i)),
             None => None,
         };
-        let token = match kc.user(&selected.user_name) {
+        let mut notes = match selected.credential {
+            UserCredential::Basic { .. } => vec![BASIC_AUTH_NOTE.into()],
+            _ => Vec::new(),
+        };
+        let mut token = match kc.user(&selected.user_name) {
             Some(u) => kubeconfig_token(u)?,
             None => None,
         };
+        let server = &selected.cluster.server;
+        match crate::kubeconfig::server_url::server(server).map_err(|e| {
+            Error::input(
+                &kubeconfig_name,
+                format!(
+                    "kubectl cannot use the server of cluster {:?} (client-go rest/url_utils.go): {e}",
+                    selected.cluster_name
+                ),
+            )
+        })? {
+            ServerUrl::Insecure { url } => {
+                return Err(Error::input(
+                    &kubeconfig_name,
+                    format!(
+                        "cluster {:?} is served at {url}, not https: client-go sends the user's credentials only over TLS (client_config.go: \"only try to read the auth information if we are secure\"), so kubectl sends no certificate and no token there",
+                        selected.cluster_name
+                    ),
+                ));
+            }
+            ServerUrl::Https { userinfo: true } if token.is_some() => {
+                token = None;
+                notes.push(USERINFO_NOTE.into());
+            }
+            ServerUrl::Https { .. } => {}
+        }
         let client_chain = kubeconfig_client_chain(&selected, &what, token.is_some())?;
         let (ca_source, cluster_ca) = kubeconfig_cluster_ca(&selected)?;
         Ok(Presented {
@@ -166,10 +196,7 @@ impl ClientOptions {
             token_source: format!("{kubeconfig_name}: {what}: token"),
             cluster_ca: Some((ca_source, cluster_ca)),
             namespace: Some(selected.namespace.clone()),
-            notes: match selected.credential {
-                UserCredential::Basic { .. } => vec![BASIC_AUTH_NOTE.into()],
-                _ => Vec::new(),
-            },
+            notes,
             impersonate,
         })
     }
@@ -252,6 +279,10 @@ const BASIC_AUTH_NOTE: &str = "the user authenticates with a username and passwo
 /// kubectl's checks of the selected user and cluster (`ConfirmUsable`): a kubeconfig that
 /// fails them sends nothing. Also the impersonation the user asks for (`as`), which the
 /// request then carries.
+/// The server URL's user info goes out as `Authorization: Basic`, which the bearer round
+/// tripper then leaves alone.
+const USERINFO_NOTE: &str = "the server URL carries user info, which Go's HTTP client sends as \"Authorization: Basic\" before client-go would add the token (net/http Client.send; the bearer round tripper leaves a set header alone): the token is not sent, and kube-apiserver has no basic authentication";
+
 fn refuse_what_kubectl_refuses(
     kc: &Kubeconfig,
     selected: &Selected,
@@ -278,6 +309,14 @@ fn refuse_what_kubectl_refuses(
     }
     if let Some(why) = validate::auth_provider_refusal(user) {
         return Err(Error::input(kubeconfig_name, why));
+    }
+    if let Some(why) = validate::exec_refusal(user) {
+        return Err(Error::input(
+            kubeconfig_name,
+            format!(
+                "kubectl refuses it before sending anything (client-go rest/transport.go): {why}"
+            ),
+        ));
     }
     Ok(impersonation)
 }
@@ -360,13 +399,44 @@ fn check_key_pair(leaf_der: &[u8], key_pem: &[u8], what: &str) -> Result<()> {
             },
         ));
     };
-    let one = crate::pem::encode(block.tag(), block.contents());
-    let key = crate::keys::PrivateKey::from_pem(&source, one.as_bytes())
-        .map_err(|_| refused("\"tls: failed to parse private key\""))?;
-    if !key.matches_public_key(leaf.tbs_certificate.subject_pki.raw)? {
-        return Err(refused("\"tls: private key does not match public key\""));
+    let key_spki = crate::token::keys::go_tls_private_key_spki(block.contents())
+        .map_err(|e| refused(&format!("{e:?}")))?;
+    same_public_key(leaf.tbs_certificate.subject_pki.raw, &key_spki)
+        .map_err(|e| refused(&format!("{e:?}")))
+}
+
+/// X509KeyPair's comparison of the certificate's key with the private key's: the same type,
+/// and the same RSA modulus (the exponent is not compared), EC point or Ed25519 key.
+fn same_public_key(cert_spki: &[u8], key_spki: &[u8]) -> std::result::Result<(), &'static str> {
+    use x509_parser::prelude::FromDer as _;
+    use x509_parser::public_key::PublicKey;
+    use x509_parser::x509::SubjectPublicKeyInfo;
+    let (Ok((_, cert)), Ok((_, key))) = (
+        SubjectPublicKeyInfo::from_der(cert_spki),
+        SubjectPublicKeyInfo::from_der(key_spki),
+    ) else {
+        return Err("tls: private key does not match public key");
+    };
+    if cert.algorithm.algorithm != key.algorithm.algorithm {
+        return Err("tls: private key type does not match public key type");
     }
-    Ok(())
+    let same = match (cert.parsed(), key.parsed()) {
+        (Ok(PublicKey::RSA(a)), Ok(PublicKey::RSA(b))) => {
+            let strip = |n: &[u8]| {
+                n.iter()
+                    .skip_while(|&&x| x == 0)
+                    .copied()
+                    .collect::<Vec<u8>>()
+            };
+            strip(a.modulus) == strip(b.modulus)
+        }
+        _ => cert.subject_public_key.data == key.subject_public_key.data,
+    };
+    if same {
+        Ok(())
+    } else {
+        Err("tls: private key does not match public key")
+    }
 }
 
 /// The selected cluster's CA, named for messages: client-go's `rootCertPool`

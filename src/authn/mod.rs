@@ -83,9 +83,7 @@ pub fn load(client: &ClientOptions, server: &ApiServerOptions) -> Result<(Presen
 ///
 /// An [`Outcome::Undecidable`] request is an error (kcred asks for the trust material). A
 /// token client-go cannot put in a header ([`request::unsendable`]) never reaches the API
-/// server in a request: only when the token itself authenticates is there something to show
-/// (what a TokenReview carrying it would answer), said in a note; otherwise the token is the
-/// input's problem. A request that impersonates ([`Presented::impersonate`]) is an error:
+/// server: kubectl fails first, so it is the input's problem. A request that impersonates ([`Presented::impersonate`]) is an error:
 /// whom the API server acts as is an authorization question (`kcred can-i` answers it).
 pub fn check(
     presented: &Presented,
@@ -107,21 +105,16 @@ pub fn check(
             "{reason}; give the trust material (--client-ca-file, --token-auth-file, --service-account-key-file or --pki-dir)"
         )));
     }
-    let mut notes = presented.notes.clone();
+    let notes = presented.notes.clone();
     if let Some(why) = presented
         .request
         .token
         .as_deref()
         .and_then(request::unsendable)
     {
-        match &outcome {
-            Outcome::Authenticated { by, .. } if by.reads_token() => {
-                notes.push(format!(
-                    "{why}: kubectl fails before reaching the API server; the identity shown is what the API server makes of the token itself (a TokenReview carrying it)"
-                ));
-            }
-            _ => return Err(Error::input(&presented.token_source, why)),
-        }
+        // kubectl fails before any request leaves it (with a client certificate beside the
+        // token too): there is no API-server answer to show.
+        return Err(Error::input(&presented.token_source, why));
     }
     for n in &notes {
         outcome.push_note(n.clone());

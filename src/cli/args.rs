@@ -294,7 +294,10 @@ pub struct OutputArg {
 #[derive(Debug, Args, Clone)]
 pub struct CredentialArgs {
     /// Kubeconfig to take the credential from (default: KUBECONFIG, then ~/.kube/config).
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["client_certificate", "token", "token_file"])]
+    // An empty value is no value, as kubectl's `--kubeconfig ""` (PathBuf's own parser
+    // refuses it).
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["client_certificate", "token", "token_file"],
+          value_parser = clap::builder::TypedValueParser::map(clap::builder::OsStringValueParser::new(), PathBuf::from))]
     kubeconfig: Option<PathBuf>,
     /// The kubeconfig context (default: its current context).
     #[arg(long, value_name = "NAME", conflicts_with_all = ["client_certificate", "token", "token_file"], value_hint = clap::ValueHint::Other)]
@@ -391,7 +394,10 @@ impl CredentialArgs {
             ));
         }
         let client = kcred::authn::ClientOptions {
-            kubeconfig: self.kubeconfig.clone(),
+            kubeconfig: self
+                .kubeconfig
+                .clone()
+                .filter(|p| !p.as_os_str().is_empty()),
             context: self.context.clone(),
             client_certificate: self.client_certificate.clone(),
             token: self.token.clone(),

@@ -37,8 +37,10 @@
 //! # Ok::<(), kcred::Error>(())
 //! ```
 
+mod gotypes;
 mod model;
 mod select;
+pub mod server_url;
 pub(crate) mod validate;
 
 pub use model::{Cluster, Context, Kubeconfig, NamedCluster, NamedContext, NamedUser, User};
@@ -143,7 +145,7 @@ impl Kubeconfig {
                 ),
             )
         })?;
-        let value = match value {
+        let mut value = match value {
             // An empty file is an empty kubeconfig, as for kubectl.
             Value::Null => return Ok(Kubeconfig::new()),
             v @ Value::Object(_) => v,
@@ -155,6 +157,7 @@ impl Kubeconfig {
             }
         };
         check_type(source, &value)?;
+        gotypes::check(&mut value).map_err(|e| Error::input(source, e))?;
         let kc: Kubeconfig = serde_json::from_value(value).map_err(|e| {
             Error::input(
                 source,

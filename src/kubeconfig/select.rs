@@ -117,7 +117,8 @@ impl Kubeconfig {
     /// Resolve `context` (or the current context): its cluster, its user's credential, its
     /// namespace. Files named in the kubeconfig are read here.
     pub fn select(&self, context: Option<&str>) -> Result<Selected> {
-        let name = match context {
+        // kubectl's `--context ""` is no override (clientcmd `getContextName`).
+        let name = match context.filter(|c| !c.is_empty()) {
             Some(n) => n,
             None if self.current_context.is_empty() => {
                 return Err(Error::Usage(
@@ -186,7 +187,10 @@ impl NamedUser {
             (None, "") => None,
             (None, f) => Some(read_file(&self.resolve(f))?.to_vec()),
         };
+        // client-go takes the key only with a certificate (`getUserIdentificationPartialConfig`
+        // and transport's `HasCertAuth`): a key alone is not read.
         let key = match (&u.client_key_data, u.client_key.as_str()) {
+            _ if cert.is_none() => None,
             (Some(d), _) => Some(Zeroizing::new(d.clone())),
             (None, "") => None,
             (None, f) => Some(read_file(&self.resolve(f))?),
@@ -201,13 +205,7 @@ impl NamedUser {
                     "has a client certificate but no client-key or client-key-data",
                 ));
             }
-            (None, Some(_)) => {
-                return Err(Error::input(
-                    source(),
-                    "has a client key but no client-certificate or client-certificate-data",
-                ));
-            }
-            (None, None) => {}
+            (None, _) => {}
         }
         if !u.token.is_empty() {
             return Ok(UserCredential::Token(u.token.trim().to_string()));
@@ -222,6 +220,16 @@ impl NamedUser {
                 return Err(Error::input(fsio::display(&path), "token file is empty"));
             }
             return Ok(UserCredential::Token(token.to_string()));
+        }
+        // Basic authentication is a static credential: the exec plugin and the oidc provider
+        // step aside for it (exec `UpdateTransportConfig` returns early on `HasBasicAuth`;
+        // the oidc round tripper passes a request that has an Authorization header).
+        if let Some(username) = u.rest.get("username").and_then(Value::as_str)
+            && !username.is_empty()
+        {
+            return Ok(UserCredential::Basic {
+                username: username.to_string(),
+            });
         }
         if let Some(exec) = u.rest.get("exec").filter(|v| !v.is_null()) {
             return Ok(UserCredential::Exec {
@@ -239,13 +247,6 @@ impl NamedUser {
                     .and_then(Value::as_str)
                     .unwrap_or_default()
                     .to_string(),
-            });
-        }
-        if let Some(username) = u.rest.get("username").and_then(Value::as_str)
-            && !username.is_empty()
-        {
-            return Ok(UserCredential::Basic {
-                username: username.to_string(),
             });
         }
         Ok(UserCredential::None)

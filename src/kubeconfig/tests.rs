@@ -229,14 +229,26 @@ fn exec_and_auth_provider_survive_and_are_recognised() {
 /// a bool.
 #[test]
 fn unquoted_scalars_in_string_fields_are_refused() {
-    for text in [
-        "contexts:\n- name: 1.5\n  context: {cluster: c, user: u}\n",
-        "contexts:\n- name: c\n  context: {cluster: yes, user: u}\n",
-        "users:\n- name: u\n  user: {token: 123}\n",
-        "current-context: 42\n",
+    for (text, want) in [
+        (
+            "contexts:\n- name: 1.5\n  context: {cluster: c, user: u}\n",
+            "number into Go struct field NamedContext.contexts.name of type string",
+        ),
+        (
+            "contexts:\n- name: c\n  context: {cluster: yes, user: u}\n",
+            "bool into Go struct field Context.contexts.context.cluster of type string",
+        ),
+        (
+            "users:\n- name: u\n  user: {token: 123}\n",
+            "number into Go struct field AuthInfo.users.user.token of type string",
+        ),
+        (
+            "current-context: 42\n",
+            "number into Go struct field Config.current-context of type string",
+        ),
     ] {
         let e = Kubeconfig::from_yaml("t", text).unwrap_err().to_string();
-        assert!(e.contains("where kubectl needs a string"), "{text}: {e}");
+        assert_eq!(e, format!("t: json: cannot unmarshal {want}"), "{text}");
     }
     let kc = Kubeconfig::from_yaml(
         "t",
@@ -270,12 +282,18 @@ fn bad_input_names_the_source_in_one_line() {
     for (text, want) in [
         ("clusters: [1, 2", "not valid YAML"),
         ("- a\n- b\n", "not a YAML mapping"),
-        ("users: {a: 1}", "not a valid kubeconfig"),
+        (
+            "users: {a: 1}",
+            "cannot unmarshal object into Go struct field Config.users of type []v1.NamedAuthInfo",
+        ),
         (
             "users:\n- name: u\n  user: {client-key-data: '!!!'}\n",
             "not valid base64",
         ),
-        ("users: s3cr3t-t0ken", "wrong type, expected a sequence"),
+        (
+            "users: s3cr3t-t0ken",
+            "cannot unmarshal string into Go struct",
+        ),
         // What client-go's `clientcmd.Load` refuses (checked against kubectl in tests/it).
         ("apiVersion: v1\nkind: Pod\n", "kind is \"Pod\""),
         ("apiVersion: v2\n", "apiVersion is \"v2\""),

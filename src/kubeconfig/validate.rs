@@ -102,7 +102,8 @@ pub fn auth_info_errors(user: &NamedUser) -> Vec<String> {
             "more than one authentication method found for {name}; found [{}], only one is allowed",
             methods.join(" ")
         ));
-    } else if methods == ["basicAuth"] && !u.token_file.is_empty() {
+    } else if set("username") && !u.token_file.is_empty() {
+        // `HasBasicAuth` is a username: a password alone is no basic authentication.
         // transport/round_trippers.go `HTTPWrappersForConfig`, when the request is built.
         errors.push("username/password or bearer token may be set, but not both".into());
     }
@@ -112,6 +113,24 @@ pub fn auth_info_errors(user: &NamedUser) -> Vec<String> {
         ));
     }
     errors
+}
+
+/// client-go's exec authenticator (`plugin/pkg/client/auth/exec`, `newAuthenticator`) is
+/// built for a user with `exec` whatever else the user holds, and knows two plugin API
+/// versions (v1alpha1 was removed in 1.24).
+pub fn exec_refusal(user: &NamedUser) -> Option<String> {
+    let exec = user.user.rest.get("exec")?.as_object()?;
+    let version = exec.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+    (!matches!(
+        version,
+        "client.authentication.k8s.io/v1beta1" | "client.authentication.k8s.io/v1"
+    ))
+    .then(|| {
+        format!(
+            "exec plugin: invalid apiVersion {}",
+            crate::authn::x509::go_quote(version)
+        )
+    })
 }
 
 /// kubectl's refusals for `cluster` that depend on what is written (validateClusterInfo,
@@ -127,6 +146,16 @@ pub fn cluster_info_errors(cluster: &NamedCluster) -> Vec<String> {
         errors.push(format!(
             "certificate-authority-data and certificate-authority are both specified for {}. certificate-authority-data will override.",
             cluster.name
+        ));
+    }
+    if let Some(Value::String(proxy)) = c.rest.get("proxy-url")
+        && !proxy.is_empty()
+        && let Some(why) = super::server_url::proxy_url_error(proxy)
+    {
+        errors.push(format!(
+            "invalid 'proxy-url' {} for cluster {}: {why}",
+            crate::authn::x509::go_quote(proxy),
+            crate::authn::x509::go_quote(&cluster.name)
         ));
     }
     // transport/transport.go `TLSConfigFor`, when the client is built.
@@ -159,10 +188,34 @@ pub fn auth_provider_refusal(user: &NamedUser) -> Option<String> {
     Some(match name {
         "gcp" => removed("gcp", "\"gke-gcloud-auth-plugin\""),
         "azure" => removed("azure", "https://github.com/Azure/kubelogin"),
-        "oidc" => format!(
-            "user {:?} has the oidc auth-provider, which adds an ID token to each request (refreshed from the identity provider when it expires): kcred cannot evaluate that offline; pass the ID token with --token",
-            user.name
-        ),
+        "oidc" => {
+            // plugin/pkg/client/auth/oidc/oidc.go `newOIDCAuthProvider`.
+            let config = |k: &str| {
+                provider
+                    .get("config")
+                    .and_then(|c| c.get(k))
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+            };
+            for needed in ["idp-issuer-url", "client-id"] {
+                if config(needed).is_empty() {
+                    return Some(format!(
+                        "kubectl refuses it before sending anything (client-go rest/transport.go): Must provide {needed}"
+                    ));
+                }
+            }
+            // The provider's round tripper passes on a request that already carries an
+            // Authorization header: a token or basic authentication is what is sent.
+            let u = &user.user;
+            let text = |k: &str| u.rest.get(k).and_then(Value::as_str).unwrap_or("");
+            if !u.token.is_empty() || !u.token_file.is_empty() || !text("username").is_empty() {
+                return None;
+            }
+            format!(
+                "user {:?} has the oidc auth-provider, which adds an ID token to each request (refreshed from the identity provider when it expires): kcred cannot evaluate that offline; pass the ID token with --token",
+                user.name
+            )
+        }
         other => format!(
             "kubectl refuses it before sending anything (client-go rest/transport.go): no Auth Provider found for name {other:?}"
         ),

@@ -422,6 +422,57 @@ fn sec1_spki(der_bytes: &[u8]) -> Option<Vec<u8>> {
     super::jwks::ec_spki(curve, kp.public_key().as_ref()).ok()
 }
 
+/// The public key (SubjectPublicKeyInfo DER) of a private key as crypto/tls's
+/// `parsePrivateKey` finds it for `tls.X509KeyPair`: PKCS#1, then PKCS#8 (RSA, ECDSA or
+/// Ed25519; another key type in it is "tls: found unknown private key type in PKCS#8
+/// wrapping"), then SEC1, whatever the PEM label said. RSA keys of any size Go takes.
+pub(crate) fn go_tls_private_key_spki(
+    der_bytes: &[u8],
+) -> std::result::Result<Vec<u8>, &'static str> {
+    use aws_lc_rs::signature::{self as sig, KeyPair as _};
+    if let Some(spki) = rsa_private_spki(der_bytes) {
+        return Ok(spki);
+    }
+    let pkcs8 = || -> Option<std::result::Result<Vec<u8>, &'static str>> {
+        let mut r = go_sequence(der_bytes, false)?;
+        go_int(&mut r)?;
+        let mut alg = fields(der::asn1::AnyRef::decode(&mut r).ok()?)?;
+        let algorithm = ObjectIdentifier::decode(&mut alg).ok()?;
+        if algorithm == oid::EC_PUBLIC_KEY {
+            let curve = ObjectIdentifier::decode(&mut alg).ok()?;
+            let signing = match curve {
+                SECP256R1 => &sig::ECDSA_P256_SHA256_ASN1_SIGNING,
+                oid::SECP384R1 => &sig::ECDSA_P384_SHA384_ASN1_SIGNING,
+                oid::SECP521R1 => &sig::ECDSA_P521_SHA512_ASN1_SIGNING,
+                _ => return None,
+            };
+            let kp = sig::EcdsaKeyPair::from_pkcs8(signing, der_bytes).ok()?;
+            return super::jwks::ec_spki(curve, kp.public_key().as_ref())
+                .ok()
+                .map(Ok);
+        }
+        if algorithm == oid::ED25519 {
+            let kp = sig::Ed25519KeyPair::from_pkcs8_maybe_unchecked(der_bytes).ok()?;
+            let mut spki = vec![
+                0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+            ];
+            spki.extend_from_slice(kp.public_key().as_ref());
+            return Some(Ok(spki));
+        }
+        // X25519 parses in Go (an *ecdh.PrivateKey), but it is no TLS key.
+        if algorithm.to_string() == "1.3.101.110" {
+            return Some(Err(
+                "tls: found unknown private key type in PKCS#8 wrapping",
+            ));
+        }
+        None
+    };
+    if let Some(found) = pkcs8() {
+        return found;
+    }
+    sec1_spki(der_bytes).ok_or("tls: failed to parse private key")
+}
+
 /// One PEM block's key, as keyutil's four parsers find it (RSA first, then ECDSA).
 fn keyutil_block(source: &str, der_bytes: &[u8]) -> Option<VerificationKey> {
     let spki_of_cert = || -> Option<Vec<u8>> {

@@ -1343,3 +1343,197 @@ fn no_embed_never_writes_over_its_inputs() {
     assert_says(&e, &["is the input", "ca.crt"]);
     assert_eq!(crate::common::snapshot(env.dir.path()), before);
 }
+
+/// What kubectl 1.35 really sends for kubeconfigs whose reading is easy to get wrong (found
+/// by a differential sweep against kubectl and tests/go/whoamiserver): for each file,
+/// `kcred whoami` must name the user the server reports when kubectl gets an answer, and
+/// must not answer at all (exit 0) when kubectl fails before or at the request. Each case
+/// names the client-go code that decides it.
+#[test]
+fn kcred_whoami_agrees_with_what_kubectl_sends() {
+    let (env, server) = with_server();
+    let url = server.url.as_str();
+    let port = url.rsplit(':').next().unwrap();
+    env.issue(
+        "ca",
+        "alice",
+        &["--cn", "alice", "--key-type", "ecdsa-p256"],
+    );
+    // An RSA-1536 client key (Go takes RSA from 1024 bits), its PKCS#1 block relabelled
+    // `PRIVATE KEY` (tls.X509KeyPair tries PKCS#1, PKCS#8 then SEC1 whatever the label).
+    let ossl = |args: &[&str]| run_peer(peer("openssl").current_dir(env.dir.path()).args(args));
+    ossl(&["genrsa", "-traditional", "-out", "r1536.key", "1536"]);
+    ossl(&[
+        "req",
+        "-new",
+        "-key",
+        "r1536.key",
+        "-subj",
+        "/CN=r1536",
+        "-out",
+        "r1536.csr",
+    ]);
+    fs::write(env.path("client.cnf"), "extendedKeyUsage=clientAuth\n").unwrap();
+    ossl(&[
+        "x509",
+        "-req",
+        "-in",
+        "r1536.csr",
+        "-CA",
+        "ca.crt",
+        "-CAkey",
+        "ca.key",
+        "-days",
+        "30",
+        "-extfile",
+        "client.cnf",
+        "-out",
+        "r1536.crt",
+    ]);
+    let pkcs1 = fs::read_to_string(env.path("r1536.key")).unwrap();
+    fs::write(
+        env.path("relabelled.key"),
+        pkcs1.replace("RSA PRIVATE KEY", "PRIVATE KEY"),
+    )
+    .unwrap();
+    fs::write(env.path("token.txt"), "s3cr3t-token-1\n").unwrap();
+    let ca =
+        base64::engine::general_purpose::STANDARD.encode(fs::read(env.path("ca.crt")).unwrap());
+    let tok = "token: s3cr3t-token-1";
+    let cases: Vec<(&str, String, String)> = vec![
+        // client-go sends `token` untrimmed; net/http refuses a line break in a header.
+        (
+            "token-block-literal",
+            url.into(),
+            "token: |\n      s3cr3t-token-1".into(),
+        ),
+        // exec's newAuthenticator refuses the version even when a token is there.
+        (
+            "exec-v1alpha1-plus-token",
+            url.into(),
+            format!(
+                "{tok}\n    exec: {{command: x, apiVersion: client.authentication.k8s.io/v1alpha1}}"
+            ),
+        ),
+        // clientcmd.Load decodes the whole file into v1.Config with Go's types.
+        (
+            "extensions-as-a-map",
+            url.into(),
+            format!("{tok}\n    extensions: {{a: 1}}"),
+        ),
+        // client_config.go: credentials only when IsConfigTransportTLS.
+        (
+            "server-http",
+            format!("http://127.0.0.1:{port}"),
+            tok.into(),
+        ),
+        ("server-no-scheme", format!("127.0.0.1:{port}"), tok.into()),
+        ("server-leading-space", format!("' {url}'"), tok.into()),
+        // net/http sends the URL's user info as Basic; the bearer round tripper steps aside.
+        (
+            "server-userinfo",
+            url.replace("https://", "https://joe:pw@"),
+            tok.into(),
+        ),
+        // validation.go parseProxyURL.
+        (
+            "proxy-url-ftp",
+            format!("{url}\n    proxy-url: ftp://x"),
+            tok.into(),
+        ),
+        // transport HasCertAuth needs a certificate: a key alone is not read.
+        (
+            "key-only-plus-token",
+            url.into(),
+            format!("{tok}\n    client-key: missing.key"),
+        ),
+        // HasBasicAuth is a username: a password alone does not clash with tokenFile.
+        (
+            "password-only-plus-token-file",
+            url.into(),
+            "password: pw\n    tokenFile: token.txt".into(),
+        ),
+        // exec UpdateTransportConfig returns early on basic authentication.
+        (
+            "exec-plus-username",
+            url.into(),
+            "username: joe\n    exec: {command: x, apiVersion: client.authentication.k8s.io/v1}"
+                .into(),
+        ),
+        // The oidc round tripper passes on a request that carries Authorization.
+        (
+            "oidc-plus-token",
+            url.into(),
+            format!(
+                "{tok}\n    auth-provider: {{name: oidc, config: {{idp-issuer-url: 'https://idp', client-id: k}}}}"
+            ),
+        ),
+        (
+            "oidc-without-issuer-plus-token",
+            url.into(),
+            format!("{tok}\n    auth-provider: {{name: oidc, config: {{client-id: k}}}}"),
+        ),
+        (
+            "rsa1536-client-key",
+            url.into(),
+            "client-certificate: r1536.crt\n    client-key: r1536.key".into(),
+        ),
+        (
+            "pkcs1-labelled-private-key",
+            url.into(),
+            "client-certificate: r1536.crt\n    client-key: relabelled.key".into(),
+        ),
+    ];
+    let mut disagreements = vec![];
+    for (name, server_line, user) in &cases {
+        let file = format!("{name}.conf");
+        fs::write(
+            env.path(&file),
+            format!(
+                "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {server_line}\n    certificate-authority-data: {ca}\nusers:\n- name: u\n  user:\n    {user}\ncontexts:\n- name: x\n  context: {{cluster: c, user: u}}\ncurrent-context: x\n"
+            ),
+        )
+        .unwrap();
+        // kubectl prompts for a username when it has no credential; give it none.
+        let out = peer("kubectl")
+            .current_dir(env.dir.path())
+            .env_remove("KUBECONFIG")
+            .args(["--kubeconfig", &file, "auth", "whoami", "-o", "json"])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        let kubectl_user = out.status.success().then(|| {
+            let v: Value = serde_json::from_slice(&out.stdout).expect("kubectl JSON");
+            v["status"]["userInfo"]["username"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        });
+        let ours = env
+            .kcred()
+            .args(["whoami", "-o", "json", "--kubeconfig", &file])
+            .args([
+                "--client-ca-file",
+                "ca.crt",
+                "--token-auth-file",
+                "tokens.csv",
+            ])
+            .output()
+            .unwrap();
+        let kcred_user = ours.status.success().then(|| {
+            let v: Value = serde_json::from_slice(&ours.stdout).expect("kcred JSON");
+            v["status"]["userInfo"]["username"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        });
+        if kubectl_user != kcred_user {
+            disagreements.push(format!(
+                "{name}: kubectl {kubectl_user:?} ({}), kcred {kcred_user:?} ({})",
+                String::from_utf8_lossy(&out.stderr).trim(),
+                String::from_utf8_lossy(&ours.stderr).trim()
+            ));
+        }
+    }
+    assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+}

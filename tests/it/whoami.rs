@@ -459,9 +459,7 @@ fn kubeconfigs_kubectl_refuses_are_refused() {
             ],
         );
         let kcred_says = match name {
-            "token-number" => "where kubectl needs a string",
             "base64-unpadded" => "illegal base64 data",
-            "cert-and-oidc-provider" => "kcred cannot evaluate that offline",
             _ => kubectl_says,
         };
         assert_says(&err, &[kcred_says]);
