@@ -59,6 +59,7 @@ pub(crate) const GO_STD_BASE64: base64::engine::GeneralPurpose =
 struct GoBlock {
     label: Vec<u8>,
     bytes: Vec<u8>,
+    headers: bool,
 }
 
 /// Every block Go's `pem.Decode` finds in `data`, in order.
@@ -174,10 +175,23 @@ fn go_decode(data: &[u8]) -> Option<(GoBlock, &[u8])> {
             GoBlock {
                 label: label.to_vec(),
                 bytes,
+                headers,
             },
             next,
         ));
     }
+}
+
+/// The certificates Go's `CertPool.AppendCertsFromPEM` takes from `text` (crypto/x509
+/// cert_pool.go): every block Go's `pem.Decode` finds that is a `CERTIFICATE` without
+/// headers and that `x509.ParseCertificate` reads; the others are skipped silently.
+pub fn go_cert_pool(text: &[u8]) -> Vec<Vec<u8>> {
+    go_decode_all(text)
+        .into_iter()
+        .filter(|b| b.label == b"CERTIFICATE" && !b.headers)
+        .filter(|b| crate::authn::x509::go_parse_certificate(&b.bytes).is_ok())
+        .map(|b| b.bytes)
+        .collect()
 }
 
 /// Whether `text` looks like PEM rather than DER.

@@ -78,6 +78,16 @@ pub(crate) fn first_document(text: &str) -> &str {
 /// merge-key rule keeps the mapping's own keys and the first merge. A `<<` first in its
 /// mapping, once, reads the same in both and is accepted.
 pub(crate) fn go_yaml_v2_difference(text: &str) -> Option<String> {
+    // go-yaml v2 accepts `%YAML 1.1` only ("found incompatible YAML document").
+    if let Some(line) = text
+        .lines()
+        .find(|l| l.starts_with("%YAML") && l.split_whitespace().nth(1) != Some("1.1"))
+    {
+        return Some(format!(
+            "the directive {:?}: kubectl's YAML parser (go-yaml v2) reads YAML 1.1 only and refuses the file (found incompatible YAML document)",
+            line.trim_end()
+        ));
+    }
     if let Some(c) = text
         .chars()
         .find(|c| matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}'))

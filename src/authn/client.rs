@@ -247,7 +247,7 @@ impl ClientOptions {
             Some(path) => Kubeconfig::load(path)?,
             None => {
                 let env_set = std::env::var_os("KUBECONFIG").is_some_and(|v| !v.is_empty());
-                let default_exists = crate::kubeconfig::default_path().is_some_and(|p| p.exists());
+                let default_exists = crate::kubeconfig::default_read_path().is_some();
                 if !env_set && !default_exists {
                     if self.context.is_some() {
                         return Err(Error::Usage(
@@ -265,7 +265,7 @@ impl ClientOptions {
                 .ok()
                 .filter(|v| !v.is_empty())
                 .or_else(|| {
-                    crate::kubeconfig::default_path().map(|p| crate::fsio::read::display(&p))
+                    crate::kubeconfig::default_read_path().map(|p| crate::fsio::read::display(&p))
                 })
                 .unwrap_or_else(|| "the kubeconfig".into()),
         };
@@ -453,7 +453,18 @@ fn kubeconfig_cluster_ca(selected: &Selected) -> Result<(String, Option<Vec<Vec<
                 "is not PEM, so kubectl cannot load it (client-go rootCertPool: \"unable to load root certificates: unable to parse bytes as PEM block\"); convert it with `openssl x509 -inform DER`",
             ));
         }
-        Some(pem) => Some(crate::pki::read_certificates(Path::new(&ca_source), pem)?),
+        // client-go `rootCertPool`: AppendCertsFromPEM skips what it cannot use, and only
+        // a bundle with nothing usable is kubectl's error.
+        Some(pem) => {
+            let certs = crate::pem::go_cert_pool(pem);
+            if certs.is_empty() {
+                return Err(Error::input(
+                    ca_source,
+                    "holds no certificate Go can use, so kubectl cannot load it (client-go rootCertPool: \"unable to load root certificates: unable to parse bytes as PEM block\")",
+                ));
+            }
+            Some(certs)
+        }
         None => None,
     };
     Ok((ca_source, cluster_ca))

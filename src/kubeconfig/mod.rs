@@ -67,6 +67,18 @@ pub fn default_path() -> Option<PathBuf> {
         .map(|h| PathBuf::from(h).join(".kube").join("config"))
 }
 
+/// The file kubectl reads when `KUBECONFIG` is unset: `~/.kube/config`, or, when only the
+/// pre-1.0 `~/.kube/.kubeconfig` exists, that file (client-go loader.go `Migrate` copies it to
+/// `~/.kube/config` before loading; kcred reads it where it is and writes nothing).
+pub fn default_read_path() -> Option<PathBuf> {
+    let path = default_path()?;
+    if path.exists() {
+        return Some(path);
+    }
+    let old = path.with_file_name(".kubeconfig");
+    old.is_file().then_some(old)
+}
+
 /// The file kubectl writes a new entry to (`kubectl config set-*`: client-go
 /// `clientcmd.ModifyConfig` sends an entry no file holds yet to
 /// `PathOptions.GetDefaultFilename`, `tools/clientcmd/config.go`): with `KUBECONFIG` set (a
@@ -220,9 +232,9 @@ impl Kubeconfig {
                 let paths: Vec<PathBuf> = std::env::split_paths(&list).collect();
                 Kubeconfig::load_merged(&paths)
             }
-            _ => match default_path() {
-                Some(p) if p.exists() => Kubeconfig::load(&p),
-                _ => Ok(Kubeconfig::new()),
+            _ => match default_read_path() {
+                Some(p) => Kubeconfig::load(&p),
+                None => Ok(Kubeconfig::new()),
             },
         }
     }

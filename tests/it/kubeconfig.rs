@@ -1415,6 +1415,10 @@ fn kcred_whoami_agrees_with_what_kubectl_sends() {
                 "{tok}\n    exec: {{command: x, apiVersion: client.authentication.k8s.io/v1alpha1}}"
             ),
         ),
+        // go-yaml v2 reads YAML 1.1 only; client-go's rootCertPool (AppendCertsFromPEM) skips
+        // a CERTIFICATE block it cannot parse.
+        ("yaml-1.2-directive", url.into(), tok.into()),
+        ("ca-data-with-a-junk-block", url.into(), tok.into()),
         // clientcmd.Load decodes the whole file into v1.Config with Go's types.
         (
             "extensions-as-a-map",
@@ -1487,10 +1491,22 @@ fn kcred_whoami_agrees_with_what_kubectl_sends() {
     let mut disagreements = vec![];
     for (name, server_line, user) in &cases {
         let file = format!("{name}.conf");
+        let directive = if *name == "yaml-1.2-directive" {
+            "%YAML 1.2\n---\n"
+        } else {
+            ""
+        };
+        let ca = if *name == "ca-data-with-a-junk-block" {
+            let junk = "-----BEGIN CERTIFICATE-----\nMAMCAQA=\n-----END CERTIFICATE-----\n";
+            let pem = fs::read_to_string(env.path("ca.crt")).unwrap();
+            base64::engine::general_purpose::STANDARD.encode(format!("{junk}{pem}"))
+        } else {
+            ca.clone()
+        };
         fs::write(
             env.path(&file),
             format!(
-                "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {server_line}\n    certificate-authority-data: {ca}\nusers:\n- name: u\n  user:\n    {user}\ncontexts:\n- name: x\n  context: {{cluster: c, user: u}}\ncurrent-context: x\n"
+                "{directive}apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {server_line}\n    certificate-authority-data: {ca}\nusers:\n- name: u\n  user:\n    {user}\ncontexts:\n- name: x\n  context: {{cluster: c, user: u}}\ncurrent-context: x\n"
             ),
         )
         .unwrap();
