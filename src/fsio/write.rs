@@ -74,14 +74,21 @@ pub fn existing(paths: &[&Path]) -> Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// Whether `path` is an existing file kcred may replace; a symbolic link or a directory
-/// there is an error (kcred never writes through a link, nor over a directory).
+/// Whether `path` is an existing file kcred may replace; a symbolic link, a directory or
+/// another non-regular file there is an error (kcred never writes through a link, nor over
+/// a directory or a device).
 fn exists_as_file(path: &Path) -> Result<bool> {
     match fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_symlink() => Err(Error::Symlink {
             path: path.display().to_string(),
         }),
         Ok(m) if m.is_dir() => Err(Error::input(path, "is a directory; give a file path")),
+        // A device, FIFO or socket: the rename would put a regular file in its place
+        // (`--out /dev/null --force` would delete the device), so not even --force does.
+        Ok(m) if !m.is_file() => Err(Error::input(
+            path,
+            "is not a regular file (a device, FIFO or socket); kcred replaces only regular files, even with --force",
+        )),
         Ok(_) => Ok(true),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
         Err(e) => Err(Error::io(path, e)),
@@ -143,11 +150,8 @@ pub fn write_atomic(path: &Path, contents: &[u8], mode: u32, replace: bool) -> R
         _ => PathBuf::from("."),
     };
     create_dirs(&dir)?;
-    if fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
-        return Err(Error::Symlink {
-            path: path.display().to_string(),
-        });
-    }
+    // A symbolic link, a directory or a device in the way is an error here too.
+    exists_as_file(path)?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
@@ -188,6 +192,12 @@ pub fn write_atomic(path: &Path, contents: &[u8], mode: u32, replace: bool) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refuses_devices_even_with_force() {
+        let e = check_writable(&[Path::new("/dev/null")], true).unwrap_err();
+        assert!(e.to_string().contains("not a regular file"), "{e}");
+    }
 
     #[test]
     fn refuses_existing_and_symlink_and_writes_mode() {
