@@ -1155,3 +1155,92 @@ write('two_extreq.csr', csr(p256, name(jane), extreq(san('a.example')) + extreq(
         assert!(!env.path("out.crt").exists(), "{file}: nothing is written");
     }
 }
+
+/// Regressions (sweep A6, A7): what kube-apiserver refuses of a CertificateSigningRequest
+/// before anything could sign it is refused, in the API's words, with one line naming the
+/// file and nothing written:
+/// - `spec.request` whose first PEM block is not a `CERTIFICATE REQUEST`
+///   (pkg/apis/certificates/helpers.go `ParseCSR`: "PEM block type must be CERTIFICATE
+///   REQUEST"), even when a request follows;
+/// - a malformed signer name (pkg/apis/certificates/validation/validation.go
+///   `ValidateSignerName`), and a signer under any `*.kubernetes.io` domain other than the
+///   built-in ones (`IsKubernetesSignerName`: nothing would ever sign it);
+/// - no name, or one that is not a path segment (`ValidateObjectMetaAccessor`;
+///   staging/src/k8s.io/apiserver/pkg/registry/rest/create.go `BeforeCreate`);
+/// - `spec.expirationSeconds` that is not an int32 (`*int32` in
+///   staging/src/k8s.io/api/certificates/v1/types.go: a string or an overflow does not
+///   decode).
+///
+/// The unchanged object is signed (the control).
+#[test]
+fn objects_kube_apiserver_refuses_are_refused_in_its_words() {
+    let env = with_jane_request();
+    let csr = fs::read_to_string(env.path("j.csr")).unwrap();
+    let ca = fs::read_to_string(env.path("ca.crt")).unwrap();
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let object = |meta: &str, request: &str, signer: &str, extra: &str| {
+        format!(
+            "apiVersion: certificates.k8s.io/v1\nkind: CertificateSigningRequest\nmetadata:{meta}\nspec:\n  request: {}\n  signerName: {signer}\n  usages: [digital signature, client auth]\n{extra}",
+            b64(request)
+        )
+    };
+    let client = "kubernetes.io/kube-apiserver-client";
+    let named = "\n  name: jane";
+    fs::write(env.path("ok.yaml"), object(named, &csr, client, "")).unwrap();
+    env.sign("ca", "ok.yaml", "ok.crt", &[]);
+    let cases = [
+        (
+            object(named, &format!("{ca}{csr}"), client, ""),
+            "PEM block type must be CERTIFICATE REQUEST",
+        ),
+        (
+            object(named, &csr, "kubeapiserverclient", ""),
+            "must be a fully qualified domain and path of the form 'example.com/signer-name'",
+        ),
+        (
+            object(named, &csr, "example.com/a/b", ""),
+            "must be a fully qualified domain and path",
+        ),
+        (
+            object(named, &csr, "Example.com/x", ""),
+            "validating label \"Example\"",
+        ),
+        (
+            object(named, &csr, "example/x", ""),
+            "should be a domain with at least two segments separated by dots",
+        ),
+        (
+            object(named, &csr, "x.kubernetes.io/foo", ""),
+            "unknown Kubernetes signer x.kubernetes.io/foo",
+        ),
+        (
+            object(" {}", &csr, client, ""),
+            "metadata.name: Required value",
+        ),
+        (
+            object("\n  name: a/b", &csr, client, ""),
+            "metadata.name: Invalid value: \"a/b\": may not contain '/'",
+        ),
+        (
+            object("\n  name: '..'", &csr, client, ""),
+            "metadata.name: Invalid value: \"..\": may not be '..'",
+        ),
+        (
+            object(named, &csr, client, "  expirationSeconds: \"3600\"\n"),
+            "expected an int32",
+        ),
+        (
+            object(named, &csr, client, "  expirationSeconds: 2147483648\n"),
+            "2147483648 overflows an int32",
+        ),
+    ];
+    for (i, (yaml, words)) in cases.iter().enumerate() {
+        let file = format!("bad{i}.yaml");
+        fs::write(env.path(&file), yaml).unwrap();
+        let err = env.sign_fails(3, "ca", &file, "out.crt", &[]);
+        assert!(err.contains(words), "{file}: {err}");
+        assert!(err.contains(&file), "the error names the file: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(!env.path("out.crt").exists(), "{file}: nothing is written");
+    }
+}
