@@ -145,13 +145,29 @@ impl CertificateRequest {
         }
         let info = &req.certification_request_info;
         let spki = &info.subject_pki;
+        // Go's parsePublicKey, which kube-apiserver's parser runs on the certificate.
+        crate::authn::x509::go_parse_pkix_public_key(spki.raw).map_err(|e| {
+            bad(format!(
+                "the CSR's public key is one Go's crypto/x509 refuses in a certificate: {e}"
+            ))
+        })?;
         let key = certifiable_key(spki).map_err(bad)?;
         check_signature(&req, &key).map_err(bad)?;
+        crate::authn::x509::go_check_requested_extensions(info.raw).map_err(bad)?;
 
         // Verified: now read it.
+        let subject = read_subject(info.subject.as_raw()).map_err(bad)?;
         let subject_name = Name::from_der(info.subject.as_raw())
             .map_err(|e| bad(format!("invalid subject: {e}")))?;
-        let subject = Subject::from_name(source, &subject_name)?;
+        // The certificate carries the subject as x509-cert encodes it; a Name that is not in
+        // DER form (a multi-valued RDN's attributes out of SET OF order) would come out
+        // re-sorted, and Go would read another CN or other groups from the certificate than
+        // from the request.
+        if subject_name.to_der().ok().as_deref() != Some(info.subject.as_raw()) {
+            return Err(bad(
+                "the subject is not in DER form (a multi-valued RDN's attributes are out of SET OF order); the certificate could not carry it unchanged".into(),
+            ));
+        }
         let mut sans = Vec::new();
         let mut other_sans = Vec::new();
         for ext in req.requested_extensions().into_iter().flatten() {
@@ -198,6 +214,24 @@ impl CertificateRequest {
     }
 }
 
+/// The identity a certificate with this subject gives in kube-apiserver: the subject read
+/// as Go 1.25's certificate parser reads it (`parseName`, `FillFromRDNSequence`: the last CN
+/// in the order written, every O in order), refused where Go would refuse the certificate or
+/// the x509 authenticator its UID (`parseUIDFromCert`,
+/// `k8s.io/apiserver/pkg/authentication/request/x509/x509.go`).
+fn read_subject(raw: &[u8]) -> Result<Subject, String> {
+    let name = crate::authn::x509::go_parse_name(raw).map_err(|e| {
+        format!("the subject is one Go's crypto/x509 refuses in a certificate: {e}")
+    })?;
+    crate::authn::x509::go_user_uid(&name.uids).map_err(|e| {
+        format!("the subject's user UID is one kube-apiserver's x509 authenticator refuses: {e}")
+    })?;
+    Ok(Subject {
+        common_name: name.common_name,
+        organizations: name.organizations,
+    })
+}
+
 fn ip(bytes: &[u8]) -> Option<std::net::IpAddr> {
     match bytes.len() {
         4 => <[u8; 4]>::try_from(bytes).ok().map(Into::into),
@@ -232,6 +266,13 @@ fn certifiable_key(
 /// check (Go's `CheckSignature`, which kube-apiserver's `csr.CheckSignature()` runs), worded
 /// for the CSR: SHA-1 is refused, RSA-PSS only with a salt as long as the hash.
 fn check_signature(req: &X509CertificationRequest<'_>, key: &KeyAlgorithm) -> Result<(), String> {
+    // Go's getSignatureAlgorithmFromAI: Ed25519 with parameters (RFC 8410 §3: they MUST be
+    // absent) is an unknown algorithm, which CheckSignature cannot verify.
+    if req.signature_algorithm.algorithm.to_id_string() == super::oid::ED25519
+        && req.signature_algorithm.parameters.is_some()
+    {
+        return Err("the CSR's Ed25519 signature algorithm has parameters: x509: cannot verify signature: algorithm unimplemented".into());
+    }
     let alg = SignatureAlgorithm::of(&req.signature_algorithm);
     let info = &req.certification_request_info;
     let verifying = VerifyingKey {

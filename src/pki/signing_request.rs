@@ -95,6 +95,13 @@ pub struct ObjectMeta {
     /// `metadata.name`.
     #[serde(default)]
     pub name: String,
+    /// `metadata.generateName`: the API server makes a name from it when `name` is empty.
+    #[serde(
+        default,
+        rename = "generateName",
+        skip_serializing_if = "String::is_empty"
+    )]
+    pub generate_name: String,
 }
 
 /// `spec`, in the API's field order.
@@ -106,12 +113,46 @@ pub struct CsrSpec {
     /// Which signer should sign it.
     #[serde(default)]
     pub signer_name: String,
-    /// Requested lifetime in seconds (≥ 600).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Requested lifetime in seconds (≥ 600). An `*int32` in the API: a string, a float or
+    /// a number outside int32 is a decoding error there, and here.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "int32"
+    )]
     pub expiration_seconds: Option<i64>,
     /// Requested key usages, as the API spells them (`client auth`, …).
     #[serde(default)]
     pub usages: Vec<String>,
+}
+
+/// `spec.expirationSeconds` as the API server's decoder reads an `*int32`: null or an
+/// integer number within int32; a quoted number is a string, not an int32.
+fn int32<'de, D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Option<i64>, D::Error> {
+    struct Int32;
+    impl<'de> serde::de::Visitor<'de> for Int32 {
+        type Value = Option<i64>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("an int32")
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> std::result::Result<Self::Value, E> {
+            i32::try_from(v)
+                .map(|v| Some(i64::from(v)))
+                .map_err(|_| E::custom(format!("{v} overflows an int32")))
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> std::result::Result<Self::Value, E> {
+            i32::try_from(v)
+                .map(|v| Some(i64::from(v)))
+                .map_err(|_| E::custom(format!("{v} overflows an int32")))
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+        fn visit_none<E: serde::de::Error>(self) -> std::result::Result<Self::Value, E> {
+            Ok(None)
+        }
+    }
+    d.deserialize_any(Int32)
 }
 
 impl CertificateSigningRequest {
@@ -146,7 +187,10 @@ impl CertificateSigningRequest {
         Ok(CertificateSigningRequest {
             api_version: CSR_API_VERSION.into(),
             kind: CSR_KIND.into(),
-            metadata: ObjectMeta { name: name.into() },
+            metadata: ObjectMeta {
+                name: name.into(),
+                generate_name: String::new(),
+            },
             spec: CsrSpec {
                 request: base64::engine::general_purpose::STANDARD.encode(csr_pem(csr_der)),
                 signer_name: signer_name.into(),
@@ -229,12 +273,10 @@ pub fn check_signer_rules(
         KUBELET_SERVING => kubelet_serving(request, &set),
         KUBE_APISERVER_CLIENT_KUBELET => kubelet_client(request, &set),
         KUBE_APISERVER_CLIENT => apiserver_client(&set),
-        "kubernetes.io/legacy-unknown" => {
-            Err("it cannot be requested through certificates.k8s.io/v1".into())
-        }
-        // An unknown signer of the kubernetes.io domain is no refusal by a signer: nothing
-        // would ever sign it.
-        other if other.starts_with("kubernetes.io/") => {
+        LEGACY_UNKNOWN => Err("it cannot be requested through certificates.k8s.io/v1".into()),
+        // An unknown signer of the kubernetes.io domain or a subdomain of it
+        // (`IsKubernetesSignerName`) is no refusal by a signer: nothing would ever sign it.
+        other if is_kubernetes_signer_name(other) => {
             return Err(format!("unknown Kubernetes signer {other}"));
         }
         _ => kcred_tls_only(&set),
@@ -410,12 +452,138 @@ pub fn read_signing_request(path: &Path, bytes: &[u8]) -> Result<SigningRequest>
         .decode(object.spec.request.trim())
         .map_err(|_| Error::input(&source, "spec.request is not valid base64"))?;
     let inner = format!("{source} (spec.request)");
-    // helpers.go ParseCSR: only `CERTIFICATE REQUEST`.
-    let der = csr_from_pem(&inner, &pem, &[])?;
+    check_object(&object).map_err(|e| Error::input(&source, e))?;
+    // helpers.go ParseCSR: the first PEM block, and it must be a `CERTIFICATE REQUEST`.
+    let first = crate::pem::parse_all(&inner, &pem)?.into_iter().next();
+    let der = match first {
+        Some(b) if b.tag() == CSR_PEM_LABEL => b.contents().to_vec(),
+        _ => {
+            return Err(Error::input(
+                &inner,
+                "PEM block type must be CERTIFICATE REQUEST",
+            ));
+        }
+    };
     Ok(SigningRequest {
         request: CertificateRequest::from_der(&inner, &der)?,
         object: Some(object),
     })
+}
+
+/// What kube-apiserver checks of an object before anything can sign it, beyond its request
+/// and usages (those are [`check_signer_rules`]' first steps): a name
+/// (`ValidateObjectMetaAccessor`, and `rest.BeforeCreate`'s path-segment rule,
+/// apimachinery `content.IsPathSegmentName`), and a well-formed signer name
+/// (`staging/src/k8s.io/apimachinery`-based `ValidateSignerName`,
+/// pkg/apis/certificates/validation/validation.go). The error is one line, in the API's
+/// words.
+fn check_object(obj: &CertificateSigningRequest) -> std::result::Result<(), String> {
+    let name = &obj.metadata.name;
+    if name.is_empty() && obj.metadata.generate_name.is_empty() {
+        return Err("metadata.name: Required value: name or generateName is required".into());
+    }
+    for (given, field) in [
+        (name, "metadata.name"),
+        (&obj.metadata.generate_name, "metadata.generateName"),
+    ] {
+        let why = if given == "." || given == ".." {
+            format!("may not be '{given}'")
+        } else if let Some(c) = given.chars().find(|c| ['/', '%'].contains(c)) {
+            format!("may not contain '{c}'")
+        } else {
+            continue;
+        };
+        return Err(format!("{field}: Invalid value: {given:?}: {why}"));
+    }
+    if !obj.spec.signer_name.is_empty() && obj.spec.signer_name != LEGACY_UNKNOWN {
+        validate_signer_name(&obj.spec.signer_name)?;
+    }
+    Ok(())
+}
+
+/// `kubernetes.io/legacy-unknown`, which certificates.k8s.io/v1 does not accept.
+const LEGACY_UNKNOWN: &str = "kubernetes.io/legacy-unknown";
+
+/// `IsKubernetesSignerName` (pkg/apis/certificates/validation/validation.go): a signer of the
+/// `kubernetes.io` domain or any of its subdomains.
+fn is_kubernetes_signer_name(signer_name: &str) -> bool {
+    let host = signer_name.split_once('/').map_or(signer_name, |(h, _)| h);
+    host == "kubernetes.io" || host.ends_with(".kubernetes.io")
+}
+
+/// apimachinery `IsDNS1123Label`.
+fn dns1123_label(s: &str) -> bool {
+    s.len() <= 63 && dns1123_shape(s, false)
+}
+
+/// apimachinery `IsDNS1123Subdomain`.
+fn dns1123_subdomain(s: &str) -> bool {
+    s.len() <= 253 && dns1123_shape(s, true)
+}
+
+/// `[a-z0-9]([-a-z0-9]*[a-z0-9])?`, and with `dots`, labels of that shape joined by dots.
+fn dns1123_shape(s: &str, dots: bool) -> bool {
+    let label = |l: &str| {
+        let b = l.as_bytes();
+        let alnum = |c: &u8| c.is_ascii_lowercase() || c.is_ascii_digit();
+        !b.is_empty()
+            && alnum(&b[0])
+            && alnum(&b[b.len() - 1])
+            && b.iter().all(|c| alnum(c) || *c == b'-')
+    };
+    if dots {
+        s.split('.').all(label)
+    } else {
+        label(s)
+    }
+}
+
+/// `ValidateSignerName` (pkg/apis/certificates/validation/validation.go): the first of its
+/// errors, in its words.
+fn validate_signer_name(signer_name: &str) -> std::result::Result<(), String> {
+    let invalid =
+        |value: &str, why: String| Err(format!("spec.signerName: Invalid value: {value:?}: {why}"));
+    let segments: Vec<&str> = signer_name.split('/').collect();
+    let [domain, path] = segments[..] else {
+        return invalid(
+            signer_name,
+            "must be a fully qualified domain and path of the form 'example.com/signer-name'"
+                .into(),
+        );
+    };
+    if domain.len() > 253 {
+        return Err("spec.signerName: Too long: may not be more than 253 bytes".into());
+    }
+    let labels: Vec<&str> = domain.split('.').collect();
+    if let Some(l) = labels.iter().find(|l| !dns1123_label(l)) {
+        return invalid(
+            domain,
+            format!(
+                "validating label {l:?}: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character"
+            ),
+        );
+    }
+    if labels.len() < 2 {
+        return invalid(
+            domain,
+            "should be a domain with at least two segments separated by dots".into(),
+        );
+    }
+    if let Some(l) = path.split('.').find(|l| !dns1123_subdomain(l)) {
+        return invalid(
+            path,
+            format!(
+                "validating label {l:?}: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character"
+            ),
+        );
+    }
+    let max = 253 + 253 + 63 + 1 + 1;
+    if signer_name.len() > max {
+        return Err(format!(
+            "spec.signerName: Too long: may not be more than {max} bytes"
+        ));
+    }
+    Ok(())
 }
 
 fn csr_from_pem(source: &str, bytes: &[u8], also: &[&str]) -> Result<Vec<u8>> {
@@ -606,6 +774,31 @@ mod tests {
         );
         assert!(check_signer_rules("example.com/x", &jane, &usages(&["server auth"])).is_ok());
         assert!(check_signer_rules("", &jane, &usages(&["client auth"])).is_err());
+    }
+
+    #[test]
+    fn signer_names_follow_validate_signer_name() {
+        for ok in [
+            "example.com/x",
+            "kubernetes.io/kube-apiserver-client",
+            "a.b/c.d-e",
+        ] {
+            assert!(validate_signer_name(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "x",
+            "example.com/a/b",
+            "Example.com/x",
+            "example/x",
+            "example.com/",
+            "example.com/a..b",
+            "-a.com/x",
+        ] {
+            assert!(validate_signer_name(bad).is_err(), "{bad}");
+        }
+        assert!(is_kubernetes_signer_name("x.kubernetes.io/foo"));
+        assert!(is_kubernetes_signer_name("kubernetes.io/foo"));
+        assert!(!is_kubernetes_signer_name("notkubernetes.io/foo"));
     }
 
     #[test]

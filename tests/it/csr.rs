@@ -894,3 +894,353 @@ fn k8s_names_follow_the_api_servers_rules_for_csrs() {
         }
     }
 }
+
+/// What Go says of a request (tests/go/csrcheck): `x509.ParseCertificateRequest` and
+/// `CheckSignature` as kube-apiserver's CSR validation runs them, and `x509.ParseCertificate`
+/// plus the x509 authenticator's `parseUIDFromCert` on a certificate carrying the request's
+/// subject bytes and key unchanged.
+fn go_csrcheck(env: &Env, file: &str) -> Value {
+    let out = run_peer(
+        std::process::Command::new(crate::common::go_tool("csrcheck")).arg(env.path(file)),
+    );
+    serde_json::from_str(&out).expect("csrcheck JSON")
+}
+
+/// A Python prelude that builds PKCS#10 requests byte by byte (the DER builder of the CSR
+/// sweep), signed with Python `cryptography`: `csr(key, subject=..., attributes=...,
+/// alg=..., spki_der=...)` returns DER, `pem(der)` PEM; `write(name, der)` writes NAME in
+/// the directory argv[1].
+const DER_BUILDER: &str = r#"
+import sys, os, base64
+from cryptography.hazmat.primitives import hashes, serialization as S
+from cryptography.hazmat.primitives.asymmetric import rsa, ec, ed25519
+def L(n):
+    if n < 0x80: return bytes([n])
+    b = n.to_bytes((n.bit_length()+7)//8, 'big'); return bytes([0x80|len(b)]) + b
+def tlv(tag, content): return bytes([tag]) + L(len(content)) + content
+def seq(*xs): return tlv(0x30, b''.join(xs))
+def set_(*xs): return tlv(0x31, b''.join(xs))
+def integer(n):
+    if n == 0: return tlv(2, b'\x00')
+    return tlv(2, n.to_bytes((n.bit_length()+8)//8, 'big', signed=True))
+def oid(s):
+    p = [int(x) for x in s.split('.')]
+    out = bytes([40*p[0]+p[1]])
+    for v in p[2:]:
+        enc = [v & 0x7f]; v >>= 7
+        while v: enc.append(0x80 | (v & 0x7f)); v >>= 7
+        out += bytes(reversed(enc))
+    return tlv(6, out)
+NULL = b'\x05\x00'
+def utf8(s): return tlv(0x0c, s.encode() if isinstance(s, str) else s)
+def printable(s): return tlv(0x13, s.encode())
+def bitstring(b): return tlv(3, b'\x00' + b)
+def ctx0(content): return tlv(0xa0, content)
+CN='2.5.4.3'; O='2.5.4.10'; UID='1.3.6.1.4.1.57683.2'
+def atv(t, v): return seq(oid(t), v)
+def rdn(*atvs): return set_(*atvs)
+def name(*rdns): return seq(*rdns)
+def ext(o, val): return seq(oid(o), tlv(4, val))
+def san(*dns): return ext('2.5.29.17', seq(*[tlv(0x82, d.encode()) for d in dns]))
+def extreq(*exts): return seq(oid('1.2.840.113549.1.9.14'), set_(seq(*exts)))
+def spki(key): return key.public_key().public_bytes(S.Encoding.DER, S.PublicFormat.SubjectPublicKeyInfo)
+def csr(key, subject, attributes=b'', alg=None, spki_der=None):
+    tbs = seq(integer(0), subject, spki_der or spki(key), ctx0(attributes))
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        alg, sig = alg or seq(oid('1.3.101.112')), key.sign(tbs)
+    elif isinstance(key, rsa.RSAPrivateKey):
+        alg = alg or seq(oid('1.2.840.113549.1.1.11'), NULL)
+        from cryptography.hazmat.primitives.asymmetric import padding
+        sig = key.sign(tbs, padding.PKCS1v15(), hashes.SHA256())
+    else:
+        alg, sig = alg or seq(oid('1.2.840.10045.4.3.2')), key.sign(tbs, ec.ECDSA(hashes.SHA256()))
+    return seq(tbs, alg, bitstring(sig))
+def pem(der):
+    b = base64.b64encode(der).decode()
+    return ('-----BEGIN CERTIFICATE REQUEST-----\n' + '\n'.join(b[i:i+64] for i in range(0, len(b), 64)) + '\n-----END CERTIFICATE REQUEST-----\n').encode()
+def write(n, der): open(os.path.join(sys.argv[1], n), 'wb').write(pem(der))
+p256 = ec.generate_private_key(ec.SECP256R1())
+"#;
+
+/// A CertificateSigningRequest object for the kube-apiserver-client signer around the PEM
+/// request in `csr`, written to `out`.
+fn write_client_object(env: &Env, csr: &str, out: &str) {
+    let request =
+        base64::engine::general_purpose::STANDARD.encode(fs::read(env.path(csr)).unwrap());
+    fs::write(
+        env.path(out),
+        format!(
+            "apiVersion: certificates.k8s.io/v1\nkind: CertificateSigningRequest\nmetadata:\n  name: x\nspec:\n  request: {request}\n  signerName: kubernetes.io/kube-apiserver-client\n  usages: [client auth]\n"
+        ),
+    )
+    .unwrap();
+}
+
+/// Regression (sweep A1): `CN=admin + CN=jane` in one RDN, written admin first, is not in
+/// DER SET OF order. Go reads the last CN in the order written (`pkix.Name.
+/// FillFromRDNSequence`): jane; re-encoded, the SET is sorted and Go would read admin from
+/// the certificate. kcred refuses it (PEM and inside a CertificateSigningRequest), naming the
+/// file and writing nothing; the same RDN in DER order is signed, and kcred, Go's reading of
+/// the request and Go's x509 authenticator on the certificate all name the same user.
+#[test]
+fn a_multi_valued_rdn_out_of_der_order_is_refused_and_in_order_names_go_s_user() {
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    python(
+        &format!(
+            "{DER_BUILDER}
+a, j = atv(CN, utf8('admin')), atv(CN, utf8('jane'))
+write('unsorted.csr', csr(p256, name(tlv(0x31, a + j))))
+write('sorted.csr', csr(p256, name(tlv(0x31, j + a))))
+"
+        ),
+        &[&env.p("")],
+    );
+    let go = go_csrcheck(&env, "unsorted.csr");
+    assert_eq!(go["cn"], "jane", "{go}");
+    write_client_object(&env, "unsorted.csr", "unsorted.yaml");
+    for input in ["unsorted.csr", "unsorted.yaml"] {
+        let err = env.sign_fails(3, "ca", input, "out.crt", &[]);
+        assert!(err.contains("not in DER form"), "{input}: {err}");
+        assert!(err.contains(input), "the error names the file: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(!env.path("out.crt").exists(), "{input}: nothing is written");
+    }
+    let go = go_csrcheck(&env, "sorted.csr");
+    assert_eq!(go["cn"], "admin", "{go}");
+    let out = env
+        .kcred()
+        .args([
+            "cert",
+            "sign",
+            "--ca",
+            "ca",
+            "--csr",
+            "sorted.csr",
+            "--out",
+            "sorted.crt",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let said =
+        String::from_utf8_lossy(&out.stderr).to_string() + &String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("for \"admin\""),
+        "kcred names the user Go reads: {said}"
+    );
+    let got = go_x509check(&env.path("ca.crt"), &env.path("sorted.crt"));
+    assert_eq!(got["authenticated"], true, "{got}");
+    assert_eq!(got["user"], "admin", "{got}");
+}
+
+/// Regressions (sweep A2, A3, A4, A5, A10): requests whose certificate Go 1.25 could not
+/// parse (a subject value that is no string or an invalid one: crypto/x509 parser.go
+/// `parseName`/`parseASN1String`; a key `parsePublicKey` refuses), whose Ed25519 signature
+/// algorithm has parameters (x509.go `getSignatureAlgorithmFromAI`), that request an
+/// extension twice (x509.go `parseCSRExtensions`), or whose certificate kube-apiserver's
+/// x509 authenticator would refuse for its UIDs (k8s.io/apiserver/pkg/authentication/
+/// request/x509/x509.go `parseUIDFromCert`). Go (tests/go/csrcheck) says so of each, and
+/// kcred refuses each in the same words: one line naming the file, exit 3, nothing written.
+#[test]
+fn requests_go_or_the_x509_authenticator_would_refuse_are_refused_in_go_s_words() {
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    python(
+        &format!(
+            "{DER_BUILDER}
+jane = rdn(atv(CN, utf8('jane')))
+write('printable_at.csr', csr(p256, name(rdn(atv(CN, printable('jane@example.com'))))))
+write('bmp_odd.csr', csr(p256, name(rdn(atv(CN, tlv(0x1e, b'\\x00j\\x00'))))))
+write('utf8_invalid.csr', csr(p256, name(rdn(atv('1.2.3.4', utf8(b'a\\xffb'))), jane)))
+write('attr_integer.csr', csr(p256, name(rdn(atv('1.2.3.4', integer(5))), jane)))
+write('uid_integer.csr', csr(p256, name(jane, rdn(atv(UID, integer(5))))))
+write('two_uid.csr', csr(p256, name(jane, rdn(atv(UID, utf8('a'))), rdn(atv(UID, utf8('b'))))))
+write('empty_uid.csr', csr(p256, name(jane, rdn(atv(UID, utf8(''))))))
+pt = p256.public_key().public_bytes(S.Encoding.X962, S.PublicFormat.CompressedPoint)
+ec_alg = seq(oid('1.2.840.10045.2.1'), oid('1.2.840.10045.3.1.7'))
+write('ec_compressed.csr', csr(p256, name(jane), spki_der=seq(ec_alg, bitstring(pt))))
+k = rsa.generate_private_key(65537, 2048); n = k.public_key().public_numbers()
+rsa_key = bitstring(seq(integer(n.n), integer(n.e)))
+write('rsa_no_null.csr', csr(k, name(jane), spki_der=seq(seq(oid('1.2.840.113549.1.1.1')), rsa_key)))
+ed = ed25519.Ed25519PrivateKey.generate()
+raw = ed.public_key().public_bytes(S.Encoding.Raw, S.PublicFormat.Raw)
+write('ed25519_key_null.csr', csr(ed, name(jane), spki_der=seq(seq(oid('1.3.101.112'), NULL), bitstring(raw))))
+write('ed25519_sig_null.csr', csr(ed, name(jane), alg=seq(oid('1.3.101.112'), NULL)))
+write('dup_san.csr', csr(p256, name(jane), extreq(san('a.example'), san('b.example'))))
+write('two_extreq.csr', csr(p256, name(jane), extreq(san('a.example')) + extreq(san('b.example'))))
+"
+        ),
+        &[&env.p("")],
+    );
+    // (request, what Go says and kcred repeats, which of Go's answers says it)
+    let cases = [
+        // The request parser (encoding/asn1) refuses this one in its own words.
+        (
+            "printable_at.csr",
+            "PrintableString contains invalid character",
+            "parse_error",
+        ),
+        ("bmp_odd.csr", "invalid BMPString", "parse_error"),
+        ("utf8_invalid.csr", "invalid UTF-8 string", "parse_error"),
+        (
+            "attr_integer.csr",
+            "x509: invalid RDNSequence: invalid attribute value: unsupported string type: 2",
+            "cert_error",
+        ),
+        (
+            "uid_integer.csr",
+            "unsupported string type: 2",
+            "cert_error",
+        ),
+        (
+            "two_uid.csr",
+            "expected 1 UID, but found multiple: [a b]",
+            "uid_error",
+        ),
+        (
+            "empty_uid.csr",
+            "UID cannot be an empty string",
+            "uid_error",
+        ),
+        (
+            "ec_compressed.csr",
+            "x509: failed to unmarshal elliptic curve point",
+            "parse_error",
+        ),
+        (
+            "rsa_no_null.csr",
+            "x509: RSA key missing NULL parameters",
+            "parse_error",
+        ),
+        (
+            "ed25519_key_null.csr",
+            "x509: Ed25519 key encoded with illegal parameters",
+            "parse_error",
+        ),
+        (
+            "ed25519_sig_null.csr",
+            "x509: cannot verify signature: algorithm unimplemented",
+            "signature_error",
+        ),
+        (
+            "dup_san.csr",
+            "x509: certificate request contains duplicate requested extensions",
+            "parse_error",
+        ),
+        (
+            "two_extreq.csr",
+            "x509: certificate request contains duplicate requested extensions",
+            "parse_error",
+        ),
+    ];
+    for (file, words, field) in cases {
+        let go = go_csrcheck(&env, file);
+        let said = go[field].as_str().unwrap_or_default();
+        assert!(said.contains(words), "Go on {file}: {go}");
+        let extra: &[&str] = if file.contains("san") || file.contains("extreq") {
+            &["--usage", "server"]
+        } else {
+            &[]
+        };
+        let err = env.sign_fails(3, "ca", file, "out.crt", extra);
+        // kcred says what Go's certificate parser says (parser.go parseASN1String).
+        let words = words.replace(
+            "PrintableString contains invalid character",
+            "invalid PrintableString",
+        );
+        assert!(err.contains(&words), "{file}: {err}");
+        assert!(err.contains(file), "the error names the file: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(!env.path("out.crt").exists(), "{file}: nothing is written");
+    }
+}
+
+/// Regressions (sweep A6, A7): what kube-apiserver refuses of a CertificateSigningRequest
+/// before anything could sign it is refused, in the API's words, with one line naming the
+/// file and nothing written:
+/// - `spec.request` whose first PEM block is not a `CERTIFICATE REQUEST`
+///   (pkg/apis/certificates/helpers.go `ParseCSR`: "PEM block type must be CERTIFICATE
+///   REQUEST"), even when a request follows;
+/// - a malformed signer name (pkg/apis/certificates/validation/validation.go
+///   `ValidateSignerName`), and a signer under any `*.kubernetes.io` domain other than the
+///   built-in ones (`IsKubernetesSignerName`: nothing would ever sign it);
+/// - no name, or one that is not a path segment (`ValidateObjectMetaAccessor`;
+///   staging/src/k8s.io/apiserver/pkg/registry/rest/create.go `BeforeCreate`);
+/// - `spec.expirationSeconds` that is not an int32 (`*int32` in
+///   staging/src/k8s.io/api/certificates/v1/types.go: a string or an overflow does not
+///   decode).
+///
+/// The unchanged object is signed (the control).
+#[test]
+fn objects_kube_apiserver_refuses_are_refused_in_its_words() {
+    let env = with_jane_request();
+    let csr = fs::read_to_string(env.path("j.csr")).unwrap();
+    let ca = fs::read_to_string(env.path("ca.crt")).unwrap();
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let object = |meta: &str, request: &str, signer: &str, extra: &str| {
+        format!(
+            "apiVersion: certificates.k8s.io/v1\nkind: CertificateSigningRequest\nmetadata:{meta}\nspec:\n  request: {}\n  signerName: {signer}\n  usages: [digital signature, client auth]\n{extra}",
+            b64(request)
+        )
+    };
+    let client = "kubernetes.io/kube-apiserver-client";
+    let named = "\n  name: jane";
+    fs::write(env.path("ok.yaml"), object(named, &csr, client, "")).unwrap();
+    env.sign("ca", "ok.yaml", "ok.crt", &[]);
+    let cases = [
+        (
+            object(named, &format!("{ca}{csr}"), client, ""),
+            "PEM block type must be CERTIFICATE REQUEST",
+        ),
+        (
+            object(named, &csr, "kubeapiserverclient", ""),
+            "must be a fully qualified domain and path of the form 'example.com/signer-name'",
+        ),
+        (
+            object(named, &csr, "example.com/a/b", ""),
+            "must be a fully qualified domain and path",
+        ),
+        (
+            object(named, &csr, "Example.com/x", ""),
+            "validating label \"Example\"",
+        ),
+        (
+            object(named, &csr, "example/x", ""),
+            "should be a domain with at least two segments separated by dots",
+        ),
+        (
+            object(named, &csr, "x.kubernetes.io/foo", ""),
+            "unknown Kubernetes signer x.kubernetes.io/foo",
+        ),
+        (
+            object(" {}", &csr, client, ""),
+            "metadata.name: Required value",
+        ),
+        (
+            object("\n  name: a/b", &csr, client, ""),
+            "metadata.name: Invalid value: \"a/b\": may not contain '/'",
+        ),
+        (
+            object("\n  name: '..'", &csr, client, ""),
+            "metadata.name: Invalid value: \"..\": may not be '..'",
+        ),
+        (
+            object(named, &csr, client, "  expirationSeconds: \"3600\"\n"),
+            "expected an int32",
+        ),
+        (
+            object(named, &csr, client, "  expirationSeconds: 2147483648\n"),
+            "2147483648 overflows an int32",
+        ),
+    ];
+    for (i, (yaml, words)) in cases.iter().enumerate() {
+        let file = format!("bad{i}.yaml");
+        fs::write(env.path(&file), yaml).unwrap();
+        let err = env.sign_fails(3, "ca", &file, "out.crt", &[]);
+        assert!(err.contains(words), "{file}: {err}");
+        assert!(err.contains(&file), "the error names the file: {err}");
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(!env.path("out.crt").exists(), "{file}: nothing is written");
+    }
+}

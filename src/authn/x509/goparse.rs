@@ -357,13 +357,13 @@ fn attribute_string(tag: u8, contents: &[u8]) -> Result<String, String> {
 /// `parseName` and `FillFromRDNSequence`: the CN (the last one), every O, and every UID
 /// attribute (all strings: Go 1.25 refuses a name with any other value).
 #[derive(Default)]
-struct Name {
-    common_name: String,
-    organizations: Vec<String>,
-    uids: Vec<String>,
+pub(super) struct Name {
+    pub(super) common_name: String,
+    pub(super) organizations: Vec<String>,
+    pub(super) uids: Vec<String>,
 }
 
-fn parse_name(raw: &[u8]) -> Result<Name, String> {
+pub(super) fn parse_name(raw: &[u8]) -> Result<Name, String> {
     let mut out = Name::default();
     let mut seq = Der(raw);
     let mut rdns = Der(seq.read(SEQUENCE).ok_or("x509: invalid RDNSequence")?);
@@ -390,6 +390,53 @@ fn parse_name(raw: &[u8]) -> Result<Name, String> {
         }
     }
     Ok(out)
+}
+
+// ------------------------------------------------------------------ certificate requests
+
+const EXTENSION_REQUEST: &str = "1.2.840.113549.1.9.14";
+
+/// `parseCSRExtensions` (crypto/x509/x509.go of Go 1.25), over the CertificationRequestInfo
+/// `cri`: attributes that do not parse are ignored; the first value of every
+/// extensionRequest attribute must be a list of extensions, and no extension OID may be
+/// requested twice, within one attribute or across several.
+pub(super) fn check_requested_extensions(cri: &[u8]) -> Result<(), String> {
+    let malformed = || "asn1: structure error: malformed certificate request".to_string();
+    let mut input = Der(cri);
+    let mut info = Der(input.read(SEQUENCE).ok_or_else(malformed)?);
+    for tag in [INTEGER, SEQUENCE, SEQUENCE] {
+        info.read(tag).ok_or_else(malformed)?;
+    }
+    let Some(attributes) = info.read_optional(0xa0).ok_or_else(malformed)? else {
+        return Ok(());
+    };
+    let mut attributes = Der(attributes);
+    let mut seen = std::collections::BTreeSet::new();
+    while let Some((tag, contents, _)) = attributes.element() {
+        let mut attr = Der(contents);
+        let (Some(oid), Some(values)) = (attr.read_oid(), attr.read(SET)) else {
+            continue;
+        };
+        if tag != SEQUENCE || !attr.is_empty() || values.is_empty() || oid != EXTENSION_REQUEST {
+            continue;
+        }
+        let extension_list = Der(values)
+            .read(SEQUENCE)
+            .ok_or("asn1: structure error: malformed extension request")?;
+        let mut extensions = Der(extension_list);
+        while !extensions.is_empty() {
+            let oid = extensions
+                .read(SEQUENCE)
+                .and_then(|e| Der(e).read_oid())
+                .ok_or("asn1: structure error: malformed extension")?;
+            if !seen.insert(oid) {
+                return Err(
+                    "x509: certificate request contains duplicate requested extensions".into(),
+                );
+            }
+        }
+    }
+    Ok(())
 }
 
 // ------------------------------------------------------------------ the public key

@@ -153,6 +153,34 @@ pub(crate) fn go_parse_pkix_public_key(der: &[u8]) -> Result<(), String> {
     }
 }
 
+/// A Name as Go 1.25's certificate parser reads it (`parseName`, then
+/// `pkix.Name.FillFromRDNSequence`): the last CN in the order written, every O in order, and
+/// every user UID attribute (1.3.6.1.4.1.57683.2) in order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct GoName {
+    pub(crate) common_name: String,
+    pub(crate) organizations: Vec<String>,
+    pub(crate) uids: Vec<String>,
+}
+
+/// Read the DER Name `raw` as Go 1.25's `x509.ParseCertificate` reads a certificate's
+/// subject; its refusal in Go's words (a value that is not a string, an invalid
+/// PrintableString, BMPString or UTF-8 value, ...).
+pub(crate) fn go_parse_name(raw: &[u8]) -> Result<GoName, String> {
+    let name = goparse::parse_name(raw)?;
+    Ok(GoName {
+        common_name: name.common_name,
+        organizations: name.organizations,
+        uids: name.uids,
+    })
+}
+
+/// Go's `parseCSRExtensions` on a DER CertificationRequestInfo: its refusal in Go's words
+/// (`x509: certificate request contains duplicate requested extensions`).
+pub(crate) fn go_check_requested_extensions(cri: &[u8]) -> Result<(), String> {
+    goparse::check_requested_extensions(cri)
+}
+
 /// Whether Go's `x509.ParseCertificate` returns `der` (its refusal in Go's words otherwise).
 /// As for [`go_parse_pkix_public_key`], a certificate kcred cannot judge counts as refused.
 pub(crate) fn go_parse_certificate(der: &[u8]) -> Result<(), String> {
@@ -292,9 +320,15 @@ fn verify_parsed(
 /// (OID 1.3.6.1.4.1.57683.2). None: no UID; one non-empty string: the UID; anything else is
 /// the error the API server returns, in its words.
 fn user_uid(leaf: &Cert) -> std::result::Result<String, String> {
+    go_user_uid(&leaf.uids)
+}
+
+/// `parseUIDFromCert` on the UID attributes `uids` of a subject, in order (see
+/// [`user_uid`]).
+pub(crate) fn go_user_uid(uids: &[String]) -> std::result::Result<String, String> {
     // x509.go also answers "unable to parse UID into a string" for a value that is not a
     // string; Go 1.25's parser refuses such a certificate before the authenticator runs.
-    match leaf.uids.as_slice() {
+    match uids {
         [] => Ok(String::new()),
         [one] if one.is_empty() => Err("UID cannot be an empty string".into()),
         [one] => Ok(one.clone()),
