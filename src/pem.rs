@@ -194,6 +194,31 @@ pub fn go_cert_pool(text: &[u8]) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// What the Go loaders of a certificate file would trip on, in their words, for the PEM
+/// `text` of a `.crt` file: a `CERTIFICATE` block with headers, which client-go's
+/// `cert.ParseCertsPEM` (`--client-ca-file` and friends) and `AppendCertsFromPEM` skip
+/// silently, and a block of another type, which etcd's `tlsutil.NewCertPool`
+/// (`--trusted-ca-file`, and kube-apiserver's etcd client) parses as a certificate anyway and
+/// fails on.
+pub fn go_loader_trouble(text: &[u8]) -> Option<String> {
+    let blocks = go_decode_all(text);
+    if blocks
+        .iter()
+        .any(|b| b.label == b"CERTIFICATE" && b.headers)
+    {
+        return Some("a CERTIFICATE block carries PEM headers, which client-go's cert.ParseCertsPEM and Go's AppendCertsFromPEM skip: the components load the file without that certificate".into());
+    }
+    blocks
+        .iter()
+        .find(|b| b.label != b"CERTIFICATE")
+        .map(|b| {
+            format!(
+                "holds a {:?} PEM block besides certificates: etcd's tlsutil.NewCertPool parses every block as a certificate and will not start with this file",
+                String::from_utf8_lossy(&b.label)
+            )
+        })
+}
+
 /// Whether `text` looks like PEM rather than DER.
 pub fn looks_like_pem(text: &[u8]) -> bool {
     contains(text, b"-----BEGIN ")

@@ -3,7 +3,6 @@
 //! and a Go TLS client on a serving one), usage for its role, kubeconfig CA data.
 
 use std::collections::BTreeMap;
-use std::path::Path;
 
 use jiff::{SignedDuration, Timestamp};
 
@@ -188,10 +187,12 @@ impl Audit<'_> {
         }
         let want = self.cluster_ca.or_else(|| self.inv.issuer_of(c));
         if let Some(ca) = want {
+            // What client-go's rootCertPool keeps (AppendCertsFromPEM: blocks Go cannot
+            // parse are skipped).
             let have = c
                 .kubeconfig_ca
-                .as_ref()
-                .and_then(|pem| pki::read_certificates(Path::new("<ca data>"), pem).ok())
+                .as_deref()
+                .map(crate::pem::go_cert_pool)
                 .unwrap_or_default();
             // The cluster CA file may be a bundle (old and new CA during a rotation): CA data
             // holding any certificate of it is the cluster CA, as a client-go pool of either

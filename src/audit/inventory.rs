@@ -214,6 +214,20 @@ impl Reader {
         let Some(bytes) = self.read(path, &name, &file) else {
             return;
         };
+        // The components load certificates with tls.X509KeyPair, cert.ParseCertsPEM or etcd's
+        // tlsutil: PEM only, and each with its own way of skipping or failing on odd blocks.
+        if !crate::pem::looks_like_pem(&bytes) && bytes.first() == Some(&0x30) {
+            self.problem(
+                name.clone(),
+                file.clone(),
+                "is DER: kube-apiserver, etcd and the kubelet read certificates as PEM only (tls.X509KeyPair: \"tls: failed to find any PEM data in certificate input\"); convert it with `openssl x509 -inform DER`".into(),
+                false,
+            );
+        } else if ext(path) == "crt"
+            && let Some(why) = crate::pem::go_loader_trouble(&bytes)
+        {
+            self.problem(name.clone(), file.clone(), why, false);
+        }
         let mut ders = match pki::read_certificates(path, &bytes) {
             Ok(certs) => certs,
             Err(e) => {
@@ -307,6 +321,21 @@ impl Reader {
             all.iter()
                 .position(|(_, f)| k.matches_public_key(&f.spki_der).unwrap_or(false))
         });
+        if let (Some(i), Some(key_path)) = (owner.filter(|&i| i > 0), &key_file) {
+            // tls.X509KeyPair pairs the key with the file's first certificate: the serving
+            // certificate, an etcd certificate, kube-controller-manager's signer
+            // (--cluster-signing-cert-file) all fail to load.
+            self.problem(
+                name.clone(),
+                file.clone(),
+                format!(
+                    "{} matches certificate {} of the file, but tls.X509KeyPair pairs a key with the first certificate (\"tls: private key does not match public key\"): put that certificate first",
+                    self.rel(key_path),
+                    i + 1
+                ),
+                false,
+            );
+        }
         let mut key = key;
         for (i, (der, facts)) in all.into_iter().enumerate() {
             let mine = owner == Some(i) || (owner.is_none() && i == 0);

@@ -396,9 +396,13 @@ impl Matrix {
         match ca_data {
             None => "the kubeconfig's cluster has no certificate-authority(-data)".into(),
             Some(Err(e)) => e.to_string(),
-            Some(Ok(pem)) => match crate::pki::read_certificates(path, &pem) {
-                Err(e) => format!("certificate-authority-data: {e}"),
-                Ok(roots) => match std::fs::read(apiserver)
+            // client-go's rootCertPool: AppendCertsFromPEM keeps what Go parses, skips the rest.
+            Some(Ok(pem)) => match crate::pem::go_cert_pool(&pem) {
+                roots if roots.is_empty() => format!(
+                    "certificate-authority-data: {}: holds no certificate Go can use (client-go rootCertPool: unable to load root certificates)",
+                    path.display()
+                ),
+                roots => match std::fs::read(apiserver)
                     .map_err(|e| Error::input(apiserver, crate::io_words(&e)))
                     .and_then(|b| first_cert(apiserver, &b))
                 {
@@ -487,19 +491,23 @@ impl Matrix {
         if !key.exists() && !public.exists() {
             return;
         }
+        // Both files as the components read them (client-go util/keyutil): kube-controller-
+        // manager's --service-account-private-key-file takes an RSA or ECDSA private key
+        // (ParsePrivateKeyPEM), kube-apiserver's --service-account-key-file every RSA or ECDSA
+        // key it can read, public, private or in a certificate (ParsePublicKeysPEM).
         let problem = (|| -> Result<String> {
+            use crate::token::keys::parse_verification_keys;
             let kb = crate::fsio::read::read(&key)?;
-            let k = crate::keys::PrivateKey::from_pem(&key.display().to_string(), &kb)?;
-            let mine = k.public_key_der()?;
+            let shown = key.display().to_string();
+            let signing = parse_verification_keys(&shown, &kb).map_err(|_| {
+                Error::input(
+                    &shown,
+                    "data does not contain a valid RSA or ECDSA private key: kube-controller-manager will not start with this --service-account-private-key-file",
+                )
+            })?;
             let pb = crate::fsio::read::read(&public)?;
-            let keys: Vec<Vec<u8>> = crate::pem::parse_all(&public.display().to_string(), &pb)?
-                .iter()
-                .filter(|b| b.tag() == "PUBLIC KEY" || b.tag() == "RSA PUBLIC KEY")
-                .map(|b| b.contents().to_vec())
-                .collect();
-            Ok(if keys.is_empty() {
-                format!("{}: holds no PUBLIC KEY", public.display())
-            } else if keys.contains(&mine) {
+            let keys = parse_verification_keys(&public.display().to_string(), &pb)?;
+            Ok(if keys.iter().any(|k| k.numbers == signing[0].numbers) {
                 String::new()
             } else {
                 format!(

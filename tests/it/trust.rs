@@ -664,11 +664,13 @@ fn etcd_client_cert_from_another_ca_is_the_one_broken_pair_and_etcd_refuses_it()
 fn a_ca_bundle_old_plus_new_is_a_set_of_anchors_for_check_and_trust() {
     let env = Env::new();
     let (dir, other) = two_trees(&env);
-    // A rotation's bundles: the other tree's CA beside this one's, in both orders.
+    // A rotation's bundles: the other tree's CA after this one's, whose key is beside the
+    // file (tls.X509KeyPair, which kube-controller-manager's signer loads ca.crt and ca.key
+    // with, pairs the key with the first certificate; the other order is checked below).
     for (file, new_first) in [
-        ("pki/ca.crt", true),
+        ("pki/ca.crt", false),
         ("pki/etcd/ca.crt", false),
-        ("pki/front-proxy-ca.crt", true),
+        ("pki/front-proxy-ca.crt", false),
     ] {
         let mine = std::fs::read(dir.join(file)).unwrap();
         let theirs = std::fs::read(other.join(file)).unwrap();
@@ -697,7 +699,7 @@ fn a_ca_bundle_old_plus_new_is_a_set_of_anchors_for_check_and_trust() {
         }
         assert_ne!(row["caName"], "", "{row}");
     }
-    // The signer is the bundle's certificate whose key is beside it: this tree's CA, second
+    // The signer is the bundle's certificate whose key is beside it: this tree's CA, first
     // in pki/ca.crt.
     let apiserver = report["certificates"]
         .as_array()
@@ -705,10 +707,27 @@ fn a_ca_bundle_old_plus_new_is_a_set_of_anchors_for_check_and_trust() {
         .iter()
         .find(|r| r["name"] == "apiserver")
         .unwrap();
-    assert_eq!(apiserver["caName"], "ca#2", "{apiserver}");
+    assert_eq!(apiserver["caName"], "ca", "{apiserver}");
     trust_broken(&env, &dir, 0);
     // Go agrees: the kube-apiserver-like server with the bundle as --client-ca-file.
     go_tls_connects_except(&dir, &env.path("tls"), None);
+    // The new CA first, the key beside the file still the old one's: still a set of anchors,
+    // but the pair kube-controller-manager signs with no longer loads.
+    let bundle = std::fs::read_to_string(dir.join("pki/ca.crt")).unwrap();
+    let second_at = bundle[1..].find("-----BEGIN").unwrap() + 1;
+    let (first, second) = bundle.split_at(second_at);
+    std::fs::write(dir.join("pki/ca.crt"), format!("{second}{first}")).unwrap();
+    let out = env
+        .kcred()
+        .args(["check", "--dir", "k", "-q"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{table}");
+    assert!(
+        table.contains("pki/ca.key matches certificate 2 of the file, but tls.X509KeyPair pairs a key with the first certificate"),
+        "{table}"
+    );
 }
 
 #[test]
@@ -1035,4 +1054,68 @@ fn a_front_proxy_client_with_another_cn_is_refused_as_requestheader_would() {
         bad[0]["problem"],
         "x509: subject with cn=someone-else is not in the allowed list"
     );
+}
+
+/// Files real etcd 3.4 will not start with, which `kcred check` used to pass (found by a
+/// differential sweep against etcd and Go's loaders): a serving certificate file with the CA
+/// first (tls.X509KeyPair pairs the key with the first certificate), a DER certificate
+/// (PEM only), and a CA bundle holding another PEM block (etcd's tlsutil.NewCertPool parses
+/// every block as a certificate). For each, etcd never becomes healthy, and kcred flags the
+/// file, naming the loader's rule.
+#[test]
+fn check_flags_the_files_real_etcd_will_not_start_with() {
+    let env = Env::new();
+    let dir = bootstrap(&env, "k");
+    let etcd = dir.join("pki/etcd");
+    let pristine: Vec<(PathBuf, Vec<u8>)> = ["server.crt", "ca.crt"]
+        .iter()
+        .map(|f| (etcd.join(f), std::fs::read(etcd.join(f)).unwrap()))
+        .collect();
+    let ca = pristine[1].1.clone();
+    let server = pristine[0].1.clone();
+    let der = |pem_bytes: &[u8]| pem::parse(pem_bytes).unwrap().contents().to_vec();
+    let sa_pub = std::fs::read(dir.join("pki/sa.pub")).unwrap();
+    let cases: Vec<(&str, &str, Vec<u8>, &str)> = vec![
+        (
+            "ca-first",
+            "server.crt",
+            [ca.clone(), server.clone()].concat(),
+            "pairs a key with the first certificate",
+        ),
+        ("der", "server.crt", der(&server), "is DER"),
+        (
+            "ca-bundle-with-a-public-key",
+            "ca.crt",
+            [ca.clone(), sa_pub].concat(),
+            "tlsutil.NewCertPool",
+        ),
+    ];
+    for (name, file, contents, kcred_says) in cases {
+        for (path, bytes) in &pristine {
+            std::fs::write(path, bytes).unwrap();
+        }
+        std::fs::write(etcd.join(file), &contents).unwrap();
+        let work = env.path(&format!("etcd-{name}"));
+        let (mut one, _one) = start_cluster(&etcd, &work, &["m1"]);
+        let e = one.pop().unwrap();
+        // etcdctl trusts the unchanged CA: only etcd reads the changed file.
+        let client_ca = env.path(&format!("client-ca-{name}.crt"));
+        std::fs::write(&client_ca, &ca).unwrap();
+        let (ok, text) = etcdctl(
+            &e.client_url,
+            &client_ca,
+            &etcd.join("healthcheck-client.crt"),
+            &etcd.join("healthcheck-client.key"),
+            &["endpoint", "health", "--command-timeout", "3s"],
+        );
+        assert!(!ok, "{name}: etcd is healthy: {text}");
+        let out = env
+            .kcred()
+            .args(["check", "--dir", "k", "-q"])
+            .output()
+            .unwrap();
+        let table = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{name}: {table}");
+        assert!(table.contains(kcred_says), "{name}: {table}");
+    }
 }
