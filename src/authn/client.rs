@@ -138,10 +138,7 @@ impl ClientOptions {
             return Ok(p);
         }
         let Some((kc, kubeconfig_name)) = self.kubeconfig()? else {
-            return Ok(Presented {
-                notes: vec![NO_KUBECONFIG_NOTE.into()],
-                ..Presented::default()
-            });
+            return Ok(Presented::default());
         };
         let selected = kc
             .select(self.context.as_deref())
@@ -277,9 +274,6 @@ impl ClientOptions {
 }
 
 /// What the API server makes of a kubeconfig user with `username`/`password`.
-/// No credential flag and no kubeconfig anywhere: the request is judged with no credential.
-const NO_KUBECONFIG_NOTE: &str = "no credential was given and there is no kubeconfig (KUBECONFIG is unset and ~/.kube/config does not exist): this is a request with no credential (kubectl itself would try http://localhost:8080)";
-
 const BASIC_AUTH_NOTE: &str = "the user authenticates with a username and password: kubectl sends them as `Authorization: Basic`, which kube-apiserver has ignored since 1.19 (--basic-auth-file was removed; bearertoken.go reads only `Bearer`), so the request carries no credential";
 
 /// kubectl's checks of the selected user and cluster (`ConfirmUsable`): a kubeconfig that

@@ -83,7 +83,9 @@ pub fn load(client: &ClientOptions, server: &ApiServerOptions) -> Result<(Presen
 ///
 /// An [`Outcome::Undecidable`] request is an error (kcred asks for the trust material). A
 /// token client-go cannot put in a header ([`request::unsendable`]) never reaches the API
-/// server: kubectl fails first, so it is the input's problem. A request that impersonates ([`Presented::impersonate`]) is an error:
+/// server in a request: from a kubeconfig it is the input's problem (kubectl fails first);
+/// given on its own, only when the token itself authenticates is there something to show
+/// (what a TokenReview carrying it would answer), said in a note. A request that impersonates ([`Presented::impersonate`]) is an error:
 /// whom the API server acts as is an authorization question (`kcred can-i` answers it).
 pub fn check(
     presented: &Presented,
@@ -105,16 +107,28 @@ pub fn check(
             "{reason}; give the trust material (--client-ca-file, --token-auth-file, --service-account-key-file or --pki-dir)"
         )));
     }
-    let notes = presented.notes.clone();
+    let mut notes = presented.notes.clone();
     if let Some(why) = presented
         .request
         .token
         .as_deref()
         .and_then(request::unsendable)
     {
-        // kubectl fails before any request leaves it (with a client certificate beside the
-        // token too): there is no API-server answer to show.
-        return Err(Error::input(&presented.token_source, why));
+        match &outcome {
+            // A token given on its own (--token, --token-file): what the API server makes of
+            // the token itself is what a TokenReview carrying it would answer, said with why
+            // no request can carry it.
+            Outcome::Authenticated { by, .. }
+                if by.reads_token() && presented.namespace.is_none() =>
+            {
+                notes.push(format!(
+                    "{why}: kubectl fails before reaching the API server; the identity shown is what the API server makes of the token itself (a TokenReview carrying it)"
+                ));
+            }
+            // A kubeconfig's token: kubectl fails before any request leaves it (with a
+            // client certificate beside the token too), so there is no answer to show.
+            _ => return Err(Error::input(&presented.token_source, why)),
+        }
     }
     for n in &notes {
         outcome.push_note(n.clone());
