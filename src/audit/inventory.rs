@@ -258,7 +258,14 @@ impl Reader {
             if let Some(kb) = self.read(&key_path, &name, &file) {
                 match PrivateKey::from_pem(&key_path.display().to_string(), &kb) {
                     Ok(k) => key = Some(k),
-                    Err(e) => self.problem(name.clone(), file.clone(), e.to_string(), true),
+                    // A key kcred's own reader refuses (a label that does not match its
+                    // encoding, an RSA size kcred does not make) may still be one the
+                    // components load: judge it as tls.X509KeyPair does.
+                    Err(e) => match go_key_pair(&facts.spki_der, &kb) {
+                        Some(Ok(())) => {}
+                        Some(Err(why)) => self.problem(name.clone(), file.clone(), why, false),
+                        None => self.problem(name.clone(), file.clone(), e.to_string(), true),
+                    },
                 }
             }
             if let Some(p) = loose_mode(&key_path, &key_rel) {
@@ -658,4 +665,18 @@ impl Reader {
             }
         }
     }
+}
+
+/// `tls.X509KeyPair` on a certificate's key (SPKI DER) and a key file: `None` when Go cannot
+/// read the key either, else whether the two are a pair, in Go's words.
+fn go_key_pair(cert_spki: &[u8], key_pem: &[u8]) -> Option<std::result::Result<(), String>> {
+    let blocks = crate::pem::parse_all("key", key_pem).ok()?;
+    let block = blocks
+        .iter()
+        .find(|b| b.tag() == "PRIVATE KEY" || b.tag().ends_with(" PRIVATE KEY"))?;
+    let key_spki = crate::token::keys::go_tls_private_key_spki(block.contents()).ok()?;
+    Some(
+        crate::token::keys::go_tls_same_public_key(cert_spki, &key_spki)
+            .map_err(|e| format!("private key does not match the certificate ({e})")),
+    )
 }

@@ -473,6 +473,43 @@ pub(crate) fn go_tls_private_key_spki(
     sec1_spki(der_bytes).ok_or("tls: failed to parse private key")
 }
 
+/// X509KeyPair's comparison of the certificate's key with the private key's: the same type,
+/// and the same RSA modulus (the exponent is not compared), EC point or Ed25519 key.
+pub(crate) fn go_tls_same_public_key(
+    cert_spki: &[u8],
+    key_spki: &[u8],
+) -> std::result::Result<(), &'static str> {
+    use x509_parser::prelude::FromDer as _;
+    use x509_parser::public_key::PublicKey;
+    use x509_parser::x509::SubjectPublicKeyInfo;
+    let (Ok((_, cert)), Ok((_, key))) = (
+        SubjectPublicKeyInfo::from_der(cert_spki),
+        SubjectPublicKeyInfo::from_der(key_spki),
+    ) else {
+        return Err("tls: private key does not match public key");
+    };
+    if cert.algorithm.algorithm != key.algorithm.algorithm {
+        return Err("tls: private key type does not match public key type");
+    }
+    let same = match (cert.parsed(), key.parsed()) {
+        (Ok(PublicKey::RSA(a)), Ok(PublicKey::RSA(b))) => {
+            let strip = |n: &[u8]| {
+                n.iter()
+                    .skip_while(|&&x| x == 0)
+                    .copied()
+                    .collect::<Vec<u8>>()
+            };
+            strip(a.modulus) == strip(b.modulus)
+        }
+        _ => cert.subject_public_key.data == key.subject_public_key.data,
+    };
+    if same {
+        Ok(())
+    } else {
+        Err("tls: private key does not match public key")
+    }
+}
+
 /// One PEM block's key, as keyutil's four parsers find it (RSA first, then ECDSA).
 fn keyutil_block(source: &str, der_bytes: &[u8]) -> Option<VerificationKey> {
     let spki_of_cert = || -> Option<Vec<u8>> {

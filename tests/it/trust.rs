@@ -1119,3 +1119,32 @@ fn check_flags_the_files_real_etcd_will_not_start_with() {
         assert!(table.contains(kcred_says), "{name}: {table}");
     }
 }
+
+/// A serving key whose PEM label does not say its encoding (PKCS#1 labelled `PRIVATE KEY`):
+/// tls.X509KeyPair tries PKCS#1, PKCS#8 and SEC1 whatever the label, so Go's TLS server loads
+/// it and a client-go-like client connects; `kcred check` must not call it a problem.
+#[test]
+fn check_reads_a_relabelled_serving_key_as_go_loads_it() {
+    let env = Env::new();
+    let dir = bootstrap(&env, "k");
+    let pki = dir.join("pki");
+    let key = pki.join("apiserver.key");
+    let text = std::fs::read_to_string(&key).unwrap();
+    let der = pem::parse(&text).unwrap();
+    let relabelled = pem::encode(&pem::Pem::new("FOO PRIVATE KEY", der.contents()));
+    assert_ne!(relabelled, text);
+    std::fs::write(&key, relabelled).unwrap();
+    let ca = pki.join("ca.crt");
+    let go = go_tls(
+        &pki.join("apiserver.crt"),
+        &key,
+        &ca,
+        &ca,
+        &pki.join("apiserver-kubelet-client.crt"),
+        &pki.join("apiserver-kubelet-client.key"),
+        "kubernetes",
+    );
+    assert_eq!(go["ok"], true, "{go}");
+    let out = env.ok(&["check", "--dir", "k", "-q"]);
+    assert!(out.contains("0 problems"), "{out}");
+}
