@@ -34,6 +34,7 @@ mod error;
 pub mod fsio;
 #[doc(hidden)]
 pub mod fuzzing;
+mod gourl;
 pub mod identity;
 pub mod keys;
 pub mod kubeconfig;

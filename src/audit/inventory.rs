@@ -261,11 +261,25 @@ impl Reader {
                     // A key kcred's own reader refuses (a label that does not match its
                     // encoding, an RSA size kcred does not make) may still be one the
                     // components load: judge it as tls.X509KeyPair does.
-                    Err(e) => match go_key_pair(&facts.spki_der, &kb) {
-                        Some(Ok(())) => {}
-                        Some(Err(why)) => self.problem(name.clone(), file.clone(), why, false),
-                        None => self.problem(name.clone(), file.clone(), e.to_string(), true),
-                    },
+                    Err(e) => {
+                        use crate::token::keys::{KeyPairRefusal, go_x509_key_pair};
+                        let go = crate::pem::parse_all(&file, &kb)
+                            .map_err(|_| KeyPairRefusal::NoKey(""))
+                            .and_then(|blocks| go_x509_key_pair(&facts.spki_der, &blocks));
+                        match go {
+                            Ok(()) => {}
+                            Err(KeyPairRefusal::NotThePair(why)) => self.problem(
+                                name.clone(),
+                                file.clone(),
+                                format!("private key does not match the certificate ({why})"),
+                                false,
+                            ),
+                            // Go cannot read it either: kcred's own reason.
+                            Err(KeyPairRefusal::NoKey(_)) => {
+                                self.problem(name.clone(), file.clone(), e.to_string(), true)
+                            }
+                        }
+                    }
                 }
             }
             if let Some(p) = loose_mode(&key_path, &key_rel) {
@@ -665,18 +679,4 @@ impl Reader {
             }
         }
     }
-}
-
-/// `tls.X509KeyPair` on a certificate's key (SPKI DER) and a key file: `None` when Go cannot
-/// read the key either, else whether the two are a pair, in Go's words.
-fn go_key_pair(cert_spki: &[u8], key_pem: &[u8]) -> Option<std::result::Result<(), String>> {
-    let blocks = crate::pem::parse_all("key", key_pem).ok()?;
-    let block = blocks
-        .iter()
-        .find(|b| b.tag() == "PRIVATE KEY" || b.tag().ends_with(" PRIVATE KEY"))?;
-    let key_spki = crate::token::keys::go_tls_private_key_spki(block.contents()).ok()?;
-    Some(
-        crate::token::keys::go_tls_same_public_key(cert_spki, &key_spki)
-            .map_err(|e| format!("private key does not match the certificate ({e})")),
-    )
 }

@@ -51,6 +51,13 @@ pub struct Presented {
     pub impersonate: Option<(String, Impersonation)>,
 }
 
+impl Presented {
+    /// Whether the credential came from a kubeconfig (so kubectl is what sends it).
+    pub fn from_kubeconfig(&self) -> bool {
+        self.namespace.is_some()
+    }
+}
+
 /// `err` with `prefix` in front of its message, its kind (and so its exit code) kept.
 fn prefixed(err: Error, prefix: &str) -> Error {
     match err {
@@ -387,22 +394,8 @@ fn check_key_pair(leaf_der: &[u8], key_pem: &[u8], what: &str) -> Result<()> {
         return Ok(());
     };
     let blocks = crate::pem::parse_all(&source, key_pem)?;
-    let Some(block) = blocks
-        .iter()
-        .find(|b| b.tag() == "PRIVATE KEY" || b.tag().ends_with(" PRIVATE KEY"))
-    else {
-        return Err(refused(
-            if blocks.iter().any(|b| b.tag() == "CERTIFICATE") {
-                "\"tls: found a certificate rather than a key in the PEM for the private key\""
-            } else {
-                "\"tls: failed to find any PEM data in key input\""
-            },
-        ));
-    };
-    let key_spki = crate::token::keys::go_tls_private_key_spki(block.contents())
-        .map_err(|e| refused(&format!("{e:?}")))?;
-    crate::token::keys::go_tls_same_public_key(leaf.tbs_certificate.subject_pki.raw, &key_spki)
-        .map_err(|e| refused(&format!("{e:?}")))
+    crate::token::keys::go_x509_key_pair(leaf.tbs_certificate.subject_pki.raw, &blocks)
+        .map_err(|e| refused(&format!("{:?}", e.go_error())))
 }
 
 /// The selected cluster's CA, named for messages: client-go's `rootCertPool`

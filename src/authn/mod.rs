@@ -119,7 +119,7 @@ pub fn check(
             // the token itself is what a TokenReview carrying it would answer, said with why
             // no request can carry it.
             Outcome::Authenticated { by, .. }
-                if by.reads_token() && presented.namespace.is_none() =>
+                if by.reads_token() && !presented.from_kubeconfig() =>
             {
                 notes.push(format!(
                     "{why}: kubectl fails before reaching the API server; the identity shown is what the API server makes of the token itself (a TokenReview carrying it)"

@@ -15,9 +15,9 @@
 //! - `proxy-url` must parse with an http, https or socks5 scheme (validation.go
 //!   `parseProxyURL`).
 //!
-//! The URL reader is the part of Go's `net/url.Parse` these decisions need: the scheme rules
-//! of `getScheme`, the authority and its userinfo, and the host characters and port that
-//! `parseHost` refuses.
+//! URLs are read with [`crate::gourl`], the part of Go's `net/url.Parse` these need.
+
+use crate::gourl;
 
 /// What kubectl does with the cluster's server URL.
 #[derive(Debug, PartialEq, Eq)]
@@ -34,112 +34,6 @@ pub enum Server {
     },
 }
 
-struct Url {
-    scheme: String,
-    userinfo: bool,
-    host: String,
-    path: String,
-}
-
-/// `url.Parse` as far as kcred needs it, with Go's error words.
-fn parse(raw: &str) -> Result<Url, String> {
-    if raw.bytes().any(|b| b < 0x20 || b == 0x7f) {
-        return Err(format!(
-            "parse {}: net/url: invalid control character in URL",
-            crate::authn::x509::go_quote(raw)
-        ));
-    }
-    let bad = |why: String| {
-        Err(format!(
-            "parse {}: {why}",
-            crate::authn::x509::go_quote(raw)
-        ))
-    };
-    // getScheme
-    let mut scheme = "";
-    let mut rest = raw;
-    for (i, c) in raw.char_indices() {
-        if c.is_ascii_alphabetic() {
-            continue;
-        }
-        if c.is_ascii_digit() || "+-.".contains(c) {
-            if i == 0 {
-                break;
-            }
-            continue;
-        }
-        if c == ':' {
-            if i == 0 {
-                return bad("missing protocol scheme".into());
-            }
-            scheme = &raw[..i];
-            rest = &raw[i + 1..];
-        }
-        break;
-    }
-    let rest = rest.split_once('#').map_or(rest, |(r, _)| r);
-    let rest = rest.split_once('?').map_or(rest, |(r, _)| r);
-    let mut url = Url {
-        scheme: scheme.to_ascii_lowercase(),
-        userinfo: false,
-        host: String::new(),
-        path: String::new(),
-    };
-    if !scheme.is_empty() && !rest.starts_with('/') {
-        return Ok(url); // opaque: no host
-    }
-    if scheme.is_empty() && rest.split('/').next().is_some_and(|seg| seg.contains(':')) {
-        return bad("first path segment in URL cannot contain colon".into());
-    }
-    let Some(after) = rest.strip_prefix("//") else {
-        url.path = rest.to_string();
-        return Ok(url);
-    };
-    let end = after.find('/').unwrap_or(after.len());
-    let (authority, path) = after.split_at(end);
-    url.path = path.to_string();
-    let host = match authority.rsplit_once('@') {
-        Some((_, h)) => {
-            url.userinfo = true;
-            h
-        }
-        None => authority,
-    };
-    let (name, port) = if host.starts_with('[') {
-        match host.find(']') {
-            Some(i) => (&host[..=i], &host[i + 1..]),
-            None => return bad("missing ']' in host".into()),
-        }
-    } else {
-        match host.rfind(':') {
-            Some(i) => (&host[..i], &host[i..]),
-            None => (host, ""),
-        }
-    };
-    let port_ok =
-        port.is_empty() || (port.starts_with(':') && port[1..].bytes().all(|b| b.is_ascii_digit()));
-    if !port_ok {
-        return bad(format!(
-            "invalid port {} after host",
-            crate::authn::x509::go_quote(port)
-        ));
-    }
-    // parseHost -> unescape(host, encodeHost): what shouldEscape escapes in a host.
-    if !name.starts_with('[') {
-        let allowed = |b: u8| {
-            b >= 0x80 || b.is_ascii_alphanumeric() || b"-_.~!$&'()*+,;=:[]<>\"%".contains(&b)
-        };
-        if let Some(b) = name.bytes().find(|&b| !allowed(b)) {
-            return bad(format!(
-                "invalid character {} in host name",
-                crate::authn::x509::go_quote(&(b as char).to_string())
-            ));
-        }
-    }
-    url.host = host.to_string();
-    Ok(url)
-}
-
 /// What kubectl does with `server` (the cluster's `server` field; empty for none), or the
 /// error it stops with.
 pub fn server(server: &str) -> Result<Server, String> {
@@ -149,10 +43,10 @@ pub fn server(server: &str) -> Result<Server, String> {
         server
     };
     // DefaultServerURL: without a scheme and a host, "http://" is put in front.
-    let url = match parse(raw) {
+    let url = match gourl::parse(raw) {
         Ok(u) if !u.scheme.is_empty() && !u.host.is_empty() => u,
         _ => {
-            let u = parse(&format!("http://{raw}"))?;
+            let u = gourl::parse(&format!("http://{raw}"))?;
             if !u.path.is_empty() && u.path != "/" {
                 return Err(format!(
                     "host must be a URL or a host:port pair: {}",
@@ -175,7 +69,7 @@ pub fn server(server: &str) -> Result<Server, String> {
 
 /// validation.go `parseProxyURL`: the refusal for a `proxy-url`, in its words.
 pub fn proxy_url_error(proxy_url: &str) -> Option<String> {
-    let why = match parse(proxy_url) {
+    let why = match gourl::parse(proxy_url) {
         Err(_) => format!("could not parse: {proxy_url}"),
         Ok(u) if matches!(u.scheme.as_str(), "http" | "https" | "socks5") => return None,
         Ok(u) => format!(

@@ -473,9 +473,52 @@ pub(crate) fn go_tls_private_key_spki(
     sec1_spki(der_bytes).ok_or("tls: failed to parse private key")
 }
 
+/// Why crypto/tls's `X509KeyPair` would not pair a certificate whose key is `cert_spki`
+/// with the private key in `key_blocks` (the key file's PEM blocks), in Go's words: the key
+/// is the first block labelled `PRIVATE KEY` or `… PRIVATE KEY`, read as
+/// [`go_tls_private_key_spki`] reads it, and must be the certificate's
+/// ([`go_tls_same_public_key`]).
+pub(crate) fn go_x509_key_pair(
+    cert_spki: &[u8],
+    key_blocks: &[pem::Pem],
+) -> std::result::Result<(), KeyPairRefusal> {
+    let Some(block) = key_blocks
+        .iter()
+        .find(|b| b.tag() == "PRIVATE KEY" || b.tag().ends_with(" PRIVATE KEY"))
+    else {
+        return Err(KeyPairRefusal::NoKey(
+            if key_blocks.iter().any(|b| b.tag() == "CERTIFICATE") {
+                "tls: found a certificate rather than a key in the PEM for the private key"
+            } else {
+                "tls: failed to find any PEM data in key input"
+            },
+        ));
+    };
+    let key_spki = go_tls_private_key_spki(block.contents()).map_err(KeyPairRefusal::NoKey)?;
+    go_tls_same_public_key(cert_spki, &key_spki).map_err(KeyPairRefusal::NotThePair)
+}
+
+/// Why [`go_x509_key_pair`] refuses: there is no key Go can read, or it is another key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeyPairRefusal {
+    /// No private key block Go reads (its error).
+    NoKey(&'static str),
+    /// A key, but not the certificate's (its error).
+    NotThePair(&'static str),
+}
+
+impl KeyPairRefusal {
+    /// Go's error text.
+    pub(crate) fn go_error(self) -> &'static str {
+        match self {
+            KeyPairRefusal::NoKey(e) | KeyPairRefusal::NotThePair(e) => e,
+        }
+    }
+}
+
 /// X509KeyPair's comparison of the certificate's key with the private key's: the same type,
 /// and the same RSA modulus (the exponent is not compared), EC point or Ed25519 key.
-pub(crate) fn go_tls_same_public_key(
+fn go_tls_same_public_key(
     cert_spki: &[u8],
     key_spki: &[u8],
 ) -> std::result::Result<(), &'static str> {

@@ -470,6 +470,18 @@ pub fn assert_peers_accept(env: &Env, dir: &Path, tokens: &[&str]) -> String {
     table
 }
 
+/// `kcred check --dir DIR -q`, which must find problems (exit 1): its table.
+fn check_finds_problems(env: &Env, dir: &str) -> String {
+    let out = env
+        .kcred()
+        .args(["check", "--dir", dir, "-q"])
+        .output()
+        .unwrap();
+    let table = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{table}");
+    table
+}
+
 fn bootstrap(env: &Env, dir: &str) -> PathBuf {
     env.ok(&["bootstrap", "--dir", dir, "--node", "cp-1", "--node", "w-1"]);
     env.path(dir)
@@ -717,13 +729,7 @@ fn a_ca_bundle_old_plus_new_is_a_set_of_anchors_for_check_and_trust() {
     let second_at = bundle[1..].find("-----BEGIN").unwrap() + 1;
     let (first, second) = bundle.split_at(second_at);
     std::fs::write(dir.join("pki/ca.crt"), format!("{second}{first}")).unwrap();
-    let out = env
-        .kcred()
-        .args(["check", "--dir", "k", "-q"])
-        .output()
-        .unwrap();
-    let table = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(out.status.code(), Some(1), "{table}");
+    let table = check_finds_problems(&env, "k");
     assert!(
         table.contains("pki/ca.key matches certificate 2 of the file, but tls.X509KeyPair pairs a key with the first certificate"),
         "{table}"
@@ -1109,13 +1115,7 @@ fn check_flags_the_files_real_etcd_will_not_start_with() {
             &["endpoint", "health", "--command-timeout", "3s"],
         );
         assert!(!ok, "{name}: etcd is healthy: {text}");
-        let out = env
-            .kcred()
-            .args(["check", "--dir", "k", "-q"])
-            .output()
-            .unwrap();
-        let table = String::from_utf8_lossy(&out.stdout);
-        assert_eq!(out.status.code(), Some(1), "{name}: {table}");
+        let table = check_finds_problems(&env, "k");
         assert!(table.contains(kcred_says), "{name}: {table}");
     }
 }

@@ -60,15 +60,19 @@ pub(super) fn check_name_constraints(nc: &NameConstraints, below: &[&Cert]) -> R
                     )?;
                 }
                 6 => {
-                    // goparse has made sure Go's url.Parse reads this URI (or kcred says it
-                    // cannot evaluate the certificate).
+                    let Ok(uri) = crate::gourl::parse(&name) else {
+                        return Err(GoError::Plain(format!(
+                            "x509: internal error: URI SAN {} failed to parse",
+                            go_quote(&name)
+                        )));
+                    };
                     check_one(
                         &mut count,
                         "URI",
                         &name,
                         (&nc.permitted_uri, &nc.excluded_uri),
                         String::clone,
-                        |x, excluded| match_uri(&name, x, excluded),
+                        |x, excluded| match_uri(&uri, &name, x, excluded),
                     )?;
                 }
                 7 => {
@@ -166,8 +170,14 @@ fn match_email(
 }
 
 /// `matchURIConstraint`: the URI's host (port dropped), which must be a domain.
-fn match_uri(uri: &str, constraint: &str, excluded: bool) -> Result<bool, String> {
-    let (shown, mut host) = uri_host(uri);
+fn match_uri(
+    uri: &crate::gourl::Url,
+    raw: &str,
+    constraint: &str,
+    excluded: bool,
+) -> Result<bool, String> {
+    let shown = uri.shown(raw);
+    let mut host = uri.host.clone();
     if host.is_empty() {
         return Err(format!(
             "URI with empty host ({}) cannot be matched against constraints",
@@ -239,22 +249,6 @@ fn reverse_labels(domain: &str) -> Option<Vec<&str>> {
         return None;
     }
     Some(labels)
-}
-
-/// The URI as Go's `url.URL.String()` shows it (the scheme lowercased, as `url.Parse` keeps
-/// it) and its `Host`: the authority after any userinfo, case kept.
-fn uri_host(uri: &str) -> (String, String) {
-    let (scheme, rest) = uri.split_once(':').unwrap_or(("", uri));
-    let shown = format!("{}:{rest}", scheme.to_ascii_lowercase());
-    let host = rest
-        .strip_prefix("//")
-        .map(|rest| {
-            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-            let authority = &rest[..end];
-            authority.rsplit_once('@').map_or(authority, |(_, h)| h)
-        })
-        .unwrap_or("");
-    (shown, host.to_string())
 }
 
 /// `net.SplitHostPort`'s host, or its error in its words (`AddrError`).
