@@ -299,11 +299,17 @@ fn sign_each(
             continue;
         }
         signed.order.push(c.der.clone());
-        let key = c.key.as_ref().ok_or_else(|| {
-            Error::input(
+        let key = c.key.as_ref().ok_or_else(|| match &c.location {
+            // A key Go loads but kcred's reader does not (another label, another size):
+            // said as such, not as a missing key.
+            Location::File { key: Some(k), .. } => Error::input(
+                k,
+                "kcred cannot read this private key to re-sign its certificate (the components can: its PEM label or RSA size is one kcred does not read); convert it (`openssl pkey -in KEY -out KEY.new`, then move it into place) and run again",
+            ),
+            _ => Error::input(
                 location_path(c),
                 format!("no private key next to the certificate: {no_key}"),
-            )
+            ),
         })?;
         let new = sign(c, key)?;
         signed.new.insert(c.der.clone(), (c.name.clone(), new));
