@@ -158,8 +158,17 @@ impl Certificate {
         let parsed = <x509_cert::Certificate as der::Decode>::from_der(der)
             .map_err(|e| format!("invalid certificate: {e}"))?;
         let tbs = parsed.tbs_certificate();
-        let subject = Subject::from_name("", tbs.subject())
-            .map_err(|_| "subject holds a value that is not a string".to_string())?;
+        // The identity in the order written, as Go reads it (`FillFromRDNSequence`: the last
+        // CN): x509_cert sorts a multi-valued RDN's members as DER wants, which can put
+        // another CN last. A subject Go's parser refuses is read as before, for display.
+        let subject = match crate::authn::x509::go_parse_name(cert.subject().as_raw()) {
+            Ok(n) => Subject {
+                common_name: n.common_name,
+                organizations: n.organizations,
+            },
+            Err(_) => Subject::from_name("", tbs.subject())
+                .map_err(|_| "subject holds a value that is not a string".to_string())?,
+        };
         let key_usage = match cert.key_usage() {
             Ok(ku) => ku.map(|ku| KeyUsage(ku.value.flags)),
             Err(e) => return Err(format!("invalid KeyUsage extension: {e}")),

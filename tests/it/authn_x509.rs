@@ -211,6 +211,19 @@ fn kcred_refuses_what_go_parser_refuses() {
         let (name, ca, chain, time) = case_fields(case);
         let go = go_check_or_bundle_error(ca, chain, time);
         let go_ok = go.as_ref().is_ok_and(|g| g["authenticated"] == json!(true));
+        // `cert inspect` shows the identity Go's authenticator reads from the leaf.
+        if let Some(g) = go
+            .as_ref()
+            .ok()
+            .filter(|_| go_ok && name.starts_with("ok-"))
+        {
+            let shown: Value =
+                serde_json::from_str(&env.ok(&["cert", "inspect", chain, "-o", "json"])).unwrap();
+            assert_eq!(
+                shown[0]["kubernetes"]["user"], g["user"],
+                "{name}: cert inspect names another user than Go"
+            );
+        }
         // The case names state what the corpus means to exercise; Go confirms each.
         if name.starts_with("ok-") {
             assert!(go_ok, "{name}: Go rejects a case meant to pass: {go:?}");

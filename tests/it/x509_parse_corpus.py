@@ -339,6 +339,11 @@ for what, (tag, value) in BAD_VALUES.items():
         f"leaf subject O as {what}")
     add(f"reject-issuer-{what}-leaf", {"leaf": {"issuer": name((CN, tag, value))}}, f"leaf issuer CN as {what}")
     each(f"reject-ca-subject-{what}", CAS, f"CA subject CN as {what}", lambda r: {"subject": name((CN, tag, value))})
+# Two CNs in one RDN, written out of DER SET order: Go reads them in the order written and
+# keeps the last (jane); a DER decoder that sorts the SET would put admin last.
+add("ok-subject-multivalued-rdn-unsorted-leaf",
+    {"leaf": {"subject": seq(der(0x31, seq(oid(CN), der(0x0C, b"admin")) + seq(oid(CN), der(0x0C, b"jane"))))}},
+    "CN=admin + CN=jane in one RDN, admin first")
 add("ok-subject-empty-rdn-set-leaf", {"leaf": {"subject": seq(der(0x31, b""), der(0x31, seq(oid(CN), der(0x0C, b"alice"))))}},
     "an empty RDN SET before the CN")
 
