@@ -1552,4 +1552,51 @@ fn kcred_whoami_agrees_with_what_kubectl_sends() {
         }
     }
     assert!(disagreements.is_empty(), "{}", disagreements.join("\n"));
+
+    // No --kubeconfig, no KUBECONFIG, and only the pre-1.0 ~/.kube/.kubeconfig: client-go's
+    // loader.go `Migrate` copies it to ~/.kube/config and uses it; kcred reads it in place
+    // (asked first, before kubectl copies it). `--context ""` is no override for either.
+    let home = env.path("home");
+    fs::create_dir_all(home.join(".kube")).unwrap();
+    fs::copy(
+        env.path("password-only-plus-token-file.conf"),
+        home.join(".kube/.kubeconfig"),
+    )
+    .unwrap();
+    // Its tokenFile is relative: to the file's directory, for both.
+    fs::copy(env.path("token.txt"), home.join(".kube/token.txt")).unwrap();
+    let ours = env
+        .kcred()
+        .env("HOME", &home)
+        .args(["whoami", "-o", "json", "--context", ""])
+        .args([
+            "--client-ca-file",
+            "ca.crt",
+            "--token-auth-file",
+            "tokens.csv",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        ours.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ours.stderr)
+    );
+    let ours: Value = serde_json::from_slice(&ours.stdout).unwrap();
+    let theirs = run_peer(
+        peer("kubectl")
+            .current_dir(env.dir.path())
+            .env_remove("KUBECONFIG")
+            .env("HOME", &home)
+            .args(["auth", "whoami", "-o", "json", "--context", ""]),
+    );
+    let theirs: Value = serde_json::from_str(&theirs).unwrap();
+    assert_eq!(
+        ours["status"]["userInfo"]["username"],
+        theirs["status"]["userInfo"]["username"]
+    );
+    assert!(
+        home.join(".kube/config").exists(),
+        "kubectl migrated the file"
+    );
 }
