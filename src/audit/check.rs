@@ -7,21 +7,29 @@ use std::collections::BTreeMap;
 use jiff::{SignedDuration, Timestamp};
 
 use super::{
-    CheckReport, CheckRow, FileRow, Found, Inventory, Location, exact_duration, layout, rel,
+    CheckReport, CheckRow, FileRow, Found, InCluster, Inventory, Location, exact_duration, layout,
+    rel, trust::verify_hostname,
 };
 use crate::authn::x509::{RejectionKind, verify_chain};
-use crate::pki::{self, Eku, Usage};
+use crate::pki::{self, Certificate, Eku, Usage};
 use crate::plan::{Entry, Plan};
 
 /// Audit `inv`: expiry within `window`, key/certificate match, chain to a CA in the
-/// directory, usage for its role, kubeconfig CA data.
-pub fn check(inv: &Inventory, window: SignedDuration, now: Timestamp) -> CheckReport {
+/// directory, usage for its role, kubeconfig CA data, and the API server's in-cluster names
+/// as far as `in_cluster` says what they are.
+pub fn check(
+    inv: &Inventory,
+    window: SignedDuration,
+    now: Timestamp,
+    in_cluster: &InCluster,
+) -> CheckReport {
     let audit = Audit {
         inv,
-        usages: planned_usages(),
+        planned: planned(),
         cluster_ca: inv.cluster_ca(),
         pki_root: layout::is_kubeadm_pki(&inv.dir),
         anchors: Anchors::of(inv),
+        in_cluster,
         window,
         now,
     };
@@ -36,6 +44,7 @@ pub fn check(inv: &Inventory, window: SignedDuration, now: Timestamp) -> CheckRe
         }
     }
     let unreadable = add_file_rows(&inv.rows, &mut certificates, &mut cas);
+    let notes = audit.in_cluster_notes(&certificates);
     certificates.sort_by(|a, b| a.name.cmp(&b.name).then(a.file.cmp(&b.file)));
     cas.sort_by(|a, b| a.name.cmp(&b.name).then(a.file.cmp(&b.file)));
     CheckReport {
@@ -44,17 +53,19 @@ pub fn check(inv: &Inventory, window: SignedDuration, now: Timestamp) -> CheckRe
         certificates,
         certificate_authorities: cas,
         unreadable,
+        notes,
     }
 }
 
 /// What one audit knows beyond the certificate at hand.
 struct Audit<'a> {
     inv: &'a Inventory,
-    /// Usage by planned file (`pki/apiserver.crt` → server).
-    usages: BTreeMap<String, Usage>,
+    /// What the embedded plans write at each file (`pki/apiserver.crt` → server).
+    planned: BTreeMap<String, Planned>,
     cluster_ca: Option<&'a Found>,
     pki_root: bool,
     anchors: Anchors,
+    in_cluster: &'a InCluster,
     window: SignedDuration,
     now: Timestamp,
 }
@@ -119,11 +130,11 @@ impl Audit<'_> {
     /// A leaf's chain and usage problems; returns the name of the CA that signed it.
     fn leaf_problems(&self, c: &Found, file: &str, problems: &mut Vec<String>) -> String {
         // A kubeadm `pki/` given directly names its files without the `pki/` prefix.
-        let planned = self.usages.get(file).or_else(|| {
-            self.pki_root
-                .then(|| self.usages.get(&format!("pki/{file}")))
-                .flatten()
-        });
+        let planned = self.planned_at(file);
+        if planned.is_some_and(|p| p.api_server) {
+            problems.extend(self.in_cluster_problem(c));
+        }
+        let planned = planned.map(|p| &p.usage);
         let mut ca_name = String::new();
         match self.inv.issuer_of(c) {
             Some(ca) => {
@@ -179,6 +190,77 @@ impl Audit<'_> {
                     _ => format!("chain does not verify: {}", r.reason),
                 })
         })
+    }
+
+    /// What the plans write at `file` (a kubeadm `pki/` given directly names its files
+    /// without the `pki/` prefix).
+    fn planned_at(&self, file: &str) -> Option<&Planned> {
+        self.planned.get(file).or_else(|| {
+            self.pki_root
+                .then(|| self.planned.get(&format!("pki/{file}")))
+                .flatten()
+        })
+    }
+
+    /// The names pods dial to reach the API server, as Go's `VerifyHostname` (client-go's
+    /// TLS check) matches them against its serving certificate. client-go's
+    /// `rest.InClusterConfig` (`staging/src/k8s.io/client-go/rest/config.go`) dials
+    /// `KUBERNETES_SERVICE_HOST`, the ClusterIP of the `default/kubernetes` Service: the first
+    /// IP of `--service-cluster-ip-range` (kube-apiserver's `ServiceIPRange`, kubeadm's
+    /// `GetAPIServerVirtualIP`). Clients that dial by name use the Service's DNS names, which
+    /// kubeadm puts in every API server certificate (`GetAPIServerAltNames`,
+    /// `cmd/kubeadm/app/util/pkiutil/pki_helpers.go`): `kubernetes`, `kubernetes.default`,
+    /// `kubernetes.default.svc` and `kubernetes.default.svc.<cluster domain>`. The IP and the
+    /// domain depend on how the cluster was started, so they are checked only when known.
+    fn in_cluster_problem(&self, c: &Found) -> Option<String> {
+        let cert = Certificate::from_der(&c.der).ok()?;
+        let ic = self.in_cluster;
+        let mut hosts: Vec<String> = IN_CLUSTER_NAMES.iter().map(|s| s.to_string()).collect();
+        hosts.extend(
+            ic.dns_domain
+                .as_ref()
+                .map(|d| format!("kubernetes.default.svc.{d}")),
+        );
+        hosts.extend(ic.service_ip.map(|ip| ip.to_string()));
+        let missing: Vec<String> = hosts
+            .into_iter()
+            .filter(|h| verify_hostname(&cert, h).is_err())
+            .collect();
+        (!missing.is_empty()).then(|| {
+            format!(
+                "not valid for the in-cluster name{} pods dial: {}",
+                if missing.len() == 1 { "" } else { "s" },
+                missing.join(", ")
+            )
+        })
+    }
+
+    /// Says which in-cluster names were not checked, when an API server serving
+    /// certificate is among `rows`.
+    fn in_cluster_notes(&self, rows: &[CheckRow]) -> Vec<String> {
+        let api_server = rows
+            .iter()
+            .filter(|r| self.planned_at(&r.file).is_some_and(|p| p.api_server))
+            .map(|r| r.name.as_str())
+            .next();
+        let Some(name) = api_server else {
+            return vec![];
+        };
+        let ic = self.in_cluster;
+        let mut unchecked = Vec::new();
+        if ic.service_ip.is_none() {
+            unchecked.push("the Service IP (give --service-cidr)");
+        }
+        if ic.dns_domain.is_none() {
+            unchecked.push("kubernetes.default.svc.<domain> (give --service-dns-domain)");
+        }
+        if unchecked.is_empty() {
+            return vec![];
+        }
+        vec![format!(
+            "{name}: in-cluster names not checked: {}",
+            unchecked.join(", ")
+        )]
     }
 
     fn kubeconfig_problems(&self, c: &Found, problems: &mut Vec<String>) {
@@ -287,9 +369,20 @@ fn add_file_rows(
     unreadable
 }
 
-/// The usage the embedded plans expect of each file they write, to catch a certificate that
-/// cannot do its job (an API server certificate without serverAuth, say).
-fn planned_usages() -> BTreeMap<String, Usage> {
+/// The Service names every API server certificate needs whatever the cluster's settings.
+const IN_CLUSTER_NAMES: [&str; 3] = ["kubernetes", "kubernetes.default", "kubernetes.default.svc"];
+
+/// What an embedded plan writes at a file.
+struct Planned {
+    /// The usage it expects, to catch a certificate that cannot do its job (an API server
+    /// certificate without serverAuth, say).
+    usage: Usage,
+    /// It is the API server's serving certificate: the one the plan gives `{service_ip}`.
+    api_server: bool,
+}
+
+/// What the embedded plans write, by file.
+fn planned() -> BTreeMap<String, Planned> {
     let mut out = BTreeMap::new();
     for (layout, _) in crate::plan::EMBEDDED {
         let Ok(plan) = Plan::embedded(layout) else {
@@ -300,7 +393,14 @@ fn planned_usages() -> BTreeMap<String, Usage> {
                 && !c.per_node
                 && let Some(f) = c.output.file()
             {
-                out.insert(format!("{f}.crt"), c.usage);
+                let api_server = c.cert.sans.iter().any(|s| s.contains("{service_ip}"));
+                out.insert(
+                    format!("{f}.crt"),
+                    Planned {
+                        usage: c.usage,
+                        api_server,
+                    },
+                );
             }
         }
     }

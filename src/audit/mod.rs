@@ -149,6 +149,19 @@ pub struct CheckReport {
     pub certificate_authorities: Vec<CheckRow>,
     /// Files that could not be read (also rows above, with the reason as a problem).
     pub unreadable: BTreeMap<String, String>,
+    /// What was not checked, and why (not problems).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+/// How pods reach the API server, for the check of its serving certificate's names; `None`
+/// where the cluster's setting is not known (that name is then not checked).
+#[derive(Clone, Debug, Default)]
+pub struct InCluster {
+    /// The `kubernetes` Service's ClusterIP: the first IP of the service CIDR.
+    pub service_ip: Option<std::net::IpAddr>,
+    /// The cluster domain (`cluster.local`).
+    pub dns_domain: Option<String>,
 }
 
 impl CheckReport {

@@ -26,6 +26,15 @@ pub struct CheckArgs {
     /// client's CA for the host it dials); a broken pair exits 1.
     #[arg(long)]
     trust: bool,
+    /// The cluster's service CIDR (kube-apiserver's --service-cluster-ip-range): the API
+    /// server certificate must hold its first IP, which pods dial as KUBERNETES_SERVICE_HOST.
+    /// Not checked without it.
+    #[arg(long, value_name = "CIDR", conflicts_with = "trust")]
+    service_cidr: Option<String>,
+    /// The cluster's DNS domain: the API server certificate must hold
+    /// kubernetes.default.svc.DOMAIN. Not checked without it.
+    #[arg(long, value_name = "DOMAIN", conflicts_with = "trust")]
+    service_dns_domain: Option<String>,
     #[command(flatten)]
     output: OutputArg,
 }
@@ -66,8 +75,17 @@ pub fn check(a: CheckArgs) -> anyhow::Result<ExitStatus> {
     if a.trust {
         return trust(&a);
     }
+    let in_cluster = audit::InCluster {
+        service_ip: a
+            .service_cidr
+            .as_deref()
+            .map(kcred::plan::first_service_ip)
+            .transpose()
+            .map_err(|e| kcred::Error::Usage(format!("--service-cidr: {e}")))?,
+        dns_domain: a.service_dns_domain.clone(),
+    };
     let inv = audit::inventory(&a.dir)?;
-    let report = audit::check(&inv, a.expiring_within, Timestamp::now());
+    let report = audit::check(&inv, a.expiring_within, Timestamp::now(), &in_cluster);
     match output::structured(a.output.format, &report)? {
         Some(text) => super::emit(&text)?,
         None => super::emit(table(&report, a.quiet))?,
@@ -174,6 +192,9 @@ fn table(r: &CheckReport, quiet: bool) -> String {
     let mut out = output::table(&certs);
     out.push('\n');
     out.push_str(&output::table(&cas));
+    for note in &r.notes {
+        out.push_str(&format!("\nnote: {}\n", sanitize(note)));
+    }
     out
 }
 

@@ -11,7 +11,7 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
-use crate::common::{Env, go_tool, peer};
+use crate::common::{Env, go_tool, peer, run_peer};
 
 /// A free loopback port (bound, then released for the peer to take).
 pub fn free_port() -> u16 {
@@ -234,7 +234,7 @@ pub fn go_tls(
     key: &Path,
     host: &str,
 ) -> serde_json::Value {
-    let out = crate::common::run_peer(
+    let out = run_peer(
         Command::new(go_tool("tlspair"))
             .arg("-server-cert")
             .arg(server_cert)
@@ -1147,4 +1147,129 @@ fn check_reads_a_relabelled_serving_key_as_go_loads_it() {
     assert_eq!(go["ok"], true, "{go}");
     let out = env.ok(&["check", "--dir", "k", "-q"]);
     assert!(out.contains("0 problems"), "{out}");
+}
+
+/// An API server certificate made by hand without the `kubernetes` Service's names (a
+/// common slip when following a guide with openssl): kubectl from outside still connects,
+/// but pods do not, since client-go's `InClusterConfig` dials the Service IP and others dial
+/// `kubernetes.default.svc`. `kcred check` names exactly the names Go's TLS client refuses,
+/// the IP and the domain-qualified name only when it is told the cluster's settings.
+#[test]
+fn api_server_certificate_without_in_cluster_names_is_flagged_as_go_tls_refuses_it() {
+    let env = Env::new();
+    let dir = bootstrap(&env, "k");
+    let pki = dir.join("pki");
+    let settings = [
+        "--service-cidr",
+        "10.96.0.0/12",
+        "--service-dns-domain",
+        "cluster.local",
+    ];
+    let mut args = vec!["check", "--dir", "k", "-q"];
+    args.extend(settings);
+    env.ok(&args);
+    let in_cluster = [
+        "kubernetes",
+        "kubernetes.default",
+        "kubernetes.default.svc",
+        "kubernetes.default.svc.cluster.local",
+        "10.96.0.1",
+    ];
+    let handshake = |host: &str| {
+        go_tls(
+            &pki.join("apiserver.crt"),
+            &pki.join("apiserver.key"),
+            &pki.join("ca.crt"),
+            &pki.join("ca.crt"),
+            &pki.join("apiserver-kubelet-client.crt"),
+            &pki.join("apiserver-kubelet-client.key"),
+            host,
+        )
+    };
+    for host in in_cluster {
+        assert_eq!(
+            handshake(host)["ok"],
+            true,
+            "kcred's own certificate, {host}"
+        );
+    }
+
+    // The same key, re-signed by the cluster CA with only the node's name and address.
+    let ext = env.path("ext.cnf");
+    std::fs::write(
+        &ext,
+        "subjectAltName=DNS:cp-1,IP:10.0.0.10\nextendedKeyUsage=serverAuth\n\
+         keyUsage=critical,digitalSignature,keyEncipherment\nbasicConstraints=critical,CA:FALSE\n",
+    )
+    .unwrap();
+    let csr = env.path("apiserver.csr");
+    run_peer(
+        peer("openssl")
+            .args(["req", "-new", "-subj", "/CN=kube-apiserver", "-key"])
+            .arg(pki.join("apiserver.key"))
+            .arg("-out")
+            .arg(&csr),
+    );
+    run_peer(
+        peer("openssl")
+            .args(["x509", "-req", "-days", "365", "-in"])
+            .arg(&csr)
+            .arg("-CA")
+            .arg(pki.join("ca.crt"))
+            .arg("-CAkey")
+            .arg(pki.join("ca.key"))
+            .args(["-CAcreateserial", "-extfile"])
+            .arg(&ext)
+            .arg("-out")
+            .arg(pki.join("apiserver.crt")),
+    );
+    let refused: Vec<&str> = in_cluster
+        .into_iter()
+        .filter(|host| {
+            let v = handshake(host);
+            let client = v["client"].as_str().unwrap_or_default();
+            assert!(
+                v["ok"] == true || client.contains("x509: certificate is valid for"),
+                "{host}: {v}"
+            );
+            v["ok"] != true
+        })
+        .collect();
+    assert_eq!(refused, in_cluster, "Go refuses every in-cluster name");
+    assert_eq!(handshake("cp-1")["ok"], true, "and accepts the node's name");
+
+    let problem = format!(
+        "not valid for the in-cluster names pods dial: {}",
+        refused.join(", ")
+    );
+    // Without the settings, the names every cluster has.
+    let table = check_finds_problems(&env, "k");
+    assert!(
+        table.contains(
+            "not valid for the in-cluster names pods dial: kubernetes, kubernetes.default, \
+             kubernetes.default.svc"
+        ),
+        "{table}"
+    );
+    let mut args = vec!["check", "--dir", "k", "-q"];
+    args.extend(settings);
+    let out = env.kcred().args(&args).output().unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{table}");
+    assert!(
+        table
+            .lines()
+            .any(|l| l.starts_with("apiserver ") && l.ends_with(&problem)),
+        "{table}"
+    );
+
+    // Without the settings, the table says what it could not check.
+    let out = env.kcred().args(["check", "--dir", "k"]).output().unwrap();
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        table.contains(
+            "note: apiserver: in-cluster names not checked: the Service IP (give --service-cidr)"
+        ),
+        "{table}"
+    );
 }
