@@ -384,9 +384,13 @@ impl Reader {
         let file = self.rel(path);
         let mut problems = Vec::new();
         let mut unreadable = false;
-        let key = match crate::fsio::read::read(path)
-            .and_then(|b| PrivateKey::from_pem(&path.display().to_string(), &b))
-        {
+        // The public half, as SubjectPublicKeyInfo DER.
+        let key = match crate::fsio::read::read(path).and_then(|b| {
+            let shown = path.display().to_string();
+            PrivateKey::from_pem(&shown, &b)
+                .and_then(|k| k.public_key_der())
+                .or_else(|e| go_private_key_spki(&shown, &b).ok_or(e))
+        }) {
             Ok(k) => Some(k),
             Err(e) => {
                 unreadable = true;
@@ -406,12 +410,8 @@ impl Reader {
                     unreadable = true;
                     problems.push(e.to_string());
                 }
-                (Ok(keys), Some(k)) => {
-                    let ours = k.public_key_der().ok();
-                    if !keys
-                        .iter()
-                        .any(|v| Some(v.spki_der.as_slice()) == ours.as_deref())
-                    {
+                (Ok(keys), Some(ours)) => {
+                    if !keys.iter().any(|v| v.spki_der == *ours) {
                         problems.push(format!("{shown} is not the public half of {file}"));
                     }
                 }
@@ -679,4 +679,27 @@ impl Reader {
             }
         }
     }
+}
+
+/// The public key (SubjectPublicKeyInfo DER) of a private key kcred's own reader refuses but
+/// the components read (an RSA-1024 ServiceAccount key, say): kube-controller-manager's
+/// `--service-account-private-key-file` and kube-apiserver's `--service-account-signing-key-file`
+/// take the first `RSA PRIVATE KEY`, `EC PRIVATE KEY` or `PRIVATE KEY` block that Go parses
+/// (`k8s.io/client-go/util/keyutil` `ParsePrivateKeyPEM`), read here as keyutil's
+/// `ParsePublicKeysPEM` reads a private key block ([`crate::token::keys::parse_verification_keys`]).
+fn go_private_key_spki(source: &str, bytes: &[u8]) -> Option<Vec<u8>> {
+    crate::pem::parse_all(source, bytes)
+        .ok()?
+        .iter()
+        .filter(|b| {
+            matches!(
+                b.tag(),
+                "RSA PRIVATE KEY" | "EC PRIVATE KEY" | "PRIVATE KEY"
+            )
+        })
+        .find_map(|b| {
+            let one = pem::encode(b);
+            let keys = crate::token::keys::parse_verification_keys(source, one.as_bytes());
+            keys.ok()?.into_iter().next().map(|k| k.spki_der)
+        })
 }

@@ -13,8 +13,8 @@ use std::path::Path;
 use serde_json::{Value, json};
 
 use crate::common::{
-    Env, KUBECTL_VIEW_JSON, assert_says, bootstrap_args, go_x509check, peer, python, run_peer,
-    snapshot,
+    Env, KUBECTL_VIEW_JSON, assert_says, bootstrap_args, go_tokencheck, go_x509check, peer, python,
+    run_peer, snapshot,
 };
 
 /// YAML's billion laughs: nine levels of nine aliases.
@@ -793,4 +793,57 @@ fn check_refuses_a_leaf_whose_chain_go_would_refuse() {
         String::from_utf8_lossy(&web.stderr)
     );
     assert!(said.contains("permitted subtree violation"), "{said}");
+}
+
+/// An RSA-1024 ServiceAccount key (one kcred would not make, but Go 1.25's
+/// `x509.ParsePKCS1PrivateKey` reads, so kube-controller-manager signs with it and
+/// kube-apiserver verifies its tokens) is no problem for `check`: a token PyJWT signs with it
+/// authenticates in Go (tests/go/tokencheck). An `sa.pub` that is not its half still is.
+#[test]
+fn check_reads_a_service_account_key_as_the_components_do() {
+    let env = Env::new();
+    kubeadm(&env, "k");
+    let pki = env.path("k/pki");
+    let token = python(
+        r#"
+import sys, time, jwt
+from cryptography.hazmat.primitives import serialization as s
+from cryptography.hazmat.primitives.asymmetric import rsa
+k = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+open(sys.argv[1] + "/sa.key", "wb").write(k.private_bytes(s.Encoding.PEM, s.PrivateFormat.TraditionalOpenSSL, s.NoEncryption()))
+open(sys.argv[1] + "/sa.pub", "wb").write(k.public_key().public_bytes(s.Encoding.PEM, s.PublicFormat.SubjectPublicKeyInfo))
+now = int(time.time())
+print(jwt.encode({"iss": "https://kubernetes.default.svc.cluster.local", "sub": "system:serviceaccount:default:default",
+    "aud": ["https://kubernetes.default.svc.cluster.local"], "iat": now, "nbf": now, "exp": now + 3600,
+    "kubernetes.io": {"namespace": "default", "serviceaccount": {"name": "default", "uid": "0b3a6c8e-6c0e-4f0e-9a44-6a3d8d3d3c11"}}},
+    k, algorithm="RS256"))
+"#,
+        &[pki.to_str().unwrap()],
+    );
+    fs::set_permissions(pki.join("sa.key"), fs::Permissions::from_mode(0o600)).unwrap();
+    let v = go_tokencheck(&pki, "sa.pub", token.trim(), &[]);
+    assert_eq!(v["authenticated"], true, "Go takes the RSA-1024 key: {v}");
+    let (code, report) = check(&env, "k");
+    assert_eq!(
+        (code, problems(&report, "sa")),
+        (0, "[]".to_string()),
+        "{report}"
+    );
+
+    python(
+        r#"
+import sys
+from cryptography.hazmat.primitives import serialization as s
+from cryptography.hazmat.primitives.asymmetric import rsa
+k = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+open(sys.argv[1] + "/sa.pub", "wb").write(k.public_key().public_bytes(s.Encoding.PEM, s.PublicFormat.SubjectPublicKeyInfo))
+"#,
+        &[pki.to_str().unwrap()],
+    );
+    let (code, report) = check(&env, "k");
+    assert_eq!(code, 1, "{report}");
+    assert!(
+        problems(&report, "sa").contains("pki/sa.pub is not the public half of pki/sa.key"),
+        "{report}"
+    );
 }
