@@ -306,6 +306,10 @@ fn sign_each(
                 k,
                 "kcred cannot read this private key to re-sign its certificate (the components can: its PEM label or RSA size is one kcred does not read); convert it (`openssl pkey -in KEY -out KEY.new`, then move it into place) and run again",
             ),
+            _ if c.go_key_only => Error::input(
+                location_path(c),
+                "kcred cannot read this kubeconfig's private key to re-sign its certificate (kubectl can: its PEM label or RSA size is one kcred does not read); convert it with `openssl pkey` and run again",
+            ),
             _ => Error::input(
                 location_path(c),
                 format!("no private key next to the certificate: {no_key}"),

@@ -79,7 +79,9 @@ impl Audit<'_> {
         };
         let key_exists = match &c.location {
             Location::File { key, .. } => key.is_some(),
-            Location::Kubeconfig { .. } | Location::Referenced { .. } => c.key.is_some(),
+            Location::Kubeconfig { .. } | Location::Referenced { .. } => {
+                c.key.is_some() || c.go_key_only
+            }
         };
         let mut problems = self.validity_problems(c);
         match &c.key {

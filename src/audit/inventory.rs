@@ -308,6 +308,7 @@ impl Reader {
             facts,
             key,
             kubeconfig_ca: None,
+            go_key_only: false,
         });
     }
 
@@ -374,6 +375,7 @@ impl Reader {
                 facts,
                 key: if mine { key.take() } else { None },
                 kubeconfig_ca: None,
+                go_key_only: false,
             });
         }
     }
@@ -523,8 +525,20 @@ impl Reader {
             return false;
         };
         let key = key.and_then(|(pem, key_path)| {
-            self.user_key(path, user, &row_name, file, &pem, &key_path)
+            self.user_key(
+                path,
+                user,
+                &row_name,
+                file,
+                (&pem, &key_path),
+                &facts.spki_der,
+            )
         });
+        let (key, go_key_only) = match key {
+            Some(UserKey::Read(k)) => (Some(k), false),
+            Some(UserKey::GoOnly) => (None, true),
+            None => (None, false),
+        };
         let ca = self.cluster_ca(kc, user, &row_name, file);
         let location = match cert_path {
             None => Location::Kubeconfig {
@@ -544,6 +558,7 @@ impl Reader {
             facts,
             key,
             kubeconfig_ca: ca,
+            go_key_only,
         });
         true
     }
@@ -586,9 +601,9 @@ impl Reader {
         user: &NamedUser,
         row_name: &str,
         file: &str,
-        pem: &[u8],
-        key_path: &Option<PathBuf>,
-    ) -> Option<PrivateKey> {
+        (pem, key_path): (&[u8], &Option<PathBuf>),
+        cert_spki: &[u8],
+    ) -> Option<UserKey> {
         let ksource = match key_path {
             Some(p) => p.display().to_string(),
             None => format!("{} (user {:?} client-key-data)", path.display(), user.name),
@@ -599,9 +614,26 @@ impl Reader {
             self.problem(row_name.into(), file.into(), why, false);
         }
         match PrivateKey::from_pem(&ksource, pem) {
-            Ok(k) => Some(k),
+            Ok(k) => Some(UserKey::Read(k)),
+            // As a key beside a certificate file: client-go loads the pair with
+            // tls.X509KeyPair, so a key kcred cannot read may still be one kubectl sends.
             Err(e) => {
-                self.problem(row_name.into(), file.into(), e.to_string(), true);
+                use crate::token::keys::{KeyPairRefusal, go_x509_key_pair};
+                let go = crate::pem::parse_all(&ksource, pem)
+                    .map_err(|_| KeyPairRefusal::NoKey(""))
+                    .and_then(|blocks| go_x509_key_pair(cert_spki, &blocks));
+                match go {
+                    Ok(()) => return Some(UserKey::GoOnly),
+                    Err(KeyPairRefusal::NotThePair(why)) => self.problem(
+                        row_name.into(),
+                        file.into(),
+                        format!("private key does not match the certificate ({why})"),
+                        false,
+                    ),
+                    Err(KeyPairRefusal::NoKey(_)) => {
+                        self.problem(row_name.into(), file.into(), e.to_string(), true)
+                    }
+                }
                 None
             }
         }
@@ -702,4 +734,12 @@ fn go_private_key_spki(source: &str, bytes: &[u8]) -> Option<Vec<u8>> {
             let keys = crate::token::keys::parse_verification_keys(source, one.as_bytes());
             keys.ok()?.into_iter().next().map(|k| k.spki_der)
         })
+}
+
+/// A kubeconfig user's private key as read for the audit.
+enum UserKey {
+    /// kcred reads it.
+    Read(PrivateKey),
+    /// Only Go reads it, and it is the certificate's ([`Found::go_key_only`]).
+    GoOnly,
 }

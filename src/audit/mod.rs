@@ -70,6 +70,10 @@ pub struct Found {
     pub facts: Certificate,
     /// Its private key, if kcred could read one.
     pub key: Option<PrivateKey>,
+    /// A kubeconfig's embedded or named key that kcred cannot read but Go's `tls.X509KeyPair`
+    /// pairs with the certificate (another PEM label, an RSA size kcred does not make): kubectl
+    /// loads it, so it is not missing.
+    pub go_key_only: bool,
     /// The kubeconfig cluster's CA data (PEM), for embedded certificates.
     pub kubeconfig_ca: Option<Vec<u8>>,
 }

@@ -1273,3 +1273,45 @@ fn api_server_certificate_without_in_cluster_names_is_flagged_as_go_tls_refuses_
         "{table}"
     );
 }
+
+/// The same for a kubeconfig's embedded client key: kubectl loads the pair with
+/// `tls.X509KeyPair`, which does not go by the PEM label, so `check` does not call the key
+/// missing.
+#[test]
+fn check_reads_a_relabelled_kubeconfig_key_as_kubectl_loads_it() {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let env = Env::new();
+    let dir = bootstrap(&env, "k");
+    let conf = dir.join("admin.conf");
+    let text = std::fs::read_to_string(&conf).unwrap();
+    let line = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("client-key-data: "))
+        .unwrap();
+    let data = line.split_once(": ").unwrap().1;
+    let key = pem::parse(b64.decode(data).unwrap()).unwrap();
+    let relabelled = pem::encode(&pem::Pem::new("FOO PRIVATE KEY", key.contents()));
+    let new_line = line.replace(data, &b64.encode(&relabelled));
+    std::fs::write(&conf, text.replace(line, &new_line)).unwrap();
+
+    let pki = dir.join("pki");
+    let (ca, cert, key, host) = kubeconfig_files(&conf, &env.path("files"));
+    assert!(
+        std::fs::read_to_string(&key)
+            .unwrap()
+            .contains("FOO PRIVATE KEY")
+    );
+    let go = go_tls(
+        &pki.join("apiserver.crt"),
+        &pki.join("apiserver.key"),
+        &pki.join("ca.crt"),
+        &ca,
+        &cert,
+        &key,
+        &host,
+    );
+    assert_eq!(go["ok"], true, "{go}");
+    let out = env.ok(&["check", "--dir", "k", "-q"]);
+    assert!(out.contains("0 problems"), "{out}");
+}
