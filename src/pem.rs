@@ -194,6 +194,33 @@ pub fn go_cert_pool(text: &[u8]) -> Vec<Vec<u8>> {
         .collect()
 }
 
+/// kubectl's error for a kubeconfig cluster's CA data (`certificate-authority-data`, or the
+/// `certificate-authority` file) from which Go's `AppendCertsFromPEM` takes no certificate,
+/// in client-go's words (`transport/transport.go`: `rootCertPool`, `createErrorParsingCAData`);
+/// `None` when kubectl loads it.
+pub fn client_go_ca_data_error(data: &[u8]) -> Option<String> {
+    if !go_cert_pool(data).is_empty() {
+        return None;
+    }
+    let mut rest = data;
+    let why = loop {
+        if rest.is_empty() {
+            break "no valid certificate authority data seen".to_string();
+        }
+        let Some((block, next)) = go_decode(rest) else {
+            break "unable to parse bytes as PEM block".to_string();
+        };
+        rest = next;
+        if block.label != b"CERTIFICATE" || block.headers {
+            continue;
+        }
+        if let Err(e) = crate::authn::x509::go_parse_certificate(&block.bytes) {
+            break format!("failed to parse certificate: {e}");
+        }
+    };
+    Some(format!("unable to load root certificates: {why}"))
+}
+
 /// What the Go loaders of a certificate file would trip on, in their words, for the PEM
 /// `text` of a `.crt` file: a `CERTIFICATE` block with headers, which client-go's
 /// `cert.ParseCertsPEM` (`--client-ca-file` and friends) and `AppendCertsFromPEM` skip

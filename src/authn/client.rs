@@ -193,7 +193,7 @@ impl ClientOptions {
             ServerUrl::Https { .. } => {}
         }
         let client_chain = kubeconfig_client_chain(&selected, &what, token.is_some())?;
-        let (ca_source, cluster_ca) = kubeconfig_cluster_ca(&selected)?;
+        let (ca_source, cluster_ca) = kubeconfig_cluster_ca(&selected, &kubeconfig_name)?;
         Ok(Presented {
             request: Request {
                 client_chain,
@@ -400,29 +400,39 @@ fn check_key_pair(leaf_der: &[u8], key_pem: &[u8], what: &str) -> Result<()> {
 
 /// The selected cluster's CA, named for messages: client-go's `rootCertPool`
 /// (`x509.CertPool.AppendCertsFromPEM`) reads PEM only.
-fn kubeconfig_cluster_ca(selected: &Selected) -> Result<(String, Option<Vec<Vec<u8>>>)> {
+fn kubeconfig_cluster_ca(
+    selected: &Selected,
+    kubeconfig_name: &str,
+) -> Result<(String, Option<Vec<Vec<u8>>>)> {
     let ca_source = format!(
-        "the CA of cluster {:?} in the kubeconfig",
+        "the CA of cluster {:?} in {kubeconfig_name}",
         selected.cluster_name
     );
     let cluster_ca = match &selected.cluster.ca_pem {
         Some(pem) if !crate::pem::looks_like_pem(pem) => {
+            let der = pem.first() == Some(&0x30);
             return Err(Error::input(
                 ca_source,
-                "is not PEM, so kubectl cannot load it (client-go rootCertPool: \"unable to load root certificates: unable to parse bytes as PEM block\"); convert it with `openssl x509 -inform DER`",
+                format!(
+                    "is not PEM, so kubectl cannot load it (client-go rootCertPool: \"unable to load root certificates: unable to parse bytes as PEM block\"){}",
+                    if der {
+                        "; convert it with `openssl x509 -inform DER`"
+                    } else {
+                        ""
+                    }
+                ),
             ));
         }
         // client-go `rootCertPool`: AppendCertsFromPEM skips what it cannot use, and only
         // a bundle with nothing usable is kubectl's error.
         Some(pem) => {
-            let certs = crate::pem::go_cert_pool(pem);
-            if certs.is_empty() {
+            if let Some(why) = crate::pem::client_go_ca_data_error(pem) {
                 return Err(Error::input(
                     ca_source,
-                    "holds no certificate Go can use, so kubectl cannot load it (client-go rootCertPool: \"unable to load root certificates: unable to parse bytes as PEM block\")",
+                    format!("holds no certificate Go can use, so kubectl cannot load it: {why}"),
                 ));
             }
-            Some(certs)
+            Some(crate::pem::go_cert_pool(pem))
         }
         None => None,
     };

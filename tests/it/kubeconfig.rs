@@ -1600,3 +1600,96 @@ fn kcred_whoami_agrees_with_what_kubectl_sends() {
         "kubectl migrated the file"
     );
 }
+
+/// A CA file kubectl cannot build its root pool from (a CERTIFICATE block with PEM headers,
+/// a curve Go does not parse) is refused in kubectl's own words, and nothing is written: the
+/// same CA data put in a kubeconfig by hand makes kubectl fail with exactly that error.
+#[test]
+fn a_ca_kubectl_cannot_load_is_refused_in_its_words() {
+    let (env, _, _) = with_token_kubeconfig();
+    let good = env.p("good.conf");
+    let ca_crt = env.p("ca.crt");
+    env.ok(&[
+        "kubeconfig",
+        "--server",
+        "https://127.0.0.1:1",
+        "--token",
+        "t",
+        "--certificate-authority",
+        &ca_crt,
+        "--out",
+        &good,
+    ]);
+    let text = fs::read_to_string(&good).unwrap();
+    let pem = fs::read_to_string(env.path("ca.crt")).unwrap();
+    let (begin, body) = pem.split_once('\n').unwrap();
+    fs::write(
+        env.path("headers.crt"),
+        format!("{begin}\nFoo: bar\n\n{body}"),
+    )
+    .unwrap();
+    let k1 = env.path("k1.key");
+    run_peer(
+        peer("openssl")
+            .args(["ecparam", "-name", "secp256k1", "-genkey", "-noout", "-out"])
+            .arg(&k1),
+    );
+    run_peer(
+        peer("openssl")
+            .args([
+                "req", "-x509", "-new", "-subj", "/CN=k1", "-days", "10", "-key",
+            ])
+            .arg(&k1)
+            .arg("-out")
+            .arg(env.path("k1.crt")),
+    );
+    for (file, go) in [
+        (
+            "headers.crt",
+            "unable to load root certificates: no valid certificate authority data seen",
+        ),
+        (
+            "k1.crt",
+            "unable to load root certificates: failed to parse certificate: x509: unsupported elliptic curve",
+        ),
+    ] {
+        let ca = env.path(file);
+        // kubectl with that CA data.
+        let data = base64::engine::general_purpose::STANDARD.encode(fs::read(&ca).unwrap());
+        let line = text
+            .lines()
+            .find(|l| l.contains("certificate-authority-data:"))
+            .unwrap();
+        let by_hand = env.path("by-hand.conf");
+        fs::write(
+            &by_hand,
+            text.replace(line, &format!("    certificate-authority-data: {data}")),
+        )
+        .unwrap();
+        let kubectl = peer("kubectl")
+            .env_remove("KUBECONFIG")
+            .arg("--kubeconfig")
+            .arg(&by_hand)
+            .args(["get", "--raw", "/version"])
+            .output()
+            .unwrap();
+        let said = String::from_utf8_lossy(&kubectl.stderr);
+        assert!(said.contains(go), "kubectl: {said}");
+
+        let fresh = env.p(&format!("{file}.conf"));
+        let err = kubeconfig_fails(
+            &env,
+            &fresh,
+            3,
+            &[
+                "--token",
+                "t",
+                "--certificate-authority",
+                &ca.display().to_string(),
+            ],
+        );
+        assert!(err.contains(go) && err.contains(file), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(!Path::new(&fresh).exists());
+    }
+}

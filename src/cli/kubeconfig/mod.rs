@@ -459,6 +459,7 @@ fn cluster(
     let mut notes = Vec::new();
     if let Some(f) = ca_file {
         let (pem, was_der) = pem_certificates(&f)?;
+        usable_ca_data(&f, &pem)?;
         cluster = if !a.no_embed {
             cluster.with_ca_data(pem)
         } else if was_der {
@@ -472,6 +473,32 @@ fn cluster(
         };
     }
     Ok((cluster, files, notes))
+}
+
+/// The CA is one kubectl can use, all of it: client-go builds its root pool with Go's
+/// `AppendCertsFromPEM`, which skips a `CERTIFICATE` block with PEM headers or one Go cannot
+/// parse (an unsupported curve, say), and fails when nothing is left. A kubeconfig kubectl
+/// cannot load, or one that silently trusts less than the file given, is not written.
+fn usable_ca_data(file: &Path, pem: &[u8]) -> anyhow::Result<()> {
+    if let Some(why) = kcred::pem::client_go_ca_data_error(pem) {
+        return Err(kcred::Error::input(
+            fsio::display(file),
+            format!("kubectl cannot use it as the cluster's CA ({why})"),
+        )
+        .into());
+    }
+    let given = pki::read_certificates(file, pem)?.len();
+    let taken = kcred::pem::go_cert_pool(pem).len();
+    if taken < given {
+        return Err(kcred::Error::input(
+            fsio::display(file),
+            format!(
+                "kubectl would trust only {taken} of its {given} certificates: Go's AppendCertsFromPEM skips a CERTIFICATE block with PEM headers or one x509.ParseCertificate refuses (`kcred check` names which)"
+            ),
+        )
+        .into());
+    }
+    Ok(())
 }
 
 /// Why a DER input got a PEM copy, said once the files are written, so the extra file is no
