@@ -84,6 +84,14 @@ pub fn inventory(dir: &Path) -> Result<Inventory> {
         let missing = layout::missing(dir, layout);
         r.inv.rows.extend(missing);
     }
+    // An empty table would read as "0 problems": a mistyped or wrong directory is the
+    // user's error, said, not a clean bill of health.
+    if r.inv.certs.is_empty() && r.inv.rows.is_empty() {
+        return Err(Error::input(
+            dir,
+            "holds no certificate, key or kubeconfig (.crt, .pem, .cer, .key, .pub, .conf, .kubeconfig): not a PKI directory; give kubeadm's /etc/kubernetes (or its pki/), a hard-way or a kcred directory",
+        ));
+    }
     Ok(r.inv)
 }
 

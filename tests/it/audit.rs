@@ -847,3 +847,23 @@ open(sys.argv[1] + "/sa.pub", "wb").write(k.public_key().public_bytes(s.Encoding
         "{report}"
     );
 }
+
+/// A directory with nothing kcred recognises (empty, mistyped, the wrong one) is an error
+/// naming it, not a clean report of 0 problems in 0 files.
+#[test]
+fn check_and_renew_refuse_a_directory_with_no_pki() {
+    let env = Env::new();
+    fs::create_dir_all(env.path("empty/sub")).unwrap();
+    fs::write(env.path("empty/README.txt"), "not a PKI\n").unwrap();
+    for args in [
+        vec!["check", "--dir", "empty"],
+        vec!["check", "--dir", "empty", "-o", "json"],
+        vec!["renew", "--dir", "empty", "--all"],
+    ] {
+        let err = env.fails(3, &args);
+        assert!(
+            err.starts_with("kcred: error: empty: holds no certificate, key or kubeconfig"),
+            "{args:?}: {err}"
+        );
+    }
+}
