@@ -57,7 +57,7 @@ pub struct IssueArgs {
     #[arg(long, value_name = "FILE")]
     key: PathBuf,
     /// The ServiceAccount's UID (default: a random UUID).
-    #[arg(long, value_name = "UID")]
+    #[arg(long, value_name = "UID", value_parser = live_uid)]
     uid: Option<String>,
     /// The issuer (kube-apiserver's first --service-account-issuer).
     #[arg(long, value_name = "URL", default_value = token::DEFAULT_ISSUER)]
@@ -76,13 +76,13 @@ pub struct IssueArgs {
     #[arg(long, value_name = "NAME", requires = "bound_object_kind")]
     bound_object_name: Option<String>,
     /// The bound object's UID.
-    #[arg(long, value_name = "UID", requires = "bound_object_kind")]
+    #[arg(long, value_name = "UID", requires = "bound_object_kind", value_parser = live_uid)]
     bound_object_uid: Option<String>,
     /// The bound pod's node (with --bound-object-kind Pod).
     #[arg(long, value_name = "NAME", requires = "node_uid")]
     node_name: Option<String>,
     /// The bound pod's node UID.
-    #[arg(long, value_name = "UID", requires = "node_name")]
+    #[arg(long, value_name = "UID", requires = "node_name", value_parser = live_uid)]
     node_uid: Option<String>,
     /// Mint a legacy secret-based token (iss kubernetes/serviceaccount, no exp, no aud).
     #[arg(long, conflicts_with_all = ["audiences", "bound_object_kind", "node_name", "issuer", "duration"])]
@@ -545,4 +545,15 @@ fn table(
         .map(|r| r.into_iter().map(|c| sanitize(&c)).collect())
         .collect();
     output::table(&rows)
+}
+
+/// A UID a token can carry: the API server looks up the ServiceAccount (and a bound object
+/// or node) and requires its UID to be the token's (`pkg/serviceaccount/claims.go`
+/// `validator.Validate`, `legacy.go` for `serviceAccountUID`), and no live object has an
+/// empty one, so such a token would never authenticate.
+fn live_uid(s: &str) -> Result<String, String> {
+    if s.trim().is_empty() {
+        return Err("empty: no live object has an empty UID, so the API server would never accept the token (pkg/serviceaccount/claims.go)".into());
+    }
+    Ok(s.to_string())
 }

@@ -80,6 +80,27 @@ fn token_issue_validates_names_and_lifetimes_like_the_api_server() {
             vec!["web", "--node-name", "n", "--node-uid", "u"],
             "Pod binding",
         ),
+        // No live object has an empty UID: tests/go/tokencheck refuses such a token ("no live
+        // object can match"), so kcred does not mint one.
+        (
+            vec!["web", "--uid="],
+            "'--uid <UID>': empty: no live object",
+        ),
+        (
+            vec!["web", "--legacy", "--uid", " "],
+            "'--uid <UID>': empty",
+        ),
+        (
+            vec![
+                "web",
+                "--bound-object-kind",
+                "Pod",
+                "--bound-object-name",
+                "p",
+                "--bound-object-uid=",
+            ],
+            "'--bound-object-uid <UID>': empty",
+        ),
     ] {
         let mut a = vec!["token", "issue", "--key", "sa.key"];
         a.extend(args);
