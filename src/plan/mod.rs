@@ -111,6 +111,9 @@ impl Plan {
         let mut names = HashSet::new();
         let mut cas = HashSet::new();
         let mut files = HashSet::new();
+        if file.credentials.is_empty() {
+            return Err("credentials is empty: the plan makes nothing".into());
+        }
         let mut credentials = Vec::with_capacity(file.credentials.len());
         for e in file.credentials {
             if e.name.is_empty() {

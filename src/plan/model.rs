@@ -280,6 +280,11 @@ impl Entry {
                 if r.cn.is_empty() {
                     return Err(format!("entry {:?} needs a cn", r.name));
                 }
+                // An empty O would be written and read as the group "" by Go; `--group ""`
+                // is refused, and so is this, rather than dropped.
+                if r.groups.iter().any(String::is_empty) {
+                    return Err(format!("entry {:?} has an empty group", r.name));
+                }
                 Ok(Entry::Cert(CertEntry {
                     name: r.name.clone(),
                     per_node,

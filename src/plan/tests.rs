@@ -122,6 +122,12 @@ fn bad_plans_are_refused_with_the_reason() {
             "layout: x\ncredentials:\n  - {name: ca, kind: ca, file: ca}\n",
             "CA \"ca\" needs a cn",
         ),
+        // Nothing to make, and a group that would be dropped or written empty.
+        ("layout: x\ncredentials: []\n", "credentials is empty"),
+        (
+            "layout: x\ncredentials:\n  - {name: ca, kind: ca, file: ca, cn: c}\n  - {name: u, ca: ca, file: u, cn: u, groups: [a, \"\", b]}\n",
+            "entry \"u\" has an empty group",
+        ),
     ];
     for (text, want) in cases {
         let err = Plan::parse("p.yaml", text).unwrap_err().to_string();
