@@ -111,6 +111,7 @@ impl ApiServerOptions {
             for f in &key_files {
                 keys.extend(load_verification_keys(f)?);
             }
+            validate_issuers(&self.service_account_issuers)?;
             let issuers = if self.service_account_issuers.is_empty() {
                 // kubeadm's --service-account-issuer: the issuer a kubeadm PKI directory implies.
                 vec![crate::token::DEFAULT_ISSUER.to_string()]
@@ -132,5 +133,65 @@ impl ApiServerOptions {
             service_accounts,
             anonymous: self.anonymous_auth,
         })
+    }
+}
+
+/// kube-apiserver's checks of `--service-account-issuer` before it starts
+/// (`pkg/kubeapiserver/options/authentication.go`, `Validate`), in its words: an issuer with
+/// a `:` must parse as a URL, none may be empty or given twice.
+fn validate_issuers(issuers: &[String]) -> Result<()> {
+    let mut seen = std::collections::HashSet::new();
+    for issuer in issuers {
+        let why = if issuer.contains(':')
+            && let Err(e) = crate::gourl::parse(issuer)
+        {
+            format!(
+                "service-account-issuer {issuer:?} contained a ':' but was not a valid URL: {e}"
+            )
+        } else if issuer.is_empty() {
+            "service-account-issuer should not be an empty string".into()
+        } else if !seen.insert(issuer) {
+            format!("service-account-issuer {issuer:?} is already specified")
+        } else {
+            continue;
+        };
+        return Err(Error::Usage(format!(
+            "kube-apiserver would not start: {why}"
+        )));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::validate_issuers;
+
+    /// `pkg/kubeapiserver/options/authentication.go` `Validate`: the issuer rules, in its words.
+    #[test]
+    fn issuers_refused_as_kube_apiserver_refuses_them() {
+        let ok = [
+            "https://kubernetes.default.svc.cluster.local",
+            "api",
+            "https://a",
+        ];
+        assert!(validate_issuers(&ok.map(String::from)).is_ok());
+        for (issuers, want) in [
+            (
+                vec!["::not a url"],
+                "service-account-issuer \"::not a url\" contained a ':' but was not a valid URL: parse \"::not a url\": missing protocol scheme",
+            ),
+            (
+                vec![""],
+                "service-account-issuer should not be an empty string",
+            ),
+            (
+                vec!["a", "a"],
+                "service-account-issuer \"a\" is already specified",
+            ),
+        ] {
+            let issuers: Vec<String> = issuers.into_iter().map(String::from).collect();
+            let got = validate_issuers(&issuers).unwrap_err().to_string();
+            assert!(got.ends_with(want), "{issuers:?}: {got}");
+        }
     }
 }

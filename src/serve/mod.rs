@@ -74,6 +74,9 @@ pub struct Config {
 /// Load the state (every error is reported before listening), listen, and serve until
 /// SIGINT or SIGTERM; in-flight requests are drained.
 pub fn run(config: Config) -> Result<()> {
+    if let Some(uri) = &config.sources.jwks_uri {
+        jwks_uri_as_kube_apiserver_takes_it(uri)?;
+    }
     let state = State::load(&config.sources)?;
     for e in &state.authorizer.policy.aggregation_errors {
         log::note(config.log_format, &format!("kcred serve: warning: {e}"));
@@ -84,6 +87,22 @@ pub fn run(config: Config) -> Result<()> {
         .build()
         .map_err(|e| Error::Usage(format!("cannot start the runtime: {e}")))?;
     rt.block_on(serve(config, state))
+}
+
+/// kube-apiserver's check of `--service-account-jwks-uri`
+/// (`pkg/kubeapiserver/options/authentication.go`, `Validate`), in its words.
+fn jwks_uri_as_kube_apiserver_takes_it(uri: &str) -> Result<()> {
+    let why = match crate::gourl::parse(uri) {
+        Err(e) => format!("service-account-jwks-uri must be a valid URL: {e}"),
+        Ok(u) if u.scheme != "https" => format!(
+            "service-account-jwks-uri requires https scheme, parsed as: {}",
+            u.shown(uri)
+        ),
+        Ok(_) => return Ok(()),
+    };
+    Err(Error::Usage(format!(
+        "kube-apiserver would not start: {why}"
+    )))
 }
 
 fn io_err(what: &str, e: std::io::Error) -> Error {
@@ -426,6 +445,29 @@ fn response(reply: &status::Reply) -> Response<Full<Bytes>> {
 
 #[cfg(test)]
 mod tests {
+    /// The cases of `pkg/kubeapiserver/options/authentication_test.go` (`TestAuthenticationValidate`)
+    /// for `--service-account-jwks-uri`, with kube-apiserver's expected errors.
+    #[test]
+    fn jwks_uri_refused_as_kube_apiserver_refuses_it() {
+        use super::jwks_uri_as_kube_apiserver_takes_it;
+        assert!(jwks_uri_as_kube_apiserver_takes_it("https://baz.com").is_ok());
+        for (uri, want) in [
+            (
+                "https://host:port",
+                "service-account-jwks-uri must be a valid URL: parse \"https://host:port\": invalid port \":port\" after host",
+            ),
+            (
+                "http://baz.com",
+                "service-account-jwks-uri requires https scheme, parsed as: http://baz.com",
+            ),
+        ] {
+            let got = jwks_uri_as_kube_apiserver_takes_it(uri)
+                .unwrap_err()
+                .to_string();
+            assert!(got.ends_with(want), "{uri}: {got}");
+        }
+    }
+
     #[test]
     fn extra_keys_are_path_unescaped_as_impersonation_go_reads_them() {
         assert_eq!(
