@@ -1,6 +1,7 @@
 //! `kcred cert sign` for a CertificateSigningRequest object issues the certificate
 //! kube-controller-manager's signer issues: key usages from `spec.usages` alone and the
-//! signer's lifetime, as Go's crypto/x509 reads them back (tests/go/certusage).
+//! signer's lifetime, as Go's crypto/x509 reads them back (tests/go/certusage). `--out -`
+//! prints the certificate, and `-` is refused where kcred would write a private key.
 
 use std::fs;
 use std::process::Command;
@@ -8,7 +9,7 @@ use std::process::Command;
 use base64::Engine as _;
 use serde_json::Value;
 
-use crate::common::{Env, go_tool, peer, run_peer};
+use crate::common::{Env, assert_says, go_tool, peer, run_peer};
 
 /// Go's `x509.KeyUsage` bits (golang/go `src/crypto/x509/x509.go`).
 const DIGITAL_SIGNATURE: i64 = 1;
@@ -228,4 +229,104 @@ fn objects_get_the_signers_lifetime() {
         let got = go["not_after"].as_i64().unwrap() - go["not_before"].as_i64().unwrap();
         assert_eq!(got, span, "{name}: {go}");
     }
+}
+
+/// `--out -` writes the certificate PEM to stdout (openssl reads it), the report goes to
+/// stderr, and no file named `-` appears.
+#[test]
+fn sign_out_dash_prints_the_certificate() {
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    env.csr(
+        "j",
+        &["--cn", "jane", "--group", "dev", "--k8s-name", "jane"],
+    );
+    for input in ["j.csr", "j.yaml"] {
+        let out = env
+            .kcred()
+            .args([
+                "cert",
+                "sign",
+                "--ca",
+                &env.p("ca"),
+                "--csr",
+                input,
+                "--out",
+                "-",
+            ])
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{input}: {stderr}");
+        assert_says(
+            &stderr,
+            &["signed client certificate for \"jane\"", "stdout"],
+        );
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            stdout.starts_with("-----BEGIN CERTIFICATE-----\n"),
+            "{stdout}"
+        );
+        fs::write(env.path("printed.crt"), &stdout).unwrap();
+        let subject = openssl(
+            &env,
+            &[
+                "x509",
+                "-in",
+                "printed.crt",
+                "-noout",
+                "-subject",
+                "-nameopt",
+                "RFC2253",
+            ],
+        );
+        assert_eq!(subject.trim(), "subject=CN=jane,O=dev", "{input}");
+        assert!(
+            !env.path("-").exists(),
+            "{input}: a file named - was written"
+        );
+    }
+}
+
+/// Where a private key would be written (a PREFIX) or several files (a DIR), `-` is refused
+/// as a usage error (exit 2) before anything is done, and no file or directory named `-`
+/// (or `-.crt`, `-.key`, ...) appears.
+#[test]
+fn dash_is_refused_where_it_cannot_mean_stdout() {
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    env.csr("j", &["--cn", "jane"]);
+    let ca = env.p("ca");
+    let prefix_cases: [&[&str]; 6] = [
+        &["ca", "create", "--out", "-"],
+        &["cert", "issue", "--ca", &ca, "--cn", "jane", "--out", "-"],
+        &[
+            "cert", "issue", "--ca", &ca, "--cn", "jane", "--key", "j.key", "--out", "-",
+        ],
+        &["csr", "create", "--cn", "jane", "--out", "-"],
+        &[
+            "csr", "create", "--cn", "jane", "--key", "j.key", "--out", "-",
+        ],
+        &["sa", "keygen", "--out", "-"],
+    ];
+    for args in prefix_cases {
+        let err = env.fails(2, args);
+        assert_says(&err, &["'-'", "never prints a private key"]);
+    }
+    let dir_cases: [&[&str]; 4] = [
+        &["bootstrap", "--dir", "-"],
+        &["sa", "jwks", "--key", "j.key", "--out-dir", "-"],
+        &["serve", "--dir", ".", "--webhook-config-out", "-"],
+        &["man", "--out", "-"],
+    ];
+    for args in dir_cases {
+        let err = env.fails(2, args);
+        assert_says(&err, &["'-'", "is not a directory"]);
+    }
+    let names: Vec<String> = fs::read_dir(env.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('-'))
+        .collect();
+    assert!(names.is_empty(), "{names:?}");
 }
