@@ -256,6 +256,31 @@ pub fn parse_prefix(s: &str) -> Result<Prefix, String> {
     })
 }
 
+/// `value_parser` for a PREFIX that names files kcred writes (`ca create`, `cert issue`,
+/// `csr create`, `sa keygen`). `-` means standard output to kubectl, openssl and cfssl users,
+/// but a PREFIX names several files, a private key among them, and kcred prints no private
+/// key: `-` is refused (exit 2) rather than taken as files named `-.crt`, `-.key`.
+pub fn parse_out_prefix(s: &str) -> Result<Prefix, String> {
+    if s == "-" {
+        return Err(
+            "`-` (standard output) is not a PREFIX: kcred writes PREFIX.key and the rest as files and never prints a private key (./- names files -.key, -.crt, ...)".into(),
+        );
+    }
+    parse_prefix(s)
+}
+
+/// `value_parser` for a directory kcred writes several files into (`bootstrap --dir`,
+/// `sa jwks --out-dir`, `serve --webhook-config-out`, `man --out`): `-` (standard output)
+/// is refused (exit 2) rather than made a directory named `-`.
+pub fn parse_out_dir(s: &str) -> Result<PathBuf, String> {
+    if s == "-" {
+        return Err(
+            "`-` (standard output) is not a directory: kcred writes several files there (./- names a directory -)".into(),
+        );
+    }
+    Ok(PathBuf::from(s))
+}
+
 /// `PREFIX` + `.ext`, keeping any dots already in PREFIX (`ca.v2` → `ca.v2.crt`).
 pub fn with_ext(prefix: &Path, ext: &str) -> PathBuf {
     let mut s = prefix.as_os_str().to_owned();

@@ -16,7 +16,7 @@ use crate::exit_codes::ExitStatus;
 #[derive(Debug, Args)]
 pub struct BootstrapArgs {
     /// Output directory (created 0700).
-    #[arg(long, value_name = "DIR", required_unless_present = "print_plan")]
+    #[arg(long, value_name = "DIR", required_unless_present = "print_plan", value_parser = super::args::parse_out_dir)]
     dir: Option<PathBuf>,
     /// Print an embedded plan (YAML, the format --plan reads) to stdout and exit: the start
     /// of a plan of your own.

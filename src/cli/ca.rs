@@ -22,7 +22,7 @@ pub enum CaCommand {
 #[derive(Debug, Args)]
 pub struct CreateArgs {
     /// Write PREFIX.crt and PREFIX.key (parent directories are created 0700).
-    #[arg(long, value_name = "PREFIX", value_parser = super::args::parse_prefix)]
+    #[arg(long, value_name = "PREFIX", value_parser = super::args::parse_out_prefix)]
     out: super::args::Prefix,
     /// Subject CN.
     #[arg(long, value_name = "CN", default_value = "kubernetes")]

@@ -37,8 +37,8 @@ pub struct SignArgs {
     /// (YAML or JSON); `-` for stdin.
     #[arg(long, value_name = "FILE")]
     csr: PathBuf,
-    /// Write the certificate (PEM) to exactly this file.
-    #[arg(long, value_name = "FILE")]
+    /// Write the certificate (PEM) to exactly this file, or `-` for stdout.
+    #[arg(long, value_name = "FILE|-")]
     out: PathBuf,
     /// client, server (SANs from the CSR) or peer; default client, or what a
     /// CertificateSigningRequest's usages say.
@@ -60,7 +60,7 @@ pub struct IssueArgs {
     #[command(flatten)]
     ca: CaArgs,
     /// Write PREFIX.crt and PREFIX.key (parent directories are created 0700).
-    #[arg(long, value_name = "PREFIX", value_parser = super::args::parse_prefix, required_unless_present = "list_profiles")]
+    #[arg(long, value_name = "PREFIX", value_parser = super::args::parse_out_prefix, required_unless_present = "list_profiles")]
     out: Option<super::args::Prefix>,
     /// Print the embedded identity profiles (YAML, the format --profiles reads) and exit.
     #[arg(long, conflicts_with_all = ["out", "ca", "ca_cert", "ca_key"])]
@@ -105,7 +105,11 @@ pub fn run(cmd: CertCommand) -> anyhow::Result<ExitStatus> {
 }
 
 fn sign(a: SignArgs) -> anyhow::Result<ExitStatus> {
-    fsio::check_writable(&[&a.out], a.force)?;
+    // `-` is stdout, as kubectl, openssl and cfssl read it: a certificate is public.
+    let to_stdout = a.out == std::path::Path::new("-");
+    if !to_stdout {
+        fsio::check_writable(&[&a.out], a.force)?;
+    }
     let source = fsio::display(&a.csr);
     let bytes = fsio::read(&a.csr)?;
     // The CSR's own signature is verified here, before anything else is looked at.
@@ -126,17 +130,22 @@ fn sign(a: SignArgs) -> anyhow::Result<ExitStatus> {
             warn(&w);
         }
     }
-    fsio::write_all(
-        &[Output::public(&a.out, issued.pem().into_bytes())],
-        a.force,
-    )?;
+    let place = if to_stdout {
+        super::emit(issued.pem())?;
+        "stdout".to_string()
+    } else {
+        fsio::write_all(
+            &[Output::public(&a.out, issued.pem().into_bytes())],
+            a.force,
+        )?;
+        a.out.display().to_string()
+    };
     eprintln!(
-        "signed {} certificate for {:?} {} (expires {}): {}",
+        "signed {} certificate for {:?} {} (expires {}): {place}",
         spec.usage.unwrap_or_default(),
         sanitize(&facts.kubernetes.user),
         sanitize(&go_list(&facts.kubernetes.groups)),
         facts.not_after.strftime("%Y-%m-%d"),
-        a.out.display()
     );
     Ok(ExitStatus::Success)
 }

@@ -25,7 +25,7 @@ pub enum CsrCommand {
 #[derive(Debug, Args)]
 pub struct CreateArgs {
     /// Write PREFIX.key (0600), PREFIX.csr and, with --k8s-name, PREFIX.yaml.
-    #[arg(long, value_name = "PREFIX", value_parser = super::args::parse_prefix)]
+    #[arg(long, value_name = "PREFIX", value_parser = super::args::parse_out_prefix)]
     out: super::args::Prefix,
     #[command(flatten)]
     identity: IdentityArgs,

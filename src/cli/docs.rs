@@ -167,7 +167,7 @@ pub fn complete(a: CompleteArgs) -> anyhow::Result<ExitStatus> {
 pub struct ManArgs {
     /// Write kcred.1 and a kcred-COMMAND.1 page for every command into DIR (created 0700)
     /// instead of printing kcred.1.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", value_parser = super::args::parse_out_dir)]
     out: Option<PathBuf>,
     /// Replace pages already in DIR.
     #[arg(long, requires = "out")]

@@ -133,6 +133,10 @@ pub const EXAMPLES: &[(&str, &[Example])] = &[
                 "Sign a request read from stdin, valid 30 days",
                 "kcred cert sign --ca ca --csr - --out bob-30d.crt --validity 30d < bob.csr",
             ),
+            ex(
+                "Sign to stdout (`--out -`), into a pipe",
+                "kcred cert sign --ca ca --csr bob.csr --out - | openssl x509 -noout -subject -enddate",
+            ),
         ],
     ),
     (

@@ -25,7 +25,7 @@ pub enum SaCommand {
 #[derive(Debug, Args)]
 pub struct KeygenArgs {
     /// Write PREFIX.key and PREFIX.pub.
-    #[arg(long, value_name = "PREFIX", value_parser = super::args::parse_prefix)]
+    #[arg(long, value_name = "PREFIX", value_parser = super::args::parse_out_prefix)]
     out: super::args::Prefix,
     /// Key type: rsa2048, rsa3072, rsa4096, ecdsa-p256, ecdsa-p384, ecdsa-p521 (tokens are
     /// then RS256, ES256, ES384 or ES512, as kube-apiserver signs with such a key).
@@ -55,7 +55,7 @@ pub struct JwksArgs {
     #[arg(long, value_name = "URL", default_value = token::DEFAULT_ISSUER)]
     issuer: String,
     /// Also write DIR/.well-known/openid-configuration and DIR/openid/v1/jwks.
-    #[arg(long, value_name = "DIR")]
+    #[arg(long, value_name = "DIR", value_parser = super::args::parse_out_dir)]
     out_dir: Option<PathBuf>,
     /// Replace existing files in --out-dir.
     #[arg(long)]

@@ -46,7 +46,7 @@ pub struct ServeArgs {
     /// --authorization-webhook-config-file: this server, its CA, tls-server-name kubernetes,
     /// and a client certificate minted with DIR's CA (needs --dir) that DIR/webhook-rbac.yaml
     /// binds to system:auth-delegator here. Rewritten at each start.
-    #[arg(long, value_name = "DIR", requires = "dir")]
+    #[arg(long, value_name = "DIR", requires = "dir", value_parser = super::args::parse_out_dir)]
     webhook_config_out: Option<PathBuf>,
     /// Access-log format: text or json (one line per request on stderr).
     #[arg(long, value_name = "text|json", default_value = "text")]

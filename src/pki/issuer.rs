@@ -9,7 +9,8 @@
 //! AuthorityKeyIdentifier; SANs. One choice differs from kubeadm: `NewSignedCert` sets
 //! keyEncipherment on every leaf, kcred only when the *subject* key is RSA, because
 //! keyEncipherment means RSA key transport and RFC 8813 (section 3) says an EC key must not
-//! carry it.
+//! carry it. A certificate for a CertificateSigningRequest object is the Kubernetes signer's
+//! instead: key usages and lifetime as [`super::signer_policy`] says.
 
 use std::path::Path;
 
@@ -33,14 +34,15 @@ use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::{Time, Validity};
 
+use super::signer_policy::Granted;
 use super::spec::{BACKDATE, CertSpec, San};
 use crate::error::{Error, Result};
 use crate::keys::PrivateKey;
 
 const OID_CLIENT_AUTH: der::asn1::ObjectIdentifier =
-    der::asn1::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.2");
+    der::asn1::ObjectIdentifier::new_unwrap(super::oid::EKU_CLIENT_AUTH);
 const OID_SERVER_AUTH: der::asn1::ObjectIdentifier =
-    der::asn1::ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.1");
+    der::asn1::ObjectIdentifier::new_unwrap(super::oid::EKU_SERVER_AUTH);
 
 /// A signed certificate, with what was adjusted on the way.
 #[derive(Debug)]
@@ -151,7 +153,7 @@ impl Issuer {
     /// Sign `spec` for the holder of `subject_spki` (DER SubjectPublicKeyInfo). A leaf never
     /// outlives its CA: its NotAfter is clamped to the CA's, with a warning.
     pub fn sign(&self, spec: &CertSpec, subject_spki: &[u8]) -> Result<Issued> {
-        self.sign_as(spec, spec.subject.to_name()?, subject_spki)
+        self.sign_as(spec, spec.subject.to_name()?, subject_spki, None)
     }
 
     /// Sign `spec` for `key`, or for a new key of `key_type` when there is none, and encode
@@ -173,16 +175,25 @@ impl Issuer {
     }
 
     /// [`Issuer::sign`] with the subject given as an exact X.509 Name (a CSR's, copied
-    /// attribute for attribute); `spec.subject` should hold its CN and O.
+    /// attribute for attribute); `spec.subject` should hold its CN and O. With `granted`, the
+    /// certificate is the one kube-controller-manager's signer issues for a
+    /// CertificateSigningRequest object (see [`super::signer_policy`]): those key usages, and
+    /// the signer's lifetime for `spec.validity`.
     pub(crate) fn sign_as(
         &self,
         spec: &CertSpec,
         subject: Name,
         subject_spki: &[u8],
+        granted: Option<&Granted>,
     ) -> Result<Issued> {
         let now = Timestamp::now();
         let mut warnings = Vec::new();
-        let mut not_after = add(now, spec.validity)?;
+        let (not_before, mut not_after) = match granted {
+            None => (backdated(now), add(now, spec.validity)?),
+            Some(_) => super::signer_policy::lifetime(now, spec.validity).ok_or_else(|| {
+                Error::Usage(format!("validity {:?} is out of range", spec.validity))
+            })?,
+        };
         let ca_end = self.not_after();
         if not_after > ca_end {
             warnings.push(format!(
@@ -217,13 +228,13 @@ impl Issuer {
         };
         let der = build(
             spec,
+            granted,
             subject,
             subject_spki,
             issuer_name,
             Some(issuer_ski),
             &self.key,
-            now,
-            not_after,
+            (not_before, not_after),
         )?;
         Ok(Issued { der, warnings })
     }
@@ -236,18 +247,23 @@ pub fn self_signed(spec: &CertSpec, key: &PrivateKey) -> Result<Issued> {
     let spki = key.public_key_der()?;
     let der = build(
         spec,
+        None,
         spec.subject.to_name()?,
         &spki,
         spec.subject.to_name()?,
         None,
         key,
-        now,
-        not_after,
+        (backdated(now), not_after),
     )?;
     Ok(Issued {
         der,
         warnings: vec![],
     })
+}
+
+/// NotBefore for a certificate signed at `now`: [`BACKDATE`] earlier, for clock skew.
+fn backdated(now: Timestamp) -> Timestamp {
+    now.checked_sub(BACKDATE).unwrap_or(now)
 }
 
 fn add(t: Timestamp, d: SignedDuration) -> Result<Timestamp> {
@@ -310,6 +326,7 @@ pub(super) fn extension<T: Encode>(
 
 fn extensions(
     spec: &CertSpec,
+    granted: Option<&Granted>,
     subject_spki: &[u8],
     issuer_ski: Option<Vec<u8>>,
     subject_is_rsa: bool,
@@ -329,25 +346,21 @@ fn extensions(
             out.push(extension(KeyUsage::OID, true, &ku)?);
         }
         Some(usage) => {
-            let mut ku = KeyUsages::DigitalSignature.into();
-            // The subject's key, not the CA's: keyEncipherment is about what the
-            // certified key can do (RFC 8813).
-            if subject_is_rsa {
-                ku |= KeyUsages::KeyEncipherment;
+            let (ku, eku) = match granted {
+                Some(g) => (g.key_usage, g.extended.clone()),
+                None => leaf_usages(usage, subject_is_rsa),
+            };
+            // Go's x509.CreateCertificate writes neither extension when it is empty.
+            if !ku.is_empty() {
+                out.push(extension(KeyUsage::OID, true, &KeyUsage(ku))?);
             }
-            out.push(extension(KeyUsage::OID, true, &KeyUsage(ku))?);
-            let mut eku = Vec::new();
-            if usage.server() {
-                eku.push(OID_SERVER_AUTH);
+            if !eku.is_empty() {
+                out.push(extension(
+                    ExtendedKeyUsage::OID,
+                    false,
+                    &ExtendedKeyUsage(eku),
+                )?);
             }
-            if usage.client() {
-                eku.push(OID_CLIENT_AUTH);
-            }
-            out.push(extension(
-                ExtendedKeyUsage::OID,
-                false,
-                &ExtendedKeyUsage(eku),
-            )?);
             let bc = BasicConstraints {
                 ca: false,
                 path_len_constraint: None,
@@ -379,6 +392,31 @@ fn extensions(
         )?);
     }
     Ok(out)
+}
+
+/// A leaf's key usages when no signer policy decides them (kubeadm's, see the module
+/// comment): digitalSignature, keyEncipherment for an RSA subject key, and the EKU of `usage`.
+fn leaf_usages(
+    usage: super::Usage,
+    subject_is_rsa: bool,
+) -> (
+    der::flagset::FlagSet<KeyUsages>,
+    Vec<der::asn1::ObjectIdentifier>,
+) {
+    let mut ku = KeyUsages::DigitalSignature.into();
+    // The subject's key, not the CA's: keyEncipherment is about what the certified key can
+    // do (RFC 8813).
+    if subject_is_rsa {
+        ku |= KeyUsages::KeyEncipherment;
+    }
+    let mut eku = Vec::new();
+    if usage.server() {
+        eku.push(OID_SERVER_AUTH);
+    }
+    if usage.client() {
+        eku.push(OID_CLIENT_AUTH);
+    }
+    (ku, eku)
 }
 
 /// SANs as X.509 GeneralNames (dNSName, iPAddress), in order.
@@ -428,25 +466,22 @@ impl BuilderProfile for Fixed {
 #[allow(clippy::too_many_arguments)]
 fn build(
     spec: &CertSpec,
+    granted: Option<&Granted>,
     subject: Name,
     subject_spki: &[u8],
     issuer_name: Name,
     issuer_ski: Option<Vec<u8>>,
     signing_key: &PrivateKey,
-    now: Timestamp,
-    not_after: Timestamp,
+    (not_before, not_after): (Timestamp, Timestamp),
 ) -> Result<Vec<u8>> {
-    let validity = Validity::new(
-        x509_time(now.checked_sub(BACKDATE).unwrap_or(now))?,
-        x509_time(not_after)?,
-    );
+    let validity = Validity::new(x509_time(not_before)?, x509_time(not_after)?);
     let spki = SubjectPublicKeyInfoOwned::from_der(subject_spki)
         .map_err(|e| Error::Crypto(format!("invalid public key: {e}")))?;
     let subject_is_rsa = spki.algorithm.oid == crate::keys::oid::RSA_ENCRYPTION;
     let profile = Fixed {
         subject,
         issuer: issuer_name,
-        extensions: extensions(spec, subject_spki, issuer_ski, subject_is_rsa)?,
+        extensions: extensions(spec, granted, subject_spki, issuer_ski, subject_is_rsa)?,
     };
     let builder = CertificateBuilder::new(profile, random_serial()?, validity, spki)
         .map_err(|e| Error::Crypto(format!("building the certificate: {e}")))?;

@@ -13,6 +13,7 @@ mod inspect;
 mod issuer;
 mod name;
 pub mod oid;
+mod signer_policy;
 mod signing_request;
 mod spec;
 

@@ -58,3 +58,28 @@ pub const O: &str = "2.5.4.10";
 pub const USER_UID: &str = "1.3.6.1.4.1.57683.2";
 /// id-pe-authorityInfoAccess.
 pub const AIA: &str = "1.3.6.1.5.5.7.1.1";
+
+/// anyExtendedKeyUsage (RFC 5280 §4.2.1.12).
+pub const EKU_ANY: &str = "2.5.29.37.0";
+/// id-kp-serverAuth.
+pub const EKU_SERVER_AUTH: &str = "1.3.6.1.5.5.7.3.1";
+/// id-kp-clientAuth.
+pub const EKU_CLIENT_AUTH: &str = "1.3.6.1.5.5.7.3.2";
+/// id-kp-codeSigning.
+pub const EKU_CODE_SIGNING: &str = "1.3.6.1.5.5.7.3.3";
+/// id-kp-emailProtection.
+pub const EKU_EMAIL_PROTECTION: &str = "1.3.6.1.5.5.7.3.4";
+/// id-kp-ipsecEndSystem (RFC 2459).
+pub const EKU_IPSEC_END_SYSTEM: &str = "1.3.6.1.5.5.7.3.5";
+/// id-kp-ipsecTunnel (RFC 2459).
+pub const EKU_IPSEC_TUNNEL: &str = "1.3.6.1.5.5.7.3.6";
+/// id-kp-ipsecUser (RFC 2459).
+pub const EKU_IPSEC_USER: &str = "1.3.6.1.5.5.7.3.7";
+/// id-kp-timeStamping.
+pub const EKU_TIME_STAMPING: &str = "1.3.6.1.5.5.7.3.8";
+/// id-kp-OCSPSigning.
+pub const EKU_OCSP_SIGNING: &str = "1.3.6.1.5.5.7.3.9";
+/// Microsoft Server Gated Crypto (Go's `ExtKeyUsageMicrosoftServerGatedCrypto`).
+pub const EKU_MICROSOFT_SGC: &str = "1.3.6.1.4.1.311.10.3.3";
+/// Netscape Server Gated Crypto (Go's `ExtKeyUsageNetscapeServerGatedCrypto`).
+pub const EKU_NETSCAPE_SGC: &str = "2.16.840.1.113730.4.1";

@@ -695,7 +695,9 @@ pub fn plan_signing(
 }
 
 /// Sign a verified request with `issuer` as planned by [`plan_signing`]: the certificate's
-/// subject is the CSR's Name, copied exactly; its key is the CSR's key.
+/// subject is the CSR's Name, copied exactly; its key is the CSR's key. For an object, the key
+/// usages and the lifetime are the ones kube-controller-manager's signer gives
+/// ([`super::signer_policy`]); a bare request gets kcred's leaf profile for its usage.
 pub fn sign_request(
     issuer: &Issuer,
     source: &str,
@@ -703,10 +705,19 @@ pub fn sign_request(
     opts: &SignOptions,
 ) -> Result<(CertSpec, Issued)> {
     let (spec, mut warnings) = plan_signing(source, req, opts)?;
+    // An object gets the key usages kube-controller-manager's signer grants its usages.
+    let granted = match &req.object {
+        Some(obj) => Some(
+            super::signer_policy::granted(&obj.spec.usages)
+                .map_err(|why| Error::input(source, why))?,
+        ),
+        None => None,
+    };
     let mut issued = issuer.sign_as(
         &spec,
         req.request.subject_name.clone(),
         &req.request.spki_der,
+        granted.as_ref(),
     )?;
     warnings.append(&mut issued.warnings);
     issued.warnings = warnings;

@@ -18,6 +18,7 @@ mod pki_interop;
 mod rotate;
 mod rotate_sa;
 
+mod cert_sign;
 mod csr;
 mod serve;
 mod token_adversarial;
