@@ -105,7 +105,10 @@ impl KeyArgs {
                 key_type,
                 KeyType::Rsa2048 | KeyType::Rsa3072 | KeyType::Rsa4096
             ),
-            KeyFormat::Sec1 => matches!(key_type, KeyType::EcdsaP256 | KeyType::EcdsaP384),
+            KeyFormat::Sec1 => matches!(
+                key_type,
+                KeyType::EcdsaP256 | KeyType::EcdsaP384 | KeyType::EcdsaP521
+            ),
             KeyFormat::Pkcs8 => true,
         };
         if !ok {
@@ -241,6 +244,13 @@ pub fn strip_prefix_extension(s: &str) -> (PathBuf, bool) {
 pub fn parse_prefix(s: &str) -> Result<Prefix, String> {
     if s.is_empty() {
         return Err("a PREFIX must not be empty".into());
+    }
+    // `dir/` (or `.`, `..`) names no file: PREFIX.crt would be the hidden `dir/.crt`.
+    if s.ends_with('/') || Path::new(s).file_name().is_none() {
+        let d = format!("{}/", s.trim_end_matches('/'));
+        return Err(format!(
+            "{s:?} is a directory, not a PREFIX: give the files' name too ({d}ca means {d}ca.crt and {d}ca.key)"
+        ));
     }
     let (path, dropped) = strip_prefix_extension(s);
     if dropped {

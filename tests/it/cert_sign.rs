@@ -330,3 +330,36 @@ fn dash_is_refused_where_it_cannot_mean_stdout() {
         .collect();
     assert!(names.is_empty(), "{names:?}");
 }
+
+/// A PREFIX that is a directory (`sub/`, `.`) names no file: kcred would write the hidden
+/// `sub/.crt` and `sub/.key`. Refused, and nothing is written.
+#[test]
+fn a_directory_is_refused_as_a_prefix() {
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    fs::create_dir(env.path("sub")).unwrap();
+    let ca = env.p("ca");
+    for out in ["sub/", "sub//", ".", "sub/.."] {
+        for args in [
+            vec!["ca", "create", "--out", out],
+            vec!["cert", "issue", "--ca", &ca, "--cn", "jane", "--out", out],
+            vec!["csr", "create", "--cn", "jane", "--out", out],
+            vec!["sa", "keygen", "--out", out],
+        ] {
+            let err = env.fails(2, &args);
+            assert_says(&err, &["is a directory, not a PREFIX"]);
+        }
+    }
+    assert_eq!(fs::read_dir(env.path("sub")).unwrap().count(), 0);
+    let hidden = fs::read_dir(env.dir.path())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".c")
+        })
+        .count();
+    assert_eq!(hidden, 0);
+}

@@ -10,11 +10,12 @@ use crate::common::{
     Env, assert_go_identity, assert_says, go_x509check, identity_cases, peer, python, run_peer,
 };
 
-const KEY_TYPES: [&str; 6] = [
+const KEY_TYPES: [&str; 7] = [
     "rsa2048",
     "rsa3072",
     "ecdsa-p256",
     "ecdsa-p384",
+    "ecdsa-p521",
     "ed25519",
     "rsa4096",
 ];
@@ -267,6 +268,7 @@ def w(name, key, fmt):
 w("py-rsa-pkcs1.key", rsa.generate_private_key(65537, 2048), s.PrivateFormat.TraditionalOpenSSL)
 w("py-rsa-pkcs8.key", rsa.generate_private_key(65537, 4096), s.PrivateFormat.PKCS8)
 w("py-ec-sec1.key", ec.generate_private_key(ec.SECP384R1()), s.PrivateFormat.TraditionalOpenSSL)
+w("py-ec-sec1-521.key", ec.generate_private_key(ec.SECP521R1()), s.PrivateFormat.TraditionalOpenSSL)
 w("py-ec-pkcs8.key", ec.generate_private_key(ec.SECP256R1()), s.PrivateFormat.PKCS8)
 w("py-ed25519.key", ed25519.Ed25519PrivateKey.generate(), s.PrivateFormat.PKCS8)
 "#,
@@ -282,6 +284,7 @@ w("py-ed25519.key", ed25519.Ed25519PrivateKey.generate(), s.PrivateFormat.PKCS8)
         "py-rsa-pkcs1",
         "py-rsa-pkcs8",
         "py-ec-sec1",
+        "py-ec-sec1-521",
         "py-ec-pkcs8",
         "py-ed25519",
     ] {
