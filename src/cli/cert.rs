@@ -514,6 +514,16 @@ fn table(c: &Inspected) -> String {
         f.sha256_fingerprint.clone(),
     ]);
     let mut out = output::table(&rows);
+    if let Some(e) = &f.go_parse_error {
+        out.push_str(&format!(
+            "\nKubernetes identity (x509 authenticator): none: Go's crypto/x509 cannot parse the certificate ({})\n",
+            s(e)
+        ));
+        for w in &c.warnings {
+            out.push_str(&format!("warning: {}\n", s(w)));
+        }
+        return out;
+    }
     out.push_str("\nKubernetes identity (x509 authenticator):\n");
     let k = &f.kubernetes;
     let mut krows = vec![vec!["ATTRIBUTE".to_string(), "VALUE".to_string()]];

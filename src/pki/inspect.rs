@@ -43,8 +43,13 @@ pub struct CertFacts {
     pub subject_alt_names: Vec<String>,
     /// SHA-256 over the DER, colon-separated uppercase hex (openssl's fingerprint form).
     pub sha256_fingerprint: String,
-    /// What the API server would authenticate this certificate as.
+    /// What the API server would authenticate this certificate as, if Go can parse it.
     pub kubernetes: Identity,
+    /// Why Go's crypto/x509 cannot parse the certificate (an unsupported curve, say), in
+    /// its words: kube-apiserver, kubectl and every Go client then refuse it, and
+    /// [`CertFacts::kubernetes`] is what it would have said, not what anyone will read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub go_parse_error: Option<String>,
     /// The subject exactly as kcred reads it.
     #[serde(skip)]
     pub subject_fields: Subject,
@@ -56,7 +61,9 @@ pub struct CertFacts {
 impl CertFacts {
     /// Decode a DER certificate. The error is a short description of what is wrong.
     pub fn from_der(der: &[u8]) -> Result<CertFacts, String> {
-        Certificate::from_der(der).map(|c| CertFacts::from(&c))
+        let mut facts = Certificate::from_der(der).map(|c| CertFacts::from(&c))?;
+        facts.go_parse_error = crate::authn::x509::go_parse_certificate(der).err();
+        Ok(facts)
     }
 
     /// Whether the EKU allows client authentication (absent EKU allows anything, as Go).
@@ -71,6 +78,11 @@ impl CertFacts {
     /// Warnings for an operator: expiry, client use, the Kubernetes identity's shape.
     pub fn warnings(&self, now: Timestamp) -> Vec<String> {
         let mut w = Vec::new();
+        if let Some(e) = &self.go_parse_error {
+            w.push(format!(
+                "Go's crypto/x509 cannot parse it ({e}): kube-apiserver and every Go client refuse it, so it authenticates no one"
+            ));
+        }
         if self.not_after <= now {
             w.push(format!("expired at {}", self.not_after));
         } else if self.not_before > now {
@@ -118,6 +130,7 @@ impl From<&Certificate> for CertFacts {
                 .collect(),
             sha256_fingerprint: fingerprint.join(":"),
             kubernetes: c.identity.clone(),
+            go_parse_error: None,
             subject_fields: c.subject.clone(),
             spki_der: c.spki_der.clone(),
         }

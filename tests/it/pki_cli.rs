@@ -519,3 +519,48 @@ fn closed_standard_descriptors_are_reopened_on_dev_null() {
         );
     }
 }
+
+/// A certificate Go's crypto/x509 cannot parse (a secp256k1 or P-192 key: openssl makes
+/// them) authenticates no one: `cert inspect` says so in Go's words (tests/go/x509check reads
+/// the same error) instead of showing an identity nobody will read.
+#[test]
+fn inspect_says_when_go_cannot_parse_the_certificate() {
+    use crate::common::{go_x509check, peer, run_peer};
+    let env = Env::new();
+    env.ca("ca", "ecdsa-p256");
+    for curve in ["secp256k1", "prime192v1"] {
+        let key = env.p(&format!("{curve}.key"));
+        let crt = format!("{curve}.crt");
+        run_peer(
+            peer("openssl").args(["ecparam", "-name", curve, "-genkey", "-noout", "-out", &key]),
+        );
+        run_peer(peer("openssl").args([
+            "req",
+            "-x509",
+            "-new",
+            "-subj",
+            "/CN=jane/O=dev",
+            "-days",
+            "9",
+            "-key",
+            &key,
+            "-out",
+            &env.p(&crt),
+        ]));
+        let go = go_x509check(&env.path("ca.crt"), &env.path(&crt));
+        let go_error = go["error"].as_str().unwrap_or_default().to_string();
+        assert!(go["authenticated"] == false && !go_error.is_empty(), "{go}");
+        let shown = inspect_json(&env, &crt);
+        let ours = shown["goParseError"].as_str().unwrap_or_default();
+        assert!(
+            !ours.is_empty() && go_error.contains(ours),
+            "Go: {go_error}\nkcred: {shown}"
+        );
+        let table = env.ok(&["cert", "inspect", &env.p(&crt)]);
+        assert_says(
+            &table,
+            &["Kubernetes identity (x509 authenticator): none", ours],
+        );
+        assert!(!table.contains("Username"), "{table}");
+    }
+}
