@@ -170,9 +170,7 @@ pub fn resign(inv: &Inventory, r: &Resign, dry_run: bool) -> Result<RenewOutcome
         } else {
             length
         };
-        Ok(issuer
-            .sign(&spec_of(c, validity)?, &key.public_key_der()?)?
-            .der)
+        reissue(&issuer, c, key, validity)
     })?;
     write_signed(inv, &signed, dry_run, Vec::new())
 }
@@ -423,10 +421,32 @@ fn sign_all(
             }
         };
         let issuer = Issuer::new(&ca_path, ca.der.clone(), ca_key, &key_path)?;
-        Ok(issuer
-            .sign(&spec_of(c, validity)?, &key.public_key_der()?)?
-            .der)
+        reissue(&issuer, c, key, validity)
     })
+}
+
+/// `c` signed again by `issuer` for its own `key`, valid for `validity`: the same usage, and
+/// the same subject Name and subjectAltName extension byte for byte.
+///
+/// kubeadm's renewal rebuilds a certificate from its CN, O, DNS and IP SANs and usages
+/// (`certToConfig`, cmd/kubeadm/app/phases/certs/renewal/manager.go): what kubeadm
+/// itself puts in its certificates. kcred renews certificates it did not make, and since
+/// Kubernetes 1.33 the subject carries more of the identity: kube-apiserver's x509
+/// authenticator reads the user's UID from the subject attribute 1.3.6.1.4.1.57683.2
+/// (AllowParsingUserUIDFromCertAuth, on by default; `parseUIDFromCert`,
+/// k8s.io/apiserver/pkg/authentication/request/x509/x509.go), and the last CN in the order
+/// written. So the Name is kept as written (every attribute, string type and RDN), and what
+/// Go read from the old certificate it reads from the new one.
+fn reissue(
+    issuer: &Issuer,
+    c: &Found,
+    key: &PrivateKey,
+    validity: SignedDuration,
+) -> Result<Vec<u8>> {
+    let spec = spec_of(c, validity)?;
+    Ok(issuer
+        .reissue(&spec, &location_path(c), &c.der, &key.public_key_der()?)?
+        .der)
 }
 
 /// One file to rewrite, for the renewal `name`.
@@ -533,7 +553,8 @@ fn location_path(c: &Found) -> PathBuf {
     }
 }
 
-/// The spec that re-creates `c`: same subject, SANs and usage.
+/// The spec that re-creates `c`: same subject, SANs and usage (the subject and SANs are
+/// signed as written, [`reissue`]).
 fn spec_of(c: &Found, validity: SignedDuration) -> Result<CertSpec> {
     let f = &c.facts;
     let usage = match (f.lists(&Eku::ClientAuth), f.lists(&Eku::ServerAuth)) {

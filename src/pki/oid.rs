@@ -58,3 +58,5 @@ pub const O: &str = "2.5.4.10";
 pub const USER_UID: &str = "1.3.6.1.4.1.57683.2";
 /// id-pe-authorityInfoAccess.
 pub const AIA: &str = "1.3.6.1.5.5.7.1.1";
+/// subjectAltName (RFC 5280 section 4.2.1.6).
+pub const SAN: &str = "2.5.29.17";

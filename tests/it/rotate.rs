@@ -864,3 +864,21 @@ fn a_half_done_resign_is_detected_and_converges() {
         &d.join("pki/apiserver-kubelet-client.crt")
     ));
 }
+
+/// Regression (sweep: `--resign` dropped the user UID): a re-signed leaf carries the identity
+/// it had, as written: the same subject Name and subjectAltName extension byte for byte, and
+/// Go's x509 authenticator reads the same user, UID (1.3.6.1.4.1.57683.2, kube-apiserver
+/// 1.33+) and groups from it, now through the new CA alone.
+#[test]
+fn resign_keeps_the_subject_and_sans_as_written() {
+    let env = Env::new();
+    let (cert, before) = common::odd_identity_tree(&env);
+    let d = env.path("k");
+    env.ok(&["rotate-ca", "--dir", "k", "--ca", "ca", "--begin"]);
+    env.ok(&["rotate-ca", "--dir", "k", "--ca", "ca", "--resign"]);
+    assert_eq!(phases(&env, &d)["ca"], "resigned");
+    assert_eq!(
+        common::identity_written(&d.join("pki/ca.new.crt"), &cert),
+        before
+    );
+}
