@@ -145,12 +145,12 @@ pub struct Resign {
 }
 
 /// Re-sign, by `r.ca`, every leaf in `inv` that `r.from` signed, each with its existing key,
-/// subject, SANs and usage and its own validity length, and rewrite every copy (as
-/// [`renew_with`] does). Every copy is selected wherever it is (a kubeconfig's embedded
+/// subject, SANs and usage and its own validity length, and render every copy (as
+/// [`renew_with`] does): the files to write, in order, nothing written yet. Every copy is selected wherever it is (a kubeconfig's embedded
 /// certificate, a file a kubeconfig names): once the rotation finishes the old CA is
 /// trusted nowhere, so none may be left behind. Leaves already signed by `r.ca` are not
 /// selected, so a re-run after a kill converges and then changes nothing.
-pub fn resign(inv: &Inventory, r: &Resign, dry_run: bool) -> Result<RenewOutcome> {
+pub fn resign(inv: &Inventory, r: &Resign) -> Result<Vec<fsio::Output>> {
     refuse_unreadable(inv, None)?;
     let mut selected: Vec<&Found> = inv
         .certs
@@ -172,7 +172,14 @@ pub fn resign(inv: &Inventory, r: &Resign, dry_run: bool) -> Result<RenewOutcome
         };
         reissue(&issuer, c, key, validity)
     })?;
-    write_signed(inv, &signed, dry_run, Vec::new())
+    Ok(prepare_writes(inv, &signed)?
+        .into_iter()
+        .map(|w| fsio::Output {
+            path: w.path,
+            contents: w.contents.into(),
+            mode: w.mode,
+        })
+        .collect())
 }
 
 /// Every input is read and checked before anything is written: an unreadable file (and,
