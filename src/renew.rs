@@ -145,12 +145,12 @@ pub struct Resign {
 }
 
 /// Re-sign, by `r.ca`, every leaf in `inv` that `r.from` signed, each with its existing key,
-/// subject, SANs and usage and its own validity length, and rewrite every copy (as
-/// [`renew_with`] does). Every copy is selected wherever it is (a kubeconfig's embedded
+/// subject, SANs and usage and its own validity length, and render every copy (as
+/// [`renew_with`] does): the files to write, in order, nothing written yet. Every copy is selected wherever it is (a kubeconfig's embedded
 /// certificate, a file a kubeconfig names): once the rotation finishes the old CA is
 /// trusted nowhere, so none may be left behind. Leaves already signed by `r.ca` are not
 /// selected, so a re-run after a kill converges and then changes nothing.
-pub fn resign(inv: &Inventory, r: &Resign, dry_run: bool) -> Result<RenewOutcome> {
+pub fn resign(inv: &Inventory, r: &Resign) -> Result<Vec<fsio::Output>> {
     refuse_unreadable(inv, None)?;
     let mut selected: Vec<&Found> = inv
         .certs
@@ -170,11 +170,16 @@ pub fn resign(inv: &Inventory, r: &Resign, dry_run: bool) -> Result<RenewOutcome
         } else {
             length
         };
-        Ok(issuer
-            .sign(&spec_of(c, validity)?, &key.public_key_der()?)?
-            .der)
+        reissue(&issuer, c, key, validity)
     })?;
-    write_signed(inv, &signed, dry_run, Vec::new())
+    Ok(prepare_writes(inv, &signed)?
+        .into_iter()
+        .map(|w| fsio::Output {
+            path: w.path,
+            contents: w.contents.into(),
+            mode: w.mode,
+        })
+        .collect())
 }
 
 /// Every input is read and checked before anything is written: an unreadable file (and,
@@ -423,10 +428,32 @@ fn sign_all(
             }
         };
         let issuer = Issuer::new(&ca_path, ca.der.clone(), ca_key, &key_path)?;
-        Ok(issuer
-            .sign(&spec_of(c, validity)?, &key.public_key_der()?)?
-            .der)
+        reissue(&issuer, c, key, validity)
     })
+}
+
+/// `c` signed again by `issuer` for its own `key`, valid for `validity`: the same usage, and
+/// the same subject Name and subjectAltName extension byte for byte.
+///
+/// kubeadm's renewal rebuilds a certificate from its CN, O, DNS and IP SANs and usages
+/// (`certToConfig`, cmd/kubeadm/app/phases/certs/renewal/manager.go): what kubeadm
+/// itself puts in its certificates. kcred renews certificates it did not make, and since
+/// Kubernetes 1.33 the subject carries more of the identity: kube-apiserver's x509
+/// authenticator reads the user's UID from the subject attribute 1.3.6.1.4.1.57683.2
+/// (AllowParsingUserUIDFromCertAuth, on by default; `parseUIDFromCert`,
+/// k8s.io/apiserver/pkg/authentication/request/x509/x509.go), and the last CN in the order
+/// written. So the Name is kept as written (every attribute, string type and RDN), and what
+/// Go read from the old certificate it reads from the new one.
+fn reissue(
+    issuer: &Issuer,
+    c: &Found,
+    key: &PrivateKey,
+    validity: SignedDuration,
+) -> Result<Vec<u8>> {
+    let spec = spec_of(c, validity)?;
+    Ok(issuer
+        .reissue(&spec, &location_path(c), &c.der, &key.public_key_der()?)?
+        .der)
 }
 
 /// One file to rewrite, for the renewal `name`.
@@ -533,7 +560,8 @@ fn location_path(c: &Found) -> PathBuf {
     }
 }
 
-/// The spec that re-creates `c`: same subject, SANs and usage.
+/// The spec that re-creates `c`: same subject, SANs and usage (the subject and SANs are
+/// signed as written, [`reissue`]).
 fn spec_of(c: &Found, validity: SignedDuration) -> Result<CertSpec> {
     let f = &c.facts;
     let usage = match (f.lists(&Eku::ClientAuth), f.lists(&Eku::ServerAuth)) {

@@ -131,9 +131,17 @@ pub fn run(a: RotateArgs) -> anyhow::Result<ExitStatus> {
     if with_sa {
         sa::preflight(&a, step, now)?;
     }
-    let mut reports = Vec::new();
+    // Then every CA's phase is prepared (each file it reads read and checked, each file it
+    // writes rendered) before the first file is written: a file that cannot be read stops
+    // the run with nothing changed.
+    let mut prepared = Vec::new();
     for &k in &kinds {
-        reports.push(run_ca(&a, k, step, &inv)?);
+        prepared.push(prepare_ca(&a, k, step, &inv)?);
+    }
+    let mut reports = Vec::new();
+    let mut done = Vec::new();
+    for p in prepared {
+        reports.push(run_ca(&a, step, p, &mut done)?);
     }
     // The key after the CAs: its restart list comes last, as the docs page does the
     // ServiceAccount key after the certificates.
@@ -164,39 +172,73 @@ pub fn run(a: RotateArgs) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-/// Run `step` on CA `k` (after every CA's check) and say what it did.
-fn run_ca(
+/// One CA's phase, prepared: its phase before, the changes, and notes for the user.
+struct Ready {
+    ca: CaKind,
+    before: Phase,
+    plan: rotate::plan::Prepared,
+    notes: Vec<String>,
+}
+
+/// Prepare `step` on CA `k` (after every CA's check): every file it reads is read.
+fn prepare_ca(
     a: &RotateArgs,
     k: CaKind,
     step: Step,
     inv: &kcred::audit::Inventory,
-) -> anyhow::Result<PhaseReport> {
-    let mut notes = Vec::new();
+) -> anyhow::Result<Ready> {
     let before = rotate::state::detect_in(&a.dir, k, inv)?.phase;
-    let changes = match step {
-        Step::Begin => rotate::begin::begin(
-            &a.dir,
-            k,
-            &rotate::begin::Options {
+    let (plan, notes) = match step {
+        Step::Begin => {
+            let opts = rotate::begin::Options {
                 key_type: a.key_type.unwrap_or(KeyType::Rsa2048),
                 validity: a.validity,
                 dry_run: a.dry_run,
-            },
-        )?,
-        Step::Resign => rotate::resign::resign(&a.dir, k, a.dry_run)?,
+            };
+            (rotate::begin::prepare(&a.dir, k, &opts)?, Vec::new())
+        }
+        Step::Resign => (rotate::resign::prepare(&a.dir, k)?, Vec::new()),
         Step::Finish => {
-            let done = rotate::finish::finish(
-                &a.dir,
-                k,
-                &rotate::finish::Options {
-                    keep_old: a.keep_old,
-                    dry_run: a.dry_run,
-                },
-            )?;
-            notes = done.notes;
-            done.changes
+            let opts = rotate::finish::Options {
+                keep_old: a.keep_old,
+                dry_run: a.dry_run,
+            };
+            rotate::finish::prepare(&a.dir, k, &opts)?
         }
     };
+    Ok(Ready {
+        ca: k,
+        before,
+        plan,
+        notes,
+    })
+}
+
+/// Make the changes of a prepared CA (after every CA is prepared) and say what it did.
+/// `done` holds the changes of the CAs before it: a file one of them rewrote (a kubeconfig
+/// holding leaves of two CAs) is read again, so that this CA's changes go over theirs.
+fn run_ca(
+    a: &RotateArgs,
+    step: Step,
+    ready: Ready,
+    done: &mut Vec<rotate::Change>,
+) -> anyhow::Result<PhaseReport> {
+    let Ready {
+        ca: k,
+        before,
+        mut plan,
+        mut notes,
+    } = ready;
+    if !a.dry_run && plan.touches(done) {
+        let again = prepare_ca(a, k, step, &kcred::audit::inventory(&a.dir)?)?;
+        (plan, notes) = (again.plan, again.notes);
+    }
+    let changes = if a.dry_run {
+        plan.changes()
+    } else {
+        plan.apply()?
+    };
+    done.extend(changes.iter().cloned());
     let phase = rotate::detect(&a.dir, k)?.phase;
     // A finish with no rotation under way (run again after a finished one) has nothing
     // to do and nothing to restart.

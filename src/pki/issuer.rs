@@ -28,12 +28,13 @@ use x509_cert::ext::Extension;
 use x509_cert::ext::pkix::name::GeneralName;
 use x509_cert::ext::pkix::{
     AuthorityKeyIdentifier, BasicConstraints, ExtendedKeyUsage, KeyUsage, KeyUsages,
-    SubjectAltName, SubjectKeyIdentifier,
+    SubjectKeyIdentifier,
 };
 use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
 use x509_cert::time::{Time, Validity};
 
+use super::named::{self, Named};
 use super::signer_policy::Granted;
 use super::spec::{BACKDATE, CertSpec, San};
 use crate::error::{Error, Result};
@@ -64,6 +65,8 @@ impl Issued {
 pub struct Issuer {
     cert: Certificate,
     cert_der: Vec<u8>,
+    /// The CA's subject Name as written: the issuer of what it signs.
+    subject_der: Vec<u8>,
     key: PrivateKey,
 }
 
@@ -102,6 +105,7 @@ impl Issuer {
             .map_err(|e| Error::input(cert_path, format!("invalid certificate: {e}")))?;
         let info = super::certificate::Certificate::from_der(&cert_der)
             .map_err(|p| Error::input(cert_path, p))?;
+        let subject_der = named::subject_of(&cert_der).map_err(|p| Error::input(cert_path, p))?;
         if !info.is_ca {
             return Err(Error::input(
                 cert_path,
@@ -131,6 +135,7 @@ impl Issuer {
         Ok(Issuer {
             cert,
             cert_der,
+            subject_der,
             key,
         })
     }
@@ -154,6 +159,22 @@ impl Issuer {
     /// outlives its CA: its NotAfter is clamped to the CA's, with a warning.
     pub fn sign(&self, spec: &CertSpec, subject_spki: &[u8]) -> Result<Issued> {
         self.sign_as(spec, spec.subject.to_name()?, subject_spki, None)
+    }
+
+    /// Sign again, for the holder of `subject_spki`, the identity the certificate `old`
+    /// (read from `source`) carries: its subject Name and its subjectAltName extension byte
+    /// for byte, as Go's `x509.CreateCertificate` does with `template.RawSubject` set and the
+    /// extension in `ExtraExtensions` (golang/go src/crypto/x509/x509.go, `subjectBytes`,
+    /// `buildCertExtensions`). `spec` gives the usage and the validity; its subject and SANs
+    /// are not used.
+    pub fn reissue(
+        &self,
+        spec: &CertSpec,
+        source: &Path,
+        old: &[u8],
+        subject_spki: &[u8],
+    ) -> Result<Issued> {
+        self.sign_named(spec, Named::of_certificate(source, old)?, subject_spki, None)
     }
 
     /// Sign `spec` for `key`, or for a new key of `key_type` when there is none, and encode
@@ -186,6 +207,16 @@ impl Issuer {
         subject_spki: &[u8],
         granted: Option<&Granted>,
     ) -> Result<Issued> {
+        self.sign_named(spec, Named::new(spec, &subject)?, subject_spki, granted)
+    }
+
+    fn sign_named(
+        &self,
+        spec: &CertSpec,
+        named: Named,
+        subject_spki: &[u8],
+        granted: Option<&Granted>,
+    ) -> Result<Issued> {
         let now = Timestamp::now();
         let mut warnings = Vec::new();
         let (not_before, mut not_after) = match granted {
@@ -208,7 +239,6 @@ impl Issuer {
                 ca_end.strftime("%Y-%m-%dT%H:%M:%SZ")
             )));
         }
-        let issuer_name = self.cert.tbs_certificate().subject().clone();
         let issuer_ski = self
             .cert
             .tbs_certificate()
@@ -229,9 +259,9 @@ impl Issuer {
         let der = build(
             spec,
             granted,
-            subject,
+            named,
             subject_spki,
-            issuer_name,
+            &self.subject_der,
             Some(issuer_ski),
             &self.key,
             (not_before, not_after),
@@ -245,12 +275,14 @@ pub fn self_signed(spec: &CertSpec, key: &PrivateKey) -> Result<Issued> {
     let now = Timestamp::now();
     let not_after = add(now, spec.validity)?;
     let spki = key.public_key_der()?;
+    let named = Named::new(spec, &spec.subject.to_name()?)?;
+    let issuer = named.subject.clone();
     let der = build(
         spec,
         None,
-        spec.subject.to_name()?,
+        named,
         &spki,
-        spec.subject.to_name()?,
+        &issuer,
         None,
         key,
         (backdated(now), not_after),
@@ -330,6 +362,7 @@ fn extensions(
     subject_spki: &[u8],
     issuer_ski: Option<Vec<u8>>,
     subject_is_rsa: bool,
+    san: Option<Extension>,
 ) -> Result<Vec<Extension>> {
     use der::oid::AssociatedOid;
     let mut out = Vec::new();
@@ -381,16 +414,7 @@ fn extensions(
         };
         out.push(extension(AuthorityKeyIdentifier::OID, false, &aki)?);
     }
-    if !spec.sans.is_empty() {
-        let names = general_names(&spec.sans)?;
-        // RFC 5280: critical only when the subject is empty.
-        let critical = spec.subject.common_name.is_empty() && spec.subject.organizations.is_empty();
-        out.push(extension(
-            SubjectAltName::OID,
-            critical,
-            &SubjectAltName(names),
-        )?);
-    }
+    out.extend(san);
     Ok(out)
 }
 
@@ -439,19 +463,18 @@ pub(super) fn general_names(sans: &[San]) -> Result<Vec<GeneralName>> {
     Ok(names)
 }
 
-/// The builder profile: everything is decided before building.
+/// The builder profile: everything is decided before building. The Names are left empty
+/// here and spliced in as written afterwards ([`named::with_names`]).
 struct Fixed {
-    subject: Name,
-    issuer: Name,
     extensions: Vec<Extension>,
 }
 
 impl BuilderProfile for Fixed {
     fn get_issuer(&self, _subject: &Name) -> Name {
-        self.issuer.clone()
+        Name::default()
     }
     fn get_subject(&self) -> Name {
-        self.subject.clone()
+        Name::default()
     }
     fn build_extensions(
         &self,
@@ -467,9 +490,9 @@ impl BuilderProfile for Fixed {
 fn build(
     spec: &CertSpec,
     granted: Option<&Granted>,
-    subject: Name,
+    named: Named,
     subject_spki: &[u8],
-    issuer_name: Name,
+    issuer_name: &[u8],
     issuer_ski: Option<Vec<u8>>,
     signing_key: &PrivateKey,
     (not_before, not_after): (Timestamp, Timestamp),
@@ -479,18 +502,28 @@ fn build(
         .map_err(|e| Error::Crypto(format!("invalid public key: {e}")))?;
     let subject_is_rsa = spki.algorithm.oid == crate::keys::oid::RSA_ENCRYPTION;
     let profile = Fixed {
-        subject,
-        issuer: issuer_name,
-        extensions: extensions(spec, granted, subject_spki, issuer_ski, subject_is_rsa)?,
+        extensions: extensions(spec, granted, subject_spki, issuer_ski, subject_is_rsa, named.san)?,
     };
-    let builder = CertificateBuilder::new(profile, random_serial()?, validity, spki)
+    let mut builder = CertificateBuilder::new(profile, random_serial()?, validity, spki)
         .map_err(|e| Error::Crypto(format!("building the certificate: {e}")))?;
     let signer = Signer::new(signing_key)?;
-    let cert = builder
-        .build::<_, RawSignature>(&signer)
-        .map_err(|e| Error::Crypto(format!("signing the certificate: {e}")))?;
-    cert.to_der()
-        .map_err(|e| Error::Encoding(format!("encoding the certificate: {e}")))
+    let tbs = builder
+        .finalize(&signer)
+        .map_err(|e| Error::Crypto(format!("building the certificate: {e}")))?;
+    let tbs = named::with_names(&tbs, issuer_name, &named.subject)?;
+    // Certificate ::= SEQUENCE { tbsCertificate, signatureAlgorithm, signatureValue }
+    // (RFC 5280 section 4.1), signed over the TBSCertificate as it is written.
+    let encoding = |e: der::Error| Error::Encoding(format!("encoding the certificate: {e}"));
+    let algorithm = signing_key
+        .signature_algorithm()
+        .to_der()
+        .map_err(encoding)?;
+    let signature = BitString::from_bytes(&signing_key.sign(&tbs)?)
+        .and_then(|b| b.to_der())
+        .map_err(encoding)?;
+    der::asn1::Any::new(der::Tag::Sequence, [tbs, algorithm, signature].concat())
+        .and_then(|a| a.to_der())
+        .map_err(encoding)
 }
 
 /// Adapts a [`PrivateKey`] to the RustCrypto signer traits the x509-cert builders use.

@@ -12,6 +12,7 @@ mod csr;
 mod inspect;
 mod issuer;
 mod name;
+mod named;
 pub mod oid;
 mod signer_policy;
 mod signing_request;

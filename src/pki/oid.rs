@@ -83,3 +83,5 @@ pub const EKU_OCSP_SIGNING: &str = "1.3.6.1.5.5.7.3.9";
 pub const EKU_MICROSOFT_SGC: &str = "1.3.6.1.4.1.311.10.3.3";
 /// Netscape Server Gated Crypto (Go's `ExtKeyUsageNetscapeServerGatedCrypto`).
 pub const EKU_NETSCAPE_SGC: &str = "2.16.840.1.113730.4.1";
+/// subjectAltName (RFC 5280 section 4.2.1.6).
+pub const SAN: &str = "2.5.29.17";

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use jiff::SignedDuration;
 
-use super::Change;
+use super::plan::Prepared;
 use super::state::{CaKind, Phase, State, detect};
 use crate::error::Result;
 use crate::fsio;
@@ -56,25 +56,31 @@ pub fn check(kind: CaKind, state: &State) -> Result<()> {
 
 /// Run `--begin` for `kind` in `dir`; returns the files changed, in write order.
 pub fn begin(dir: &Path, kind: CaKind, opts: &Options) -> Result<Vec<Changed>> {
+    let plan = prepare(dir, kind, opts)?;
+    if opts.dry_run {
+        Ok(plan.changes())
+    } else {
+        plan.apply()
+    }
+}
+
+/// `--begin` for `kind` in `dir`, prepared: every file it reads (the CA, and for the cluster
+/// CA every kubeconfig) read and checked, every file it writes rendered, nothing written.
+pub fn prepare(dir: &Path, kind: CaKind, opts: &Options) -> Result<Prepared> {
     let files = kind.files(dir);
     let state: State = detect(dir, kind)?;
     check(kind, &state)?;
-    if !opts.dry_run {
-        // Temporary files a killed run left beside the files this phase writes.
-        let mut paths = vec![
-            files.new_key.clone(),
-            files.new_crt.clone(),
-            files.old_crt.clone(),
-            files.crt.clone(),
-        ];
-        if kind == CaKind::Ca {
-            paths.extend(kubeconfig_paths(dir));
-        }
-        for p in &paths {
-            fsio::remove_stale_temps(p);
-        }
+    // Temporary files a killed run left beside the files this phase writes.
+    let mut temps = vec![
+        files.new_key.clone(),
+        files.new_crt.clone(),
+        files.old_crt.clone(),
+        files.crt.clone(),
+    ];
+    if kind == CaKind::Ca {
+        temps.extend(kubeconfig_paths(dir));
     }
-    let mut changed = Vec::new();
+    let mut plan = Prepared::new(temps);
     let new_der = match state.phase {
         Phase::Begun | Phase::Resigning | Phase::Resigned | Phase::Finishing => {
             state.new.clone().unwrap_or_default()
@@ -90,12 +96,11 @@ pub fn begin(dir: &Path, kind: CaKind, opts: &Options) -> Result<Vec<Changed>> {
             let key = PrivateKey::generate(opts.key_type)?;
             let cert = pki::self_signed(&spec, &key)?;
             let key_pem = key.to_pem(key.key_type().default_format())?;
-            changed.push(Change::write(&files.new_key));
-            changed.push(Change::write(&files.new_crt));
-            if !opts.dry_run {
-                fsio::write_atomic(&files.new_key, key_pem.as_bytes(), fsio::SECRET, true)?;
-                fsio::write_atomic(&files.new_crt, cert.pem().as_bytes(), fsio::PUBLIC, true)?;
-            }
+            plan.write(fsio::Output::secret(
+                &files.new_key,
+                key_pem.as_bytes().to_vec(),
+            ));
+            plan.write(fsio::Output::public(&files.new_crt, cert.pem()));
             cert.der
         }
     };
@@ -103,23 +108,27 @@ pub fn begin(dir: &Path, kind: CaKind, opts: &Options) -> Result<Vec<Changed>> {
     // kube-controller-manager's --client-ca-file and --cluster-signing-cert-file).
     let old_pem = pem::encode("CERTIFICATE", &state.old);
     if std::fs::read(&files.old_crt).ok().as_deref() != Some(old_pem.as_bytes()) {
-        changed.push(Change::write(&files.old_crt));
-        if !opts.dry_run {
-            fsio::write_atomic(&files.old_crt, old_pem.as_bytes(), fsio::PUBLIC, true)?;
-        }
+        plan.write(fsio::Output::public(&files.old_crt, old_pem));
     }
     if kind == CaKind::Ca {
-        // Kubeconfigs before the trust file: the trust file written marks the phase done.
-        changed.extend(kubeconfigs(dir, &state.old, &new_der, opts.dry_run)?);
-    }
-    if !state.bundle_written {
-        changed.push(Change::write(&files.crt));
-        if !opts.dry_run {
-            let b = bundle(&state.old, &new_der);
-            fsio::write_atomic(&files.crt, b.as_bytes(), fsio::PUBLIC, true)?;
+        // Every kubeconfig cluster whose embedded CA is the old CA alone gets the old+new
+        // bundle (what kube-apiserver's serving certificate will chain to after --resign,
+        // while it still chains to the old one now); files holding the bundle are left
+        // alone. Before the trust file: the trust file written marks the phase done.
+        let b = bundle(&state.old, &new_der);
+        let only_old =
+            |certs: &[Vec<u8>]| (certs.len() == 1 && certs[0] == state.old).then(|| b.clone());
+        for o in rewrite_ca_data(dir, only_old)? {
+            plan.write(o);
         }
     }
-    Ok(changed)
+    if !state.bundle_written {
+        plan.write(fsio::Output::public(
+            &files.crt,
+            bundle(&state.old, &new_der),
+        ));
+    }
+    Ok(plan)
 }
 
 /// The kubeconfigs of kubeadm's layout: `DIR/*.conf` and `DIR/nodes/*/kubelet.conf`.
@@ -143,22 +152,6 @@ pub fn kubeconfig_paths(dir: &Path) -> Vec<PathBuf> {
     }
     out.sort();
     out
-}
-
-/// Every kubeconfig cluster whose embedded CA is the old CA alone gets the old+new bundle
-/// (what kube-apiserver's serving certificate will chain to after `--resign`, while it
-/// still chains to the old one now). Files already holding the bundle are left alone.
-fn kubeconfigs(dir: &Path, old: &[u8], new: &[u8], dry_run: bool) -> Result<Vec<Changed>> {
-    let b = bundle(old, new);
-    let only_old = |certs: &[Vec<u8>]| (certs.len() == 1 && certs[0] == old).then(|| b.clone());
-    let mut changed = Vec::new();
-    for o in rewrite_ca_data(dir, only_old)? {
-        changed.push(Change::write(&o.path));
-        if !dry_run {
-            fsio::write_atomic(&o.path, &o.contents, o.mode, true)?;
-        }
-    }
-    Ok(changed)
 }
 
 /// Every kubeconfig of `dir` (kubeadm's layout) in which `replace` rewrites a cluster's

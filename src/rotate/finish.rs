@@ -20,6 +20,7 @@
 use std::path::Path;
 
 use super::Change;
+use super::plan::Prepared;
 use super::state::{CaKind, Phase, State, detect};
 use crate::error::{Error, Result};
 use crate::fsio;
@@ -84,22 +85,31 @@ fn exists(path: &Path) -> bool {
 
 /// Run `--finish` for `kind` in `dir`.
 pub fn finish(dir: &Path, kind: CaKind, opts: &Options) -> Result<Finished> {
+    let (plan, notes) = prepare(dir, kind, opts)?;
+    let changes = if opts.dry_run {
+        plan.changes()
+    } else {
+        plan.apply()?
+    };
+    Ok(Finished { changes, notes })
+}
+
+/// `--finish` for `kind` in `dir`, prepared: every file it reads (the keys, and for the
+/// cluster CA every kubeconfig) read and checked, every change decided, nothing written;
+/// with the notes for the user.
+pub fn prepare(dir: &Path, kind: CaKind, opts: &Options) -> Result<(Prepared, Vec<String>)> {
     let state = detect(dir, kind)?;
     check(kind, &state)?;
-    let mut done = Finished::default();
+    let mut notes = Vec::new();
     if state.phase == Phase::Stable {
-        return Ok(done);
+        return Ok((Prepared::new(Vec::new()), notes));
     }
     let files = kind.files(dir);
-    if !opts.dry_run {
-        let mut paths = vec![files.crt.clone(), files.key.clone(), files.old_key.clone()];
-        if kind == CaKind::Ca {
-            paths.extend(super::begin::kubeconfig_paths(dir));
-        }
-        for p in &paths {
-            fsio::remove_stale_temps(p);
-        }
+    let mut temps = vec![files.crt.clone(), files.key.clone(), files.old_key.clone()];
+    if kind == CaKind::Ca {
+        temps.extend(super::begin::kubeconfig_paths(dir));
     }
+    let mut plan = Prepared::new(temps);
     let new = state.new.clone().unwrap_or_default();
     let new_facts =
         pki::Certificate::from_der(&new).map_err(|p| Error::input(&files.new_crt, p))?;
@@ -107,50 +117,40 @@ pub fn finish(dir: &Path, kind: CaKind, opts: &Options) -> Result<Finished> {
     let key_bytes = fsio::read(&files.key)?;
     let (key_now, _) = PrivateKey::from_file_bytes(&fsio::display(&files.key), &key_bytes)?;
     let key_is_new = key_now.public_key_der()? == new_facts.spki_der;
-    let write = |path: &Path, bytes: &[u8], mode: u32, done: &mut Finished| -> Result<()> {
-        done.changes.push(Change::write(path));
-        if !opts.dry_run {
-            fsio::write_atomic(path, bytes, mode, true)?;
-        }
-        Ok(())
-    };
     // 1. The old key kept, under a name nothing loads.
     if opts.keep_old && !exists(&files.old_key) {
         if key_is_new {
-            done.notes.push(format!(
+            notes.push(format!(
                 "{}: the old key is already gone (an earlier --finish replaced it); nothing to keep",
                 fsio::display(&files.key)
             ));
         } else {
-            write(&files.old_key, &key_bytes, fsio::SECRET, &mut done)?;
+            plan.write(fsio::Output::secret(&files.old_key, key_bytes.to_vec()));
         }
     }
     // 2. Kubeconfigs: the old CA out of every embedded CA bundle.
     if kind == CaKind::Ca && !state.old.is_empty() {
         for o in kubeconfigs_without(dir, &state.old, &new)? {
-            write(&o.path, &o.contents, o.mode, &mut done)?;
+            plan.write(o);
         }
     }
     // 3. The trust file: the new CA alone.
     if state.phase != Phase::Finishing {
         let pem = pem::encode("CERTIFICATE", &new);
-        write(&files.crt, pem.as_bytes(), fsio::PUBLIC, &mut done)?;
+        plan.write(fsio::Output::public(&files.crt, pem));
     }
     // 4. The signing key: the new one, as NAME.new.key holds it.
     if !key_is_new {
         let new_key = fsio::read(&files.new_key)?;
-        write(&files.key, &new_key, fsio::SECRET, &mut done)?;
+        plan.write(fsio::Output::secret(&files.key, new_key.to_vec()));
     }
     // 5. The rotation's own files; NAME.new.crt last (its absence marks the end).
     for p in [&files.old_crt, &files.new_key, &files.new_crt] {
         if exists(p) {
-            done.changes.push(Change::remove(p));
-            if !opts.dry_run {
-                std::fs::remove_file(p).map_err(|e| Error::io(p, e))?;
-            }
+            plan.remove(p);
         }
     }
-    Ok(done)
+    Ok((plan, notes))
 }
 
 /// Every kubeconfig whose embedded CA holds `old`, rendered with `old` taken out (and `new`

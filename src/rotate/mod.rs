@@ -23,10 +23,12 @@
 //! Phases: [`begin`] (new CA beside, trust old+new), [`resign`] (every leaf re-signed by the
 //! new CA, keys kept), [`finish`] (the old CA out of every trust file and kubeconfig, the
 //! new pair in place); [`restart`] says what to restart after each, [`status`] what
-//! `--status` reports.
+//! `--status` reports. Each phase is prepared ([`plan::Prepared`]: every file it reads read
+//! and checked) before its first write, and `--ca all` prepares every CA before any writes.
 
 pub mod begin;
 pub mod finish;
+pub mod plan;
 pub mod resign;
 pub mod restart;
 pub mod sa;

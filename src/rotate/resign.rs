@@ -13,10 +13,9 @@
 use std::path::Path;
 
 use super::Change;
+use super::plan::Prepared;
 use super::state::{CaKind, Phase, State, detect_in};
-use crate::audit::Inventory;
 use crate::error::{Error, Result};
-use crate::fsio;
 use crate::renew::{self, Resign};
 
 /// Whether `--resign` may run on `state`: after a complete `--begin` (trust old+new), and
@@ -31,17 +30,21 @@ pub fn check(kind: CaKind, state: &State) -> Result<()> {
 
 /// Run `--resign` for `kind` in `dir`; returns the files changed, in write order.
 pub fn resign(dir: &Path, kind: CaKind, dry_run: bool) -> Result<Vec<Change>> {
+    let plan = prepare(dir, kind)?;
+    if dry_run {
+        Ok(plan.changes())
+    } else {
+        plan.apply()
+    }
+}
+
+/// `--resign` for `kind` in `dir`, prepared: every file of the directory read and checked,
+/// every leaf signed and every copy rendered, nothing written.
+pub fn prepare(dir: &Path, kind: CaKind) -> Result<Prepared> {
     let inv = crate::audit::inventory(dir)?;
     let state = detect_in(dir, kind, &inv)?;
     check(kind, &state)?;
     let files = kind.files(dir);
-    if !dry_run {
-        // Temporaries a killed run left beside the files this phase writes; then read again,
-        // so that nothing the removal touched is in the inventory.
-        for leaf in &state.leaves {
-            fsio::remove_stale_temps(&dir.join(&leaf.file));
-        }
-    }
     let (Some(new), Some(key)) = (&state.new, &state.new_key) else {
         return Err(Error::input(
             &files.new_crt,
@@ -55,19 +58,11 @@ pub fn resign(dir: &Path, kind: CaKind, dry_run: bool) -> Result<Vec<Change>> {
         key: key.try_clone()?,
         key_path: files.new_key.clone(),
     };
-    let outcome = renew::resign(&inv, &r, dry_run)?;
-    Ok(written(&inv, &outcome))
-}
-
-fn written(inv: &Inventory, outcome: &renew::RenewOutcome) -> Vec<Change> {
-    let mut out: Vec<Change> = Vec::new();
-    for r in &outcome.renewed {
-        for f in &r.files {
-            let c = Change::write(&inv.dir.join(f));
-            if !out.contains(&c) {
-                out.push(c);
-            }
-        }
+    // Temporaries a killed run left beside the leaves.
+    let temps = state.leaves.iter().map(|l| dir.join(&l.file)).collect();
+    let mut plan = Prepared::new(temps);
+    for o in renew::resign(&inv, &r)? {
+        plan.write(o);
     }
-    out
+    Ok(plan)
 }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 
 use crate::common::{
     Env, KUBECTL_VIEW_JSON, assert_openssl_verifies, assert_says, bootstrap_args, field_pairs,
-    go_x509check, peer, run_peer, snapshot,
+    go_x509check, identity_written, odd_identity_tree, peer, run_peer, snapshot,
 };
 
 fn bootstrap_json(env: &Env, args: &[&str]) -> Value {
@@ -639,6 +639,23 @@ fn renew_keeps_keys_and_updates_kubeconfigs() {
     env.ok(&["check", "--dir", "hw"]);
     let err = env.fails(2, &["renew", "--dir", "hw", "ca"]);
     assert!(err.contains("does not renew CAs"), "{err}");
+}
+
+/// Regression (sweep: renew dropped the user UID): `renew` keeps the identity a certificate
+/// carries as it is written. kube-apiserver 1.33+ reads the user's UID from the subject
+/// attribute 1.3.6.1.4.1.57683.2 (k8s.io/apiserver/pkg/authentication/request/x509/x509.go,
+/// `parseUIDFromCert`); kcred used to rebuild the subject from CN and O alone. The renewed
+/// certificate has the same subject Name and subjectAltName extension byte for byte (string
+/// types, a second CN, an RDN out of DER order, a critical SAN), and Go's x509 authenticator
+/// reads the same user, UID and groups from it.
+#[test]
+fn renew_keeps_the_subject_and_sans_as_written() {
+    let env = Env::new();
+    let (cert, before) = odd_identity_tree(&env);
+    let old = fs::read(&cert).unwrap();
+    env.ok(&["renew", "--dir", "k", "apiserver-kubelet-client"]);
+    assert_ne!(fs::read(&cert).unwrap(), old, "renewed");
+    assert_eq!(identity_written(&env.path("k/pki/ca.crt"), &cert), before);
 }
 
 /// `renew` of named targets in the kubeadm layout: a certificate file, a kubeconfig and a

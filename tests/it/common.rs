@@ -369,6 +369,146 @@ pub fn python(script: &str, args: &[&str]) -> String {
     run_peer(peer("python3").arg("-c").arg(script).args(args))
 }
 
+/// Python after csr.rs's `DER_BUILDER` (cryptography signs; the DER is written by hand):
+/// `make CA_CRT CA_KEY KEY OUT`
+/// writes a client certificate for KEY signed by the CA whose identity kcred's own
+/// signing never writes: the user UID attribute (1.3.6.1.4.1.57683.2), a second CN before
+/// the one Go reads, O and CN as PrintableString and T61String, two OUs (BMPString and
+/// UTF8String) in one RDN out of DER's SET OF order, and a critical subjectAltName with a
+/// mixed-case DNS name, an IPv4-mapped IPv6 address, a URI and an e-mail address.
+/// `ids CERT` prints the subject Name and the subjectAltName extension as written (hex).
+const ODD_IDENTITY: &str = r#"
+import ssl, datetime, secrets, json
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import padding
+def parse(b, i):
+    n = b[i+1]; j = i+2
+    if n & 0x80: k = n & 0x7f; n = int.from_bytes(b[j:j+k], 'big'); j += k
+    return j, j+n
+def children(t):
+    s, e = parse(t, 0); out = []
+    while s < e: _, end = parse(t, s); out.append(t[s:end]); s = end
+    return out
+def der(path): return ssl.PEM_cert_to_DER_cert(open(path).read())
+def tbs_fields(d):
+    f = children(children(d)[0])
+    return f if f[0][0] == 0xa0 else [None] + f
+def ids(path):
+    f = tbs_fields(der(path)); san = ''
+    if f[-1][0] == 0xa3:
+        for e in children(children(f[-1])[0]):
+            if children(e)[0] == oid('2.5.29.17'): san = e.hex()
+    return {'subject': f[5].hex(), 'san': san}
+def make(ca_crt, ca_key, leaf_key, out):
+    U8, PS, T61, BMP = 0x0c, 0x13, 0x14, 0x1e
+    atv = lambda o, tag, v: seq(oid(o), tlv(tag, v))
+    rdn = lambda *a: tlv(0x31, b''.join(a))
+    subject = seq(
+        rdn(atv('2.5.4.6', PS, b'US')),
+        rdn(atv('2.5.4.10', PS, b'dev')),
+        rdn(atv('2.5.4.10', T61, b'ops')),
+        # Two OUs in one RDN, out of DER's SET OF order (the longer first).
+        rdn(atv('2.5.4.11', BMP, 'équipe'.encode('utf-16-be')), atv('2.5.4.11', U8, b'a')),
+        rdn(atv('2.5.4.3', U8, b'first-cn')),
+        rdn(atv('1.3.6.1.4.1.57683.2', U8, b'uid-1')),
+        rdn(atv('2.5.4.3', PS, b'jane')),
+    )
+    san = seq(tlv(0x82, b'Node-1.Example.COM'), tlv(0x87, bytes(10) + b'\xff\xff\x0a\x00\x00\x01'),
+              tlv(0x86, b'spiffe://cluster.local/ns/a/sa/b'), tlv(0x81, b'Jane@Example.com'))
+    ca = x509.load_der_x509_certificate(der(ca_crt))
+    ski = ca.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value.digest
+    ext = lambda o, crit, v: seq(oid(o), *([tlv(1, b'\xff')] if crit else []), tlv(4, v))
+    exts = seq(
+        ext('2.5.29.15', True, tlv(3, b'\x07\x80')),
+        ext('2.5.29.37', False, seq(oid('1.3.6.1.5.5.7.3.2'))),
+        ext('2.5.29.19', True, seq()),
+        ext('2.5.29.35', False, seq(tlv(0x80, ski))),
+        ext('2.5.29.17', True, san),
+    )
+    cakey = S.load_pem_private_key(open(ca_key, 'rb').read(), None)
+    leaf = S.load_pem_private_key(open(leaf_key, 'rb').read(), None)
+    spki = leaf.public_key().public_bytes(S.Encoding.DER, S.PublicFormat.SubjectPublicKeyInfo)
+    if isinstance(cakey, rsa.RSAPrivateKey):
+        alg = seq(oid('1.2.840.113549.1.1.11'), b'\x05\x00')
+        sign = lambda m: cakey.sign(m, padding.PKCS1v15(), hashes.SHA256())
+    else:
+        alg = seq(oid('1.2.840.10045.4.3.2'))
+        sign = lambda m: cakey.sign(m, ec.ECDSA(hashes.SHA256()))
+    now = datetime.datetime.now(datetime.timezone.utc)
+    t = lambda d: tlv(0x17, d.strftime('%y%m%d%H%M%SZ').encode())
+    serial = tlv(2, b'\x01' + secrets.token_bytes(15))
+    tbs = seq(tlv(0xa0, tlv(2, b'\x02')), serial, alg, tbs_fields(der(ca_crt))[5],
+              seq(t(now - datetime.timedelta(hours=1)), t(now + datetime.timedelta(days=30))),
+              subject, spki, tlv(0xa3, exts))
+    cert = seq(tbs, alg, tlv(3, b'\x00' + sign(tbs)))
+    open(out, 'w').write(ssl.DER_cert_to_PEM_cert(cert))
+if sys.argv[1] == 'make': make(*sys.argv[2:6])
+else: print(json.dumps(ids(sys.argv[2])))
+"#;
+
+fn odd_identity_script() -> String {
+    format!("{}{ODD_IDENTITY}", crate::csr::DER_BUILDER)
+}
+
+/// Replace `cert` by the certificate [`ODD_IDENTITY`] makes for `key`, signed by `ca`
+/// (`ca.crt` with its key `ca.key` beside it).
+pub fn odd_identity_cert(ca: &Path, key: &Path, cert: &Path) {
+    let ca_key = ca.with_extension("key");
+    let args = [ca, &ca_key, key, cert].map(|p| p.display().to_string());
+    let mut all = vec!["make"];
+    all.extend(args.iter().map(String::as_str));
+    python(&odd_identity_script(), &all);
+}
+
+/// What a certificate says of who it is: its subject Name and subjectAltName extension as
+/// written (Python, from the DER), and what kube-apiserver's x509 authenticator makes of
+/// it against `ca` (tests/go/x509check: authenticated, user, uid, groups; not the
+/// credential id, which names the certificate's bytes).
+pub fn identity_written(ca: &Path, cert: &Path) -> serde_json::Value {
+    let cert_s = cert.display().to_string();
+    let bytes: serde_json::Value =
+        serde_json::from_str(&python(&odd_identity_script(), &["ids", &cert_s])).expect("ids JSON");
+    let go = go_x509check(ca, cert);
+    serde_json::json!({
+        "subject": bytes["subject"],
+        "san": bytes["san"],
+        "authenticated": go["authenticated"],
+        "user": go["user"],
+        "uid": go["uid"],
+        "groups": go["groups"],
+        "error": go["error"],
+    })
+}
+
+/// A `kcred bootstrap` tree `k` (ECDSA keys) whose `pki/apiserver-kubelet-client.crt` is
+/// the [`ODD_IDENTITY`] certificate for its key, signed by `pki/ca.crt`; returns that file
+/// and its [`identity_written`] (checked: Go reads user jane, UID uid-1, groups dev, ops).
+pub fn odd_identity_tree(env: &Env) -> (PathBuf, serde_json::Value) {
+    env.ok(&[
+        "bootstrap",
+        "--dir",
+        "k",
+        "--node",
+        "cp-1",
+        "--key-type",
+        "ecdsa-p256",
+    ]);
+    let pki = env.path("k/pki");
+    let (ca, cert) = (pki.join("ca.crt"), pki.join("apiserver-kubelet-client.crt"));
+    odd_identity_cert(&ca, &pki.join("apiserver-kubelet-client.key"), &cert);
+    let before = identity_written(&ca, &cert);
+    assert_eq!(
+        (&before["user"], &before["uid"], &before["groups"]),
+        (
+            &serde_json::json!("jane"),
+            &serde_json::json!("uid-1"),
+            &serde_json::json!(["dev", "ops"])
+        ),
+        "{before}"
+    );
+    (cert, before)
+}
+
 /// The JSON the Go x509 checker prints for `cert` against `ca`.
 pub fn go_x509check(ca: &Path, cert: &Path) -> serde_json::Value {
     let out = run_peer(

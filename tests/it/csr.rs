@@ -914,7 +914,7 @@ fn go_csrcheck(env: &Env, file: &str) -> Value {
 /// sweep), signed with Python `cryptography`: `csr(key, subject=..., attributes=...,
 /// alg=..., spki_der=...)` returns DER, `pem(der)` PEM; `write(name, der)` writes NAME in
 /// the directory argv[1].
-const DER_BUILDER: &str = r#"
+pub(crate) const DER_BUILDER: &str = r#"
 import sys, os, base64
 from cryptography.hazmat.primitives import hashes, serialization as S
 from cryptography.hazmat.primitives.asymmetric import rsa, ec, ed25519

@@ -864,3 +864,81 @@ fn a_half_done_resign_is_detected_and_converges() {
         &d.join("pki/apiserver-kubelet-client.crt")
     ));
 }
+
+/// Regression (sweep: `--resign` dropped the user UID): a re-signed leaf carries the identity
+/// it had, as written: the same subject Name and subjectAltName extension byte for byte, and
+/// Go's x509 authenticator reads the same user, UID (1.3.6.1.4.1.57683.2, kube-apiserver
+/// 1.33+) and groups from it, now through the new CA alone.
+#[test]
+fn resign_keeps_the_subject_and_sans_as_written() {
+    let env = Env::new();
+    let (cert, before) = common::odd_identity_tree(&env);
+    let d = env.path("k");
+    env.ok(&["rotate-ca", "--dir", "k", "--ca", "ca", "--begin"]);
+    env.ok(&["rotate-ca", "--dir", "k", "--ca", "ca", "--resign"]);
+    assert_eq!(phases(&env, &d)["ca"], "resigned");
+    assert_eq!(
+        common::identity_written(&d.join("pki/ca.new.crt"), &cert),
+        before
+    );
+}
+
+/// Regression (sweep: `--begin` wrote `ca.new.key`, `ca.new.crt` and `ca.old.crt` before it
+/// read admin.conf): every phase reads and checks every file before it writes one. A
+/// garbage admin.conf stops `--begin`, `--resign` and `--finish`, for one CA or all, with a
+/// one-line error naming it, exit 3, and the tree byte-identical; so does a new key type
+/// the ServiceAccount key cannot take, which `--ca all` used to find after the CAs' writes.
+#[test]
+fn a_phase_that_cannot_read_a_file_writes_nothing() {
+    let env = Env::new();
+    let d = bootstrap_tree(&env);
+    let before = common::snapshot(&d);
+    let err = env.fails(
+        2,
+        &[
+            "rotate-ca",
+            "--dir",
+            "k",
+            "--begin",
+            "--key-type",
+            "ed25519",
+        ],
+    );
+    assert!(
+        err.contains("ed25519 keys cannot sign ServiceAccount tokens"),
+        "{err}"
+    );
+    assert_eq!(
+        common::snapshot(&d),
+        before,
+        "--begin --key-type ed25519 wrote"
+    );
+    let admin = d.join("admin.conf");
+    let good = std::fs::read(&admin).unwrap();
+    for (previous, flag) in [
+        (None, "--begin"),
+        (Some("--begin"), "--resign"),
+        (Some("--resign"), "--finish"),
+    ] {
+        if let Some(previous) = previous {
+            env.ok(&["rotate-ca", "--dir", "k", previous]);
+        }
+        std::fs::write(&admin, b"\x00\xff not a kubeconfig").unwrap();
+        for ca in ["ca", "all"] {
+            let before = common::snapshot(&d);
+            let mut args = vec!["rotate-ca", "--dir", "k", "--ca", ca, flag];
+            if flag == "--finish" {
+                // The old key kept: the first thing --finish writes.
+                args.push("--keep-old");
+            }
+            let err = env.fails(3, &args);
+            assert_eq!(err.lines().count(), 1, "{err}");
+            assert!(
+                err.starts_with("kcred: error: k/admin.conf: not a kubeconfig"),
+                "{err}"
+            );
+            assert_eq!(common::snapshot(&d), before, "{flag} --ca {ca} wrote");
+        }
+        std::fs::write(&admin, &good).unwrap();
+    }
+}

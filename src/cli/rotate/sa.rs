@@ -66,6 +66,9 @@ pub fn run(a: &RotateArgs) -> anyhow::Result<ExitStatus> {
 pub(super) fn preflight(a: &RotateArgs, step: Step, now: jiff::Timestamp) -> anyhow::Result<()> {
     let state = lib::detect(&a.dir)?;
     phases::check(&state, step)?;
+    if step == Step::Begin {
+        phases::check_begin(&state, a.key_type)?;
+    }
     if step == Step::Finish && state.phase == SaPhase::Resigned && !a.force {
         let rows = tokens::scan(&a.dir, &state, now);
         let breaking = tokens::would_break(&rows);

@@ -121,6 +121,18 @@ pub fn check(state: &SaState, step: Step) -> Result<()> {
     Err(out_of_order(state, asked))
 }
 
+/// `--begin`'s refusals before anything is written (a run over the CAs and the key makes
+/// them before the CAs write): the phase, and a new key type that cannot sign tokens.
+/// Returns the new key's type (`None`: the type of the current `sa.key`).
+pub fn check_begin(state: &SaState, key_type: Option<KeyType>) -> Result<KeyType> {
+    let key_type = key_type.unwrap_or(state.signing_type);
+    // Only RSA and ECDSA keys sign ServiceAccount tokens (`pkg/serviceaccount/jwt.go`,
+    // `JWTTokenGenerator`).
+    SigningAlg::for_key_type(key_type)?;
+    check(state, Step::Begin)?;
+    Ok(key_type)
+}
+
 /// How to begin.
 #[derive(Clone, Debug, Default)]
 pub struct BeginOptions {
@@ -134,11 +146,7 @@ pub struct BeginOptions {
 pub fn begin(dir: &Path, opts: &BeginOptions) -> Result<Vec<Change>> {
     let files = SaFiles::new(dir);
     let state = detect(dir)?;
-    let key_type = opts.key_type.unwrap_or(state.signing_type);
-    // Only RSA and ECDSA keys sign ServiceAccount tokens (`pkg/serviceaccount/jwt.go`,
-    // `JWTTokenGenerator`): refuse the others before anything is written.
-    SigningAlg::for_key_type(key_type)?;
-    check(&state, Step::Begin)?;
+    let key_type = check_begin(&state, opts.key_type)?;
     if !opts.dry_run {
         clean_temps(&files);
     }
