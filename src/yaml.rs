@@ -6,6 +6,23 @@ use serde::de::DeserializeOwned;
 
 use crate::error::{Error, Result};
 
+mod aliasing;
+
+/// The parser options serde-saphyr 2 derives from [`read_options`] (`Budget::parser_options`
+/// in `de/budget.rs`, `Options::parser_options` in `de/options.rs`), for the passes that read
+/// granit-parser's events themselves: the same limits make the same inputs fail. Comments are
+/// checked but not emitted, as there.
+pub(crate) fn parser_options() -> granit_parser::Options {
+    granit_parser::options! {
+        simple_key_max_lookahead: 1024,
+        flow_nesting_limit: 255,
+        block_nesting_limit: 255,
+        emit_comments: false,
+        max_buffered_comment_events: 32,
+        strict_indentation: false,
+    }
+}
+
 /// serde-saphyr's options for a document kcred is handed (a file, stdin, a request body).
 ///
 /// Its default `Budget` refuses valid YAML that kubectl (go-yaml v2 under sigs.k8s.io/yaml)
@@ -28,18 +45,50 @@ pub(crate) fn read_options(text: &str) -> serde_saphyr::Options {
 }
 
 /// [`read_options`] for what kubectl reads with go-yaml v2 under sigs.k8s.io/yaml (manifests,
-/// kubeconfigs, request bodies): `Unmarshal` without strict mode keeps the last of a repeated
-/// key, and YAML 1.1 reads a leading-zero number as octal.
-pub(crate) fn kubectl_read_options(text: &str) -> serde_saphyr::Options {
+/// kubeconfigs, request bodies, CSR objects), each YAML document of `text` being one go-yaml
+/// `Unmarshal` as kubectl reads it: `Unmarshal` without strict mode keeps the last of a
+/// repeated key, and YAML 1.1 reads a leading-zero number as octal.
+///
+/// Aliases: a document go-yaml refuses for them ([`aliasing`]) is refused here, in go-yaml's
+/// words; what it accepts, serde-saphyr must read too, so its alias limits (a count of
+/// aliases, of recorded anchor events, a ratio of aliases to anchors) are widened to what the
+/// accepted expansion needs. go-yaml's own rule keeps that bounded: at most about 400,000
+/// decodes come from aliases unless the document itself is larger.
+pub(crate) fn kubectl_read_options(
+    text: &str,
+) -> std::result::Result<serde_saphyr::Options, String> {
+    let expanded = aliasing::check(text)?;
     let mut options = read_options(text);
+    if expanded > 0
+        && let Some(budget) = options.budget.as_mut()
+    {
+        let n = usize::try_from(expanded)
+            .unwrap_or(usize::MAX)
+            .saturating_mul(2);
+        budget.enforce_alias_anchor_ratio = false;
+        budget.max_aliases = budget.max_aliases.max(n);
+        budget.max_nodes = budget.max_nodes.max(n);
+        budget.max_events = budget.max_events.max(n);
+        budget.max_recorded_anchor_events = budget.max_recorded_anchor_events.max(n);
+    }
     options.legacy_octal_numbers = true;
     options.duplicate_keys = serde_saphyr::DuplicateKeyPolicy::LastWins;
-    options
+    Ok(options)
 }
 
 /// Parse YAML into `T`. The error text is short and has no input echoed back.
 pub fn from_str<T: DeserializeOwned>(text: &str) -> std::result::Result<T, String> {
     serde_saphyr::from_str_with_options(text, read_options(text)).map_err(|e| {
+        let msg = e.to_string();
+        msg.lines().next().unwrap_or("invalid YAML").to_string()
+    })
+}
+
+/// Parse YAML that kubectl reads (with go-yaml v2, see [`kubectl_read_options`]) into `T`.
+/// The error text is short and has no input echoed back.
+pub(crate) fn kubectl_from_str<T: DeserializeOwned>(text: &str) -> std::result::Result<T, String> {
+    let options = kubectl_read_options(text)?;
+    serde_saphyr::from_str_with_options(text, options).map_err(|e| {
         let msg = e.to_string();
         msg.lines().next().unwrap_or("invalid YAML").to_string()
     })

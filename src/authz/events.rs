@@ -33,20 +33,6 @@ use super::typed::{Keys, MaybeDoc};
 /// here never reaches it.
 const MAX_DEPTH: usize = 48;
 
-/// The parser options serde-saphyr 2 derives from `crate::yaml::read_options`
-/// (`Budget::parser_options` in `de/budget.rs`, `Options::parser_options` in `de/options.rs`):
-/// the same limits make the same inputs fail. Comments are checked but not emitted, as there.
-fn parser_options() -> granit_parser::Options {
-    granit_parser::options! {
-        simple_key_max_lookahead: 1024,
-        flow_nesting_limit: 255,
-        block_nesting_limit: 255,
-        emit_comments: false,
-        max_buffered_comment_events: 32,
-        strict_indentation: false,
-    }
-}
-
 /// Not read here; the generic reader decides. Carries nothing: its errors are the ones users
 /// see.
 #[derive(Debug)]
@@ -161,7 +147,7 @@ struct Reader<'a> {
 impl<'a> Reader<'a> {
     fn new(text: &'a str) -> Self {
         Reader {
-            parser: Parser::with_options(StrInput::new(text), parser_options()),
+            parser: Parser::with_options(StrInput::new(text), crate::yaml::parser_options()),
             peeked: None,
             depth: 0,
         }

@@ -207,19 +207,19 @@ pub(crate) fn apply(policy: &mut Policy, items: Vec<Item>, stats: &mut Stats) {
 pub(crate) fn parse_str(text: &str, source: &str) -> Result<Vec<Value>> {
     // kubectl's decoders keep the last of a repeated key: go-yaml v2 unmarshals without
     // strict mode (sigs.k8s.io/yaml `YAMLToJSON`), and encoding/json fills an unstructured
-    // map. The typed reader leaves such files to this one.
-    serde_saphyr::from_multiple_with_options(text, crate::yaml::kubectl_read_options(text)).map_err(
-        |e| {
-            let msg = e.to_string();
-            Error::input(
-                source,
-                format!(
-                    "not valid YAML or JSON: {}",
-                    msg.lines().next().unwrap_or("parse error")
-                ),
-            )
-        },
-    )
+    // map. The typed reader leaves such files to this one, and those with aliases.
+    let options =
+        crate::yaml::kubectl_read_options(text).map_err(|why| Error::input(source, why))?;
+    serde_saphyr::from_multiple_with_options(text, options).map_err(|e| {
+        let msg = e.to_string();
+        Error::input(
+            source,
+            format!(
+                "not valid YAML or JSON: {}",
+                msg.lines().next().unwrap_or("parse error")
+            ),
+        )
+    })
 }
 
 /// Load documents already parsed into generic trees (the generic reader).

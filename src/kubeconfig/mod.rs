@@ -137,9 +137,6 @@ impl Kubeconfig {
     /// Parse kubeconfig YAML (or JSON). `source` names it in errors. Entries are not given an
     /// origin: relative paths in them resolve against the current directory.
     pub fn from_yaml(source: &str, text: &str) -> Result<Self> {
-        // kubectl reads with go-yaml v2 (YAML 1.1): leading-zero numbers are octal, and
-        // `token: a` then `token: b` is b.
-        let options = crate::yaml::kubectl_read_options(text);
         // kubectl decodes the first YAML document only (sigs.k8s.io/yaml `YAMLToJSON` is one
         // go-yaml `Unmarshal`): a file with several reads as its first, an empty first
         // document as an empty kubeconfig, and what follows it is not read.
@@ -147,6 +144,10 @@ impl Kubeconfig {
             return Err(Error::input(source, why));
         }
         let text = crate::yaml::first_document(text);
+        // kubectl reads with go-yaml v2 (YAML 1.1): leading-zero numbers are octal,
+        // `token: a` then `token: b` is b, and an alias bomb is refused.
+        let options =
+            crate::yaml::kubectl_read_options(text).map_err(|why| Error::input(source, why))?;
         let value: Value = serde_saphyr::from_str_with_options(text, options).map_err(|e| {
             let msg = e.to_string();
             Error::input(

@@ -436,7 +436,8 @@ pub fn read_signing_request(path: &Path, bytes: &[u8]) -> Result<SigningRequest>
         serde_json::from_str(text)
             .map_err(|e| Error::input(&source, format!("not a CertificateSigningRequest: {e}")))?
     } else {
-        crate::yaml::from_str(text)
+        // An object kubectl creates (`kubectl create -f`): read as its go-yaml v2 reads it.
+        crate::yaml::kubectl_from_str(text)
             .map_err(|e| Error::input(&source, format!("not a CertificateSigningRequest: {e}")))?
     };
     if object.api_version != CSR_API_VERSION || object.kind != CSR_KIND {

@@ -72,21 +72,21 @@ pub fn decode(kind_of: BodyType, body: &[u8], expected: (&str, &str)) -> Result<
         BodyType::Json => super::gostruct::decode(body),
         BodyType::Yaml => {
             // sigs.k8s.io/yaml `YAMLToJSON`: go-yaml v2's first document, a repeated key
-            // taking the last value; what kcred's parser would read otherwise is refused.
+            // taking the last value, an alias bomb refused in go-yaml's words; what kcred's
+            // parser would read otherwise is refused.
             let text = std::str::from_utf8(body).map_err(|e| e.to_string())?;
             if let Some(why) = crate::yaml::go_yaml_v2_difference(text) {
                 return Err(why);
             }
-            let options = crate::yaml::kubectl_read_options(text);
-            serde_saphyr::from_str_with_options(crate::yaml::first_document(text), options).map_err(
-                |e| {
-                    e.to_string()
-                        .lines()
-                        .next()
-                        .unwrap_or("invalid YAML")
-                        .to_string()
-                },
-            )
+            let text = crate::yaml::first_document(text);
+            let options = crate::yaml::kubectl_read_options(text)?;
+            serde_saphyr::from_str_with_options(text, options).map_err(|e| {
+                e.to_string()
+                    .lines()
+                    .next()
+                    .unwrap_or("invalid YAML")
+                    .to_string()
+            })
         }
         BodyType::Protobuf => decode_protobuf(body, expected),
     }
@@ -326,6 +326,29 @@ mod tests {
         let mut out = MAGIC.to_vec();
         out.extend(u.encode_to_vec());
         out
+    }
+
+    /// A YAML body is one go-yaml `Unmarshal` (sigs.k8s.io/yaml `YAMLToJSON`), so its alias
+    /// guard (`decode.go`, `allowedAliasRatio`) applies: beside this review, 112 aliases of a
+    /// 999-item list are refused in go-yaml's words and 111 are read (go-yaml v2.4.0's own
+    /// count of the same text); a second document is never read.
+    #[test]
+    fn a_yaml_body_is_refused_for_its_aliases_where_go_yaml_refuses_it() {
+        let body = |refs: usize| {
+            format!(
+                "apiVersion: authorization.k8s.io/v1\nkind: SubjectAccessReview\nspec:\n  user: alice\n  resourceAttributes: {{verb: get, resource: pods}}\nx-list: &a [{}]\nx-refs: [{}]\n",
+                vec!["x"; 999].join(", "),
+                vec!["*a"; refs].join(", ")
+            )
+        };
+        let expected = ("authorization.k8s.io/v1", "SubjectAccessReview");
+        let read = |text: &str| decode(BodyType::Yaml, text.as_bytes(), expected);
+        assert_eq!(
+            read(&body(112)),
+            Err("yaml: document contains excessive aliasing".to_string())
+        );
+        assert_eq!(read(&body(111)).unwrap()["spec"]["user"], "alice");
+        assert!(read(&format!("{}---\n{}", body(1), body(112))).is_ok());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use crate::common::{Env, argv, peer};
+use crate::common::{EXCESSIVE_ALIASING, Env, argv, assert_says, peer};
 
 /// Run `kcred can-i ARGS`; (exit code, stdout, stderr).
 fn can_i(env: &Env, args: &[&str]) -> (i32, String, String) {
@@ -486,6 +486,48 @@ fn offline_kubectl_output<'a>(
                 String::from_utf8_lossy(&out.stderr)
             ),
         )
+    }
+}
+
+/// go-yaml v2's guard against alias bombs, which `kubectl create -f` meets for each document
+/// (apimachinery `YAMLToJSONDecoder`, then sigs.k8s.io/yaml, one go-yaml `Unmarshal`;
+/// `decode.go` fails once `aliasCount/decodeCount > allowedAliasRatio(decodeCount)`, a ratio
+/// that falls past 400,000 decodes, where this file is): a ClusterRole whose rules share one
+/// 999-resource list by alias is refused with 402 such rules and read with 401. kcred refuses
+/// the first in go-yaml's words and answers for the second.
+#[test]
+fn manifest_aliases_are_refused_exactly_where_kubectl_refuses_them() {
+    let env = Env::new();
+    let kubectl = offline_kubectl(&env);
+    let resources = (0..999).map(|i| format!("r{i}")).collect::<Vec<_>>();
+    for (rules, kubectl_reads) in [(402, false), (401, true)] {
+        let file = format!("aliases-{rules}.yaml");
+        let text = format!(
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {{name: readers}}\nrules:\n- apiGroups: [\"\"]\n  resources: &r [{}]\n  verbs: [get]\n{}---\napiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {{name: readers}}\nroleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: readers}}\nsubjects: [{{apiGroup: rbac.authorization.k8s.io, kind: User, name: jane}}]\n",
+            resources.join(", "),
+            "- {apiGroups: [\"\"], resources: *r, verbs: [list]}\n".repeat(rules)
+        );
+        fs::write(env.path(&file), text).unwrap();
+        let (ok, out) = kubectl(&env.path(&file));
+        let args = [
+            "list",
+            "r998",
+            "--as",
+            "jane",
+            "--no-bootstrap-policy",
+            "--rbac",
+            &file,
+        ];
+        if kubectl_reads {
+            assert!(ok, "kubectl refused {file}: {out}");
+            yes(&env, &args);
+        } else {
+            assert!(!ok, "kubectl read {file}: {out}");
+            assert_says(&out, &[EXCESSIVE_ALIASING]);
+            let (code, _, err) = can_i(&env, &args);
+            assert_eq!(code, 3, "kcred read {file}: {err}");
+            assert_says(&err, &[&format!("{file}: {EXCESSIVE_ALIASING}")]);
+        }
     }
 }
 

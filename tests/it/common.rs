@@ -249,6 +249,21 @@ pub fn run_peer(cmd: &mut Command) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// go-yaml v2's refusal of an alias bomb (`decode.go`), as kubectl prints it.
+pub const EXCESSIVE_ALIASING: &str = "yaml: document contains excessive aliasing";
+
+/// Two top-level YAML entries that weigh on go-yaml v2's alias guard (`decode.go`: it fails
+/// once `aliasCount/decodeCount > allowedAliasRatio(decodeCount)`, past 100 aliased and 1,000
+/// decoded nodes): `x-list`, an anchored list of 999 scalars, and `x-refs`, `refs` aliases of
+/// it, each decoding 1,001 nodes of which 1,000 inside the alias. kubectl ignores the fields.
+pub fn aliased_lists(refs: usize) -> String {
+    format!(
+        "x-list: &a [{}]\nx-refs: [{}]\n",
+        vec!["x"; 999].join(", "),
+        vec!["*a"; refs].join(", ")
+    )
+}
+
 /// `text` (a message, a report) holds every one of `parts`: a file name and the problem, say.
 pub fn assert_says(text: &str, parts: &[&str]) {
     for part in parts {

@@ -11,7 +11,9 @@ use std::process::Stdio;
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use crate::common::{Env, assert_says, go_x509check, mode, peer, python, run_peer};
+use crate::common::{
+    EXCESSIVE_ALIASING, Env, aliased_lists, assert_says, go_x509check, mode, peer, python, run_peer,
+};
 
 fn openssl(env: &Env, args: &[&str]) -> String {
     run_peer(peer("openssl").current_dir(env.dir.path()).args(args))
@@ -697,6 +699,48 @@ fn kube_apiserver_client_signs_it_with_client_usages_only() {
         err.contains("invalid usage for client certificate: server auth"),
         "{err}"
     );
+}
+
+/// go-yaml v2's guard against alias bombs (`decode.go` fails once `aliasCount/decodeCount >
+/// allowedAliasRatio(decodeCount)`), which kubectl's decoder applies to a
+/// CertificateSigningRequest object: beside the same object, 113 aliases of a 999-item list
+/// are refused and 112 are read. kcred refuses the first in go-yaml's words and signs the
+/// second (serde-saphyr's own alias limits refused it).
+#[test]
+fn csr_object_aliases_are_refused_exactly_where_kubectl_refuses_them() {
+    let (env, object) = with_node_request_not_in_system_nodes();
+    let object = object("kubernetes.io/kube-apiserver-client", "[client auth]");
+    for (refs, kubectl_reads) in [(113, false), (112, true)] {
+        let file = format!("aliases-{refs}.yaml");
+        fs::write(env.path(&file), format!("{object}{}", aliased_lists(refs))).unwrap();
+        let theirs = peer("kubectl")
+            .current_dir(env.dir.path())
+            .env("KUBECONFIG", env.path("no-such-kubeconfig"))
+            .args([
+                "label",
+                "--local",
+                "-f",
+                &file,
+                "kcred-test=1",
+                "-o",
+                "json",
+            ])
+            .output()
+            .unwrap();
+        let their_err = String::from_utf8_lossy(&theirs.stderr);
+        if kubectl_reads {
+            assert!(
+                theirs.status.success(),
+                "kubectl refused {file}: {their_err}"
+            );
+            env.sign("ca", &file, "a.crt", &[]);
+        } else {
+            assert_says(&their_err, &[EXCESSIVE_ALIASING]);
+            let err = env.sign_fails(3, "ca", &file, "a.crt", &[]);
+            assert_says(&err, &[&file, EXCESSIVE_ALIASING]);
+            assert!(!env.path("a.crt").exists());
+        }
+    }
 }
 
 /// On the requesting side: a node with an extra group cannot ask a kubelet signer, and

@@ -7,11 +7,15 @@
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+use std::process::Output;
 
 use base64::Engine as _;
 use serde_json::{Value, json};
 
-use crate::common::{Env, KUBECTL_VIEW_JSON, WhoamiServer, assert_says, mode, peer, run_peer};
+use crate::common::{
+    EXCESSIVE_ALIASING, Env, KUBECTL_VIEW_JSON, WhoamiServer, aliased_lists, assert_says, mode,
+    peer, run_peer,
+};
 
 /// `kubectl config view --raw -o json` of one file, from `cwd`.
 fn kubectl_view(cwd: &Path, kubeconfig: &Path) -> Value {
@@ -1344,6 +1348,87 @@ fn no_embed_never_writes_over_its_inputs() {
     assert_eq!(crate::common::snapshot(env.dir.path()), before);
 }
 
+/// `kubectl auth whoami` (against the server the kubeconfig `file` names) and `kcred whoami`
+/// (with that server's CA and token file) on one file of the scratch directory.
+fn whoami_both(env: &Env, file: &str) -> (Output, Output) {
+    // kubectl prompts for a username when it has no credential; give it none.
+    let theirs = peer("kubectl")
+        .current_dir(env.dir.path())
+        .env_remove("KUBECONFIG")
+        .args(["--kubeconfig", file, "auth", "whoami", "-o", "json"])
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
+    let ours = env
+        .kcred()
+        .args(["whoami", "-o", "json", "--kubeconfig", file])
+        .args([
+            "--client-ca-file",
+            "ca.crt",
+            "--token-auth-file",
+            "tokens.csv",
+        ])
+        .output()
+        .unwrap();
+    (theirs, ours)
+}
+
+/// go-yaml v2's guard against alias bombs, which clientcmd.Load meets through sigs.k8s.io/yaml
+/// (`YAMLToJSON` is one go-yaml `Unmarshal`; `decode.go` fails once `aliasCount/decodeCount >
+/// allowedAliasRatio(decodeCount)`): in the same kubeconfig, 115 aliases of a 999-item list
+/// are refused and 114 are read, and so is a small "billion laughs" (four levels of nine)
+/// refused. Found by a differential sweep: kcred authenticated the laughs, which kubectl
+/// refuses, and serde-saphyr's own alias limits refused the 114 aliases kubectl reads. kcred
+/// refuses in go-yaml's words and authenticates as kubectl does.
+#[test]
+fn kubeconfig_aliases_are_refused_exactly_where_kubectl_refuses_them() {
+    let (env, server) = with_server();
+    let ca =
+        base64::engine::general_purpose::STANDARD.encode(fs::read(env.path("ca.crt")).unwrap());
+    let mut laughs = format!("x-0: &l0 [{}]\n", ["x"; 9].join(", "));
+    for i in 1..4 {
+        let refs = vec![format!("*l{}", i - 1); 9].join(", ");
+        laughs.push_str(&format!("x-{i}: &l{i} [{refs}]\n"));
+    }
+    let cases = [
+        ("aliases-115", aliased_lists(115), false),
+        ("aliases-114", aliased_lists(114), true),
+        ("laughs", laughs, false),
+    ];
+    for (name, aliases, kubectl_reads) in cases {
+        let file = format!("{name}.conf");
+        fs::write(
+            env.path(&file),
+            format!(
+                "apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n    server: {}\n    certificate-authority-data: {ca}\nusers:\n- name: u\n  user:\n    token: s3cr3t-token-1\ncontexts:\n- name: x\n  context: {{cluster: c, user: u}}\ncurrent-context: x\n{}",
+                server.url, aliases
+            ),
+        )
+        .unwrap();
+        let (theirs, ours) = whoami_both(&env, &file);
+        let (their_err, our_err) = (
+            String::from_utf8_lossy(&theirs.stderr),
+            String::from_utf8_lossy(&ours.stderr),
+        );
+        if kubectl_reads {
+            assert!(
+                theirs.status.success(),
+                "kubectl refused {file}: {their_err}"
+            );
+            assert!(ours.status.success(), "kcred refused {file}: {our_err}");
+            let user = |out: &[u8]| {
+                let v: Value = serde_json::from_slice(out).expect("whoami JSON");
+                v["status"]["userInfo"]["username"].clone()
+            };
+            assert_eq!(user(&ours.stdout), user(&theirs.stdout));
+        } else {
+            assert_says(&their_err, &[EXCESSIVE_ALIASING]);
+            assert_eq!(ours.status.code(), Some(3), "kcred read {file}: {our_err}");
+            assert_says(&our_err, &[&format!("{file}: {EXCESSIVE_ALIASING}")]);
+        }
+    }
+}
+
 /// What kubectl 1.35 really sends for kubeconfigs whose reading is easy to get wrong (found
 /// by a differential sweep against kubectl and tests/go/whoamiserver): for each file,
 /// `kcred whoami` must name the user the server reports when kubectl gets an answer, and
@@ -1510,14 +1595,7 @@ fn kcred_whoami_agrees_with_what_kubectl_sends() {
             ),
         )
         .unwrap();
-        // kubectl prompts for a username when it has no credential; give it none.
-        let out = peer("kubectl")
-            .current_dir(env.dir.path())
-            .env_remove("KUBECONFIG")
-            .args(["--kubeconfig", &file, "auth", "whoami", "-o", "json"])
-            .stdin(std::process::Stdio::null())
-            .output()
-            .unwrap();
+        let (out, ours) = whoami_both(&env, &file);
         let kubectl_user = out.status.success().then(|| {
             let v: Value = serde_json::from_slice(&out.stdout).expect("kubectl JSON");
             v["status"]["userInfo"]["username"]
@@ -1525,17 +1603,6 @@ fn kcred_whoami_agrees_with_what_kubectl_sends() {
                 .unwrap()
                 .to_string()
         });
-        let ours = env
-            .kcred()
-            .args(["whoami", "-o", "json", "--kubeconfig", &file])
-            .args([
-                "--client-ca-file",
-                "ca.crt",
-                "--token-auth-file",
-                "tokens.csv",
-            ])
-            .output()
-            .unwrap();
         let kcred_user = ours.status.success().then(|| {
             let v: Value = serde_json::from_slice(&ours.stdout).expect("kcred JSON");
             v["status"]["userInfo"]["username"]
