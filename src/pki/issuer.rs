@@ -98,10 +98,11 @@ impl Issuer {
         key: PrivateKey,
         key_path: &Path,
     ) -> Result<Issuer> {
-        let cert = Certificate::from_der(&cert_der)
-            .map_err(|e| Error::input(cert_path, format!("invalid certificate: {e}")))?;
         let info = super::certificate::Certificate::from_der(&cert_der)
             .map_err(|p| Error::input(cert_path, p))?;
+        let cert = Certificate::from_der(&cert_der).map_err(|_| {
+            Error::input(cert_path, super::der_shape::certificate_problem(&cert_der))
+        })?;
         if !info.is_ca {
             return Err(Error::input(
                 cert_path,
