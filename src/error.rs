@@ -71,23 +71,63 @@ pub fn io_words(e: &std::io::Error) -> String {
         K::StorageFull => "no space left on device",
         K::InvalidFilename => "file name too long",
         K::CrossesDevices => "cannot move across file systems",
+        K::FileTooLarge => "file too large",
+        K::QuotaExceeded => "disk quota exceeded",
         _ => "",
     };
+
     if !words.is_empty() {
         return words.to_string();
     }
-    // Anything else: the OS's text without the `(os error N)` tail, lower-cased first
+    // Anything else: the OS's text without the `(os error N)` tail, and without what a
+    // wrapper added after it (tempfile's `at path <temporary file>`), lower-cased first
     // letter, as the rest of a `path: problem` line.
     let text = e.to_string();
-    let text = match (e.raw_os_error(), text.rfind(" (os error ")) {
-        (Some(_), Some(i)) => text[..i].to_string(),
-        _ => text,
+    let text = match text.find(" (os error ") {
+        Some(i) => text[..i].to_string(),
+        None => text,
     };
     let mut chars = text.chars();
     match chars.next() {
         Some(c) => c.to_lowercase().chain(chars).collect(),
         None => text,
     }
+}
+
+/// A serde_json error as the rest of a `file: not a X: …` line, in sentences: `the file is
+/// empty`, `the JSON ends early`, `text after the end of the JSON document`, `missing field
+/// "keys"`; the line and column where it has one. `text` is what was parsed.
+pub fn json_words(e: &serde_json::Error, text: &[u8]) -> String {
+    use serde_json::error::Category;
+    if text.iter().all(|b| b.is_ascii_whitespace()) {
+        return "the file is empty".into();
+    }
+    let full = e.to_string();
+    let at = format!(" at line {} column {}", e.line(), e.column());
+    let what = full.strip_suffix(&at).unwrap_or(&full);
+    // serde quotes names in backquotes (missing field `keys`): JSON's quotes instead; and
+    // `invalid type: integer `5`, expected a sequence` as a sentence.
+    let what = match what
+        .strip_prefix("invalid type: ")
+        .map(|r| r.split_once(", expected "))
+    {
+        Some(Some((found, wanted))) => {
+            format!("{} where {wanted} was expected", found.replace('`', ""))
+        }
+        _ => what.replace('`', "\""),
+    };
+    let what = match e.classify() {
+        Category::Eof => "the JSON ends early".into(),
+        Category::Syntax if what == "trailing characters" => {
+            "text after the end of the JSON document".into()
+        }
+        Category::Syntax => format!("invalid JSON ({what})"),
+        Category::Data | Category::Io => what,
+    };
+    if e.line() == 0 {
+        return what;
+    }
+    format!("{what}, at line {}, column {}", e.line(), e.column())
 }
 
 /// Result with kcred's [`Error`].
@@ -124,11 +164,47 @@ mod tests {
         );
         let dir = std::fs::read("/").unwrap_err();
         assert!(!Error::io("/", dir).to_string().contains("os error"));
+        // Wrapped as tempfile wraps it: the temporary file's name is not part of the words.
+        let wrapped = std::io::Error::other(format!(
+            "{} at path \"/d/.x.kc.AbCdEf.tmp\"",
+            std::io::Error::from_raw_os_error(libc_enotconn())
+        ));
+        assert!(
+            !io_words(&wrapped).contains(".tmp"),
+            "{}",
+            io_words(&wrapped)
+        );
         let raw = std::io::Error::from_raw_os_error(libc_enotconn());
         let text = io_words(&raw);
         assert!(
             !text.contains("os error") && text.starts_with(char::is_lowercase),
             "{text}"
+        );
+    }
+
+    #[test]
+    fn json_errors_read_as_sentences() {
+        let words = |text: &str| {
+            let e = serde_json::from_str::<std::collections::BTreeMap<String, Vec<u8>>>(text)
+                .unwrap_err();
+            json_words(&e, text.as_bytes())
+        };
+        assert_eq!(words(""), "the file is empty");
+        assert_eq!(
+            words("{\"a\": [1,"),
+            "the JSON ends early, at line 1, column 9"
+        );
+        assert_eq!(
+            words("{}\n}"),
+            "text after the end of the JSON document, at line 2, column 1"
+        );
+        assert_eq!(
+            words("{\"a\": 5}"),
+            "integer 5 where a sequence was expected, at line 1, column 7"
+        );
+        assert_eq!(
+            words("x"),
+            "invalid JSON (expected value), at line 1, column 1"
         );
     }
 

@@ -23,6 +23,8 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 
+mod words;
+
 /// OIDs of the key and signature algorithms kcred handles (RFC 3279, 5480, 5758, 8410).
 pub(crate) mod oid {
     use spki::ObjectIdentifier as Oid;
@@ -124,6 +126,17 @@ pub enum KeyFormat {
     Sec1,
     /// `PRIVATE KEY` (RFC 5208), any algorithm.
     Pkcs8,
+}
+
+/// The name `--key-format` takes.
+impl fmt::Display for KeyFormat {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            KeyFormat::Pkcs1 => "pkcs1",
+            KeyFormat::Sec1 => "sec1",
+            KeyFormat::Pkcs8 => "pkcs8",
+        })
+    }
 }
 
 impl FromStr for KeyFormat {
@@ -242,15 +255,23 @@ impl PrivateKey {
                     )
                 })
             })?;
+        // PKCS#8 encryption shows in the label; OpenSSL's traditional encryption
+        // (RFC 1421) in a `Proc-Type: 4,ENCRYPTED` header over the usual label.
+        let encrypted = block.tag() == "ENCRYPTED PRIVATE KEY"
+            || block
+                .headers()
+                .get("Proc-Type")
+                .is_some_and(|v| v.contains("ENCRYPTED"));
+        if encrypted {
+            return Err(bad(format!(
+                "the private key is encrypted; decrypt it first: `openssl pkey -in {source} -out {source}.plain`"
+            )));
+        }
         let der = Zeroizing::new(block.contents().to_vec());
         match block.tag() {
             "RSA PRIVATE KEY" => Self::from_pkcs1(&der).map_err(bad),
             "EC PRIVATE KEY" => Self::from_sec1(&der).map_err(bad),
             "PRIVATE KEY" => Self::from_pkcs8(&der).map_err(bad),
-            "ENCRYPTED PRIVATE KEY" => Err(bad(
-                "the private key is encrypted; decrypt it first (openssl pkey -in FILE -out PLAIN)"
-                    .into(),
-            )),
             other => Err(bad(format!("unsupported private key type {other:?}"))),
         }
     }
@@ -323,7 +344,10 @@ impl PrivateKey {
         // A DER key of a kind kcred does not take (RSA-1024, a curve it does not know) says
         // so; anything else is not a private key at all.
         let specific = why.iter().find(|w| {
-            w.contains("not supported") || w.contains("unsupported") || w.contains("curve")
+            w.contains("not supported")
+                || w.contains("not accepted")
+                || w.contains("unsupported")
+                || w.contains("curve")
         });
         Err(Error::input(
             source,
@@ -335,15 +359,14 @@ impl PrivateKey {
     }
 
     fn from_pkcs1(der: &[u8]) -> std::result::Result<Self, String> {
-        let kp = RsaKeyPair::from_der(der).map_err(|e| format!("invalid PKCS#1 RSA key: {e}"))?;
+        let kp =
+            RsaKeyPair::from_der(der).map_err(|e| words::rejected("PKCS#1 RSA key", der, e))?;
         Self::from_rsa(kp)
     }
 
     fn from_rsa(kp: RsaKeyPair) -> std::result::Result<Self, String> {
         let bits = kp.public_modulus_len() * 8;
-        let key_type = rsa_key_type(bits).ok_or_else(|| {
-            format!("RSA-{bits} keys are not supported (use 2048, 3072 or 4096 bits)")
-        })?;
+        let key_type = rsa_key_type(bits).ok_or_else(|| words::rsa_size(bits))?;
         Ok(PrivateKey {
             inner: Inner::Rsa(kp),
             key_type,
@@ -354,7 +377,7 @@ impl PrivateKey {
         let curve = sec1_curve(der)?;
         let key_type = curve_key_type(&curve)?;
         let kp = EcdsaKeyPair::from_private_key_der(curve_alg(key_type), der)
-            .map_err(|e| format!("invalid SEC1 EC key: {e}"))?;
+            .map_err(|e| words::rejected("SEC1 EC key", der, e))?;
         Ok(PrivateKey {
             inner: Inner::Ecdsa(kp),
             key_type,
@@ -364,21 +387,21 @@ impl PrivateKey {
     fn from_pkcs8(der: &[u8]) -> std::result::Result<Self, String> {
         let (alg, params) = pkcs8_algorithm(der)?;
         if alg == oid::RSA_ENCRYPTION {
-            let kp =
-                RsaKeyPair::from_pkcs8(der).map_err(|e| format!("invalid PKCS#8 RSA key: {e}"))?;
+            let kp = RsaKeyPair::from_pkcs8(der)
+                .map_err(|e| words::rejected("PKCS#8 RSA key", der, e))?;
             Self::from_rsa(kp)
         } else if alg == oid::EC_PUBLIC_KEY {
             let curve = params.ok_or("PKCS#8 EC key without a named curve")?;
             let key_type = curve_key_type(&curve)?;
             let kp = EcdsaKeyPair::from_pkcs8(curve_alg(key_type), der)
-                .map_err(|e| format!("invalid PKCS#8 EC key: {e}"))?;
+                .map_err(|e| words::rejected("PKCS#8 EC key", der, e))?;
             Ok(PrivateKey {
                 inner: Inner::Ecdsa(kp),
                 key_type,
             })
         } else if alg == oid::ED25519 {
             let kp = Ed25519KeyPair::from_pkcs8_maybe_unchecked(der)
-                .map_err(|e| format!("invalid PKCS#8 Ed25519 key: {e}"))?;
+                .map_err(|e| words::rejected("PKCS#8 Ed25519 key", der, e))?;
             Ok(PrivateKey {
                 inner: Inner::Ed25519(kp),
                 key_type: KeyType::Ed25519,
@@ -392,7 +415,7 @@ impl PrivateKey {
     pub fn to_pem(&self, format: KeyFormat) -> Result<Zeroizing<String>> {
         let mismatch = || {
             Error::Usage(format!(
-                "a {} key cannot be written as {format:?}",
+                "a {} key cannot be written as {format}",
                 self.key_type
             ))
         };
@@ -586,8 +609,8 @@ struct EcPrivateKeyHead<'a> {
 }
 
 fn sec1_curve(der_bytes: &[u8]) -> std::result::Result<ObjectIdentifier, String> {
-    let head =
-        EcPrivateKeyHead::from_der(der_bytes).map_err(|e| format!("invalid SEC1 EC key: {e}"))?;
+    let head = EcPrivateKeyHead::from_der(der_bytes)
+        .map_err(|_| words::malformed("SEC1 EC key", der_bytes))?;
     head.parameters
         .ok_or_else(|| "SEC1 EC key without a named curve".to_string())
 }
@@ -620,8 +643,8 @@ struct PrivateKeyInfoHead<'a> {
 fn pkcs8_algorithm(
     der_bytes: &[u8],
 ) -> std::result::Result<(ObjectIdentifier, Option<ObjectIdentifier>), String> {
-    let info =
-        PrivateKeyInfoHead::from_der(der_bytes).map_err(|e| format!("invalid PKCS#8 key: {e}"))?;
+    let info = PrivateKeyInfoHead::from_der(der_bytes)
+        .map_err(|_| words::malformed("PKCS#8 key", der_bytes))?;
     let curve = info
         .algorithm
         .parameters

@@ -108,6 +108,33 @@ pub fn sanitize(s: &str) -> String {
     out
 }
 
+/// A name from outside (a CN, a group, a context) in double quotes for a message, escaped
+/// once: a quote or backslash in it is escaped, control characters as [`sanitize`] does.
+pub fn quoted(s: &str) -> String {
+    format!(
+        "\"{}\"",
+        sanitize(&s.replace('\\', "\\\\").replace('"', "\\\""))
+    )
+}
+
+/// A list of names (groups) for kcred's own messages: `[a b]` as Go prints a list, but a
+/// name that is empty or holds a space, a quote or a bracket is [`quoted`], so that one
+/// group cannot read as two (`[system:masters "a b"]`). Tables that mirror kubectl's output
+/// use [`go_list`].
+pub fn names(items: &[String]) -> String {
+    let shown: Vec<String> = items
+        .iter()
+        .map(|n| {
+            if n.is_empty() || n.contains(|c: char| c.is_whitespace() || "\"[]".contains(c)) {
+                quoted(n)
+            } else {
+                sanitize(n)
+            }
+        })
+        .collect();
+    format!("[{}]", shown.join(" "))
+}
+
 /// Go's `fmt` rendering of a string slice, `[a b c]`, as kubectl prints groups.
 pub fn go_list(items: &[String]) -> String {
     format!("[{}]", items.join(" "))
@@ -129,5 +156,13 @@ mod tests {
     #[test]
     fn control_characters_are_escaped() {
         assert_eq!(sanitize("a\u{1b}[31mb"), "a\\u{1b}[31mb");
+    }
+
+    #[test]
+    fn names_are_quoted_and_escaped_once() {
+        assert_eq!(quoted("a\nb"), r#""a\u{a}b""#);
+        assert_eq!(quoted(r#"say "hi"\"#), r#""say \"hi\"\\""#);
+        let groups = ["system:masters", "a b", "", "x\u{1b}[31m"].map(String::from);
+        assert_eq!(names(&groups), r#"[system:masters "a b" "" "x\u{1b}[31m"]"#);
     }
 }

@@ -113,7 +113,7 @@ impl KeyArgs {
         };
         if !ok {
             return Err(kcred::Error::Usage(format!(
-                "--key-format {f:?} cannot hold a {key_type} key"
+                "--key-format {f} cannot hold {key_type} keys"
             ))
             .into());
         }

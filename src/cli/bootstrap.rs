@@ -7,7 +7,8 @@ use std::path::PathBuf;
 use clap::Args;
 use kcred::bootstrap::{self, Options, Report};
 use kcred::keys::KeyType;
-use kcred::output::{self, go_list, sanitize};
+use kcred::output::{self, names, quoted, sanitize};
+use kcred::pki::San;
 use kcred::plan::{self, Params, Plan};
 
 use super::args::OutputArg;
@@ -128,6 +129,9 @@ fn endpoint(text: &str) -> anyhow::Result<(String, u16)> {
     if host.is_empty() {
         return Err(bad());
     }
+    // The host is one of the API server certificate's SANs.
+    host.parse::<San>()
+        .map_err(|m| usage(format!("--control-plane-endpoint: host {m}")))?;
     Ok((host, port))
 }
 
@@ -142,7 +146,16 @@ pub fn run(a: BootstrapArgs) -> anyhow::Result<ExitStatus> {
         Some(path) => Plan::load(path)?,
         None => Plan::embedded(&a.layout)?,
     };
-    let creds = plan.expand(&params(&a, &plan)?)?;
+    // The flags are checked in `params`: a SAN the expansion still refuses comes from the
+    // plan, which a message then names.
+    let creds = plan
+        .expand(&params(&a, &plan)?)
+        .map_err(|e| match (&a.plan, e) {
+            (Some(path), kcred::Error::Usage(m)) => {
+                kcred::Error::Usage(format!("{}: {m}", kcred::fsio::display(path)))
+            }
+            (_, e) => e,
+        })?;
     let opts = Options {
         dir,
         key_type: a.key_type,
@@ -197,23 +210,40 @@ fn params(a: &BootstrapArgs, plan: &Plan) -> anyhow::Result<Params> {
         Some(e) => endpoint(e)?,
         None => (plan.default_endpoint_host(&control_plane), 6443),
     };
-    let service_cidr = a
-        .service_cidr
-        .as_deref()
-        .unwrap_or(plan.default_service_cidr());
+    let service_ip = match &a.service_cidr {
+        Some(cidr) => {
+            plan::first_service_ip(cidr).map_err(|e| usage(format!("--service-cidr: {e}")))?
+        }
+        // The plan's own CIDR was checked when it was read.
+        None => plan::first_service_ip(plan.default_service_cidr()).map_err(usage)?,
+    };
+    let extra_sans: Vec<String> = a
+        .apiserver_cert_extra_sans
+        .iter()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .collect();
+    for s in &extra_sans {
+        s.parse::<San>()
+            .map_err(|m| usage(format!("--apiserver-cert-extra-sans: {m}")))?;
+    }
+    // The API server's SANs hold kubernetes.default.svc.DOMAIN (kubeadm's
+    // `GetAPIServerAltNames`), so the domain must be a DNS name.
+    let service_name = format!("kubernetes.default.svc.{}", a.service_dns_domain);
+    if !matches!(service_name.parse::<San>(), Ok(San::Dns(_))) {
+        return Err(usage(format!(
+            "--service-dns-domain {} is not a valid DNS domain",
+            quoted(&a.service_dns_domain)
+        )));
+    }
     Ok(Params {
         nodes,
         control_plane,
         endpoint_host,
         endpoint_port,
         advertise_address: a.apiserver_advertise_address,
-        extra_sans: a
-            .apiserver_cert_extra_sans
-            .iter()
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty())
-            .collect(),
-        service_ip: plan::first_service_ip(service_cidr).map_err(usage)?,
+        extra_sans,
+        service_ip,
         dns_domain: a.service_dns_domain.clone(),
         cluster: a.cluster_name.clone(),
     })
@@ -283,7 +313,7 @@ fn table(r: &Report, quiet: bool) -> String {
             if f.groups.is_empty() {
                 String::new()
             } else {
-                sanitize(&go_list(&f.groups))
+                names(&f.groups)
             },
             f.expires
                 .map(|t| t.strftime("%Y-%m-%d").to_string())

@@ -87,8 +87,8 @@ fn create(a: CreateArgs) -> anyhow::Result<ExitStatus> {
         a.force,
     )?;
     eprintln!(
-        "created CA {:?} ({}): {} {}",
-        a.cn,
+        "created CA {} ({}): {} {}",
+        kcred::output::quoted(&a.cn),
         key.key_type(),
         crt.display(),
         key_path.display()
@@ -221,8 +221,8 @@ fn ca_fit(a: &CreateArgs, crt: &Path, key_path: &Path, present: &[PathBuf]) -> F
         return Err((crt.to_path_buf(), why));
     }
     Ok(format!(
-        "CA {:?} ({}): {} {}",
-        a.cn,
+        "CA {} ({}): {} {}",
+        kcred::output::quoted(&a.cn),
         key.key_type(),
         crt.display(),
         key_path.display()

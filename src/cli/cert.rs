@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use jiff::{SignedDuration, Timestamp};
 use kcred::fsio::{self, Output};
 use kcred::keys::PrivateKey;
-use kcred::output::{self, go_list, sanitize};
+use kcred::output::{self, go_list, names, quoted, sanitize};
 use kcred::pki::{self, CertFacts, CertSpec, San, Usage};
 
 use super::args::{CaArgs, IdentityArgs, KeyArgs, OutputArg, parse_duration, warn, with_ext};
@@ -141,10 +141,10 @@ fn sign(a: SignArgs) -> anyhow::Result<ExitStatus> {
         a.out.display().to_string()
     };
     eprintln!(
-        "signed {} certificate for {:?} {} (expires {}): {place}",
+        "signed {} certificate for {} {} (expires {}): {place}",
         spec.usage.unwrap_or_default(),
-        sanitize(&facts.kubernetes.user),
-        sanitize(&go_list(&facts.kubernetes.groups)),
+        quoted(&facts.kubernetes.user),
+        names(&facts.kubernetes.groups),
         facts.not_after.strftime("%Y-%m-%d"),
     );
     Ok(ExitStatus::Success)
@@ -256,10 +256,10 @@ fn issue(a: IssueArgs) -> anyhow::Result<ExitStatus> {
     outputs.push(Output::public(&crt, issued.pem().into_bytes()));
     fsio::write_all(&outputs, a.force)?;
     eprintln!(
-        "issued {} certificate for {:?} {} (expires {}): {}",
+        "issued {} certificate for {} {} (expires {}): {}",
         spec.usage.unwrap_or_default(),
-        sanitize(&facts.kubernetes.user),
-        go_list(&facts.kubernetes.groups),
+        quoted(&facts.kubernetes.user),
+        names(&facts.kubernetes.groups),
         facts.not_after.strftime("%Y-%m-%d"),
         crt.display()
     );
@@ -304,10 +304,10 @@ fn issue_fit(
         return Err((crt.to_path_buf(), why));
     }
     Ok(format!(
-        "{} certificate for {:?} {}: {}",
+        "{} certificate for {} {}: {}",
         spec.usage.unwrap_or_default(),
-        spec.subject.common_name,
-        go_list(&spec.subject.organizations),
+        quoted(&spec.subject.common_name),
+        names(&spec.subject.organizations),
         present
             .iter()
             .map(|p| p.display().to_string())
@@ -352,10 +352,15 @@ fn kubeconfig_certs(file: &std::path::Path, bytes: &[u8]) -> anyhow::Result<Opti
     let Ok(text) = std::str::from_utf8(bytes) else {
         return Ok(None);
     };
-    let Ok(mut kc) = kcred::kubeconfig::Kubeconfig::from_yaml(&source, text) else {
-        return Ok(None);
+    // A file that says it is a kubeconfig is judged as one: its own error (bad YAML, bad
+    // base64), not "neither PEM nor DER".
+    let kubeconfig_like = looks_like_kubeconfig(text);
+    let mut kc = match kcred::kubeconfig::Kubeconfig::from_yaml(&source, text) {
+        Ok(kc) => kc,
+        Err(e) if kubeconfig_like => return Err(e.into()),
+        Err(_) => return Ok(None),
     };
-    if kc.clusters.is_empty() && kc.users.is_empty() {
+    if kc.clusters.is_empty() && kc.users.is_empty() && !kubeconfig_like {
         return Ok(None);
     }
     if file != std::path::Path::new("-") {
@@ -373,39 +378,35 @@ fn kubeconfig_certs(file: &std::path::Path, bytes: &[u8]) -> anyhow::Result<Opti
         Ok(())
     };
     for c in &kc.clusters {
-        let name = sanitize(&c.name);
+        let name = quoted(&c.name);
         if let Some(data) = &c.cluster.certificate_authority_data {
             add(
-                format!("cluster {name:?} certificate-authority-data"),
+                format!("cluster {name} certificate-authority-data"),
                 data,
                 source.clone(),
             )?;
         }
         if !c.cluster.certificate_authority.is_empty() {
             let p = c.resolve(&c.cluster.certificate_authority);
-            add(
-                format!("cluster {name:?} certificate-authority"),
-                &fsio::read(&p)?,
-                fsio::display(&p),
-            )?;
+            let label = format!("cluster {name} certificate-authority");
+            let data = fsio::read(&p).with_context(|| format!("{source}: {label}"))?;
+            add(label, &data, fsio::display(&p))?;
         }
     }
     for u in &kc.users {
-        let name = sanitize(&u.name);
+        let name = quoted(&u.name);
         if let Some(data) = &u.user.client_certificate_data {
             add(
-                format!("user {name:?} client-certificate-data"),
+                format!("user {name} client-certificate-data"),
                 data,
                 source.clone(),
             )?;
         }
         if !u.user.client_certificate.is_empty() {
             let p = u.resolve(&u.user.client_certificate);
-            add(
-                format!("user {name:?} client-certificate"),
-                &fsio::read(&p)?,
-                fsio::display(&p),
-            )?;
+            let label = format!("user {name} client-certificate");
+            let data = fsio::read(&p).with_context(|| format!("{source}: {label}"))?;
+            add(label, &data, fsio::display(&p))?;
         }
     }
     if found.is_empty() {
@@ -416,6 +417,18 @@ fn kubeconfig_certs(file: &std::path::Path, bytes: &[u8]) -> anyhow::Result<Opti
         .into());
     }
     Ok(Some(found))
+}
+
+/// Whether `text` names the fields of a kubeconfig (YAML or JSON) at its top level.
+fn looks_like_kubeconfig(text: &str) -> bool {
+    const FIELDS: [&str; 4] = ["clusters", "users", "contexts", "current-context"];
+    let yaml_key = |l: &str| {
+        l.starts_with("kind: Config")
+            || FIELDS
+                .iter()
+                .any(|f| l.strip_prefix(f).is_some_and(|r| r.starts_with(':')))
+    };
+    text.lines().any(yaml_key) || FIELDS.iter().any(|f| text.contains(&format!("\"{f}\"")))
 }
 
 fn inspect(a: InspectArgs) -> anyhow::Result<ExitStatus> {
@@ -534,7 +547,7 @@ fn table(c: &Inspected) -> String {
         krows.push(vec!["Groups".into(), s(&go_list(&k.groups))]);
     }
     for (key, values) in &k.extra {
-        krows.push(vec![format!("Extra: {key}"), go_list(values)]);
+        krows.push(vec![s(&format!("Extra: {key}")), s(&go_list(values))]);
     }
     out.push_str(&output::table(&krows));
     for w in &c.warnings {

@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use jiff::SignedDuration;
 use kcred::fsio::{self, Output};
 use kcred::keys::PrivateKey;
-use kcred::output::{go_list, sanitize};
+use kcred::output::{names, quoted, sanitize};
 use kcred::pki::{self, CertificateRequest, CertificateSigningRequest, LEAF_VALIDITY, San, Usage};
 
 use super::args::{IdentityArgs, KeyArgs, parse_duration, warn, with_ext};
@@ -125,10 +125,10 @@ fn create(a: CreateArgs) -> anyhow::Result<ExitStatus> {
     eprintln!(
         "{}",
         sanitize(&format!(
-            "created {} CSR for {:?} {}{}: {}",
+            "created {} CSR for {} {}{}: {}",
             a.usage,
-            spec.subject.common_name,
-            go_list(&spec.subject.organizations),
+            quoted(&spec.subject.common_name),
+            names(&spec.subject.organizations),
             signer.map(|s| format!(" (signer {s})")).unwrap_or_default(),
             written.join(", ")
         ))
@@ -224,10 +224,10 @@ fn csr_fit(
         object_fit(a, name, &request, csr_path, yaml_path)?;
     }
     Ok(format!(
-        "{} CSR for {:?} {}: {}",
+        "{} CSR for {} {}: {}",
         a.usage,
-        spec.subject.common_name,
-        go_list(&spec.subject.organizations),
+        quoted(&spec.subject.common_name),
+        names(&spec.subject.organizations),
         present
             .iter()
             .map(|p| p.display().to_string())

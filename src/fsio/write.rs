@@ -158,16 +158,27 @@ pub fn write_atomic(path: &Path, contents: &[u8], mode: u32, replace: bool) -> R
         .unwrap_or_default();
     // tempfile creates the file 0600 with O_EXCL; the final mode is set before any byte is
     // written, so a key is never readable by others, whatever the umask.
+    // Errors name the destination, never the temporary file (a name the user never chose
+    // and that is gone once the write fails). Writing goes through the `File` itself:
+    // `NamedTempFile`'s own `Write` adds "at path <temporary file>" to every error.
     let mut tmp = tempfile::Builder::new()
         .prefix(&format!(".{name}."))
         .suffix(".tmp")
         .rand_bytes(6)
         .tempfile_in(&dir)
-        .map_err(|e| Error::io(&dir, e))?;
+        .map_err(|e| {
+            let words = crate::error::io_words(&e);
+            Error::input(
+                path,
+                format!("cannot create a file in {}: {words}", dir.display()),
+            )
+        })?;
     tmp.as_file()
         .set_permissions(fs::Permissions::from_mode(mode))
-        .map_err(|e| Error::io(tmp.path(), e))?;
-    tmp.write_all(contents).map_err(|e| Error::io(path, e))?;
+        .map_err(|e| Error::io(path, e))?;
+    tmp.as_file_mut()
+        .write_all(contents)
+        .map_err(|e| Error::io(path, e))?;
     tmp.as_file().sync_all().map_err(|e| Error::io(path, e))?;
     if replace {
         tmp.persist(path).map_err(|e| Error::io(path, e.error))?;

@@ -154,7 +154,12 @@ impl Kubeconfig {
                 source,
                 format!(
                     "not valid YAML: {}",
-                    msg.lines().next().unwrap_or("invalid YAML")
+                    // serde-saphyr opens its message with "error: ", which reads as a second
+                    // error after kcred's own.
+                    msg.lines()
+                        .next()
+                        .map(|l| l.strip_prefix("error: ").unwrap_or(l))
+                        .unwrap_or("invalid YAML")
                 ),
             )
         })?;

@@ -150,13 +150,14 @@ pub struct Certificate {
 impl Certificate {
     /// Decode a DER certificate. The error is a short description of what is wrong.
     pub fn from_der(der: &[u8]) -> Result<Certificate, String> {
-        let (rest, cert) =
-            X509Certificate::from_der(der).map_err(|e| format!("invalid certificate: {e}"))?;
+        // The parsers' errors describe their internals; the file is described instead.
+        let problem = || super::der_shape::certificate_problem(der);
+        let (rest, cert) = X509Certificate::from_der(der).map_err(|_| problem())?;
         if !rest.is_empty() {
-            return Err("invalid certificate: trailing bytes after the DER".into());
+            return Err(problem());
         }
-        let parsed = <x509_cert::Certificate as der::Decode>::from_der(der)
-            .map_err(|e| format!("invalid certificate: {e}"))?;
+        let parsed =
+            <x509_cert::Certificate as der::Decode>::from_der(der).map_err(|_| problem())?;
         let tbs = parsed.tbs_certificate();
         // The identity in the order written, as Go reads it (`FillFromRDNSequence`: the last
         // CN): x509_cert sorts a multi-valued RDN's members as DER wants, which can put

@@ -136,12 +136,10 @@ impl CertificateRequest {
     /// input in errors. An altered request fails here, before anything in it is read.
     pub fn from_der(source: &str, der: &[u8]) -> Result<CertificateRequest> {
         let bad = |p: String| Error::input(source, p);
-        let (rest, req) = X509CertificationRequest::from_der(der)
-            .map_err(|e| bad(format!("invalid certificate request: {e}")))?;
+        let problem = || bad(super::der_shape::request_problem(der));
+        let (rest, req) = X509CertificationRequest::from_der(der).map_err(|_| problem())?;
         if !rest.is_empty() {
-            return Err(bad(
-                "invalid certificate request: trailing bytes after the DER".into(),
-            ));
+            return Err(problem());
         }
         let info = &req.certification_request_info;
         let spki = &info.subject_pki;

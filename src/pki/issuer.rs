@@ -101,11 +101,12 @@ impl Issuer {
         key: PrivateKey,
         key_path: &Path,
     ) -> Result<Issuer> {
-        let cert = Certificate::from_der(&cert_der)
-            .map_err(|e| Error::input(cert_path, format!("invalid certificate: {e}")))?;
         let info = super::certificate::Certificate::from_der(&cert_der)
             .map_err(|p| Error::input(cert_path, p))?;
         let subject_der = named::subject_of(&cert_der).map_err(|p| Error::input(cert_path, p))?;
+        let cert = Certificate::from_der(&cert_der).map_err(|_| {
+            Error::input(cert_path, super::der_shape::certificate_problem(&cert_der))
+        })?;
         if !info.is_ca {
             return Err(Error::input(
                 cert_path,
@@ -174,7 +175,12 @@ impl Issuer {
         old: &[u8],
         subject_spki: &[u8],
     ) -> Result<Issued> {
-        self.sign_named(spec, Named::of_certificate(source, old)?, subject_spki, None)
+        self.sign_named(
+            spec,
+            Named::of_certificate(source, old)?,
+            subject_spki,
+            None,
+        )
     }
 
     /// Sign `spec` for `key`, or for a new key of `key_type` when there is none, and encode
@@ -502,7 +508,14 @@ fn build(
         .map_err(|e| Error::Crypto(format!("invalid public key: {e}")))?;
     let subject_is_rsa = spki.algorithm.oid == crate::keys::oid::RSA_ENCRYPTION;
     let profile = Fixed {
-        extensions: extensions(spec, granted, subject_spki, issuer_ski, subject_is_rsa, named.san)?,
+        extensions: extensions(
+            spec,
+            granted,
+            subject_spki,
+            issuer_ski,
+            subject_is_rsa,
+            named.san,
+        )?,
     };
     let mut builder = CertificateBuilder::new(profile, random_serial()?, validity, spki)
         .map_err(|e| Error::Crypto(format!("building the certificate: {e}")))?;

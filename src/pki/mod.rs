@@ -9,6 +9,7 @@
 pub mod algorithm;
 mod certificate;
 mod csr;
+pub(crate) mod der_shape;
 mod inspect;
 mod issuer;
 mod name;

@@ -433,8 +433,10 @@ pub fn read_signing_request(path: &Path, bytes: &[u8]) -> Result<SigningRequest>
         return Err(Error::input(&source, "the file is empty"));
     }
     let object: CertificateSigningRequest = if text.trim_start().starts_with('{') {
-        serde_json::from_str(text)
-            .map_err(|e| Error::input(&source, format!("not a CertificateSigningRequest: {e}")))?
+        serde_json::from_str(text).map_err(|e| {
+            let words = crate::error::json_words(&e, bytes);
+            Error::input(&source, format!("not a CertificateSigningRequest: {words}"))
+        })?
     } else {
         // An object kubectl creates (`kubectl create -f`): read as its go-yaml v2 reads it.
         crate::yaml::kubectl_from_str(text)

@@ -173,7 +173,7 @@ fn expand_spec(
         for text in substitute(pattern, p, node) {
             let san: San = text
                 .parse()
-                .map_err(|m| Error::Usage(format!("{name}: SAN {m}")))?;
+                .map_err(|m| Error::Usage(format!("entry {name:?}: SAN {m}")))?;
             if seen.insert(san.clone()) {
                 sans.push(san);
             }

@@ -26,6 +26,12 @@ pub fn first_service_ip(cidrs: &str) -> std::result::Result<IpAddr, String> {
     let len: u32 = len
         .parse()
         .map_err(|_| format!("service CIDR {cidr:?} has an invalid prefix length"))?;
+    let bits = if addr.is_ipv4() { 32 } else { 128 };
+    if len > bits {
+        return Err(format!(
+            "service CIDR {cidr:?} has an invalid prefix length: /{len} is longer than the {bits} bits of the address"
+        ));
+    }
     match addr {
         IpAddr::V4(v4) if len <= 30 => {
             let mask = if len == 0 { 0 } else { u32::MAX << (32 - len) };

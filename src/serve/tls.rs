@@ -34,18 +34,61 @@ pub fn load_certified_key(cert: &Path, key: &Path) -> Result<CertifiedKey> {
     let cert_name = crate::fsio::display(cert);
     let key_name = crate::fsio::display(key);
     let cert_pem = crate::fsio::read(cert)?;
+    // rustls's PEM and key errors describe rustls (`InvalidCharacter(45)`, `KeyMismatch`):
+    // a refused file is described by kcred's own readers instead.
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_slice_iter(&cert_pem)
         .collect::<std::result::Result<_, _>>()
-        .map_err(|e| Error::input(&cert_name, format!("not a PEM certificate file: {e}")))?;
+        .map_err(|_| cert_problem(cert, &cert_pem))?;
     if chain.is_empty() {
-        return Err(Error::input(&cert_name, "holds no CERTIFICATE block"));
+        return Err(cert_problem(cert, &cert_pem));
     }
     let key_pem = crate::fsio::read(key)?;
-    let key_der = PrivateKeyDer::from_pem_slice(&key_pem)
-        .map_err(|e| Error::input(&key_name, format!("not a PEM private key: {e}")))?;
-    let ck = CertifiedKey::from_der(chain, key_der, &provider())
-        .map_err(|e| Error::input(&key_name, format!("cannot serve with this key: {e}")))?;
+    let key_der =
+        PrivateKeyDer::from_pem_slice(&key_pem).map_err(|_| key_problem(&key_name, &key_pem))?;
+    let ck = CertifiedKey::from_der(chain, key_der, &provider()).map_err(|e| match e {
+        rustls::Error::InconsistentKeys(_) => Error::input(
+            &key_name,
+            format!(
+                "is not the key of the certificate in {cert_name} (Go's tls.X509KeyPair: \"tls: private key does not match public key\")"
+            ),
+        ),
+        _ => key_problem(&key_name, &key_pem),
+    })?;
     Ok(ck)
+}
+
+/// Why the serving certificate file cannot be served: kcred's certificate reader's words,
+/// or, for a file it reads, that it is DER (the serving side reads PEM only) or PEM that
+/// rustls's reader refuses (blocks with headers).
+fn cert_problem(cert: &Path, bytes: &[u8]) -> Error {
+    let name = crate::fsio::display(cert);
+    match crate::pki::read_certificates(cert, bytes) {
+        Err(e) => e,
+        Ok(_) if !crate::pem::looks_like_pem(bytes) => Error::input(
+            name,
+            "is not a PEM certificate file, which a serving certificate must be (tls.X509KeyPair: \"tls: failed to find any PEM data in certificate input\")",
+        ),
+        Ok(_) => Error::input(
+            name,
+            "holds PEM that kcred serve cannot read (a block with PEM headers?); give the certificates as plain PEM blocks",
+        ),
+    }
+}
+
+/// Why the serving key cannot be served, in the words of kcred's key reader; a key it reads
+/// (DER, or a kind rustls does not sign with) is refused in Go's words.
+fn key_problem(name: &str, bytes: &[u8]) -> Error {
+    match crate::keys::PrivateKey::from_file_bytes(name, bytes) {
+        Err(e) => e,
+        Ok((_, crate::keys::KeyEncoding::Der(_))) => Error::input(
+            name,
+            "is a DER key; a serving key must be PEM (tls.X509KeyPair: \"tls: failed to find any PEM data in key input\")",
+        ),
+        Ok(_) => Error::input(
+            name,
+            "is a private key kcred cannot serve with (tls.X509KeyPair: \"tls: failed to parse private key\")",
+        ),
+    }
 }
 
 /// The serving certificate, swappable while the server runs.

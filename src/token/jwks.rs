@@ -191,8 +191,10 @@ pub fn jwk_set(keys: &[VerificationKey]) -> JwkSet {
 /// Read a JWKS document (`decode-token --jwks`). Keys of other types are skipped; a set
 /// without a usable key is an error.
 pub fn parse_jwk_set(source: &str, bytes: &[u8]) -> Result<Vec<VerificationKey>> {
-    let set: JwkSet = serde_json::from_slice(bytes)
-        .map_err(|e| Error::input(source, format!("not a JWKS document: {e}")))?;
+    let set: JwkSet = serde_json::from_slice(bytes).map_err(|e| {
+        let words = crate::error::json_words(&e, bytes);
+        Error::input(source, format!("not a JWKS document: {words}"))
+    })?;
     let mut keys = Vec::new();
     for jwk in &set.keys {
         keys.extend(jwk.to_key(source)?);

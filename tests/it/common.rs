@@ -69,6 +69,26 @@ impl Env {
         stderr
     }
 
+    /// Run openssl in the scratch directory, expect success, return stdout.
+    pub fn openssl(&self, args: &[&str]) -> String {
+        run_peer(peer("openssl").current_dir(self.dir.path()).args(args))
+    }
+
+    /// An RSA key of `bits` bits made by openssl (PKCS#8 PEM) at `out`.
+    pub fn openssl_rsa(&self, bits: u32, out: &str) {
+        let bits = format!("rsa_keygen_bits:{bits}");
+        let args = [
+            "genpkey",
+            "-algorithm",
+            "RSA",
+            "-pkeyopt",
+            &bits,
+            "-out",
+            out,
+        ];
+        self.openssl(&args);
+    }
+
     /// Make a CA at `prefix` (relative to the scratch dir) with the given key type.
     pub fn ca(&self, prefix: &str, key_type: &str) {
         self.ca_with(prefix, key_type, &[]);
@@ -219,6 +239,22 @@ pub fn kubelet_pod_token_flags(uid: &str) -> [&str; 8] {
         uid,
     ]
 }
+
+/// What the libraries call a problem (x509-parser, der, aws-lc-rs, rustls, tempfile, serde),
+/// which kcred's messages say in words instead.
+pub const INTERNALS: [&str; 11] = [
+    "NomError",
+    "Der(",
+    "UnexpectedTag",
+    "TooSmall",
+    "UnexpectedError",
+    "KeyMismatch",
+    "InvalidCharacter",
+    "at path",
+    ".tmp",
+    "Option<",
+    "APPLICATION [",
+];
 
 /// A peer tool from PATH, or a test failure that says how to get it.
 pub fn peer(name: &str) -> Command {

@@ -16,7 +16,7 @@ use std::path::Path;
 use std::process::Output;
 use std::time::{Duration, Instant};
 
-use crate::common::{Env, argv, assert_says, bootstrap_args, snapshot};
+use crate::common::{Env, INTERNALS, argv, assert_says, bootstrap_args, snapshot};
 
 /// The hostile inputs, by name.
 fn inputs(env: &Env) -> Vec<(&'static str, Vec<u8>)> {
@@ -39,9 +39,32 @@ fn inputs(env: &Env) -> Vec<(&'static str, Vec<u8>)> {
         "{}.eyJzdWIiOiJ4In0.c2ln",
         "eyJhbGciOiJSUzI1NiIsImtpZCI6I".to_string() + &"QUFB".repeat(1 << 20) + "In0"
     );
+    // What a certificate or key reader meets in the wild: a cut DER certificate, a key too
+    // small to sign with, an encrypted key (OpenSSL's traditional PEM encryption).
+    let der = pem::parse(&cert).unwrap().into_contents();
+    let openssl = |args: &[&str]| env.openssl(args);
+    env.openssl_rsa(1024, "hostile-rsa1024.key");
+    openssl(&[
+        "ec",
+        "-in",
+        "ca.key",
+        "-aes256",
+        "-passout",
+        "pass:pw",
+        "-out",
+        "hostile-enc.key",
+    ]);
+    let take = |f: &str| {
+        let bytes = fs::read(env.path(f)).unwrap();
+        fs::remove_file(env.path(f)).unwrap();
+        bytes
+    };
     vec![
         ("empty", vec![]),
         ("random", random),
+        ("truncated-der", der[..100].to_vec()),
+        ("rsa-1024", take("hostile-rsa1024.key")),
+        ("encrypted-key", take("hostile-enc.key")),
         ("truncated-pem", cert[..cert.len() / 2].to_vec()),
         ("wrong-label", cert_text.replace("CERTIFICATE", "X509 CRL").into_bytes()),
         ("bad-base64", cert_text.replace("MII", "M*I").into_bytes()),
@@ -99,6 +122,11 @@ fn valid_for(cmd: &[&str], input: &str) -> Option<&'static str> {
         // block by content, whatever its label: a certificate under "X509 CRL" is its public
         // key, and kube-apiserver starts with it.
         return Some("the API server reads key blocks by content, not by label");
+    }
+    if reads_public_keys && input == "rsa-1024" {
+        // keyutil.ParsePublicKeysPEM takes an RSA key of any size, and kube-apiserver verifies
+        // tokens with it: the 2048-bit floor is kcred's for signing only.
+        return Some("the API server verifies tokens with an RSA key of any size");
     }
     if reads("--profiles") && input == "empty" {
         return Some("an empty YAML document is an empty set of profiles");
@@ -196,6 +224,11 @@ fn faults(
                     first(&stderr)
                 ));
             }
+        }
+    }
+    for word in INTERNALS {
+        if stderr.contains(word) || (says == Says::Report && stdout.contains(word)) {
+            f.push(format!("shows the library's {word:?}: {}", first(&stderr)));
         }
     }
     if stderr.len() >= 2000 {

@@ -37,12 +37,12 @@ pub(super) fn kubeconfig_fit(a: &KubeconfigArgs, minting: bool) -> crate::cli::c
         token_fit(a, &user.user)?;
     }
     Ok(format!(
-        "kubeconfig {}: context {:?} (user {:?} on cluster {:?} at {})",
+        "kubeconfig {}: context {} (user {} on cluster {} at {})",
         a.out.display(),
-        kc.current_context,
-        user_name,
-        cluster_name,
-        a.server
+        kcred::output::quoted(&kc.current_context),
+        kcred::output::quoted(user_name),
+        kcred::output::quoted(cluster_name),
+        kcred::output::sanitize(&a.server)
     ))
 }
 

@@ -12,7 +12,7 @@ use jiff::SignedDuration;
 use kcred::fsio::{self, Output};
 use kcred::keys::{KeyEncoding, PrivateKey};
 use kcred::kubeconfig::{self, Cluster, Context, Kubeconfig, User};
-use kcred::output::{go_list, sanitize};
+use kcred::output::{names, quoted, sanitize};
 use kcred::pki::{self, CertFacts, Issuer, Usage};
 use zeroize::Zeroizing;
 
@@ -209,6 +209,8 @@ struct Credential {
     files: Vec<Output>,
     /// Said after writing (PEM copies of DER inputs).
     notes: Vec<String>,
+    /// What was minted, said once the kubeconfig holding it is written, never before.
+    issued: Option<String>,
 }
 
 /// Where the kubeconfig goes without `--out`: stdout, as `kubeadm kubeconfig user` prints it;
@@ -248,6 +250,9 @@ pub fn run(mut a: KubeconfigArgs) -> anyhow::Result<ExitStatus> {
     let built = assemble(&a, &place, minting)?;
     if to_stdout {
         super::emit(&built.yaml)?;
+        if let Some(issued) = &built.issued {
+            eprintln!("{issued}");
+        }
         return Ok(ExitStatus::Success);
     }
     write(&a, &built)?;
@@ -341,6 +346,7 @@ struct Built {
     user: String,
     cred_files: Vec<Output>,
     notes: Vec<String>,
+    issued: Option<String>,
     /// Entries other contexts use that this one replaces (only with --merge --force).
     rewired: Vec<kubeconfig::Rewired>,
 }
@@ -408,6 +414,7 @@ fn assemble(a: &KubeconfigArgs, place: &Place, minting: bool) -> anyhow::Result<
         user,
         cred_files: cred.files,
         notes: cred.notes,
+        issued: cred.issued,
         rewired,
     })
 }
@@ -424,6 +431,9 @@ fn write(a: &KubeconfigArgs, b: &Built) -> anyhow::Result<()> {
     fsio::check_writable(&paths, a.force)?;
     fsio::write_all(&b.cred_files, a.force)?;
     fsio::write_atomic(&a.out, b.yaml.as_bytes(), fsio::SECRET, a.merge || a.force)?;
+    if let Some(issued) = &b.issued {
+        eprintln!("{issued}");
+    }
     for note in &b.notes {
         eprintln!("{note}");
     }
@@ -431,12 +441,12 @@ fn write(a: &KubeconfigArgs, b: &Built) -> anyhow::Result<()> {
         warn(&format!("{}: replaced {r}", a.out.display()));
     }
     eprintln!(
-        "{} kubeconfig {}: context {:?} (user {:?} on cluster {:?} at {})",
+        "{} kubeconfig {}: context {} (user {} on cluster {} at {})",
         if a.merge { "merged into" } else { "wrote" },
         a.out.display(),
-        sanitize(&b.context),
-        sanitize(&b.user),
-        sanitize(&a.cluster),
+        quoted(&b.context),
+        quoted(&b.user),
+        quoted(&a.cluster),
         sanitize(&a.server)
     );
     Ok(())
@@ -592,6 +602,7 @@ fn credential(a: &KubeconfigArgs, place: &Place, minting: bool) -> anyhow::Resul
             default_name: facts.kubernetes.user,
             files,
             notes,
+            issued: None,
         });
     }
     if let Some(token) = &a.token {
@@ -601,6 +612,7 @@ fn credential(a: &KubeconfigArgs, place: &Place, minting: bool) -> anyhow::Resul
             default_name: TOKEN_USER.into(),
             files: Vec::new(),
             notes: Vec::new(),
+            issued: None,
         });
     }
     if let Some(file) = &a.token_file {
@@ -617,6 +629,7 @@ fn credential(a: &KubeconfigArgs, place: &Place, minting: bool) -> anyhow::Resul
             default_name: TOKEN_USER.into(),
             files: Vec::new(),
             notes: Vec::new(),
+            issued: None,
         });
     }
     Err(kcred::Error::Usage(NO_CREDENTIAL.into()).into())
@@ -694,10 +707,10 @@ fn mint(a: &KubeconfigArgs, place: &Place) -> anyhow::Result<Credential> {
         }
         _ => (User::client_cert_data(cert_pem, key_pem), Vec::new()),
     };
-    eprintln!(
-        "issued client certificate for {:?} {} (expires {})",
-        sanitize(&facts.kubernetes.user),
-        go_list(&facts.kubernetes.groups),
+    let issued = format!(
+        "issued client certificate for {} {} (expires {})",
+        quoted(&facts.kubernetes.user),
+        names(&facts.kubernetes.groups),
         facts.not_after.strftime("%Y-%m-%d"),
     );
     Ok(Credential {
@@ -705,5 +718,6 @@ fn mint(a: &KubeconfigArgs, place: &Place) -> anyhow::Result<Credential> {
         default_name: facts.kubernetes.user,
         files,
         notes: Vec::new(),
+        issued: Some(issued),
     })
 }
