@@ -22,29 +22,23 @@ enum Header {
     Malformed,
 }
 
+/// The header of the element at the front of `b`, read by the `der` crate (DER rules: a
+/// definite, minimally encoded length), and whether its content is all there.
 fn header(b: &[u8]) -> Header {
-    let (Some(&tag), Some(&first)) = (b.first(), b.get(1)) else {
+    use der::{Decode as _, Reader as _};
+    let Ok(mut r) = der::SliceReader::new(b) else {
         return Header::Malformed;
     };
-    if tag & 0x1f == 0x1f {
-        return Header::Malformed; // multi-byte tags: none in these structures
-    }
-    let (head, len) = if first < 0x80 {
-        (2, first as usize)
-    } else {
-        let n = (first & 0x7f) as usize;
-        if n == 0 || n > 4 || b.len() < 2 + n {
-            return Header::Malformed;
-        }
-        let len = b[2..2 + n]
-            .iter()
-            .fold(0usize, |l, &x| (l << 8) | x as usize);
-        (2 + n, len)
+    let Ok(h) = der::Header::decode(&mut r) else {
+        return Header::Malformed;
     };
+    let head = u32::from(r.position()) as usize;
+    let len = u32::from(h.length()) as usize;
     if b.len() < head + len {
         return Header::Truncated(head + len, b.len());
     }
-    Header::Whole(tag, head, len)
+    // Multi-byte tags do not occur in these structures: the first byte is the tag.
+    Header::Whole(b[0], head, len)
 }
 
 /// The elements of a constructed element's `content`, as (tag, content), as far as they
