@@ -270,23 +270,7 @@ impl Reader {
                     // encoding, an RSA size kcred does not make) may still be one the
                     // components load: judge it as tls.X509KeyPair does.
                     Err(e) => {
-                        use crate::token::keys::{KeyPairRefusal, go_x509_key_pair};
-                        let go = crate::pem::parse_all(&file, &kb)
-                            .map_err(|_| KeyPairRefusal::NoKey(""))
-                            .and_then(|blocks| go_x509_key_pair(&facts.spki_der, &blocks));
-                        match go {
-                            Ok(()) => {}
-                            Err(KeyPairRefusal::NotThePair(why)) => self.problem(
-                                name.clone(),
-                                file.clone(),
-                                format!("private key does not match the certificate ({why})"),
-                                false,
-                            ),
-                            // Go cannot read it either: kcred's own reason.
-                            Err(KeyPairRefusal::NoKey(_)) => {
-                                self.problem(name.clone(), file.clone(), e.to_string(), true)
-                            }
-                        }
+                        self.go_key_pair(&name, &file, (&file, &kb), &facts.spki_der, e);
                     }
                 }
             }
@@ -625,26 +609,41 @@ impl Reader {
             Ok(k) => Some(UserKey::Read(k)),
             // As a key beside a certificate file: client-go loads the pair with
             // tls.X509KeyPair, so a key kcred cannot read may still be one kubectl sends.
-            Err(e) => {
-                use crate::token::keys::{KeyPairRefusal, go_x509_key_pair};
-                let go = crate::pem::parse_all(&ksource, pem)
-                    .map_err(|_| KeyPairRefusal::NoKey(""))
-                    .and_then(|blocks| go_x509_key_pair(cert_spki, &blocks));
-                match go {
-                    Ok(()) => return Some(UserKey::GoOnly),
-                    Err(KeyPairRefusal::NotThePair(why)) => self.problem(
-                        row_name.into(),
-                        file.into(),
-                        format!("private key does not match the certificate ({why})"),
-                        false,
-                    ),
-                    Err(KeyPairRefusal::NoKey(_)) => {
-                        self.problem(row_name.into(), file.into(), e.to_string(), true)
-                    }
-                }
-                None
+            Err(e) => self
+                .go_key_pair(row_name, file, (&ksource, pem), cert_spki, e)
+                .then_some(UserKey::GoOnly),
+        }
+    }
+
+    /// A key kcred's own reader refused (`refused`), judged as `tls.X509KeyPair` judges it
+    /// beside the certificate whose key is `cert_spki`: true when Go loads the pair; otherwise
+    /// a problem row (the pair's mismatch in Go's words, or kcred's reason when Go cannot
+    /// read the key either).
+    fn go_key_pair(
+        &mut self,
+        row_name: &str,
+        file: &str,
+        (source, pem): (&str, &[u8]),
+        cert_spki: &[u8],
+        refused: Error,
+    ) -> bool {
+        use crate::token::keys::{KeyPairRefusal, go_x509_key_pair};
+        let go = crate::pem::parse_all(source, pem)
+            .map_err(|_| KeyPairRefusal::NoKey(""))
+            .and_then(|blocks| go_x509_key_pair(cert_spki, &blocks));
+        match go {
+            Ok(()) => return true,
+            Err(KeyPairRefusal::NotThePair(why)) => self.problem(
+                row_name.into(),
+                file.into(),
+                format!("private key does not match the certificate ({why})"),
+                false,
+            ),
+            Err(KeyPairRefusal::NoKey(_)) => {
+                self.problem(row_name.into(), file.into(), refused.to_string(), true)
             }
         }
+        false
     }
 
     /// The PEM of a user's `client-certificate` or `client-key`: embedded (`-data`) or the file
