@@ -90,6 +90,13 @@ pub fn check(a: CheckArgs) -> anyhow::Result<ExitStatus> {
         Some(text) => super::emit(&text)?,
         None => super::emit(table(&report, a.quiet))?,
     }
+    // What was not checked is said in every mode; -q keeps stdout to the problem rows and
+    // the summary line that scripts read, so there it goes to stderr.
+    if a.quiet && a.output.format == output::Format::Table {
+        for note in &report.notes {
+            eprintln!("kcred: note: {}", sanitize(note));
+        }
+    }
     let rows = || {
         report
             .certificates

@@ -1242,8 +1242,19 @@ fn api_server_certificate_without_in_cluster_names_is_flagged_as_go_tls_refuses_
         "not valid for the in-cluster names pods dial: {}",
         refused.join(", ")
     );
-    // Without the settings, the names every cluster has.
+    // Without the settings, the names every cluster has; -q says on stderr what was not
+    // checked.
     let table = check_finds_problems(&env, "k");
+    let quiet = env
+        .kcred()
+        .args(["check", "--dir", "k", "-q"])
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&quiet.stderr)
+            .contains("kcred: note: apiserver: in-cluster names not checked"),
+        "{quiet:?}"
+    );
     assert!(
         table.contains(
             "not valid for the in-cluster names pods dial: kubernetes, kubernetes.default, \
